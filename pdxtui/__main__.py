@@ -1,0 +1,3 @@
+from pdxtui.cli import main
+
+raise SystemExit(main())

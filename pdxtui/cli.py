@@ -1,0 +1,216 @@
+"""Command line: with no subcommand it runs the TUI; subcommands script the same service layer.
+
+Exit codes: 0 success, 1 runtime error (unknown dataset, portal failure), 2 usage error.
+Results go to stdout (``--json`` for machines); diagnostics go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pdxtui import __version__
+from pdxtui.errors import NotFound, PdxError, UsageError
+from pdxtui.model import Dataset, SearchRequest
+from pdxtui.textout import dumps, fmt_count, fmt_date, table
+from pdxtui.textsafe import clean, one_line
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line and exit 2, as argparse does, but without the usage dump
+        self.exit(EXIT_USAGE, f"pdxtui: {message} (see pdxtui --help)\n")
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--portal", default=default, metavar="NAME|KIND:URL",
+                        help="portal profile (demo, portland, ...) or KIND:URL, e.g. arcgis:https://gis-pdx.opendata.arcgis.com")
+    parser.add_argument("--cache-dir", default=default, metavar="DIR", help="cache folder (default: the user cache dir, or $PDXTUI_CACHE_DIR)")
+    parser.add_argument("--config", default=default, metavar="FILE", help="config file (default: the user config dir, or $PDXTUI_CONFIG)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pdxtui", description="Browse the City of Portland's open data (and other open-data portals) in the terminal.")
+    parser.add_argument("--version", action="version", version=f"pdxtui {__version__}")
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("search", help="search the catalog")
+    _common(p, top=False)
+    p.add_argument("query", nargs="*", help="words to look for (none: the whole catalog)")
+    p.add_argument("--limit", type=int, default=20, help="how many hits (default 20)")
+    p.add_argument("--owner", help="only datasets of this publishing bureau")
+    p.add_argument("--category", help="only datasets in this category")
+    p.add_argument("--tag", help="only datasets with this tag")
+    p.add_argument("--json", action="store_true", help="JSON array on stdout")
+
+    p = sub.add_parser("show", help="metadata and schema of one dataset")
+    _common(p, top=False)
+    p.add_argument("id", help="dataset id")
+    p.add_argument("--json", action="store_true", help="JSON object on stdout")
+
+    p = sub.add_parser("preview", help="the first rows of a dataset")
+    _common(p, top=False)
+    p.add_argument("id", help="dataset id")
+    p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
+    p.add_argument("--json", action="store_true", help="JSON array of records on stdout")
+
+    p = sub.add_parser("cache", help="inspect or empty the on-disk cache")
+    _common(p, top=False)
+    p.add_argument("action", choices=["info", "clear"])
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers shared by the subcommands
+
+
+def _summary_json(hit: Any) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "owner": hit.owner,
+        "updated": hit.updated,
+        "rows": hit.rows,
+        "type": hit.type,
+        "categories": list(hit.categories),
+        "tags": list(hit.tags),
+    }
+
+
+def dataset_json(ds: Dataset) -> dict[str, Any]:
+    return {
+        "id": ds.id,
+        "title": ds.title,
+        "owner": ds.owner,
+        "description": ds.description,
+        "licence": ds.licence,
+        "update_frequency": ds.update_frequency,
+        "updated": ds.updated,
+        "created": ds.created,
+        "rows": ds.rows,
+        "sample": ds.sample,
+        "page_url": ds.page_url,
+        "api_url": ds.api_url,
+        "links": [{"label": link.label, "url": link.url} for link in ds.links],
+        "categories": list(ds.categories),
+        "tags": list(ds.tags),
+        "geometry_type": ds.geometry_type,
+        "fields": [
+            {"name": f.name, "type": f.type, "kind": f.kind, "alias": f.alias, "description": f.description}
+            for f in ds.fields
+        ],
+    }
+
+
+def _show_text(ds: Dataset) -> str:
+    lines = [one_line(ds.title)]
+    if ds.sample:
+        lines.append("(bundled SAMPLE data: generated rows, not the publisher's)")
+    facts = [
+        ("id", ds.id),
+        ("owner", ds.owner),
+        ("licence", ds.licence),
+        ("updates", ds.update_frequency),
+        ("last updated", fmt_date(ds.updated)),
+        ("rows", fmt_count(ds.rows)),
+        ("page", ds.page_url),
+        ("API", ds.api_url),
+    ] + [(link.label, link.url) for link in ds.links if link.url not in (ds.page_url, ds.api_url)]
+    lines += [f"{k + ':':14} {one_line(v)}" for k, v in facts if v]
+    if ds.description:
+        lines += ["", clean(ds.description)]
+    lines += ["", table(["field", "type", "alias", "description"],
+                        [[f.name, f.type, f.alias, f.description] for f in ds.fields], max_width=60)]
+    return "\n".join(lines)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from pdxtui.session import open_session
+
+    session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)
+    for warning in session.warnings:
+        print(f"pdxtui: warning: {warning}", file=sys.stderr)
+    if args.command == "cache":
+        return _cache(session, args)
+    service = session.service()
+    try:
+        if args.command == "search":
+            if args.limit < 1:
+                raise UsageError("--limit must be at least 1")
+            req = SearchRequest(text=" ".join(args.query), owner=args.owner, category=args.category, tag=args.tag, limit=args.limit)
+            result = await service.search(req)
+            if args.json:
+                print(dumps([_summary_json(h) for h in result.hits]))
+            else:
+                rows = [[h.id, h.title, h.owner, fmt_date(h.updated), fmt_count(h.rows)] for h in result.hits]
+                print(table(["id", "title", "owner", "updated", "rows"], rows))
+                print(f"{len(result.hits)} of {fmt_count(result.total)} datasets", file=sys.stderr)
+        elif args.command == "show":
+            ds = await service.dataset(args.id)
+            print(dumps(dataset_json(ds)) if args.json else _show_text(ds))
+        elif args.command == "preview":
+            if args.rows < 0:
+                raise UsageError("--rows must not be negative")
+            ds = await service.dataset(args.id)
+            preview = await service.preview(ds, rows=args.rows)
+            if args.json:
+                print(dumps(preview.frame.to_dicts()))
+            else:
+                print(table(preview.frame.columns, preview.frame.rows()))
+                note = " (SAMPLE data)" if ds.sample else ""
+                print(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows{note}", file=sys.stderr)
+    finally:
+        await service.aclose()
+    return EXIT_OK
+
+
+def _cache(session: Any, args: argparse.Namespace) -> int:
+    store = session.store()
+    try:
+        if args.action == "clear":
+            removed = store.clear()
+            print(f"cache cleared: {removed} entries removed from {store.path}")
+            return EXIT_OK
+        info = store.info()
+        if args.json:
+            print(dumps(info))
+        else:
+            for key, value in info.items():
+                print(f"{key + ':':18}{value}")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from pdxtui.session import open_session
+
+            session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)
+            from pdxtui.ui.app import run_app
+
+            return run_app(session)
+        return asyncio.run(_run(args))
+    except UsageError as exc:
+        print(f"pdxtui: {one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except (NotFound, PdxError) as exc:
+        print(f"pdxtui: {one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (pdxtui search | head): not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,24 @@
+"""Exceptions shared by every layer. Messages are plain text meant for people."""
+
+from __future__ import annotations
+
+
+class PdxError(Exception):
+    """Base class: anything that should reach the user as a one-line message."""
+
+
+class UsageError(PdxError):
+    """The user asked for something malformed (bad portal string, bad flag)."""
+
+
+class NotFound(PdxError):
+    """A dataset id that the portal does not know."""
+
+
+class PortalError(PdxError):
+    """The portal answered, but with an error, or could not be reached."""
+
+    def __init__(self, message: str, *, portal: str = "", offline: bool = False) -> None:
+        super().__init__(message)
+        self.portal = portal
+        self.offline = offline

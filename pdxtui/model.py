@@ -1,0 +1,153 @@
+"""Plain data carried between the layers. No I/O, and nothing of ours is imported here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Normalised column kinds. Each maps to one polars dtype (see ``POLARS_DTYPES``).
+KINDS = ("string", "integer", "float", "boolean", "date", "datetime", "geometry", "json")
+
+#: kind -> name of the polars dtype (resolved with ``getattr(polars, name)`` where polars is loaded).
+POLARS_DTYPES = {
+    "string": "String",
+    "integer": "Int64",
+    "float": "Float64",
+    "boolean": "Boolean",
+    "date": "Date",
+    "datetime": "Datetime",
+    "geometry": "String",
+    "json": "String",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a dataset, as the portal describes it."""
+
+    name: str
+    type: str  # the portal's own type name, e.g. "esriFieldTypeString"
+    kind: str = "string"  # one of KINDS
+    alias: str = ""
+    description: str = ""
+    domain: tuple[tuple[Any, str], ...] = ()  # coded values: (code, label)
+
+    @property
+    def dtype(self) -> str:
+        """Name of the polars dtype for this field."""
+        return POLARS_DTYPES.get(self.kind, "String")
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """One search hit."""
+
+    id: str
+    title: str
+    owner: str = ""
+    updated: datetime | None = None
+    rows: int | None = None
+    type: str = ""
+    snippet: str = ""
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the metadata and schema panes show."""
+
+    id: str
+    title: str
+    owner: str = ""
+    description: str = ""
+    licence: str = ""
+    update_frequency: str = ""
+    updated: datetime | None = None
+    created: datetime | None = None
+    rows: int | None = None
+    fields: tuple[Field, ...] = ()
+    links: tuple[Link, ...] = ()
+    api_url: str = ""
+    page_url: str = ""
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    geometry_type: str = ""
+    max_record_count: int | None = None
+    sample: bool = False  # True: rows are generated sample data, not the publisher's
+
+    def field(self, name: str) -> Field | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str = ""
+    owner: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[DatasetSummary, ...]
+    total: int | None
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Values a catalog can be narrowed by, each with the number of datasets."""
+
+    owners: tuple[tuple[str, int], ...] = ()
+    categories: tuple[tuple[str, int], ...] = ()
+    tags: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """What rows to fetch. ``where`` is portal-neutral filter text (None: all rows)."""
+
+    where: str | None = None
+    columns: tuple[str, ...] = ()
+    order: tuple[tuple[str, bool], ...] = ()  # (column, descending)
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    """A slice of rows. ``table`` is a pyarrow.Table; ``total`` the matching row count if known."""
+
+    table: Any
+    offset: int
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    rows: int
+    total: int | None
+    pages: int = 0
+    message: str = ""
+
+
+@dataclass
+class FetchState:
+    """Where the last answer came from: the network, a fresh cache entry, or a stale one."""
+
+    source: str = "network"  # "network" | "cache" | "stale" | "bundled"
+    age_seconds: float | None = None
+    reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,434 @@
+"""HTTP for every portal: one httpx client factory and a ``Fetcher`` that adds the cache, retries (stamina),
+``Retry-After``, a per-host concurrency limit, the app token header, a size guard and plain error messages.
+
+No Textual import here: the CLI uses this too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import stamina
+
+from pdxtui import __version__
+from pdxtui.cache import Params, Store
+from pdxtui.cache import key as cache_key
+from pdxtui.errors import PortalError
+from pdxtui.model import FetchState
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"pdxtui/{__version__} (+terminal open-data browser)"
+DEFAULT_TTL: dict[str, float] = {"catalog": 3600.0, "metadata": 86400.0, "rows": 86400.0}
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+MAX_REDIRECTS = 5
+
+T = TypeVar("T")
+WaitCallback = Callable[[str, float], None]
+
+
+def make_client(
+    timeout_connect: float = 10, timeout_read: float = 30, headers: Mapping[str, str] | None = None, **kwargs: Any
+) -> httpx.AsyncClient:
+    """The one AsyncClient pdxtui uses: timeouts, a User-Agent naming pdxtui, redirects (at most 5)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_read, connect=timeout_connect),
+        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        **kwargs,
+    )
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One answer: from the network, a fresh cache entry, or (``stale``) an old one served while offline."""
+
+    body: bytes
+    content_type: str = ""
+    from_cache: bool = False
+    stale: bool = False
+    age: float | None = None  # seconds since it was stored; None when fresh from the network
+    url: str = ""
+    status: int | None = None  # HTTP status when from the network
+
+
+class HTTPStatusError(PortalError):
+    """The server answered with an error status. ``status`` lets portals map 404 to NotFound."""
+
+    def __init__(self, message: str, *, portal: str = "", status: int = 0) -> None:
+        super().__init__(message, portal=portal, offline=False)
+        self.status = status
+
+
+class _Unreachable(PortalError):
+    """Network trouble, 429 or 5xx: a stale cache entry may stand in for the answer."""
+
+
+class _RetryableStatus(Exception):
+    """Raised inside a retry attempt for 429/502/503/504 so stamina retries it."""
+
+    def __init__(self, status: int, reason: str, retry_after: float | None) -> None:
+        super().__init__(f"{status} {reason}")
+        self.status, self.reason, self.retry_after = status, reason, retry_after
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date); None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:
+        return url
+
+
+def _fmt_seconds(seconds: float) -> str:
+    return f"{round(seconds, 1):g} s"
+
+
+def _reason(response: httpx.Response) -> str:
+    return response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def server_message(body: bytes) -> str:
+    """A short excerpt of an error body: JSON ``message`` / ``error`` (ArcGIS, Socrata, CKAN shapes) or text."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        text = body[:2000].decode("utf-8", "replace").strip()
+        return "" if text.startswith("<") else _one_line(text)
+    if not isinstance(data, dict):
+        return ""
+    err = data.get("error")
+    if isinstance(err, dict):
+        msg = err.get("message") or ""
+        details = err.get("details")
+        if isinstance(details, list) and details:
+            msg = f"{msg} ({'; '.join(str(d) for d in details[:3])})" if msg else "; ".join(map(str, details[:3]))
+        return _one_line(msg)
+    msg = data.get("message")
+    if isinstance(msg, str) and msg:
+        return _one_line(msg)
+    return _one_line(err) if isinstance(err, str) else ""
+
+
+class Fetcher:
+    """Cached, retried, polite GETs for one portal. ``state`` says where the last answer came from."""
+
+    def __init__(
+        self,
+        portal_name: str,
+        client: httpx.AsyncClient | None = None,
+        store: Store | None = None,
+        ttl: Mapping[str, float] | None = None,
+        max_per_host: int = 4,
+        token: str | None = None,
+        token_header: str = "X-App-Token",
+        attempts: int = 5,
+        max_wait: float = 60,
+        on_wait: WaitCallback | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        connect_attempts: int = 2,
+    ) -> None:
+        self.portal_name = portal_name
+        self._own_client = client is None
+        self.client = client if client is not None else make_client()
+        self.store = store if store is not None else Store.disabled()
+        self.ttl = {**DEFAULT_TTL, **(ttl or {})}
+        self.max_per_host = max(1, int(max_per_host))
+        self.token = token or None
+        self.token_header = token_header
+        self.attempts = max(1, int(attempts))
+        self.connect_attempts = max(1, min(int(connect_attempts), self.attempts))
+        self.max_wait = float(max_wait)
+        self.on_wait = on_wait
+        self.max_bytes = int(max_bytes)
+        self.state = FetchState()
+        self._limits: dict[str, asyncio.Semaphore] = {}
+
+    # -- public -----------------------------------------------------------------------------------------
+
+    async def get_bytes(
+        self,
+        url: str,
+        params: Params = None,
+        *,
+        kind: str = "rows",
+        refresh: bool = False,
+        validate: Callable[[bytes], str | None] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fetched:
+        """GET ``url``. ``validate(body)`` returns an error message (or raises) to reject a 2xx body;
+        rejected bodies are never cached."""
+
+        def accept(body: bytes, ctype: str) -> bytes:
+            self._check(url, validate, body)
+            return body
+
+        fetched, _ = await self._get(url, params, kind, refresh, accept, headers)
+        return fetched
+
+    async def get_json(
+        self,
+        url: str,
+        params: Params = None,
+        *,
+        kind: str = "rows",
+        refresh: bool = False,
+        validate: Callable[[Any], str | None] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """GET and parse JSON. HTML or invalid JSON raises PortalError; so does ``validate(data)`` returning a
+        message (e.g. ArcGIS ``{"error": ...}`` with HTTP 200). Only bodies that pass are cached."""
+
+        def accept(body: bytes, ctype: str) -> Any:
+            data = self._parse_json(url, body, ctype)
+            self._check(url, validate, data)
+            return data
+
+        _, data = await self._get(url, params, kind, refresh, accept, headers)
+        return data
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    # -- the cache around the network -------------------------------------------------------------------
+
+    async def _get(
+        self,
+        url: str,
+        params: Params,
+        kind: str,
+        refresh: bool,
+        accept: Callable[[bytes, str], T],
+        headers: Mapping[str, str] | None,
+    ) -> tuple[Fetched, T]:
+        try:
+            k = cache_key(self.portal_name, url, params)
+        except ValueError as exc:  # urlsplit: e.g. "Invalid IPv6 URL"
+            raise PortalError(self._scrub(f"not a valid URL ({exc}): {url}"), portal=self.portal_name) from None
+        entry = None if refresh else self.store.get(k, self.ttl.get(kind, DEFAULT_TTL["catalog"]))
+        if entry is not None and entry.fresh:
+            try:
+                value = accept(entry.body, entry.content_type)
+            except PortalError:
+                self.store.delete(k)  # damaged entry: fetch again
+            else:
+                self.state = FetchState(source="cache", age_seconds=entry.age)
+                return Fetched(entry.body, entry.content_type, True, False, entry.age, url), value
+        try:
+            status, ctype, body = await self._download(url, params, headers)
+        except _Unreachable as exc:
+            # A refresh skipped the cache, but when the portal cannot answer, an old copy beats nothing.
+            entry = entry or self.store.get(k, None)
+            if entry is None:
+                raise
+            try:
+                value = accept(entry.body, entry.content_type)
+            except PortalError:
+                raise exc from None
+            self.state = FetchState(source="stale", age_seconds=entry.age, reason=str(exc))
+            return Fetched(entry.body, entry.content_type, True, True, entry.age, url), value
+        value = accept(body, ctype)  # raises before anything is cached
+        self.store.put(k, body, ctype)
+        self.state = FetchState(source="network")
+        return Fetched(body, ctype, False, False, None, url, status), value
+
+    # -- the network, with retries ----------------------------------------------------------------------
+
+    async def _download(self, url: str, params: Params, headers: Mapping[str, str] | None) -> tuple[int, str, bytes]:
+        host = _host(url)
+        current: list[stamina.Attempt] = []
+
+        def retry_on(exc: Exception) -> bool | float:
+            """stamina's backoff hook: False = give up; True = default backoff; float = wait this long."""
+            num = current[-1].num if current else 1
+            if isinstance(exc, httpx.ConnectError) and not isinstance(exc, httpx.TimeoutException):
+                limit = self.connect_attempts  # refused / DNS: likely offline, don't keep the user waiting
+            elif isinstance(exc, (httpx.TransportError, _RetryableStatus)) and not isinstance(
+                exc, httpx.UnsupportedProtocol
+            ):
+                limit = self.attempts
+            else:
+                return False
+            if num >= limit:
+                return False
+            after = exc.retry_after if isinstance(exc, _RetryableStatus) else None
+            wait = min(after, self.max_wait) if after is not None else current[-1].next_wait if current else 0.0
+            about = "" if after is not None else "about "
+            self._notify(
+                f"{self._describe(host, exc)}; retrying in {about}{_fmt_seconds(wait)} (attempt {num + 1} of {limit})",
+                wait,
+            )
+            return wait if after is not None else True
+
+        try:
+            async for attempt in stamina.retry_context(
+                on=retry_on,
+                attempts=self.attempts,
+                timeout=None,  # bounded by attempts; a Retry-After wait must not trip a total timeout
+                wait_initial=0.5,
+                wait_max=min(8.0, self.max_wait),
+                wait_jitter=0.5,
+            ):
+                current.append(attempt)
+                with attempt:
+                    return await self._once(url, params, headers, host)
+        except httpx.UnsupportedProtocol as exc:
+            raise PortalError(self._scrub(f"{host}: {exc}"), portal=self.portal_name) from None
+        except (_RetryableStatus, httpx.TransportError) as exc:
+            tries = current[-1].num if current else 1
+            message = self._describe(host, exc) + (f" (gave up after {tries} attempts)" if tries > 1 else "")
+            offline = isinstance(exc, (httpx.NetworkError, httpx.TimeoutException, httpx.ProxyError))
+            raise _Unreachable(self._scrub(message), portal=self.portal_name, offline=offline) from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # e.g. a malformed URL
+            raise PortalError(self._scrub(f"{host}: {exc}"), portal=self.portal_name) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _once(
+        self, url: str, params: Params, headers: Mapping[str, str] | None, host: str
+    ) -> tuple[int, str, bytes]:
+        """One attempt: send (following redirects by hand, so the token never leaves its host) and read."""
+        request = self.client.build_request("GET", url, params=params, headers=self._headers(headers))
+        async with self._limit(host):
+            for _ in range(MAX_REDIRECTS + 1):
+                response = await self.client.send(request, stream=True, follow_redirects=False)
+                try:
+                    if response.next_request is None:
+                        return await self._read(response, host)
+                    request = response.next_request
+                finally:
+                    await response.aclose()
+                if request.url.host != host and self.token:
+                    request.headers.pop(self.token_header, None)
+            raise PortalError(f"{host} redirected more than {MAX_REDIRECTS} times", portal=self.portal_name)
+
+    async def _read(self, response: httpx.Response, host: str) -> tuple[int, str, bytes]:
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            raise _RetryableStatus(status, _reason(response), parse_retry_after(response.headers.get("Retry-After")))
+        if not 200 <= status < 300:
+            excerpt = server_message(await self._body(response, host, limit=64 * 1024))
+            message = f"{host} answered {status} {_reason(response)}" + (f": {excerpt}" if excerpt else "")
+            if status >= 500:
+                raise _Unreachable(self._scrub(message), portal=self.portal_name)
+            raise HTTPStatusError(self._scrub(message), portal=self.portal_name, status=status)
+        return status, response.headers.get("Content-Type", ""), await self._body(response, host)
+
+    async def _body(self, response: httpx.Response, host: str, limit: int | None = None) -> bytes:
+        """Read the body, refusing more than ``max_bytes`` (or stopping quietly at ``limit`` for excerpts)."""
+        cap = limit if limit is not None else self.max_bytes
+        length = response.headers.get("Content-Length", "")
+        if limit is None and length.isdigit() and int(length) > cap:
+            raise PortalError(self._too_big(host), portal=self.portal_name)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            chunks.append(chunk)
+            if size > cap:
+                if limit is not None:
+                    break
+                raise PortalError(self._too_big(host), portal=self.portal_name)
+        return b"".join(chunks)[: cap if limit is not None else None]
+
+    # -- helpers ----------------------------------------------------------------------------------------
+
+    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.token:
+            headers[self.token_header] = self.token
+        return headers
+
+    def _limit(self, host: str) -> asyncio.Semaphore:
+        sem = self._limits.get(host)
+        if sem is None:
+            sem = self._limits[host] = asyncio.Semaphore(self.max_per_host)
+        return sem
+
+    def _notify(self, message: str, seconds: float) -> None:
+        message = self._scrub(message)
+        log.info("%s", message)
+        if self.on_wait is not None:
+            try:
+                self.on_wait(message, seconds)
+            except Exception:  # a broken status line must not break the fetch
+                log.exception("on_wait callback failed")
+
+    def _describe(self, host: str, exc: Exception) -> str:
+        if isinstance(exc, _RetryableStatus):
+            return f"{host} answered {exc.status} {exc.reason}"
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"timed out connecting to {host}"
+        if isinstance(exc, httpx.TimeoutException):
+            return f"{host} timed out (no answer in time)"
+        if isinstance(exc, httpx.ConnectError):
+            detail = _one_line(str(exc), 120)
+            return f"could not connect to {host}" + (f" ({detail})" if detail else "")
+        detail = _one_line(str(exc), 120) or type(exc).__name__
+        return f"connection to {host} failed ({detail})"
+
+    def _too_big(self, host: str) -> str:
+        return f"{host} sent more than {self.max_bytes // (1024 * 1024)} MB; stopped reading (limit max_bytes)"
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self.token, "[token]") if self.token else text
+
+    def _parse_json(self, url: str, body: bytes, ctype: str) -> Any:
+        host = _host(url)
+        if "html" in ctype.lower() or body.lstrip()[:1] == b"<":
+            raise PortalError(
+                f"{host} answered with a web page (HTML), not JSON; the URL may be wrong or the service down",
+                portal=self.portal_name,
+            )
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            where = ""
+            if isinstance(exc, json.JSONDecodeError):
+                where = f" ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            message = f"{host} answered, but the body was not valid JSON{where}"
+            raise PortalError(message, portal=self.portal_name) from None
+
+    def _check(self, url: str, validate: Callable[[Any], str | None] | None, value: Any) -> None:
+        if validate is None:
+            return
+        problem = validate(value)
+        if problem:
+            host = _host(url)
+            raise PortalError(self._scrub(f"{host}: {_one_line(problem)}"), portal=self.portal_name)

@@ -1,0 +1,67 @@
+"""Turns ``--portal`` values into Portal instances.
+
+A value is either a profile name (``demo``, ``portland``, or one from the config file) or ``KIND:URL``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pdxtui.errors import UsageError
+from pdxtui.portals.base import Portal, ProgressCallback
+
+__all__ = ["Portal", "ProgressCallback", "PortalSpec", "parse_portal", "open_portal", "BUILTIN_PROFILES", "KINDS"]
+
+KINDS = ("bundled", "arcgis", "socrata", "ckan")
+
+
+@dataclass(frozen=True)
+class PortalSpec:
+    name: str  # what the user typed, or the profile name
+    kind: str
+    url: str = ""
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or self.url
+
+
+#: profiles every install knows. The config file may add more.
+BUILTIN_PROFILES: dict[str, PortalSpec] = {
+    "demo": PortalSpec("demo", "bundled", ""),
+}
+
+DEFAULT_PORTAL = "demo"
+
+
+def parse_portal(value: str, profiles: dict[str, PortalSpec] | None = None) -> PortalSpec:
+    """Parse a ``--portal`` value. Raises UsageError with a one-line message."""
+    value = (value or "").strip()
+    known = {**BUILTIN_PROFILES, **(profiles or {})}
+    if not value:
+        raise UsageError("empty portal name; try --portal demo")
+    if value in known:
+        return known[value]
+    kind, sep, url = value.partition(":")
+    kind = kind.lower()
+    if not sep:
+        names = ", ".join(sorted(known))
+        raise UsageError(f"unknown portal {value!r}: use a profile ({names}) or KIND:URL with KIND one of {', '.join(KINDS[1:])}")
+    if kind == "bundled":
+        return PortalSpec(value, "bundled", "")
+    if kind not in KINDS:
+        raise UsageError(f"unknown portal kind {kind!r} in {value!r}: use one of {', '.join(KINDS[1:])}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"portal URL must start with http:// or https:// and name a host, not {url!r}")
+    return PortalSpec(value, kind, url.rstrip("/"))
+
+
+def open_portal(spec: PortalSpec, **options) -> Portal:
+    """Create the Portal for a spec. Imports the portal module lazily."""
+    if spec.kind == "bundled":
+        from pdxtui.portals.bundled import BundledPortal
+
+        return BundledPortal(name=spec.name)
+    raise UsageError(f"portal kind {spec.kind!r} is not supported yet")

@@ -1,0 +1,147 @@
+"""What the CLI and the UI both call: portals in, typed polars frames and model objects out.
+
+polars and pyarrow are imported inside the functions that need them, so that importing this module stays cheap
+and the UI can paint before they load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pdxtui.model import Dataset, Facets, Progress, Query, SearchRequest, SearchResult
+from pdxtui.portals import Portal
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DEFAULT_PREVIEW_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Rows fetched for the grid, and how many rows match in all."""
+
+    frame: pl.DataFrame
+    total: int | None
+    dataset: Dataset
+    query: Query
+
+    @property
+    def shown(self) -> int:
+        return self.frame.height
+
+
+def polars_dtype(name: str) -> Any:
+    import polars as pl
+
+    if name == "Datetime":
+        return pl.Datetime("ms", "UTC")
+    return getattr(pl, name)
+
+
+def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
+    """Cast columns to the types the portal declares (never guessed when the portal says)."""
+    import polars as pl
+
+    casts = []
+    for field in dataset.fields:
+        if field.name not in frame.columns:
+            continue
+        want = polars_dtype(field.dtype)
+        have = frame.schema[field.name]
+        if have == want or (isinstance(want, pl.Datetime) and isinstance(have, pl.Datetime)):
+            continue
+        casts.append(pl.col(field.name).cast(want, strict=False))
+    return frame.with_columns(casts) if casts else frame
+
+
+class Service:
+    """A portal plus the joins, typing and statistics on top of it."""
+
+    def __init__(self, portal: Portal) -> None:
+        self.portal = portal
+
+    @property
+    def label(self) -> str:
+        return self.portal.label
+
+    async def search(self, request: SearchRequest) -> SearchResult:
+        return await self.portal.search(request)
+
+    async def facets(self) -> Facets:
+        return await self.portal.facets()
+
+    async def dataset(self, dataset_id: str) -> Dataset:
+        return await self.portal.dataset(dataset_id)
+
+    async def preview(
+        self,
+        dataset: Dataset,
+        rows: int = DEFAULT_PREVIEW_ROWS,
+        query: Query | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> Preview:
+        """Fetch the first ``rows`` rows matching ``query`` into one typed frame."""
+        import polars as pl
+
+        query = query or Query()
+        query = Query(where=query.where, columns=query.columns, order=query.order, limit=rows, offset=query.offset)
+        frames: list[pl.DataFrame] = []
+        total: int | None = None
+        async for page in self.portal.pages(dataset, query, progress):
+            frames.append(pl.from_arrow(page.table))  # type: ignore[arg-type]
+            if page.total is not None:
+                total = page.total
+        if frames:
+            frame = pl.concat(frames, how="vertical_relaxed")
+        else:
+            names = list(query.columns) or [f.name for f in dataset.fields]
+            frame = pl.DataFrame({n: [] for n in names})
+        frame = apply_schema(frame.head(rows), dataset)
+        if total is None:
+            total = dataset.rows if query.where is None else None
+        return Preview(frame=frame, total=total, dataset=dataset, query=query)
+
+    async def aclose(self) -> None:
+        await self.portal.aclose()
+
+
+def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of ``frame`` that is safe to paint in a grid: control, bidi and zero-width characters in string
+    columns become U+FFFD, and line breaks and tabs become spaces (the cell view shows the full value)."""
+    import polars as pl
+
+    from pdxtui.textsafe import POLARS_UNSAFE, REPLACEMENT
+
+    frame = _readable_datetimes(frame)
+    strings = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not strings:
+        return frame
+    dirty = frame.select(
+        pl.any_horizontal(pl.col(strings).str.contains(POLARS_UNSAFE + r"|[\t\n\r]").any()).alias("dirty")
+    ).item()
+    if not dirty:
+        return frame
+    return frame.with_columns(
+        pl.col(strings).str.replace_all(r"[\t\n\r]", " ").str.replace_all(POLARS_UNSAFE, REPLACEMENT)
+    )
+
+
+def _readable_datetimes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Datetime columns that hold only midnights are shown as dates; others to the second, without zone noise."""
+    import polars as pl
+
+    stamps = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
+    if not stamps:
+        return frame
+    midnight = frame.select(
+        [(pl.col(c).dt.time().fill_null(pl.time(0)) == pl.time(0)).all().alias(c) for c in stamps]
+    ).row(0)
+    return frame.with_columns(
+        [
+            pl.col(c).dt.date() if only_dates else pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S")
+            for c, only_dates in zip(stamps, midnight)
+        ]
+    )

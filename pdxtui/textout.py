@@ -1,0 +1,72 @@
+"""Plain-text rendering for the CLI: tables, dates, counts. Every value goes through textsafe first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pdxtui.textsafe import one_line
+
+try:  # wcwidth-like measurement without a dependency: rich is always installed with textual
+    from rich.cells import cell_len
+except ImportError:  # pragma: no cover
+    cell_len = len  # type: ignore[assignment]
+
+
+def fmt_count(n: int | None) -> str:
+    return "?" if n is None else f"{n:,}"
+
+
+def fmt_date(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    return value.isoformat()
+
+
+def fmt_cell(value: Any, max_len: int = 40) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if (value.hour or value.minute or value.second) else value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e15 else repr(value)
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
+    return one_line(value, max_len)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - cell_len(text))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 40) -> str:
+    """A simple aligned table. Cells are cleaned and cut to ``max_width`` characters."""
+    head = [one_line(h, max_width) for h in headers]
+    body = [[fmt_cell(v, max_width) for v in row] for row in rows]
+    widths = [cell_len(h) for h in head]
+    for row in body:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], cell_len(cell))
+    lines = ["  ".join(_pad(h, w) for h, w in zip(head, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in body]
+    return "\n".join(lines)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    """JSON for stdout. ASCII-only, so no control or bidi character can reach a terminal raw."""
+    return json.dumps(value, default=json_default, ensure_ascii=True, indent=2)

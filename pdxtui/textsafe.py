@@ -1,0 +1,57 @@
+"""Make untrusted text (titles, descriptions, cell values, server errors) inert for a terminal.
+
+Everything a portal sends passes through :func:`clean` before it is shown. Control characters become visible
+Unicode "control pictures" (ESC -> ␛), so no escape sequence (colour, cursor moves, OSC 52, OSC 8) reaches the
+terminal. Bidi overrides, zero-width characters and lone surrogates become U+FFFD, so text cannot reorder or
+hide itself. Rich markup is handled separately: the UI never parses portal text as markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+REPLACEMENT = "\ufffd"
+
+# C0 controls except TAB and LF, DEL, C1 controls, bidi controls, zero-width characters, BOM and surrogates.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f"
+    "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+    "\ud800-\udfff]"
+)
+_UNSAFE_ONE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
+_SPACES = re.compile(r"\s+")
+
+
+def _picture(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␀ ␁ … ␛ …
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return REPLACEMENT
+
+
+def clean(value: object, *, max_len: int | None = None) -> str:
+    """Return ``value`` as text that is safe to print. Newlines and tabs are kept."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if max_len is not None and len(text) > max_len:
+        text = text[: max_len - 1] + "…"
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub(_picture, text)
+    return text
+
+
+def one_line(value: object, max_len: int | None = None) -> str:
+    """Like :func:`clean`, but folds all white space (newlines included) into single spaces."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if max_len is not None and len(text) > max_len * 4:
+        text = text[: max_len * 4]
+    text = _SPACES.sub(" ", text).strip()
+    return clean(text, max_len=max_len)
+
+
+#: The same set as ``_UNSAFE`` (less surrogates, which UTF-8 strings cannot hold), in Rust regex syntax for polars.
+POLARS_UNSAFE = (
+    r"[\x00-\x08\x0B-\x1F\x7F-\x{9F}\x{061C}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2069}\x{FEFF}]"
+)

@@ -1,0 +1,85 @@
+"""Command palette providers: datasets by title or id, and the app's own commands."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from pdxtui.model import DatasetSummary, SearchRequest
+from pdxtui.textsafe import one_line
+
+
+def _display(hit: DatasetSummary) -> Text:
+    return Text.assemble(Text(one_line(hit.title, 80)), Text(f"  {one_line(hit.id, 60)}", "dim"))
+
+
+class DatasetCommands(Provider):
+    """Finds datasets by fuzzy title or by id, in the loaded catalog and through the portal's search."""
+
+    def _browse(self):
+        from pdxtui.ui.screens.browse import BrowseScreen
+
+        for screen in reversed(self.app.screen_stack):
+            if isinstance(screen, BrowseScreen):
+                return screen
+        return None
+
+    async def search(self, query: str) -> Hits:
+        browse = self._browse()
+        if browse is None:
+            return
+        matcher = self.matcher(query)
+        candidates: dict[str, DatasetSummary] = {h.id: h for h in browse.catalog_hits}
+        if len(query.strip()) >= 2:
+            try:
+                result = await browse.service.search(SearchRequest(text=query.strip(), limit=20))
+            except Exception:  # noqa: BLE001 - the palette shows what it has; errors appear elsewhere
+                result = None
+            if result is not None:
+                candidates.update({h.id: h for h in result.hits})
+        needle = query.strip().lower()
+        for hit in candidates.values():
+            if needle and needle == hit.id.lower():
+                score = 1.0
+            else:
+                score = max(matcher.match(hit.title), matcher.match(hit.id) * 0.9)
+                if needle and needle in hit.id.lower():
+                    score = max(score, 0.8)
+            if score > 0:
+                yield Hit(score, _display(hit), partial(browse.open_dataset, hit.id), text=hit.title,
+                          help=one_line(f"Open dataset · {hit.owner}", 100))
+
+    async def discover(self) -> Hits:
+        browse = self._browse()
+        if browse is None:
+            return
+        for hit in browse.catalog_hits[:20]:
+            yield DiscoveryHit(_display(hit), partial(browse.open_dataset, hit.id), text=hit.title, help="Open dataset")
+
+
+class AppCommands(Provider):
+    COMMANDS = [
+        ("Help: list every key", "app.help"),
+        ("Search: focus the search box", "focus_search"),
+        ("Cancel the running fetch", "cancel"),
+        ("Quit pdxtui", "app.quit"),
+    ]
+
+    async def _run(self, action: str) -> None:
+        if action.startswith("app."):
+            await self.app.run_action(action.removeprefix("app."))
+        else:
+            await self.app.screen.run_action(action)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, action in self.COMMANDS:
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(self._run, action), text=label)
+
+    async def discover(self) -> Hits:
+        for label, action in self.COMMANDS:
+            yield DiscoveryHit(label, partial(self._run, action), text=label)

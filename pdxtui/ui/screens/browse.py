@@ -1,0 +1,218 @@
+"""The main screen: search and facets on the left; metadata, schema and the preview grid on the right.
+
+Every fetch runs in an exclusive worker of its own group (search, dataset, preview); each pane shows its own
+loading state; every error ends up in :meth:`BrowseScreen.report_error`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, Static
+
+from pdxtui.errors import PdxError
+from pdxtui.model import Dataset, SearchRequest
+from pdxtui.service import Service
+from pdxtui.textout import fmt_count
+from pdxtui.textsafe import one_line
+from pdxtui.ui.widgets.catalog import CatalogList
+from pdxtui.ui.widgets.facets import FacetBar
+from pdxtui.ui.widgets.metadata import MetadataPane
+from pdxtui.ui.widgets.preview import PreviewPane
+from pdxtui.ui.widgets.schema import SchemaPane
+
+log = logging.getLogger(__name__)
+
+SEARCH_DEBOUNCE = 0.15
+CATALOG_LIMIT = 100
+FETCH_GROUPS = ("dataset", "preview")
+
+
+def error_text(exc: BaseException) -> str:
+    """One plain line for the user. Our own errors carry a finished message; others get their type name."""
+    if isinstance(exc, PdxError):
+        return one_line(str(exc), 500)
+    return one_line(f"unexpected error: {type(exc).__name__}: {exc}", 500)
+
+
+class SearchBox(Input):
+    BINDINGS = [Binding("down", "screen.focus_results", "Results", show=False)]
+
+
+class BrowseScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("escape", "cancel", "Cancel", show=False),
+    ]
+
+    def __init__(self, service: Service) -> None:
+        super().__init__()
+        self.service = service
+        self.dataset: Dataset | None = None
+        self.catalog_hits: tuple = ()  # the whole catalog as first loaded, for the command palette
+        self._debounce: Timer | None = None
+        self._last_request: SearchRequest | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield SearchBox(placeholder="Search datasets  ( / )", id="search")
+                yield FacetBar(id="facets")
+                yield Static(Text("Loading catalog…", "dim"), id="catalog-status")
+                yield CatalogList(id="catalog")
+            with Vertical(id="content"):
+                with Horizontal(id="details"):
+                    yield MetadataPane(id="metadata")
+                    yield SchemaPane(id="schema")
+                yield PreviewPane(id="preview")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#metadata").border_title = "Metadata"
+        self.query_one("#schema").border_title = "Schema"
+        self.query_one("#preview").border_title = "Preview"
+        self.query_one("#catalog").border_title = "Datasets"
+        self.run_search(self._request())
+        self.load_facets()
+        self.query_one("#search", Input).focus()
+
+    # ------------------------------------------------------------------ search
+    def _request(self) -> SearchRequest:
+        text = self.query_one("#search", Input).value.strip()
+        chosen = self.query_one(FacetBar).selected()
+        return SearchRequest(text=text, owner=chosen["owner"], category=chosen["category"], tag=chosen["tag"], limit=CATALOG_LIMIT)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, self._search_now)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self._search_now()
+        self.action_focus_results()
+
+    @on(FacetBar.Changed)
+    def _facets_changed(self) -> None:
+        self._search_now()
+
+    def _search_now(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        request = self._request()
+        if request != self._last_request:
+            self.run_search(request)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def run_search(self, request: SearchRequest) -> None:
+        catalog = self.query_one(CatalogList)
+        status = self.query_one("#catalog-status", Static)
+        catalog.loading = True
+        try:
+            result = await self.service.search(request)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            status.update(Text(f"Search failed: {error_text(exc)}", "red"))
+            self.report_error(exc, "Search")
+            return
+        finally:
+            catalog.loading = False
+        self._last_request = request
+        catalog.show_hits(result.hits)
+        if not self.catalog_hits and not (request.text or request.owner or request.category or request.tag):
+            self.catalog_hits = result.hits
+        shown = len(result.hits)
+        total = result.total if result.total is not None else shown
+        what = "dataset" if total == 1 else "datasets"
+        status.update(Text(f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}", "dim"))
+
+    @work(exclusive=True, group="facets", exit_on_error=False)
+    async def load_facets(self) -> None:
+        try:
+            facets = await self.service.facets()
+        except Exception as exc:  # noqa: BLE001
+            self.report_error(exc, "Facets")
+            return
+        self.query_one(FacetBar).set_facets(facets)
+
+    # ------------------------------------------------------------------ open a dataset
+    @on(CatalogList.Open)
+    def _open_from_list(self, event: CatalogList.Open) -> None:
+        self.open_dataset(event.dataset_id)
+
+    def open_dataset(self, dataset_id: str) -> None:
+        self.workers.cancel_group(self, "preview")
+        self.fetch_dataset(dataset_id)
+
+    @work(exclusive=True, group="dataset", exit_on_error=False)
+    async def fetch_dataset(self, dataset_id: str) -> None:
+        metadata, schema, preview = self.query_one(MetadataPane), self.query_one(SchemaPane), self.query_one(PreviewPane)
+        metadata.loading = schema.loading = True
+        try:
+            ds = await self.service.dataset(dataset_id)
+        except Exception as exc:  # noqa: BLE001
+            text = error_text(exc)
+            metadata.show_message(f"Could not open {dataset_id}: {text}", "red")
+            schema.clear()
+            await preview.show_message("No rows: the dataset did not open.", text, "red")
+            self.report_error(exc, "Dataset")
+            return
+        finally:
+            metadata.loading = schema.loading = False
+        self.dataset = ds
+        metadata.show(ds)
+        schema.show(ds)
+        self.load_preview(ds)
+
+    @work(exclusive=True, group="preview", exit_on_error=False)
+    async def load_preview(self, ds: Dataset) -> None:
+        pane = self.query_one(PreviewPane)
+        pane.loading = True
+        try:
+            preview = await self.service.preview(ds)
+            await pane.show(preview)
+        except Exception as exc:  # noqa: BLE001
+            await pane.show_message("Rows could not be loaded.", error_text(exc), "red")
+            self.report_error(exc, "Preview")
+        finally:
+            pane.loading = False
+
+    # ------------------------------------------------------------------ errors, status, actions
+    def report_error(self, exc: BaseException, where: str) -> None:
+        if not isinstance(exc, PdxError):
+            log.exception("%s failed", where, exc_info=exc)
+        self.notify(error_text(exc), title=f"{where} failed", severity="error", markup=False, timeout=8)
+
+    def set_status(self, message: str) -> None:
+        self.query_one("#status", Static).update(Text(one_line(message, 300)))
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_results(self) -> None:
+        self.query_one(CatalogList).focus()
+
+    def action_cancel(self) -> None:
+        running = [w for w in self.workers if w.group in FETCH_GROUPS and w.is_running]
+        if not running:
+            return
+        for group in FETCH_GROUPS:
+            self.workers.cancel_group(self, group)
+        for pane in self.query_one(MetadataPane), self.query_one(SchemaPane), self.query_one(PreviewPane):
+            pane.loading = False
+        self.notify("Fetch cancelled.", markup=False, timeout=3)
+
+    def pane(self, name: str) -> Widget:
+        return self.query_one(f"#{name}")

@@ -1,0 +1,60 @@
+"""The list of datasets: two lines per hit (title; bureau · updated · rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from pdxtui.model import DatasetSummary
+from pdxtui.textout import fmt_count, fmt_date
+from pdxtui.textsafe import one_line
+from pdxtui.ui.safe import line
+
+OWNER_WIDTH = 41  # the detail line fits the sidebar without wrapping
+
+
+def hit_prompt(hit: DatasetSummary) -> Text:
+    title = line(hit.title, "bold", 200)
+    tail = [fmt_date(hit.updated) if hit.updated else "", f"{fmt_count(hit.rows)} rows" if hit.rows is not None else ""]
+    tail_text = " · ".join(t for t in tail if t)
+    owner = one_line(hit.owner or "unknown bureau", max(12, OWNER_WIDTH - len(tail_text)))
+    detail = line(" · ".join(f for f in (owner, tail_text) if f), "dim", 200)
+    return Text.assemble(title, "\n", detail)
+
+
+class CatalogList(OptionList):
+    """Shows search hits. Enter or a click opens the highlighted dataset."""
+
+    DEFAULT_CSS = """
+    CatalogList { height: 1fr; }
+    CatalogList > .option-list--option { padding: 0 1; }
+    """
+
+    @dataclass
+    class Open(Message):
+        list: CatalogList
+        dataset_id: str
+
+        @property
+        def control(self) -> CatalogList:
+            return self.list
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.hits: tuple[DatasetSummary, ...] = ()
+
+    def show_hits(self, hits: tuple[DatasetSummary, ...]) -> None:
+        self.hits = hits
+        self.clear_options()
+        self.add_options([Option(hit_prompt(h), id=h.id) for h in hits])
+        if hits:
+            self.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.Open(self, event.option.id))
