@@ -136,7 +136,10 @@ class BrowseScreen(Screen[None]):
         shown = len(result.hits)
         total = result.total if result.total is not None else shown
         what = "dataset" if total == 1 else "datasets"
-        status.update(Text(f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}", "dim"))
+        if not shown:
+            status.update(Text("No datasets match: try fewer words or clear the filters", "yellow"))
+        else:
+            status.update(Text(f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}", "dim"))
 
     @work(exclusive=True, group="facets", exit_on_error=False)
     async def load_facets(self) -> None:

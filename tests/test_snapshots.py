@@ -1,0 +1,68 @@
+"""Snapshots of every screen and important state (pytest-textual-snapshot; sync tests, as snap_compare needs)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pdxtui.model import SearchRequest
+from pdxtui.portals.bundled import BundledPortal
+from tests.uihelpers import demo_app, settle
+
+SIZE = (140, 42)
+
+
+def _id(title: str) -> str:
+    hits = asyncio.run(BundledPortal().search(SearchRequest(text=title, limit=5))).hits
+    return next(h.id for h in hits if h.title == title)
+
+
+def test_catalog_on_open(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_search_results(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        await pilot.press(*"tree")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_search_with_no_results(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        await pilot.press(*"zzqx", "enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_dataset_open(snap_compare):
+    target = _id("Heritage Trees")
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        pilot.app.screen.open_dataset(target)
+        await settle(pilot)
+        pilot.app.screen.query_one("#grid").focus()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,56 @@
+"""Helpers for Pilot and snapshot tests: build the app on a portal, wait for its workers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+
+
+def demo_app():
+    from pdxtui.portals.bundled import BundledPortal
+    from pdxtui.service import Service
+    from pdxtui.ui.app import PdxApp
+
+    return PdxApp(Service(BundledPortal(name="demo")))
+
+
+async def settle(pilot, timeout: float = 15.0) -> None:
+    """Wait until no timer-started search is pending and every worker has finished, then let the screen paint."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        pending = getattr(screen, "_debounce", None) is not None
+        if not pending and not any(w.is_running for w in app.workers):
+            return
+        if loop.time() > deadline:
+            raise TimeoutError("the app did not settle")
+        await asyncio.sleep(0.02)
+
+
+async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met: {predicate}")
+        await pilot.pause(0.02)
+
+
+def text_of(widget) -> str:
+    """The plain text a Static currently shows."""
+    content = widget.render()
+    if isinstance(content, Text):
+        return content.plain
+    return str(getattr(content, "plain", content))
+
+
+def screen_text(app) -> str:
+    """Everything painted on the current screen (modal screens included), as plain text lines."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
