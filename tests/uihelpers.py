@@ -43,11 +43,19 @@ async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
 
 
 def text_of(widget) -> str:
-    """The plain text a Static currently shows."""
-    content = widget.render()
+    """The plain text a Static currently shows (a Text, or any Rich renderable printed without colour)."""
+    import io
+
+    from rich.console import Console
+
+    content = widget.content
     if isinstance(content, Text):
         return content.plain
-    return str(getattr(content, "plain", content))
+    if isinstance(content, str):
+        return content
+    console = Console(width=max(widget.size.width, 60), file=io.StringIO(), color_system=None, record=True)
+    console.print(content)
+    return console.export_text()
 
 
 def screen_text(app) -> str:

@@ -2,51 +2,50 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from pdxtui.model import Dataset
 from pdxtui.textout import fmt_count, fmt_date
+from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import line, plain
 
 
-def render_metadata(ds: Dataset) -> Text:
-    out = Text()
-    out.append_text(line(ds.title, "bold"))
-    out.append("\n")
+def render_metadata(ds: Dataset) -> Group:
+    head = Text()
+    head.append_text(line(ds.title, "bold"))
     if ds.sample:
-        out.append(" SAMPLE ", "bold black on yellow")
-        out.append(" bundled snapshot: the rows are generated, not the City's data\n", "yellow")
-    facts = [
+        head.append("\n")
+        head.append(" SAMPLE ", "bold black on yellow")
+        head.append(" bundled snapshot: the rows are generated, not the City's data", "yellow")
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(style="dim", no_wrap=True, width=13, overflow="ellipsis")
+    facts.add_column(overflow="fold")
+    rows = [
         ("Owner", ds.owner),
         ("Licence", ds.licence),
         ("Updates", ds.update_frequency),
         ("Last updated", fmt_date(ds.updated)),
         ("Created", fmt_date(ds.created)),
         ("Rows", fmt_count(ds.rows)),
-        ("Geometry", ds.geometry_type),
+        ("Geometry", ds.geometry_type.removeprefix("esriGeometry")),
         ("Id", ds.id),
+        ("Page", ds.page_url),
+        ("API", ds.api_url),
     ]
-    for label, value in facts:
-        if value:
-            out.append(f"{label:<13}", "dim")
-            out.append_text(line(value))
-            out.append("\n")
-    links = [("Page", ds.page_url), ("API", ds.api_url)] + [(link.label, link.url) for link in ds.links if link.url not in (ds.page_url, ds.api_url)]
-    for label, url in links:
-        if url:
-            out.append(f"{label[:12]:<13}", "dim")
-            out.append_text(line(url, "underline"))
-            out.append("\n")
+    rows += [(link.label, link.url) for link in ds.links if link.url not in (ds.page_url, ds.api_url)]
     if ds.categories or ds.tags:
-        out.append(f"{'Tags':<13}", "dim")
-        out.append_text(line(", ".join((*ds.categories, *ds.tags))))
-        out.append("\n")
+        rows.append(("Tags", ", ".join((*ds.categories, *ds.tags))))
+    for label, value in rows:
+        if value:
+            facts.add_row(Text(one_line(label, 18)), plain(one_line(value, 2000)))
+    parts = [head, facts]
     if ds.description:
-        out.append("\n")
-        out.append_text(plain(ds.description, max_len=20_000))
-    return out
+        parts += [Text(""), plain(ds.description, max_len=20_000)]
+    return Group(*parts)
 
 
 class MetadataPane(VerticalScroll, can_focus=True):
