@@ -10,13 +10,14 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from pdxtui import __version__
 from pdxtui.errors import NotFound, PdxError, UsageError
 from pdxtui.model import Dataset, SearchRequest
-from pdxtui.textout import dumps, fmt_count, fmt_date, table
+from pdxtui.textout import dumps, fmt_count, fmt_date, fmt_time, human_age, human_bytes, table
 from pdxtui.textsafe import clean, one_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -183,8 +184,17 @@ def _cache(session: Any, args: argparse.Namespace) -> int:
         if args.json:
             print(dumps(info))
         else:
-            for key, value in info.items():
-                print(f"{key + ':':18}{value}")
+            oldest = info.get("oldest_stored_at")
+            rows = [
+                ("location", info["path"]),
+                ("size", f"{human_bytes(info['size_bytes'])} of {human_bytes(info['size_limit'])} allowed"),
+                ("entries", f"{info['entries']:,}"),
+                ("oldest entry", "none" if oldest is None else f"{fmt_time(oldest)} ({human_age(time.time() - oldest)} ago)"),
+            ]
+            if not info.get("enabled", True):
+                rows.append(("state", "disabled: " + one_line(info.get("warning", ""))))
+            for key, value in rows:
+                print(f"{key + ':':14}{value}")
     finally:
         store.close()
     return EXIT_OK

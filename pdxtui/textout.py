@@ -27,6 +27,31 @@ def fmt_date(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def fmt_time(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds).strftime("%Y-%m-%d %H:%M")
+
+
+def human_bytes(n: int | float) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def human_age(seconds: float) -> str:
+    """'40 s', '12 min', '3 h', '2 days'."""
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
 def fmt_cell(value: Any, max_len: int = 40) -> str:
     if value is None:
         return ""

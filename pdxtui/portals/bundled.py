@@ -73,6 +73,8 @@ class BundledPortal:
         ]
         hits.sort(key=lambda s: s.title.casefold())
         hits.sort(key=lambda s: s.updated.timestamp() if s.updated else 0.0, reverse=True)  # ties keep title order
+        if words:  # best match first: every word in the title, then some words in the title, then the rest
+            hits.sort(key=lambda s: -sum(word in s.title.casefold() for word in words))
         start = max(request.offset, 0)
         return SearchResult(hits=tuple(hits[start : start + max(request.limit, 0)]), total=len(hits))
 

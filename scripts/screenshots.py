@@ -1,0 +1,108 @@
+"""Drive the real app headlessly and write SVG (and PNG) screenshots into screenshots/.
+
+    python scripts/screenshots.py [--out screenshots] [--only NAME ...]
+
+SVGs come from Textual's own exporter. PNGs come from ``rsvg-convert`` (Debian: librsvg2-bin), and look right with
+``fonts-firacode`` and ``fonts-symbola`` installed; without rsvg-convert only the SVGs are written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.uihelpers import demo_app, settle  # noqa: E402
+
+SIZE = (140, 42)
+Shot = Callable[..., Awaitable[None]]
+
+
+async def catalog(pilot) -> None:
+    await settle(pilot)
+
+
+async def search(pilot) -> None:
+    await settle(pilot)
+    await pilot.press(*"tree")
+    await settle(pilot)
+
+
+async def dataset(pilot) -> None:
+    await settle(pilot)
+    await pilot.press(*"street tree", "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    pilot.app.screen.query_one("#grid").focus()
+    await pilot.pause()
+
+
+async def help_screen(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("f1")
+    await pilot.pause()
+
+
+SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
+    "catalog": (demo_app, catalog),
+    "search": (demo_app, search),
+    "dataset": (demo_app, dataset),
+    "help": (demo_app, help_screen),
+}
+
+
+async def take(name: str, out: Path) -> Path:
+    make_app, steps = SHOTS[name]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot)
+        await pilot.pause()
+        svg = app.export_screenshot(title=f"pdxtui — {name}")
+    path = out / f"{name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+def to_png(svg: Path) -> Path | None:
+    if not shutil.which("rsvg-convert"):
+        return None
+    png = svg.with_suffix(".png")
+    subprocess.run(["rsvg-convert", "--zoom", "1", str(svg), "-o", str(png)], check=True)
+    return png
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--only", nargs="*", choices=sorted(SHOTS), help="take only these shots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    # hermetic: no user config or cache is read or written
+    tmp = tempfile.mkdtemp(prefix="pdxshots-")
+    os.environ["PDXTUI_CACHE_DIR"] = os.path.join(tmp, "cache")
+    os.environ["PDXTUI_CONFIG"] = os.path.join(tmp, "config.toml")
+    names = args.only or list(SHOTS)
+    png_missing = False
+    for name in names:
+        svg = asyncio.run(take(name, args.out))
+        png = to_png(svg)
+        png_missing |= png is None
+        print(f"{svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg}" + (f" + {png.name}" if png else ""))
+    if png_missing:
+        print("rsvg-convert not found: wrote SVG only (apt-get install librsvg2-bin fonts-firacode fonts-symbola)", file=sys.stderr)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
