@@ -6,6 +6,7 @@ loading state; every error ends up in :meth:`BrowseScreen.report_error`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from rich.text import Text
@@ -32,6 +33,7 @@ from pdxtui.ui.widgets.schema import SchemaPane
 log = logging.getLogger(__name__)
 
 SEARCH_DEBOUNCE = 0.15
+SPINNER_DELAY = 0.6
 CATALOG_LIMIT = 100
 FETCH_GROUPS = ("dataset", "preview")
 
@@ -60,6 +62,8 @@ class BrowseScreen(Screen[None]):
         self.catalog_hits: tuple = ()  # the whole catalog as first loaded, for the command palette
         self._debounce: Timer | None = None
         self._last_request: SearchRequest | None = None
+        self._panes_ready = asyncio.Event()
+        self._panes_scheduled = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -70,21 +74,27 @@ class BrowseScreen(Screen[None]):
                 yield FacetBar(id="facets")
                 yield Static(Text("Loading catalog…", "dim"), id="catalog-status")
                 yield CatalogList(id="catalog")
-            with Vertical(id="content"):
-                with Horizontal(id="details"):
-                    yield MetadataPane(id="metadata")
-                    yield SchemaPane(id="schema")
-                yield PreviewPane(id="preview")
+            # the panes are mounted right after the catalog has painted (see _mount_panes): start-up shows the
+            # catalog sooner, and the panes are empty until a dataset opens anyway
+            yield Vertical(id="content")
         yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#metadata").border_title = "Metadata"
-        self.query_one("#schema").border_title = "Schema"
-        self.query_one("#preview").border_title = "Preview"
         self.query_one("#catalog").border_title = "Datasets"
         self.run_search(self._request())
+
+    async def _after_first_paint(self) -> None:
+        await self._mount_panes()
         self.load_facets()
+
+    async def _mount_panes(self) -> None:
+        if self._panes_ready.is_set():
+            return
+        metadata, schema, preview = MetadataPane(id="metadata"), SchemaPane(id="schema"), PreviewPane(id="preview")
+        metadata.border_title, schema.border_title, preview.border_title = "Metadata", "Schema", "Preview"
+        await self.query_one("#content").mount_all([Horizontal(metadata, schema, id="details"), preview])
+        self._panes_ready.set()
         self.query_one("#search", Input).focus()
 
     # ------------------------------------------------------------------ search
@@ -120,7 +130,8 @@ class BrowseScreen(Screen[None]):
     async def run_search(self, request: SearchRequest) -> None:
         catalog = self.query_one(CatalogList)
         status = self.query_one("#catalog-status", Static)
-        catalog.loading = True
+        # the spinner only appears when a search is slow: no flicker for fast (local or cached) answers
+        spinner = self.set_timer(SPINNER_DELAY, lambda: setattr(catalog, "loading", True))
         try:
             result = await self.service.search(request)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
@@ -128,7 +139,11 @@ class BrowseScreen(Screen[None]):
             self.report_error(exc, "Search")
             return
         finally:
+            spinner.stop()
             catalog.loading = False
+            if not self._panes_scheduled:  # first answer: paint it, then build the rest of the screen
+                self._panes_scheduled = True
+                self.call_after_refresh(self._after_first_paint)
         self._last_request = request
         catalog.show_hits(result.hits)
         if not self.catalog_hits and not (request.text or request.owner or request.category or request.tag):
@@ -148,7 +163,7 @@ class BrowseScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001
             self.report_error(exc, "Facets")
             return
-        self.query_one(FacetBar).set_facets(facets)
+        await self.query_one(FacetBar).set_facets(facets)
 
     # ------------------------------------------------------------------ open a dataset
     @on(CatalogList.Open)
@@ -161,6 +176,7 @@ class BrowseScreen(Screen[None]):
 
     @work(exclusive=True, group="dataset", exit_on_error=False)
     async def fetch_dataset(self, dataset_id: str) -> None:
+        await self._mount_panes()
         metadata, schema, preview = self.query_one(MetadataPane), self.query_one(SchemaPane), self.query_one(PreviewPane)
         metadata.loading = schema.loading = True
         try:

@@ -17,7 +17,7 @@ FACETS = (("owner", "Any bureau"), ("category", "Any category"), ("tag", "Any ta
 
 class FacetBar(Vertical):
     DEFAULT_CSS = """
-    FacetBar { height: auto; }
+    FacetBar { height: 3; }
     FacetBar > Select { margin: 0; }
     """
 
@@ -30,10 +30,15 @@ class FacetBar(Vertical):
             return self.bar
 
     def compose(self):
-        for name, prompt in FACETS:
-            yield Select([], prompt=prompt, id=f"facet-{name}", allow_blank=True, compact=True)
+        # The drop-downs are mounted with the first facets (after the catalog has painted): three Selects cost
+        # a noticeable part of the first frame. The bar keeps their height meanwhile, so nothing moves.
+        yield from ()
 
-    def set_facets(self, facets: Facets) -> None:
+    async def set_facets(self, facets: Facets) -> None:
+        if not self.query(Select):
+            await self.mount_all(
+                Select([], prompt=prompt, id=f"facet-{name}", allow_blank=True, compact=True) for name, prompt in FACETS
+            )
         for name, _prompt in FACETS:
             values = getattr(facets, name + "s" if name != "category" else "categories")
             options = [(Text(f"{one_line(value, 40)} ({count})"), value) for value, count in values]
@@ -42,10 +47,10 @@ class FacetBar(Vertical):
                 select.set_options(options)
 
     def selected(self) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for name, _prompt in FACETS:
-            value = self.query_one(f"#facet-{name}", Select).value
-            out[name] = None if value is Select.NULL else str(value)
+        out: dict[str, str | None] = {name: None for name, _prompt in FACETS}
+        for select in self.query(Select):
+            if select.value is not Select.NULL:
+                out[(select.id or "").removeprefix("facet-")] = str(select.value)
         return out
 
     def on_select_changed(self, event: Select.Changed) -> None:
