@@ -27,14 +27,29 @@ class PdxApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, service: Service, *, session: Session | None = None) -> None:
+    def __init__(self, service: Service | None = None, *, session: Session | None = None) -> None:
+        """Give a ``session`` (the CLI does) or a ready ``service`` (tests may)."""
         super().__init__()
+        if service is None:
+            if session is None:
+                raise ValueError("PdxApp needs a service or a session")
+            service = session.service(on_wait=self.on_wait)
         self.service = service
         self.session = session
         self.sub_title = service.label
 
     def on_mount(self) -> None:
-        self.push_screen(BrowseScreen(self.service))
+        refresher = None
+        if self.session is not None:
+            session = self.session
+            refresher = lambda: session.service(refresh=True, on_wait=self.on_wait)  # noqa: E731
+        self.push_screen(BrowseScreen(self.service, refresher=refresher))
+
+    def on_wait(self, message: str, seconds: float) -> None:
+        """The fetcher is about to wait before retrying (429, 5xx, Retry-After): say so in the status line."""
+        for screen in self.screen_stack:
+            if isinstance(screen, BrowseScreen):
+                screen.set_status(message)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -42,12 +57,15 @@ class PdxApp(App[None]):
 
     async def on_unmount(self) -> None:
         try:
+            for screen in self.screen_stack:
+                if isinstance(screen, BrowseScreen) and screen.service is not self.service:
+                    await screen.service.aclose()
             await self.service.aclose()
         except Exception:  # noqa: BLE001 - closing must never stop the exit
             pass
 
 
 def run_app(session: Session) -> int:
-    app = PdxApp(session.service(), session=session)
+    app = PdxApp(session=session)
     app.run()
     return app.return_code or 0

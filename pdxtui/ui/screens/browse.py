@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -19,10 +20,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
-from pdxtui.errors import PdxError
+from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Dataset, SearchRequest
 from pdxtui.service import Service
-from pdxtui.textout import fmt_count
+from pdxtui.textout import human_age
 from pdxtui.textsafe import one_line
 from pdxtui.ui.widgets.catalog import CatalogList
 from pdxtui.ui.widgets.facets import FacetBar
@@ -53,11 +54,17 @@ class BrowseScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "cancel", "Cancel", show=False),
+        Binding("ctrl+r", "refresh", "Refresh", priority=True),
     ]
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, *, refresher: Callable[[], Service] | None = None) -> None:
+        """``refresher`` makes a one-off Service that bypasses fresh cache entries (ctrl+r)."""
         super().__init__()
         self.service = service
+        self._refresher = refresher
+        self.fallback_reason = ""  # set when the portal could not be reached and the bundled snapshot stands in
+        self._loaded_once = False
+        self._refresh_service: Service | None = None
         self.dataset: Dataset | None = None
         self.catalog_hits: tuple = ()  # the whole catalog as first loaded, for the command palette
         self._debounce: Timer | None = None
@@ -68,6 +75,7 @@ class BrowseScreen(Screen[None]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static("", id="banner")
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 yield SearchBox(placeholder="Search datasets  ( / )", id="search")
@@ -127,13 +135,19 @@ class BrowseScreen(Screen[None]):
             self.run_search(request)
 
     @work(exclusive=True, group="search", exit_on_error=False)
-    async def run_search(self, request: SearchRequest) -> None:
+    async def run_search(self, request: SearchRequest, service: Service | None = None) -> None:
         catalog = self.query_one(CatalogList)
         status = self.query_one("#catalog-status", Static)
         # the spinner only appears when a search is slow: no flicker for fast (local or cached) answers
         spinner = self.set_timer(SPINNER_DELAY, lambda: setattr(catalog, "loading", True))
         try:
-            result = await self.service.search(request)
+            try:
+                result = await (service or self.service).search(request)
+            except PortalError as exc:
+                if not (exc.offline and not self._loaded_once and self.service.portal.kind != "bundled"):
+                    raise
+                await self.fall_back_to_bundled(exc)
+                result = await self.service.search(request)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             status.update(Text(f"Search failed: {error_text(exc)}", "red"))
             self.report_error(exc, "Search")
@@ -145,6 +159,8 @@ class BrowseScreen(Screen[None]):
                 self._panes_scheduled = True
                 self.call_after_refresh(self._after_first_paint)
         self._last_request = request
+        self._loaded_once = True
+        self.note_state(service or self.service)
         catalog.show_hits(result.hits)
         if not self.catalog_hits and not (request.text or request.owner or request.category or request.tag):
             self.catalog_hits = result.hits
@@ -175,12 +191,13 @@ class BrowseScreen(Screen[None]):
         self.fetch_dataset(dataset_id)
 
     @work(exclusive=True, group="dataset", exit_on_error=False)
-    async def fetch_dataset(self, dataset_id: str) -> None:
+    async def fetch_dataset(self, dataset_id: str, service: Service | None = None) -> None:
         await self._mount_panes()
+        service = service or self.service
         metadata, schema, preview = self.query_one(MetadataPane), self.query_one(SchemaPane), self.query_one(PreviewPane)
         metadata.loading = schema.loading = True
         try:
-            ds = await self.service.dataset(dataset_id)
+            ds = await service.dataset(dataset_id)
         except Exception as exc:  # noqa: BLE001
             text = error_text(exc)
             metadata.show_message(f"Could not open {dataset_id}: {text}", "red")
@@ -191,22 +208,28 @@ class BrowseScreen(Screen[None]):
         finally:
             metadata.loading = schema.loading = False
         self.dataset = ds
+        self.note_state(service)
         metadata.show(ds)
         schema.show(ds)
-        self.load_preview(ds)
+        self.load_preview(ds, service)
 
     @work(exclusive=True, group="preview", exit_on_error=False)
-    async def load_preview(self, ds: Dataset) -> None:
+    async def load_preview(self, ds: Dataset, service: Service | None = None) -> None:
+        service = service or self.service
         pane = self.query_one(PreviewPane)
-        pane.loading = True
+        pane.start_progress(ds)
         try:
-            preview = await self.service.preview(ds)
+            preview = await service.preview(ds, progress=pane.progress)
             await pane.show(preview)
+            self.note_state(service)
+        except asyncio.CancelledError:
+            await pane.show_message("Cancelled: no rows loaded.", "Open the dataset again (Enter) or press ctrl+r to retry.", "yellow")
+            raise
         except Exception as exc:  # noqa: BLE001
             await pane.show_message("Rows could not be loaded.", error_text(exc), "red")
             self.report_error(exc, "Preview")
         finally:
-            pane.loading = False
+            pane.stop_progress()
 
     # ------------------------------------------------------------------ errors, status, actions
     def report_error(self, exc: BaseException, where: str) -> None:
@@ -216,6 +239,62 @@ class BrowseScreen(Screen[None]):
 
     def set_status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(one_line(message, 300)))
+
+    def set_banner(self, message: str) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(Text(one_line(message, 400)))
+        banner.set_class(bool(message), "-shown")
+
+    async def fall_back_to_bundled(self, exc: PortalError) -> None:
+        """The portal cannot be reached and nothing is cached: browse the bundled snapshot instead, and say so."""
+        from pdxtui.portals.bundled import BundledPortal
+
+        host = self.service.portal.label
+        self.fallback_reason = error_text(exc)
+        broken, self.service = self.service, Service(BundledPortal(name="demo"))
+        await broken.aclose()
+        self.app.sub_title = f"{self.service.label} (offline fallback)"
+        self.set_banner(f"offline: could not reach {host} — showing bundled sample data. ({self.fallback_reason})")
+        self.notify(f"Could not reach {host}; showing the bundled sample data instead.", title="Offline",
+                    severity="warning", markup=False, timeout=8)
+        self.load_facets()
+
+    def note_state(self, service: Service) -> None:
+        """Show where the last answer came from when it matters: a stale cached copy served while offline."""
+        if self.fallback_reason:
+            return
+        state = service.portal.state
+        if state.source == "stale":
+            age = human_age(state.age_seconds or 0)
+            why = f" ({one_line(state.reason, 200)})" if state.reason else ""
+            self.set_banner(f"cached {age} ago, offline: {service.portal.label} could not be reached{why}. ctrl+r tries again.")
+        else:
+            self.set_banner("")
+        self.set_status("")
+
+    async def action_refresh(self) -> None:
+        """Fetch the current view again, bypassing the cache."""
+        if self.fallback_reason and self._refresher is None:
+            return
+        if self._refresh_service is not None:  # the previous refresh's workers are replaced below
+            old, self._refresh_service = self._refresh_service, None
+            await old.aclose()
+        service = self._refresher() if self._refresher else self.service
+        if service is not self.service and not self.fallback_reason:
+            self._refresh_service = service
+        if self.fallback_reason:  # try the real portal again
+            self.fallback_reason = ""
+            self._loaded_once = False
+            self.service = service
+            self.app.sub_title = service.label
+            self.set_banner("")
+            self.run_search(self._request())
+            return
+        self.set_status(f"Refreshing from {service.label}…")
+        self.run_search(self._request(), service)
+        if self.dataset is not None:
+            self.workers.cancel_group(self, "preview")
+            self.fetch_dataset(self.dataset.id, service)
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -229,9 +308,15 @@ class BrowseScreen(Screen[None]):
             return
         for group in FETCH_GROUPS:
             self.workers.cancel_group(self, group)
-        for pane in self.query_one(MetadataPane), self.query_one(SchemaPane), self.query_one(PreviewPane):
+        for pane in self.query_one(MetadataPane), self.query_one(SchemaPane):
             pane.loading = False
+        self.query_one(PreviewPane).stop_progress()
+        self.set_status("Fetch cancelled.")
         self.notify("Fetch cancelled.", markup=False, timeout=3)
+
+    async def on_unmount(self) -> None:
+        if self._refresh_service is not None:
+            await self._refresh_service.aclose()
 
     def pane(self, name: str) -> Widget:
         return self.query_one(f"#{name}")

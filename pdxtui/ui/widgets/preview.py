@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
+
+from pdxtui.model import Dataset, Progress
 
 from pdxtui.textout import fmt_count
-from pdxtui.ui.safe import plain
+from pdxtui.ui.safe import line, plain
 
 if TYPE_CHECKING:
     from pdxtui.service import Preview
@@ -29,6 +31,7 @@ class PreviewPane(Vertical):
     DEFAULT_CSS = """
     PreviewPane { height: 1fr; }
     PreviewPane > #preview-header { height: 1; padding: 0 1; background: $boost; }
+    PreviewPane > #preview-progress { display: none; height: 1; padding: 0 1; }
     PreviewPane > #preview-empty { height: 1fr; padding: 1 2; color: $text-muted; }
     """
 
@@ -38,7 +41,26 @@ class PreviewPane(Vertical):
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
+        yield ProgressBar(id="preview-progress", show_eta=False)
         yield Static(Text("Rows appear here when you open a dataset."), id="preview-empty")
+
+    def start_progress(self, dataset: Dataset) -> None:
+        """Show that rows are on their way; :meth:`progress` moves the bar as pages arrive."""
+        bar = self.query_one("#preview-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.query_one("#preview-header", Static).update(line(f"Loading rows of {dataset.title}… (Esc cancels)", "italic"))
+
+    def progress(self, step: Progress) -> None:
+        bar = self.query_one("#preview-progress", ProgressBar)
+        bar.update(total=step.total, progress=step.rows)
+        pages = f", {step.pages} pages" if step.pages else ""
+        self.query_one("#preview-header", Static).update(
+            Text(f"Loading… {step.rows:,} of {fmt_count(step.total)} rows{pages} (Esc cancels)", "italic")
+        )
+
+    def stop_progress(self) -> None:
+        self.query_one("#preview-progress", ProgressBar).display = False
 
     @property
     def grid(self):
@@ -67,5 +89,5 @@ class PreviewPane(Vertical):
 
     async def _clear_body(self) -> None:
         for child in list(self.children):
-            if child.id != "preview-header":
+            if child.id not in ("preview-header", "preview-progress"):
                 await child.remove()
