@@ -293,11 +293,12 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
 
 def profiles_from_config(cfg: Config) -> dict[str, PortalSpec]:
     """Named portals from the config, as PortalSpecs for ``parse_portal(value, profiles)``.
-    Built-in profiles (``demo``) cannot be redefined."""
+    ``demo`` (the bundled snapshot) cannot be redefined; other built-ins such as ``portland`` can be pointed
+    elsewhere, for example if the City's portal moves."""
     return {
         name: PortalSpec(name, entry["kind"], entry["url"])
         for name, entry in cfg.portals.items()
-        if name not in BUILTIN_PROFILES
+        if BUILTIN_PROFILES.get(name, PortalSpec(name, "")).kind != "bundled"
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,17 @@ from pdxtui.portals import DEFAULT_PORTAL, PortalSpec, open_portal, parse_portal
 if TYPE_CHECKING:
     from pdxtui.cache import Store
     from pdxtui.config import Config
+    from pdxtui.net import Fetcher
     from pdxtui.service import Service
+
+WaitCallback = Callable[[str, float], None]
+
+#: how each portal kind sends an app token: (header, value template)
+TOKEN_HEADERS: dict[str, tuple[str, str]] = {
+    "arcgis": ("X-Esri-Authorization", "Bearer {}"),
+    "socrata": ("X-App-Token", "{}"),
+    "ckan": ("Authorization", "{}"),
+}
 
 
 @dataclass
@@ -28,11 +39,40 @@ class Session:
             self.warnings.append(store.warning)
         return store
 
-    def service(self, spec: PortalSpec | None = None) -> Service:
+    def fetcher(self, spec: PortalSpec | None = None, *, on_wait: WaitCallback | None = None) -> Fetcher:
+        """A Fetcher for a network portal, set up from the config: the cache store, TTLs per kind of request,
+        timeouts, the per-host limit and the portal's app token. The caller closes its client and store."""
+        from pdxtui.net import Fetcher, make_client
+
+        spec = spec or self.spec
+        cfg = self.config
+        token = cfg.token_for(spec.name)
+        header, template = TOKEN_HEADERS.get(spec.kind, ("X-App-Token", "{}"))
+        return Fetcher(
+            f"{spec.kind}:{spec.url}",  # cache keys follow the portal's URL, whatever profile name reached it
+            client=make_client(cfg.net.connect_timeout, cfg.net.read_timeout),
+            store=self.store(),
+            ttl=cfg.cache.ttl,
+            max_per_host=cfg.net.max_per_host,
+            token=template.format(token) if token else None,
+            token_header=header,
+            on_wait=on_wait,
+        )
+
+    def service(
+        self, spec: PortalSpec | None = None, *, refresh: bool = False, on_wait: WaitCallback | None = None
+    ) -> Service:
+        """The Service for a portal. Network portals get a Fetcher built on first use (so this stays cheap and
+        imports no httpx); ``refresh`` skips fresh cache entries; ``on_wait(message, seconds)`` hears about
+        retries and Retry-After waits."""
         from pdxtui.service import Service
 
         spec = spec or self.spec
-        return Service(open_portal(spec))
+        if spec.kind == "bundled":
+            return Service(open_portal(spec))
+        return Service(
+            open_portal(spec, fetcher=lambda: self.fetcher(spec, on_wait=on_wait), refresh=refresh, close_fetcher=True)
+        )
 
 
 def open_session(portal: str | None = None, cache_dir: str | None = None, config_path: str | None = None) -> Session:

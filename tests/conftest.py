@@ -22,3 +22,16 @@ def demo_service():
     from pdxtui.service import Service
 
     return Service(BundledPortal(name="demo"))
+
+
+@pytest.fixture
+def fake_arcgis():
+    """A started fake ArcGIS portal (tests/fakeportal) on 127.0.0.1; portal string ``arcgis:{server.url}/hub``.
+    Stopped after the test."""
+    from tests.fakeportal import start_server
+
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -64,7 +64,7 @@ def write(tmp_path, text: str):
 def test_missing_file_gives_defaults(tmp_path):
     cfg = load_config(tmp_path / "none.toml")
     assert cfg == Config(path=tmp_path / "none.toml")
-    assert cfg.default_portal == "demo"
+    assert cfg.default_portal == "portland"
     assert cfg.cache.size_limit == 1 << 30
     assert cfg.cache.ttl == {"catalog": 3600, "metadata": 86400, "rows": 86400}
     assert (cfg.net.connect_timeout, cfg.net.read_timeout, cfg.net.max_per_host) == (10, 30, 4)
@@ -142,7 +142,7 @@ def test_unknown_keys_warn_with_line_and_suggestion(tmp_path):
     assert "config.toml:10: unknown key 'portals.p.tokn' ignored; did you mean 'portals.p.token'?" in w
     assert "config.toml:11: unknown key 'wat' ignored; known keys:" in w
     assert len(cfg.warnings) == 6
-    assert cfg.default_portal == "demo" and "p" in cfg.portals
+    assert cfg.default_portal == "portland" and "p" in cfg.portals
 
 
 def test_bad_values_warn_and_use_defaults(tmp_path):
@@ -154,7 +154,7 @@ def test_bad_values_warn_and_use_defaults(tmp_path):
         "[portals.y]\nkind = \"arcgis\"\nurl = \"gis.example\"\n"
     )
     cfg = load_config(write(tmp_path, text))
-    assert cfg.default_portal == "demo"
+    assert cfg.default_portal == "portland"
     assert cfg.cache.size_limit == 1 << 30
     assert cfg.net.max_per_host == 4 and cfg.net.read_timeout == 30
     assert cfg.portals == {}

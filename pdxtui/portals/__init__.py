@@ -30,9 +30,10 @@ class PortalSpec:
 #: profiles every install knows. The config file may add more.
 BUILTIN_PROFILES: dict[str, PortalSpec] = {
     "demo": PortalSpec("demo", "bundled", ""),
+    "portland": PortalSpec("portland", "arcgis", "https://gis-pdx.opendata.arcgis.com"),
 }
 
-DEFAULT_PORTAL = "demo"
+DEFAULT_PORTAL = "portland"
 
 
 def parse_portal(value: str, profiles: dict[str, PortalSpec] | None = None) -> PortalSpec:
@@ -59,9 +60,23 @@ def parse_portal(value: str, profiles: dict[str, PortalSpec] | None = None) -> P
 
 
 def open_portal(spec: PortalSpec, **options) -> Portal:
-    """Create the Portal for a spec. Imports the portal module lazily."""
+    """Create the Portal for a spec. Imports the portal module lazily.
+
+    Options for network portals: ``fetcher`` (a ``pdxtui.net.Fetcher``, or a zero-argument callable that makes
+    one on first use; None: a default Fetcher without a cache), ``refresh`` (skip fresh cache entries) and
+    ``close_fetcher`` (default True: the portal owns the fetcher, its client and its store, and closes them).
+    """
     if spec.kind == "bundled":
         from pdxtui.portals.bundled import BundledPortal
 
         return BundledPortal(name=spec.name)
+    if spec.kind == "arcgis":
+        from pdxtui.portals.arcgis import ArcGISPortal
+
+        return ArcGISPortal(
+            spec,
+            options.get("fetcher"),
+            refresh=bool(options.get("refresh", False)),
+            close_fetcher=bool(options.get("close_fetcher", True)),
+        )
     raise UsageError(f"portal kind {spec.kind!r} is not supported yet")

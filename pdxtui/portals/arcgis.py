@@ -1,0 +1,1075 @@
+"""ArcGIS portals: an ArcGIS Hub site's catalog (OGC API Records search) and the ArcGIS REST layers
+(MapServer / FeatureServer) behind its datasets. The profile ``portland`` is the City's PortlandMaps Open Data site.
+
+Wire formats follow ``portals.md`` ("ArcGIS Hub search" and "ArcGIS REST layer"):
+
+* search: ``GET {site}/api/search/v1/collections/dataset/items`` with ``q``, ``filter``, ``limit`` (<= 100),
+  1-based ``startindex`` and ``sortBy=-properties.modified`` when there is no text; pages by ``links[rel=next]``;
+  ``numberMatched`` is the total;
+* metadata: the Hub record (``.../items/{id}``) merged with the layer's ``{url}?f=json`` and
+  ``{url}/query?where=1=1&returnCountOnly=true&f=json``;
+* rows: ``{url}/query`` pages (``resultOffset``/``resultRecordCount`` <= maxRecordCount), always ordered
+  (``orderByFields`` ends with the OID field), fetched concurrently and yielded in order.
+
+Every request goes through a :class:`pdxtui.net.Fetcher` (cache, retries, Retry-After, per-host limit). ArcGIS
+errors sent with HTTP 200 are rejected by a ``validate`` callback, so they are never cached.
+
+Importing this module, creating the portal, ``search()``, ``facets()`` and ``dataset()`` import neither polars nor
+pyarrow; httpx is imported when the first request is made (the fetcher may be handed over as a factory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urljoin, urlsplit
+
+from pdxtui.errors import NotFound, PdxError, PortalError
+from pdxtui.htmltext import html_to_text
+from pdxtui.model import (
+    Dataset,
+    DatasetSummary,
+    Facets,
+    FetchState,
+    Field,
+    Link,
+    Page,
+    Progress,
+    Query,
+    SearchRequest,
+    SearchResult,
+)
+from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.snapshot import ESRI_KINDS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from pdxtui.net import Fetcher
+    from pdxtui.portals import PortalSpec
+
+log = logging.getLogger(__name__)
+
+PORTLAND_URL = "https://gis-pdx.opendata.arcgis.com"
+PORTLAND_HOST = "gis-pdx.opendata.arcgis.com"
+PORTLAND_LABEL = f"PortlandMaps Open Data ({PORTLAND_HOST})"
+
+SEARCH_API = "/api/search/v1"
+HUB_MAX_LIMIT = 100  # the Hub search API's largest page
+NEWEST_FIRST = "-properties.modified"
+FACET_RECORDS = 500  # facets are counted over the newest this-many catalog records
+MAX_SEARCH_PAGES = 200  # guard against a ``next`` link that never ends
+DEFAULT_PAGE_ROWS = 1000  # rows per query when the layer does not state maxRecordCount
+MAX_PLANS = 64
+
+OID = "esriFieldTypeOID"
+GEOMETRY = "esriFieldTypeGeometry"
+POINT = "esriGeometryPoint"
+UNSHOWN_TYPES = frozenset({"esriFieldTypeBlob", "esriFieldTypeRaster"})
+
+_LAYER_URL = re.compile(r"/(?:MapServer|FeatureServer)/\d+$", re.IGNORECASE)
+_SERVICE_URL = re.compile(r"/(?:MapServer|FeatureServer)$", re.IGNORECASE)
+_LAYER_SUFFIX = re.compile(r"_(\d+)$")
+_UPDATE_FREQUENCY = re.compile(r"^[ \t]*Update Frequency[ \t]*:?[ \t]*(.*?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_METADATA_LINK = re.compile(r"^[ \t]*Metadata Link[ \t]*:?[ \t]*(.*?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_URL = re.compile(r"https?://[^\s()<>\"']+")
+_CATEGORY_PREFIX = re.compile(r"^/?categories/", re.IGNORECASE)
+
+
+# -- errors ---------------------------------------------------------------------------------------------------------
+
+
+class LayerError(PortalError):
+    """The ArcGIS server answered (usually with HTTP 200) with an ``{"error": ...}`` object."""
+
+    def __init__(self, message: str, *, portal: str = "", code: Any = None) -> None:
+        super().__init__(message, portal=portal, offline=False)
+        self.code = code
+
+
+def _error_text(error: Any) -> tuple[Any, str]:
+    """(code, "message (detail; detail)") from an ArcGIS or Hub error object."""
+    if not isinstance(error, dict):
+        return None, _short(error)
+    message = _short(error.get("message") or error.get("description") or "")
+    details = error.get("details")
+    if isinstance(details, list):
+        extra = "; ".join(_short(d, 160) for d in details[:3] if d not in (None, ""))
+        if extra and extra != message:
+            message = f"{message} ({extra})" if message else extra
+    return error.get("code"), message or "no message"
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- small conversions -------------------------------------------------------------------------------------------
+
+
+def quote_value(value: str) -> str:
+    """A string literal for a Hub ``filter`` (or a SQL where clause): single quotes, ``'`` doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def hub_filter(
+    owner: str | None = None,
+    tags: str | Sequence[str] | None = None,
+    categories: str | Sequence[str] | None = None,
+    type: str | None = None,  # noqa: A002 (the Hub's own name)
+) -> str:
+    """The Hub search ``filter`` for the facets, e.g. ``owner='BPS_GIS' AND tags IN ('trees')`` ("" for none)."""
+
+    def many(value: str | Sequence[str] | None) -> list[str]:
+        if value is None:
+            return []
+        values = [value] if isinstance(value, str) else list(value)
+        return [v for v in values if v]
+
+    parts = []
+    if owner:
+        parts.append(f"owner={quote_value(owner)}")
+    if type:
+        parts.append(f"type={quote_value(type)}")
+    if many(tags):
+        parts.append(f"tags IN ({', '.join(quote_value(t) for t in many(tags))})")
+    if many(categories):
+        parts.append(f"categories IN ({', '.join(quote_value(c) for c in many(categories))})")
+    return " AND ".join(parts)
+
+
+def epoch_ms(value: Any) -> datetime | None:
+    """An aware UTC datetime from epoch milliseconds (or an ISO string); None when absent or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    try:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=value)
+    except OverflowError:
+        return None
+
+
+def category_label(raw: str) -> str:
+    """``/Categories/Environment/Trees`` -> ``Environment/Trees``."""
+    return _CATEGORY_PREFIX.sub("", raw.strip()).strip("/") or raw.strip()
+
+
+def pull_update_frequency(text: str) -> tuple[str, str]:
+    """(text without its "Update Frequency: ..." line, the frequency or "")."""
+    match = _UPDATE_FREQUENCY.search(text)
+    if not match:
+        return text, ""
+    return _cut(text, match), match.group(1).strip()
+
+
+def pull_metadata_link(text: str) -> tuple[str, str]:
+    """(text without its "Metadata Link ..." line, the URL on that line or "")."""
+    match = _METADATA_LINK.search(text)
+    if not match:
+        return text, ""
+    url = _URL.search(match.group(1))
+    if not url:
+        return text, ""
+    return _cut(text, match), url.group().rstrip(".,;")
+
+
+def _cut(text: str, match: re.Match[str]) -> str:
+    """``text`` without the matched line (and its line break), blank lines squeezed."""
+    end = match.end() + 1 if text[match.end() : match.end() + 1] == "\n" else match.end()
+    return re.sub(r"\n{3,}", "\n\n", text[: match.start()] + text[end:]).strip("\n")
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list):
+        return ()
+    return tuple(str(v) for v in values if isinstance(v, (str, int, float)) and str(v).strip())
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def layer_url_for(url: Any, item_id: str) -> str:
+    """The REST layer URL behind a Hub record, or "" when the record is not a single layer.
+
+    A service URL (``.../MapServer``) with an item id ending ``_N`` means layer N of that service.
+    """
+    if not isinstance(url, str):
+        return ""
+    url = url.strip().split("?", 1)[0].rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    if _LAYER_URL.search(parts.path):
+        return url
+    suffix = _LAYER_SUFFIX.search(item_id)
+    if _SERVICE_URL.search(parts.path) and suffix:
+        return f"{url}/{suffix.group(1)}"
+    return ""
+
+
+def _next_link(data: dict[str, Any]) -> str:
+    for link in data.get("links") or ():
+        if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
+            return link["href"]
+    return ""
+
+
+def _exceeded(data: dict[str, Any]) -> bool:
+    """``exceededTransferLimit``, at the top level (f=json) or under ``properties`` (f=geojson)."""
+    if data.get("exceededTransferLimit") is True:
+        return True
+    props = data.get("properties")
+    return isinstance(props, dict) and props.get("exceededTransferLimit") is True
+
+
+# -- the layer behind a dataset --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What ``pages()`` needs to know about a layer, kept from ``dataset()``."""
+
+    url: str
+    title: str
+    fields: tuple[Field, ...]  # the columns pages() yields, in order (point layers: latitude/longitude added)
+    attributes: frozenset[str]  # names of the columns that are layer attributes
+    oid: str | None
+    lat: str | None
+    lon: str | None
+    page_rows: int
+    paging: bool
+    rows: int | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.url})" if self.title else self.url
+
+
+def _domain(raw: Any) -> tuple[tuple[Any, str], ...]:
+    if not isinstance(raw, dict) or raw.get("type") != "codedValue":
+        return ()
+    out = []
+    for entry in raw.get("codedValues") or ():
+        if isinstance(entry, dict) and "code" in entry:
+            out.append((entry["code"], _text(entry.get("name", entry["code"]))))
+    return tuple(out)
+
+
+def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | None, str | None]:
+    """(fields as pages() yields them, OID field, latitude column, longitude column) from layer metadata."""
+    raw = [f for f in info.get("fields") or () if isinstance(f, dict) and isinstance(f.get("name"), str)]
+    point = info.get("geometryType") == POINT
+    taken = {f["name"].lower() for f in raw}
+    lat = lon = None
+    if point:
+        lat, lon = ("latitude", "longitude") if not taken & {"latitude", "longitude"} else ("shape_latitude",
+                                                                                           "shape_longitude")
+    coords = (
+        Field(lat or "", POINT, "float", "Latitude", "WGS 84 latitude of the point geometry (outSR=4326)"),
+        Field(lon or "", POINT, "float", "Longitude", "WGS 84 longitude of the point geometry (outSR=4326)"),
+    )
+    out: list[Field] = []
+    oid: str | None = None
+    for f in raw:
+        kind_name = _text(f.get("type"))
+        if kind_name == GEOMETRY:
+            if point and lat and not any(x.name == lat for x in out):
+                out.extend(coords)
+            continue  # non-point geometry is not fetched (yet)
+        if kind_name in UNSHOWN_TYPES:
+            continue
+        if kind_name == OID and oid is None:
+            oid = f["name"]
+        domain = _domain(f.get("domain"))
+        out.append(
+            Field(
+                name=f["name"],
+                type=kind_name,
+                kind="string" if domain else ESRI_KINDS.get(kind_name, "string"),  # coded values show labels
+                alias=_text(f.get("alias")),
+                domain=domain,
+            )
+        )
+    if point and lat and not any(x.name == lat for x in out):
+        out.extend(coords)
+    if oid is None:
+        named = info.get("objectIdField")
+        if isinstance(named, str) and any(x.name == named for x in out):
+            oid = named
+    return tuple(out), oid, lat, lon
+
+
+# -- building Arrow tables from ArcGIS JSON ----------------------------------------------------------------------------
+
+
+def _arrow_type(kind: str) -> Any:
+    import pyarrow as pa
+
+    return {
+        "integer": pa.int64(),
+        "float": pa.float64(),
+        "boolean": pa.bool_(),
+        "datetime": pa.timestamp("ms", tz="UTC"),
+        "date": pa.date32(),
+    }.get(kind, pa.string())
+
+
+def _to_int(value: Any) -> Any:
+    if value is None or (type(value) is int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ValueError(value)
+
+
+def _to_float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _to_ms(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if math.isfinite(value) else None
+    moment = epoch_ms(value)
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def _to_date(value: Any) -> date | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    moment = epoch_ms(value)
+    return None if moment is None else moment.date()
+
+
+def _to_str(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def column(values: list[Any], field: Field) -> pa.Array:
+    """One Arrow column for ``field`` from JSON values: coded values become labels, dates epoch ms -> UTC."""
+    import pyarrow as pa
+
+    if field.domain:
+        labels = {code: label for code, label in field.domain}
+        by_text = {str(code): label for code, label in field.domain}
+        values = [
+            None if v is None else labels.get(v) if v in labels else by_text.get(str(v), _to_str(v))
+            for v in values
+        ]
+        return pa.array(values, pa.string())
+    kind = field.kind
+    if kind in ("integer", "datetime"):
+        inferred = _infer(values)  # fast path: whole numbers (epoch ms for dates) and nulls
+        if inferred is not None and (pa.types.is_integer(inferred.type) or pa.types.is_null(inferred.type)):
+            return inferred.cast(pa.int64() if kind == "integer" else pa.timestamp("ms", tz="UTC"))
+        if kind == "datetime":
+            return pa.array([_to_ms(v) for v in values], pa.timestamp("ms", tz="UTC"))
+        try:
+            return pa.array([_to_int(v) for v in values], pa.int64())
+        except (ValueError, TypeError, OverflowError):
+            return pa.array([_to_float(v) for v in values], pa.float64())  # not whole numbers after all
+    if kind == "float":
+        try:
+            return pa.array(values, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return pa.array([_to_float(v) for v in values], pa.float64())
+    if kind == "date":
+        return pa.array([_to_date(v) for v in values], pa.date32())
+    if kind == "boolean":
+        return pa.array([None if v is None else bool(v) for v in values], pa.bool_())
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_to_str(v) for v in values], pa.string())
+
+
+def _infer(values: list[Any]) -> Any:
+    """pyarrow's own reading of a list of JSON values, or None when the values are mixed."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+
+
+def _coordinates(features: list[dict[str, Any]], axis: str) -> Any:
+    """One coordinate of every point geometry as a float64 column (missing or non-numeric values are null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.array([f["geometry"][axis] for f in features], pa.float64())
+    except (KeyError, TypeError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_coordinate(f, axis) for f in features], pa.float64())
+    if array.null_count < len(array) and pc.any(pc.is_nan(array)).as_py():
+        array = pc.if_else(pc.is_nan(array), pa.scalar(None, pa.float64()), array)
+    return array
+
+
+def _coordinate(feature: dict[str, Any], axis: str) -> float | None:
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict):
+        return None
+    return _to_float(geometry.get(axis))
+
+
+def build_table(features: list[Any], fields: Sequence[Field], lat: str | None = None, lon: str | None = None) -> Any:
+    """A pyarrow Table with one column per field (in order) from ``f=json`` query features."""
+    import pyarrow as pa
+
+    features = [f if isinstance(f, dict) else {} for f in features]
+    rows = [f.get("attributes") if isinstance(f.get("attributes"), dict) else {} for f in features]
+    sample = rows[0] if rows else {}
+    lowered = {k.lower(): k for k in sample}
+    arrays = []
+    for field in fields:
+        if field.name == lat:
+            arrays.append(_coordinates(features, "y"))
+            continue
+        if field.name == lon:
+            arrays.append(_coordinates(features, "x"))
+            continue
+        key = field.name if field.name in sample else lowered.get(field.name.lower(), field.name)
+        arrays.append(column([r.get(key) for r in rows], field))
+    return pa.Table.from_arrays(arrays, names=[f.name for f in fields])
+
+
+def empty_table(fields: Sequence[Field]) -> Any:
+    import pyarrow as pa
+
+    schema = pa.schema([(f.name, pa.string() if f.domain else _arrow_type(f.kind)) for f in fields])
+    return schema.empty_table()
+
+
+@dataclass
+class _Slot:
+    table: Any
+    rows: int
+    exceeded: bool
+    ended: bool
+
+
+# -- the portal ----------------------------------------------------------------------------------------------------
+
+
+class ArcGISPortal:
+    """An ArcGIS Hub site and the ArcGIS REST layers its datasets point at.
+
+    ``fetcher`` is a :class:`pdxtui.net.Fetcher`, or a zero-argument callable that makes one on first use (so
+    creating the portal stays cheap), or None for a default Fetcher without a cache. With ``close_fetcher`` the
+    portal owns it: ``aclose()`` closes its client and its cache store. ``refresh`` skips fresh cache entries
+    (a stale copy is still served when the portal cannot be reached).
+    """
+
+    kind = "arcgis"
+
+    def __init__(
+        self,
+        spec: PortalSpec,
+        fetcher: Fetcher | Callable[[], Fetcher] | None = None,
+        *,
+        refresh: bool = False,
+        close_fetcher: bool = False,
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.site = spec.url.rstrip("/")
+        host = urlsplit(self.site).hostname or self.site
+        self.portland = host.lower() == PORTLAND_HOST
+        self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
+        self.refresh = refresh
+        self.close_fetcher = close_fetcher
+        self._fetcher: Fetcher | None = None
+        self._factory: Callable[[], Fetcher] | None = None
+        if fetcher is None or _is_fetcher(fetcher):
+            self._fetcher = fetcher  # type: ignore[assignment]
+        else:
+            self._factory = fetcher  # type: ignore[assignment]
+        self._state = FetchState()
+        self._tally: dict[str, Any] = {}
+        self._plans: OrderedDict[str, _Plan] = OrderedDict()
+        self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
+
+    # -- Portal protocol -----------------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> FetchState:
+        """Where the last answer came from; within one call, a stale cache entry outweighs fresh ones."""
+        return self._state
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            if self._factory is not None:
+                self._fetcher = self._factory()
+            else:
+                from pdxtui.net import Fetcher
+
+                self._fetcher = Fetcher(f"{self.kind}:{self.site}")
+                self.close_fetcher = True
+        return self._fetcher
+
+    @property
+    def items_url(self) -> str:
+        return f"{self.site}{SEARCH_API}/collections/dataset/items"
+
+    async def search(self, request: SearchRequest) -> SearchResult:
+        self._begin()
+        wanted = max(0, request.limit)
+        params: dict[str, Any] = {}
+        text = request.text.strip()
+        if text:
+            params["q"] = text
+        where = hub_filter(
+            owner=request.owner,
+            tags=request.tag,
+            categories=self._category_value(request.category) if request.category else None,
+            type=getattr(request, "type", None),
+        )
+        if where:
+            params["filter"] = where
+        if not text:
+            params["sortBy"] = NEWEST_FIRST
+        params["limit"] = min(HUB_MAX_LIMIT, wanted)
+        params["startindex"] = max(0, request.offset) + 1
+        records, total = await self._records(params, wanted)
+        return SearchResult(hits=tuple(self._summary(r) for r in records), total=total)
+
+    async def facets(self) -> Facets:
+        """Owner, category and tag counts over the newest ``FACET_RECORDS`` catalog records.
+
+        portals.md documents no aggregation endpoint, so facets are counted from the search pages themselves
+        (the first of them is the same request as the catalog's first page, so it usually comes from the cache).
+        """
+        self._begin()
+        params = {"sortBy": NEWEST_FIRST, "limit": HUB_MAX_LIMIT, "startindex": 1}
+        records, _ = await self._records(params, FACET_RECORDS)
+        owners: Counter[str] = Counter()
+        categories: Counter[str] = Counter()
+        tags: Counter[str] = Counter()
+        for record in records:
+            props = record.get("properties") or {}
+            if isinstance(props.get("owner"), str) and props["owner"]:
+                owners[props["owner"]] += 1
+            categories.update({self._category(c) for c in _strings(props.get("categories"))})
+            tags.update(set(_strings(props.get("tags"))))
+        return Facets(owners=_ranked(owners), categories=_ranked(categories), tags=_ranked(tags))
+
+    async def dataset(self, dataset_id: str) -> Dataset:
+        self._begin()
+        ident = (dataset_id or "").strip()
+        if not ident:
+            raise NotFound("no dataset id given")
+        feature = await self._record(ident)
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        ident = _text(feature.get("id") or props.get("id") or ident)
+        title = _text(props.get("title") or props.get("name")) or ident
+        layer = layer_url_for(props.get("url"), ident)
+        info: dict[str, Any] = {}
+        rows: int | None = None
+        if layer:
+            info, rows = await _both(self._layer_info(layer, title), self._count_or_none(layer, title))
+        return self._build(ident, title, props, layer, info, rows)
+
+    async def count(self, dataset: Dataset, query: Query) -> int:
+        self._begin()
+        plan = await self._plan(dataset)
+        self._check_query(plan, query)
+        if dataset.rows is not None:
+            return dataset.rows
+        return await self._count(plan.url, plan.title)
+
+    async def pages(
+        self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None
+    ) -> AsyncIterator[Page]:
+        """Yield the selected rows page by page, in order, with no gaps and no duplicates.
+
+        Pages hold at most maxRecordCount rows. Once the row count is known they are fetched concurrently
+        (bounded by the fetcher's per-host limit) and yielded in order. ``Page.offset`` is the position of the
+        page's first row, ``Page.total`` the number of matching rows; ``Progress.total`` the number of rows this
+        call delivers. An empty selection yields one empty page, so callers always see the columns. If the
+        consumer stops early or is cancelled, outstanding requests are cancelled too.
+        """
+        self._begin()
+        plan = await self._plan(dataset)
+        self._check_query(plan, query)
+        fields = self._selected(plan, query)
+        total = dataset.rows if dataset.rows is not None else plan.rows
+        if total is None:
+            total = await self._count(plan.url, plan.title)
+        start = query.offset
+        stop = total if query.limit is None else min(total, start + query.limit)
+        planned = max(0, stop - start)
+        base = self._query_params(plan, query, fields)
+        size = plan.page_rows
+        if not plan.paging:
+            if start > 0 or planned > size:
+                raise PdxError(
+                    f"{plan.title} cannot be read page by page (the server does not support pagination); "
+                    f"only its first {size:,} rows can be fetched"
+                )
+        slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
+        window = max(1, getattr(self.fetcher, "max_per_host", 4))
+        tasks: dict[int, asyncio.Task[_Slot]] = {}
+        delivered = pages = 0
+        last: _Slot | None = None
+        try:
+            index = scheduled = 0
+            ended = False
+            while index < len(slots) and not ended:
+                while scheduled < len(slots) and scheduled < index + window:
+                    offset, count = slots[scheduled]
+                    tasks[scheduled] = asyncio.ensure_future(self._slot(plan, base, fields, offset, count))
+                    scheduled += 1
+                last = await tasks[index]
+                del tasks[index]
+                offset = slots[index][0]
+                index += 1
+                ended = last.ended
+                if last.rows:
+                    delivered += last.rows
+                    pages += 1
+                    if progress is not None:
+                        progress(Progress(rows=delivered, total=planned, pages=pages))
+                    yield Page(table=last.table, offset=offset, total=total)
+            # The count may be out of date: keep going while the server says there is more.
+            more = last is not None and last.exceeded and not ended
+            while more and (query.limit is None or delivered < query.limit):
+                offset = start + delivered
+                count = size if query.limit is None else min(size, query.limit - delivered)
+                last = await self._slot(plan, base, fields, offset, count)
+                if last.rows:
+                    delivered += last.rows
+                    pages += 1
+                    if progress is not None:
+                        progress(Progress(rows=delivered, total=None, pages=pages))
+                    yield Page(table=last.table, offset=offset, total=None)
+                more = last.exceeded and not last.ended and last.rows > 0
+            if pages == 0:
+                if progress is not None:
+                    progress(Progress(rows=0, total=0, pages=1))
+                yield Page(table=empty_table(fields), offset=start, total=total)
+        finally:
+            pending = [task for task in tasks.values() if not task.done()]
+            for task in pending:
+                task.cancel()
+            if tasks:
+                await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        fetcher, self._fetcher = self._fetcher, None
+        if fetcher is None:
+            return
+        await fetcher.aclose()
+        if self.close_fetcher:
+            await fetcher.client.aclose()
+            fetcher.store.close()
+
+    # -- requests ----------------------------------------------------------------------------------------------
+
+    async def _get(self, url: str, params: dict[str, Any] | None, kind: str, validate: Callable[[Any], Any]) -> Any:
+        data = await self.fetcher.get_json(url, params, kind=kind, refresh=self.refresh, validate=validate)
+        self._note(self.fetcher.state)
+        return data
+
+    async def _records(self, params: dict[str, Any], wanted: int) -> tuple[list[dict[str, Any]], int | None]:
+        """Search records, following ``next`` links until ``wanted`` are in hand or the results run out."""
+        url: str = self.items_url
+        query: dict[str, Any] | None = params
+        records: list[dict[str, Any]] = []
+        total: int | None = None
+        seen: set[str] = set()
+        for _ in range(MAX_SEARCH_PAGES):
+            data = await self._get(url, query, "catalog", _check_collection)
+            matched = data.get("numberMatched")
+            if isinstance(matched, int) and not isinstance(matched, bool):
+                total = matched
+            features = [f for f in data.get("features") or () if isinstance(f, dict)]
+            records.extend(features[: max(0, wanted - len(records))])
+            if len(records) >= wanted or not features:
+                break
+            href = _next_link(data)
+            if not href:
+                break
+            url, query = urljoin(url, href), None
+            if url in seen:
+                break
+            seen.add(url)
+        return records, total
+
+    async def _record(self, ident: str) -> dict[str, Any]:
+        url = f"{self.items_url}/{quote(ident, safe='')}"
+        try:
+            return await self._get(url, None, "metadata", _check_record)
+        except PortalError as exc:
+            if getattr(exc, "status", None) in (404, 410):
+                raise NotFound(f"no dataset with id {ident!r} on {self.label}") from None
+            raise
+
+    async def _layer_info(self, url: str, title: str) -> dict[str, Any]:
+        with _context(f"reading the layer metadata of {title or url}"):
+            return await self._get(url, {"f": "json"}, "metadata", _check_layer(title, url, self.name))
+
+    async def _count(self, url: str, title: str) -> int:
+        params = {"where": "1=1", "returnCountOnly": "true", "f": "json"}
+        with _context(f"counting the rows of {title or url}"):
+            data = await self._get(f"{url}/query", params, "metadata", _check_count(title, url, self.name))
+        return int(data["count"])
+
+    async def _count_or_none(self, url: str, title: str) -> int | None:
+        """The row count for metadata: None when the server will not count (the metadata is still useful)."""
+        try:
+            return await self._count(url, title)
+        except PortalError as exc:
+            if exc.offline:
+                raise
+            log.info("row count unavailable: %s", exc)
+            return None
+
+    async def _slot(self, plan: _Plan, base: dict[str, Any], fields: tuple[Field, ...], offset: int,
+                    count: int) -> _Slot:
+        """``count`` rows from ``offset``, in as many requests as the server needs (it may send fewer than asked
+        and set exceededTransferLimit). ``ended``: the data ran out before ``count`` rows."""
+        tables = []
+        got = 0
+        exceeded = ended = False
+        check = _check_rows(plan.title, plan.url, self.name)
+        while got < count:
+            ask = count - got
+            params = dict(base)
+            if plan.paging:
+                params["resultOffset"] = offset + got
+            params["resultRecordCount"] = ask
+            first, last = offset + got + 1, offset + count
+            with _context(f"reading rows {first:,}-{last:,} of {plan.title or plan.url}"):
+                data = await self._get(f"{plan.url}/query", params, "rows", check)
+            features = data["features"][:ask]
+            exceeded = _exceeded(data)
+            if features:
+                tables.append(build_table(features, fields, plan.lat, plan.lon))
+            got += len(features)
+            if not features or (len(features) < ask and not exceeded) or not plan.paging:
+                ended = len(features) < ask
+                break
+        if not tables:
+            table = empty_table(fields)
+        elif len(tables) == 1:
+            table = tables[0]
+        else:
+            import pyarrow as pa
+
+            table = pa.concat_tables(tables)
+        return _Slot(table=table, rows=got, exceeded=exceeded, ended=ended)
+
+    # -- metadata --------------------------------------------------------------------------------------------
+
+    def _build(self, ident: str, title: str, props: dict[str, Any], layer: str, info: dict[str, Any],
+               rows: int | None) -> Dataset:
+        description = html_to_text(_text(props.get("description")) or _text(info.get("description")))
+        description, frequency = pull_update_frequency(description)
+        description, metadata = pull_metadata_link(description)
+        fields, oid, lat, lon = _fields(info) if info else ((), None, None, None)
+        max_records = info.get("maxRecordCount")
+        max_records = max_records if isinstance(max_records, int) and max_records > 0 else None
+        page_url = f"{self.site}/datasets/{ident}"
+        links = [Link("PortlandMaps Open Data page" if self.portland else "ArcGIS Hub page", page_url)]
+        if layer:
+            links.append(Link("ArcGIS REST layer", layer))
+        if metadata:
+            links.append(Link("Metadata", metadata))
+        capabilities = info.get("advancedQueryCapabilities")
+        paging = not (isinstance(capabilities, dict) and capabilities.get("supportsPagination") is False)
+        if layer and fields:
+            self._remember(
+                ident,
+                _Plan(
+                    url=layer,
+                    title=title,
+                    fields=fields,
+                    attributes=frozenset(f.name for f in fields if f.name not in (lat, lon)),
+                    oid=oid,
+                    lat=lat,
+                    lon=lon,
+                    page_rows=max_records or DEFAULT_PAGE_ROWS,
+                    paging=paging,
+                    rows=rows,
+                ),
+            )
+        for raw in _strings(props.get("categories")):
+            self._category(raw)
+        return Dataset(
+            id=ident,
+            title=title,
+            owner=_text(props.get("owner")),
+            description=description,
+            licence=html_to_text(_text(props.get("licenseInfo"))),
+            update_frequency=frequency,
+            updated=epoch_ms(props.get("modified")),
+            created=epoch_ms(props.get("created")),
+            rows=rows,
+            fields=fields,
+            links=tuple(links),
+            api_url=f"{layer}/query" if layer and fields else "",
+            page_url=page_url,
+            categories=tuple(self._category(c) for c in _strings(props.get("categories"))),
+            tags=_strings(props.get("tags")),
+            geometry_type=_text(info.get("geometryType")),
+            max_record_count=max_records,
+            sample=False,
+        )
+
+    def _summary(self, record: dict[str, Any]) -> DatasetSummary:
+        props = record.get("properties") if isinstance(record.get("properties"), dict) else {}
+        ident = _text(record.get("id") or props.get("id"))
+        return DatasetSummary(
+            id=ident,
+            title=_text(props.get("title") or props.get("name")) or ident,
+            owner=_text(props.get("owner")),
+            updated=epoch_ms(props.get("modified")),
+            rows=None,
+            type=_text(props.get("type")),
+            snippet=html_to_text(_text(props.get("snippet"))),
+            categories=tuple(self._category(c) for c in _strings(props.get("categories"))),
+            tags=_strings(props.get("tags")),
+        )
+
+    def _category(self, raw: str) -> str:
+        label = category_label(raw)
+        self._categories.setdefault(label.casefold(), raw)
+        return label
+
+    def _category_value(self, label: str) -> str:
+        """The Hub's own spelling of a category label (``Environment`` -> ``/Categories/Environment``)."""
+        known = self._categories.get(label.strip().casefold())
+        if known:
+            return known
+        return label if label.startswith("/") else f"/Categories/{label.strip()}"
+
+    def _remember(self, ident: str, plan: _Plan) -> None:
+        self._plans[ident] = plan
+        self._plans.move_to_end(ident)
+        while len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
+
+    async def _plan(self, dataset: Dataset) -> _Plan:
+        plan = self._plans.get(dataset.id)
+        if plan is None:
+            await self.dataset(dataset.id)
+            plan = self._plans.get(dataset.id)
+        if plan is None:
+            raise PdxError(f"{dataset.title or dataset.id} has no table of rows to show (it is not a map layer)")
+        return plan
+
+    # -- rows queries ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_query(plan: _Plan, query: Query) -> None:
+        if query.where is not None:
+            raise PdxError("filtering is not supported yet")
+        if query.offset < 0 or (query.limit is not None and query.limit < 0):
+            raise PdxError("offset and limit must not be negative")
+        known = {f.name for f in plan.fields}
+        for name in list(query.columns) + [name for name, _ in query.order]:
+            if name not in known:
+                raise PdxError(f"no column {name!r} in {plan.title}")
+        if len(set(query.columns)) != len(query.columns):
+            raise PdxError("a column is asked for more than once")
+        for name, _ in query.order:
+            if name not in plan.attributes:
+                raise PdxError(f"cannot sort by {name!r}: it comes from the geometry, not from the layer's fields")
+
+    @staticmethod
+    def _selected(plan: _Plan, query: Query) -> tuple[Field, ...]:
+        if not query.columns:
+            return plan.fields
+        by_name = {f.name: f for f in plan.fields}
+        return tuple(by_name[name] for name in query.columns)
+
+    @staticmethod
+    def _query_params(plan: _Plan, query: Query, fields: tuple[Field, ...]) -> dict[str, Any]:
+        attributes = [f.name for f in fields if f.name in plan.attributes]
+        geometry = any(f.name in (plan.lat, plan.lon) for f in fields)
+        if not query.columns:
+            out_fields = "*"
+        else:
+            out_fields = ",".join(attributes) or plan.oid or next(iter(sorted(plan.attributes)), "*")
+        order = [f"{name} {'DESC' if descending else 'ASC'}" for name, descending in query.order]
+        tie_breaker = plan.oid or next((f.name for f in plan.fields if f.name in plan.attributes), None)
+        if tie_breaker and tie_breaker not in [name for name, _ in query.order]:
+            order.append(f"{tie_breaker} ASC")
+        params: dict[str, Any] = {
+            "where": "1=1",
+            "outFields": out_fields,
+            "orderByFields": ",".join(order),
+            "returnGeometry": "true" if geometry else "false",
+        }
+        if geometry:
+            params["outSR"] = "4326"
+        params["f"] = "json"
+        return params
+
+    # -- fetch state -------------------------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        self._tally = {}
+
+    def _note(self, state: FetchState) -> None:
+        tally = self._tally
+        if state.source == "stale":
+            old = tally.get("stale")
+            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
+                tally["stale"] = FetchState(source="stale", age_seconds=state.age_seconds, reason=state.reason)
+        elif state.source == "network":
+            tally["network"] = True
+        elif state.source == "cache":
+            old = tally.get("cache")
+            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
+                tally["cache"] = FetchState(source="cache", age_seconds=state.age_seconds)
+        if "stale" in tally:
+            self._state = tally["stale"]
+        elif "network" in tally:
+            self._state = FetchState(source="network")
+        elif "cache" in tally:
+            self._state = tally["cache"]
+
+
+# -- validation callbacks (run on every body before it is cached) ------------------------------------------------------
+
+
+def _check_collection(data: Any) -> None:
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        if isinstance(data, dict) and data.get("error") is not None:
+            raise PortalError(f"the catalog search failed: {_error_text(data['error'])[1]}")
+        raise PortalError("the catalog search answered, but not with a list of records (is this an ArcGIS Hub site?)")
+
+
+def _check_record(data: Any) -> None:
+    if isinstance(data, dict) and data.get("error") is not None:
+        raise PortalError(f"the catalog record could not be read: {_error_text(data['error'])[1]}")
+    if not isinstance(data, dict) or not isinstance(data.get("properties", {}), dict):
+        raise PortalError("the catalog answered, but not with a dataset record")
+
+
+def _layer_error(title: str, url: str, portal: str, data: Any) -> LayerError:
+    code, message = _error_text(data.get("error"))
+    name = f"{title} ({url})" if title else url
+    return LayerError(f"the ArcGIS layer {name} answered with an error: {message}" +
+                      (f" [code {code}]" if code not in (None, "") else ""), portal=portal, code=code)
+
+
+def _check_layer(title: str, url: str, portal: str) -> Callable[[Any], None]:
+    def check(data: Any) -> None:
+        if not isinstance(data, dict):
+            raise PortalError(f"the ArcGIS layer {title or url} answered, but not with its description")
+        if data.get("error") is not None:
+            raise _layer_error(title, url, portal, data)
+
+    return check
+
+
+def _check_count(title: str, url: str, portal: str) -> Callable[[Any], None]:
+    def check(data: Any) -> None:
+        if isinstance(data, dict) and data.get("error") is not None:
+            raise _layer_error(title, url, portal, data)
+        count = data.get("count") if isinstance(data, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise PortalError(f"the ArcGIS layer {title or url} answered a count request without a count")
+
+    return check
+
+
+def _check_rows(title: str, url: str, portal: str) -> Callable[[Any], None]:
+    def check(data: Any) -> None:
+        if isinstance(data, dict) and data.get("error") is not None:
+            raise _layer_error(title, url, portal, data)
+        if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+            raise PortalError(f"the ArcGIS layer {title or url} answered a query without any features list")
+
+    return check
+
+
+# -- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _is_fetcher(value: Any) -> bool:
+    return hasattr(value, "get_json") and hasattr(value, "state")
+
+
+def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
+
+
+class _context:
+    """Prefix network and format errors with what was being done (ArcGIS errors already say so)."""
+
+    def __init__(self, doing: str) -> None:
+        self.doing = doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or not isinstance(exc, PortalError) or isinstance(exc, (LayerError, NotFound)):
+            return False
+        wrapped = PortalError(f"{self.doing}: {exc}", portal=exc.portal, offline=exc.offline)
+        wrapped.status = getattr(exc, "status", None)  # type: ignore[attr-defined]
+        raise wrapped from exc
+
+
+async def _both(first: Any, second: Any) -> tuple[Any, Any]:
+    """Run two coroutines concurrently; if one fails, cancel the other and raise."""
+    tasks = [asyncio.ensure_future(first), asyncio.ensure_future(second)]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        return tasks[0].result(), tasks[1].result()
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
