@@ -66,3 +66,29 @@ def test_help_screen(snap_compare):
         await pilot.pause()
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_offline_fallback_banner(snap_compare):
+    """The portal cannot be reached (nothing listens on 127.0.0.1:9) and nothing is cached."""
+    import stamina
+
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+
+    with stamina.set_testing(True, attempts=2, cap=True):
+        app = PdxApp(session=open_session(portal="arcgis:http://127.0.0.1:9/hub"))
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_error_state(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        pilot.app.screen.open_dataset("no-such-dataset")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)

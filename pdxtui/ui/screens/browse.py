@@ -249,12 +249,17 @@ class BrowseScreen(Screen[None]):
         """The portal cannot be reached and nothing is cached: browse the bundled snapshot instead, and say so."""
         from pdxtui.portals.bundled import BundledPortal
 
-        host = self.service.portal.label
+        spec = getattr(self.service.portal, "spec", None)
+        host = spec.host if spec is not None else self.service.portal.label
         self.fallback_reason = error_text(exc)
         broken, self.service = self.service, Service(BundledPortal(name="demo"))
         await broken.aclose()
-        self.app.sub_title = f"{self.service.label} (offline fallback)"
-        self.set_banner(f"offline: could not reach {host} — showing bundled sample data. ({self.fallback_reason})")
+        self.app.sub_title = f"bundled sample data (could not reach {host})"
+        self.set_status("")
+        self.set_banner(
+            f"offline: could not reach {host} — showing bundled sample data. ctrl+r tries the portal again. "
+            f"Reason: {self.fallback_reason}"
+        )
         self.notify(f"Could not reach {host}; showing the bundled sample data instead.", title="Offline",
                     severity="warning", markup=False, timeout=8)
         self.load_facets()
