@@ -34,6 +34,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="portal profile (demo, portland, ...) or KIND:URL, e.g. arcgis:https://gis-pdx.opendata.arcgis.com")
     parser.add_argument("--cache-dir", default=default, metavar="DIR", help="cache folder (default: the user cache dir, or $PDXTUI_CACHE_DIR)")
     parser.add_argument("--config", default=default, metavar="FILE", help="config file (default: the user config dir, or $PDXTUI_CONFIG)")
+    parser.add_argument("--refresh", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="skip fresh cache entries and ask the portal again")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,7 +143,11 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"pdxtui: warning: {warning}", file=sys.stderr)
     if args.command == "cache":
         return _cache(session, args)
-    service = session.service()
+    def on_wait(message: str, seconds: float) -> None:
+        if sys.stderr.isatty():  # a person is watching: say why it is slow; scripts get one final line only
+            print(f"pdxtui: {one_line(message)}", file=sys.stderr)
+
+    service = session.service(refresh=args.refresh, on_wait=on_wait)
     try:
         if args.command == "search":
             if args.limit < 1:
@@ -168,6 +174,10 @@ async def _run(args: argparse.Namespace) -> int:
                 print(table(preview.frame.columns, preview.frame.rows()))
                 note = " (SAMPLE data)" if ds.sample else ""
                 print(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows{note}", file=sys.stderr)
+        state = service.portal.state
+        if state.source == "stale":
+            print(f"pdxtui: warning: offline, showing a copy cached {human_age(state.age_seconds or 0)} ago"
+                  f" ({one_line(state.reason, 200)})", file=sys.stderr)
     finally:
         await service.aclose()
     return EXIT_OK

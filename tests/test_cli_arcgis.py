@@ -121,3 +121,18 @@ def test_unreachable_portal_exits_1(capsys):
         code, out, err = run(capsys, "--portal", f"arcgis:http://127.0.0.1:{port}/hub", "search")
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "could not connect to 127.0.0.1" in err
+
+
+def test_refresh_while_offline_serves_the_stale_copy_with_a_warning(capsys, portal, fake_arcgis):
+    with stamina.set_testing(True, attempts=3, cap=True):
+        code, first, _ = run(capsys, "--portal", portal, "search", "--json", "--limit", "3")
+        assert code == 0
+        before = len(fake_arcgis.requests)
+        code, again, err = run(capsys, "--portal", portal, "search", "--refresh", "--json", "--limit", "3")
+        assert code == 0 and again == first
+        assert len(fake_arcgis.requests) > before  # --refresh asked the portal again
+        fake_arcgis.stop()
+        code, offline, err = run(capsys, "--portal", portal, "search", "--refresh", "--json", "--limit", "3")
+    assert code == 0
+    assert offline == first
+    assert "offline, showing a copy cached" in err
