@@ -7,7 +7,7 @@ and the UI can paint before they load.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Dataset, Facets, Progress, Query, SearchRequest, SearchResult
@@ -104,8 +104,47 @@ class Service:
             total = dataset.rows if query.where is None else None
         return Preview(frame=frame, total=total, dataset=dataset, query=query)
 
+    async def more(
+        self, preview: Preview, rows: int, progress: Callable[[Progress], None] | None = None
+    ) -> Preview:
+        """The next ``rows`` rows after those already in ``preview``, appended to them."""
+        import polars as pl
+
+        query = replace(preview.query, offset=preview.query.offset + preview.shown)
+        extra = await self.preview(preview.dataset, rows=rows, query=query, progress=progress)
+        if extra.shown == 0:
+            return preview
+        frame = pl.concat([preview.frame, extra.frame], how="vertical_relaxed")
+        total = extra.total if extra.total is not None else preview.total
+        return Preview(frame=frame, total=total, dataset=preview.dataset, query=preview.query)
+
+    def api_url(self, dataset: Dataset, query: Query) -> str:
+        """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""
+        build = getattr(self.portal, "query_url", None)
+        if build is not None:
+            return build(dataset, query)
+        if not dataset.api_url.endswith("/query"):
+            return dataset.api_url
+        from urllib.parse import urlencode
+
+        params = {"where": "1=1", "outFields": ",".join(query.columns) or "*", "f": "json"}
+        if query.order:
+            params["orderByFields"] = ", ".join(f"{c} {'DESC' if d else 'ASC'}" for c, d in query.order)
+        return f"{dataset.api_url}?{urlencode(params)}"
+
+    def can(self, feature: str) -> bool:
+        """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""
+        return feature in getattr(self.portal, "capabilities", frozenset())
+
     async def aclose(self) -> None:
         await self.portal.aclose()
+
+
+def estimated_bytes(frame: pl.DataFrame, rows: int | None) -> int | None:
+    """A rough in-memory size for ``rows`` rows shaped like ``frame`` (for "load all" confirmations)."""
+    if rows is None or frame.height == 0:
+        return None
+    return int(frame.estimated_size() / frame.height * rows)
 
 
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:

@@ -20,6 +20,8 @@ class Portal(Protocol):
     label: str
     #: where the last answer came from (network, cache, stale cache, bundled)
     state: FetchState
+    #: what the portal does over the whole dataset itself: "sort", "filter", "group" (else done on loaded rows)
+    capabilities: frozenset[str]
 
     async def search(self, request: SearchRequest) -> SearchResult: ...
 

@@ -55,6 +55,8 @@ class BundledPortal:
 
     kind = "bundled"
     label = LABEL
+    #: sorts (and, with the filter language, filters) the whole dataset in-process
+    capabilities = frozenset({"sort"})
 
     def __init__(self, name: str = "demo") -> None:
         self.name = name

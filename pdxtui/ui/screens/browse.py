@@ -187,7 +187,8 @@ class BrowseScreen(Screen[None]):
         self.open_dataset(event.dataset_id)
 
     def open_dataset(self, dataset_id: str) -> None:
-        self.workers.cancel_group(self, "preview")
+        if self._panes_ready.is_set():
+            self.query_one(PreviewPane).cancel()
         self.fetch_dataset(dataset_id)
 
     @work(exclusive=True, group="dataset", exit_on_error=False)
@@ -213,23 +214,8 @@ class BrowseScreen(Screen[None]):
         schema.show(ds)
         self.load_preview(ds, service)
 
-    @work(exclusive=True, group="preview", exit_on_error=False)
-    async def load_preview(self, ds: Dataset, service: Service | None = None) -> None:
-        service = service or self.service
-        pane = self.query_one(PreviewPane)
-        pane.start_progress(ds)
-        try:
-            preview = await service.preview(ds, progress=pane.progress)
-            await pane.show(preview)
-            self.note_state(service)
-        except asyncio.CancelledError:
-            await pane.show_message("Cancelled: no rows loaded.", "Open the dataset again (Enter) or press ctrl+r to retry.", "yellow")
-            raise
-        except Exception as exc:  # noqa: BLE001
-            await pane.show_message("Rows could not be loaded.", error_text(exc), "red")
-            self.report_error(exc, "Preview")
-        finally:
-            pane.stop_progress()
+    def load_preview(self, ds: Dataset, service: Service | None = None) -> None:
+        self.query_one(PreviewPane).load(ds, service or self.service)
 
     # ------------------------------------------------------------------ errors, status, actions
     def report_error(self, exc: BaseException, where: str) -> None:
@@ -298,7 +284,7 @@ class BrowseScreen(Screen[None]):
         self.set_status(f"Refreshing from {service.label}…")
         self.run_search(self._request(), service)
         if self.dataset is not None:
-            self.workers.cancel_group(self, "preview")
+            self.query_one(PreviewPane).cancel()
             self.fetch_dataset(self.dataset.id, service)
 
     def action_focus_search(self) -> None:
@@ -311,11 +297,11 @@ class BrowseScreen(Screen[None]):
         running = [w for w in self.workers if w.group in FETCH_GROUPS and w.is_running]
         if not running:
             return
-        for group in FETCH_GROUPS:
-            self.workers.cancel_group(self, group)
-        for pane in self.query_one(MetadataPane), self.query_one(SchemaPane):
-            pane.loading = False
-        self.query_one(PreviewPane).stop_progress()
+        self.workers.cancel_group(self, "dataset")
+        if self._panes_ready.is_set():
+            self.query_one(PreviewPane).cancel()
+            for pane in self.query_one(MetadataPane), self.query_one(SchemaPane):
+                pane.loading = False
         self.set_status("Fetch cancelled.")
         self.notify("Fetch cancelled.", markup=False, timeout=3)
 

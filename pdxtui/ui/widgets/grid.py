@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual_fastdatatable import ArrowBackend, DataTable
 
 from pdxtui.textsafe import one_line
@@ -28,6 +29,13 @@ class PreviewGrid(DataTable):
     PreviewGrid { height: 1fr; }
     """
 
+    class OpenCell(Message):
+        """Enter on a cell: the pane opens the full value."""
+
+    def action_select_cursor(self) -> None:
+        if self.row_count:
+            self.post_message(self.OpenCell())
+
     @classmethod
     def from_frame(cls, frame: pl.DataFrame, **kwargs) -> PreviewGrid:
         labels: list[str | Text] = [Text(one_line(name, 60)) for name in frame.columns]
@@ -37,5 +45,6 @@ class PreviewGrid(DataTable):
             render_markup=False,
             max_column_content_width=40,
             null_rep="∅",
+            cursor_type="range",  # shift+arrows select a block to copy
             **kwargs,
         )

@@ -1,30 +1,41 @@
-"""Preview pane: a one-line header ("Showing N of M rows") over the grid."""
+"""Preview pane: a header ("Showing N of M rows (sorted by X)") over the grid, and everything done to the rows:
+loading more or all of them, sorting, choosing columns, opening and copying cells.
+
+The pane keeps the loaded rows as one typed polars frame (``preview.frame``). The grid shows a display copy of
+the visible columns; cell values for the cell view and for copying come from the typed frame, never from the
+display copy.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import json
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import work
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
-from pdxtui.model import Dataset, Progress
-
-from pdxtui.textout import fmt_count
+from pdxtui.model import Dataset, Progress, Query
+from pdxtui.textout import fmt_count, human_bytes
+from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import line, plain
 
 if TYPE_CHECKING:
-    from pdxtui.service import Preview
+    import polars as pl
+
+    from pdxtui.service import Preview, Service
+
+PAGE_ROWS = 1000  # rows fetched on open and by each "load more"
+CONFIRM_ROWS = 100_000  # "load all" asks first above this many rows
+ALL_ROWS = 10**12  # "everything" when the portal does not say how many rows there are
 
 
-def header_text(preview: Preview) -> Text:
-    out = Text()
-    out.append(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows", "bold")
-    if preview.dataset.sample:
-        out.append("  ")
-        out.append(" SAMPLE DATA ", "bold black on yellow")
-        out.append(" generated rows, not the City's", "yellow")
-    return out
+def describe_order(order: tuple[tuple[str, bool], ...]) -> str:
+    return ", ".join(f"{col} {'↓' if desc else '↑'}" for col, desc in order)
 
 
 class PreviewPane(Vertical):
@@ -35,14 +46,75 @@ class PreviewPane(Vertical):
     PreviewPane > #preview-empty { height: 1fr; padding: 1 2; color: $text-muted; }
     """
 
+    BINDINGS = [
+        Binding("left_square_bracket", "sort(False)", "Sort ↑"),
+        Binding("right_square_bracket", "sort(True)", "Sort ↓"),
+        Binding("plus", "load_more", "More rows"),
+        Binding("L", "load_all", "Load all"),
+        Binding("C", "pick_columns", "Columns"),
+        Binding("space", "open_cell", "Cell", show=False),
+        Binding("y", "copy_cells", "Copy", show=False),
+        Binding("Y", "copy_row", "Copy row", show=False),
+        Binding("u", "copy_url", "Copy API URL", show=False),
+    ]
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.preview: Preview | None = None
+        self.service: Service | None = None
+        self.columns: list[str] | None = None  # visible columns in order; None: all
+        self.local_order: tuple[tuple[str, bool], ...] = ()  # sort applied here, to the loaded rows only
+        self.view: pl.DataFrame | None = None  # the typed rows as the grid shows them (order and columns)
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
         yield ProgressBar(id="preview-progress", show_eta=False)
         yield Static(Text("Rows appear here when you open a dataset."), id="preview-empty")
+
+    # ------------------------------------------------------------------ loading
+    def load(self, dataset: Dataset, service: Service, query: Query | None = None, *, keep_columns: bool = False) -> None:
+        """Fetch the first page of ``dataset`` for ``query`` (in a worker) and show it."""
+        self.service = service
+        if not keep_columns:
+            self.columns = None
+        self.local_order = ()
+        self._fetch(dataset, service, query or Query(), PAGE_ROWS, append=False)
+
+    @work(exclusive=True, group="preview", exit_on_error=False)
+    async def _fetch(self, dataset: Dataset, service: Service, query: Query, rows: int, *, append: bool) -> None:
+        previous = self.preview if append else None
+        self.start_progress(dataset)
+        try:
+            if previous is not None:
+                preview = await service.more(previous, rows, progress=self.progress)
+            else:
+                preview = await service.preview(dataset, rows=rows, query=query, progress=self.progress)
+            await self.show(preview)
+        except asyncio.CancelledError:
+            if previous is not None:
+                await self.show(previous)
+                self.notify("Loading cancelled; the rows already loaded are kept.", markup=False, timeout=4)
+            else:
+                await self.show_message("Cancelled: no rows loaded.", "Open the dataset again (Enter) or press ctrl+r to retry.", "yellow")
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            from pdxtui.ui.screens.browse import error_text
+
+            if previous is not None:
+                await self.show(previous)
+            else:
+                await self.show_message("Rows could not be loaded.", error_text(exc), "red")
+            self.screen.report_error(exc, "Preview")  # type: ignore[attr-defined]
+        else:
+            self.screen.note_state(service)  # type: ignore[attr-defined]
+        finally:
+            self.stop_progress()
+
+    def cancel(self) -> bool:
+        running = [w for w in self.workers if w.node is self and w.group == "preview" and w.is_running]
+        self.workers.cancel_node(self)
+        self.stop_progress()
+        return bool(running)
 
     def start_progress(self, dataset: Dataset) -> None:
         """Show that rows are on their way; :meth:`progress` moves the bar as pages arrive."""
@@ -62,6 +134,7 @@ class PreviewPane(Vertical):
     def stop_progress(self) -> None:
         self.query_one("#preview-progress", ProgressBar).display = False
 
+    # ------------------------------------------------------------------ showing
     @property
     def grid(self):
         from pdxtui.ui.widgets.grid import PreviewGrid
@@ -69,20 +142,70 @@ class PreviewPane(Vertical):
         found = self.query(PreviewGrid)
         return found.first() if found else None
 
+    def visible_columns(self) -> list[str]:
+        if self.preview is None:
+            return []
+        names = self.preview.frame.columns
+        if self.columns is None:
+            return list(names)
+        return [c for c in self.columns if c in names]
+
+    def header_text(self) -> Text:
+        preview = self.preview
+        out = Text()
+        if preview is None:
+            return out
+        out.append(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows", "bold")
+        notes = []
+        if preview.query.order:
+            notes.append(f"sorted by {describe_order(preview.query.order)}")
+        if self.local_order:
+            notes.append(f"sorted by {describe_order(self.local_order)} (loaded rows only)")
+        if preview.query.where:
+            notes.append(f"filtered by {preview.query.where}")
+        hidden = preview.frame.width - len(self.visible_columns())
+        if hidden:
+            notes.append(f"{hidden} columns hidden")
+        if notes:
+            out.append_text(line(f" ({'; '.join(notes)})", max_len=200))
+        if preview.dataset.sample:
+            out.append("  ")
+            out.append(" SAMPLE DATA ", "bold black on yellow")
+            out.append(" generated rows, not the City's", "yellow")
+        return out
+
     async def show(self, preview: Preview) -> None:
         from pdxtui.service import display_frame
         from pdxtui.ui.widgets.grid import PreviewGrid
 
         self.preview = preview
+        old = self.grid
+        cursor = old.cursor_coordinate if old is not None else None
+        had_focus = old is not None and old.has_focus
         await self._clear_body()
-        self.query_one("#preview-header", Static).update(header_text(preview))
-        if preview.frame.height == 0 and preview.frame.width == 0:
-            await self.mount(Static(Text("This dataset has no columns."), id="preview-empty"))
+        view = preview.frame.select(self.visible_columns())
+        if self.local_order:
+            cols = [c for c, _ in self.local_order if c in view.columns]
+            view = view.sort(cols, descending=[d for c, d in self.local_order if c in view.columns], nulls_last=True)
+        self.view = view
+        self.query_one("#preview-header", Static).update(self.header_text())
+        if view.width == 0:
+            await self.mount(Static(Text("No columns to show (press C to choose columns)."), id="preview-empty"))
             return
-        await self.mount(PreviewGrid.from_frame(display_frame(preview.frame), id="grid"))
+        grid = PreviewGrid.from_frame(display_frame(view), id="grid")
+        await self.mount(grid)
+        if cursor is not None:
+            grid.move_cursor(row=min(cursor.row, max(view.height - 1, 0)), column=min(cursor.column, view.width - 1))
+        if had_focus:
+            grid.focus()
+
+    async def refresh_view(self) -> None:
+        if self.preview is not None:
+            await self.show(self.preview)
 
     async def show_message(self, header: str, body: str = "", style: str = "") -> None:
         self.preview = None
+        self.view = None
         await self._clear_body()
         self.query_one("#preview-header", Static).update(plain(header, style))
         await self.mount(Static(plain(body, style), id="preview-empty"))
@@ -91,3 +214,170 @@ class PreviewPane(Vertical):
         for child in list(self.children):
             if child.id not in ("preview-header", "preview-progress"):
                 await child.remove()
+
+    # ------------------------------------------------------------------ what is under the cursor
+    def current_column(self) -> str | None:
+        grid = self.grid
+        if grid is None or self.view is None or self.view.width == 0:
+            return None
+        return self.view.columns[min(grid.cursor_column, self.view.width - 1)]
+
+    def cell_value(self, row: int, column: int) -> Any:
+        assert self.view is not None
+        return self.view[row, column]
+
+    def _selection(self) -> tuple[int, int, int, int] | None:
+        """(first row, last row, first column, last column) of the selection, or of the cursor cell."""
+        grid = self.grid
+        if grid is None or self.view is None or self.view.height == 0:
+            return None
+        cursor = grid.cursor_coordinate
+        anchor = grid.selection_anchor_coordinate or cursor
+        return (min(cursor.row, anchor.row), max(cursor.row, anchor.row),
+                min(cursor.column, anchor.column), max(cursor.column, anchor.column))
+
+    # ------------------------------------------------------------------ actions
+    def _loaded(self) -> bool:
+        if self.preview is None or self.service is None:
+            self.notify("Open a dataset first.", markup=False, timeout=3)
+            return False
+        return True
+
+    async def action_sort(self, descending: bool) -> None:
+        column = self.current_column()
+        if not self._loaded() or column is None:
+            return
+        assert self.preview is not None and self.service is not None
+        if self.service.can("sort"):
+            order = ((column, descending),)
+            if self.preview.query.order == order:
+                return
+            self.local_order = ()
+            query = replace(self.preview.query, order=order)
+            self._fetch(self.preview.dataset, self.service, query, max(PAGE_ROWS, self.preview.shown), append=False)
+        else:
+            self.local_order = ((column, descending),)
+            await self.refresh_view()
+            self.notify(f"{self.service.label} cannot sort on the server: sorted the {self.preview.shown:,} loaded rows here.",
+                        markup=False, timeout=5)
+
+    def action_load_more(self) -> None:
+        if not self._loaded():
+            return
+        assert self.preview is not None and self.service is not None
+        if self.preview.total is not None and self.preview.shown >= self.preview.total:
+            self.notify("All rows are loaded.", markup=False, timeout=3)
+            return
+        self._fetch(self.preview.dataset, self.service, self.preview.query, PAGE_ROWS, append=True)
+
+    def action_load_all(self) -> None:
+        if not self._loaded():
+            return
+        assert self.preview is not None and self.service is not None
+        preview, service = self.preview, self.service
+        total = preview.total
+        if total is not None and preview.shown >= total:
+            self.notify("All rows are loaded.", markup=False, timeout=3)
+            return
+
+        def go(confirmed: bool | None) -> None:
+            if confirmed:
+                rest = total - preview.shown if total is not None else ALL_ROWS
+                self._fetch(preview.dataset, service, preview.query, rest, append=True)
+
+        if total is None or total > CONFIRM_ROWS:
+            from pdxtui.service import estimated_bytes
+            from pdxtui.ui.screens.confirm import ConfirmScreen
+
+            size = estimated_bytes(preview.frame, total)
+            what = f"{fmt_count(total)} rows" if total is not None else "an unknown number of rows"
+            about = f", about {human_bytes(size)} in memory" if size else ""
+            self.app.push_screen(
+                ConfirmScreen(f"Load all {what} of {one_line(preview.dataset.title, 80)}{about}?",
+                              "Esc cancels the download at any time; the rows already loaded stay."),
+                go,
+            )
+        else:
+            go(True)
+
+    def action_pick_columns(self) -> None:
+        if not self._loaded():
+            return
+        assert self.preview is not None
+        from pdxtui.ui.screens.columns import ColumnsScreen
+
+        def chosen(columns: list[str] | None) -> None:
+            if columns is None:
+                return
+            self.columns = None if columns == self.preview.frame.columns else columns  # type: ignore[union-attr]
+            self.run_worker(self.refresh_view(), exclusive=False)
+
+        self.app.push_screen(ColumnsScreen(self.preview.frame.columns, self.visible_columns()), chosen)
+
+    def action_open_cell(self) -> None:
+        grid = self.grid
+        if grid is None or self.view is None or self.view.height == 0:
+            return
+        from pdxtui.ui.screens.cell import CellScreen
+
+        row, col = grid.cursor_coordinate.row, grid.cursor_coordinate.column
+        self.app.push_screen(CellScreen(self.view.columns[col], row, self.cell_value(row, col)))
+
+    def action_copy_cells(self) -> None:
+        bounds = self._selection()
+        if bounds is None:
+            return
+        r0, r1, c0, c1 = bounds
+        assert self.view is not None
+        block = self.view.slice(r0, r1 - r0 + 1).select(self.view.columns[c0 : c1 + 1])
+        text = to_tsv(block, header=False)
+        cells = block.height * block.width
+        self.app.copy_to_clipboard(text)
+        what = "1 cell" if cells == 1 else f"{block.height} × {block.width} cells"
+        self.notify(f"Copied {what} as TSV. {CLIPBOARD_HINT}", markup=False, timeout=5)
+
+    def action_copy_row(self) -> None:
+        grid = self.grid
+        if grid is None or self.view is None or self.view.height == 0:
+            return
+        row = self.view.slice(grid.cursor_row, 1)
+        self.app.copy_to_clipboard(to_tsv(row, header=True))
+        self.notify(f"Copied row {grid.cursor_row + 1} (with a header line) as TSV. {CLIPBOARD_HINT}", markup=False, timeout=5)
+
+    def action_copy_url(self) -> None:
+        if not self._loaded():
+            return
+        assert self.preview is not None and self.service is not None
+        url = self.service.api_url(self.preview.dataset, replace(self.preview.query, columns=tuple(self.visible_columns())))
+        self.app.copy_to_clipboard(url)
+        self.notify(f"Copied the API URL: {one_line(url, 300)}. {CLIPBOARD_HINT}", markup=False, timeout=6)
+
+    def on_data_table_selection_copied(self, event) -> None:  # ctrl+c in the grid
+        event.stop()
+        self.action_copy_cells()
+
+    def on_preview_grid_open_cell(self, event) -> None:  # Enter in the grid
+        event.stop()
+        self.action_open_cell()
+
+
+CLIPBOARD_HINT = "If nothing arrived: tmux needs `set -g set-clipboard on`."
+
+
+def tsv_cell(value: Any) -> str:
+    """One value for TSV: tabs and line breaks inside a value become spaces, nested values JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    elif hasattr(value, "to_list"):  # a polars Series from a list column
+        value = json.dumps(value.to_list(), ensure_ascii=False, default=str)
+    elif hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return str(value).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
+def to_tsv(frame: pl.DataFrame, *, header: bool) -> str:
+    lines = ["\t".join(tsv_cell(c) for c in frame.columns)] if header else []
+    lines += ["\t".join(tsv_cell(v) for v in row) for row in frame.rows()]
+    return "\n".join(lines)
