@@ -154,3 +154,27 @@ async def test_escape_cancels_a_slow_fetch(fake_arcgis):
         await settle(pilot)
         assert f"of {PERMITS.row_count:,} rows" in text_of(app.screen.query_one("#preview-header"))
         assert "Traceback" not in screen_text(app)
+
+
+async def test_load_all_can_be_cancelled_and_keeps_the_loaded_rows(fake_arcgis):
+    trees = DATASETS["street_trees"]
+    app = app_for(fake_arcgis.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(trees.id)
+        await settle(pilot)
+        pane = app.screen.query_one("#preview")
+        assert pane.preview.shown == 1000
+        fake_arcgis.faults.set("latency", path_contains="/query?", seconds=0.4)
+        pane.grid.focus()
+        await pilot.press("L")  # 20,437 rows: no confirmation needed
+        await wait_for(pilot, lambda: pane.query_one("#preview-progress").display)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pane.preview.shown == 1000  # the rows already loaded stay
+        assert "Showing 1,000 of 20,437 rows" in text_of(pane.query_one("#preview-header"))
+        fake_arcgis.faults.clear()
+        await pilot.press("L")
+        await settle(pilot)
+        assert pane.preview.shown == trees.row_count
+        assert pane.view["OBJECTID"].to_list() == list(range(1, trees.row_count + 1))
