@@ -92,3 +92,34 @@ def test_error_state(snap_compare):
         await settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def _open_grid(title: str, column: str, keys: tuple[str, ...]):
+    target = _id(title)
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        pilot.app.screen.open_dataset(target)
+        await settle(pilot)
+        pane = pilot.app.screen.query_one("#preview")
+        pane.grid.focus()
+        pane.grid.move_cursor(row=1, column=pane.view.columns.index(column))
+        await pilot.pause()
+        await pilot.press(*keys)
+        await settle(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_stats_pane(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_open_grid("Heritage Trees", "COMMON", ("s",)))
+
+
+def test_facet_view(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_open_grid("Heritage Trees", "Neighborhood", ("F",)))
+
+
+def test_cell_view(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_open_grid("Heritage Trees", "NOTES", ("enter",)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -158,3 +159,50 @@ async def test_small_load_all_needs_no_confirmation(ids):
         await pilot.press("L")
         await settle(pilot)
         assert pane.preview.shown == 25_534
+
+
+async def test_s_shows_statistics_of_the_cursor_column(ids):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_in(pilot, ids["City Council Districts"])
+        pane.grid.move_cursor(column=pane.view.columns.index("COUNCILORS"))
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.screen.query_one("#side").active == "tab-stats"
+        text = text_of(app.screen.query_one("#stats-body"))
+        assert "COUNCILORS" in text and "All 4 rows of the dataset." in text
+        values = pane.preview.frame["COUNCILORS"]
+        assert re.search(r"Distinct\s+(\d+)", text).group(1) == str(values.drop_nulls().n_unique())
+        assert re.search(r"Rows\s+(\d+)", text).group(1) == "4"
+
+
+async def test_enter_on_a_schema_field_shows_its_statistics(ids):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_in(pilot, ids["Heritage Trees"])
+        schema = app.screen.query_one("#schema")
+        schema.focus()
+        await pilot.press("down", "down", "enter")  # the third field
+        await settle(pilot)
+        field = pane.preview.dataset.fields[2].name
+        text = text_of(app.screen.query_one("#stats-body"))
+        assert text.startswith(field)
+        assert "Top values" in text
+
+
+async def test_facets_view_lists_values_and_counts(ids):
+    from pdxtui.ui.screens.facets import FacetScreen
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_in(pilot, ids["Heritage Trees"])
+        pane.grid.move_cursor(column=pane.view.columns.index("COMMON"))
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FacetScreen)
+        counts = pane.preview.frame["COMMON"].value_counts(sort=True)
+        top_value, top_count = counts.row(0)
+        assert app.screen.facet.values[0].value == top_value and app.screen.facet.values[0].count == top_count
+        assert top_value in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, FacetScreen)

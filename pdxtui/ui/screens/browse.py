@@ -18,25 +18,33 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Dataset, SearchRequest
 from pdxtui.service import Service
-from pdxtui.textout import human_age
+from pdxtui.textout import fmt_count, human_age
 from pdxtui.textsafe import one_line
 from pdxtui.ui.widgets.catalog import CatalogList
 from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
+from pdxtui.ui.widgets.stats import StatsPane
 
 log = logging.getLogger(__name__)
 
 SEARCH_DEBOUNCE = 0.15
 SPINNER_DELAY = 0.6
 CATALOG_LIMIT = 100
+FACET_LIMIT = 1000  # values listed in the facet view
 FETCH_GROUPS = ("dataset", "preview")
+
+
+def scope_note(preview, whole: bool) -> str:
+    if whole:
+        return f"All {preview.shown:,} rows of the dataset."
+    return f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)} (L loads all)."
 
 
 def error_text(exc: BaseException) -> str:
@@ -99,9 +107,12 @@ class BrowseScreen(Screen[None]):
     async def _mount_panes(self) -> None:
         if self._panes_ready.is_set():
             return
-        metadata, schema, preview = MetadataPane(id="metadata"), SchemaPane(id="schema"), PreviewPane(id="preview")
-        metadata.border_title, schema.border_title, preview.border_title = "Metadata", "Schema", "Preview"
-        await self.query_one("#content").mount_all([Horizontal(metadata, schema, id="details"), preview])
+        metadata, preview = MetadataPane(id="metadata"), PreviewPane(id="preview")
+        metadata.border_title, preview.border_title = "Metadata", "Preview"
+        side = TabbedContent(id="side")
+        await self.query_one("#content").mount_all([Horizontal(metadata, side, id="details"), preview])
+        await side.add_pane(TabPane("Schema", SchemaPane(id="schema"), id="tab-schema"))
+        await side.add_pane(TabPane("Stats", StatsPane(id="stats"), id="tab-stats"))
         self._panes_ready.set()
         self.query_one("#search", Input).focus()
 
@@ -304,6 +315,80 @@ class BrowseScreen(Screen[None]):
                 pane.loading = False
         self.set_status("Fetch cancelled.")
         self.notify("Fetch cancelled.", markup=False, timeout=3)
+
+    # ------------------------------------------------------------------ statistics and facets
+    @on(PreviewPane.ColumnChosen)
+    def _column_chosen(self, event: PreviewPane.ColumnChosen) -> None:
+        if event.purpose == "stats":
+            self.show_stats(event.column)
+        elif event.purpose == "facets":
+            self.show_facets(event.column)
+
+    @on(DataTable.RowSelected, "#schema")
+    def _field_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.show_stats(str(event.row_key.value))
+
+    def show_stats(self, column: str) -> None:
+        pane = self.query_one(PreviewPane)
+        stats_pane = self.query_one(StatsPane)
+        self.query_one("#side", TabbedContent).active = "tab-stats"
+        preview = pane.preview
+        if preview is None or column not in preview.frame.columns:
+            stats_pane.show_message("Statistics need loaded rows of this column: open the dataset first.", "yellow")
+            return
+        stats_pane.loading = True
+        self._compute_stats(preview, column)
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def _compute_stats(self, preview, column: str) -> None:
+        from pdxtui.stats import column_stats
+
+        whole = preview.total is not None and preview.shown >= preview.total
+        try:
+            stats = column_stats(preview.frame, column, scope="dataset" if whole else "loaded")
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._stats_failed, exc)
+            return
+        self.app.call_from_thread(self._stats_ready, stats, scope_note(preview, whole))
+
+    def _stats_ready(self, stats, note: str) -> None:
+        pane = self.query_one(StatsPane)
+        pane.loading = False
+        pane.show(stats, note)
+
+    def _stats_failed(self, exc: BaseException) -> None:
+        pane = self.query_one(StatsPane)
+        pane.loading = False
+        pane.show_message(f"Statistics failed: {error_text(exc)}", "red")
+
+    def show_facets(self, column: str) -> None:
+        preview = self.query_one(PreviewPane).preview
+        if preview is None or column not in preview.frame.columns:
+            return
+        self._compute_facets(preview, column)
+
+    @work(thread=True, exclusive=True, group="facets-view", exit_on_error=False)
+    def _compute_facets(self, preview, column: str) -> None:
+        from pdxtui.stats import facet_counts
+
+        whole = preview.total is not None and preview.shown >= preview.total
+        try:
+            facet = facet_counts(preview.frame, column, limit=FACET_LIMIT, scope="dataset" if whole else "loaded")
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.report_error, exc, "Facets")
+            return
+        self.app.call_from_thread(self._facets_ready, facet, scope_note(preview, whole))
+
+    def _facets_ready(self, facet, note: str) -> None:
+        from pdxtui.ui.screens.facets import FacetScreen
+
+        def picked(choice) -> None:
+            if choice is not None:
+                self.query_one(PreviewPane).filter_on(*choice)
+
+        self.app.push_screen(FacetScreen(facet, note), picked)
 
     async def on_unmount(self) -> None:
         if self._refresh_service is not None:

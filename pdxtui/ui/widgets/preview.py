@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import ProgressBar, Static
 
 from pdxtui.model import Dataset, Progress, Query
@@ -46,9 +47,23 @@ class PreviewPane(Vertical):
     PreviewPane > #preview-empty { height: 1fr; padding: 1 2; color: $text-muted; }
     """
 
+    @dataclass
+    class ColumnChosen(Message):
+        """The user asked for statistics ("stats") or facets ("facets") of a column."""
+
+        pane: PreviewPane
+        column: str
+        purpose: str
+
+        @property
+        def control(self) -> PreviewPane:
+            return self.pane
+
     BINDINGS = [
         Binding("left_square_bracket", "sort(False)", "Sort ↑"),
         Binding("right_square_bracket", "sort(True)", "Sort ↓"),
+        Binding("s", "column_info('stats')", "Stats"),
+        Binding("F", "column_info('facets')", "Facets"),
         Binding("plus", "load_more", "More rows"),
         Binding("L", "load_all", "Load all"),
         Binding("C", "pick_columns", "Columns"),
@@ -351,6 +366,15 @@ class PreviewPane(Vertical):
         url = self.service.api_url(self.preview.dataset, replace(self.preview.query, columns=tuple(self.visible_columns())))
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied the API URL: {one_line(url, 300)}. {CLIPBOARD_HINT}", markup=False, timeout=6)
+
+    def action_column_info(self, purpose: str) -> None:
+        column = self.current_column()
+        if column is not None:
+            self.post_message(self.ColumnChosen(self, column, purpose))
+
+    def filter_on(self, column: str, value: Any) -> None:
+        """Narrow the rows to ``column = value`` (from the facet view), added to any filter already set."""
+        self.notify("Filtering arrives with the filter bar.", markup=False, timeout=3)
 
     def on_data_table_selection_copied(self, event) -> None:  # ctrl+c in the grid
         event.stop()

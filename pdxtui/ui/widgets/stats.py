@@ -1,0 +1,76 @@
+"""Stats pane: type, counts, nulls, distinct values, range, mean/median and the top values of one column."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from pdxtui.stats import ColumnStats, bar, format_count, format_pct, format_value
+from pdxtui.textsafe import one_line
+from pdxtui.ui.safe import plain
+
+BAR_WIDTH = 8
+
+
+def render_stats(stats: ColumnStats, note: str = "") -> Group:
+    head = Text()
+    head.append(one_line(stats.column, 80), "bold")
+    head.append(" · ")
+    head.append(stats.dtype, "cyan")
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(style="dim", no_wrap=True, width=10)
+    facts.add_column(overflow="fold")
+    rows: list[tuple[str, str]] = [
+        ("Rows", format_count(stats.rows)),
+        ("Non-null", format_count(stats.non_null)),
+        ("Null", f"{format_count(stats.nulls)} ({format_pct(stats.null_pct)})"),
+        ("Distinct", format_count(stats.distinct)),
+    ]
+    if stats.earliest is not None or stats.latest is not None:
+        rows += [("Earliest", format_value(stats.earliest)), ("Latest", format_value(stats.latest))]
+    elif stats.min is not None or stats.max is not None:
+        rows += [("Min", format_value(stats.min, 60)), ("Max", format_value(stats.max, 60))]
+    if stats.mean is not None:
+        rows.append(("Mean", format_value(stats.mean)))
+    if stats.median is not None:
+        rows.append(("Median", format_value(stats.median)))
+    if stats.nans:
+        rows.append(("NaN", format_count(stats.nans)))
+    for label, value in rows:
+        facts.add_row(label, Text(value))
+    parts: list = [head]
+    if note:
+        parts.append(Text(note, "italic dim"))
+    parts.append(facts)
+    if stats.top:
+        top = Table(box=None, padding=(0, 1, 0, 0), show_header=True, header_style="bold", expand=True)
+        top.add_column("Top values", overflow="ellipsis", no_wrap=True, ratio=1)
+        top.add_column("Count", justify="right", no_wrap=True)
+        top.add_column("%", justify="right", no_wrap=True)
+        top.add_column("", no_wrap=True, width=BAR_WIDTH)
+        for vc in stats.top:
+            top.add_row(Text(format_value(vc.value, 40)), format_count(vc.count), format_pct(vc.pct),
+                        Text(bar(stats.scale(vc.count), BAR_WIDTH), "green"))
+        if stats.other:
+            top.add_row(Text("(others)", "dim"), format_count(stats.other), format_pct(100 * stats.other / stats.rows if stats.rows else 0), "")
+        parts += [Text(""), top]
+    return Group(*parts)
+
+
+class StatsPane(VerticalScroll, can_focus=True):
+    DEFAULT_CSS = """
+    StatsPane { padding: 0 1; }
+    """
+
+    def compose(self):
+        yield Static(Text("Press s on a grid column, or Enter on a field in the schema, for its statistics.", "dim"), id="stats-body")
+
+    def show(self, stats: ColumnStats, note: str = "") -> None:
+        self.column = stats.column
+        self.query_one("#stats-body", Static).update(render_stats(stats, note))
+
+    def show_message(self, message: str, style: str = "dim") -> None:
+        self.query_one("#stats-body", Static).update(plain(message, style))
