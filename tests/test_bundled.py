@@ -209,8 +209,8 @@ async def test_unknown_dataset_id_raises_not_found(portal):
 async def test_count_comes_from_the_catalog(portal):
     trees = await portal.dataset(STREET_TREES)
     assert await portal.count(trees, Query()) == trees.rows >= 250_000
-    with pytest.raises(PdxError, match="filtering is not supported yet"):
-        await portal.count(trees, Query(where="Condition = 'Dead'"))
+    frame = build_frame(STREET_TREES)
+    assert await portal.count(trees, Query(where="Condition = 'Dead'")) == frame.filter(pl.col("Condition") == "Dead").height
 
 
 async def test_street_trees_pages_deliver_every_row_exactly_once(portal):
@@ -228,10 +228,25 @@ async def test_street_trees_pages_deliver_every_row_exactly_once(portal):
     assert seen[-1].rows == seen[-1].total == trees.rows
 
 
-async def test_where_is_refused_by_pages(portal):
+async def test_a_bad_filter_is_refused_with_its_position(portal):
+    from pdxtui.filters import FilterError
+
     trees = await portal.dataset(STREET_TREES)
-    with pytest.raises(PdxError, match="filtering is not supported yet"):
+    with pytest.raises(FilterError) as info:
         [page async for page in portal.pages(trees, Query(where="1=1"))]
+    assert info.value.position == 0
+
+
+async def test_pages_filter_and_sort_the_whole_dataset(portal):
+    trees = await portal.dataset(STREET_TREES)
+    query = Query(where="SPECIES ~ maple and DIAMETER > 30", order=(("DIAMETER", True),), limit=5000)
+    pages = [page async for page in portal.pages(trees, query)]
+    got = pl.concat([pl.from_arrow(page.table) for page in pages])
+    frame = build_frame(STREET_TREES)
+    expected = frame.filter(pl.col("SPECIES").str.to_lowercase().str.contains("maple", literal=True) & (pl.col("DIAMETER") > 30))
+    assert pages[0].total == expected.height
+    assert got.height == min(5000, expected.height)
+    assert got["DIAMETER"].to_list() == sorted(expected["DIAMETER"].to_list(), reverse=True)[: got.height]
 
 
 def test_rows_are_deterministic():

@@ -127,11 +127,11 @@ async def test_tab_moves_between_panes(ids):
         app.screen.query_one("#catalog").focus()
         await pilot.pause()
         seen = []
-        for _ in range(5):
+        for _ in range(6):
             await pilot.press("tab")
             seen.append(app.focused.id or type(app.focused).__name__)
         # the tab strip (Schema | Stats) is a stop of its own: left/right switch tabs there
-        assert seen == ["metadata", "ContentTabs", "schema", "grid", "search"]
+        assert seen == ["metadata", "ContentTabs", "schema", "filter", "grid", "search"]
         await pilot.press("shift+tab")
         assert app.focused.id == "grid"
 

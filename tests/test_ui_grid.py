@@ -206,3 +206,59 @@ async def test_facets_view_lists_values_and_counts(ids):
         assert top_value in screen_text(app)
         await pilot.press("escape")
         assert not isinstance(app.screen, FacetScreen)
+
+
+async def test_filter_bar_filters_the_whole_dataset(ids):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_in(pilot, ids["Street Tree Inventory - Active Records"])
+        await pilot.press("f")
+        assert app.focused.id == "filter"
+        await pilot.press(*"Condition = Dead and DIAMETER > 30", "enter")
+        await settle(pilot)
+        assert pane.preview.query.where == "Condition = Dead and DIAMETER > 30"
+        assert set(pane.view["Condition"].to_list()) == {"Dead"}
+        assert min(pane.view["DIAMETER"].to_list()) > 30
+        from pdxtui.portals.snapshot.generate import build_frame
+        import polars as pl
+
+        everything = build_frame(ids["Street Tree Inventory - Active Records"])
+        expected = everything.filter((pl.col("Condition") == "Dead") & (pl.col("DIAMETER") > 30)).height
+        assert pane.preview.total == expected
+        header = text_of(pane.query_one("#preview-header"))
+        assert f"of {expected:,} rows" in header and "filtered by Condition = Dead" in header
+        assert app.focused is pane.grid
+
+
+async def test_a_bad_filter_shows_where_the_problem_is(ids):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_in(pilot, ids["Heritage Trees"])
+        await pilot.press("f", *"HEIGHT > tall", "enter")
+        await settle(pilot)
+        error = text_of(pane.query_one("#filter-error"))
+        lines = error.splitlines()
+        assert lines[0] == "HEIGHT > tall"
+        assert lines[1].index("^") == len("HEIGHT > ")  # the caret sits under the bad value
+        assert "number" in error
+        assert pane.preview.query.where is None  # nothing was applied
+        bar = pane.query_one("#filter")
+        bar.value = ""
+        await pilot.press(*"HEIGHTT > 100")  # checked as you type
+        await pilot.pause()
+        assert "did you mean HEIGHT?" in text_of(pane.query_one("#filter-error"))
+
+
+async def test_enter_on_a_facet_value_filters_the_grid(ids):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_in(pilot, ids["Heritage Trees"])
+        pane.grid.move_cursor(column=pane.view.columns.index("COMMON"))
+        await pilot.press("F")
+        await settle(pilot)
+        top = app.screen.facet.values[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert set(pane.view["COMMON"].to_list()) == {top.value}
+        assert pane.preview.total == top.count
+        assert pane.query_one("#filter").value == f"COMMON = '{top.value}'"

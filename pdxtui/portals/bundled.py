@@ -56,7 +56,7 @@ class BundledPortal:
     kind = "bundled"
     label = LABEL
     #: sorts (and, with the filter language, filters) the whole dataset in-process
-    capabilities = frozenset({"sort"})
+    capabilities = frozenset({"sort", "filter"})
 
     def __init__(self, name: str = "demo") -> None:
         self.name = name
@@ -94,7 +94,9 @@ class BundledPortal:
     async def count(self, dataset: Dataset, query: Query) -> int:
         meta = self._get(dataset.id)
         _check_query(meta, query)
-        return meta.rows or 0
+        if not query.where:
+            return meta.rows or 0
+        return (await asyncio.to_thread(_matching, meta, query.where)).height
 
     async def pages(
         self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None
@@ -102,12 +104,13 @@ class BundledPortal:
         """Yield the selected rows in pages of ``PAGE_ROWS``.
 
         ``Page.offset`` is the position of the page's first row in the ordered dataset and ``Page.total`` the
-        number of rows matching the query (the whole dataset, since filters are not supported yet).
+        number of rows matching the query's filter.
         ``Progress.total`` is the number of rows this call delivers, after ``query.offset`` and ``query.limit``.
         An empty selection still yields one empty page, so callers always see the columns.
         """
         meta = self._get(dataset.id)
         _check_query(meta, query)
+        matching = meta.rows if not query.where else (await asyncio.to_thread(_matching, meta, query.where)).height
         frame = await asyncio.to_thread(_select, meta, query)
         done = pages = 0
         while True:
@@ -117,7 +120,7 @@ class BundledPortal:
             pages += 1
             if progress is not None:
                 progress(Progress(rows=done, total=frame.height, pages=pages))
-            yield Page(table=table, offset=query.offset + done - chunk.height, total=meta.rows)
+            yield Page(table=table, offset=query.offset + done - chunk.height, total=matching)
             if done >= frame.height:
                 return
 
@@ -213,9 +216,11 @@ def _counted(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
 
 
 def _check_query(meta: Dataset, query: Query) -> None:
-    """Reject what the bundled portal cannot do, before any rows are built."""
+    """Reject what the bundled portal cannot do, before any rows are built (a bad filter raises FilterError)."""
     if query.where is not None:
-        raise PdxError("filtering is not supported yet")
+        from pdxtui.filters import parse
+
+        parse(query.where, meta.fields)
     if query.offset < 0 or (query.limit is not None and query.limit < 0):
         raise PdxError("offset and limit must not be negative")
     known = {f.name for f in meta.fields}
@@ -227,8 +232,8 @@ def _check_query(meta: Dataset, query: Query) -> None:
 
 
 def _select(meta: Dataset, query: Query) -> pl.DataFrame:
-    """The rows a query selects: ordered (nulls last), sliced, then narrowed to the asked-for columns."""
-    frame = _frame(meta.id)
+    """The rows a query selects: filtered, ordered (nulls last), sliced, then narrowed to the asked-for columns."""
+    frame = _matching(meta, query.where)
     if query.order:
         frame = frame.sort(
             [name for name, _ in query.order],
@@ -238,6 +243,22 @@ def _select(meta: Dataset, query: Query) -> pl.DataFrame:
         )
     frame = frame.slice(query.offset, query.limit)
     return frame.select(query.columns) if query.columns else frame
+
+
+def _matching(meta: Dataset, where: str | None) -> pl.DataFrame:
+    """The dataset's rows that match the filter ``where`` (all rows for None)."""
+    if not where or not where.strip():
+        return _frame(meta.id)
+    return _filtered(meta.id, where, meta.fields)
+
+
+@lru_cache(maxsize=CACHED_FRAMES)
+def _filtered(dataset_id: str, where: str, fields: tuple) -> pl.DataFrame:
+    from pdxtui.filters import parse, to_polars
+
+    node = parse(where, fields)
+    frame = _frame(dataset_id)
+    return frame if node is None else frame.filter(to_polars(node, frame.schema))
 
 
 @lru_cache(maxsize=CACHED_FRAMES)

@@ -18,7 +18,7 @@ from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from pdxtui.model import Dataset, Progress, Query
 from pdxtui.textout import fmt_count, human_bytes
@@ -35,6 +35,20 @@ CONFIRM_ROWS = 100_000  # "load all" asks first above this many rows
 ALL_ROWS = 10**12  # "everything" when the portal does not say how many rows there are
 
 
+class FilterBar(Input):
+    """The row filter. Esc goes back to the grid."""
+
+    BINDINGS = [Binding("escape", "back", "Back to the grid", show=False)]
+
+    def action_back(self) -> None:
+        pane = self.parent
+        grid = getattr(pane, "grid", None)
+        if grid is not None:
+            grid.focus()
+        else:
+            self.screen.focus_next()
+
+
 def describe_order(order: tuple[tuple[str, bool], ...]) -> str:
     return ", ".join(f"{col} {'↓' if desc else '↑'}" for col, desc in order)
 
@@ -44,6 +58,9 @@ class PreviewPane(Vertical):
     PreviewPane { height: 1fr; }
     PreviewPane > #preview-header { height: 1; padding: 0 1; background: $boost; }
     PreviewPane > #preview-progress { display: none; height: 1; padding: 0 1; }
+    PreviewPane > #filter { margin: 0 1; }
+    PreviewPane > #filter-error { display: none; height: auto; padding: 0 1; color: $error; }
+    PreviewPane > #filter-error.-shown { display: block; }
     PreviewPane > #preview-empty { height: 1fr; padding: 1 2; color: $text-muted; }
     """
 
@@ -67,6 +84,7 @@ class PreviewPane(Vertical):
         Binding("plus", "load_more", "More rows"),
         Binding("L", "load_all", "Load all"),
         Binding("C", "pick_columns", "Columns"),
+        Binding("f", "focus_filter", "Filter"),
         Binding("space", "open_cell", "Cell", show=False),
         Binding("y", "copy_cells", "Copy", show=False),
         Binding("Y", "copy_row", "Copy row", show=False),
@@ -80,9 +98,12 @@ class PreviewPane(Vertical):
         self.columns: list[str] | None = None  # visible columns in order; None: all
         self.local_order: tuple[tuple[str, bool], ...] = ()  # sort applied here, to the loaded rows only
         self.view: pl.DataFrame | None = None  # the typed rows as the grid shows them (order and columns)
+        self.local_where: str | None = None  # a filter applied here, to the loaded rows only
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
+        yield FilterBar(placeholder="Filter (f): e.g. SPECIES ~ maple and DIAMETER > 30 · Enter applies · F1 help", id="filter", compact=True)
+        yield Static("", id="filter-error")
         yield ProgressBar(id="preview-progress", show_eta=False)
         yield Static(Text("Rows appear here when you open a dataset."), id="preview-empty")
 
@@ -93,6 +114,9 @@ class PreviewPane(Vertical):
         if not keep_columns:
             self.columns = None
         self.local_order = ()
+        self.local_where = None
+        self.show_filter_error(None)
+        self.query_one("#filter", Input).value = (query.where or "") if query else ""
         self._fetch(dataset, service, query or Query(), PAGE_ROWS, append=False)
 
     @work(exclusive=True, group="preview", exit_on_error=False)
@@ -178,6 +202,8 @@ class PreviewPane(Vertical):
             notes.append(f"sorted by {describe_order(self.local_order)} (loaded rows only)")
         if preview.query.where:
             notes.append(f"filtered by {preview.query.where}")
+        if self.local_where:
+            notes.append(f"filtered by {self.local_where} (loaded rows only: {self.view.height if self.view is not None else 0:,} match)")
         hidden = preview.frame.width - len(self.visible_columns())
         if hidden:
             notes.append(f"{hidden} columns hidden")
@@ -198,7 +224,14 @@ class PreviewPane(Vertical):
         cursor = old.cursor_coordinate if old is not None else None
         had_focus = old is not None and old.has_focus
         await self._clear_body()
-        view = preview.frame.select(self.visible_columns())
+        view = preview.frame
+        if self.local_where:
+            from pdxtui.filters import parse, to_polars
+
+            node = parse(self.local_where, preview.dataset.fields)
+            if node is not None:
+                view = view.filter(to_polars(node, view.schema))
+        view = view.select(self.visible_columns())
         if self.local_order:
             cols = [c for c, _ in self.local_order if c in view.columns]
             view = view.sort(cols, descending=[d for c, d in self.local_order if c in view.columns], nulls_last=True)
@@ -227,7 +260,7 @@ class PreviewPane(Vertical):
 
     async def _clear_body(self) -> None:
         for child in list(self.children):
-            if child.id not in ("preview-header", "preview-progress"):
+            if child.id not in ("preview-header", "preview-progress", "filter", "filter-error"):
                 await child.remove()
 
     # ------------------------------------------------------------------ what is under the cursor
@@ -374,7 +407,71 @@ class PreviewPane(Vertical):
 
     def filter_on(self, column: str, value: Any) -> None:
         """Narrow the rows to ``column = value`` (from the facet view), added to any filter already set."""
-        self.notify("Filtering arrives with the filter bar.", markup=False, timeout=3)
+        from pdxtui.filters import Compare, IsNull, to_text
+
+        clause = to_text(IsNull(column, False) if value is None else Compare(column, "=", value))
+        bar = self.query_one("#filter", Input)
+        current = bar.value.strip()
+        bar.value = f"({current}) and {clause}" if current else clause
+        self.apply_filter(bar.value)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def show_filter_error(self, message: str | None) -> None:
+        error = self.query_one("#filter-error", Static)
+        error.update(Text(message or ""))
+        error.set_class(bool(message), "-shown")
+
+    def check_filter(self, text: str):
+        """Parse ``text`` for the open dataset: the filter tree, or None after showing the error under the bar."""
+        from pdxtui.filters import FilterError, caret, parse
+
+        if self.preview is None:
+            return None
+        try:
+            node = parse(text, self.preview.dataset.fields)
+        except FilterError as exc:
+            self.show_filter_error(f"{caret(text, exc)}\n{one_line(str(exc), 300)}")
+            return None
+        self.show_filter_error(None)
+        return node
+
+    def apply_filter(self, text: str) -> None:
+        if not self._loaded():
+            return
+        assert self.preview is not None and self.service is not None
+        text = text.strip()
+        if text and self.check_filter(text) is None:
+            return
+        where = text or None
+        if self.service.can("filter"):
+            if where == self.preview.query.where and not self.local_where:
+                return
+            self.local_where = None
+            query = replace(self.preview.query, where=where)
+            self._fetch(self.preview.dataset, self.service, query, PAGE_ROWS, append=False)
+        else:
+            self.local_where = where
+            self.run_worker(self.refresh_view(), exclusive=False)
+            if where:
+                self.notify(f"{self.service.label} cannot filter on the server: filtered the {self.preview.shown:,} loaded rows here.",
+                            markup=False, timeout=5)
+        if self.grid is not None:
+            self.grid.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            self.apply_filter(event.value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            if event.value.strip():
+                self.check_filter(event.value)
+            else:
+                self.show_filter_error(None)
 
     def on_data_table_selection_copied(self, event) -> None:  # ctrl+c in the grid
         event.stop()
