@@ -7,10 +7,23 @@ KEYS: list[tuple[str, str, str]] = [
     ("/", "Focus the search box", "anywhere"),
     ("type", "Search as you type (debounced)", "search box"),
     ("↓ / Enter", "Move from the search box to the results", "search box"),
-    ("↑ ↓ PgUp PgDn", "Move through results, fields or rows", "lists and grid"),
+    ("↑ ↓ PgUp PgDn", "Move through results, fields or rows; ctrl+Home/End jump to the first/last row", "lists and grid"),
     ("Enter / click", "Open the highlighted dataset", "results"),
     ("Tab / Shift+Tab", "Next / previous pane", "anywhere"),
-    ("Esc", "Cancel the running fetch", "anywhere"),
+    ("[ / ]", "Sort by the cursor column, ascending / descending (on the portal when it can)", "grid"),
+    ("f", "Filter rows: SPECIES ~ maple and DIAMETER > 30 (see below)", "grid"),
+    ("+", "Load the next 1,000 rows", "grid"),
+    ("L", "Load all rows (asks first above 100,000)", "grid"),
+    ("C", "Choose and reorder columns", "grid"),
+    ("Enter / space", "Open the full cell value (y copies it)", "grid"),
+    ("shift+arrows", "Select a block of cells", "grid"),
+    ("y / ctrl+c", "Copy the cell or selected block as TSV", "grid"),
+    ("Y", "Copy the row as TSV, with a header line", "grid"),
+    ("u", "Copy the API URL of the current query", "grid"),
+    ("s", "Statistics of the cursor column (Stats tab)", "grid"),
+    ("F", "Facets: value counts of the cursor column; Enter filters on a value", "grid"),
+    ("Enter", "Statistics of the field", "schema"),
+    ("Esc", "Cancel the running fetch; from the filter bar, back to the grid", "anywhere"),
     ("ctrl+r", "Refresh the current view from the portal, bypassing the cache", "anywhere"),
     ("ctrl+p", "Command palette: find datasets by title or id, run commands", "anywhere"),
     ("? / F1", "This help", "anywhere"),
@@ -23,3 +36,11 @@ def markdown_table() -> str:
     lines = ["| Key | Action | Where |", "|---|---|---|"]
     lines += [f"| `{key}` | {action} | {where} |" for key, action, where in KEYS]
     return "\n".join(lines)
+
+
+#: The filter language in brief, for the help screen.
+FILTER_HELP = """\
+Filters: COLUMN OP VALUE, joined with and / or, grouped with ( ), negated with not.
+  OP is = != > >= < <= ~ (contains, any case) !~ (does not contain); also COLUMN is null / is not null.
+  Quote values with spaces: COMMON = 'Giant sequoia'. Dates: DATE_DESIG >= 2010-01-01.
+  Examples: SPECIES ~ maple · DIAMETER > 30 · Condition = Good · NOTES is not null"""

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from pdxtui import __version__
-from pdxtui.ui.keys import KEYS
+from pdxtui.ui.keys import FILTER_HELP, KEYS
 
 
 def keys_table() -> Table:
@@ -33,6 +33,7 @@ class HelpScreen(ModalScreen[None]):
     }
     HelpScreen #help-title { text-style: bold; margin-bottom: 1; }
     HelpScreen #help-foot { color: $text-muted; margin-top: 1; }
+    HelpScreen #help-filters { margin-top: 1; }
     """
 
     BINDINGS = [
@@ -43,6 +44,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Text(f"pdxtui {__version__} — keys"), id="help-title")
             yield Static(keys_table(), id="help-keys")
+            yield Static(Text(FILTER_HELP), id="help-filters")
             yield Static(
                 Text("Esc, q, ? or F1 closes this help. Data shown from the bundled portal is generated "
                      "sample data, labelled SAMPLE."),
