@@ -68,7 +68,28 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, top=False)
     p.add_argument("action", choices=["info", "clear"])
     p.add_argument("--json", action="store_true")
+    for module in _extensions():
+        module.register(sub, _common)
     return parser
+
+
+#: Subcommands that live in modules of their own. Each has ``NAME``, ``register(subparsers, common)`` (adds its
+#: parser; ``common(parser, top=False)`` adds --portal/--cache-dir/--config/--refresh) and
+#: ``async run(args, session, service) -> int``. Their modules must stay cheap to import (no polars at import).
+EXTENSIONS = ("pdxtui.cli_export", "pdxtui.cli_draft")
+
+
+def _extensions() -> list[Any]:
+    import importlib
+
+    found = []
+    for name in EXTENSIONS:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -143,12 +164,16 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"pdxtui: warning: {warning}", file=sys.stderr)
     if args.command == "cache":
         return _cache(session, args)
+
     def on_wait(message: str, seconds: float) -> None:
         if sys.stderr.isatty():  # a person is watching: say why it is slow; scripts get one final line only
             print(f"pdxtui: {one_line(message)}", file=sys.stderr)
 
     service = session.service(refresh=args.refresh, on_wait=on_wait)
     try:
+        extension = next((m for m in _extensions() if m.NAME == args.command), None)
+        if extension is not None:
+            return await extension.run(args, session, service)
         if args.command == "search":
             if args.limit < 1:
                 raise UsageError("--limit must be at least 1")

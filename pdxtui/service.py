@@ -6,7 +6,7 @@ and the UI can paint before they load.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +103,22 @@ class Service:
         if total is None:
             total = dataset.rows if query.where is None else None
         return Preview(frame=frame, total=total, dataset=dataset, query=query)
+
+    async def stream(
+        self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
+    ) -> AsyncIterator[pl.DataFrame]:
+        """The rows of ``query`` page by page, each a typed frame: for exports that must not hold everything."""
+        import polars as pl
+
+        async for page in self.portal.pages(dataset, query or Query(), progress):
+            yield apply_schema(pl.from_arrow(page.table), dataset)  # type: ignore[arg-type]
+
+    async def count(self, dataset: Dataset, query: Query | None = None) -> int:
+        """How many rows match ``query`` (the whole dataset for None)."""
+        query = query or Query()
+        if not query.where and dataset.rows is not None:
+            return dataset.rows
+        return await self.portal.count(dataset, query)
 
     async def more(
         self, preview: Preview, rows: int, progress: Callable[[Progress], None] | None = None
