@@ -11,6 +11,7 @@ def hermetic(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PDXTUI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("PDXTUI_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PDXTUI_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setenv("NO_COLOR", "")
     monkeypatch.delenv("NO_COLOR")
     yield

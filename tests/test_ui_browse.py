@@ -144,7 +144,8 @@ async def test_help_opens_and_closes():
         await settle(pilot)
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        assert "Command palette" in screen_text(app)
+        assert "Focus the search box" in screen_text(app)
+        assert "Command palette" in text_of(app.screen.query_one("#help-keys"))  # further down: the help scrolls
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         app.screen.query_one("#catalog").focus()

@@ -24,9 +24,8 @@ async def settle(pilot, timeout: float = 15.0) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        screen = app.screen
-        pending = getattr(screen, "_debounce", None) is not None
-        if not pending and not any(w.is_running for w in app.workers):
+        settled = all(getattr(screen, "settled", True) for screen in app.screen_stack)
+        if settled and not any(w.is_running for w in app.workers):
             return
         if loop.time() > deadline:
             raise TimeoutError("the app did not settle")

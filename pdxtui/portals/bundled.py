@@ -115,7 +115,7 @@ class BundledPortal:
         done = pages = 0
         while True:
             chunk = frame.slice(done, PAGE_ROWS)
-            table = await asyncio.to_thread(chunk.to_arrow)
+            table = await asyncio.to_thread(_arrow, chunk)
             done += chunk.height
             pages += 1
             if progress is not None:
@@ -213,6 +213,13 @@ def _counted(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
 
 
 # -- rows -------------------------------------------------------------------------------------------------------
+
+
+def _arrow(chunk: pl.DataFrame) -> Any:
+    """Arrow without copying strings (string_view), so paging a large frame costs no extra memory."""
+    import polars as pl
+
+    return chunk.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
 def _check_query(meta: Dataset, query: Query) -> None:

@@ -66,6 +66,9 @@ class PdxApp(App[None]):
 
 
 def run_app(session: Session) -> int:
+    from pdxtui.logs import setup_logging
+
+    setup_logging()
     app = PdxApp(session=session)
     app.run()
     return app.return_code or 0

@@ -79,6 +79,7 @@ class BrowseScreen(Screen[None]):
         self._last_request: SearchRequest | None = None
         self._panes_ready = asyncio.Event()
         self._panes_scheduled = False
+        self.facets_loaded = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -187,10 +188,11 @@ class BrowseScreen(Screen[None]):
     async def load_facets(self) -> None:
         try:
             facets = await self.service.facets()
+            await self.query_one(FacetBar).set_facets(facets)
         except Exception as exc:  # noqa: BLE001
             self.report_error(exc, "Facets")
-            return
-        await self.query_one(FacetBar).set_facets(facets)
+        finally:
+            self.facets_loaded = True
 
     # ------------------------------------------------------------------ open a dataset
     @on(CatalogList.Open)
@@ -393,6 +395,11 @@ class BrowseScreen(Screen[None]):
     async def on_unmount(self) -> None:
         if self._refresh_service is not None:
             await self._refresh_service.aclose()
+
+    @property
+    def settled(self) -> bool:
+        """Start-up is complete (panes and facets are in) and no search is waiting on its debounce timer."""
+        return self._panes_ready.is_set() and self._debounce is None and self.facets_loaded
 
     def pane(self, name: str) -> Widget:
         return self.query_one(f"#{name}")

@@ -3,17 +3,50 @@ the catalog)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual_fastdatatable import ArrowBackend, DataTable
 
-from pdxtui.textsafe import one_line
+from pdxtui.textsafe import clean, one_line
 
 if TYPE_CHECKING:
     import polars as pl
+
+
+WIDTH_SAMPLE = 2000  # rows measured to size the columns
+
+
+def display_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+class SampledArrowBackend(ArrowBackend):
+    """Sizes columns from a sample of the rows (the first ones and an even spread), not from every cell: a
+    million rows open in a moment, and columns are capped at 40 cells wide anyway."""
+
+    @property
+    def column_content_widths(self) -> list[int]:
+        if not self._column_content_widths:
+            rows = self.data.num_rows
+            if rows <= WIDTH_SAMPLE:
+                return super().column_content_widths
+            import pyarrow as pa
+
+            # zero-copy slices (``take`` has no kernel for string_view columns): the head, then 20 spread out
+            block = WIDTH_SAMPLE // 40
+            starts = range(WIDTH_SAMPLE // 2, rows - block, max(block, (rows - WIDTH_SAMPLE // 2) // 20))
+            sample = pa.concat_tables([self.data.slice(0, WIDTH_SAMPLE // 2)] + [self.data.slice(s, block) for s in starts])
+            self._column_content_widths = [self._measure(column) or 0 for column in sample.columns]
+        return self._column_content_widths
 
 
 class PreviewGrid(DataTable):
@@ -36,11 +69,21 @@ class PreviewGrid(DataTable):
         if self.row_count:
             self.post_message(self.OpenCell())
 
+    # Cell values reach the screen only through these two: strings are made inert here (control, bidi and
+    # zero-width characters shown as visible placeholders), for the rows painted, not for every loaded row.
+    def get_row_at(self, row_index: int) -> list[Any]:
+        return [display_value(v) for v in super().get_row_at(row_index)]
+
+    def get_cell_at(self, coordinate: Coordinate) -> Any:
+        return display_value(super().get_cell_at(coordinate))
+
     @classmethod
     def from_frame(cls, frame: pl.DataFrame, **kwargs) -> PreviewGrid:
+        import polars as pl
+
         labels: list[str | Text] = [Text(one_line(name, 60)) for name in frame.columns]
         return cls(
-            backend=ArrowBackend(frame.to_arrow()),
+            backend=SampledArrowBackend(frame.to_arrow(compat_level=pl.CompatLevel.newest())),
             column_labels=labels,
             render_markup=False,
             max_column_content_width=40,
