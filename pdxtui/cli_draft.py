@@ -1,0 +1,212 @@
+"""``pdxtui draft KIND [DATASET_ID]``: write a request letter (records, publish, access, quality).
+
+Prints the letter, where to send it and notes for the sender, as plain text (``--json``: an object
+``{kind, subject, body, send_to: [{label, how, address, note, confirmed}], placeholders, notes}``).
+``-o FILE`` writes the same text to FILE atomically (a temp file in the same folder, then a rename) and refuses
+to replace an existing file unless ``--force`` is given (exit 1). The requester's details come from the
+``[requester]`` table of the config file; any configured token is scrubbed from the output. Gaps left in the
+letter (``[your name]``...) are listed on stderr.
+
+Exit codes: 0 done; 1 unknown dataset, existing output file, write error; 2 bad flags (unknown kind, a
+``--dates`` range that cannot be read, an unknown ``--field``, a bad ``--where``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pdxtui.drafting import KIND_KEYS, KINDS, TOPICS, DraftInput, draft, parse_date_range, render, to_json
+from pdxtui.errors import PdxError, UsageError
+from pdxtui.textsafe import one_line
+
+NAME = "draft"
+
+_EPILOG = """\
+kinds:
+""" + "\n".join(f"  {k.key:9} {k.title}: {k.description}" for k in KINDS) + """
+
+examples:
+  pdxtui draft records 9f50a605cf4945259b983fa35c993fe9_125 --field NAME --dates 2023-01-01..2023-12-31
+  pdxtui draft publish --description "Sidewalk repair requests" --cadence monthly --use "a walkability map"
+  pdxtui draft access --url "https://www.portlandmaps.com/od/rest/services/..." --error "HTTP 503"
+  pdxtui draft quality ID --field NAME --record-id 12 --record-id 57 --problem "names are misspelt" -o report.txt
+
+Your name and e-mail come from [requester] in the config file; missing details become [placeholders].
+Tokens and keys are removed from URLs and error text.
+"""
+
+
+def register(subparsers: Any, common: Any) -> None:
+    p = subparsers.add_parser(
+        NAME,
+        help="draft a records request, publication request, API question or data quality report",
+        description="Draft a request letter, prefilled from a dataset's metadata and your [requester] profile.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common(p, top=False)
+    p.add_argument("kind", choices=KIND_KEYS, metavar="KIND", help="records, publish, access or quality")
+    p.add_argument("dataset", nargs="?", metavar="DATASET_ID", help="the dataset the request is about (optional)")
+    p.add_argument("--field", dest="fields", action="append", default=[], metavar="F",
+                   help="a field of the dataset (repeat for more)")
+    p.add_argument("--dates", metavar="FROM..TO", help="period, e.g. 2023-01-01..2023-12-31, 2023.., 2023")
+    p.add_argument("--format", default="CSV", help="format wanted (default CSV)")
+    p.add_argument("--description", default="", metavar="TEXT", help="records or data you want, in your words")
+    p.add_argument("--fields-wanted", default="", metavar="TEXT", help="publish: new fields you would like")
+    p.add_argument("--use", default="", metavar="TEXT", help="how you will use the data")
+    p.add_argument("--purpose", default="", metavar="TEXT", help="publish: why the data matters")
+    p.add_argument("--cadence", default="", metavar="TEXT", help="publish: how often it should be updated")
+    p.add_argument("--where", metavar="FILTER", help='only the rows matching this filter, e.g. "NAME ~ park" (described in plain English)')
+    p.add_argument("--record-id", dest="record_ids", action="append", default=[], metavar="ID",
+                   help="quality: an example record id (repeat for more)")
+    p.add_argument("--problem", default="", metavar="TEXT", help="quality: what is wrong; access: what you need")
+    p.add_argument("--expected", default="", metavar="TEXT", help="quality: what you expected")
+    p.add_argument("--topic", default="", metavar="TOPIC", help="access: " + ", ".join(TOPICS))
+    p.add_argument("--url", default="", help="access: the request URL (tokens are removed)")
+    p.add_argument("--error", default="", metavar="TEXT", help="access: the error you saw (tokens are removed)")
+    p.add_argument("--fee-waiver", action="store_true", help="records: ask for a public-interest fee waiver")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--force", action="store_true", help="with -o: replace FILE if it exists")
+    p.add_argument("--json", action="store_true", help="JSON object on stdout")
+
+
+def _today() -> date:
+    """The letter's date (tests replace this)."""
+    return date.today()
+
+
+def _secrets(config: Any) -> list[str]:
+    """Every token pdxtui knows of: the config's, and PDXTUI_* variables that look like secrets."""
+    found = [config.app_token or "", *config.tokens.values()]
+    found += [entry.get("token", "") for entry in config.portals.values()]
+    found += [value for name, value in os.environ.items()
+              if name.startswith("PDXTUI_") and any(w in name for w in ("TOKEN", "KEY", "SECRET", "PASSWORD"))]
+    return [s for s in found if isinstance(s, str) and s.strip()]
+
+
+def _resolve_fields(names: list[str], dataset: Any) -> tuple[str, ...]:
+    if dataset is None or not dataset.fields:
+        return tuple(n.strip() for n in names if n.strip())
+    known = [f.name for f in dataset.fields]
+    out = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        match = next((k for k in known if k == name), None) or next(
+            (k for k in known if k.lower() == name.lower()), None) or next(
+            (f.name for f in dataset.fields if f.alias and f.alias.lower() == name.lower()), None)
+        if match is None:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; fields: {', '.join(known)}"
+            raise UsageError(f"--field: {one_line(dataset.title)} has no field {one_line(name)!r}{one_line(hint)}")
+        if match not in out:
+            out.append(match)
+    return tuple(out)
+
+
+def write_atomic(path: Path, text: str, *, force: bool) -> None:
+    """Write ``text`` to ``path`` through a temp file in the same folder. Without ``force`` an existing file is
+    never replaced (hard link where the file system allows it, else a check just before the rename)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not force and path.exists():
+        raise PdxError(f"{path} exists; add --force to replace it")
+    tmp = None
+    try:
+        for attempt in range(100):
+            candidate = folder / f".{path.name}.{os.getpid()}.{attempt}.tmp"
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            tmp = candidate
+            break
+        else:
+            raise PdxError(f"cannot create a temporary file in {folder}")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if path appeared meanwhile: never clobbers
+            except FileExistsError:
+                raise PdxError(f"{path} exists; add --force to replace it") from None
+            except OSError:  # no hard links here (some network or FAT file systems)
+                if path.exists():
+                    raise PdxError(f"{path} exists; add --force to replace it") from None
+                os.replace(tmp, path)
+    except OSError as exc:
+        raise PdxError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+
+
+async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
+    date_from = date_to = None
+    if args.dates is not None:
+        try:
+            date_from, date_to = parse_date_range(args.dates)
+        except UsageError as exc:
+            raise UsageError(f"--dates: {exc}") from None
+    if args.force and not args.output:
+        raise UsageError("--force only applies with -o FILE")
+
+    dataset = await service.dataset(args.dataset) if args.dataset else None
+    filter_text = None
+    if args.where:
+        if dataset is None:
+            raise UsageError("--where needs a DATASET_ID")
+        from pdxtui.filters import describe, parse
+
+        filter_text = describe(parse(args.where, dataset.fields))
+
+    inp = DraftInput(
+        kind=args.kind,
+        dataset=dataset,
+        requester=session.config.requester,
+        fields=_resolve_fields(args.fields, dataset),
+        description=args.description,
+        fields_wanted=args.fields_wanted,
+        date_from=date_from,
+        date_to=date_to,
+        format=args.format or "CSV",
+        use=args.use,
+        purpose=args.purpose,
+        cadence=args.cadence,
+        filter_text=filter_text,
+        record_ids=tuple(args.record_ids),
+        problem=args.problem,
+        expected=args.expected,
+        topic=args.topic,
+        url=args.url,
+        error=args.error,
+        fee_waiver=args.fee_waiver,
+    )
+    result = draft(inp, today=_today(), secrets=_secrets(session.config))
+
+    if args.json:
+        from pdxtui.textout import dumps
+
+        text = dumps(to_json(result)) + "\n"
+    else:
+        text = render(result)
+    if args.output:
+        path = Path(args.output).expanduser()
+        write_atomic(path, text, force=args.force)
+        print(f"pdxtui: wrote {one_line(str(path))}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if result.placeholders:
+        print(f"pdxtui: fill in before sending: {', '.join(result.placeholders)}", file=sys.stderr)
+    return 0
