@@ -123,3 +123,55 @@ def test_facet_view(snap_compare):
 
 def test_cell_view(snap_compare):
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_open_grid("Heritage Trees", "NOTES", ("enter",)))
+
+
+def _draft(kind: str):
+    from datetime import date
+
+    target = _id("Heritage Trees")
+
+    async def run_before(pilot):
+        from textual.widgets import Select
+
+        pilot.app.today = date(2026, 1, 15)
+        await pilot.pause()
+        await settle(pilot)
+        pilot.app.screen.open_dataset(target)
+        await settle(pilot)
+        pilot.app.screen.query_one("#catalog").focus()
+        await pilot.press("d")
+        await settle(pilot)
+        pilot.app.screen.query_one("#kind", Select).value = kind
+        await settle(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_draft_records(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_draft("records"))
+
+
+def test_draft_publish(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_draft("publish"))
+
+
+def test_draft_access(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_draft("access"))
+
+
+def test_draft_quality(snap_compare):
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_draft("quality"))
+
+
+def test_guide(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        pilot.app.screen.query_one("#catalog").focus()
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)

@@ -24,12 +24,23 @@ async def settle(pilot, timeout: float = 15.0) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
+        steady_cursors(app)
         settled = all(getattr(screen, "settled", True) for screen in app.screen_stack)
         if settled and not any(w.is_running for w in app.workers):
             return
         if loop.time() > deadline:
             raise TimeoutError("the app did not settle")
         await asyncio.sleep(0.02)
+
+
+def steady_cursors(app) -> None:
+    """Blinking cursors make snapshots depend on timing: keep them steadily on."""
+    from textual.widgets import Input, TextArea
+
+    for screen in app.screen_stack:
+        for widget in screen.query("Input, TextArea"):
+            if isinstance(widget, (Input, TextArea)) and widget.cursor_blink:
+                widget.cursor_blink = False
 
 
 async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:

@@ -23,13 +23,15 @@ class PdxApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, service: Service | None = None, *, session: Session | None = None) -> None:
         """Give a ``session`` (the CLI does) or a ready ``service`` (tests may)."""
         super().__init__()
+        self.print_on_exit: str | None = None  # text the CLI prints on stdout once the screen is given back
+        self.requester = None  # the drafting profile when there is no session (tests)
+        self.today = None  # the date drafted letters carry (None: today; tests pin it)
         if service is None:
             if session is None:
                 raise ValueError("PdxApp needs a service or a session")
@@ -71,4 +73,6 @@ def run_app(session: Session) -> int:
     setup_logging()
     app = PdxApp(session=session)
     app.run()
+    if app.print_on_exit:
+        print(app.print_on_exit)
     return app.return_code or 0

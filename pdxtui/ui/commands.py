@@ -63,6 +63,11 @@ class AppCommands(Provider):
     COMMANDS = [
         ("Help: list every key", "app.help"),
         ("Search: focus the search box", "focus_search"),
+        ("Draft a public records request", "draft('records')"),
+        ("Draft a dataset publication request", "draft('publish')"),
+        ("Draft an API access question", "draft('access')"),
+        ("Draft a data quality report", "draft('quality')"),
+        ("Guide: how Portland's open data works", "guide"),
         ("Cancel the running fetch", "cancel"),
         ("Quit pdxtui", "app.quit"),
     ]

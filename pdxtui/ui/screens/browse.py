@@ -63,6 +63,9 @@ class BrowseScreen(Screen[None]):
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "cancel", "Cancel", show=False),
         Binding("ctrl+r", "refresh", "Refresh", priority=True),
+        Binding("d", "draft", "Draft request"),
+        Binding("g", "guide", "Guide"),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self, service: Service, *, refresher: Callable[[], Service] | None = None) -> None:
@@ -395,6 +398,45 @@ class BrowseScreen(Screen[None]):
     async def on_unmount(self) -> None:
         if self._refresh_service is not None:
             await self._refresh_service.aclose()
+
+    # ------------------------------------------------------------------ drafting and the guide
+    def draft_context(self):
+        """The open dataset, the chosen columns, the filter in plain English and the selected record ids."""
+        from pdxtui.ui.screens.draft import DraftContext
+
+        if self.dataset is None or not self._panes_ready.is_set():
+            return DraftContext()
+        pane = self.query_one(PreviewPane)
+        fields = tuple(pane.columns) if pane.columns is not None else ()
+        if not fields:  # the field highlighted in the schema pane, when the Schema tab is showing
+            schema = self.query_one(SchemaPane)
+            if self.query_one("#side", TabbedContent).active == "tab-schema" and schema.row_count and schema.has_focus:
+                fields = (self.dataset.fields[schema.cursor_row].name,)
+        where = pane.local_where or (pane.preview.query.where if pane.preview else None)
+        filter_text = None
+        if where:
+            from pdxtui.filters import describe, parse
+
+            try:
+                node = parse(where, self.dataset.fields)
+                filter_text = describe(node) if node is not None else None
+            except PdxError:
+                filter_text = where
+        return DraftContext(dataset=self.dataset, fields=fields, filter_text=filter_text, record_ids=pane.selected_ids())
+
+    def action_draft(self, kind: str = "records") -> None:
+        from pdxtui.ui.screens.draft import DraftScreen
+
+        self.app.push_screen(DraftScreen(self.draft_context(), kind))
+
+    def action_guide(self) -> None:
+        from pdxtui.ui.screens.guide import GuideScreen
+
+        def chosen(kind: str | None) -> None:
+            if kind:
+                self.action_draft(kind)
+
+        self.app.push_screen(GuideScreen(), chosen)
 
     @property
     def settled(self) -> bool:

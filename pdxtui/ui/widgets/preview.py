@@ -400,6 +400,20 @@ class PreviewPane(Vertical):
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied the API URL: {one_line(url, 300)}. {CLIPBOARD_HINT}", markup=False, timeout=6)
 
+    def selected_ids(self, limit: int = 10) -> tuple[str, ...]:
+        """Ids of the selected rows (or the cursor row), from the first id-like column: for quality reports."""
+        bounds = self._selection()
+        if bounds is None or self.view is None:
+            return ()
+        r0, r1, _, _ = bounds
+        ids = [f.name for f in self.preview.dataset.fields if f.type in ("esriFieldTypeOID",)] if self.preview else []
+        column = next((c for c in ids if c in self.view.columns), None) or next(
+            (c for c in self.view.columns if c.lower() in ("objectid", "id", "fid", ":id")), None)
+        if column is None:
+            return ()
+        values = self.view[column].slice(r0, min(r1 - r0 + 1, limit)).to_list()
+        return tuple(str(v) for v in values if v is not None)
+
     def action_column_info(self, purpose: str) -> None:
         column = self.current_column()
         if column is not None:

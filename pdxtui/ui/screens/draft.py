@@ -1,0 +1,390 @@
+"""Drafting screen: a short form on the left, the letter on the right in an editable TextArea.
+
+The letter follows the form until the user edits it by hand; after that, form changes leave it alone and
+"regenerate" (F4, with a confirmation) brings the generated text back. F2 copies (OSC 52), ctrl+s saves,
+F6 closes the app and prints the letter on stdout. Those bindings have priority, so they work in the TextArea.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets.selection_list import Selection
+
+from pdxtui.drafting import FORM_FIELDS, KINDS, Draft, check, draft, input_from_form, render
+from pdxtui.errors import PdxError
+from pdxtui.model import Dataset
+from pdxtui.textsafe import one_line
+from pdxtui.ui.safe import plain
+
+CLIPBOARD_HINT = "If nothing arrived: tmux needs `set -g set-clipboard on`; or save it with ctrl+s."
+
+
+@dataclass(frozen=True)
+class DraftContext:
+    """What the browser knows when drafting starts: the open dataset and what the user chose in it."""
+
+    dataset: Dataset | None = None
+    fields: tuple[str, ...] = ()
+    filter_text: str | None = None
+    record_ids: tuple[str, ...] = ()
+
+
+def slug(text: str) -> str:
+    out = "".join(ch.lower() if ch.isalnum() else "-" for ch in text)
+    return "-".join(part for part in out.split("-") if part)[:60] or "request"
+
+
+class DraftScreen(Screen[None]):
+    DEFAULT_CSS = """
+    DraftScreen #draft-main { height: 1fr; }
+    DraftScreen #draft-form { width: 52; padding: 0 1; border-right: solid $primary-darken-2; }
+    DraftScreen #draft-form Label { margin-top: 1; color: $text-muted; }
+    DraftScreen #draft-form TextArea { height: 4; }
+    DraftScreen #draft-form SelectionList { height: 6; }
+    DraftScreen #draft-side { width: 1fr; }
+    DraftScreen #draft-letter { height: 1fr; }
+    DraftScreen #draft-state { height: 1; padding: 0 1; background: $boost; }
+    DraftScreen #draft-send { height: auto; max-height: 10; padding: 0 1; border-top: solid $primary-darken-2; }
+    DraftScreen #requester-box { height: auto; margin-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("f2", "copy", "Copy", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("f4", "regenerate", "Regenerate", priority=True),
+        Binding("f6", "print_on_exit", "Print & quit", priority=True),
+        Binding("escape", "close", "Close"),
+    ]
+
+    def __init__(self, context: DraftContext, kind: str = "records", *, today: date | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.kind = kind
+        self.today = today
+        self.generated = ""  # the text the form last produced
+        self.edited = False  # the letter was changed by hand
+        self.current: Draft | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="draft-main"):
+            with VerticalScroll(id="draft-form"):
+                yield Label("Kind of request")
+                yield Select([(Text(k.title), k.key) for k in KINDS], value=self.kind, allow_blank=False, id="kind")
+                yield Static("", id="kind-help")
+                yield Vertical(id="fields")
+                with Vertical(id="requester-box"):
+                    yield Static("", id="requester")
+                    yield Button("Your details…", id="edit-requester")
+            with Vertical(id="draft-side"):
+                yield Static("", id="draft-state")
+                yield TextArea("", id="draft-letter", soft_wrap=True, show_line_numbers=False)
+                yield Static("", id="draft-send")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.title = "Draft a request"
+        if self.today is None:  # the app may pin the date (tests and screenshots do)
+            self.today = getattr(self.app, "today", None) or date.today()
+        await self._build_form()
+        self._show_requester()
+        self.refresh_letter(force=True)
+
+    # ------------------------------------------------------------------ the form
+    async def _build_form(self) -> None:
+        box = self.query_one("#fields", Vertical)
+        await box.remove_children()
+        kind = next(k for k in KINDS if k.key == self.kind)
+        self.query_one("#kind-help", Static).update(plain(kind.description, "dim"))
+        widgets = []
+        for spec in FORM_FIELDS[self.kind]:
+            widgets.append(Label(spec.label))
+            widgets.append(self._widget_for(spec))
+        await box.mount_all(widgets)
+
+    def _widget_for(self, spec) -> Any:
+        ident = f"f-{spec.name}"
+        ds = self.context.dataset
+        if spec.type == "bool":
+            return Checkbox(spec.label, id=ident)
+        if spec.type == "multiline":
+            return TextArea("", id=ident, soft_wrap=True, show_line_numbers=False, tooltip=spec.help or None)
+        if spec.type == "fields":
+            names = [f.name for f in ds.fields] if ds is not None else []
+            if not names:
+                return Input(value=", ".join(self.context.fields), placeholder="field names, comma-separated", id=ident)
+            chosen = set(self.context.fields)
+            return SelectionList[str](*(Selection(Text(one_line(n, 40)), n, n in chosen) for n in names), id=ident)
+        if spec.type == "choice":
+            value = "CSV" if spec.name == "format" else Select.NULL
+            return Select([(Text(c), c) for c in spec.choices], value=value, allow_blank=spec.name != "format", id=ident,
+                          prompt=spec.label)
+        value = ""
+        if spec.type == "list" and spec.name == "record_ids":
+            value = ", ".join(self.context.record_ids)
+        return Input(value=value, placeholder=spec.help or "", id=ident)
+
+    def form_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for spec in FORM_FIELDS[self.kind]:
+            widget = self.query_one(f"#f-{spec.name}")
+            if isinstance(widget, Checkbox):
+                values[spec.name] = widget.value
+            elif isinstance(widget, TextArea):
+                values[spec.name] = widget.text
+            elif isinstance(widget, SelectionList):
+                values[spec.name] = tuple(widget.selected)
+            elif isinstance(widget, Select):
+                values[spec.name] = "" if widget.value is Select.NULL else widget.value
+            elif isinstance(widget, Input):
+                values[spec.name] = widget.value
+        return values
+
+    def requester(self) -> Any:
+        session = getattr(self.app, "session", None)
+        return getattr(getattr(session, "config", None), "requester", None) if session else getattr(self.app, "requester", None)
+
+    def _show_requester(self) -> None:
+        who = self.requester()
+        name = getattr(who, "name", "") if who else ""
+        email = getattr(who, "email", "") if who else ""
+        if name and email:
+            self.query_one("#requester", Static).update(plain(f"From: {name} <{email}>", "dim"))
+        else:
+            self.query_one("#requester", Static).update(
+                Text("Your name and e-mail are not set: the letter shows [placeholders]. Fill them in once:", "yellow"))
+
+    # ------------------------------------------------------------------ the letter
+    def build(self) -> Draft:
+        from pdxtui.cli_draft import _secrets
+
+        ctx = self.context
+        inp = input_from_form(self.kind, self.form_values(), dataset=ctx.dataset, requester=self.requester(),
+                              filter_text=ctx.filter_text)
+        session = getattr(self.app, "session", None)
+        secrets = _secrets(session.config) if session is not None else []
+        return draft(inp, today=self.today, secrets=secrets)
+
+    def refresh_letter(self, *, force: bool = False) -> None:
+        try:
+            self.current = self.build()
+        except (PdxError, ValueError) as exc:
+            self.query_one("#draft-state", Static).update(plain(f"Cannot draft yet: {exc}", "red"))
+            return
+        problems = check(input_from_form(self.kind, self.form_values(), dataset=self.context.dataset))
+        self.generated = self.current.subject and f"Subject: {self.current.subject}\n\n{self.current.body}"
+        if force or not self.edited:
+            self.edited = False
+            self.query_one("#draft-letter", TextArea).load_text(self.generated)
+        self._show_send_to()
+        self._show_state(problems)
+
+    def _show_state(self, problems: tuple[str, ...] = ()) -> None:
+        draft_ = self.current
+        parts = []
+        if self.edited:
+            parts.append("edited by hand: form changes no longer update the letter (F4 regenerates)")
+        else:
+            parts.append("follows the form")
+        if draft_ is not None and draft_.placeholders:
+            parts.append(f"fill in: {', '.join(draft_.placeholders)}")
+        parts += list(problems)
+        self.query_one("#draft-state", Static).update(plain(" · ".join(parts), "italic"))
+
+    def _show_send_to(self) -> None:
+        if self.current is None:
+            return
+        out = Text()
+        out.append("Send to\n", "bold")
+        for i, r in enumerate(self.current.send_to, 1):
+            out.append(f"{i}. {one_line(r.label, 100)}", "bold" if i == 1 else "")
+            out.append(f" — {one_line(r.how, 80)}\n")
+            if r.address:
+                out.append(f"   {one_line(r.address, 200)}\n", "underline")
+            if r.note:
+                out.append(f"   {one_line(r.note, 300)}\n", "dim")
+        self.query_one("#draft-send", Static).update(out)
+
+    def letter_text(self) -> str:
+        return self.query_one("#draft-letter", TextArea).text
+
+    # ------------------------------------------------------------------ events
+    @on(Select.Changed, "#kind")
+    async def _kind_changed(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or event.value == self.kind:
+            return
+        self.kind = str(event.value)
+        await self._build_form()
+        self.refresh_letter()
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _form_changed(self, event) -> None:
+        if getattr(event, "control", None) is not None and getattr(event.control, "id", "") and str(event.control.id).startswith("f-"):
+            self.refresh_letter()
+
+    @on(Select.Changed)
+    def _choice_changed(self, event: Select.Changed) -> None:
+        if event.control.id and event.control.id.startswith("f-"):
+            self.refresh_letter()
+
+    @on(TextArea.Changed)
+    def _text_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id == "draft-letter":
+            edited = event.text_area.text != self.generated
+            if edited != self.edited:
+                self.edited = edited
+                self._show_state()
+        elif event.text_area.id and event.text_area.id.startswith("f-"):
+            self.refresh_letter()
+
+    @on(Button.Pressed, "#edit-requester")
+    def _edit_requester(self) -> None:
+        self.app.push_screen(RequesterScreen(self.requester()), self._requester_saved)
+
+    def _requester_saved(self, profile: Any) -> None:
+        if profile is None:
+            return
+        session = getattr(self.app, "session", None)
+        try:
+            from dataclasses import replace
+
+            from pdxtui.config import Requester, save_requester
+
+            requester = Requester(**profile)
+            path = save_requester(requester, getattr(session.config, "path", None) if session else None)
+            if session is not None:
+                session.config = replace(session.config, requester=requester)
+            else:
+                self.app.requester = requester  # type: ignore[attr-defined]
+        except (PdxError, OSError, TypeError) as exc:
+            self.notify(f"Could not save your details: {exc}", severity="error", markup=False)
+            return
+        self.notify(f"Saved your details in {path}.", markup=False, timeout=5)
+        self._show_requester()
+        self.refresh_letter()
+
+    # ------------------------------------------------------------------ actions
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.letter_text())
+        self.notify(f"Copied the letter ({len(self.letter_text()):,} characters) to the clipboard. {CLIPBOARD_HINT}",
+                    markup=False, timeout=8)
+
+    def action_save(self) -> None:
+        ds = self.context.dataset
+        default = f"{slug(ds.title) if ds else 'request'}-{self.kind}.txt"
+        self.app.push_screen(SaveScreen(default), self._save_to)
+
+    def _save_to(self, choice: tuple[str, bool] | None) -> None:
+        if choice is None:
+            return
+        from pdxtui.cli_draft import write_atomic
+
+        raw, force = choice
+        path = Path(raw).expanduser()
+        try:
+            write_atomic(path, self.letter_text() + ("" if self.letter_text().endswith("\n") else "\n"), force=force)
+        except PdxError as exc:
+            if "exists" in str(exc) and not force:
+                from pdxtui.ui.screens.confirm import ConfirmScreen
+
+                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"),
+                                     lambda yes: self._save_to((raw, True)) if yes else None)
+                return
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
+        self.notify(f"Saved the letter to {path.resolve()}", markup=False, timeout=8)
+
+    def action_regenerate(self) -> None:
+        if not self.edited:
+            self.refresh_letter(force=True)
+            return
+        from pdxtui.ui.screens.confirm import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen("Replace your edits with a freshly generated letter?",
+                                           "Your hand edits will be lost. Copy or save them first if you want them."),
+                             lambda yes: self.refresh_letter(force=True) if yes else None)
+
+    def action_print_on_exit(self) -> None:
+        self.app.print_on_exit = self.letter_text()  # type: ignore[attr-defined]
+        self.app.exit()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class RequesterScreen(ModalScreen[dict[str, str] | None]):
+    """Name, e-mail, phone, organisation and address, saved under [requester] in the config file."""
+
+    DEFAULT_CSS = """
+    RequesterScreen { align: center middle; }
+    RequesterScreen > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    RequesterScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FIELDS = (("name", "Name"), ("email", "E-mail"), ("phone", "Phone (optional)"),
+              ("organisation", "Organisation (optional)"), ("address", "Postal address (optional)"))
+
+    def __init__(self, current: Any) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Your details for drafted requests (saved in your pdxtui config file)", "bold"))
+            for key, label in self.FIELDS:
+                yield Label(label)
+                yield Input(value=str(getattr(self.current, key, "") or ""), id=f"r-{key}")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.dismiss({key: self.query_one(f"#r-{key}", Input).value.strip() for key, _ in self.FIELDS})
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SaveScreen(ModalScreen[tuple[str, bool] | None]):
+    """Asks where to save the letter (.txt or .md)."""
+
+    DEFAULT_CSS = """
+    SaveScreen { align: center middle; }
+    SaveScreen > Vertical { width: 80; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default: str) -> None:
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Save the letter to (a .txt or .md file; Enter saves, Esc cancels):"))
+            yield Input(value=self.default, id="save-path")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        if value:
+            self.dismiss((value, False))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
