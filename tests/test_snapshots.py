@@ -175,3 +175,19 @@ def test_guide(snap_compare):
         await pilot.pause()
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_export_dialog(snap_compare):
+    target = _id("Heritage Trees")
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await settle(pilot)
+        pilot.app.screen.open_dataset(target)
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        pilot.app.screen.query_one("#path").value = "heritage-trees.parquet"  # relative: the same on every machine
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)

@@ -63,6 +63,7 @@ class AppCommands(Provider):
     COMMANDS = [
         ("Help: list every key", "app.help"),
         ("Search: focus the search box", "focus_search"),
+        ("Export rows to a file (CSV, JSON, Parquet, XLSX, GeoJSON)", "export"),
         ("Draft a public records request", "draft('records')"),
         ("Draft a dataset publication request", "draft('publish')"),
         ("Draft an API access question", "draft('access')"),

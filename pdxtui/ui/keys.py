@@ -25,6 +25,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("Enter", "Statistics of the field", "schema"),
     ("Esc", "Cancel the running fetch; from the filter bar, back to the grid", "anywhere"),
     ("ctrl+r", "Refresh the current view from the portal, bypassing the cache", "anywhere"),
+    ("ctrl+e", "Export rows: loaded, filtered or the whole dataset, as CSV, TSV, JSON, NDJSON, Parquet, XLSX or GeoJSON", "browser"),
     ("d", "Draft a request (records, publication, API access, data quality) for the open dataset", "browser"),
     ("g", "Guide: how Portland's open data works, who to ask for what", "browser"),
     ("F2 / ctrl+s", "Copy the letter (OSC 52) / save it to a file", "drafting"),

@@ -63,6 +63,7 @@ class BrowseScreen(Screen[None]):
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "cancel", "Cancel", show=False),
         Binding("ctrl+r", "refresh", "Refresh", priority=True),
+        Binding("ctrl+e", "export", "Export", priority=True),
         Binding("d", "draft", "Draft request"),
         Binding("g", "guide", "Guide"),
         Binding("q", "app.quit", "Quit"),
@@ -423,6 +424,18 @@ class BrowseScreen(Screen[None]):
             except PdxError:
                 filter_text = where
         return DraftContext(dataset=self.dataset, fields=fields, filter_text=filter_text, record_ids=pane.selected_ids())
+
+    def action_export(self) -> None:
+        from pdxtui.ui.screens.export import ExportRequest, ExportScreen
+
+        pane = self.query_one(PreviewPane) if self._panes_ready.is_set() else None
+        if pane is None or pane.preview is None or pane.service is None:
+            self.notify("Open a dataset first: its rows are what gets exported.", markup=False, timeout=4)
+            return
+        preview = pane.preview
+        request = ExportRequest(dataset=preview.dataset, service=pane.service, frame=preview.frame, query=preview.query,
+                                total=preview.total, columns=tuple(pane.visible_columns()), local_where=pane.local_where)
+        self.app.push_screen(ExportScreen(request))
 
     def action_draft(self, kind: str = "records") -> None:
         from pdxtui.ui.screens.draft import DraftScreen

@@ -1,0 +1,335 @@
+"""Export dialog (ctrl+e): path, format (follows the extension), format options, scope, columns, progress.
+
+The writing itself is :mod:`pdxtui.export` (atomic, streaming); this screen only gathers the choices, asks before
+replacing a file, runs the export in a worker with a progress bar and a cancel button, and reports the result.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from pdxtui import export as ex
+from pdxtui.errors import PdxError
+from pdxtui.model import Dataset, Progress, Query
+from pdxtui.textout import fmt_count, human_bytes
+from pdxtui.textsafe import one_line
+from pdxtui.ui.safe import plain
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What the browser hands the dialog: the dataset, its loaded rows and the current query and columns."""
+
+    dataset: Dataset
+    service: Any
+    frame: Any  # the loaded rows (polars), all columns
+    query: Query  # the current filter and order
+    total: int | None  # rows matching the current filter
+    columns: tuple[str, ...]  # the grid's visible columns, in order
+    local_where: str | None = None  # a filter the grid applied to the loaded rows only
+
+
+def complete_path(text: str) -> str:
+    """Tab completion: extend ``text`` to the longest common prefix of the folders (and files) it could name."""
+    path = Path(os.path.expanduser(text or "."))
+    folder, stem = (path, "") if text.endswith(os.sep) or not text else (path.parent, path.name)
+    try:
+        names = sorted(p.name + (os.sep if p.is_dir() else "") for p in folder.iterdir() if p.name.startswith(stem) and not p.name.startswith("."))
+    except OSError:
+        return text
+    if not names:
+        return text
+    common = os.path.commonprefix(names)
+    prefix = text[: len(text) - len(stem)] if stem else (text if text.endswith(os.sep) or not text else text + os.sep)
+    return prefix + common if len(common) > len(stem) else text
+
+
+class PathInput(Input):
+    BINDINGS = [Binding("tab", "complete", "Complete folder", show=False)]
+
+    def action_complete(self) -> None:
+        completed = complete_path(self.value)
+        if completed != self.value:
+            self.value = completed
+            self.cursor_position = len(completed)
+        else:
+            self.screen.focus_next()
+
+
+class ExportScreen(ModalScreen[ex.ExportResult | None]):
+    DEFAULT_CSS = """
+    ExportScreen { align: center middle; }
+    ExportScreen > Vertical { width: 110; max-width: 98%; height: 92%; border: thick $primary; background: $surface; padding: 0 1; }
+    ExportScreen #export-title { text-style: bold; height: auto; }
+    ExportScreen #export-body { height: 1fr; }
+    ExportScreen #export-left { width: 1fr; padding-right: 1; }
+    ExportScreen #export-right { width: 40; }
+    ExportScreen Label { margin-top: 1; color: $text-muted; }
+    ExportScreen #path-note { height: auto; }
+    ExportScreen .-error { color: $error; }
+    ExportScreen #format-note { height: auto; color: $warning; }
+    ExportScreen #options { height: auto; }
+    ExportScreen #options Horizontal { height: auto; }
+    ExportScreen #options Static { width: auto; padding: 0 1 0 0; color: $text-muted; }
+    ExportScreen #delimiter { width: 6; }
+    ExportScreen #header { width: auto; margin: 0 2; }
+    ExportScreen #quote { width: 18; }
+    ExportScreen #null { width: 14; margin-left: 1; }
+    ExportScreen #compression { width: 16; }
+    ExportScreen #columns { height: 1fr; }
+    ExportScreen #export-progress-box { height: auto; display: none; }
+    ExportScreen #export-progress-box.-running { display: block; }
+    ExportScreen #buttons { height: auto; align-horizontal: right; }
+    ExportScreen Button { margin-left: 2; }
+    ExportScreen .hidden { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel / close"),
+        Binding("ctrl+s", "export", "Export", priority=True),
+    ]
+
+    def __init__(self, request: ExportRequest, *, cwd: str | None = None) -> None:
+        super().__init__()
+        self.request = request
+        self.cwd = cwd or os.getcwd()
+        self.running = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        req = self.request
+        default = os.path.join(self.cwd, ex.suggested_filename(req.dataset, "csv"))
+        with Vertical():
+            yield Static(Text(f"Export {one_line(req.dataset.title, 80)}"), id="export-title")
+            with Horizontal(id="export-body"):
+                with VerticalScroll(id="export-left"):
+                    yield Label("File (Tab completes folders; the extension picks the format)")
+                    yield PathInput(value=default, id="path")
+                    yield Static("", id="path-note")
+                    yield Label("Format")
+                    yield Select([(Text(f.label), f.name) for f in ex.FORMATS.values()], value="csv", allow_blank=False, id="format")
+                    yield Static("", id="format-note")
+                    with Vertical(id="options"):
+                        with Horizontal(id="opt-csv"):
+                            yield Static("Delimiter")
+                            yield Input(value=",", id="delimiter", max_length=1, tooltip="Delimiter", compact=True)
+                            yield Checkbox("Header row", True, id="header", compact=True)
+                            yield Static("Quoting")
+                            yield Select([(q, q) for q in ex.QUOTE_STYLES], value="necessary", allow_blank=False, id="quote", compact=True)
+                            yield Input(value="", placeholder="null as", id="null", compact=True)
+                        with Horizontal(id="opt-parquet"):
+                            yield Static("Compression")
+                            yield Select([(c, c) for c in ex.COMPRESSIONS], value="zstd", allow_blank=False, id="compression", compact=True)
+                        with Horizontal(id="opt-json"):
+                            yield Checkbox("Pretty (indented)", False, id="pretty", compact=True)
+                    yield Label("Rows")
+                    with RadioSet(id="scope"):
+                        for key, label in self.scopes():
+                            yield RadioButton(label, value=key == "loaded", id=f"scope-{key}")
+                    with Vertical(id="export-progress-box"):
+                        yield ProgressBar(id="export-progress", show_eta=False)
+                        yield Static("", id="export-status")
+                with Vertical(id="export-right"):
+                    yield Label("Columns (space toggles)")
+                    yield SelectionList[str](*self._column_choices(), id="columns")
+            with Horizontal(id="buttons"):
+                yield Button("Close", id="close")
+                yield Button("Export (ctrl+s)", id="go", variant="primary")
+
+    def scopes(self) -> list[tuple[str, str]]:
+        req = self.request
+        loaded = req.frame.height
+        per_row = (req.frame.estimated_size() / loaded) if loaded else None
+
+        def size(rows: int | None) -> str:
+            return f", about {human_bytes(per_row * rows)}" if per_row and rows else ""
+
+        out = [("loaded", f"The loaded rows ({loaded:,})")]
+        filtered = bool(req.query.where or req.local_where)
+        if filtered:
+            out.append(("filtered", f"All rows matching the filter ({fmt_count(req.total)}{size(req.total)})"))
+        out.append(("dataset", f"The whole dataset ({fmt_count(req.dataset.rows)}{size(req.dataset.rows)})"))
+        return out
+
+    def _column_choices(self) -> list[Selection[str]]:
+        names = [f.name for f in self.request.dataset.fields] or list(self.request.frame.columns)
+        shown = list(self.request.columns) or names
+        rest = [n for n in names if n not in shown]
+        return [Selection(Text(one_line(n, 34)), n, n in shown) for n in [*shown, *rest]]
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+        self._sync_format()
+
+    # ------------------------------------------------------------------ live checks
+    def chosen_format(self) -> str:
+        value = self.query_one("#format", Select).value
+        return str(value) if value is not Select.NULL else "csv"
+
+    def scope(self) -> str:
+        pressed = self.query_one("#scope", RadioSet).pressed_button
+        return (pressed.id or "scope-loaded").removeprefix("scope-") if pressed else "loaded"
+
+    def rows_for_scope(self) -> int | None:
+        return {"loaded": self.request.frame.height, "filtered": self.request.total, "dataset": self.request.dataset.rows}[self.scope()]
+
+    @on(Input.Changed, "#path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        ext = os.path.splitext(event.value)[1].lower()
+        if ext in ex.EXTENSIONS and ex.EXTENSIONS[ext] != self.chosen_format():
+            self.query_one("#format", Select).value = ex.EXTENSIONS[ext]
+        self._check_path()
+
+    @on(Select.Changed, "#format")
+    def _format_changed(self) -> None:
+        fmt = self.chosen_format()
+        path = self.query_one("#path", Input)
+        base, ext = os.path.splitext(path.value)
+        if ext.lower() not in ex.FORMATS[fmt].extensions:  # the extension follows a format picked by hand
+            with path.prevent(Input.Changed):
+                path.value = (base or ex.suggested_filename(self.request.dataset, fmt)[:-len(ex.FORMATS[fmt].extensions[0])]) + ex.FORMATS[fmt].extensions[0]
+        self._sync_format()
+        self._check_path()
+
+    @on(RadioSet.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _scope_changed(self) -> None:
+        self._sync_format()
+
+    def _sync_format(self) -> None:
+        fmt = self.chosen_format()
+        for box, formats in (("#opt-csv", ("csv", "tsv")), ("#opt-parquet", ("parquet",)), ("#opt-json", ("json",))):
+            self.query_one(box).set_class(fmt not in formats, "hidden")
+        if fmt == "tsv" and self.query_one("#delimiter", Input).value == ",":
+            self.query_one("#delimiter", Input).value = "\t"
+        elif fmt == "csv" and self.query_one("#delimiter", Input).value == "\t":
+            self.query_one("#delimiter", Input).value = ","
+        problem = ex.format_problem(fmt, self.request.dataset, [f.name for f in self.request.dataset.fields] or list(self.request.frame.columns), self.rows_for_scope())
+        self.query_one("#format-note", Static).update(plain(problem or ""))
+        self.query_one("#go", Button).disabled = bool(problem) or self.running
+
+    def _check_path(self) -> str | None:
+        """The problem with the path, shown under it (None: fine). An existing file is a note, not a problem."""
+        note = self.query_one("#path-note", Static)
+        value = self.query_one("#path", Input).value.strip()
+        try:
+            ex.format_for(value, None)
+            target = ex.check_target(os.path.expanduser(value), overwrite=True)
+        except PdxError as exc:
+            note.update(plain(str(exc)))
+            note.set_class(True, "-error")
+            return str(exc)
+        note.set_class(False, "-error")
+        note.update(plain(f"{target} exists: you will be asked before it is replaced" if os.path.exists(target) else "", "yellow"))
+        return None
+
+    # ------------------------------------------------------------------ exporting
+    def options(self, overwrite: bool) -> ex.ExportOptions:
+        delimiter = self.query_one("#delimiter", Input).value or None
+        return ex.ExportOptions(
+            format=self.chosen_format(),
+            columns=self._selected_columns(),
+            overwrite=overwrite,
+            delimiter=delimiter,
+            header=self.query_one("#header", Checkbox).value,
+            quote_style=str(self.query_one("#quote", Select).value),
+            null=self.query_one("#null", Input).value,
+            compression=str(self.query_one("#compression", Select).value),
+            pretty=self.query_one("#pretty", Checkbox).value,
+        )
+
+    def _selected_columns(self) -> tuple[str, ...]:
+        picker = self.query_one("#columns", SelectionList)
+        chosen = set(picker.selected)
+        return tuple(picker.get_option_at_index(i).value for i in range(picker.option_count) if picker.get_option_at_index(i).value in chosen)
+
+    def action_export(self) -> None:
+        if self.running:
+            return
+        if self._check_path() is not None:
+            self.notify("Fix the file name first.", severity="warning", markup=False)
+            return
+        if not self._selected_columns():
+            self.notify("Choose at least one column.", severity="warning", markup=False)
+            return
+        path = os.path.expanduser(self.query_one("#path", Input).value.strip())
+        if os.path.exists(path):
+            from pdxtui.ui.screens.confirm import ConfirmScreen
+
+            self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?", "The old file stays untouched until the new one is complete."),
+                                 lambda yes: self._start(path, True) if yes else None)
+        else:
+            self._start(path, False)
+
+    def _start(self, path: str, overwrite: bool) -> None:
+        self.running = True
+        self.query_one("#export-progress-box").set_class(True, "-running")
+        self.query_one("#go", Button).disabled = True
+        self.query_one("#close", Button).label = "Cancel export"
+        self.query_one("#export-progress", ProgressBar).update(total=self.rows_for_scope(), progress=0)
+        self.query_one("#export-status", Static).update(Text("Starting…"))
+        self._run(path, self.options(overwrite), self.scope())
+
+    @work(exclusive=True, group="export", exit_on_error=False)
+    async def _run(self, path: str, options: ex.ExportOptions, scope: str) -> None:
+        import asyncio
+
+        req = self.request
+        try:
+            frame = req.frame
+            if scope == "loaded" and req.local_where:  # the grid filtered its loaded rows itself
+                from pdxtui.filters import parse, to_polars
+
+                node = parse(req.local_where, req.dataset.fields)
+                frame = frame.filter(to_polars(node, frame.schema)) if node is not None else frame
+            query = Query(where=(req.query.where or req.local_where) if scope == "filtered" else None, order=req.query.order)
+            result = await ex.export_scope(scope, path, options, frame=frame, service=req.service, dataset=req.dataset,
+                                           query=query, progress=self._progress)
+        except asyncio.CancelledError:
+            self._finished(None, "Export cancelled: nothing was written.")
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            from pdxtui.ui.screens.browse import error_text
+
+            self._finished(None, f"Export failed: {error_text(exc)}")
+            self.notify(error_text(exc), title="Export failed", severity="error", markup=False, timeout=10)
+            return
+        self._finished(result, result.summary())
+        self.notify(f"Exported: {result.summary()}", title="Export done", markup=False, timeout=10)
+        self.dismiss(result)
+
+    def _progress(self, step: Progress) -> None:
+        self.query_one("#export-progress", ProgressBar).update(total=step.total, progress=step.rows)
+        self.query_one("#export-status", Static).update(Text(f"{step.rows:,} of {fmt_count(step.total)} rows written"))
+
+    def _finished(self, result: ex.ExportResult | None, message: str) -> None:
+        self.running = False
+        self.query_one("#export-status", Static).update(plain(message))
+        self.query_one("#close", Button).label = "Close"
+        self._sync_format()
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "go":
+            self.action_export()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if self.running:
+            self.workers.cancel_group(self, "export")
+            return
+        self.dismiss(None)
