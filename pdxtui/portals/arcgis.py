@@ -668,6 +668,28 @@ class _Slot:
     ended: bool
 
 
+ALL_ROWS = "1=1"
+
+
+def _where(plan: _Plan, text: str | None) -> str:
+    """The ArcGIS ``where`` clause for filter text (pdxtui's filter language); ``1=1`` for none. A filter that
+    ArcGIS cannot run as a whole (say, on the latitude/longitude columns made from the geometry) is refused with
+    a FilterError that says which part."""
+    if not text or not text.strip():
+        return ALL_ROWS
+    from pdxtui.filters import FilterError, parse, server_part, to_arcgis
+
+    node = parse(text, plan.fields)
+    clause, exact = server_part(node, lambda n: to_arcgis(n, plan.fields))
+    if not exact:
+        try:
+            to_arcgis(node, plan.fields)
+        except FilterError as exc:
+            raise FilterError(f"{plan.title or 'this layer'} cannot filter this on the server: {exc.message}",
+                              exc.position) from None
+    return clause or ALL_ROWS
+
+
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
@@ -681,6 +703,8 @@ class ArcGISPortal:
     """
 
     kind = "arcgis"
+    #: the layer sorts (orderByFields) and filters (where, from the filter language) the whole dataset itself
+    capabilities = frozenset({"sort", "filter"})
 
     def __init__(
         self,
@@ -794,9 +818,10 @@ class ArcGISPortal:
         self._begin()
         plan = await self._plan(dataset)
         self._check_query(plan, query)
-        if dataset.rows is not None:
+        where = _where(plan, query.where)
+        if dataset.rows is not None and where == ALL_ROWS:
             return dataset.rows
-        return await self._count(plan.url, plan.title)
+        return await self._count(plan.url, plan.title, where)
 
     async def pages(
         self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None
@@ -813,9 +838,10 @@ class ArcGISPortal:
         plan = await self._plan(dataset)
         self._check_query(plan, query)
         fields = self._selected(plan, query)
-        total = dataset.rows if dataset.rows is not None else plan.rows
+        where = _where(plan, query.where)
+        total = (dataset.rows if dataset.rows is not None else plan.rows) if where == ALL_ROWS else None
         if total is None:
-            total = await self._count(plan.url, plan.title)
+            total = await self._count(plan.url, plan.title, where)
         start = query.offset
         stop = total if query.limit is None else min(total, start + query.limit)
         planned = max(0, stop - start)
@@ -828,7 +854,10 @@ class ArcGISPortal:
                     f"only its first {size:,} rows can be fetched"
                 )
         slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
-        window = max(1, getattr(self.fetcher, "max_per_host", 4))
+        reader = _FastRows(fields, plan.lat, plan.lon)
+        # Requests in flight are bounded by the fetcher's per-host limit; twice as many tasks keep that limit
+        # busy while an earlier page is still on its way (pages are yielded in order).
+        window = 2 * max(1, getattr(self.fetcher, "max_per_host", 4))
         tasks: dict[int, asyncio.Task[_Slot]] = {}
         delivered = pages = 0
         last: _Slot | None = None
@@ -838,7 +867,7 @@ class ArcGISPortal:
             while index < len(slots) and not ended:
                 while scheduled < len(slots) and scheduled < index + window:
                     offset, count = slots[scheduled]
-                    tasks[scheduled] = asyncio.ensure_future(self._slot(plan, base, fields, offset, count))
+                    tasks[scheduled] = asyncio.ensure_future(self._slot(plan, base, fields, offset, count, reader))
                     scheduled += 1
                 last = await tasks[index]
                 del tasks[index]
@@ -856,7 +885,7 @@ class ArcGISPortal:
             while more and (query.limit is None or delivered < query.limit):
                 offset = start + delivered
                 count = size if query.limit is None else min(size, query.limit - delivered)
-                last = await self._slot(plan, base, fields, offset, count)
+                last = await self._slot(plan, base, fields, offset, count, reader)
                 if last.rows:
                     delivered += last.rows
                     pages += 1
@@ -929,8 +958,8 @@ class ArcGISPortal:
         with _context(f"reading the layer metadata of {title or url}"):
             return await self._get(url, {"f": "json"}, "metadata", _check_layer(title, url, self.name))
 
-    async def _count(self, url: str, title: str) -> int:
-        params = {"where": "1=1", "returnCountOnly": "true", "f": "json"}
+    async def _count(self, url: str, title: str, where: str = "1=1") -> int:
+        params = {"where": where, "returnCountOnly": "true", "f": "json"}
         with _context(f"counting the rows of {title or url}"):
             data = await self._get(f"{url}/query", params, "metadata", _check_count(title, url, self.name))
         return int(data["count"])
@@ -946,13 +975,14 @@ class ArcGISPortal:
             return None
 
     async def _slot(self, plan: _Plan, base: dict[str, Any], fields: tuple[Field, ...], offset: int,
-                    count: int) -> _Slot:
+                    count: int, reader: _FastRows | None = None) -> _Slot:
         """``count`` rows from ``offset``, in as many requests as the server needs (it may send fewer than asked
         and set exceededTransferLimit). ``ended``: the data ran out before ``count`` rows."""
         tables = []
         got = 0
         exceeded = ended = False
         check = _check_rows(plan.title, plan.url, self.name)
+        reader = reader or _FastRows(fields, plan.lat, plan.lon)
         while got < count:
             ask = count - got
             params = dict(base)
@@ -961,14 +991,13 @@ class ArcGISPortal:
             params["resultRecordCount"] = ask
             first, last = offset + got + 1, offset + count
             with _context(f"reading rows {first:,}-{last:,} of {plan.title or plan.url}"):
-                data = await self._get(f"{plan.url}/query", params, "rows", check)
-            features = data["features"][:ask]
-            exceeded = _exceeded(data)
-            if features:
-                tables.append(build_table(features, fields, plan.lat, plan.lon))
-            got += len(features)
-            if not features or (len(features) < ask and not exceeded) or not plan.paging:
-                ended = len(features) < ask
+                page = await self._get_rows(f"{plan.url}/query", params, check, reader, ask)
+            exceeded = page.exceeded
+            if page.table is not None:
+                tables.append(page.table)
+            got += page.rows
+            if not page.rows or (page.rows < ask and not exceeded) or not plan.paging:
+                ended = page.rows < ask
                 break
         if not tables:
             table = empty_table(fields)
@@ -979,6 +1008,25 @@ class ArcGISPortal:
 
             table = pa.concat_tables(tables)
         return _Slot(table=table, rows=got, exceeded=exceeded, ended=ended)
+
+    async def _get_rows(self, url: str, params: dict[str, Any], check: Callable[[Any], None], reader: _FastRows,
+                        ask: int) -> _Rows:
+        """One rows query, parsed once, off the event loop (so the next requests go out meanwhile), before the
+        body is cached: the fast reader when it can vouch for the result, else json.loads + ``check`` +
+        build_table. A body that fails to parse raises and is never cached."""
+        fetcher = self.fetcher
+
+        def parse(body: bytes, content_type: str) -> _Rows:
+            fast = reader.read(body, content_type, ask)
+            if fast is not None:
+                return fast
+            data = fetcher.parse_json(url, body, content_type)
+            check(data)
+            return rows_from_json(data, reader.fields, reader.lat, reader.lon, ask)
+
+        _, rows = await fetcher.get_parsed(url, params, parse, kind="rows", refresh=self.refresh, offload=True)
+        self._note(fetcher.state)
+        return rows
 
     # -- metadata --------------------------------------------------------------------------------------------
 
@@ -1084,7 +1132,7 @@ class ArcGISPortal:
     @staticmethod
     def _check_query(plan: _Plan, query: Query) -> None:
         if query.where is not None:
-            raise PdxError("filtering is not supported yet")
+            _where(plan, query.where)  # a filter that cannot be sent raises FilterError, before any request
         if query.offset < 0 or (query.limit is not None and query.limit < 0):
             raise PdxError("offset and limit must not be negative")
         known = {f.name for f in plan.fields}
@@ -1117,7 +1165,7 @@ class ArcGISPortal:
         if tie_breaker and tie_breaker not in [name for name, _ in query.order]:
             order.append(f"{tie_breaker} ASC")
         params: dict[str, Any] = {
-            "where": "1=1",
+            "where": _where(plan, query.where),
             "outFields": out_fields,
             "orderByFields": ",".join(order),
             "returnGeometry": "true" if geometry else "false",
