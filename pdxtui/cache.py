@@ -112,6 +112,14 @@ class _BytesDisk(diskcache.Disk):
             raise TypeError("the pdxtui cache stores bytes only")
         return super().store(value, read, key)
 
+    def filename(self, key: Any = diskcache.core.UNKNOWN, value: Any = diskcache.core.UNKNOWN) -> tuple[str, str]:
+        """Where a large body goes: one of 16 sub-folders, not diskcache's two levels of 256. Creating a folder
+        costs about as much as writing a 250 kB page, and the default layout makes two new ones for nearly every
+        page of a fresh cache; 16 folders hold a full 1 GiB cache of large pages with a few hundred files each."""
+        hex_name = os.urandom(16).hex()
+        name = os.path.join(hex_name[:1], hex_name[1:] + ".val")
+        return name, os.path.join(self._directory, name)
+
     def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
         if mode not in (diskcache.core.MODE_RAW, diskcache.core.MODE_BINARY):
             return None  # text or pickle: not ours, and never unpickled

@@ -56,6 +56,7 @@ WGS84 = {"wkid": 4326, "latestWkid": 4326}
 INVALID_QUERY = "Cannot perform query. Invalid query parameters."
 UNSUPPORTED_QUERY_PARAMS = ("geometry", "having", "time", "text")
 STATISTIC_TYPES = frozenset({"count", "sum", "min", "max", "avg", "stddev", "var"})
+QUERY_CACHE_BYTES = 256 * 1024 * 1024  # serialized query answers kept (the fixtures never change)
 
 
 # --- small helpers --------------------------------------------------------------------------------------------------
@@ -144,6 +145,11 @@ class ArcGISApp:
         self.hub_page_cap = hub_page_cap
         self._cache: OrderedDict[tuple, Sequence[int]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        # Serialized answers of the read-only query endpoint, per (layer, normalized parameters). The fixture
+        # data never change, so an answer is a pure function of its key. This keeps the fake cheap (a real portal
+        # is another machine); latency, faults and the request log still apply per request in server.py.
+        self._answers: OrderedDict[tuple, Response] = OrderedDict()
+        self._answers_bytes = 0
 
     def mount(self, server: Any) -> None:
         server.mount(self.hub_prefix, self, name=self.name)
@@ -400,7 +406,7 @@ class ArcGISApp:
             if len(parts) == 3:
                 return json_response(self.layer_info(ds), pretty=pretty)
             try:
-                return self.query(ds, params, fmt)
+                return self.cached_query(ds, params, fmt)
             except QueryError as error:
                 return arcgis_error(400, error.message, [error.detail], pretty=pretty)
         if len(parts) == 2:
@@ -463,6 +469,27 @@ class ArcGISApp:
         }
 
     # --- REST query ---------------------------------------------------------------------------------------------
+
+    def cached_query(self, ds: Dataset, params: dict[str, str], fmt: str) -> Response:
+        """``query()``, remembering each serialized answer (bounded by ``QUERY_CACHE_BYTES``, least recent out)."""
+        key = (ds.key, fmt, tuple(sorted(params.items())))
+        with self._cache_lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+        if hit is not None:
+            status, headers, body = hit
+            return status, dict(headers), body
+        status, headers, body = self.query(ds, params, fmt)
+        if len(body) <= QUERY_CACHE_BYTES // 4:
+            with self._cache_lock:
+                if key not in self._answers:
+                    self._answers[key] = (status, dict(headers), body)
+                    self._answers_bytes += len(body)
+                while self._answers_bytes > QUERY_CACHE_BYTES and self._answers:
+                    _key, (_status, _headers, old) = self._answers.popitem(last=False)
+                    self._answers_bytes -= len(old)
+        return status, headers, body
 
     def query(self, ds: Dataset, params: dict[str, str], fmt: str) -> Response:
         pretty = fmt == "pjson"
