@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Facets, Progress, Query, SearchRequest, SearchResult
 from pdxtui.portals import Portal
 
@@ -147,6 +148,18 @@ class Service:
         if query.order:
             params["orderByFields"] = ", ".join(f"{c} {'DESC' if d else 'ASC'}" for c, d in query.order)
         return f"{dataset.api_url}?{urlencode(params)}"
+
+    async def facet(self, dataset: Dataset, column: str, query: Query | None = None, *, limit: int = 1000) -> Any:
+        """Value counts of ``column`` over the whole dataset (narrowed by the query's filter), counted by the
+        portal's own group-by: a :class:`pdxtui.stats.Facet` with scope "dataset"."""
+        from pdxtui.stats import facet_from_counts
+
+        group = getattr(self.portal, "group_counts", None)
+        if group is None or not self.can("group"):
+            raise PdxError(f"{self.label} cannot count values on the server")
+        pairs, total = await group(dataset, column, query)
+        nulls = sum(count for value, count in pairs if value is None)
+        return facet_from_counts(column, [(v, c) for v, c in pairs if v is not None], total, nulls, "dataset", limit=limit)
 
     def can(self, feature: str) -> bool:
         """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""

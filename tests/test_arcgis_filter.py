@@ -84,3 +84,34 @@ async def test_grid_sort_and_filter_go_to_the_server(fake_arcgis):
         assert last["where"].startswith("Condition = ") and last["orderByFields"].startswith("DIAMETER DESC")
         expected = sum(1 for r in rows("street_trees") if r["Condition"] == last["where"].split("'")[1])
         assert f"of {expected:,} rows" in text_of(pane.query_one("#preview-header"))
+
+
+async def test_facets_and_stats_of_a_partly_loaded_layer_come_from_the_server(fake_arcgis):
+    from collections import Counter
+
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.screens.facets import FacetScreen
+
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(TREES.id)
+        await settle(pilot)
+        pane = app.screen.query_one("#preview")
+        assert pane.preview.shown < pane.preview.total  # only the first page is loaded
+        pane.grid.focus()
+        pane.grid.move_cursor(column=pane.view.columns.index("SPECIES"))
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FacetScreen)
+        counts = Counter(r["SPECIES"] for r in rows("street_trees"))
+        facet = app.screen.facet
+        assert facet.scope == "dataset" and facet.rows == TREES.row_count
+        assert {(v.value, v.count) for v in facet.values} == {(k, n) for k, n in counts.items() if k is not None}
+        sent = [r.params for r in fake_arcgis.requests if "outStatistics" in r.params]
+        assert sent and sent[-1]["groupByFieldsForStatistics"] == "SPECIES"
+        await pilot.press("escape")
+        await pilot.press("s")
+        await settle(pilot)
+        text = text_of(app.screen.query_one("#stats-body"))
+        assert f"All {TREES.row_count:,} rows of the dataset, counted by" in " ".join(text.split())

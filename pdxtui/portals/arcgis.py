@@ -704,7 +704,7 @@ class ArcGISPortal:
 
     kind = "arcgis"
     #: the layer sorts (orderByFields) and filters (where, from the filter language) the whole dataset itself
-    capabilities = frozenset({"sort", "filter"})
+    capabilities = frozenset({"sort", "filter", "group"})
 
     def __init__(
         self,
@@ -822,6 +822,45 @@ class ArcGISPortal:
         if dataset.rows is not None and where == ALL_ROWS:
             return dataset.rows
         return await self._count(plan.url, plan.title, where)
+
+    async def group_counts(self, dataset: Dataset, column: str, query: Query | None = None) -> tuple[list[tuple[Any, int]], int]:
+        """How many rows hold each value of ``column`` over the whole dataset (narrowed by the query's filter), by
+        the layer's own group-by (``outStatistics`` with ``groupByFieldsForStatistics``). Returns (value, count)
+        pairs, most frequent first (a None value counts the rows with no value), and the number of rows counted.
+        Coded values come back as their labels and dates as datetimes, as in the rows."""
+        self._begin()
+        plan = await self._plan(dataset)
+        field = next((f for f in plan.fields if f.name == column), None)
+        if field is None or column not in plan.attributes:
+            raise PdxError(f"{plan.title} cannot count the values of {column!r} on the server")
+        where = _where(plan, query.where if query else None)
+        counted = plan.oid or column
+        params = {
+            "where": where,
+            "outStatistics": json.dumps([{"statisticType": "count", "onStatisticField": counted, "outStatisticFieldName": "pdxtui_n"}]),
+            "groupByFieldsForStatistics": column,
+            "orderByFields": "pdxtui_n DESC",
+            "returnGeometry": "false",
+            "f": "json",
+        }
+        with _context(f"counting the values of {column} in {plan.title or plan.url}"):
+            data = await self._get(f"{plan.url}/query", params, "metadata", _check_rows(plan.title, plan.url, self.name))
+        labels = dict(field.domain)
+        pairs: list[tuple[Any, int]] = []
+        for feature in data.get("features") or []:
+            attributes = feature.get("attributes") or {}
+            lowered = {str(k).lower(): v for k, v in attributes.items()}
+            value = attributes.get(column, lowered.get(column.lower()))
+            count = attributes.get("pdxtui_n", lowered.get("pdxtui_n"))
+            if not isinstance(count, int):
+                continue
+            if value is not None and labels:
+                value = labels.get(value, value)
+            elif value is not None and field.kind in ("datetime", "date"):
+                value = epoch_ms(value)
+            pairs.append((value, count))
+        total = sum(count for _, count in pairs)
+        return pairs, total
 
     async def pages(
         self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None

@@ -41,6 +41,11 @@ FACET_LIMIT = 1000  # values listed in the facet view
 FETCH_GROUPS = ("dataset", "preview")
 
 
+def server_note(preview, service) -> str:
+    what = f"matching the filter ({preview.query.where})" if preview.query.where else "of the dataset"
+    return f"All {fmt_count(preview.total)} rows {what}, counted by {service.label}."
+
+
 def scope_note(preview, whole: bool) -> str:
     if whole:
         return f"All {preview.shown:,} rows of the dataset."
@@ -345,7 +350,30 @@ class BrowseScreen(Screen[None]):
             stats_pane.show_message("Statistics need loaded rows of this column: open the dataset first.", "yellow")
             return
         stats_pane.loading = True
-        self._compute_stats(preview, column)
+        if self._server_counts(preview):
+            self._server_stats(preview, column)
+        else:
+            self._compute_stats(preview, column)
+
+    def _server_counts(self, preview) -> bool:
+        """Count on the server when only part of the dataset is loaded and the portal can group rows itself."""
+        service = self.query_one(PreviewPane).service
+        partial = preview.total is None or preview.shown < preview.total
+        return partial and service is not None and service.can("group") and not self.query_one(PreviewPane).local_where
+
+    @work(exclusive=True, group="stats", exit_on_error=False)
+    async def _server_stats(self, preview, column: str) -> None:
+        from pdxtui.stats import stats_from_facet
+
+        service = self.query_one(PreviewPane).service
+        field = preview.dataset.field(column)
+        try:
+            facet = await service.facet(preview.dataset, column, preview.query)
+            stats = stats_from_facet(facet, dtype=field.kind if field else "")
+        except Exception as exc:  # noqa: BLE001
+            self._stats_failed(exc)
+            return
+        self._stats_ready(stats, server_note(preview, service))
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _compute_stats(self, preview, column: str) -> None:
@@ -373,7 +401,23 @@ class BrowseScreen(Screen[None]):
         preview = self.query_one(PreviewPane).preview
         if preview is None or column not in preview.frame.columns:
             return
-        self._compute_facets(preview, column)
+        if self._server_counts(preview):
+            self._server_facets(preview, column)
+        else:
+            self._compute_facets(preview, column)
+
+    @work(exclusive=True, group="facets-view", exit_on_error=False)
+    async def _server_facets(self, preview, column: str) -> None:
+        service = self.query_one(PreviewPane).service
+        self.set_status(f"Counting the values of {column} on {service.label}…")
+        try:
+            facet = await service.facet(preview.dataset, column, preview.query, limit=FACET_LIMIT)
+        except Exception as exc:  # noqa: BLE001
+            self.set_status("")
+            self.report_error(exc, "Facets")
+            return
+        self.set_status("")
+        self._facets_ready(facet, server_note(preview, service))
 
     @work(thread=True, exclusive=True, group="facets-view", exit_on_error=False)
     def _compute_facets(self, preview, column: str) -> None:
