@@ -238,6 +238,9 @@ def _cache(session: Any, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pdxtui.logs import setup_logging
+
+    setup_logging()
     try:
         if args.command is None:
             from pdxtui.session import open_session

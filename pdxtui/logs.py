@@ -19,9 +19,11 @@ def log_dir() -> Path:
 def setup_logging(debug: bool = False) -> Path | None:
     """Send pdxtui's log records to ``<log dir>/pdxtui.log`` (1 MB × 3 files). Returns the file, or None when it
     cannot be written (then records are dropped: they must never reach the screen)."""
-    root = logging.getLogger("pdxtui")
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
-    root.propagate = False
+    # Every logger (ours, and libraries' such as stamina's retry notices) goes to the file: anything that reached
+    # the terminal would scribble over the TUI, and would clutter the CLI's stderr.
+    logging.getLogger("pdxtui").setLevel(logging.DEBUG if debug else logging.INFO)
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
     for handler in list(root.handlers):
         root.removeHandler(handler)
     try:

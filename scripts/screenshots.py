@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,11 +54,85 @@ async def help_screen(pilot) -> None:
     await pilot.pause()
 
 
+async def _open_trees(pilot, column: str) -> None:
+    await settle(pilot)
+    await pilot.press(*"street tree", "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    pane = pilot.app.screen.query_one("#preview")
+    pane.grid.focus()
+    pane.grid.move_cursor(row=3, column=pane.view.columns.index(column))
+    await pilot.pause()
+
+
+async def stats(pilot) -> None:
+    await _open_trees(pilot, "SPECIES")
+    await pilot.press("s")
+    await settle(pilot)
+
+
+async def facets(pilot) -> None:
+    await _open_trees(pilot, "Condition")
+    await pilot.press("F")
+    await settle(pilot)
+
+
+async def filtered(pilot) -> None:
+    await _open_trees(pilot, "DIAMETER")
+    await pilot.press("f", *"SPECIES ~ maple and DIAMETER > 40", "enter")
+    await settle(pilot)
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+
+
+async def export_dialog(pilot) -> None:
+    await _open_trees(pilot, "SPECIES")
+    await pilot.press("ctrl+e")
+    await settle(pilot)
+    pilot.app.screen.query_one("#path").value = "street-trees.parquet"
+    await settle(pilot)
+
+
+async def draft(pilot) -> None:
+    pilot.app.today = date(2026, 11, 27)
+    await _open_trees(pilot, "SPECIES")
+    await pilot.press("d")
+    await settle(pilot)
+
+
+async def guide(pilot) -> None:
+    await settle(pilot)
+    pilot.app.screen.query_one("#catalog").focus()
+    await pilot.press("g")
+    await pilot.pause()
+    await pilot.press("down", "down", "down", "down", "down", "down")
+    await pilot.pause()
+
+
+def offline_app():
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+
+    return PdxApp(session=open_session(portal="arcgis:http://127.0.0.1:9/hub"))
+
+
+async def offline(pilot) -> None:
+    await settle(pilot, timeout=60)
+
+
 SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
     "catalog": (demo_app, catalog),
     "search": (demo_app, search),
     "dataset": (demo_app, dataset),
     "help": (demo_app, help_screen),
+    "filtered": (demo_app, filtered),
+    "stats": (demo_app, stats),
+    "facets": (demo_app, facets),
+    "export": (demo_app, export_dialog),
+    "draft": (demo_app, draft),
+    "guide": (demo_app, guide),
+    "offline": (offline_app, offline),
 }
 
 
@@ -91,6 +166,10 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="pdxshots-")
     os.environ["PDXTUI_CACHE_DIR"] = os.path.join(tmp, "cache")
     os.environ["PDXTUI_CONFIG"] = os.path.join(tmp, "config.toml")
+    os.environ["PDXTUI_LOG_DIR"] = os.path.join(tmp, "logs")
+    from pdxtui.logs import setup_logging
+
+    setup_logging()
     names = args.only or list(SHOTS)
     png_missing = False
     for name in names:

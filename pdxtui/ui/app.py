@@ -68,9 +68,6 @@ class PdxApp(App[None]):
 
 
 def run_app(session: Session) -> int:
-    from pdxtui.logs import setup_logging
-
-    setup_logging()
     app = PdxApp(session=session)
     app.run()
     if app.print_on_exit:

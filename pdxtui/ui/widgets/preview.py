@@ -58,7 +58,7 @@ class PreviewPane(Vertical):
     PreviewPane { height: 1fr; }
     PreviewPane > #preview-header { height: 1; padding: 0 1; background: $boost; }
     PreviewPane > #preview-progress { display: none; height: 1; padding: 0 1; }
-    PreviewPane > #filter { margin: 0 1; }
+    PreviewPane > #filter { margin: 0 1; background: $boost; }
     PreviewPane > #filter-error { display: none; height: auto; padding: 0 1; color: $error; }
     PreviewPane > #filter-error.-shown { display: block; }
     PreviewPane > #preview-empty { height: 1fr; padding: 1 2; color: $text-muted; }
@@ -208,7 +208,8 @@ class PreviewPane(Vertical):
         if hidden:
             notes.append(f"{hidden} columns hidden")
         if notes:
-            out.append_text(line(f" ({'; '.join(notes)})", max_len=200))
+            out.append(" ")
+            out.append_text(line(f"({'; '.join(notes)})", max_len=200))
         if preview.dataset.sample:
             out.append("  ")
             out.append(" SAMPLE DATA ", "bold black on yellow")
