@@ -38,7 +38,10 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="skip fresh cache entries and ask the portal again")
 
 
-def build_parser() -> argparse.ArgumentParser:
+EXTENSION_NAMES = ("export", "draft")  # the NAME of each module in EXTENSIONS, so the TUI need not import them
+
+
+def build_parser(*, extensions: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(prog="pdxtui", description="Browse the City of Portland's open data (and other open-data portals) in the terminal.")
     parser.add_argument("--version", action="version", version=f"pdxtui {__version__}")
     _common(parser, top=True)
@@ -68,8 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, top=False)
     p.add_argument("action", choices=["info", "clear"])
     p.add_argument("--json", action="store_true")
-    for module in _extensions():
-        module.register(sub, _common)
+    if extensions:
+        for module in _extensions():
+            module.register(sub, _common)
     return parser
 
 
@@ -236,8 +240,11 @@ def _cache(session: Any, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # the subcommands in modules of their own are only loaded when asked for (or for --help): start-up stays quick
+    wanted = any(w in EXTENSION_NAMES or w in ("-h", "--help") for w in words)
+    parser = build_parser(extensions=wanted)
+    args = parser.parse_args(words)
     from pdxtui.logs import setup_logging
 
     setup_logging()

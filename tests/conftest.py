@@ -6,12 +6,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def hermetic(tmp_path, monkeypatch):
+def hermetic(tmp_path, tmp_path_factory, monkeypatch):
     for name in ("PDXTUI_PORTAL", "PDXTUI_APP_TOKEN", "PDXTUI_PORTLANDMAPS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PDXTUI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("PDXTUI_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("PDXTUI_LOG_DIR", str(tmp_path / "logs"))
+    # logs outside tmp_path: tests that check a folder holds nothing but their files must not see the log
+    monkeypatch.setenv("PDXTUI_LOG_DIR", str(tmp_path_factory.getbasetemp() / "logs"))
     monkeypatch.setenv("NO_COLOR", "")
     monkeypatch.delenv("NO_COLOR")
     yield

@@ -122,3 +122,21 @@ def test_json_output_is_plain_ascii(capsys):
     assert code == 0
     out.encode("ascii")  # non-ASCII and control characters arrive escaped (\uXXXX), never raw
     assert "\x1b" not in out
+
+
+def test_extension_command_names_match_their_modules():
+    import importlib
+
+    from pdxtui.cli import EXTENSION_NAMES, EXTENSIONS
+
+    assert tuple(importlib.import_module(m).NAME for m in EXTENSIONS) == EXTENSION_NAMES
+
+
+def test_help_lists_every_subcommand(capsys):
+    import pytest as _pytest
+
+    with _pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("search", "show", "preview", "cache", "export", "draft"):
+        assert name in out
