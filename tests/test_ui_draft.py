@@ -145,3 +145,37 @@ async def test_guide_opens_searches_and_jumps_to_a_drafting_kind():
         await settle(pilot)
         assert isinstance(app.screen, DraftScreen)
         assert app.screen.kind == section.related_kind
+
+
+async def test_f6_quits_and_hands_the_letter_to_print():
+    app = app_with_date()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_draft(pilot)
+        letter = screen.letter_text()
+        screen.query_one("#draft-letter").focus()
+        await pilot.press("f6")
+        await pilot.pause()
+    assert app.print_on_exit == letter
+
+
+async def test_missing_details_can_be_filled_in_and_saved(tmp_path, monkeypatch):
+    from pdxtui.config import load_config
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+
+    config = tmp_path / "config.toml"
+    session = open_session(portal="demo", config_path=str(config))
+    app = PdxApp(session=session)
+    app.today = DAY
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_draft(pilot)
+        assert "[your name]" in screen.letter_text()
+        await pilot.click("#edit-requester")
+        await pilot.pause()
+        app.screen.query_one("#r-name").value = "Ada Lovelace"
+        app.screen.query_one("#r-email").value = "ada@example.org"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert "Ada Lovelace" in screen.letter_text() and "[your name]" not in screen.letter_text()
+    saved = load_config(str(config)).requester
+    assert (saved.name, saved.email) == ("Ada Lovelace", "ada@example.org")
