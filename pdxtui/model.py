@@ -61,6 +61,18 @@ class DatasetSummary:
 
 
 @dataclass(frozen=True)
+class Resource:
+    """One file or table inside a dataset (a CKAN resource). ``tabular``: pdxtui can show its rows."""
+
+    id: str
+    name: str
+    format: str = ""
+    url: str = ""
+    tabular: bool = False
+    datastore: bool = False  # rows come from the portal's datastore API rather than a download
+
+
+@dataclass(frozen=True)
 class Dataset:
     """Everything the metadata and schema panes show."""
 
@@ -82,6 +94,9 @@ class Dataset:
     geometry_type: str = ""
     max_record_count: int | None = None
     sample: bool = False  # True: rows are generated sample data, not the publisher's
+    #: the parts of a dataset (CKAN resources); ``resource`` is the id of the one whose rows ``pages()`` gives
+    resources: tuple[Resource, ...] = ()
+    resource: str = ""
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:

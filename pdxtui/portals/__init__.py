@@ -31,6 +31,22 @@ class PortalSpec:
 BUILTIN_PROFILES: dict[str, PortalSpec] = {
     "demo": PortalSpec("demo", "bundled", ""),
     "portland": PortalSpec("portland", "arcgis", "https://gis-pdx.opendata.arcgis.com"),
+    "chicago": PortalSpec("chicago", "socrata", "https://data.cityofchicago.org"),
+    "nyc": PortalSpec("nyc", "socrata", "https://data.cityofnewyork.us"),
+    "seattle": PortalSpec("seattle", "socrata", "https://data.seattle.gov"),
+    "sf": PortalSpec("sf", "socrata", "https://data.sfgov.org"),
+    "datagov": PortalSpec("datagov", "ckan", "https://catalog.data.gov"),
+}
+
+#: one line about each built-in profile, for ``pdxtui portals``
+PROFILE_NOTES: dict[str, str] = {
+    "demo": "bundled offline snapshot of 14 Portland layers (sample rows)",
+    "portland": "City of Portland, PortlandMaps Open Data (ArcGIS Hub)",
+    "chicago": "City of Chicago (Socrata)",
+    "nyc": "New York City (Socrata)",
+    "seattle": "City of Seattle (Socrata)",
+    "sf": "City and County of San Francisco (Socrata)",
+    "datagov": "data.gov, the US federal catalog (CKAN)",
 }
 
 DEFAULT_PORTAL = "portland"
@@ -74,6 +90,17 @@ def open_portal(spec: PortalSpec, **options) -> Portal:
         from pdxtui.portals.arcgis import ArcGISPortal
 
         return ArcGISPortal(
+            spec,
+            options.get("fetcher"),
+            refresh=bool(options.get("refresh", False)),
+            close_fetcher=bool(options.get("close_fetcher", True)),
+        )
+    if spec.kind in ("socrata", "ckan"):
+        import importlib
+
+        module = importlib.import_module(f"pdxtui.portals.{spec.kind}")
+        cls = module.SocrataPortal if spec.kind == "socrata" else module.CKANPortal
+        return cls(
             spec,
             options.get("fetcher"),
             refresh=bool(options.get("refresh", False)),
