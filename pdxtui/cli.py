@@ -67,6 +67,10 @@ def build_parser(*, extensions: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
     p.add_argument("--json", action="store_true", help="JSON array of records on stdout")
 
+    p = sub.add_parser("portals", help="list the portal profiles (built in and from the config file)")
+    _common(p, top=False)
+    p.add_argument("--json", action="store_true", help="JSON array on stdout")
+
     p = sub.add_parser("cache", help="inspect or empty the on-disk cache")
     _common(p, top=False)
     p.add_argument("action", choices=["info", "clear"])
@@ -168,6 +172,8 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"pdxtui: warning: {warning}", file=sys.stderr)
     if args.command == "cache":
         return _cache(session, args)
+    if args.command == "portals":
+        return _portals(session, args)
 
     def on_wait(message: str, seconds: float) -> None:
         if sys.stderr.isatty():  # a person is watching: say why it is slow; scripts get one final line only
@@ -209,6 +215,42 @@ async def _run(args: argparse.Namespace) -> int:
                   f" ({one_line(state.reason, 200)})", file=sys.stderr)
     finally:
         await service.aclose()
+    return EXIT_OK
+
+
+def portal_profiles(session: Any) -> list[dict[str, Any]]:
+    """Every profile --portal accepts: the built-in ones, then those from the config file (which may redefine a
+    built-in one). ``default`` marks the one opened without --portal; ``token`` says whether an app token is set
+    (never the token itself)."""
+    from pdxtui.config import profiles_from_config
+    from pdxtui.portals import BUILTIN_PROFILES, PROFILE_NOTES
+
+    configured = profiles_from_config(session.config)
+    out = []
+    for name in [*BUILTIN_PROFILES, *(n for n in configured if n not in BUILTIN_PROFILES)]:
+        spec = configured.get(name) or BUILTIN_PROFILES[name]
+        out.append({
+            "name": name,
+            "kind": spec.kind,
+            "url": spec.url,
+            "source": "config" if name in configured else "built-in",
+            "note": PROFILE_NOTES.get(name, "") if name not in configured else "",
+            "default": name == session.spec.name,
+            "token": bool(session.config.tokens.get(name) or session.config.portals.get(name, {}).get("token")),
+        })
+    return out
+
+
+def _portals(session: Any, args: argparse.Namespace) -> int:
+    profiles = portal_profiles(session)
+    if args.json:
+        print(dumps(profiles))
+        return EXIT_OK
+    rows = [["*" if p["default"] else "", p["name"], p["kind"], p["url"] or "(offline, in the package)",
+             p["source"] + (", token set" if p["token"] else ""), p["note"]] for p in profiles]
+    print(table(["", "name", "kind", "url", "from", "about"], rows, max_width=70))
+    print("* opens when --portal is not given. Any KIND:URL works too, e.g. --portal socrata:https://data.example.gov",
+          file=sys.stderr)
     return EXIT_OK
 
 

@@ -40,8 +40,8 @@ BUILTIN_PROFILES: dict[str, PortalSpec] = {
 
 #: one line about each built-in profile, for ``pdxtui portals``
 PROFILE_NOTES: dict[str, str] = {
-    "demo": "bundled offline snapshot of 14 Portland layers (sample rows)",
-    "portland": "City of Portland, PortlandMaps Open Data (ArcGIS Hub)",
+    "demo": "offline snapshot of 14 Portland layers, with sample rows",
+    "portland": "City of Portland: PortlandMaps Open Data (ArcGIS Hub)",
     "chicago": "City of Chicago (Socrata)",
     "nyc": "New York City (Socrata)",
     "seattle": "City of Seattle (Socrata)",
