@@ -161,6 +161,20 @@ class Service:
         nulls = sum(count for value, count in pairs if value is None)
         return facet_from_counts(column, [(v, c) for v, c in pairs if v is not None], total, nulls, "dataset", limit=limit)
 
+    def filter_note(self) -> str:
+        """One sentence on where this portal's filters and sorts run, for the help screen and the filter bar."""
+        dialect = {"arcgis": "as an ArcGIS where clause", "socrata": "as SoQL ($where, $order)",
+                   "bundled": "over every row of the snapshot"}.get(self.portal.kind, "")
+        label = self.label
+        if self.can("filter") and self.can("sort"):
+            return f"{label} filters and sorts the whole dataset itself{', ' + dialect if dialect else ''}."
+        if self.can("filter"):
+            return f"{label} filters the whole dataset itself{', ' + dialect if dialect else ''}; sorting applies to the loaded rows only."
+        if self.can("sort"):
+            return f"{label} sorts the whole dataset itself; filters apply to the loaded rows only (+ loads more, L loads all)."
+        return (f"{label} cannot filter or sort on its server: filters and sorts apply to the loaded rows only "
+                "(+ loads more, L loads all).")
+
     def can(self, feature: str) -> bool:
         """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""
         return feature in getattr(self.portal, "capabilities", frozenset())

@@ -55,7 +55,8 @@ class PdxApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            browse = next((s for s in reversed(self.screen_stack) if isinstance(s, BrowseScreen)), None)
+            self.push_screen(HelpScreen(browse.service.filter_note() if browse is not None else ""))
 
     async def on_unmount(self) -> None:
         try:

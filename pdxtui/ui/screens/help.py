@@ -40,11 +40,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark,f1", "dismiss", "Close", priority=True),
     ]
 
+    def __init__(self, portal_note: str = "") -> None:
+        super().__init__()
+        #: where filters and sorts run on the current portal (from ``Service.filter_note``)
+        self.portal_note = portal_note
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text(f"pdxtui {__version__} — keys"), id="help-title")
             yield Static(keys_table(), id="help-keys")
             yield Static(Text(FILTER_HELP), id="help-filters")
+            if self.portal_note:
+                yield Static(Text("  " + self.portal_note), id="help-portal")
             yield Static(
                 Text("Esc, q, ? or F1 closes this help. Data shown from the bundled portal is generated "
                      "sample data, labelled SAMPLE."),

@@ -102,7 +102,7 @@ class PreviewPane(Vertical):
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
-        yield FilterBar(placeholder="Filter (f): e.g. SPECIES ~ maple and DIAMETER > 30 · Enter applies · F1 help", id="filter", compact=True)
+        yield FilterBar(placeholder=FILTER_PLACEHOLDER, id="filter", compact=True)
         yield Static("", id="filter-error")
         yield ProgressBar(id="preview-progress", show_eta=False)
         yield Static(Text("Rows appear here when you open a dataset."), id="preview-empty")
@@ -116,7 +116,9 @@ class PreviewPane(Vertical):
         self.local_order = ()
         self.local_where = None
         self.show_filter_error(None)
-        self.query_one("#filter", Input).value = (query.where or "") if query else ""
+        bar = self.query_one("#filter", Input)
+        bar.value = (query.where or "") if query else ""
+        bar.placeholder = FILTER_PLACEHOLDER if service.can("filter") else LOCAL_FILTER_PLACEHOLDER
         self._fetch(dataset, service, query or Query(), PAGE_ROWS, append=False)
 
     @work(exclusive=True, group="preview", exit_on_error=False)
@@ -496,6 +498,9 @@ class PreviewPane(Vertical):
         event.stop()
         self.action_open_cell()
 
+
+FILTER_PLACEHOLDER = "Filter (f): e.g. SPECIES ~ maple and DIAMETER > 30 · Enter applies · F1 help"
+LOCAL_FILTER_PLACEHOLDER = "Filter (f) the loaded rows (this portal cannot filter on its server) · Enter applies · F1 help"
 
 CLIPBOARD_HINT = "If nothing arrived: tmux needs `set -g set-clipboard on`."
 
