@@ -25,6 +25,10 @@ Location: ``$PDXTUI_CONFIG``, else ``<user config dir>/pdxtui/config.toml``. A m
     connect_timeout = 10
     read_timeout = 30
     max_per_host = 4
+
+    [portlandmaps]              # the PortlandMaps API (address lookup); or PDXTUI_PORTLANDMAPS_KEY
+    api_key = "your-key"
+    rate = "200/15min"          # requests / time (s, min, h)
 """
 
 from __future__ import annotations
@@ -76,6 +80,15 @@ class NetConfig:
 
 
 @dataclass(frozen=True)
+class PortlandMapsConfig:
+    """The PortlandMaps API: key (None: not set), base URL (tests point it at a fake) and rate limit."""
+
+    api_key: str | None = None
+    url: str = ""
+    rate: tuple[int, float] = (200, 900.0)
+
+
+@dataclass(frozen=True)
 class Config:
     default_portal: str = DEFAULT_PORTAL
     portals: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {"kind", "url", "token"?}
@@ -83,6 +96,7 @@ class Config:
     requester: Requester = field(default_factory=Requester)
     cache: CacheConfig = field(default_factory=CacheConfig)
     net: NetConfig = field(default_factory=NetConfig)
+    portlandmaps: PortlandMapsConfig = field(default_factory=PortlandMapsConfig)
     app_token: str | None = None  # from PDXTUI_APP_TOKEN: wins for whichever portal is opened
     path: Path | None = None
     warnings: tuple[str, ...] = ()
@@ -103,7 +117,8 @@ def default_config_path() -> Path:
 
 # -- loading ----------------------------------------------------------------------------------------------
 
-_TOP_KEYS = ("default_portal", "portals", "tokens", "requester", "cache", "net")
+_TOP_KEYS = ("default_portal", "portals", "tokens", "requester", "cache", "net", "portlandmaps")
+_PORTLANDMAPS_KEYS = ("api_key", "rate", "url")
 _PORTAL_KEYS = ("kind", "url", "token")
 _REQUESTER_KEYS = tuple(f.name for f in fields(Requester))
 _CACHE_KEYS = ("size_limit", "ttl")
@@ -276,6 +291,22 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
         max_per_host=int(r.number(net, "max_per_host", "net.max_per_host", defaults.max_per_host, integer=True)),
     )
 
+    pm = r.table(data, "portlandmaps")
+    r.unknown(pm, _PORTLANDMAPS_KEYS, "portlandmaps.")
+    pm_key = r.string(pm, "api_key", "portlandmaps.api_key", "").strip() or None
+    pm_url = r.string(pm, "url", "portlandmaps.url", "").strip().rstrip("/")
+    if pm_url and urlsplit(pm_url).scheme not in ("http", "https"):
+        r.warn("portlandmaps.url", "portlandmaps.url must start with http:// or https://; using the default")
+        pm_url = ""
+    pm_rate = PortlandMapsConfig().rate
+    if "rate" in pm:
+        from pdxtui.portlandmaps import parse_rate
+
+        try:
+            pm_rate = parse_rate(pm["rate"]) if not isinstance(pm["rate"], bool) else parse_rate("")
+        except UsageError as exc:
+            r.warn("portlandmaps.rate", f"portlandmaps.{exc}; using 200/15min")
+
     default_portal = env.get(ENV_PORTAL, "").strip() or default_portal
     app_token = env.get(ENV_APP_TOKEN, "").strip() or None
     return Config(
@@ -285,6 +316,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
         requester=requester,
         cache=CacheConfig(size_limit=int(size_limit), ttl=ttl),
         net=net_cfg,
+        portlandmaps=PortlandMapsConfig(api_key=pm_key, url=pm_url, rate=pm_rate),
         app_token=app_token,
         path=target,
         warnings=tuple(r.warnings),

@@ -37,3 +37,21 @@ def fake_arcgis():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_portlandmaps(monkeypatch):
+    """A started fake PortlandMaps API (tests/fakeportal/portlandmaps.py) on 127.0.0.1. ``PDXTUI_PORTLANDMAPS_URL``
+    points at it; the key (``server.apps["portlandmaps"].key``) is left for each test to set. Stopped after the test."""
+    from tests.fakeportal.portlandmaps import PortlandMapsApp
+    from tests.fakeportal.server import FakeServer
+
+    server = FakeServer()
+    app = PortlandMapsApp()
+    app.mount(server)
+    server.start()
+    monkeypatch.setenv("PDXTUI_PORTLANDMAPS_URL", app.base_url(server))
+    try:
+        yield server
+    finally:
+        server.stop()
