@@ -55,3 +55,16 @@ def fake_portlandmaps(monkeypatch):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_ckan():
+    """A started fake CKAN portal (tests/fakeportal/ckan.py) on 127.0.0.1, at the server's root: portal string
+    ``ckan:{server.url}``; the app is ``server.apps["ckan"]``. Stopped after the test."""
+    from tests.fakeportal.ckan import start_ckan_server
+
+    server = start_ckan_server()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,615 @@
+"""The fake CKAN portal: the Action API (``/api/3/action/...``) and the resource files it points at.
+
+Mounted at a prefix (``""`` by default, so the portal string is ``ckan:{server.url}``)::
+
+    {url}{prefix}/api/3/action/package_search?q=&fq=&rows=&start=&sort=&facet.field=&facet.limit=
+    {url}{prefix}/api/3/action/package_show?id=
+    {url}{prefix}/api/3/action/datastore_search?resource_id=&limit=&offset=&q=&filters=&include_total=
+    {url}{prefix}/dataset/{package}/resource/{id}/download/{file}           CSV, PDF and ZIP files
+
+It follows "CKAN" in /work/shared/portals.md: every answer is ``{"help", "success", "result"}``; failures are
+``{"help", "success": false, "error": {"__type": ..., ...}}`` with CKAN's statuses (404 Not Found Error, 409
+Validation Error with field messages and no ``message``, 400 Search Query Error, 403 Authorization Error).
+Choices where real sites vary: unknown parameters of an action are a 409 Validation Error (so a misspelt
+parameter fails loudly); package_search ``rows`` defaults to 10 (at most 1000); datastore_search ``limit``
+defaults to 100 (at most 32000); records always carry ``_id`` and come ordered by it; ``q`` on package_search
+matches every word (case-insensitive substring) against title, name, notes and tags.
+
+Switches (plain attributes): ``envelope_on_200``: action names that answer HTTP 200 with ``success: false``
+(as some proxies and old sites do); ``require_token``: when set, every request must carry
+``Authorization: <token>`` (else 403 Authorization Error); ``tokens_seen``: the Authorization values received.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+Query = dict[str, list[str]]
+Response = tuple[int, dict[str, str], bytes]
+
+JSON_TYPE = "application/json;charset=utf-8"
+HELP = "{base}/api/3/action/help_show?name={action}"
+
+SEARCH_PARAMS = frozenset({"q", "fq", "rows", "start", "sort", "facet", "facet.field", "facet.limit",
+                           "facet.mincount", "include_private", "include_drafts"})
+SHOW_PARAMS = frozenset({"id", "name_or_id", "use_default_schema", "include_tracking"})
+DATASTORE_PARAMS = frozenset({"resource_id", "id", "limit", "offset", "q", "filters", "fields", "sort",
+                              "include_total", "records_format", "distinct", "plain", "language", "full_text"})
+SEARCH_ROWS_MAX = 1000
+DATASTORE_DEFAULT_LIMIT = 100
+DATASTORE_ROWS_MAX = 32000
+
+
+class CKANFailure(Exception):
+    def __init__(self, status: int, kind: str, **error: Any) -> None:
+        super().__init__(kind)
+        self.status, self.kind, self.error = status, kind, error
+
+
+def not_found(message: str = "Not found") -> CKANFailure:
+    return CKANFailure(404, "Not Found Error", message=message)
+
+
+def invalid(**fields: list[str]) -> CKANFailure:
+    return CKANFailure(409, "Validation Error", **fields)
+
+
+# --- fixture data ---------------------------------------------------------------------------------------------------
+
+ORGS = {
+    "parks-department": {"id": "0b7c9e1a-0000-4000-8000-000000000001", "name": "parks-department",
+                         "title": "Parks Department", "description": "Parks and urban forestry."},
+    "city-of-springfield": {"id": "0b7c9e1a-0000-4000-8000-000000000002", "name": "city-of-springfield",
+                            "title": "City of Springfield", "description": "The City's own datasets."},
+}
+GROUPS = {
+    "environment": {"id": "9a1e0000-0000-4000-8000-000000000001", "name": "environment", "title": "Environment",
+                    "display_name": "Environment"},
+    "transportation": {"id": "9a1e0000-0000-4000-8000-000000000002", "name": "transportation",
+                       "title": "Transportation", "display_name": "Transportation"},
+    "finance": {"id": "9a1e0000-0000-4000-8000-000000000003", "name": "finance", "title": "Finance",
+                "display_name": "Finance"},
+}
+
+SPECIES = ["Acer rubrum", "Quercus garryana", "Pseudotsuga menziesii", "Prunus serrulata", "Thuja plicata",
+           "Acer macrophyllum", "Cornus nuttallii", "Fraxinus latifolia"]
+STATIONS = ["007", "012", "031", "044", "105"]
+DEPARTMENTS = ["Parks", "Police", "Fire", "Library", "Water", "Transportation"]
+
+
+@dataclass
+class Table:
+    """A datastore table and/or a CSV file: datastore ``fields`` ({id, type}) and rows as Python values."""
+
+    fields: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+    def json_rows(self) -> list[dict[str, Any]]:
+        """Rows as datastore_search sends them (row_to_json: dates and timestamps as ISO text)."""
+        out = []
+        for index, row in enumerate(self.rows, start=1):
+            record = {"_id": index}
+            for f in self.fields:
+                value = row.get(f["id"])
+                record[f["id"]] = value.isoformat() if isinstance(value, (date, datetime)) else value
+            out.append(record)
+        return out
+
+    def csv(self) -> bytes:
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([f["id"] for f in self.fields])
+        for row in self.rows:
+            cells = []
+            for f in self.fields:
+                value = row.get(f["id"])
+                if value is None:
+                    cells.append("")
+                elif isinstance(value, bool):
+                    cells.append("true" if value else "false")
+                elif isinstance(value, (date, datetime)):
+                    cells.append(value.isoformat())
+                else:
+                    cells.append(str(value))
+            writer.writerow(cells)
+        return buffer.getvalue().encode("utf-8")
+
+
+def trees_table(count: int = 2345) -> Table:
+    rng = random.Random(7)
+    start = date(1990, 1, 1)
+    rows = []
+    for index in range(count):
+        planted = start + timedelta(days=rng.randrange(0, 12000))
+        rows.append({
+            "tree_id": 100000 + index,
+            "species": SPECIES[index % len(SPECIES)],
+            "diameter": round(rng.uniform(1, 60), 1) if index % 17 else None,
+            "height_ft": rng.randrange(5, 120),
+            "planted": planted,
+            "inspected": datetime(2023, 1, 1, 8, 0) + timedelta(minutes=37 * index),
+            "healthy": index % 5 != 0,
+            "address": f"{1000 + index * 3} SE Alder St",
+        })
+    fields = [
+        {"id": "tree_id", "type": "int4", "info": {"label": "Tree ID", "notes": "Inventory number"}},
+        {"id": "species", "type": "text", "info": {"label": "Species", "notes": "Genus species"}},
+        {"id": "diameter", "type": "numeric", "info": {"label": "Diameter (in)", "notes": ""}},
+        {"id": "height_ft", "type": "int8"},
+        {"id": "planted", "type": "date"},
+        {"id": "inspected", "type": "timestamp"},
+        {"id": "healthy", "type": "bool"},
+        {"id": "address", "type": "text"},
+    ]
+    return Table(fields, rows)
+
+
+def bikes_table(count: int = 157) -> Table:
+    rng = random.Random(11)
+    rows = []
+    for index in range(count):
+        day = date(2024, 3, 1) + timedelta(days=index // len(STATIONS))
+        rows.append({
+            "station": STATIONS[index % len(STATIONS)],
+            "day": day,
+            "riders": rng.randrange(0, 900),
+            "avg_speed_mph": round(rng.uniform(6, 18), 2),
+            "weekday": day.weekday() < 5,
+            "counted_at": datetime(day.year, day.month, day.day, 23, 59, 0),
+            "note": "" if index % 9 else "sensor, recalibrated",
+        })
+    fields = [{"id": name, "type": "text"} for name in
+              ("station", "day", "riders", "avg_speed_mph", "weekday", "counted_at", "note")]
+    return Table(fields, rows)
+
+
+def budget_table(year: int, count: int) -> Table:
+    rng = random.Random(year)
+    rows = [{"line": index + 1, "department": DEPARTMENTS[index % len(DEPARTMENTS)],
+             "amount": round(rng.uniform(1e4, 5e6), 2), "approved": date(year, 6, 15)} for index in range(count)]
+    fields = [{"id": "line", "type": "int4"}, {"id": "department", "type": "text"},
+              {"id": "amount", "type": "float8"}, {"id": "approved", "type": "date"}]
+    return Table(fields, rows)
+
+
+@dataclass
+class FakeResource:
+    id: str
+    name: str
+    format: str
+    filename: str
+    datastore: Table | None = None  # rows in the datastore (datastore_active)
+    file: Table | None = None  # rows of the downloadable CSV
+    content: bytes = b""  # any other file
+    mimetype: str = ""
+    description: str = ""
+
+
+@dataclass
+class FakePackage:
+    name: str
+    title: str
+    org: str
+    notes: str
+    groups: list[str]
+    tags: list[str]
+    resources: list[FakeResource]
+    modified: str
+    created: str = "2019-05-02T17:04:11.123456"
+    license_title: str = "Open Data Commons Public Domain Dedication and License (PDDL)"
+    id: str = ""
+    extras: list[dict[str, str]] = field(default_factory=list)
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_packages() -> dict[str, FakePackage]:
+    trees = trees_table()
+    bikes = bikes_table()
+    packages = [
+        FakePackage(
+            name="street-trees", title="Street Tree Inventory", org="parks-department",
+            notes="Every street tree the **Parks Department** has inventoried.\n\n"
+                  "<p>Updated after each <em>summer</em> survey &amp; checked yearly.</p>",
+            groups=["environment"], tags=["trees", "urban forestry", "environment"],
+            resources=[
+                FakeResource("3f1c2a9e-1111-4c1e-9a7b-000000000001", "Street trees (table)", "CSV",
+                             "street_trees.csv", datastore=trees, file=trees),
+                FakeResource("3f1c2a9e-1111-4c1e-9a7b-000000000002", "Data dictionary", "PDF",
+                             "street_trees_dictionary.pdf", content=PDF, mimetype="application/pdf"),
+            ],
+            modified="2024-06-30T12:00:00.000000", extras=[{"key": "frequency", "value": "Annually"}],
+        ),
+        FakePackage(
+            name="bike-counts", title="Bicycle Counts by Station", org="city-of-springfield",
+            notes="Daily bicycle counts from automatic counters. Station ids keep their leading zeros.",
+            groups=["transportation"], tags=["bicycles", "transportation"],
+            resources=[FakeResource("7b2d4c6e-2222-4d2e-8b8c-000000000001", "Bike counts 2024", "CSV",
+                                    "bike_counts.csv", file=bikes, mimetype="text/csv")],
+            modified="2024-05-01T08:30:00.000000",
+        ),
+        FakePackage(
+            name="city-budget", title="City Budget", org="city-of-springfield",
+            notes="Adopted budget lines, one resource per fiscal year.",
+            groups=["finance"], tags=["budget", "finance"],
+            resources=[
+                FakeResource("c0ffee00-3333-4e3f-9c9d-000000002023", "Budget 2023", "CSV", "budget_2023.csv",
+                             datastore=budget_table(2023, 40), file=budget_table(2023, 40)),
+                FakeResource("c0ffee00-3333-4e3f-9c9d-000000002024", "Budget 2024", "CSV", "budget_2024.csv",
+                             file=budget_table(2024, 25)),
+                FakeResource("c0ffee00-3333-4e3f-9c9d-0000000000ff", "Budget book", "PDF", "budget_book.pdf",
+                             content=PDF),
+            ],
+            modified="2024-07-15T09:00:00.000000",
+        ),
+        FakePackage(
+            name="council-minutes", title="City Council Minutes", org="city-of-springfield",
+            notes="Scanned minutes of council meetings.", groups=[], tags=["council"],
+            resources=[FakeResource("d1d1d1d1-4444-4a4a-8a8a-000000000001", "Minutes 2023", "PDF",
+                                    "minutes_2023.pdf", content=PDF, mimetype="application/pdf")],
+            modified="2023-12-20T16:45:00.000000", license_title="Creative Commons Attribution",
+        ),
+        FakePackage(
+            name="park-boundaries", title="Park Boundaries", org="parks-department",
+            notes="Park outlines as a zipped shapefile.", groups=["environment"], tags=["parks", "maps"],
+            resources=[FakeResource("e2e2e2e2-5555-4b5b-9b9b-000000000001", "Parks shapefile", "ZIP",
+                                    "parks.zip", content=b"PK\x05\x06" + bytes(18))],
+            modified="2022-03-03T03:03:03.000000",
+        ),
+    ]
+    for index, package in enumerate(packages, start=1):
+        package.id = f"5e7a0000-0000-4000-8000-{index:012d}"
+    return {package.name: package for package in packages}
+
+
+# --- the app --------------------------------------------------------------------------------------------------------
+
+def _json(data: Any, status: int = 200) -> Response:
+    return status, {"Content-Type": JSON_TYPE}, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class CKANApp:
+    name = "ckan"
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+        self.packages = make_packages()
+        self.envelope_on_200: set[str] = set()
+        self.require_token: str | None = None
+        self.tokens_seen: list[str] = []
+        self._lock = threading.Lock()
+
+    def mount(self, server: Any) -> None:
+        server.mount(self.prefix or "/", self, name=self.name)
+
+    # helpers for tests
+    def package(self, name: str) -> FakePackage:
+        return self.packages[name]
+
+    def resource(self, rid: str) -> tuple[FakePackage, FakeResource]:
+        for package in self.packages.values():
+            for resource in package.resources:
+                if resource.id == rid:
+                    return package, resource
+        raise KeyError(rid)
+
+    def handle(self, method: str, path: str, query: Query, headers: Any) -> Response:
+        base = f"http://{headers.get('Host') or '127.0.0.1'}{self.prefix}"
+        rest = path[len(self.prefix):] if self.prefix else path
+        token = headers.get("Authorization")
+        if token:
+            with self._lock:
+                self.tokens_seen.append(token)
+        if rest.startswith("/api/3/action/"):
+            action = rest[len("/api/3/action/"):].strip("/")
+            helper = HELP.format(base=base, action=action)
+            try:
+                if self.require_token is not None and token != self.require_token:
+                    raise CKANFailure(403, "Authorization Error", message="Access denied")
+                result = self.action(action, query, base)
+            except CKANFailure as failure:
+                body = {"help": helper, "success": False, "error": {**failure.error, "__type": failure.kind}}
+                return _json(body, 200 if action in self.envelope_on_200 else failure.status)
+            if action in self.envelope_on_200:
+                return _json({"help": helper, "success": False,
+                              "error": {"__type": "Internal Error", "message": "Solr returned an error: timeout"}})
+            return _json({"help": helper, "success": True, "result": result})
+        if rest.startswith("/dataset/") and "/download/" in rest:
+            return self.download(rest)
+        return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body><h1>404 Not Found</h1></body></html>"
+
+    # -- files ----------------------------------------------------------------------------------------------
+
+    def download(self, rest: str) -> Response:
+        parts = rest.strip("/").split("/")  # dataset/{pkg}/resource/{id}/download/{file}
+        if len(parts) != 6 or parts[2] != "resource" or parts[4] != "download":
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        try:
+            package, resource = self.resource(parts[3])
+        except KeyError:
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        if package.name != parts[1] or resource.filename != parts[5]:
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        if resource.file is not None:
+            return 200, {"Content-Type": "text/csv; charset=utf-8"}, resource.file.csv()
+        return 200, {"Content-Type": resource.mimetype or "application/octet-stream"}, resource.content
+
+    # -- actions --------------------------------------------------------------------------------------------
+
+    def action(self, action: str, query: Query, base: str) -> Any:
+        params = {name: values[-1] for name, values in query.items()}
+        if action == "package_search":
+            self._known(params, SEARCH_PARAMS)
+            return self.package_search(params, base)
+        if action == "package_show":
+            self._known(params, SHOW_PARAMS)
+            ident = params.get("id") or params.get("name_or_id")
+            if not ident:
+                raise invalid(name_or_id=["Missing value"])
+            return self.package_dict(self._package(ident), base)
+        if action == "datastore_search":
+            self._known(params, DATASTORE_PARAMS)
+            return self.datastore_search(params)
+        raise CKANFailure(400, "Bad request", message=f"Action name not known: {action}")
+
+    @staticmethod
+    def _known(params: dict[str, str], allowed: frozenset[str]) -> None:
+        unknown = sorted(set(params) - allowed)
+        if unknown:
+            raise invalid(**{name: ["The input field was not expected."] for name in unknown})
+
+    def _package(self, ident: str) -> FakePackage:
+        for package in self.packages.values():
+            if ident in (package.name, package.id):
+                return package
+        raise not_found()
+
+    @staticmethod
+    def _int(params: dict[str, str], name: str, default: int, low: int = 0, high: int | None = None) -> int:
+        raw = params.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise invalid(**{name: ["Invalid integer"]}) from None
+        if value < low:
+            raise invalid(**{name: [f"Must be a natural number" if low == 0 else f"Must be at least {low}"]})
+        if high is not None and value > high:
+            raise invalid(**{name: [f"Must be less than or equal to {high}"]})
+        return value
+
+    # package_search
+
+    def package_search(self, params: dict[str, str], base: str) -> dict[str, Any]:
+        rows = self._int(params, "rows", 10, 0, SEARCH_ROWS_MAX)
+        start = self._int(params, "start", 0)
+        found = [p for p in self.packages.values() if self._matches(p, params.get("q", ""))]
+        for name, value in self._fq(params.get("fq", "")):
+            found = [p for p in found if value in self._facet_values(p, name)]
+        sort = (params.get("sort") or "score desc, metadata_modified desc").strip()
+        if sort in ("metadata_modified desc", "score desc, metadata_modified desc"):
+            found.sort(key=lambda p: p.modified, reverse=True)
+        elif sort in ("title_string asc", "name asc"):
+            found.sort(key=lambda p: p.title.lower() if sort.startswith("title") else p.name)
+        else:
+            raise CKANFailure(400, "Search Query Error", message=f"Search Query is invalid: \"Can't determine a "
+                              f"Sort Order (asc or desc) in sort spec '{sort}'\"")
+        result: dict[str, Any] = {
+            "count": len(found),
+            "sort": sort,
+            "results": [self.package_dict(p, base) for p in found[start:start + rows]],
+            "facets": {},
+            "search_facets": {},
+        }
+        fields_raw = params.get("facet.field")
+        if fields_raw:
+            try:
+                fields = json.loads(fields_raw)
+            except ValueError:
+                raise invalid(**{"facet.field": ["Invalid JSON list"]}) from None
+            if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+                raise invalid(**{"facet.field": ["Must be a list of field names"]})
+            limit = self._int(params, "facet.limit", 50, -1)
+            for name in fields:
+                counts: dict[str, int] = {}
+                for package in found:
+                    for value in self._facet_values(package, name):
+                        counts[value] = counts.get(value, 0) + 1
+                ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+                if limit >= 0:
+                    ranked = ranked[:limit]
+                result["facets"][name] = dict(ranked)
+                result["search_facets"][name] = {"title": name, "items": [
+                    {"name": value, "display_name": self._display(name, value), "count": count}
+                    for value, count in ranked]}
+        return result
+
+    @staticmethod
+    def _matches(package: FakePackage, q: str) -> bool:
+        words = [w for w in q.lower().replace(":", " ").split() if w not in ("*", "*:*")]
+        haystack = " ".join([package.title, package.name, package.notes, *package.tags]).lower()
+        return all(word.strip('"') in haystack for word in words)
+
+    @staticmethod
+    def _fq(fq: str) -> list[tuple[str, str]]:
+        """``organization:"x" AND tags:"y z"`` (or unquoted values) as (field, value) pairs."""
+        out = []
+        text = fq.strip()
+        while text:
+            if text.startswith("AND ") or text.startswith("+"):
+                text = text[4:] if text.startswith("AND ") else text[1:]
+                text = text.lstrip()
+                continue
+            name, colon, text = text.partition(":")
+            if not colon or name.strip() not in ("organization", "groups", "tags", "res_format", "license_id"):
+                raise CKANFailure(400, "Search Query Error", message=f"Search Query is invalid: fq {fq!r}")
+            if text.startswith('"'):
+                value, index, escaped = [], 1, False
+                while index < len(text):
+                    ch = text[index]
+                    if escaped:
+                        value.append(ch)
+                        escaped = False
+                    elif ch == "\\":
+                        escaped = True
+                    elif ch == '"':
+                        break
+                    else:
+                        value.append(ch)
+                    index += 1
+                else:
+                    raise CKANFailure(400, "Search Query Error", message="Search Query is invalid: unclosed quote")
+                out.append((name.strip(), "".join(value)))
+                text = text[index + 1:].lstrip()
+            else:
+                value, _, text = text.partition(" ")
+                out.append((name.strip(), value))
+                text = text.lstrip()
+        return out
+
+    @staticmethod
+    def _facet_values(package: FakePackage, name: str) -> list[str]:
+        if name == "organization":
+            return [package.org]
+        if name == "groups":
+            return list(package.groups)
+        if name == "tags":
+            return list(package.tags)
+        if name == "res_format":
+            return sorted({r.format for r in package.resources})
+        if name == "license_id":
+            return [package.license_title]
+        return []
+
+    @staticmethod
+    def _display(name: str, value: str) -> str:
+        if name == "organization":
+            return ORGS[value]["title"]
+        if name == "groups":
+            return GROUPS[value]["display_name"]
+        return value
+
+    def package_dict(self, package: FakePackage, base: str) -> dict[str, Any]:
+        org = ORGS[package.org]
+        return {
+            "id": package.id,
+            "name": package.name,
+            "title": package.title,
+            "type": "dataset",
+            "state": "active",
+            "private": False,
+            "notes": package.notes,
+            "license_id": "odc-pddl" if "PDDL" in package.license_title else "cc-by",
+            "license_title": package.license_title,
+            "metadata_created": package.created,
+            "metadata_modified": package.modified,
+            "maintainer": "Open Data Team",
+            "author": None,
+            "url": "",
+            "organization": {**org, "type": "organization", "is_organization": True, "state": "active"},
+            "owner_org": org["id"],
+            "groups": [dict(GROUPS[g]) for g in package.groups],
+            "tags": [{"id": f"tag-{t}", "name": t, "display_name": t, "state": "active"} for t in package.tags],
+            "extras": list(package.extras),
+            "num_resources": len(package.resources),
+            "num_tags": len(package.tags),
+            "resources": [self.resource_dict(package, r, base, position) for position, r in
+                          enumerate(package.resources)],
+        }
+
+    @staticmethod
+    def resource_dict(package: FakePackage, resource: FakeResource, base: str, position: int) -> dict[str, Any]:
+        return {
+            "id": resource.id,
+            "package_id": package.id,
+            "name": resource.name,
+            "format": resource.format,
+            "mimetype": resource.mimetype or None,
+            "description": resource.description,
+            "url": f"{base}/dataset/{package.name}/resource/{resource.id}/download/{quote(resource.filename)}",
+            "url_type": "upload",
+            "datastore_active": resource.datastore is not None,
+            "position": position,
+            "state": "active",
+            "last_modified": package.modified,
+        }
+
+    # datastore_search
+
+    def datastore_search(self, params: dict[str, str]) -> dict[str, Any]:
+        rid = params.get("resource_id") or params.get("id")
+        if not rid:
+            raise invalid(resource_id=["Missing value"])
+        try:
+            _, resource = self.resource(rid)
+        except KeyError:
+            raise not_found(f'Not found: Resource "{rid}" was not found.') from None
+        if resource.datastore is None:
+            raise not_found(f'Not found: Resource "{rid}" was not found.')
+        table = resource.datastore
+        limit = self._int(params, "limit", DATASTORE_DEFAULT_LIMIT, 0, DATASTORE_ROWS_MAX)
+        offset = self._int(params, "offset", 0)
+        records = table.json_rows()
+        names = {f["id"] for f in table.fields} | {"_id"}
+        filters_raw = params.get("filters")
+        if filters_raw:
+            try:
+                filters = json.loads(filters_raw)
+            except ValueError:
+                raise invalid(filters=["Cannot parse JSON"]) from None
+            if not isinstance(filters, dict):
+                raise invalid(filters=["Not a json object"])
+            for name, wanted in filters.items():
+                if name not in names:
+                    raise invalid(filters=[f'field "{name}" not in table'])
+                allowed = {str(v) for v in (wanted if isinstance(wanted, list) else [wanted])}
+                records = [r for r in records if _pg_text(r.get(name)) in allowed]
+        q = (params.get("q") or "").strip().lower()
+        if q:
+            records = [r for r in records if all(
+                any(word in _pg_text(v).lower() for v in r.values() if isinstance(v, str)) for word in q.split())]
+        if params.get("sort"):
+            raise invalid(sort=["sort is switched off on this fake"])
+        fields = [{"id": "_id", "type": "int"}] + [dict(f) for f in table.fields]
+        result: dict[str, Any] = {
+            "include_total": params.get("include_total", "true") != "false",
+            "resource_id": rid,
+            "fields": fields,
+            "records_format": "objects",
+            "records": records[offset:offset + limit],
+            "limit": limit,
+            "_links": {"start": f"/api/3/action/datastore_search?resource_id={rid}",
+                       "next": f"/api/3/action/datastore_search?offset={offset + limit}&resource_id={rid}"},
+        }
+        if offset:
+            result["offset"] = offset
+        if result["include_total"]:
+            result["total"] = len(records)
+            result["total_was_estimated"] = False
+        return result
+
+
+def _pg_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def start_ckan_server(*, port: int = 0, prefix: str = "", verbose: bool = False) -> Any:
+    """A started FakeServer with only the CKAN app (at ``prefix``): portal string ``ckan:{server.url}{prefix}``."""
+    from .server import FakeServer
+
+    server = FakeServer(port=port, verbose=verbose)
+    CKANApp(prefix).mount(server)
+    return server.start()
