@@ -92,3 +92,37 @@ async def test_server_side_portal_keeps_the_plain_placeholder(heritage_id):
         app.screen.open_dataset(heritage_id)
         await settle(pilot)
         assert pilot.app.screen.query_one("#filter").placeholder.startswith("Filter (f): e.g.")
+
+
+async def test_facet_dropdowns_without_values_are_disabled_and_say_so():
+    from textual.widgets import Select
+
+    from pdxtui.model import Facets
+
+    portal = BundledPortal(name="demo")
+    real = await portal.facets()
+
+    async def only_owners():  # a portal that knows publishers but has no categories or tags
+        return Facets(owners=real.owners)
+
+    portal.facets = only_owners
+    app = PdxApp(Service(portal))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        owner, category, tag = (app.screen.query_one(f"#facet-{n}", Select) for n in ("owner", "category", "tag"))
+        assert not owner.disabled and owner.prompt == "Any bureau"
+        assert category.disabled and tag.disabled
+        text = screen_text(app)
+        assert "No category facets" in text and "No tag facets" in text and "Any bureau" in text
+
+
+def test_owner_word_follows_the_portal():
+    from types import SimpleNamespace
+
+    from pdxtui.ui.widgets.facets import owner_word
+
+    assert owner_word(BundledPortal()) == "bureau"
+    assert owner_word(SimpleNamespace(kind="arcgis", portland=True)) == "bureau"
+    assert owner_word(SimpleNamespace(kind="arcgis", portland=False)) == "publisher"
+    assert owner_word(SimpleNamespace(kind="socrata")) == "publisher"
+    assert owner_word(SimpleNamespace(kind="ckan")) == "organization"

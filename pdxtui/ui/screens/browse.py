@@ -26,7 +26,7 @@ from pdxtui.service import Service
 from pdxtui.textout import fmt_count, human_age
 from pdxtui.textsafe import one_line
 from pdxtui.ui.widgets.catalog import CatalogList
-from pdxtui.ui.widgets.facets import FacetBar
+from pdxtui.ui.widgets.facets import FacetBar, owner_word
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
@@ -197,7 +197,7 @@ class BrowseScreen(Screen[None]):
     async def load_facets(self) -> None:
         try:
             facets = await self.service.facets()
-            await self.query_one(FacetBar).set_facets(facets)
+            await self.query_one(FacetBar).set_facets(facets, owner_word(self.service.portal))
         except Exception as exc:  # noqa: BLE001
             self.report_error(exc, "Facets")
         finally:
@@ -334,12 +334,23 @@ class BrowseScreen(Screen[None]):
             self.show_stats(event.column)
         elif event.purpose == "facets":
             self.show_facets(event.column)
+        elif event.purpose == "chart":
+            self.action_chart(None, event.column)
 
     @on(DataTable.RowSelected, "#schema")
     def _field_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value is not None:
             self.show_stats(str(event.row_key.value))
+
+    def action_chart(self, kind: str | None = None, column: str | None = None) -> None:
+        """A map of the rows (kind "map"), or the chart that suits ``column`` (default: the grid's cursor column)."""
+        from pdxtui.ui.screens.chart import open_chart
+
+        pane = self.query_one(PreviewPane) if self._panes_ready.is_set() else None
+        if column is None and pane is not None and kind != "map":
+            column = pane.current_column()
+        open_chart(self, pane, kind, column)
 
     def show_stats(self, column: str) -> None:
         pane = self.query_one(PreviewPane)

@@ -12,7 +12,15 @@ from textual.widgets import Select
 from pdxtui.model import Facets
 from pdxtui.textsafe import one_line
 
-FACETS = (("owner", "Any bureau"), ("category", "Any category"), ("tag", "Any tag"))
+FACETS = (("owner", "bureau"), ("category", "category"), ("tag", "tag"))
+
+
+def owner_word(portal: object) -> str:
+    """What the portal calls a dataset's publisher: Portland's bureaus, CKAN's organizations, else publishers."""
+    kind = getattr(portal, "kind", "")
+    if kind == "bundled" or getattr(portal, "portland", False):
+        return "bureau"
+    return "organization" if kind == "ckan" else "publisher"
 
 
 class FacetBar(Vertical):
@@ -34,17 +42,24 @@ class FacetBar(Vertical):
         # a noticeable part of the first frame. The bar keeps their height meanwhile, so nothing moves.
         yield from ()
 
-    async def set_facets(self, facets: Facets) -> None:
+    async def set_facets(self, facets: Facets, owner: str = "bureau") -> None:
+        """Fill the drop-downs; one the portal gives no values for is disabled and says so."""
+        words = {name: (owner if name == "owner" else word) for name, word in FACETS}
+        if self.query(Select) and self.query_one("#facet-owner", Select).prompt not in (f"Any {owner}", f"No {owner} facets"):
+            await self.query(Select).remove()  # another portal (e.g. the offline fallback): other words
         if not self.query(Select):
             await self.mount_all(
-                Select([], prompt=prompt, id=f"facet-{name}", allow_blank=True, compact=True) for name, prompt in FACETS
+                Select([], prompt=f"Any {words[name]}", id=f"facet-{name}", allow_blank=True, compact=True)
+                for name, _word in FACETS
             )
-        for name, _prompt in FACETS:
+        for name, _word in FACETS:
             values = getattr(facets, name + "s" if name != "category" else "categories")
             options = [(Text(f"{one_line(value, 40)} ({count})"), value) for value, count in values]
             select = self.query_one(f"#facet-{name}", Select)
+            select.prompt = f"Any {words[name]}" if options else f"No {words[name]} facets"
             with self.prevent(Select.Changed):
                 select.set_options(options)
+            select.disabled = not options
 
     def selected(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {name: None for name, _prompt in FACETS}
