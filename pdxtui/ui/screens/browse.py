@@ -17,7 +17,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from pdxtui.errors import PdxError, PortalError
@@ -510,6 +509,3 @@ class BrowseScreen(Screen[None]):
     def settled(self) -> bool:
         """Start-up is complete (panes and facets are in) and no search is waiting on its debounce timer."""
         return self._panes_ready.is_set() and self._debounce is None and self.facets_loaded
-
-    def pane(self, name: str) -> Widget:
-        return self.query_one(f"#{name}")

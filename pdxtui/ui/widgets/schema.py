@@ -7,9 +7,6 @@ from textual.widgets import DataTable
 from pdxtui.model import Dataset
 from pdxtui.ui.safe import line
 
-SHORT_TYPES = {"esriFieldType": ""}
-
-
 def short_type(name: str) -> str:
     return name.removeprefix("esriFieldType")
 
