@@ -38,7 +38,7 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="skip fresh cache entries and ask the portal again")
 
 
-EXTENSION_NAMES = ("export", "draft")  # the NAME of each module in EXTENSIONS, so the TUI need not import them
+EXTENSION_NAMES = ("export", "draft", "address", "property")  # the NAME of each module in EXTENSIONS, so the TUI need not import them
 
 
 def build_parser(*, extensions: bool = True) -> argparse.ArgumentParser:
@@ -84,7 +84,7 @@ def build_parser(*, extensions: bool = True) -> argparse.ArgumentParser:
 #: Subcommands that live in modules of their own. Each has ``NAME``, ``register(subparsers, common)`` (adds its
 #: parser; ``common(parser, top=False)`` adds --portal/--cache-dir/--config/--refresh) and
 #: ``async run(args, session, service) -> int``. Their modules must stay cheap to import (no polars at import).
-EXTENSIONS = ("pdxtui.cli_export", "pdxtui.cli_draft")
+EXTENSIONS = ("pdxtui.cli_export", "pdxtui.cli_draft", "pdxtui.cli_portlandmaps", "pdxtui.cli_property")
 
 
 def _extensions() -> list[Any]:
