@@ -135,6 +135,12 @@ def dataset_json(ds: Dataset) -> dict[str, Any]:
         "categories": list(ds.categories),
         "tags": list(ds.tags),
         "geometry_type": ds.geometry_type,
+        "resource": ds.resource,
+        "resources": [
+            {"id": r.id, "name": r.name, "format": r.format, "url": r.url, "tabular": r.tabular,
+             "datastore": r.datastore, "shown": r.id == ds.resource}
+            for r in ds.resources
+        ],
         "fields": [
             {"name": f.name, "type": f.type, "kind": f.kind, "alias": f.alias, "description": f.description}
             for f in ds.fields
@@ -159,6 +165,12 @@ def _show_text(ds: Dataset) -> str:
     lines += [f"{k + ':':14} {one_line(v)}" for k, v in facts if v]
     if ds.description:
         lines += ["", clean(ds.description)]
+    if ds.resources:
+        rows = [["*" if r.id == ds.resource else "", r.id, r.name, r.format,
+                 "datastore" if r.datastore else "CSV file" if r.tabular else "none"] for r in ds.resources]
+        lines += ["", table(["", "resource", "name", "format", "preview"], rows, max_width=60)]
+        if sum(r.tabular for r in ds.resources) > 1:
+            lines.append("* rows shown; another resource: pdxtui show PACKAGE/RESOURCE_ID")
     lines += ["", table(["field", "type", "alias", "description"],
                         [[f.name, f.type, f.alias, f.description] for f in ds.fields], max_width=60)]
     return "\n".join(lines)
