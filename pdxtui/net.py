@@ -25,6 +25,7 @@ from pdxtui.cache import Params, Store
 from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
+from pdxtui.textsafe import fix_surrogates, has_surrogate_escape
 
 log = logging.getLogger(__name__)
 
@@ -478,13 +479,14 @@ class Fetcher:
                 portal=self.portal_name,
             )
         try:
-            return json.loads(body)
+            data = json.loads(body)
         except ValueError as exc:
             where = ""
             if isinstance(exc, json.JSONDecodeError):
                 where = f" ({exc.msg} at line {exc.lineno} column {exc.colno})"
             message = f"{host} answered, but the body was not valid JSON{where}"
             raise PortalError(message, portal=self.portal_name) from None
+        return fix_surrogates(data) if has_surrogate_escape(body) else data
 
     def _check(self, url: str, validate: Callable[[Any], str | None] | None, value: Any) -> None:
         if validate is None:

@@ -9,6 +9,7 @@ hide itself. Rich markup is handled separately: the UI never parses portal text 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 REPLACEMENT = "\ufffd"
 
@@ -49,6 +50,28 @@ def one_line(value: object, max_len: int | None = None) -> str:
         text = text[: max_len * 4]
     text = _SPACES.sub(" ", text).strip()
     return clean(text, max_len=max_len)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def has_surrogate_escape(body: bytes) -> bool:
+    """Whether a JSON body spells a UTF-16 surrogate as an escape (``\\ud800``): only then can ``json.loads`` hand
+    back a lone surrogate, which cannot be encoded (stdout, pyarrow and files all raise on it)."""
+    return _SURROGATE_ESCAPE.search(body) is not None
+
+
+def fix_surrogates(value: Any) -> Any:
+    """``value`` (parsed JSON) with every lone surrogate in its strings and keys replaced by U+FFFD. Valid pairs
+    were already joined by ``json.loads``; what is left can never be printed, stored in Arrow or written out."""
+    if isinstance(value, str):
+        return _SURROGATES.sub(REPLACEMENT, value) if _SURROGATES.search(value) else value
+    if isinstance(value, dict):
+        return {fix_surrogates(k): fix_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fix_surrogates(v) for v in value]
+    return value
 
 
 #: The same set as ``_UNSAFE`` (less surrogates, which UTF-8 strings cannot hold), in Rust regex syntax for polars.

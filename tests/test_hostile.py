@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from pdxtui.model import Dataset, DatasetSummary, Facets, FetchState, Field, Page, SearchResult
 from pdxtui.service import Service
-from tests.uihelpers import screen_text, settle, text_of
+from tests.uihelpers import screen_text, settle, text_of, wait_for
 
 NASTY = "[/x] [link=http://evil]click[/link] \x1b[31mRED\x1b]52;c;SGVsbG8=\x07 \u202egnp.exe \x00end"
 FIELD = "A[/b]\x1b[2J"
@@ -83,3 +83,166 @@ def test_every_notify_in_the_ui_turns_markup_off():
                 if not (isinstance(markup, ast.Constant) and markup.value is False):
                     missing.append(f"{path.name}:{node.lineno}")
     assert missing == []
+
+
+# --- the hostile corpus (tests/hostile.py) through the fake ArcGIS portal: TUI and CLI --------------------------
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+import stamina  # noqa: E402
+
+from tests import hostile  # noqa: E402
+from tests.fakeportal.fixtures import HOSTILE  # noqa: E402
+
+
+@pytest.fixture
+def hostile_server():
+    """The fake ArcGIS portal serving the hostile layer next to the usual ones."""
+    from tests.fakeportal.arcgis import ArcGISApp
+    from tests.fakeportal.server import FakeServer
+
+    server = FakeServer()
+    ArcGISApp(extra=(HOSTILE,)).mount(server)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_the_corpus_is_hostile():
+    """The checks must catch what the corpus holds (else every test below would pass vacuously)."""
+    for name, value in hostile.CORPUS.items():
+        if name not in ("markup", "wide", "html"):
+            assert hostile.bad_chars(value), name
+    assert hostile.bad_chars(hostile.ALL_IN_ONE) and len(hostile.HUGE) > 100_000
+    with pytest.raises(AssertionError):
+        hostile.assert_inert_bytes("\x1b[31m".encode())
+    with pytest.raises(AssertionError):
+        hostile.assert_inert_bytes("\x9b".encode())
+    with pytest.raises(AssertionError):
+        hostile.assert_inert_bytes("\ud800".encode("utf-8", "surrogatepass"))
+    with pytest.raises(UnicodeDecodeError):
+        hostile.assert_inert_bytes(b"\xff")
+
+
+@pytest.mark.parametrize("name", list(hostile.CORPUS))
+def test_clean_makes_every_corpus_value_inert(name):
+    from pdxtui.textsafe import clean, one_line
+
+    value = hostile.CORPUS[name]
+    hostile.assert_inert(clean(value), name)
+    hostile.assert_inert(one_line(value, 80), name)
+    assert len(one_line(value, 80)) <= 80
+    clean(value).encode("utf-8")  # printable: no lone surrogate survives
+
+
+async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.screens.cell import CellScreen
+    from pdxtui.ui.screens.draft import DraftScreen
+
+    app = PdxApp(session=open_session(portal=f"arcgis:{hostile_server.url}/hub"))
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"hostile", "enter")
+        await settle(pilot)
+        catalog = screen_text(app)
+        hostile.assert_inert(catalog, "catalog")
+        assert "Hostile [/x]" in catalog
+        await pilot.press("enter")  # open the highlighted (only) hit
+        await settle(pilot)
+        assert app.screen.dataset.id == HOSTILE.id
+        shown = screen_text(app)
+        hostile.assert_inert(shown, "browser")
+        meta = text_of(app.screen.query_one("#metadata-body"))
+        hostile.assert_inert(meta, "metadata pane")
+        assert "[/x]" in meta and "␛[31mRED" in meta and "Evil" in meta
+        assert "alert('pwned')" in meta  # the title's HTML is shown as text
+        side = app.screen.query_one("#side")
+        side.active = "tab-schema"
+        await pilot.pause()
+        schema = screen_text(app)
+        hostile.assert_inert(schema, "schema pane")
+        assert "[/b]name" in schema and "名前" in schema
+        side.active = "tab-stats"
+        await pilot.pause()
+        hostile.assert_inert(screen_text(app), "stats pane")
+        pane = app.screen.query_one("#preview")
+        pane.grid.focus()
+        await pilot.pause()
+        grid = screen_text(app)
+        hostile.assert_inert(grid, "grid")
+        assert "[/b]name" in grid and "␛[2Jcls" in grid and "␛[31mRED" in grid and "東京都庁" in grid
+        await pilot.press("right")  # the column of corpus values
+        for row in range(HOSTILE.row_count):
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, CellScreen))
+            cell = screen_text(app)
+            hostile.assert_inert(cell, f"cell view, row {row + 1}")
+            assert app.screen.text == HOSTILE.rows[row]["[/b]name"].replace("\ud800", "\ufffd").replace("\udfff", "\ufffd")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, CellScreen))
+            await pilot.press("down")
+        assert app.is_running
+        app.screen.query_one("#catalog").focus()
+        await pilot.press("d")  # the drafting screen: the letter names the dataset
+        await settle(pilot)
+        assert isinstance(app.screen, DraftScreen)
+        letter = app.screen.letter_text()
+        hostile.assert_inert(letter, "letter")
+        assert "Hostile [/x]" in letter and HOSTILE.id in letter
+        hostile.assert_inert(screen_text(app), "drafting screen")
+        await pilot.press("escape")
+        await settle(pilot)
+        # an error whose server message is hostile: the toast and the pane show it inertly
+        body = json.dumps({"error": {"code": 400, "message": hostile.ALL_IN_ONE, "details": [hostile.OSC52]}})
+        hostile_server.faults.set("error200", path_contains="/query?", body=body.encode())
+        await pilot.press("ctrl+r")  # refresh: past the cache, to the portal
+        await settle(pilot)
+        assert any(n.severity == "error" for n in app._notifications)
+        await pilot.pause(0.3)  # the toast paints
+        toasted = screen_text(app)
+        hostile.assert_inert(toasted, "toast")
+        assert "[/x]" in toasted
+        for note in app._notifications:
+            hostile.assert_inert(note.message, "notification")
+        assert app.is_running
+
+
+CLI_COMMANDS = {
+    "search": ["search", "hostile"],
+    "search-json": ["search", "hostile", "--json"],
+    "show": ["show", HOSTILE.id],
+    "show-json": ["show", HOSTILE.id, "--json"],
+    "preview": ["preview", HOSTILE.id, "--rows", "20"],
+    "preview-json": ["preview", HOSTILE.id, "--json"],
+}
+
+
+@pytest.mark.parametrize("command", list(CLI_COMMANDS))
+def test_cli_output_bytes_are_inert(hostile_server, tmp_path, command):
+    """The raw bytes ``pdxtui`` writes to stdout (a real process, a real pipe): no ESC, C1, NUL or CR, no
+    surrogate, valid UTF-8; and the hostile text is there, shown rather than dropped."""
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pdxtui", "--portal", f"arcgis:{hostile_server.url}/hub", *CLI_COMMANDS[command]],
+        capture_output=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    hostile.assert_inert_bytes(proc.stdout, f"pdxtui {command} stdout")
+    hostile.assert_inert_bytes(proc.stderr, f"pdxtui {command} stderr")
+    out = proc.stdout.decode()
+    if command.endswith("json"):
+        json.loads(out)  # escapes inside JSON strings are \\u001b: inert bytes, the data kept exactly
+        assert "\\u001b" in out or "[/x]" in out
+    else:
+        assert "[/x]" in out
+        if command != "search":
+            assert "␛" in out

@@ -62,9 +62,11 @@ QUERY_CACHE_BYTES = 256 * 1024 * 1024  # serialized query answers kept (the fixt
 # --- small helpers --------------------------------------------------------------------------------------------------
 
 def encode_json(data: Any, pretty: bool = False) -> bytes:
-    if pretty:
-        return json.dumps(data, ensure_ascii=False, indent=2).encode()
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    options: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
+    try:
+        return json.dumps(data, ensure_ascii=False, **options).encode()
+    except UnicodeEncodeError:  # a lone surrogate (the hostile fixture): sent as a \\udXXX escape, as servers do
+        return json.dumps(data, ensure_ascii=True, **options).encode()
 
 
 def json_response(data: Any, status: int = 200, pretty: bool = False, content_type: str = JSON_TYPE) -> Response:
@@ -139,7 +141,8 @@ class ArcGISApp:
     name = "arcgis"
 
     def __init__(self, hub_prefix: str = "/hub", rest_prefix: str = "/arcgis/rest/services",
-                 hub_page_cap: int | None = None):
+                 hub_page_cap: int | None = None, extra: Sequence[Dataset] = ()):
+        self.extra = tuple(extra)  # datasets served on top of fixtures.DATASETS (e.g. fixtures.HOSTILE)
         self.hub_prefix = "/" + hub_prefix.strip("/")
         self.rest_prefix = "/" + rest_prefix.strip("/")
         self.hub_page_cap = hub_page_cap
@@ -150,6 +153,16 @@ class ArcGISApp:
         # is another machine); latency, faults and the request log still apply per request in server.py.
         self._answers: OrderedDict[tuple, Response] = OrderedDict()
         self._answers_bytes = 0
+
+    def _catalog(self, collection: str) -> list[CatalogItem]:
+        return fixtures.catalog(collection) + [fixtures.item_for(ds) for ds in self.extra if collection != "site"]
+
+    def _datasets(self) -> list[Dataset]:
+        return list(fixtures.DATASETS.values()) + list(self.extra)
+
+    def _dataset_by_path(self, path: str) -> Dataset | None:
+        lowered = path.rstrip("/").lower()
+        return fixtures.dataset_by_path(path) or next((d for d in self.extra if d.path.lower() == lowered), None)
 
     def mount(self, server: Any) -> None:
         server.mount(self.hub_prefix, self, name=self.name)
@@ -203,7 +216,7 @@ class ArcGISApp:
         if tail == "/aggregations":
             return json_response(self.aggregations(collection, query, site + sub))
         if item_id is not None:
-            for item in fixtures.catalog(collection):
+            for item in self._catalog(collection):
                 if item.id == item_id:
                     return json_response(self.feature(item, base, site), content_type=GEOJSON_TYPE)
             raise HubError(404, f"Item {item_id!r} not found")
@@ -315,7 +328,7 @@ class ArcGISApp:
 
     def matching_items(self, collection: str, query: Query, base: str) -> list[CatalogItem]:
         """Items of the collection that match q, filter and bbox, in the requested order."""
-        items = fixtures.catalog(collection)
+        items = self._catalog(collection)
         text = (query.get("q") or [""])[-1].strip()
         filter_text = (query.get("filter") or [""])[-1].strip()
         if filter_text:
@@ -392,13 +405,13 @@ class ArcGISApp:
         fmt = params.get("f", "html").lower() or "html"
         pretty = fmt == "pjson"
         parts = sub.split("/") if sub else []
-        services = {ds.service.lower(): ds.service for ds in fixtures.DATASETS.values()}
+        services = {ds.service.lower(): ds.service for ds in self._datasets()}
         if fmt not in ("html", "json", "pjson", "geojson"):
             return arcgis_error(400, "Invalid or missing input parameters.", [f"Unsupported output format: {fmt}"])
         if len(parts) >= 2 and (parts[0].lower() not in services or parts[1].lower() != "mapserver"):
             return arcgis_error(400, "Invalid URL", pretty=pretty)
         if len(parts) >= 3:
-            ds = fixtures.dataset_by_path(f"{self.rest_prefix}/{parts[0]}/MapServer/{parts[2]}")
+            ds = self._dataset_by_path(f"{self.rest_prefix}/{parts[0]}/MapServer/{parts[2]}")
             if ds is None or len(parts) > 4 or (len(parts) == 4 and parts[3].lower() != "query"):
                 return arcgis_error(400, "Invalid URL", pretty=pretty)
             if fmt == "html":
@@ -429,7 +442,7 @@ class ArcGISApp:
         return {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax, "spatialReference": WEB_MERCATOR}
 
     def service_info(self, service: str) -> dict:
-        layers = [ds for ds in fixtures.DATASETS.values() if ds.service == service]
+        layers = [ds for ds in self._datasets() if ds.service == service]
         extent = self.mercator_extent(fixtures.PDX_EXTENT)
         return {
             "currentVersion": CURRENT_VERSION, "serviceDescription": f"{service} (pdxtui fake)", "mapName": "Layers",

@@ -774,7 +774,7 @@ def dataset_by_id(item_id: str) -> Dataset | None:
     return None
 
 
-def _item_for(ds: Dataset) -> CatalogItem:
+def item_for(ds: Dataset) -> CatalogItem:
     return CatalogItem(
         id=ds.id, title=ds.title, owner=ds.owner, type=ds.item_type, description=ds.description,
         snippet=ds.snippet, tags=ds.tags, categories=ds.categories, created=ds.created, modified=ds.modified,
@@ -809,8 +809,47 @@ OTHER_ITEMS = (
 )
 
 #: everything the Hub search serves, in a fixed order
-CATALOG: tuple[CatalogItem, ...] = tuple(_item_for(ds) for ds in DATASETS.values()) + OTHER_ITEMS
+CATALOG: tuple[CatalogItem, ...] = tuple(item_for(ds) for ds in DATASETS.values()) + OTHER_ITEMS
 
 
 def catalog(collection: str) -> list[CatalogItem]:
     return [item for item in CATALOG if collection in item.collections]
+
+
+# --- the hostile layer (served only by ``ArcGISApp(extra=(HOSTILE,))``: never part of DATASETS or CATALOG) ----------
+
+def _hostile_dataset() -> Dataset:
+    from tests.hostile import ALL_IN_ONE, ANSI_CSI, CORPUS, FIELD_NAMES, HTML, HUGE, MARKUP, OSC8, OSC52, WIDE
+
+    values = list(CORPUS.values())
+    keys = list(CORPUS)
+
+    def rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
+        out = []
+        for i in range(n):
+            value = values[i % len(values)]
+            row = {
+                FIELD_NAMES[0]: value,
+                FIELD_NAMES[1]: keys[i % len(keys)],
+                FIELD_NAMES[2]: WIDE if i % 2 else "ascii",
+                FIELD_NAMES[3]: values[(i + 3) % len(values)] if keys[(i + 3) % len(keys)] != "huge" else MARKUP,
+                FIELD_NAMES[4]: f"{i}\x00{OSC52}",
+                FIELD_NAMES[5]: f"[b]{i}[/i]",
+            }
+            out.append((row, (-122.6, 45.5)))
+        return out
+
+    return Dataset(
+        key="hostile", title="Hostile " + ALL_IN_ONE, owner="[/x]\x1b[31mEvil\u202eOwner", theme="Hostile",
+        layer_id=666, row_count=len(values), max_record_count=1000, geometry_type=POINT,
+        fields=(Field("OBJECTID", OID, "OBJECTID"),
+                *(Field(name, STRING, f"{name} {ANSI_CSI}", 200_000) for name in FIELD_NAMES), SHAPE),
+        display_field=FIELD_NAMES[0], generator=rows,
+        description=f"<p>{HTML}</p><p>{ALL_IN_ONE}</p><p>{HUGE}</p><p>Update Frequency: {MARKUP}</p>",
+        snippet=ANSI_CSI + OSC52, tags=(MARKUP, OSC8, "hostile"), categories=("/Categories/[/x]\x1b[31mRed",),
+        created=ms(2010, 1, 1), modified=ms(2010, 1, 2), copyright_text=OSC52, license_info=f"<p>{OSC8}</p>",
+    )
+
+
+#: a layer whose every title, description, field name and cell is hostile text (tests/hostile.py)
+HOSTILE: Dataset = _hostile_dataset()

@@ -82,6 +82,8 @@ class PreviewGrid(DataTable):
         import polars as pl
 
         labels: list[str | Text] = [Text(one_line(name, 60)) for name in frame.columns]
+        if any("\x00" in name for name in frame.columns):  # Arrow's C interface cannot carry a NUL in a name
+            frame = frame.rename({name: f"column {i}" for i, name in enumerate(frame.columns)})  # (polars panics)
         return cls(
             backend=SampledArrowBackend(frame.to_arrow(compat_level=pl.CompatLevel.newest())),
             column_labels=labels,
