@@ -69,6 +69,8 @@ class AppCommands(Provider):
         ("Draft an API access question", "draft('access')"),
         ("Draft a data quality report", "draft('quality')"),
         ("Guide: how Portland's open data works", "guide"),
+        ("Map of the rows (latitude/longitude)", "chart('map')"),
+        ("Chart of the cursor column (histogram, top values, time series)", "chart"),
         ("Cancel the running fetch", "cancel"),
         ("Quit pdxtui", "app.quit"),
     ]

@@ -81,6 +81,8 @@ class PreviewPane(Vertical):
         Binding("right_square_bracket", "sort(True)", "Sort ↓"),
         Binding("s", "column_info('stats')", "Stats"),
         Binding("F", "column_info('facets')", "Facets"),
+        Binding("m", "screen.chart('map')", "Map", show=False),
+        Binding("v", "column_info('chart')", "Chart", show=False),
         Binding("plus", "load_more", "More rows"),
         Binding("L", "load_all", "Load all"),
         Binding("C", "pick_columns", "Columns"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -65,12 +66,21 @@ class StatsPane(VerticalScroll, can_focus=True):
     StatsPane { padding: 0 1; }
     """
 
+    BINDINGS = [Binding("v", "chart", "Chart")]
+    column: str | None = None
+
+    def action_chart(self) -> None:
+        """A chart of the column shown (histogram, top values or time series, by its type)."""
+        if self.column is not None:
+            self.screen.action_chart(None, self.column)  # type: ignore[attr-defined]
+
     def compose(self):
         yield Static(Text("Press s on a grid column, or Enter on a field in the schema, for its statistics.", "dim"), id="stats-body")
 
     def show(self, stats: ColumnStats, note: str = "") -> None:
         self.column = stats.column
-        self.query_one("#stats-body", Static).update(render_stats(stats, note))
+        hint = "v draws a chart of it"
+        self.query_one("#stats-body", Static).update(render_stats(stats, f"{note} · {hint}" if note else hint))
 
     def show_message(self, message: str, style: str = "dim") -> None:
         self.query_one("#stats-body", Static).update(plain(message, style))

@@ -1,0 +1,262 @@
+"""Chart math against hand-computed cases: extent, aspect correction, projection, density, bins, top values, dates."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pdxtui import charts
+from pdxtui.charts import Extent
+
+NAN = float("nan")
+
+
+# -- extent ------------------------------------------------------------------------------------------------------------
+
+
+def test_extent_ignores_nulls_nan_and_out_of_range_values():
+    lon = np.array([-122.7, NAN, -122.5, 200.0, -122.6, -122.9])
+    lat = np.array([45.5, 45.0, 45.6, 45.5, 95.0, NAN])
+    # kept: (-122.7, 45.5) and (-122.5, 45.6); dropped: NaN lon, lon 200, lat 95, NaN lat
+    assert charts.data_extent(lon, lat) == Extent(-122.7, 45.5, -122.5, 45.6)
+
+
+def test_extent_from_polars_nulls():
+    frame = pl.DataFrame({"Latitude": [45.5, None, 45.4], "Longitude": [-122.6, -122.0, None]})
+    data = charts.map_data(frame, "Latitude", "Longitude")
+    assert data.points == 1  # only the first row has both
+    box = data.extent()
+    assert box is not None and box.centre == pytest.approx((-122.6, 45.5))
+
+
+def test_extent_of_one_point_is_widened_and_of_nothing_is_none():
+    box = charts.data_extent(np.array([-122.6]), np.array([45.5]))
+    assert box.width == pytest.approx(charts.MIN_SPAN) and box.height == pytest.approx(charts.MIN_SPAN)
+    assert box.centre == pytest.approx((-122.6, 45.5))
+    assert charts.data_extent(np.array([NAN]), np.array([45.5])) is None
+    assert charts.data_extent(np.array([]), np.array([])) is None
+
+
+def test_extent_includes_outline_boxes():
+    box = charts.data_extent(np.array([1.0]), np.array([1.0]), [Extent(-1, -2, 0.5, 3)])
+    assert box == Extent(-1, -2, 1.0, 3)
+
+
+# -- aspect correction ---------------------------------------------------------------------------------------------------
+
+
+def test_aspect_correction_at_portland_widens_latitude():
+    # 0.3° of longitude × 0.2° of latitude centred on 45.5°N; cos(45.5°) = 0.700909...
+    # ground: 0.3 × 0.700909 = 0.210273 wide, 0.2 tall. Canvas 40 × 20 cells = 40 × 40 cell widths (cells are 1:2).
+    # scale = min(40 / 0.210273, 40 / 0.2) = 190.23 -> width fits exactly, latitude span grows to 0.210273
+    box = charts.fit_extent(Extent(-122.8, 45.4, -122.5, 45.6), 40, 20)
+    assert box.width == pytest.approx(0.3)
+    assert box.height == pytest.approx(0.3 * math.cos(math.radians(45.5)))
+    assert box.centre == pytest.approx((-122.65, 45.5))
+
+
+def test_aspect_correction_widens_longitude_on_a_wide_canvas():
+    # same box on 100 × 20 cells: canvas 100 × 40; scale = min(100 / 0.210273, 40 / 0.2) = 200 (height fits)
+    # ground width 100 / 200 = 0.5 -> 0.5 / cos(45.5°) = 0.713359° of longitude
+    box = charts.fit_extent(Extent(-122.8, 45.4, -122.5, 45.6), 100, 20)
+    assert box.height == pytest.approx(0.2)
+    assert box.width == pytest.approx(0.5 / math.cos(math.radians(45.5)))
+
+
+def test_aspect_at_the_equator_is_the_canvas_shape():
+    # a 1° × 1° box at 0°N on 10 × 5 cells (10 × 10 cell widths) stays square
+    box = charts.fit_extent(Extent(0, -0.5, 1, 0.5), 10, 5)
+    assert box.width == pytest.approx(1) and box.height == pytest.approx(1)
+    # on 20 × 5 cells (20 × 10) the longitude doubles
+    assert charts.fit_extent(Extent(0, -0.5, 1, 0.5), 20, 5).width == pytest.approx(2)
+
+
+def test_zoom_and_pan():
+    box = Extent(0, 0, 4, 2)
+    assert box.zoom(2) == Extent(1, 0.5, 3, 1.5)
+    assert box.pan(0.25, -0.5) == Extent(1, -1, 5, 1)
+
+
+# -- projection ----------------------------------------------------------------------------------------------------------
+
+
+def test_projection_to_dots():
+    # 5 × 2 cells = 10 × 8 dots over lon 0..10, lat 0..10: 1° per dot across, 1.25° per dot down from the north
+    view = Extent(0, 0, 10, 10)
+    fx, fy = charts.to_dots(np.array([0.0, 10.0, 5.0, 11.0, 2.5]), np.array([10.0, 0.0, 5.0, 5.0, 7.5]), view, 5, 2)
+    x, y, inside = charts.dot_indices(fx, fy, 5, 2)
+    assert inside.tolist() == [True, True, True, False, True]
+    # NW corner -> (0, 0); SE corner -> the last dot (9, 7); centre -> (5, 4); (2.5, 7.5) -> (2, 2)
+    assert x.tolist() == [0, 9, 5, 2]
+    assert y.tolist() == [0, 7, 4, 2]
+
+
+def test_raster_sets_braille_bits_and_colours_by_commonest_category():
+    raster = charts.Raster(2, 1)  # 4 × 4 dots
+    # cell 0: dots (0,0) and (1,3) -> bits 0x01 | 0x80; cell 1: dot (2,1) -> 0x02
+    raster.points(np.array([0, 1, 2, 0]), np.array([0, 3, 1, 0]), category=np.array([1, 1, 0, 0]))
+    assert raster.bits.tolist() == [[0x81, 0x02]]
+    # cell 0 has categories 1, 1, 0: commonest 1; cell 1 has 0
+    assert raster.colour.tolist() == [[1, 0]]
+    line = raster.lines(["red", "blue"])[0]
+    assert line.plain == chr(0x2881) + chr(0x2802)
+
+
+def test_segments_draw_every_dot_between_the_ends():
+    raster = charts.Raster(4, 1)  # 8 × 4 dots
+    raster.segments(np.array([0.5]), np.array([0.5]), np.array([7.5]), np.array([0.5]))  # along the top row
+    assert raster.bits.tolist() == [[0x09, 0x09, 0x09, 0x09]]  # both top dots of every cell
+
+
+# -- density -------------------------------------------------------------------------------------------------------------
+
+
+def test_density_counts_points_per_cell():
+    # 2 × 1 cells: dots x 0-1 are cell 0, x 2-3 cell 1
+    counts = charts.density(np.array([0, 1, 1, 3, 2]), np.array([0, 3, 3, 0, 2]), 2, 1)
+    assert counts.tolist() == [[3, 2]]
+
+
+def test_density_levels_on_a_log_scale():
+    # level = ceil(8 · log(1+c) / log(1+max)); max 100: c=1 -> ceil(1.2016) = 2, c=10 -> ceil(4.156) = 5
+    levels = charts.density_levels(np.array([[0, 1, 10, 100]]))
+    assert levels.tolist() == [[0, 2, 5, 8]]
+    assert charts.density_levels(np.array([[0, 1]])).tolist() == [[0, 8]]
+    assert charts.density_levels(np.zeros((1, 2), dtype=int)).tolist() == [[0, 0]]
+
+
+def test_map_switches_to_density_above_the_threshold():
+    rng = np.random.default_rng(1)
+    n = charts.DENSITY_POINTS + 1
+    data = charts.MapData(lon=rng.uniform(-122.8, -122.5, n), lat=rng.uniform(45.4, 45.6, n))
+    view = charts.fit_extent(data.extent(), 60, 20)
+    dense = charts.draw_map(data, view, 60, 20)
+    assert dense.density and dense.drawn == n
+    assert set("".join(t.plain for t in dense.lines)) - {" "} <= set(charts.SHADES)
+    few = charts.MapData(lon=data.lon[:100], lat=data.lat[:100])
+    assert not charts.draw_map(few, view, 60, 20).density
+
+
+def test_outline_segments_from_geojson():
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    line = '{"type": "LineString", "coordinates": [[2, 2], [3, 3]]}'
+    (x0, y0, x1, y1), shapes = charts.outline_segments([square, line, None, "not json", {"type": "Point"}])
+    assert shapes == 2
+    assert x0.tolist() == [0, 1, 1, 2] and y1.tolist() == [0, 1, 0, 3]
+
+
+# -- histogram, top values ------------------------------------------------------------------------------------------------
+
+
+def test_histogram_bins_by_hand():
+    hist = charts.histogram([0, 1, 2, 3, 4, 10, NAN, None], 5)
+    assert hist.edges.tolist() == [0, 2, 4, 6, 8, 10]
+    assert hist.counts.tolist() == [2, 2, 1, 0, 1]  # 10 falls in the last bin, which includes its right edge
+    assert hist.missing == 2
+    assert charts.histogram([0, 1, 2, 3, 4, 10], 2).counts.tolist() == [5, 1]
+
+
+def test_histogram_of_one_value():
+    hist = charts.histogram([3, 3, 3], 4)
+    assert hist.edges[0] == 2.5 and hist.edges[-1] == 3.5 and hist.counts.sum() == 3
+
+
+def test_top_values_ties_in_value_order():
+    series = pl.Series("Condition", ["Good", "Fair", "Good", "Poor", "Fair", "Dead", None, "Good"])
+    top = charts.top_values(series, 2)
+    assert top.values == [("Good", 3), ("Fair", 2)]
+    assert (top.other, top.nulls, top.distinct) == (2, 1, 4)
+    assert charts.top_values(series, 10).values[2:] == [("Dead", 1), ("Poor", 1)]
+
+
+# -- date buckets -------------------------------------------------------------------------------------------------------
+
+
+def test_bucket_counts_and_automatic_unit():
+    assert charts.bucket_count(date(2020, 1, 1), date(2020, 3, 1), "day") == 61
+    # 2020-01-01 is a Wednesday: weeks from Monday 2019-12-30 to Monday 2021-06-28
+    assert charts.bucket_count(date(2020, 1, 1), date(2021, 6, 30), "week") == 79
+    assert charts.bucket_count(date(2000, 1, 15), date(2020, 1, 1), "month") == 241
+    assert charts.bucket_count(date(2000, 1, 15), date(2020, 1, 1), "year") == 21
+    assert charts.pick_unit(date(2020, 1, 1), date(2020, 3, 1), 100) == "day"
+    assert charts.pick_unit(date(2020, 1, 1), date(2021, 6, 30), 100) == "week"
+    assert charts.pick_unit(date(2018, 1, 1), date(2021, 6, 30), 100) == "month"  # 183 weeks, 42 months
+    assert charts.pick_unit(date(2000, 1, 15), date(2020, 1, 1), 100) == "year"
+    assert charts.pick_unit(date(1000, 1, 1), date(2020, 1, 1), 100) == "year"  # nothing fits: the coarsest
+
+
+def test_week_buckets_start_on_monday_and_empty_buckets_are_zero():
+    series = pl.Series("d", [date(2024, 1, 1), date(2024, 1, 3), date(2024, 1, 8), date(2024, 1, 20), None])
+    counts = charts.date_counts(series, "week")
+    assert counts.starts == [date(2024, 1, 1), date(2024, 1, 8), date(2024, 1, 15)]
+    assert counts.counts.tolist() == [2, 1, 1]
+    assert counts.missing == 1
+    months = charts.date_counts(pl.Series("d", [date(2024, 1, 31), date(2024, 3, 1)]), "month")
+    assert months.starts == [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)]
+    assert months.counts.tolist() == [1, 0, 1]
+
+
+def test_datetimes_count_on_their_day():
+    series = pl.Series("t", [datetime(2023, 12, 31, 23, 0, tzinfo=timezone.utc), datetime(2024, 6, 1, tzinfo=timezone.utc)])
+    years = charts.date_counts(series, "year")
+    assert years.starts == [date(2023, 1, 1), date(2024, 1, 1)] and years.counts.tolist() == [1, 1]
+    assert charts.date_span(series) == (date(2023, 12, 31), date(2024, 6, 1))
+
+
+# -- drawing bars --------------------------------------------------------------------------------------------------------
+
+
+def test_vertical_bars_in_eighths():
+    lines, width = charts.vertical_bars([4, 2, 1, 0], 4, 1)
+    # one cell per bar, tallest 8 eighths: 4 -> █, 2 -> ▄, 1 -> ▂, 0 -> blank
+    assert width == 1 and lines == ["█▄▂ "]
+    lines, _ = charts.vertical_bars([4, 2], 2, 2)
+    assert lines == ["█ ", "██"]
+
+
+def test_horizontal_bar_in_eighths():
+    assert charts.horizontal_bar(10, 10, 4) == "████"
+    assert charts.horizontal_bar(5, 10, 3) == "█▌"  # 12 eighths
+    assert charts.horizontal_bar(1, 1000, 3) == "▏"  # never empty for a count above zero
+    assert charts.horizontal_bar(0, 10, 3) == ""
+
+
+def test_chart_kind_by_dtype():
+    assert charts.chart_kind(pl.Float64) == "histogram"
+    assert charts.chart_kind(pl.Int32) == "histogram"
+    assert charts.chart_kind(pl.Date) == "timeseries"
+    assert charts.chart_kind(pl.Datetime("ms", "UTC")) == "timeseries"
+    assert charts.chart_kind(pl.String) == "bars"
+    assert charts.chart_kind(pl.Boolean) == "bars"
+
+
+def test_coordinate_and_geometry_columns():
+    assert charts.coordinate_columns(["OBJECTID", "Latitude", "Longitude"]) == ("Latitude", "Longitude")
+    assert charts.coordinate_columns(["shape_latitude", "shape_longitude"]) == ("shape_latitude", "shape_longitude")
+    assert charts.coordinate_columns(["lat", "lng"]) == ("lat", "lng")
+    assert charts.coordinate_columns(["Latitude", "NAME"]) is None
+    assert charts.geometry_column(["NAME", "geometry"]) == "geometry"
+    assert charts.geometry_column(["NAME"]) is None
+
+
+def test_colour_candidates_few_values_first_then_column_order():
+    many = [str(i % 10) for i in range(40)]  # 10 distinct values: more than 8 colours
+    frame = pl.DataFrame({"m": many, "a": ["x", "y", "z", "x"] * 10, "b": ["p", "q"] * 20, "c": [str(i) for i in range(40)],
+                          "n": list(range(40)), "one": ["k"] * 40})
+    # c has 40 values (too many), n is a number, one has a single value
+    assert charts.colour_candidates(frame) == ["a", "b", "m"]
+    assert charts.colour_candidates(frame, skip=["a"]) == ["b", "m"]
+
+
+def test_map_categories_top_eight_and_other():
+    labels = [f"v{i}" for i in range(10)]
+    values = [label for i, label in enumerate(labels) for _ in range(20 - i)] + [None]
+    frame = pl.DataFrame({"lat": [45.5] * len(values), "lon": [-122.6] * len(values), "kind": values})
+    data = charts.map_data(frame, "lat", "lon", "kind")
+    assert data.labels == tuple(labels[:8])
+    assert data.counts == tuple(range(20, 12, -1)) + (12 + 11 + 1,)  # v8 (12), v9 (11) and the null are "other"
+    assert data.category[0] == 0 and data.category[-1] == 8 and data.category[-2] == 8
