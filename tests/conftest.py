@@ -68,3 +68,20 @@ def fake_ckan():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_socrata(monkeypatch):
+    """A started fake Socrata portal (tests/fakeportal/socrata.py) on 127.0.0.1, at the server's root: portal string
+    ``socrata:{server.url}``; the app is ``server.apps["socrata"]``. The regional catalog the portal falls back to
+    is pointed at the fake (``{server.url}/regional/api/catalog/v1``), so nothing leaves loopback. Stopped after
+    the test."""
+    import pdxtui.portals.socrata as socrata
+    from tests.fakeportal.socrata import start_socrata_server
+
+    server = start_socrata_server()
+    monkeypatch.setattr(socrata, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))
+    try:
+        yield server
+    finally:
+        server.stop()
