@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pdxtui.drafting import KIND_KEYS, KINDS, TOPICS, DraftInput, draft, parse_date_range, render, to_json
-from pdxtui.errors import PdxError, UsageError
+from pdxtui.errors import UsageError
 from pdxtui.textsafe import one_line
 
 NAME = "draft"
@@ -112,43 +112,11 @@ def _resolve_fields(names: list[str], dataset: Any) -> tuple[str, ...]:
 
 
 def write_atomic(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same folder. Without ``force`` an existing file is
-    never replaced (hard link where the file system allows it, else a check just before the rename)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not force and path.exists():
-        raise PdxError(f"{path} exists; add --force to replace it")
-    tmp = None
-    try:
-        for attempt in range(100):
-            candidate = folder / f".{path.name}.{os.getpid()}.{attempt}.tmp"
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            tmp = candidate
-            break
-        else:
-            raise PdxError(f"cannot create a temporary file in {folder}")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path appeared meanwhile: never clobbers
-            except FileExistsError:
-                raise PdxError(f"{path} exists; add --force to replace it") from None
-            except OSError:  # no hard links here (some network or FAT file systems)
-                if path.exists():
-                    raise PdxError(f"{path} exists; add --force to replace it") from None
-                os.replace(tmp, path)
-    except OSError as exc:
-        raise PdxError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
+    """Write ``text`` to ``path`` atomically (see ``pdxtui.export.write_text_atomic``); without ``force`` an
+    existing file is never replaced."""
+    from pdxtui.export import write_text_atomic
+
+    write_text_atomic(path, text, overwrite=force)
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:

@@ -736,6 +736,20 @@ def _empty_frame(columns: Sequence[str], dataset: Dataset | None) -> pl.DataFram
 # -- the target file ----------------------------------------------------------------------------------------------
 
 
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, overwrite: bool) -> int:
+    """Write ``text`` (UTF-8) to ``path`` the way exports are written: a temp file beside it, fsynced, then
+    renamed onto it; without ``overwrite`` an existing file is never replaced. Returns the size in bytes."""
+    target = _Target(path, overwrite)
+    handle = target.open()
+    try:
+        handle.write(text.encode("utf-8", "surrogateescape"))
+        return target.commit()
+    except OSError as exc:
+        raise ExportError(f"cannot write {target.path}: {_os_problem(exc, target.path) or exc}") from None
+    finally:
+        target.discard()
+
+
 class _Target:
     """A temp file beside the target, renamed onto it at the end (or removed)."""
 
