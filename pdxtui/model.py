@@ -139,6 +139,17 @@ class Query:
     order: tuple[tuple[str, bool], ...] = ()  # (column, descending)
     limit: int | None = None
     offset: int = 0
+    #: (latitude, longitude, metres): only rows whose point lies within that distance (None: anywhere). Point
+    #: layers only; portals that cannot do it raise PdxError.
+    near: tuple[float, float, float] | None = None
+
+
+def describe_near(near: tuple[float, float, float] | None) -> str:
+    """``within 200 m of 45.51494, -122.67919`` (empty for None)."""
+    if near is None:
+        return ""
+    lat, lon, metres = near
+    return f"within {metres:g} m of {lat:.5f}, {lon:.5f}"
 
 
 @dataclass(frozen=True)

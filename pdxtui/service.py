@@ -88,7 +88,8 @@ class Service:
         import polars as pl
 
         query = query or Query()
-        query = Query(where=query.where, columns=query.columns, order=query.order, limit=rows, offset=query.offset)
+        query = Query(where=query.where, columns=query.columns, order=query.order, limit=rows, offset=query.offset,
+                      near=query.near)
         frames: list[pl.DataFrame] = []
         total: int | None = None
         async for page in self.portal.pages(dataset, query, progress):
@@ -102,7 +103,7 @@ class Service:
             frame = pl.DataFrame({n: [] for n in names})
         frame = apply_schema(frame.head(rows), dataset)
         if total is None:
-            total = dataset.rows if query.where is None else None
+            total = dataset.rows if query.where is None and query.near is None else None
         return Preview(frame=frame, total=total, dataset=dataset, query=query)
 
     async def stream(
@@ -117,7 +118,7 @@ class Service:
     async def count(self, dataset: Dataset, query: Query | None = None) -> int:
         """How many rows match ``query`` (the whole dataset for None)."""
         query = query or Query()
-        if not query.where and dataset.rows is not None:
+        if not query.where and query.near is None and dataset.rows is not None:
             return dataset.rows
         return await self.portal.count(dataset, query)
 

@@ -417,3 +417,68 @@ def test_open_client_needs_a_key_and_uses_the_cache_folder(fake_portlandmaps, mo
 
     assert run(go()) == tmp_path / "c"
     assert os.listdir(tmp_path / "c")
+
+
+# -- Query.near: open-data rows near an address ----------------------------------------------------------------------
+
+PORTLAND_BUILDING = (45.51494, -122.67919)
+
+
+def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+async def test_bundled_portal_filters_near_a_point(demo_service):
+    from pdxtui.errors import PdxError
+    from pdxtui.model import Query
+    from pdxtui.portals.snapshot.generate import build_frame
+
+    trees = "a494697005da9eea74335a369b0e3689_1415"
+    ds = await demo_service.dataset(trees)
+    near = (*PORTLAND_BUILDING, 150.0)
+    everything = build_frame(trees)
+    expected = sum(metres(*PORTLAND_BUILDING, lat, lon) <= 150
+                   for lat, lon in zip(everything["Latitude"], everything["Longitude"]))
+    assert 0 < expected < 1000
+    preview = await demo_service.preview(ds, rows=1000, query=Query(near=near))
+    assert preview.total == expected == preview.shown == await demo_service.count(ds, Query(near=near))
+    assert preview.query.near == near
+    assert all(metres(*PORTLAND_BUILDING, lat, lon) <= 150
+               for lat, lon in zip(preview.frame["Latitude"], preview.frame["Longitude"]))
+    good = await demo_service.count(ds, Query(where="Condition = Good", near=near))
+    assert 0 < good < expected
+    hoods = await demo_service.dataset("9f50a605cf4945259b983fa35c993fe9_125")
+    with pytest.raises(PdxError, match="no point locations"):
+        await demo_service.preview(hoods, query=Query(near=near))
+
+
+async def test_arcgis_sends_a_distance_filter_and_the_fake_honours_it(fake_arcgis):
+    from pdxtui.errors import PdxError
+    from pdxtui.model import Query
+    from pdxtui.session import open_session
+    from tests.fakeportal.fixtures import DATASETS
+
+    trees = DATASETS["street_trees"]
+    lon0, lat0 = trees.geometries[0][0], trees.geometries[0][1]  # around a known tree, so some rows match
+    expected = sorted(i + 1 for i, (lon, lat, *_) in enumerate(trees.geometries) if metres(lat0, lon0, lat, lon) <= 400)
+    assert 0 < len(expected) < trees.row_count
+    service = open_session(portal=f"arcgis:{fake_arcgis.url}/hub").service()
+    try:
+        ds = await service.dataset(trees.id)
+        fake_arcgis.reset_log()
+        preview = await service.preview(ds, rows=2000, query=Query(near=(lat0, lon0, 400.0)))
+        assert preview.total == len(expected) == preview.shown
+        assert sorted(preview.frame["OBJECTID"].to_list()) == expected
+        sent = [r.params for r in fake_arcgis.requests if r.path.endswith("/query")]
+        assert sent and all(p["geometry"] == f"{lon0:.7f},{lat0:.7f}" and p["distance"] == "400"
+                            and p["units"] == "esriSRUnit_Meter" and p["inSR"] == "4326"
+                            and p["geometryType"] == "esriGeometryPoint" for p in sent)
+        hoods = await service.dataset(DATASETS["council_districts"].id)
+        before = len(fake_arcgis.requests)
+        with pytest.raises(PdxError, match="no point locations"):
+            await service.preview(hoods, query=Query(near=(lat0, lon0, 400.0)))
+        assert len(fake_arcgis.requests) == before
+    finally:
+        await service.aclose()

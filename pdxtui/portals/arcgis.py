@@ -704,7 +704,7 @@ class ArcGISPortal:
 
     kind = "arcgis"
     #: the layer sorts (orderByFields) and filters (where, from the filter language) the whole dataset itself
-    capabilities = frozenset({"sort", "filter", "group"})
+    capabilities = frozenset({"sort", "filter", "group", "near"})  # near: Query.near on point layers
 
     def __init__(
         self,
@@ -819,9 +819,10 @@ class ArcGISPortal:
         plan = await self._plan(dataset)
         self._check_query(plan, query)
         where = _where(plan, query.where)
-        if dataset.rows is not None and where == ALL_ROWS:
+        near = _near_params(plan, query.near)
+        if dataset.rows is not None and where == ALL_ROWS and not near:
             return dataset.rows
-        return await self._count(plan.url, plan.title, where)
+        return await self._count(plan.url, plan.title, where, near)
 
     async def group_counts(self, dataset: Dataset, column: str, query: Query | None = None) -> tuple[list[tuple[Any, int]], int]:
         """How many rows hold each value of ``column`` over the whole dataset (narrowed by the query's filter), by
@@ -837,6 +838,7 @@ class ArcGISPortal:
         counted = plan.oid or column
         params = {
             "where": where,
+            **_near_params(plan, query.near if query else None),
             "outStatistics": json.dumps([{"statisticType": "count", "onStatisticField": counted, "outStatisticFieldName": "pdxtui_n"}]),
             "groupByFieldsForStatistics": column,
             "orderByFields": "pdxtui_n DESC",
@@ -878,9 +880,10 @@ class ArcGISPortal:
         self._check_query(plan, query)
         fields = self._selected(plan, query)
         where = _where(plan, query.where)
-        total = (dataset.rows if dataset.rows is not None else plan.rows) if where == ALL_ROWS else None
+        near = _near_params(plan, query.near)
+        total = (dataset.rows if dataset.rows is not None else plan.rows) if where == ALL_ROWS and not near else None
         if total is None:
-            total = await self._count(plan.url, plan.title, where)
+            total = await self._count(plan.url, plan.title, where, near)
         start = query.offset
         stop = total if query.limit is None else min(total, start + query.limit)
         planned = max(0, stop - start)
@@ -997,8 +1000,8 @@ class ArcGISPortal:
         with _context(f"reading the layer metadata of {title or url}"):
             return await self._get(url, {"f": "json"}, "metadata", _check_layer(title, url, self.name))
 
-    async def _count(self, url: str, title: str, where: str = "1=1") -> int:
-        params = {"where": where, "returnCountOnly": "true", "f": "json"}
+    async def _count(self, url: str, title: str, where: str = "1=1", near: dict[str, str] | None = None) -> int:
+        params = {"where": where, **(near or {}), "returnCountOnly": "true", "f": "json"}
         with _context(f"counting the rows of {title or url}"):
             data = await self._get(f"{url}/query", params, "metadata", _check_count(title, url, self.name))
         return int(data["count"])
@@ -1172,6 +1175,7 @@ class ArcGISPortal:
     def _check_query(plan: _Plan, query: Query) -> None:
         if query.where is not None:
             _where(plan, query.where)  # a filter that cannot be sent raises FilterError, before any request
+        _near_params(plan, query.near)  # a distance filter on a layer without points: PdxError
         if query.offset < 0 or (query.limit is not None and query.limit < 0):
             raise PdxError("offset and limit must not be negative")
         known = {f.name for f in plan.fields}
@@ -1205,6 +1209,7 @@ class ArcGISPortal:
             order.append(f"{tie_breaker} ASC")
         params: dict[str, Any] = {
             "where": _where(plan, query.where),
+            **_near_params(plan, query.near),
             "outFields": out_fields,
             "orderByFields": ",".join(order),
             "returnGeometry": "true" if geometry else "false",
@@ -1237,6 +1242,17 @@ class ArcGISPortal:
             self._state = FetchState(source="network")
         elif "cache" in tally:
             self._state = tally["cache"]
+
+
+def _near_params(plan: _Plan, near: tuple[float, float, float] | None) -> dict[str, str]:
+    """The spatial filter for ``Query.near`` = (lat, lon, metres): rows within that distance of the point."""
+    if near is None:
+        return {}
+    if not plan.lat or not plan.lon:
+        raise PdxError(f"{plan.title or plan.url} has no point locations, so it cannot be filtered by distance")
+    lat, lon, metres = near
+    return {"geometry": f"{lon:.7f},{lat:.7f}", "geometryType": "esriGeometryPoint", "inSR": "4326",
+            "spatialRel": "esriSpatialRelIntersects", "distance": f"{metres:g}", "units": "esriSRUnit_Meter"}
 
 
 # -- validation callbacks (run on every body before it is cached) ------------------------------------------------------

@@ -55,8 +55,8 @@ class BundledPortal:
 
     kind = "bundled"
     label = LABEL
-    #: sorts (and, with the filter language, filters) the whole dataset in-process
-    capabilities = frozenset({"sort", "filter"})
+    #: sorts (and, with the filter language, filters) the whole dataset in-process; near: Query.near on point layers
+    capabilities = frozenset({"sort", "filter", "near"})
 
     def __init__(self, name: str = "demo") -> None:
         self.name = name
@@ -94,9 +94,9 @@ class BundledPortal:
     async def count(self, dataset: Dataset, query: Query) -> int:
         meta = self._get(dataset.id)
         _check_query(meta, query)
-        if not query.where:
+        if not query.where and query.near is None:
             return meta.rows or 0
-        return (await asyncio.to_thread(_matching, meta, query.where)).height
+        return (await asyncio.to_thread(_matching, meta, query.where, query.near)).height
 
     async def pages(
         self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None
@@ -110,7 +110,8 @@ class BundledPortal:
         """
         meta = self._get(dataset.id)
         _check_query(meta, query)
-        matching = meta.rows if not query.where else (await asyncio.to_thread(_matching, meta, query.where)).height
+        matching = (meta.rows if not query.where and query.near is None
+                    else (await asyncio.to_thread(_matching, meta, query.where, query.near)).height)
         frame = await asyncio.to_thread(_select, meta, query)
         done = pages = 0
         while True:
@@ -230,6 +231,8 @@ def _check_query(meta: Dataset, query: Query) -> None:
         parse(query.where, meta.fields)
     if query.offset < 0 or (query.limit is not None and query.limit < 0):
         raise PdxError("offset and limit must not be negative")
+    if query.near is not None:
+        _point_columns(meta)
     known = {f.name for f in meta.fields}
     for name in list(query.columns) + [name for name, _ in query.order]:
         if name not in known:
@@ -240,7 +243,7 @@ def _check_query(meta: Dataset, query: Query) -> None:
 
 def _select(meta: Dataset, query: Query) -> pl.DataFrame:
     """The rows a query selects: filtered, ordered (nulls last), sliced, then narrowed to the asked-for columns."""
-    frame = _matching(meta, query.where)
+    frame = _matching(meta, query.where, query.near)
     if query.order:
         frame = frame.sort(
             [name for name, _ in query.order],
@@ -252,11 +255,39 @@ def _select(meta: Dataset, query: Query) -> pl.DataFrame:
     return frame.select(query.columns) if query.columns else frame
 
 
-def _matching(meta: Dataset, where: str | None) -> pl.DataFrame:
-    """The dataset's rows that match the filter ``where`` (all rows for None)."""
+def _matching(meta: Dataset, where: str | None, near: tuple[float, float, float] | None = None) -> pl.DataFrame:
+    """The dataset's rows that match the filter ``where`` (all rows for None) and lie within ``near``."""
+    if near is not None:
+        return _nearby(meta.id, where or "", meta.fields, tuple(near), _point_columns(meta))
     if not where or not where.strip():
         return _frame(meta.id)
     return _filtered(meta.id, where, meta.fields)
+
+
+def _point_columns(meta: Dataset) -> tuple[str, str]:
+    """The latitude and longitude columns of a point dataset; PdxError for any other."""
+    names = {f.name.lower(): f.name for f in meta.fields}
+    lat, lon = names.get("latitude"), names.get("longitude")
+    if lat is None or lon is None:
+        raise PdxError(f"{meta.title} has no point locations, so it cannot be filtered by distance")
+    return lat, lon
+
+
+@lru_cache(maxsize=CACHED_FRAMES)
+def _nearby(dataset_id: str, where: str, fields: tuple, near: tuple[float, float, float],
+            columns: tuple[str, str]) -> pl.DataFrame:
+    """Rows within ``near`` = (lat, lon, metres), by great-circle (haversine) distance."""
+    import math
+
+    import polars as pl
+
+    lat, lon, metres = near
+    frame = _filtered(dataset_id, where, fields) if where.strip() else _frame(dataset_id)
+    phi, lam = pl.col(columns[0]).radians(), pl.col(columns[1]).radians()
+    dphi, dlam = phi - math.radians(lat), lam - math.radians(lon)
+    a = (dphi / 2).sin().pow(2) + math.cos(math.radians(lat)) * phi.cos() * (dlam / 2).sin().pow(2)
+    distance = 2 * 6_371_008.8 * a.sqrt().arcsin()
+    return frame.filter(distance <= metres)
 
 
 @lru_cache(maxsize=CACHED_FRAMES)

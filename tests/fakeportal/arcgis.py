@@ -54,7 +54,8 @@ CURRENT_VERSION = 10.91
 WEB_MERCATOR = {"wkid": 102100, "latestWkid": 3857}
 WGS84 = {"wkid": 4326, "latestWkid": 4326}
 INVALID_QUERY = "Cannot perform query. Invalid query parameters."
-UNSUPPORTED_QUERY_PARAMS = ("geometry", "having", "time", "text")
+UNSUPPORTED_QUERY_PARAMS = ("geometry", "having", "time", "text")  # geometry: all but a point-and-distance filter
+EARTH_RADIUS_M = 6_371_008.8
 STATISTIC_TYPES = frozenset({"count", "sum", "min", "max", "avg", "stddev", "var"})
 QUERY_CACHE_BYTES = 256 * 1024 * 1024  # serialized query answers kept (the fixtures never change)
 
@@ -507,8 +508,9 @@ class ArcGISApp:
     def query(self, ds: Dataset, params: dict[str, str], fmt: str) -> Response:
         pretty = fmt == "pjson"
         geojson = fmt == "geojson"
+        near = self.near_filter(ds, params)
         for name in UNSUPPORTED_QUERY_PARAMS:
-            if params.get(name.lower()):
+            if params.get(name.lower()) and not (name == "geometry" and near is not None):
                 raise QueryError(f"'{name}' parameter is not supported by the fake portal")
         where = (params.get("where") or "").strip()
         object_ids = self.object_ids(params.get("objectids", ""))
@@ -529,10 +531,10 @@ class ArcGISApp:
         statistics_spec = params.get("outstatistics", "").strip()
 
         if statistics_spec and not count_only:
-            matched = self.matching(ds, where, predicate, [])
+            matched = self.within(ds, self.matching(ds, where, predicate, []), near)
             return self.statistics(ds, matched, params, statistics_spec, offset, count, fmt)
         order = self.order_by(params.get("orderbyfields", ""), {f.name.lower(): f.name for f in ds.attribute_fields})
-        matched = self.matching(ds, where, predicate, order)
+        matched = self.within(ds, self.matching(ds, where, predicate, order), near)
         if object_ids is not None:
             matched = [i for i in matched if i + 1 in object_ids]
         fields = self.out_fields(ds, params.get("outfields", ""))
@@ -603,6 +605,51 @@ class ArcGISApp:
         if exceeded:
             data["exceededTransferLimit"] = True
         return json_response(data, pretty=fmt == "pjson")
+
+    @staticmethod
+    def near_filter(ds: Dataset, params: dict[str, str]) -> tuple[float, float, float] | None:
+        """A spatial filter the fake can run: ``geometry=lon,lat`` (or ``{"x":..,"y":..}``) with
+        ``geometryType=esriGeometryPoint``, ``inSR=4326``, ``spatialRel=esriSpatialRelIntersects``, ``distance`` and
+        ``units=esriSRUnit_Meter``, on a point layer. Returns (lon, lat, metres); None without ``geometry``; any other
+        spatial query is refused (QueryError), rather than silently ignored."""
+        text = params.get("geometry", "").strip()
+        if not text:
+            return None
+        try:
+            if text.startswith("{"):
+                point = json.loads(text)
+                x, y = float(point["x"]), float(point["y"])
+            else:
+                x, y = (float(v) for v in text.split(","))
+            distance = float(params.get("distance") or 0)
+        except (ValueError, KeyError, TypeError):
+            raise QueryError("'geometry' parameter is invalid") from None
+        checks = {"geometrytype": "esriGeometryPoint", "insr": "4326", "spatialrel": "esriSpatialRelIntersects",
+                  "units": "esriSRUnit_Meter"}
+        for name, wanted in checks.items():
+            if params.get(name, "").strip() != wanted:
+                raise QueryError(f"the fake portal only filters by distance from a point: {name} must be {wanted}")
+        if ds.geometry_type != fixtures.POINT:
+            raise QueryError("the fake portal filters by distance on point layers only")
+        if distance <= 0 or not (-180 <= x <= 180 and -90 <= y <= 90):
+            raise QueryError("'geometry' parameter is invalid")
+        return x, y, distance
+
+    @staticmethod
+    def within(ds: Dataset, matched: Sequence[int], near: tuple[float, float, float] | None) -> Sequence[int]:
+        """The rows of ``matched`` whose point lies within ``near`` = (lon, lat, metres), by haversine distance."""
+        if near is None:
+            return matched
+        lon0, lat0, metres = near
+        phi0, cos0 = math.radians(lat0), math.cos(math.radians(lat0))
+        out = []
+        for i in matched:
+            lon, lat = ds.geometries[i][0], ds.geometries[i][1]
+            a = math.sin((math.radians(lat) - phi0) / 2) ** 2 + \
+                cos0 * math.cos(math.radians(lat)) * math.sin(math.radians(lon - lon0) / 2) ** 2
+            if 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a)) <= metres:
+                out.append(i)
+        return out
 
     def matching(self, ds: Dataset, where: str, predicate: Any, order: list[tuple[str, bool]]) -> Sequence[int]:
         """Row indexes that pass the where clause, in order. Cached per (layer, where, order)."""
