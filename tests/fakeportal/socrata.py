@@ -564,7 +564,10 @@ class SocrataApp:
     Switches (plain attributes, safe to change between requests): ``domain_catalog`` (False: the domain's
     ``/api/catalog/v1`` answers 404 with a web page, so clients must use the regional catalog), ``extra_catalog``
     (that many more generated datasets in the catalog, for paging past 10,000), ``domain`` (the host name the
-    catalog lists its datasets under; default: the host of each request).
+    catalog lists its datasets under; default: the host of each request), ``require_token`` (when set, requests
+    without this ``X-App-Token`` are refused with 403 ``{"error": true, "message": ...}``), ``drop_column``
+    (a field name the resource endpoint no longer knows, though the views metadata still lists it: a schema
+    change between metadata and rows).
     """
 
     name = "socrata"
@@ -575,6 +578,8 @@ class SocrataApp:
         self.domain = domain
         self.domain_catalog = True
         self.extra_catalog = 0
+        self.require_token: str | None = None
+        self.drop_column: str | None = None
         self._shuffles = itertools.count()
 
     def mount(self, server: Any) -> None:
@@ -590,6 +595,8 @@ class SocrataApp:
         if method != "GET":
             return socrata_error(405, "method_not_allowed", f"{method} is not allowed")
         host = (headers.get("Host") or "127.0.0.1").rsplit(":", 1)[0]
+        if self.require_token is not None and headers.get("X-App-Token") != self.require_token:
+            return _json({"error": True, "message": "Invalid app_token specified"}, 403)
         try:
             if path == self.regional_prefix + "/api/catalog/v1":
                 return self.catalog(query, host)
@@ -707,6 +714,8 @@ class SocrataApp:
         if unknown:
             return socrata_error(400, "query.soql.unrecognized-argument", f"Unrecognized arguments [{', '.join(unknown)}]")
         rows = d.rows
+        if self.drop_column:
+            d = _Without(d, self.drop_column)
         for name, value in params.items():  # simple filters: column=value
             if name.startswith("$"):
                 continue
@@ -847,6 +856,18 @@ class SocrataApp:
         for row in rows:
             lines.append(",".join(cell(row.get(n), k) for n, k in zip(names, kinds)))
         return ("\n".join(lines) + "\n").encode()
+
+
+class _Without:
+    """A dataset as the resource endpoint sees it once a column has gone."""
+
+    def __init__(self, d: SocrataDataset, gone: str):
+        self.d, self.gone = d, gone
+        self.columns = tuple(c for c in d.columns if c.field_name != gone)
+        self.system_columns = d.system_columns
+
+    def column(self, name: str) -> Column | None:
+        return None if name == self.gone else self.d.column(name)
 
 
 class _Aliased:
