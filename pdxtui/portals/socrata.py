@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from pdxtui.errors import NotFound, PdxError, PortalError
+from pdxtui.errors import NotFound, PdxError, PortalError, UsageError
 from pdxtui.htmltext import html_to_text
 from pdxtui.model import (
     Dataset,
@@ -485,7 +485,7 @@ class SocrataPortal:
     async def search(self, request: SearchRequest) -> SearchResult:
         self._begin()
         if request.owner:
-            raise PdxError("the Socrata catalog cannot be narrowed by owner here; use a category or a tag")
+            raise UsageError("the Socrata catalog cannot be narrowed by owner here; use a category or a tag")
         offset = max(0, request.offset)
         wanted = max(0, request.limit)
         if offset >= CATALOG_WINDOW and wanted:
