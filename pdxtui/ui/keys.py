@@ -32,6 +32,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("ctrl+e", "Export rows: loaded, filtered or the whole dataset, as CSV, TSV, JSON, NDJSON, Parquet, XLSX or GeoJSON", "browser"),
     ("d", "Draft a request (records, publication, API access, data quality) for the open dataset", "browser"),
     ("g", "Guide: how Portland's open data works, who to ask for what", "browser"),
+    ("R", "Pick the resource (table) of a CKAN dataset", "browser"),
     ("F2 / ctrl+s", "Copy the letter (OSC 52) / save it to a file", "drafting"),
     ("F4 / F6", "Regenerate the letter from the form / quit and print it", "drafting"),
     ("ctrl+p", "Command palette: find datasets by title or id, run commands", "anywhere"),

@@ -70,6 +70,7 @@ class BrowseScreen(Screen[None]):
         Binding("ctrl+e", "export", "Export", priority=True),
         Binding("d", "draft", "Draft request"),
         Binding("g", "guide", "Guide"),
+        Binding("R", "pick_resource", "Resource", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -495,6 +496,22 @@ class BrowseScreen(Screen[None]):
         from pdxtui.ui.screens.draft import DraftScreen
 
         self.app.push_screen(DraftScreen(self.draft_context(), kind))
+
+    def action_pick_resource(self) -> None:
+        """Choose which resource (table) of a CKAN dataset the grid shows: reopens it as PACKAGE/RESOURCE_ID."""
+        from pdxtui.ui.screens.resources import ResourcesScreen
+
+        ds = self.dataset
+        if ds is None or not ds.resources:
+            self.notify("Open a dataset made of resources (a CKAN dataset) first.", markup=False, timeout=4)
+            return
+        package = ds.id.split("/", 1)[0]
+
+        def chosen(resource_id: str | None) -> None:
+            if resource_id and resource_id != ds.resource:
+                self.open_dataset(f"{package}/{resource_id}")
+
+        self.app.push_screen(ResourcesScreen(ds), chosen)
 
     def action_guide(self) -> None:
         from pdxtui.ui.screens.guide import GuideScreen

@@ -43,9 +43,25 @@ def render_metadata(ds: Dataset) -> Group:
         if value:
             facts.add_row(Text(one_line(label, 18)), plain(one_line(value, 2000)))
     parts = [head, facts]
+    if ds.resources:
+        parts.append(render_resources(ds))
     if ds.description:
         parts += [Text(""), plain(ds.description, max_len=20_000)]
     return Group(*parts)
+
+
+def render_resources(ds: Dataset) -> Text:
+    """The dataset's resources (CKAN), the one whose rows are shown marked; R picks another."""
+    out = Text("\nResources", "bold")
+    for r in ds.resources:
+        shown = r.id == ds.resource
+        out.append("\n● " if shown else "\n  ", "green" if shown else "")
+        out.append(one_line(r.name, 60), "" if r.tabular else "dim")
+        what = "datastore" if r.datastore else "CSV file" if r.tabular else "no preview"
+        out.append(f"  {one_line(r.format, 12) or '?'} · {what}", "dim")
+    if sum(r.tabular for r in ds.resources) > 1:
+        out.append("\nR shows the rows of another resource", "dim italic")
+    return out
 
 
 class MetadataPane(VerticalScroll, can_focus=True):

@@ -1,0 +1,84 @@
+"""Pick the resource (table) of a CKAN dataset whose rows the grid shows. Enter picks, Esc cancels."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from pdxtui.model import Dataset, Resource
+from pdxtui.textsafe import one_line
+
+
+def preview_kind(resource: Resource) -> str:
+    if resource.datastore:
+        return "datastore"
+    if resource.tabular:
+        return "CSV file"
+    return "no preview"
+
+
+class ResourcesScreen(ModalScreen[str | None]):
+    """Dismisses with the id of the chosen tabular resource, or None (Esc, or a resource without rows)."""
+
+    DEFAULT_CSS = """
+    ResourcesScreen { align: center middle; }
+    ResourcesScreen > Vertical { width: 110; max-width: 95%; height: auto; max-height: 85%; border: thick $primary;
+                                 background: $surface; padding: 0 1; }
+    ResourcesScreen #resources-title { text-style: bold; height: auto; }
+    ResourcesScreen #resources-note { color: $text-muted; height: auto; }
+    ResourcesScreen DataTable { height: auto; max-height: 30; }
+    """
+
+    BINDINGS = [Binding("escape", "close", "Cancel")]
+
+    def __init__(self, dataset: Dataset) -> None:
+        super().__init__()
+        self.dataset = dataset
+
+    def compose(self) -> ComposeResult:
+        ds = self.dataset
+        tabular = sum(r.tabular for r in ds.resources)
+        with Vertical():
+            yield Static(Text(f"Resources of {one_line(ds.title, 70)}: {len(ds.resources)} "
+                              f"({tabular} with rows)"), id="resources-title")
+            yield Static(Text("● rows shown now · Enter shows the rows of another table · Esc cancels"),
+                         id="resources-note")
+            yield DataTable(id="resources-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("", width=1)
+        table.add_column("Name", width=34)
+        table.add_column("Format", width=8)
+        table.add_column("Rows from", width=10)
+        table.add_column("Id", width=36)
+        current = 0
+        for index, resource in enumerate(self.dataset.resources):
+            shown = resource.id == self.dataset.resource
+            if shown:
+                current = index
+            style = "" if resource.tabular else "dim"
+            table.add_row(Text("●" if shown else ""), Text(one_line(resource.name, 34), style),
+                          Text(one_line(resource.format, 8), style), Text(preview_kind(resource), style),
+                          Text(one_line(resource.id, 36), "dim"), key=str(index))
+        table.move_cursor(row=current)
+        table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is None:
+            return
+        resource = self.dataset.resources[int(event.row_key.value)]
+        if not resource.tabular:
+            fmt = resource.format or "unknown format"
+            self.notify(f"{one_line(resource.name, 60)} has no tabular preview ({one_line(fmt, 20)}).",
+                        markup=False, severity="warning", timeout=5)
+            return
+        self.dismiss(resource.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
