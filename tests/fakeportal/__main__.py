@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     print("  layers:")
     for ds in DATASETS.values():
         print(f"    {ds.key:<20} {url}{ds.path}  ({ds.row_count:,} rows, maxRecordCount {ds.max_record_count})")
+    from .ckan import CKANApp
+
+    CKANApp(prefix="/ckan").mount(server)
+    print(f"  CKAN:    pdxtui --portal ckan:{url}/ckan   ({url}/ckan/api/3/action/package_search?q=budget)")
     print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()
