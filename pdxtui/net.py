@@ -33,6 +33,9 @@ USER_AGENT = f"pdxtui/{__version__} (+terminal open-data browser)"
 DEFAULT_TTL: dict[str, float] = {"catalog": 3600.0, "metadata": 86400.0, "rows": 86400.0}
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+#: catalog pages and metadata are small (a few kB to a few MB); a body past this is not what was asked for
+DEFAULT_MAX_SMALL_BYTES = 16 * 1024 * 1024
+SMALL_KINDS = frozenset({"catalog", "metadata"})
 MAX_REDIRECTS = 5
 OFFLOAD_WRITE_BYTES = 64 * 1024  # larger bodies are written to the cache from a worker thread
 # Per Fetcher, for parsing and caching large bodies. One is plenty (it handles ~200 pages of 1,000 rows a second),
@@ -120,6 +123,10 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{round(seconds, 1):g} s"
 
 
+def _fmt_mb(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
 def _reason(response: httpx.Response) -> str:
     return response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
 
@@ -169,6 +176,7 @@ class Fetcher:
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         connect_attempts: int = 2,
+        max_small_bytes: int = DEFAULT_MAX_SMALL_BYTES,
     ) -> None:
         self.portal_name = portal_name
         self._own_client = client is None
@@ -183,6 +191,7 @@ class Fetcher:
         self.max_wait = float(max_wait)
         self.on_wait = on_wait
         self.max_bytes = int(max_bytes)
+        self.max_small_bytes = min(int(max_small_bytes), self.max_bytes)  # for SMALL_KINDS (catalog, metadata)
         self.state = FetchState()
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._workers: ThreadPoolExecutor | None = None
@@ -290,7 +299,8 @@ class Fetcher:
                 self.state = FetchState(source="cache", age_seconds=entry.age)
                 return Fetched(entry.body, entry.content_type, True, False, entry.age, url), value
         try:
-            status, ctype, body = await self._download(url, params, headers)
+            cap = self.max_small_bytes if kind in SMALL_KINDS else self.max_bytes
+            status, ctype, body = await self._download(url, params, headers, cap)
         except _Unreachable as exc:
             # A refresh skipped the cache, but when the portal cannot answer, an old copy beats nothing.
             entry = entry or self.store.get(k, None)
@@ -333,7 +343,9 @@ class Fetcher:
 
     # -- the network, with retries ----------------------------------------------------------------------
 
-    async def _download(self, url: str, params: Params, headers: Mapping[str, str] | None) -> tuple[int, str, bytes]:
+    async def _download(
+        self, url: str, params: Params, headers: Mapping[str, str] | None, cap: int | None = None
+    ) -> tuple[int, str, bytes]:
         host = _host(url)
         current: list[stamina.Attempt] = []
 
@@ -370,7 +382,7 @@ class Fetcher:
             ):
                 current.append(attempt)
                 with attempt:
-                    return await self._once(url, params, headers, host)
+                    return await self._once(url, params, headers, host, cap)
         except httpx.UnsupportedProtocol as exc:
             raise PortalError(self._scrub(f"{host}: {exc}"), portal=self.portal_name) from None
         except (_RetryableStatus, httpx.TransportError) as exc:
@@ -383,7 +395,7 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(
-        self, url: str, params: Params, headers: Mapping[str, str] | None, host: str
+        self, url: str, params: Params, headers: Mapping[str, str] | None, host: str, cap: int | None = None
     ) -> tuple[int, str, bytes]:
         """One attempt: send (following redirects by hand, so the token never leaves its host) and read."""
         request = self.client.build_request("GET", url, params=params, headers=self._headers(headers))
@@ -392,7 +404,7 @@ class Fetcher:
                 response = await self.client.send(request, stream=True, follow_redirects=False)
                 try:
                     if response.next_request is None:
-                        return await self._read(response, host)
+                        return await self._read(response, host, cap)
                     request = response.next_request
                 finally:
                     await response.aclose()
@@ -400,7 +412,7 @@ class Fetcher:
                     request.headers.pop(self.token_header, None)
             raise PortalError(f"{host} redirected more than {MAX_REDIRECTS} times", portal=self.portal_name)
 
-    async def _read(self, response: httpx.Response, host: str) -> tuple[int, str, bytes]:
+    async def _read(self, response: httpx.Response, host: str, cap: int | None = None) -> tuple[int, str, bytes]:
         status = response.status_code
         if status in RETRY_STATUSES:
             raise _RetryableStatus(status, _reason(response), parse_retry_after(response.headers.get("Retry-After")))
@@ -410,14 +422,18 @@ class Fetcher:
             if status >= 500:
                 raise _Unreachable(self._scrub(message), portal=self.portal_name)
             raise HTTPStatusError(self._scrub(message), portal=self.portal_name, status=status)
-        return status, response.headers.get("Content-Type", ""), await self._body(response, host)
+        return status, response.headers.get("Content-Type", ""), await self._body(response, host, cap=cap)
 
-    async def _body(self, response: httpx.Response, host: str, limit: int | None = None) -> bytes:
-        """Read the body, refusing more than ``max_bytes`` (or stopping quietly at ``limit`` for excerpts)."""
-        cap = limit if limit is not None else self.max_bytes
+    async def _body(
+        self, response: httpx.Response, host: str, limit: int | None = None, cap: int | None = None
+    ) -> bytes:
+        """Read the body, refusing more than ``cap`` (default ``max_bytes``), or stopping quietly at ``limit`` for
+        excerpts."""
+        most = cap if cap is not None else self.max_bytes
+        cap = limit if limit is not None else most
         length = response.headers.get("Content-Length", "")
         if limit is None and length.isdigit() and int(length) > cap:
-            raise PortalError(self._too_big(host), portal=self.portal_name)
+            raise PortalError(self._too_big(host, cap), portal=self.portal_name)
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
@@ -426,7 +442,7 @@ class Fetcher:
             if size > cap:
                 if limit is not None:
                     break
-                raise PortalError(self._too_big(host), portal=self.portal_name)
+                raise PortalError(self._too_big(host, cap), portal=self.portal_name)
         return b"".join(chunks)[: cap if limit is not None else None]
 
     # -- helpers ----------------------------------------------------------------------------------------
@@ -465,8 +481,12 @@ class Fetcher:
         detail = _one_line(str(exc), 120) or type(exc).__name__
         return f"connection to {host} failed ({detail})"
 
-    def _too_big(self, host: str) -> str:
-        return f"{host} sent more than {self.max_bytes // (1024 * 1024)} MB; stopped reading (limit max_bytes)"
+    def _too_big(self, host: str, cap: int | None = None) -> str:
+        cap = self.max_bytes if cap is None else cap
+        if cap < self.max_bytes:
+            return (f"{host} sent more than {_fmt_mb(cap)} where a small answer (catalog or metadata) was expected; "
+                    "stopped reading. The URL may point at a file rather than the portal's API")
+        return f"{host} sent more than {_fmt_mb(cap)}; stopped reading (limit max_bytes)"
 
     def _scrub(self, text: str) -> str:
         return text.replace(self.token, "[token]") if self.token else text

@@ -44,7 +44,14 @@ FAULT_KINDS = (
     "latency",  # add <seconds> before answering; the request then proceeds normally
     "html200",  # HTTP 200 with an HTML page
     "reset",  # send headers and half the body, then reset the connection
+    "redirect_loop",  # 302 to the very same URL, forever
+    "huge",  # HTTP 200 with a 50 MB body (<seconds> unused; size from ``size``, default HUGE_BYTES)
+    "wrong_content_type",  # the real answer as application/octet-stream; with ``body``: that body as text/csv
+    "stall",  # send headers and half the body, stall <seconds>, then the rest (a read timeout on the client)
 )
+
+HUGE_BYTES = 50 * 1024 * 1024
+CSV_BODY = b"OBJECTID,NAME\r\n1,not json\r\n2,still not json\r\n"
 
 ARCGIS_ERROR_BODY = b'{"error":{"code":500,"message":"Error performing query operation","details":[]}}'
 
@@ -63,6 +70,7 @@ class Fault:
     seconds: float = 0.5
     body: bytes | None = None
     fired: int = 0
+    size: int = HUGE_BYTES
 
     def matches(self, target: str) -> bool:
         return self.path_contains is None or self.path_contains in target
@@ -81,12 +89,14 @@ class Faults:
         self._faults: list[Fault] = []
 
     def set(self, kind: str | int = "500", path_contains: str | None = None, count: int | None = None, *,
-            retry_after: int | float | None = 1, seconds: float | None = None, body: bytes | None = None) -> Fault:
+            retry_after: int | float | None = 1, seconds: float | None = None, body: bytes | None = None,
+            size: int | None = None) -> Fault:
         """Switch a fault on and return it (``fault.fired`` tells how often it fired).
 
         ``retry_after``: the Retry-After value for 429 (None: no header). ``seconds``: the stall before a
-        503_after_stall (default 0.5) or the added latency (default 0.2). ``body``: replaces the canned body of
-        429, 500, 503_after_stall, error200 or html200.
+        503_after_stall (default 0.5), the added latency (default 0.2) or the mid-body stall (default 2).
+        ``body``: replaces the canned body of 429, 500, 503_after_stall, error200, html200 or wrong_content_type.
+        ``size``: the length of a ``huge`` body (default 50 MB).
         """
         kind = str(kind)
         if kind not in FAULT_KINDS:
@@ -94,10 +104,10 @@ class Faults:
         if count is not None and count < 1:
             raise ValueError("count must be at least 1, or None for forever")
         if seconds is None:
-            seconds = 0.2 if kind == "latency" else 0.5
+            seconds = {"latency": 0.2, "stall": 2.0}.get(kind, 0.5)
         if kind == "429_no_retry_after":
             retry_after = None
-        fault = Fault(kind, path_contains, count, retry_after, seconds, body)
+        fault = Fault(kind, path_contains, count, retry_after, seconds, body, size=size or HUGE_BYTES)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -150,6 +160,8 @@ def synthetic_response(fault: Fault) -> Response | None:
         return 200, {"Content-Type": "application/json; charset=utf-8"}, fault.body or ARCGIS_ERROR_BODY
     if fault.kind == "html200":
         return 200, {"Content-Type": "text/html; charset=utf-8"}, fault.body or HTML_PAGE
+    if fault.kind == "wrong_content_type" and fault.body is not None:
+        return 200, {"Content-Type": "text/csv; charset=utf-8"}, fault.body
     return None
 
 
@@ -228,6 +240,14 @@ class _Handler(BaseHTTPRequestHandler):
         status, headers, body = answer
         if fault and fault.kind == "truncated_json":
             body = body[: len(body) // 2]
+        if fault and fault.kind == "wrong_content_type" and fault.body is None:
+            headers = [(k, v) for k, v in _header_items(headers) if k.lower() != "content-type"]
+            headers.append(("Content-Type", "application/octet-stream"))
+        if fault and fault.kind == "redirect_loop":
+            status, headers, body = 302, {"Location": self.path, "Content-Type": "text/plain"}, b"moved\n"
+        if fault and fault.kind == "huge":
+            self._send_huge(record, fault.size)
+            return
         record.status = status
         record.fault = fault.kind if fault else None
         self.send_response(status)
@@ -240,7 +260,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self._reset_connection()
             return
-        self.wfile.write(body)
+        if fault and fault.kind == "stall":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            time.sleep(fault.seconds)
+            body = body[len(body) // 2 :]
+        try:
+            self.wfile.write(body)
+        except OSError:  # the client gave up (a stall past its timeout): nothing more to say
+            self.close_connection = True
+
+    def _send_huge(self, record: Request, size: int) -> None:
+        """200 with ``size`` bytes of JSON-looking padding, written in 1 MB chunks until the client hangs up."""
+        record.status, record.fault = 200, "huge"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        chunk = b" " * (1 << 20)
+        try:
+            sent = 0
+            while sent < size:
+                piece = chunk[: min(len(chunk), size - sent)]
+                self.wfile.write(piece)
+                sent += len(piece)
+        except OSError:
+            pass
+        self.close_connection = True
 
     def _reset_connection(self) -> None:
         """Close with RST rather than FIN, so the client sees the connection torn down mid-body."""
@@ -260,6 +306,15 @@ def _header_items(headers: Any) -> Iterable[tuple[str, str]]:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     owner: FakeServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (after a reset, a stall past its timeout, a refused huge body, a redirect it
+        stopped following) is normal here: only print real errors."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeServer:
