@@ -454,3 +454,42 @@ async def test_wrong_token_is_an_authorization_error(server, app, tmp_path):
         await service.aclose()
     assert str(caught.value) == ("CKAN: 127.0.0.1: searching the catalog: package_search failed: "
                                  "Authorization Error: Access denied")
+
+
+async def test_site_under_a_path_and_odd_resource_spellings():
+    from pdxtui.model import Resource
+    from pdxtui.portals.ckan import to_resource
+    from tests.fakeportal.ckan import start_ckan_server
+
+    server = start_ckan_server(prefix="/data")  # CKAN sites may live under a path (ckan.root_path)
+    try:
+        portal = CKANPortal(parse_portal(f"ckan:{server.url}/data/"))
+        try:
+            assert portal.api == f"{server.url}/data/api/3/action"
+            ds = await portal.dataset("bike-counts")
+            assert ds.rows == 157 and ds.page_url == f"{server.url}/data/dataset/bike-counts"
+            assert ds.resources[0].url.startswith(f"{server.url}/data/dataset/bike-counts/resource/")
+        finally:
+            await portal.aclose()
+    finally:
+        server.stop()
+    assert to_resource({"id": "r", "format": ".csv", "url": "/uploads/x.csv"}, "https://s.org/data") == Resource(
+        "r", "r", ".csv", "https://s.org/data/uploads/x.csv", True, False)
+    assert to_resource({"id": "r", "format": "", "url": "https://x.org/a.xlsx?dl=1"}).format == "XLSX"
+    assert not to_resource({"id": "r", "format": "XLSX", "url": "https://x.org/a.xlsx"}).tabular
+
+
+async def test_truncated_and_reset_answers_are_errors_not_cache_entries(server, make, store, fast):
+    portal = make(server, attempts=2)
+    server.faults.set("truncated_json", path_contains="package_show")
+    with pytest.raises(PortalError) as caught:
+        await portal.dataset("street-trees")
+    assert str(caught.value).startswith("CKAN: 127.0.0.1: reading the dataset street-trees: ")
+    assert "not valid JSON" in str(caught.value)
+    assert store.info()["entries"] == 0
+    server.faults.clear()
+    ds = await portal.dataset("bike-counts")
+    reset = server.faults.set("reset", path_contains="/download/", count=1)
+    pages = await collect(make(server, refresh=True), ds)  # the CSV is fetched again: reset once, then retried
+    assert pages[0].table.num_rows == 157 and reset.fired == 1
+    assert len(server.requests_to("/download/")) == 3

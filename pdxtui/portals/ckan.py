@@ -201,15 +201,18 @@ def resource_format(raw: dict[str, Any]) -> str:
     return fmt
 
 
-def to_resource(raw: dict[str, Any]) -> Resource:
+def to_resource(raw: dict[str, Any], site: str = "") -> Resource:
     fmt = resource_format(raw)
     datastore = raw.get("datastore_active") is True
-    csv = fmt.strip().lower() in TABULAR_FORMATS or "csv" in _text(raw.get("mimetype")).lower()
+    csv = fmt.strip().lower().lstrip(".") in TABULAR_FORMATS or "csv" in _text(raw.get("mimetype")).lower()
+    url = _text(raw.get("url")).strip()
+    if url.startswith("/") and not url.startswith("//") and site:
+        url = site.rstrip("/") + url  # an upload named relative to the site
     return Resource(
         id=_text(raw.get("id")),
         name=_text(raw.get("name")) or _text(raw.get("id")),
         format=fmt,
-        url=_text(raw.get("url")),
+        url=url,
         tabular=datastore or csv,
         datastore=datastore,
     )
@@ -490,7 +493,7 @@ class CKANPortal:
         if not package:
             raise NotFound("no dataset id given")
         raw = await self._package(package)
-        resources = tuple(to_resource(r) for r in raw.get("resources") or () if isinstance(r, dict))
+        resources = tuple(to_resource(r, self.site) for r in raw.get("resources") or () if isinstance(r, dict))
         if wanted:
             chosen = next((r for r in resources if r.id == wanted), None)
             if chosen is None:
