@@ -14,7 +14,14 @@ from pdxtui.errors import NotFound, PdxError, PortalError
 from pdxtui.model import Query, SearchRequest
 from pdxtui.net import Fetcher, make_client
 from pdxtui.portals import open_portal, parse_portal
-from pdxtui.portals.ckan import CKANPortal, build_fq, envelope_error, pg_kind, solr_phrase, split_id
+from pdxtui.portals.ckan import (
+    CKANPortal,
+    build_fq,
+    envelope_error,
+    pg_kind,
+    solr_phrase,
+    split_id,
+)
 from pdxtui.service import Service
 
 TREES_RID = "3f1c2a9e-1111-4c1e-9a7b-000000000001"

@@ -92,7 +92,7 @@ def test_unknown_dataset_and_server_errors(capsys, portal, fake_ckan):
 
 def test_export_with_a_local_filter(capsys, portal, tmp_path, fake_ckan):
     out_file = tmp_path / "maples.csv"
-    code, out, err = run(capsys, "--portal", portal, "export", "street-trees", "-o", str(out_file),
+    code, _, err = run(capsys, "--portal", portal, "export", "street-trees", "-o", str(out_file),
                          "--where", "species = 'Acer rubrum'", "--columns", "tree_id,species,planted")
     assert code == 0, err
     frame = pl.read_csv(out_file, try_parse_dates=True)

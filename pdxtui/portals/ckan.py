@@ -261,7 +261,7 @@ def parse_csv(body: bytes) -> Any:
         raise PdxError("the resource did not come back as CSV (it looks like a web page or JSON)")
     try:
         frame = pl.read_csv(body, infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
-    except Exception as exc:  # polars raises ComputeError and friends on broken files
+    except Exception as exc:  # noqa: BLE001 - polars raises ComputeError and friends on broken files
         raise PdxError(f"the CSV file could not be read: {_short(exc, 200)}") from None
     return _typed(frame).to_arrow()
 
@@ -978,5 +978,15 @@ def _is_fetcher(value: Any) -> bool:
     return hasattr(value, "get_json") and hasattr(value, "state")
 
 
-__all__ = ["CKANPortal", "CKANError", "build_fq", "solr_phrase", "envelope_error", "parse_csv", "pg_kind",
-           "pick_resource", "split_id", "to_resource"]
+__all__ = [
+    "CKANError",
+    "CKANPortal",
+    "build_fq",
+    "envelope_error",
+    "parse_csv",
+    "pg_kind",
+    "pick_resource",
+    "solr_phrase",
+    "split_id",
+    "to_resource",
+]

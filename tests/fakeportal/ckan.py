@@ -384,7 +384,7 @@ class CKANApp:
         except ValueError:
             raise invalid(**{name: ["Invalid integer"]}) from None
         if value < low:
-            raise invalid(**{name: [f"Must be a natural number" if low == 0 else f"Must be at least {low}"]})
+            raise invalid(**{name: ["Must be a natural number" if low == 0 else f"Must be at least {low}"]})
         if high is not None and value > high:
             raise invalid(**{name: [f"Must be less than or equal to {high}"]})
         return value
@@ -447,7 +447,7 @@ class CKANApp:
         out = []
         text = fq.strip()
         while text:
-            if text.startswith("AND ") or text.startswith("+"):
+            if text.startswith(("AND ", "+")):
                 text = text[4:] if text.startswith("AND ") else text[1:]
                 text = text.lstrip()
                 continue
