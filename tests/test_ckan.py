@@ -500,3 +500,30 @@ async def test_truncated_and_reset_answers_are_errors_not_cache_entries(server, 
     pages = await collect(make(server, refresh=True), ds)  # the CSV is fetched again: reset once, then retried
     assert pages[0].table.num_rows == 157 and reset.fired == 1
     assert len(server.requests_to("/download/")) == 3
+
+
+async def test_csv_resource_that_is_a_web_page(server, make, store):
+    portal = make(server)
+    server.faults.set("html200", path_contains="/download/")
+    ds = await portal.dataset("bike-counts")  # the metadata still opens
+    assert ds.title == "Bicycle Counts by Station" and ds.fields == () and ds.resource
+    with pytest.raises(PortalError) as caught:
+        await Service(portal).preview(ds)
+    assert str(caught.value) == ("CKAN: 127.0.0.1: downloading the CSV file of Bicycle Counts by Station "
+                                 "(Bike counts 2024): the server sent a web page (HTML), not CSV")
+    server.faults.clear()
+    frame = (await Service(portal).preview(ds)).frame  # once the file is back, the rows come
+    assert frame.height == 157 and frame.columns[0] == "station"
+
+
+async def test_offline_serves_the_cached_copy_and_says_so(server, make):
+    first = make(server)
+    await first.search(SearchRequest())
+    ds = await first.dataset("street-trees")
+    await collect(first, ds, Query(limit=10))
+    server.stop()
+    again = make(server, refresh=True, attempts=1, connect_attempts=1)
+    result = await again.search(SearchRequest())
+    assert result.total == 5 and again.state.source == "stale"
+    pages = await collect(again, await again.dataset("street-trees"), Query(limit=10))
+    assert pages[0].table.num_rows == 10 and again.state.source == "stale"
