@@ -227,10 +227,10 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
             taken |= {lat.lower(), lon.lower()}
             label = alias or name
             coords.append(_Coords(name, kind_name, lat, lon))
-            out.append(Field(lat, kind_name, "float", "Latitude" if lat == "latitude" else f"{label} latitude",
-                             f"WGS 84 latitude of {label}"))
-            out.append(Field(lon, kind_name, "float", "Longitude" if lon == "longitude" else f"{label} longitude",
-                             f"WGS 84 longitude of {label}"))
+            out.append(Field(lat, "number", "float", "Latitude" if lat == "latitude" else f"{label} latitude",
+                             f"WGS 84 latitude of the {kind_name} column {name}"))
+            out.append(Field(lon, "number", "float", "Longitude" if lon == "longitude" else f"{label} longitude",
+                             f"WGS 84 longitude of the {kind_name} column {name}"))
     return tuple(out), tuple(coords)
 
 
