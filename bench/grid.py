@@ -6,11 +6,14 @@ Measures, in one run:
   * sort (descending, on a float column, over the loaded frame as the portal does it)
   * column statistics of a text column and a float column
   * peak RSS of the process
+  * the map of 250,000 points (a separate 250k-row frame with latitude/longitude, all rows loaded): ``m`` -> first
+    picture on screen, and the drawing alone (arrays from the frame, projection, density raster, Rich text)
 and, as the baseline, reading the same rows from a CSV file into a bare polars frame.
 
     python bench/grid.py
 
 Goals (issue 4): first rows <= 0.5 s, all rows ready <= 1.5 s, stats <= 1 s, peak RSS <= 600 MB.
+Goal (issue 10): the map of 250,000 points on screen in under 0.5 s.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ROWS = 1_000_000
+MAP_ROWS = 250_000
 
 
 def make_frame(rows: int):
@@ -48,6 +52,21 @@ def make_frame(rows: int):
     cols["WHEN"] = pl.datetime_range(pl.datetime(2000, 1, 1), pl.datetime(2000, 1, 1) + pl.duration(minutes=rows - 1), "1m", eager=True, time_zone="UTC")
     cols["CODE"] = (i % 50).cast(pl.String)
     return pl.DataFrame(cols)
+
+
+def make_points(rows: int):
+    """Street-tree-like rows: a condition, a genus, and points over Portland's extent (deterministic)."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(10)
+    return pl.DataFrame({
+        "OBJECTID": np.arange(1, rows + 1),
+        "Condition": rng.choice(["Good", "Fair", "Poor", "Dead"], rows, p=[0.55, 0.33, 0.1, 0.02]),
+        "Genus": rng.choice(["Acer", "Prunus", "Quercus", "Pyrus", "Tilia", "Ulmus"], rows),
+        "Latitude": rng.normal(45.52, 0.05, rows),
+        "Longitude": rng.normal(-122.65, 0.08, rows),
+    })
 
 
 class FramePortal:
@@ -147,10 +166,54 @@ async def run_app(frame) -> dict[str, float]:
 
     from pdxtui.stats import column_stats
 
+    out.update(await run_map(make_points(MAP_ROWS)))
     for column in ("TEXT_0", "NUM_0"):
         start = time.perf_counter()
         column_stats(frame, column)
         out[f"stats of {column}"] = time.perf_counter() - start
+    return out
+
+
+async def run_map(frame) -> dict[str, float]:
+    """Load all rows of a 250k-point layer, press m, and time until the map is on screen."""
+    from pdxtui import charts
+    from pdxtui.service import Service
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.screens.chart import ChartScreen
+    from pdxtui.ui.widgets.chart import ChartCanvas
+    from tests.uihelpers import settle
+
+    portal = FramePortal(frame)
+    portal.label = f"benchmark points ({frame.height:,} rows)"
+    app = PdxApp(Service(portal))
+    out: dict[str, float] = {}
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset("bench")
+        await settle(pilot)
+        pane = app.screen.query_one("#preview")
+        pane.grid.focus()
+        pane.action_load_all()
+        await pilot.pause(0)
+        if type(app.screen).__name__ == "ConfirmScreen":
+            app.screen.dismiss(True)
+        while pane.preview is None or pane.preview.shown < frame.height or pane.grid is None:
+            await pilot.pause(0)
+        await settle(pilot)
+        pane.grid.focus()
+        start = time.perf_counter()
+        await pilot.press("m")
+        while not (isinstance(app.screen, ChartScreen) and app.screen.query(ChartCanvas) and app.screen.canvas.picture is not None):
+            await asyncio.sleep(0.002)  # not pilot.pause: a busy wait would take the GIL from the drawing thread
+        await pilot.pause(0)  # the frame with the picture is painted
+        out[f"map of {frame.height:,} points: m -> on screen"] = time.perf_counter() - start
+        status = app.screen.query_one("#chart-status").render()
+        assert f"{frame.height:,} points" in str(status), status
+    start = time.perf_counter()
+    data = charts.map_data(frame, "Latitude", "Longitude", "Condition")
+    picture = charts.draw_map(data, charts.fit_extent(data.extent(), 138, 36), 138, 36)
+    out[f"map of {frame.height:,} points: drawing alone"] = time.perf_counter() - start
+    assert picture.density and picture.drawn > 0.99 * frame.height
     return out
 
 

@@ -323,16 +323,18 @@ class MapData:
         return data_extent(self.lon, self.lat, boxes)
 
 
-def colour_candidates(frame: pl.DataFrame, skip: Sequence[str] = ()) -> list[str]:
-    """Columns worth colouring the map by: text or boolean columns with 2 to 30 distinct values; those with at
-    most :data:`MAX_CATEGORIES` (one colour each) come first, each group in column order."""
+def colour_candidates(frame: pl.DataFrame, skip: Sequence[str] = (), sample: int = 20_000) -> list[str]:
+    """Columns worth colouring the map by: text or boolean columns with 2 to 30 distinct values (in the first
+    ``sample`` rows); those with at most :data:`MAX_CATEGORIES` (one colour each) come first, each group in column
+    order."""
     import polars as pl
 
     found = []
+    head = frame.head(sample)
     for position, (name, dtype) in enumerate(frame.schema.items()):
         if name in skip or not (dtype == pl.String or dtype == pl.Boolean or isinstance(dtype, (pl.Categorical, pl.Enum))):
             continue
-        distinct = frame[name].drop_nulls().n_unique()
+        distinct = head[name].drop_nulls().n_unique()
         if 2 <= distinct <= 30:
             found.append((distinct > MAX_CATEGORIES, position, name))
     return [name for _, _, name in sorted(found)]
@@ -651,7 +653,7 @@ def column_chart(counts: np.ndarray, left: str, right: str, cols: int, rows: int
     out = []
     for r, line in enumerate(bars):
         label = f"{top:,}" if r == 0 else (f"{top // 2:,}" if r == plot_rows // 2 and plot_rows >= 4 else "")
-        text = Text(label.rjust(axis) + "┤", "dim", no_wrap=True, overflow="crop")
+        text = Text(label.rjust(axis) + ("┤" if label else "│"), "dim", no_wrap=True, overflow="crop")
         text.append(line, style)
         out.append(text)
     used = bar_width * counts.size

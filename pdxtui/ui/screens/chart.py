@@ -109,9 +109,7 @@ class ChartScreen(Screen[None]):
         coords = charts.coordinate_columns(frame.columns)
         self.lat, self.lon = coords if coords else (None, None)
         self.geometry = charts.geometry_column(frame.columns)
-        self.colours: list[str | None] = []
-        if kind == "map":
-            self.colours = [*charts.colour_candidates(frame, skip=[c for c in (self.lat, self.lon, self.geometry) if c]), None]
+        self.colours: list[str | None] | None = None  # found by the first drawing, off the UI thread
         self.colour_index = 0
         self.zoom = 1.0
         self.centre: tuple[float, float] | None = None
@@ -153,7 +151,13 @@ class ChartScreen(Screen[None]):
 
     @property
     def colour_column(self) -> str | None:
-        return self.colours[self.colour_index] if self.colours else None
+        return self.colours[self.colour_index % len(self.colours)] if self.colours else None
+
+    def _colour_choices(self) -> list[str | None]:
+        if self.colours is None:
+            skip = [c for c in (self.lat, self.lon, self.geometry) if c]
+            self.colours = [*charts.colour_candidates(self.source.frame, skip=skip), None]
+        return self.colours
 
     @property
     def settled(self) -> bool:
@@ -164,9 +168,11 @@ class ChartScreen(Screen[None]):
     def painter(self):
         kind = self.kind
         if kind == "map":
-            colour, zoom, centre, density = self.colour_column, self.zoom, self.centre, self.density
+            index, zoom, centre, density = self.colour_index, self.zoom, self.centre, self.density
 
             def paint(cols: int, rows: int):
+                choices = self._colour_choices()
+                colour = choices[index % len(choices)]
                 data = self._data.get(colour)
                 if data is None:
                     data = self._data[colour] = charts.map_data(self.source.frame, self.lat, self.lon, colour, self.geometry)
@@ -260,7 +266,7 @@ class ChartScreen(Screen[None]):
             out.append("· c: next column", "dim")
         else:
             out.append("No colour column", "bold")
-            out.append(" · c: colour by a column" if len(self.colours) > 1 else " (no column with 2–30 values)", "dim")
+            out.append(" · c: colour by a column" if len(self.colours or ()) > 1 else " (no column with 2–30 values)", "dim")
         if data.shapes:
             out.append(f"  ▭ {data.shapes:,} outlines", charts.OUTLINE_COLOUR)
         return out
@@ -268,7 +274,7 @@ class ChartScreen(Screen[None]):
     def map_status(self, result: MapResult) -> Text:
         picture, data = result.picture, result.data
         mode = "density" if picture.density else "points"
-        auto = "" if self.density is not None else " (auto)"
+        auto = "" if self.density is not None else ", automatic"
         missing = self.source.frame.height - data.points
         text = (f"{picture.view.label()} · {picture.drawn:,} of {data.points:,} points drawn ({mode}{auto})"
                 f" · zoom {self.zoom:g}×")
@@ -305,7 +311,7 @@ class ChartScreen(Screen[None]):
         self.redraw()
 
     def action_colour(self) -> None:
-        if len(self.colours) > 1:
+        if self.colours is not None and len(self.colours) > 1:
             self.colour_index = (self.colour_index + 1) % len(self.colours)
             self.redraw()
 
