@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
 
     CKANApp(prefix="/ckan").mount(server)
     print(f"  CKAN:    pdxtui --portal ckan:{url}/ckan   ({url}/ckan/api/3/action/package_search?q=budget)")
+    from .socrata import SocrataApp
+
+    SocrataApp(prefix="/socrata", regional_prefix="/socrata-regional").mount(server)
+    print(f"  Socrata: pdxtui --portal socrata:{url}/socrata   ({url}/socrata/api/catalog/v1?only=dataset&q=food)")
     print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()
