@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import struct
 import time
 from collections.abc import Mapping, Sequence
@@ -193,7 +194,7 @@ class Store:
         try:
             value = self._cache.get(key, default=_MISSING)
         except Exception as exc:
-            log.warning("cache read failed: %s", exc)
+            self._trouble("read", exc)
             return None
         if value is _MISSING:
             return None
@@ -212,7 +213,27 @@ class Store:
         try:
             self._cache.set(key, _pack(bytes(body), content_type, time.time()))
         except Exception as exc:
-            log.warning("cache write failed: %s", exc)
+            self._trouble("write", exc)
+
+    def _trouble(self, action: str, exc: Exception) -> None:
+        """A failed read or write. A damaged database (found corrupt after it opened) or a folder that stopped
+        being writable turns the cache off for the rest of the run, with a ``warning`` saying why; anything else
+        (a lock timeout, say) is just a miss."""
+        log.warning("cache %s failed: %s", action, exc)
+        text = str(exc).lower()
+        damaged = isinstance(exc, sqlite3.DatabaseError) and not any(
+            word in text for word in ("locked", "busy")
+        )
+        if not (damaged or isinstance(exc, OSError)) or self._cache is None:
+            return
+        cache, self._cache = self._cache, None
+        try:
+            cache.close()
+        except Exception:  # noqa: BLE001 - it is broken already
+            pass
+        folder = self.path if self.path is not None else Path(".")
+        self.warning = _open_warning(folder, exc)
+        log.warning("%s", self.warning)
 
     def delete(self, key: str) -> None:
         if self._cache is None:
@@ -284,6 +305,8 @@ def _open_warning(folder: Path, exc: Exception) -> str:
     detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     if isinstance(exc, OSError):
         return f"cache disabled: cannot use folder {folder} ({detail}); choose another with --cache-dir"
+    if any(word in str(detail).lower() for word in ("readonly", "read-only", "full")):
+        return f"cache disabled: cannot write to {folder / 'cache.db'} ({detail}); choose another folder with --cache-dir"
     return (
         f"cache disabled: {folder / 'cache.db'} is unreadable ({detail}); "
         "run 'pdxtui cache clear' or delete that folder to reset it"

@@ -36,6 +36,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     parser.add_argument("--config", default=default, metavar="FILE", help="config file (default: the user config dir, or $PDXTUI_CONFIG)")
     parser.add_argument("--refresh", action="store_true", default=False if top else argparse.SUPPRESS,
                         help="skip fresh cache entries and ask the portal again")
+    parser.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="write detailed (DEBUG) records to the log file (see README: Troubleshooting)")
 
 
 EXTENSION_NAMES = ("export", "draft", "address", "property")  # the NAME of each module in EXTENSIONS, so the TUI need not import them
@@ -181,7 +183,8 @@ async def _run(args: argparse.Namespace) -> int:
 
     session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)
     for warning in session.warnings:
-        print(f"pdxtui: warning: {warning}", file=sys.stderr)
+        print(f"pdxtui: warning: {one_line(warning)}", file=sys.stderr)
+    printed = len(session.warnings)
     if args.command == "cache":
         return _cache(session, args)
     if args.command == "portals":
@@ -226,6 +229,7 @@ async def _run(args: argparse.Namespace) -> int:
             print(f"pdxtui: warning: offline, showing a copy cached {human_age(state.age_seconds or 0)} ago"
                   f" ({one_line(state.reason, 200)})", file=sys.stderr)
     finally:
+        _late_warnings(session, service, printed)
         await service.aclose()
     return EXIT_OK
 
@@ -266,6 +270,18 @@ def _portals(session: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _late_warnings(session: Any, service: Any, printed: int) -> None:
+    """Warnings that came up while the command ran: the cache opens on the first fetch (and may turn itself off
+    when it finds its database damaged)."""
+    warnings = list(session.warnings)
+    fetcher = getattr(service.portal, "_fetcher", None)
+    late = getattr(getattr(fetcher, "store", None), "warning", "")
+    if isinstance(late, str) and late and late not in warnings:
+        warnings.append(late)
+    for warning in warnings[printed:]:
+        print(f"pdxtui: warning: {one_line(warning)}", file=sys.stderr)
+
+
 def _cache(session: Any, args: argparse.Namespace) -> int:
     store = session.store()
     try:
@@ -301,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(words)
     from pdxtui.logs import setup_logging
 
-    setup_logging()
+    setup_logging(debug=args.debug)
     try:
         if args.command is None:
             from pdxtui.session import open_session

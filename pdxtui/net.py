@@ -489,7 +489,15 @@ class Fetcher:
         return f"{host} sent more than {_fmt_mb(cap)}; stopped reading (limit max_bytes)"
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.token, "[token]") if self.token else text
+        """``text`` without the token: the header value ("Bearer abc...") and the bare token in it, which a
+        server may echo back in an error message."""
+        if not self.token:
+            return text
+        text = text.replace(self.token, "[token]")
+        for part in self.token.split():
+            if len(part) >= 8:
+                text = text.replace(part, "[token]")
+        return text
 
     def _parse_json(self, url: str, body: bytes, ctype: str) -> Any:
         host = _host(url)

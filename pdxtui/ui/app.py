@@ -46,6 +46,24 @@ class PdxApp(App[None]):
             session = self.session
             refresher = lambda: session.service(refresh=True, on_wait=self.on_wait)  # noqa: E731
         self.push_screen(BrowseScreen(self.service, refresher=refresher))
+        self._warned = 0
+        if self.session is not None:  # config and cache warnings (the cache opens on the first fetch)
+            self.show_warnings()
+            self.set_interval(0.5, self.show_warnings)
+
+    def show_warnings(self) -> None:
+        """Each new warning of the session (bad config keys, a corrupt or unwritable cache) once, as a toast."""
+        warnings = list(self.session.warnings) if self.session is not None else []
+        for screen in self.screen_stack:  # a cache found damaged (or unwritable) after it opened
+            fetcher = getattr(getattr(getattr(screen, "service", None), "portal", None), "_fetcher", None)
+            late = getattr(getattr(fetcher, "store", None), "warning", "")
+            if isinstance(late, str) and late and late not in warnings:
+                warnings.append(late)
+                if self.session is not None:
+                    self.session.warnings.append(late)
+        for warning in warnings[self._warned :]:
+            self.notify(warning, title="Warning", severity="warning", markup=False, timeout=10)
+        self._warned = len(warnings)
 
     def on_wait(self, message: str, seconds: float) -> None:
         """The fetcher is about to wait before retrying (429, 5xx, Retry-After): say so in the status line."""
