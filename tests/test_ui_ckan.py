@@ -93,6 +93,37 @@ async def test_filter_and_sort_the_loaded_rows_locally(fake_ckan):
         assert sorted(pane.view["tree_id"].to_list()) == more
 
 
+async def test_export_every_row_matching_a_local_filter(fake_ckan, tmp_path):
+    import polars as pl
+
+    from pdxtui.ui.screens.export import ExportScreen
+
+    app = app_for(fake_ckan.url)
+    target = tmp_path / "oaks.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset("street-trees")
+        await settle(pilot)
+        pane = app.screen.query_one("#preview")
+        pane.grid.focus()
+        await pilot.press("f", *"species = 'Quercus garryana'", "enter")
+        await settle(pilot)
+        assert pane.preview.shown == 1000 and pane.local_where
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        dialog = app.screen
+        dialog.query_one("#path").value = str(target)
+        dialog.query_one("#scope-filtered").value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen)
+    expected = [r["tree_id"] for r in trees(fake_ckan) if r["species"] == "Quercus garryana"]
+    assert pl.read_csv(target)["tree_id"].to_list() == expected  # all 2,345 rows read, filtered here
+    assert len(expected) > 250
+    assert all("filters" not in r.params for r in fake_ckan.requests_to("/datastore_search"))
+
+
 async def test_pick_another_resource_with_R(fake_ckan):
     from pdxtui.ui.screens.resources import ResourcesScreen
 
