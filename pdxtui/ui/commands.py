@@ -69,6 +69,7 @@ class AppCommands(Provider):
         ("Draft an API access question", "draft('access')"),
         ("Draft a data quality report", "draft('quality')"),
         ("Guide: how Portland's open data works", "guide"),
+        ("Address lookup: property, assessor, zoning and permits (PortlandMaps)", "address"),
         ("Map of the rows (latitude/longitude)", "chart('map')"),
         ("Chart of the cursor column (histogram, top values, time series)", "chart"),
         ("Cancel the running fetch", "cancel"),

@@ -70,6 +70,7 @@ class BrowseScreen(Screen[None]):
         Binding("ctrl+e", "export", "Export", priority=True),
         Binding("d", "draft", "Draft request"),
         Binding("g", "guide", "Guide"),
+        Binding("a", "address", "Address"),
         Binding("R", "pick_resource", "Resource", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -89,6 +90,7 @@ class BrowseScreen(Screen[None]):
         self._panes_ready = asyncio.Event()
         self._panes_scheduled = False
         self.facets_loaded = False
+        self._near_place = ""  # the address a near-filter (Query.near) is around
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -208,13 +210,13 @@ class BrowseScreen(Screen[None]):
     def _open_from_list(self, event: CatalogList.Open) -> None:
         self.open_dataset(event.dataset_id)
 
-    def open_dataset(self, dataset_id: str) -> None:
+    def open_dataset(self, dataset_id: str, query=None) -> None:
         if self._panes_ready.is_set():
             self.query_one(PreviewPane).cancel()
-        self.fetch_dataset(dataset_id)
+        self.fetch_dataset(dataset_id, query=query)
 
     @work(exclusive=True, group="dataset", exit_on_error=False)
-    async def fetch_dataset(self, dataset_id: str, service: Service | None = None) -> None:
+    async def fetch_dataset(self, dataset_id: str, service: Service | None = None, query=None) -> None:
         await self._mount_panes()
         service = service or self.service
         metadata, schema, preview = self.query_one(MetadataPane), self.query_one(SchemaPane), self.query_one(PreviewPane)
@@ -234,10 +236,23 @@ class BrowseScreen(Screen[None]):
         self.note_state(service)
         metadata.show(ds)
         schema.show(ds)
-        self.load_preview(ds, service)
+        self.load_preview(ds, service, query)
 
-    def load_preview(self, ds: Dataset, service: Service | None = None) -> None:
-        self.query_one(PreviewPane).load(ds, service or self.service)
+    def load_preview(self, ds: Dataset, service: Service | None = None, query=None) -> None:
+        from pdxtui.model import describe_near
+
+        pane = self.query_one(PreviewPane)
+        near = query.near if query is not None else None
+        pane.border_subtitle = f"only rows {describe_near(near)} ({self._near_place})" if near else ""
+        pane.load(ds, service or self.service, query)
+
+    def open_near(self, dataset_id: str, near: tuple[float, float, float], place: str = "") -> None:
+        """Open a dataset showing only the rows within ``near`` = (lat, lon, metres) of a place (an address)."""
+        from pdxtui.model import Query, describe_near
+
+        self._near_place = one_line(place, 80) or "the chosen place"
+        self.open_dataset(dataset_id, Query(near=near))
+        self.set_status(f"Opening rows {describe_near(near)} ({self._near_place})…")
 
     # ------------------------------------------------------------------ errors, status, actions
     def report_error(self, exc: BaseException, where: str) -> None:
@@ -512,6 +527,14 @@ class BrowseScreen(Screen[None]):
                 self.open_dataset(f"{package}/{resource_id}")
 
         self.app.push_screen(ResourcesScreen(ds), chosen)
+
+    def action_address(self) -> None:
+        """The PortlandMaps address lookup (it explains how to get a key when none is set)."""
+        from pdxtui.ui.screens.address import AddressScreen
+
+        session = getattr(self.app, "session", None)
+        self.app.push_screen(AddressScreen(config=session.config if session is not None else None,
+                                           cache_dir=session.cache_dir if session is not None else None))
 
     def action_guide(self) -> None:
         from pdxtui.ui.screens.guide import GuideScreen
