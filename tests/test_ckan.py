@@ -527,3 +527,21 @@ async def test_offline_serves_the_cached_copy_and_says_so(server, make):
     assert result.total == 5 and again.state.source == "stale"
     pages = await collect(again, await again.dataset("street-trees"), Query(limit=10))
     assert pages[0].table.num_rows == 10 and again.state.source == "stale"
+
+
+async def test_datastore_table_missing_falls_back_to_the_csv_file(server, make, app):
+    app.datastore_gone.add(BUDGET_2023)
+    portal = make(server)
+    ds = await portal.dataset("city-budget")
+    assert ds.resource == BUDGET_2023 and ds.rows == 40 and ds.api_url.endswith("package_show?id=city-budget")
+    frame = (await Service(portal).preview(ds)).frame
+    assert frame.height == 40 and str(frame.schema["amount"]) == "Float64"
+    assert server.requests_to("/download/budget_2023.csv")
+    app.datastore_gone.add(TREES_RID)
+    trees = app.package("street-trees").resources[0]
+    trees.format, trees.filename = "XLSX", "street_trees.xlsx"
+    with pytest.raises(PortalError) as caught:
+        await make(server).dataset("street-trees")  # not a CSV: nothing to fall back to, so CKAN's word stands
+    assert str(caught.value) == (
+        "CKAN: 127.0.0.1: reading the columns of Street Tree Inventory: datastore_search failed: "
+        f'Not Found Error: Not found: Resource "{TREES_RID}" was not found.')

@@ -27,7 +27,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -216,6 +216,11 @@ def to_resource(raw: dict[str, Any], site: str = "") -> Resource:
         tabular=datastore or csv,
         datastore=datastore,
     )
+
+
+def _is_csv(resource: Resource) -> bool:
+    return resource.format.strip().lower().lstrip(".") in TABULAR_FORMATS or (
+        resource.url.split("?", 1)[0].lower().endswith(".csv"))
 
 
 def pick_resource(resources: Sequence[Resource]) -> Resource | None:
@@ -506,8 +511,14 @@ class CKANPortal:
         rows: int | None = None
         title = _text(raw.get("title")) or _text(raw.get("name")) or package
         if chosen is not None and chosen.datastore:
-            fields, rows = await self._datastore_schema(chosen, title)
-        elif chosen is not None and chosen.tabular:
+            try:
+                fields, rows = await self._datastore_schema(chosen, title)
+            except CKANError as exc:  # datastore_active, yet no table behind it: it happens; try the file
+                log.info("datastore unavailable for %s: %s", chosen.id, exc)
+                if not _is_csv(chosen):
+                    raise
+                chosen = replace(chosen, datastore=False)
+        if chosen is not None and chosen.tabular and not chosen.datastore:
             try:
                 table = await self._csv_table(chosen, title)
             except PdxError as exc:  # the metadata is still worth showing; pages() says what went wrong

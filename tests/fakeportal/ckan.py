@@ -16,7 +16,8 @@ defaults to 100 (at most 32000); records always carry ``_id`` and come ordered b
 matches every word (case-insensitive substring) against title, name, notes and tags.
 
 Switches (plain attributes): ``envelope_on_200``: action names that answer HTTP 200 with ``success: false``
-(as some proxies and old sites do); ``require_token``: when set, every request must carry
+(as some proxies and old sites do); ``datastore_gone``: resource ids that package_show still calls
+``datastore_active`` but whose datastore table is missing (a real CKAN failure mode); ``require_token``: when set, every request must carry
 ``Authorization: <token>`` (else 403 Authorization Error); ``tokens_seen``: the Authorization values received.
 """
 
@@ -285,6 +286,7 @@ class CKANApp:
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self.packages = make_packages()
         self.envelope_on_200: set[str] = set()
+        self.datastore_gone: set[str] = set()  # resource ids still datastore_active whose table is missing
         self.require_token: str | None = None
         self.tokens_seen: list[str] = []
         self._lock = threading.Lock()
@@ -555,7 +557,7 @@ class CKANApp:
             _, resource = self.resource(rid)
         except KeyError:
             raise not_found(f'Not found: Resource "{rid}" was not found.') from None
-        if resource.datastore is None:
+        if resource.datastore is None or rid in self.datastore_gone:
             raise not_found(f'Not found: Resource "{rid}" was not found.')
         table = resource.datastore
         limit = self._int(params, "limit", DATASTORE_DEFAULT_LIMIT, 0, DATASTORE_ROWS_MAX)
