@@ -300,6 +300,7 @@ def test_query_url(server):
     portal = CKANPortal(parse_portal(f"ckan:{server.url}"))
     fields = (Field("species", "text", "string"), Field("healthy", "bool", "boolean"))
     ds = Dataset(id="street-trees", title="T", fields=fields, resource="r1",
+                 api_url=f"{portal.api}/datastore_search?resource_id=r1",
                  resources=(Resource("r1", "t", "CSV", "http://x/t.csv", True, True),))
     assert portal.query_url(ds, Query()) == f"{server.url}/api/3/action/datastore_search?resource_id=r1"
     url = portal.query_url(ds, Query(where="species = 'Acer rubrum'", limit=50))
@@ -537,6 +538,7 @@ async def test_datastore_table_missing_falls_back_to_the_csv_file(server, make, 
     frame = (await Service(portal).preview(ds)).frame
     assert frame.height == 40 and str(frame.schema["amount"]) == "Float64"
     assert server.requests_to("/download/budget_2023.csv")
+    assert Service(portal).api_url(ds, Query()).endswith("/download/budget_2023.csv")  # not the missing table
     app.datastore_gone.add(TREES_RID)
     trees = app.package("street-trees").resources[0]
     trees.format, trees.filename = "XLSX", "street_trees.xlsx"

@@ -568,7 +568,7 @@ class CKANPortal:
         resource = next((r for r in dataset.resources if r.id == rid), None)
         if resource is None:
             return dataset.api_url
-        if not resource.datastore:
+        if not resource.datastore or "/datastore_search?" not in dataset.api_url:  # a file (or the fallback to it)
             return resource.url
         params: dict[str, Any] = {"resource_id": resource.id}
         if query.where and query.where.strip():
