@@ -280,6 +280,24 @@ class Fetcher:
         headers: Mapping[str, str] | None,
         offload: bool = False,
     ) -> tuple[Fetched, T]:
+        try:
+            return await self._get_unscrubbed(url, params, kind, refresh, accept, headers, offload)
+        except PortalError as exc:  # portals' own validators raise too: a server may echo the token back
+            text = str(exc)
+            if self.token and self._scrub(text) != text:
+                exc.args = (self._scrub(text), *exc.args[1:])
+            raise
+
+    async def _get_unscrubbed(
+        self,
+        url: str,
+        params: Params,
+        kind: str,
+        refresh: bool,
+        accept: Callable[[bytes, str], T],
+        headers: Mapping[str, str] | None,
+        offload: bool = False,
+    ) -> tuple[Fetched, T]:
         async def accepted(body: bytes, ctype: str) -> T:
             if offload:
                 return await self._in_worker(accept, body, ctype)
