@@ -81,7 +81,7 @@ FORMATS: dict[str, Format] = {
         Format("ndjson", "NDJSON (one JSON object a line)", (".ndjson", ".jsonl")),
         Format("parquet", "Parquet", (".parquet", ".pq")),
         Format("xlsx", "Excel workbook (XLSX)", (".xlsx",)),
-        Format("geojson", "GeoJSON (points)", (".geojson",)),
+        Format("geojson", "GeoJSON (points, or polygons and lines fetched from ArcGIS)", (".geojson",)),
     )
 }
 #: file extension (lower case, with the dot) -> format name
@@ -238,11 +238,21 @@ def geometry_columns(dataset: Dataset | None, columns: Sequence[str]) -> tuple[s
     return None
 
 
+_SHAPE_FIELD_TYPES = ("esriGeometryPolygon", "esriGeometryPolyline")  # the ArcGIS portal's GeoJSON outline column
+
+
+def shape_column(dataset: Dataset | None, columns: Sequence[str]) -> str | None:
+    """The column of GeoJSON outlines (polygons, lines) among ``columns``, as the ArcGIS portal fetches it."""
+    if dataset is None:
+        return None
+    return next((f.name for f in dataset.fields if f.type in _SHAPE_FIELD_TYPES and f.name in columns), None)
+
+
 def format_problem(fmt: str, dataset: Dataset | None, columns: Sequence[str], rows: int | None = None) -> str | None:
     """Why ``fmt`` cannot hold these rows (None: it can). ``columns``: the columns that can be exported (for
     GeoJSON all the dataset's, not only the chosen ones); ``rows``: how many rows, if known."""
     fmt = format_for("", fmt)
-    if fmt == "geojson" and geometry_columns(dataset, columns) is None:
+    if fmt == "geojson" and geometry_columns(dataset, columns) is None and shape_column(dataset, columns) is None:
         geometry = (dataset.geometry_type if dataset else "") or ""
         kind = geometry.lower().removeprefix("esrigeometry")
         if kind and "point" not in kind or "multipoint" in kind:
@@ -503,6 +513,7 @@ class _Job:
         self.writer: _Writer | None = None
         self.schema: Any = None
         self.geometry: tuple[str, str] | None = None
+        self.outline: str | None = None  # GeoJSON outlines (polygon and line layers), when there are no coordinates
         self.select: list[str] | None = None  # None: the columns of the first page, as they come
         if self.columns or available:
             self.choose(available)
@@ -516,7 +527,10 @@ class _Job:
             if problem:
                 raise ExportUsageError(problem)
             self.geometry = geometry_columns(self.dataset, available or self.columns)
-        self.select = self.columns + [c for c in (self.geometry or ()) if c not in self.columns]
+            if self.geometry is None:
+                self.outline = shape_column(self.dataset, available or self.columns)
+        extra = self.geometry or ((self.outline,) if self.outline else ())
+        self.select = self.columns + [c for c in extra if c not in self.columns]
         self.check_rows(None)
 
     def check_rows(self, rows: int | None) -> None:
@@ -1022,9 +1036,10 @@ class _GeoJsonWriter(_Writer):
     geometry. ``properties`` hold the chosen columns except the two coordinate columns."""
 
     def begin(self, frame: pl.DataFrame) -> None:
-        assert self.job.geometry is not None
-        self.lat, self.lon = self.job.geometry
-        self.properties = [c for c in self.job.columns if c not in (self.lat, self.lon)]
+        assert self.job.geometry is not None or self.job.outline is not None
+        self.lat, self.lon = self.job.geometry or (None, None)
+        self.outline = self.job.outline
+        self.properties = [c for c in self.job.columns if c not in (self.lat, self.lon, self.outline)]
         self.count = 0
         self.file.write(b'{"type":"FeatureCollection","features":[')
 
@@ -1033,14 +1048,18 @@ class _GeoJsonWriter(_Writer):
             return
         import polars as pl
 
-        ready = _text_ready(frame.select(self.properties), nested=False, datetimes="naive").hstack(
-            frame.select(pl.col(self.lat).alias(_LAT), pl.col(self.lon).alias(_LON)))
-        lat = pl.col(_LAT).cast(pl.Float64, strict=False)
-        lon = pl.col(_LON).cast(pl.Float64, strict=False)
-        valid = (lat.is_finite() & lon.is_finite()).fill_null(False)
-        point = pl.concat_str([pl.lit('{"type":"Point","coordinates":['), lon.cast(pl.String), pl.lit(","),
-                               lat.cast(pl.String), pl.lit("]}")])
-        geometry = pl.when(valid).then(point).otherwise(pl.lit("null"))
+        ready = _text_ready(frame.select(self.properties), nested=False, datetimes="naive")
+        if self.outline is not None:  # GeoJSON text made by the portal from the layer's shapes
+            ready = ready.hstack(frame.select(pl.col(self.outline).cast(pl.String).alias(_LAT)))
+            geometry = pl.col(_LAT).fill_null("null")
+        else:
+            ready = ready.hstack(frame.select(pl.col(self.lat).alias(_LAT), pl.col(self.lon).alias(_LON)))
+            lat = pl.col(_LAT).cast(pl.Float64, strict=False)
+            lon = pl.col(_LON).cast(pl.Float64, strict=False)
+            valid = (lat.is_finite() & lon.is_finite()).fill_null(False)
+            point = pl.concat_str([pl.lit('{"type":"Point","coordinates":['), lon.cast(pl.String), pl.lit(","),
+                                   lat.cast(pl.String), pl.lit("]}")])
+            geometry = pl.when(valid).then(point).otherwise(pl.lit("null"))
         if self.properties:
             properties = pl.struct(self.properties).struct.json_encode()
         else:

@@ -317,10 +317,11 @@ async def test_show_domains_dates_and_html(server, make):
     assert trees.rows == 20_437 and trees.max_record_count == 500
 
 
-async def test_polygon_layer_has_no_geometry_column(server, make):
+async def test_polygon_layer_has_a_geojson_geometry_column(server, make):
     ds = await make(server).dataset(DISTRICTS.id)
     assert ds.geometry_type == "esriGeometryPolygon"
-    assert [f.name for f in ds.fields] == ["OBJECTID", "DISTRICT", "NAME", "COUNCILORS", "AREA_SQMI"]
+    assert [f.name for f in ds.fields] == ["OBJECTID", "DISTRICT", "NAME", "COUNCILORS", "AREA_SQMI", "geometry"]
+    assert ds.field("geometry").type == "esriGeometryPolygon" and ds.field("geometry").kind == "string"
 
 
 async def test_unknown_id_is_not_found(server, make):

@@ -260,3 +260,55 @@ def test_map_categories_top_eight_and_other():
     assert data.labels == tuple(labels[:8])
     assert data.counts == tuple(range(20, 12, -1)) + (12 + 11 + 1,)  # v8 (12), v9 (11) and the null are "other"
     assert data.category[0] == 0 and data.category[-1] == 8 and data.category[-2] == 8
+
+
+# -- ArcGIS shapes as GeoJSON (pdxtui/portals/arcgis.py) -------------------------------------------------------------
+
+
+def test_arcgis_rings_become_geojson_polygons_with_holes():
+    import json
+
+    from pdxtui.portals.arcgis import shape_geojson
+
+    outer = [[0, 0], [0, 4], [4, 4], [4, 0], [0, 0]]  # clockwise (x east, y north): an exterior in ArcGIS
+    hole = [[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]  # counter-clockwise: a hole of the ring before it
+    second = [[10, 10], [10, 11], [11, 11], [10, 10]]  # clockwise again: a second polygon
+    one = json.loads(shape_geojson({"rings": [outer, hole]}, "esriGeometryPolygon"))
+    # RFC 7946: exteriors counter-clockwise, holes clockwise
+    assert one == {"type": "Polygon", "coordinates": [outer[::-1], hole[::-1]]}
+    many = json.loads(shape_geojson({"rings": [outer, second]}, "esriGeometryPolygon"))
+    assert many["type"] == "MultiPolygon" and many["coordinates"] == [[outer[::-1]], [second[::-1]]]
+    assert shape_geojson(None, "esriGeometryPolygon") is None
+    assert shape_geojson({"rings": [[[0, 0], ["x", 1]]]}, "esriGeometryPolygon") is None  # fewer than 2 good points
+
+
+def test_arcgis_paths_become_geojson_lines():
+    import json
+
+    from pdxtui.portals.arcgis import shape_geojson
+
+    assert json.loads(shape_geojson({"paths": [[[0, 0], [1, 1]]]}, "esriGeometryPolyline")) == {
+        "type": "LineString", "coordinates": [[0, 0], [1, 1]]}
+    two = json.loads(shape_geojson({"paths": [[[0, 0], [1, 1]], [[2, 2], [3, 3, 9]]]}, "esriGeometryPolyline"))
+    assert two == {"type": "MultiLineString", "coordinates": [[[0, 0], [1, 1]], [[2, 2], [3, 3]]]}
+
+
+def test_geojson_export_writes_the_fetched_outlines(tmp_path):
+    import json
+
+    from pdxtui.export import export_frame
+    from pdxtui.model import Dataset, Field
+    from pdxtui.portals.arcgis import shape_geojson
+
+    ring = [[-122.7, 45.5], [-122.7, 45.6], [-122.6, 45.6], [-122.6, 45.5], [-122.7, 45.5]]
+    shape = shape_geojson({"rings": [ring]}, "esriGeometryPolygon")
+    dataset = Dataset(id="d", title="Districts", geometry_type="esriGeometryPolygon", fields=(
+        Field("OBJECTID", "esriFieldTypeOID", "integer"), Field("NAME", "esriFieldTypeString", "string"),
+        Field("geometry", "esriGeometryPolygon", "string")))
+    frame = pl.DataFrame({"OBJECTID": [1, 2], "NAME": ["District 1", "District 2"], "geometry": [shape, None]})
+    export_frame(frame, tmp_path / "d.geojson", dataset=dataset)
+    data = json.loads((tmp_path / "d.geojson").read_text())
+    first, second = data["features"]
+    assert first["geometry"] == {"type": "Polygon", "coordinates": [ring[::-1]]}
+    assert first["properties"] == {"OBJECTID": 1, "NAME": "District 1"}  # the outline is not repeated as a property
+    assert second["geometry"] is None

@@ -231,7 +231,7 @@ async def test_map_of_all_street_trees_is_a_density_map():
         await pilot.press("m")
         await settle(pilot)
         assert "All 252,184 rows of the dataset" in line(app, "scope")
-        assert "252,184 of 252,184 points drawn (density (auto))" in line(app, "status")
+        assert "252,184 of 252,184 points drawn (density, automatic)" in line(app, "status")
         assert line(app, "legend").startswith("Density")
 
 
@@ -269,3 +269,34 @@ async def test_drawing_runs_off_the_ui_thread():
         release.set()
         await settle(pilot)
         assert screen.canvas.idle and line(app, "legend").startswith("Colour: " + screen.colour_column)
+
+
+async def test_polygon_outlines_from_the_arcgis_layer(fake_arcgis):
+    """The fake ArcGIS server's council districts (polygons): fetched in WGS 84 and drawn as outlines."""
+    import stamina
+
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from tests.fakeportal.fixtures import DATASETS
+
+    districts = DATASETS["council_districts"]
+    with stamina.set_testing(True, attempts=3, cap=True):
+        app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.screen.open_dataset(districts.id)
+            await settle(pilot)
+            pane = app.screen.query_one("#preview")
+            assert "geometry" in pane.preview.frame.columns
+            queries = [r for r in fake_arcgis.requests if r.path.endswith("/query") and "returnCountOnly" not in r.params]
+            assert any(r.params.get("returnGeometry") == "true" and r.params.get("outSR") == "4326" for r in queries)
+            pane.grid.focus()
+            await pilot.press("m")
+            await settle(pilot)
+            assert isinstance(app.screen, ChartScreen)
+            legend = line(app, "legend")
+            assert f"Outlines of {districts.row_count} shapes" in legend
+            status = line(app, "status")
+            assert f"{districts.row_count} shapes" in status and "°N" in status  # no points: the extent of the shapes
+            drawn = canvas_text(app)
+            assert sum(0x2800 < ord(ch) <= 0x28FF for ch in drawn) > 50  # the outlines are on the canvas

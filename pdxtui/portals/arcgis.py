@@ -73,6 +73,8 @@ MAX_PLANS = 64
 OID = "esriFieldTypeOID"
 GEOMETRY = "esriFieldTypeGeometry"
 POINT = "esriGeometryPoint"
+#: non-point geometry fetched as GeoJSON text in a "geometry" column (WGS 84, outSR=4326): its part lists
+SHAPES = {"esriGeometryPolygon": "rings", "esriGeometryPolyline": "paths"}
 UNSHOWN_TYPES = frozenset({"esriFieldTypeBlob", "esriFieldTypeRaster"})
 
 _LAYER_URL = re.compile(r"/(?:MapServer|FeatureServer)/\d+$", re.IGNORECASE)
@@ -291,14 +293,19 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
         Field(lat or "", POINT, "float", "Latitude", "WGS 84 latitude of the point geometry (outSR=4326)"),
         Field(lon or "", POINT, "float", "Longitude", "WGS 84 longitude of the point geometry (outSR=4326)"),
     )
+    shape_type = info.get("geometryType") if info.get("geometryType") in SHAPES else None
+    if shape_type:  # polygons and lines: one column of GeoJSON outlines (drawn on the map)
+        name = "geometry" if "geometry" not in taken else "shape_geometry"
+        coords = (Field(name, shape_type, "string", "Geometry",
+                        "GeoJSON geometry in WGS 84 (outSR=4326), from the layer's shapes"),)
     out: list[Field] = []
     oid: str | None = None
     for f in raw:
         kind_name = _text(f.get("type"))
         if kind_name == GEOMETRY:
-            if point and lat and not any(x.name == lat for x in out):
+            if (point and lat or shape_type) and not any(x.name == coords[0].name for x in out):
                 out.extend(coords)
-            continue  # non-point geometry is not fetched (yet)
+            continue
         if kind_name in UNSHOWN_TYPES:
             continue
         if kind_name == OID and oid is None:
@@ -313,7 +320,7 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
                 domain=domain,
             )
         )
-    if point and lat and not any(x.name == lat for x in out):
+    if (point and lat or shape_type) and not any(x.name == coords[0].name for x in out):
         out.extend(coords)
     if oid is None:
         named = info.get("objectIdField")
@@ -471,9 +478,51 @@ def build_table(features: list[Any], fields: Sequence[Field], lat: str | None = 
         if field.name == lon:
             arrays.append(_coordinates(features, "x"))
             continue
+        if field.type in SHAPES:
+            arrays.append(pa.array([shape_geojson(f.get("geometry"), field.type) for f in features], pa.string()))
+            continue
         key = field.name if field.name in sample else lowered.get(field.name.lower(), field.name)
         arrays.append(column([r.get(key) for r in rows], field))
     return pa.Table.from_arrays(arrays, names=[f.name for f in fields])
+
+
+def shape_geojson(geometry: Any, shape_type: str) -> str | None:
+    """An ArcGIS polygon (rings) or polyline (paths) as GeoJSON text (RFC 7946), None when there is none.
+
+    Polylines become LineString/MultiLineString. Polygon rings are grouped as ArcGIS orders them: a clockwise ring
+    starts a polygon and the counter-clockwise rings after it are its holes; exteriors are written
+    counter-clockwise and holes clockwise, as RFC 7946 asks. Points that are not two numbers are left out.
+    """
+    if not isinstance(geometry, dict):
+        return None
+    parts = []
+    for part in geometry.get(SHAPES[shape_type]) or ():
+        if not isinstance(part, list):
+            continue
+        points = []
+        for point in part:
+            if isinstance(point, list) and len(point) >= 2:
+                x, y = _to_float(point[0]), _to_float(point[1])
+                if x is not None and y is not None and math.isfinite(x) and math.isfinite(y):
+                    points.append([x, y])
+        if len(points) >= 2:
+            parts.append(points)
+    if not parts:
+        return None
+    if shape_type == "esriGeometryPolyline":
+        shape = {"type": "LineString", "coordinates": parts[0]} if len(parts) == 1 else {
+            "type": "MultiLineString", "coordinates": parts}
+        return json.dumps(shape, separators=(",", ":"))
+    polygons: list[list[list[list[float]]]] = []
+    for ring in parts:
+        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+        if area <= 0 or not polygons:  # clockwise (in x east, y north): an exterior
+            polygons.append([ring[::-1] if area < 0 else ring])
+        else:
+            polygons[-1].append(ring[::-1])
+    shape = {"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1 else {
+        "type": "MultiPolygon", "coordinates": polygons}
+    return json.dumps(shape, separators=(",", ":"))
 
 
 def empty_table(fields: Sequence[Field]) -> Any:
@@ -523,6 +572,7 @@ class _FastRows:
         self.lat, self.lon = lat, lon
         self.attributes = [f for f in self.fields if f.name not in (lat, lon)]
         self.geometry = any(f.name in (lat, lon) for f in self.fields if f.name)
+        shapes = any(f.type in SHAPES for f in self.fields)  # outlines: the reference reader builds their text
         lowered = [f.name.lower() for f in self.attributes]
         self.lowered = frozenset(lowered)
         self.domains: dict[str, tuple[Any, Any, bool]] = {}  # name -> (codes, labels, codes are integers)
@@ -534,8 +584,8 @@ class _FastRows:
                 usable = False
                 break
             types.append((field.name, json_type))
-        self.usable = usable
-        if not usable:
+        self.usable = usable and not shapes
+        if not self.usable:
             return
         feature = [("attributes", pa.struct(types))]
         if self.geometry:
@@ -1095,7 +1145,7 @@ class ArcGISPortal:
                     url=layer,
                     title=title,
                     fields=fields,
-                    attributes=frozenset(f.name for f in fields if f.name not in (lat, lon)),
+                    attributes=frozenset(f.name for f in fields if f.name not in (lat, lon) and f.type not in SHAPES),
                     oid=oid,
                     lat=lat,
                     lon=lon,
@@ -1198,7 +1248,7 @@ class ArcGISPortal:
     @staticmethod
     def _query_params(plan: _Plan, query: Query, fields: tuple[Field, ...]) -> dict[str, Any]:
         attributes = [f.name for f in fields if f.name in plan.attributes]
-        geometry = any(f.name in (plan.lat, plan.lon) for f in fields)
+        geometry = any(f.name in (plan.lat, plan.lon) or f.type in SHAPES for f in fields)
         if not query.columns:
             out_fields = "*"
         else:

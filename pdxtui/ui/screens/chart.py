@@ -250,6 +250,10 @@ class ChartScreen(Screen[None]):
     def map_legend(self, result: MapResult) -> Text:
         picture, data = result.picture, result.data
         out = Text(no_wrap=False)
+        if not data.points:
+            out.append(f"▭ Outlines of {data.shapes:,} shapes", charts.OUTLINE_COLOUR)
+            out.append(" (polygons and lines as fetched from the layer, in WGS 84)", "dim")
+            return out
         if picture.density:
             out.append("Density (points per cell): ")
             for shade, colour in zip(charts.SHADES[1:], charts.DENSITY_COLOURS):
@@ -276,10 +280,13 @@ class ChartScreen(Screen[None]):
         mode = "density" if picture.density else "points"
         auto = "" if self.density is not None else ", automatic"
         missing = self.source.frame.height - data.points
-        text = (f"{picture.view.label()} · {picture.drawn:,} of {data.points:,} points drawn ({mode}{auto})"
-                f" · zoom {self.zoom:g}×")
-        if missing:
-            text += f" · {missing:,} rows without a location"
+        if self.lat is None:  # outlines only
+            text = f"{picture.view.label()} · {data.shapes:,} shapes ({picture.outlines:,} segments) · zoom {self.zoom:g}×"
+        else:
+            text = (f"{picture.view.label()} · {picture.drawn:,} of {data.points:,} points drawn ({mode}{auto})"
+                    f" · zoom {self.zoom:g}×")
+            if missing:
+                text += f" · {missing:,} rows without a location"
         text += " · +/- zoom, arrows pan, 0 fits"
         return Text(text)
 
