@@ -699,3 +699,26 @@ async def test_session_sends_the_token_from_config_or_environment(tmp_path, monk
 def test_decimal_text_in_the_fake_matches_what_socrata_sends():
     assert soda_text(Decimal("87.50")) == "87.5" and soda_text(Decimal("2000003")) == "2000003"
     assert soda_text(datetime(2023, 1, 2, 3, 4, 5)) == "2023-01-02T03:04:05.000" and soda_text(True) == "true"
+
+
+def test_the_fake_speaks_soda2(fake_socrata):
+    """Headers, value shapes and errors as portals.md describes them (what the portal above is tested against)."""
+    url = f"{fake_socrata.url}/resource/{SERVICE_REQUESTS.id}"
+    answer = httpx.get(url + ".json", params={"$select": "sr_number,ward,location,created_date", "$order": ":id",
+                                              "$limit": 3})
+    assert answer.headers["X-SODA2-Fields"] == '["sr_number", "ward", "location", "created_date"]'
+    assert answer.headers["X-SODA2-Types"] == '["text", "number", "location", "floating_timestamp"]'
+    first = answer.json()[0]
+    assert isinstance(first["ward"], str) and set(first["location"]) == {"latitude", "longitude", "human_address"}
+    assert len(first["created_date"]) == len("2023-01-01T00:00:00.000")
+    csv = httpx.get(url + ".csv", params={"$select": "sr_number,ward", "$order": ":id", "$limit": 2}).text
+    assert csv.splitlines()[0] == '"sr_number","ward"' and len(csv.splitlines()) == 3
+    missing = [r for r in SERVICE_REQUESTS.by_id_order() if r["location"] is None][0]
+    row = httpx.get(url + ".json", params={"$where": f"sr_number = '{missing['sr_number']}'"}).json()[0]
+    assert "location" not in row  # nulls are left out of the object
+    bad = httpx.get(url + ".json", params={"$where": "nosuch = 1"})
+    assert bad.status_code == 400
+    assert bad.json() == {"code": "query.soql.no-such-column", "error": True, "message": "No such column: nosuch",
+                          "data": {}}
+    assert httpx.get(url + ".json", params={"$bogus": "1"}).status_code == 400
+    assert httpx.get(f"{fake_socrata.url}/api/catalog/v1", params={"qq": "food"}).json()["results"] == []
