@@ -722,3 +722,39 @@ def test_the_fake_speaks_soda2(fake_socrata):
                           "data": {}}
     assert httpx.get(url + ".json", params={"$bogus": "1"}).status_code == 400
     assert httpx.get(f"{fake_socrata.url}/api/catalog/v1", params={"qq": "food"}).json()["results"] == []
+
+
+async def test_pages_are_fetched_concurrently_and_yielded_in_order(server, make):
+    portal = make(server, page_rows=300, max_per_host=3)
+    ds = await portal.dataset(INSPECTIONS.id)
+    server.faults.set("latency", path_contains=f"{INSPECTIONS.id}.csv", seconds=0.2)
+    in_flight_at_first_page = None
+    offsets = []
+    async for page in portal.pages(ds, Query()):
+        if in_flight_at_first_page is None:
+            in_flight_at_first_page = len(resource_requests(server, INSPECTIONS.id))
+        offsets.append(page.offset)
+    assert in_flight_at_first_page >= 3  # later pages were asked for before the first one arrived
+    assert offsets == list(range(0, 2345, 300))
+
+
+async def test_offline_serves_stale_copies(make, fast, monkeypatch):
+    from tests.fakeportal.socrata import start_socrata_server
+
+    server = start_socrata_server()
+    monkeypatch.setattr(socrata_module, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))
+    try:
+        portal = make(server, ttl={"catalog": 0, "metadata": 0, "rows": 0})  # everything is stale at once
+        ds = await portal.dataset(TREES.id)
+        hits = (await portal.search(SearchRequest(limit=5))).hits
+        pages = await collect(portal, ds)
+    finally:
+        server.stop()
+    again = await portal.dataset(TREES.id)
+    assert again == ds and portal.state.source == "stale"
+    assert "could not connect" in portal.state.reason
+    assert (await portal.search(SearchRequest(limit=5))).hits == hits and portal.state.source == "stale"
+    assert [p.table for p in await collect(portal, ds)] == [p.table for p in pages]
+    with pytest.raises(PortalError) as info:  # nothing cached for this one
+        await portal.dataset(INSPECTIONS.id)
+    assert info.value.offline and "Socrata: 127.0.0.1" in str(info.value)
