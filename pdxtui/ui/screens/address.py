@@ -424,6 +424,12 @@ class AddressScreen(Screen[None]):
         return [note, grid]
 
     # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Without a key only Esc (and the app's keys) apply: the footer shows nothing that cannot work."""
+        if action in ("export", "nearby", "refresh") and not self.settings.has_key:
+            return False
+        return True
+
     def action_close(self) -> None:
         self.app.pop_screen()
 

@@ -70,7 +70,7 @@ class BrowseScreen(Screen[None]):
         Binding("ctrl+e", "export", "Export", priority=True),
         Binding("d", "draft", "Draft request"),
         Binding("g", "guide", "Guide"),
-        Binding("a", "address", "Address"),
+        Binding("a", "address", "Address", show=False),  # in the help, README and palette; the footer is full
         Binding("R", "pick_resource", "Resource", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
