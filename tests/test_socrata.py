@@ -26,8 +26,21 @@ from pdxtui.model import Query, SearchRequest
 from pdxtui.net import Fetcher, make_client
 from pdxtui.portals import BUILTIN_PROFILES, open_portal, parse_portal
 from pdxtui.portals import socrata as socrata_module
-from pdxtui.portals.socrata import SocrataPortal, epoch_seconds, parse_columns, soql_name, socrata_error
-from tests.fakeportal.socrata import CATALOG, INSPECTIONS, NAMES, SERVICE_REQUESTS, TREES, soda_text
+from pdxtui.portals.socrata import (
+    SocrataPortal,
+    epoch_seconds,
+    parse_columns,
+    socrata_error,
+    soql_name,
+)
+from tests.fakeportal.socrata import (
+    CATALOG,
+    INSPECTIONS,
+    NAMES,
+    SERVICE_REQUESTS,
+    TREES,
+    soda_text,
+)
 
 _SSL = ssl.create_default_context()
 RESOURCE = "/resource/"
@@ -336,7 +349,7 @@ async def test_inspections_paged_exactly_and_ordered_by_id(server, make):
     assert asked[-1].params["$select"] == ",".join(c.field_name for c in INSPECTIONS.columns)
 
 
-async def test_without_order_the_fake_would_give_gaps(server):
+def test_without_order_the_fake_would_give_gaps(server):
     """The fake shuffles unordered answers, so the ``$order=:id`` the portal always sends really matters."""
     url = f"{server.url}/resource/{INSPECTIONS.id}.json"
     first = httpx.get(url, params={"$select": "inspection_id", "$limit": 2345}).json()

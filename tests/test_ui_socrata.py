@@ -161,8 +161,8 @@ def test_snapshot_of_a_socrata_dataset(snap_compare, tmp_path):
     from pdxtui.portals import parse_portal
     from pdxtui.portals.socrata import SocrataPortal
     from pdxtui.service import Service
-    from tests.fakeportal.socrata import SocrataApp
     from tests.fakeportal.server import FakeServer
+    from tests.fakeportal.socrata import SocrataApp
 
     server = FakeServer()
     SocrataApp(domain=DOMAIN).mount(server)

@@ -769,7 +769,6 @@ class SocrataPortal:
             links.append(Link("Publisher", view["attributionLink"]))
         if isinstance(licence.get("termsLink"), str) and licence["termsLink"].startswith(("http://", "https://")):
             links.append(Link("Licence terms", licence["termsLink"]))
-        points = [c for c in plan.coords]
         geometry = next((f.type for f in plan.fields if f.kind == "geometry"), "")
         return Dataset(
             id=plan.id,
@@ -787,7 +786,7 @@ class SocrataPortal:
             page_url=page_url,
             categories=_strings(view.get("category")),
             tags=_strings(view.get("tags")),
-            geometry_type="point" if points else geometry,
+            geometry_type="point" if plan.coords else geometry,
             max_record_count=None,
             sample=False,
         )
