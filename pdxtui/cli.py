@@ -320,6 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(debug=args.debug)
     try:
         if args.command is None:
+            if os.environ.get("TERM", "").strip().lower() == "dumb":  # no cursor addressing: a TUI would be garbage
+                raise UsageError("TERM=dumb: this terminal cannot show the full-screen browser; use the commands "
+                                 "(pdxtui search, show, preview, export) or run it in a full terminal")
             from pdxtui.session import open_session
 
             session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)

@@ -25,6 +25,8 @@ class PdxApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
+    # below 100 columns the screen gets the class -narrow (app.tcss: the sidebar shrinks, the panes keep room)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, service: Service | None = None, *, session: Session | None = None) -> None:
         """Give a ``session`` (the CLI does) or a ready ``service`` (tests may)."""
