@@ -334,7 +334,7 @@ def candidate(raw: Any, *, single: bool = False) -> Candidate | None:
     if (lat is None or lon is None) and x is not None and y is not None:
         lat, lon = (y, x) if abs(x) <= 180 and abs(y) <= 90 else _from_mercator(x, y)
     ident = _text(attributes.get("property_id") or attributes.get("id") or attributes.get("state_id"))
-    return Candidate(address=address, city=city.upper() if city.isupper() else city,
+    return Candidate(address=address, city=city,
                      zip_code=_text(attributes.get("zip_code") or attributes.get("zip")), lat=lat, lon=lon,
                      id=ident, type=_text(attributes.get("type")), attributes=dict(attributes))
 
@@ -516,15 +516,16 @@ class PortlandMaps:
 
     # -- API calls -----------------------------------------------------------------------------------------
 
-    async def suggest(self, query: str, count: int = 10, page: int = 1) -> SuggestPage:
-        """Address suggestions for ``query``, ``count`` a page (at most 1000), page numbers from 1."""
+    async def suggest(self, query: str, count: int = 10, page: int = 1, *, refresh: bool | None = None) -> SuggestPage:
+        """Address suggestions for ``query``, ``count`` a page (at most 1000), page numbers from 1. ``refresh``
+        skips a fresh cache entry (None: the client's setting)."""
         query = " ".join(str(query).split())
         if not query:
             raise UsageError("type an address to look up")
         count = max(1, min(int(count), MAX_PAGE))
         page = max(1, int(page))
         params = {"query": query, "count": str(count), "page": str(page)}
-        data = await self._get("/api/suggest/", params, "pm-suggest")
+        data = await self._get("/api/suggest/", params, "pm-suggest", refresh)
         raw = data.get("candidates")
         if raw is None:
             raw = []
@@ -535,7 +536,7 @@ class PortlandMaps:
         total = data.get("total")
         return SuggestPage(found, page, count, total if isinstance(total, int) and not isinstance(total, bool) else None)
 
-    async def detail(self, detail_type: str, detail_id: str) -> Detail:
+    async def detail(self, detail_type: str, detail_id: str, *, refresh: bool | None = None) -> Detail:
         """The ``detail_type`` (property, assessor, zoning or permit) details of ``detail_id``, every section."""
         if detail_type not in DETAIL_TYPES:
             raise UsageError(f"detail type must be one of {', '.join(DETAIL_TYPES)}, not {detail_type!r}")
@@ -543,12 +544,12 @@ class PortlandMaps:
         if not detail_id:
             raise UsageError("no property id given")
         params = {"detail_type": detail_type, "detail_id": detail_id, "sections": "*"}
-        data = await self._get("/api/detail/", params, "pm-detail")
+        data = await self._get("/api/detail/", params, "pm-detail", refresh)
         return Detail(detail_type, detail_id, sections_of(data), raw=data)
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
-    async def _get(self, path: str, params: dict[str, str], kind: str) -> dict[str, Any]:
+    async def _get(self, path: str, params: dict[str, str], kind: str, refresh: bool | None = None) -> dict[str, Any]:
         url = f"{self.settings.url}{path}"
 
         def check(data: Any) -> str | None:
@@ -561,7 +562,8 @@ class PortlandMaps:
 
         try:
             return await self.fetcher.get_json(url, {**params, "api_key": self.key}, kind=kind,
-                                               refresh=self.refresh, validate=check)
+                                               refresh=self.refresh if refresh is None else refresh,
+                                               validate=check)
         except PdxError as exc:
             exc.args = tuple(self.scrub(a) if isinstance(a, str) else a for a in exc.args)
             raise

@@ -291,3 +291,18 @@ async def test_open_street_trees_near_the_address(keyed):
         browse.open_dataset("63d4fe31021075f62edebe781978c0fc_26")
         await settle(pilot)
         assert pane.preview.query.near is None and pane.border_subtitle == ""
+
+
+async def test_second_look_comes_from_the_cache_and_ctrl_r_asks_again(keyed):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pick(pilot, "1120 sw 5th", "1120 SW 5TH AVE")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pick(pilot, "1120 sw 5th", "1120 SW 5TH AVE")  # a new screen: answered from the disk cache
+        assert len(api_calls(keyed)) == 2
+        assert "from the cache" in screen_text(app)
+        await pilot.press("ctrl+r")
+        await details_loaded(pilot)
+        assert [r.params.get("detail_type") for r in api_calls(keyed, "/api/detail/")] == ["property", "property"]
+        assert "The Portland Building" in screen_text(app)

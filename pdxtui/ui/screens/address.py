@@ -274,12 +274,12 @@ class AddressScreen(Screen[None]):
         self.run_suggest(text, 1)
 
     @work(exclusive=True, group="suggest", exit_on_error=False)
-    async def run_suggest(self, text: str, page: int) -> None:
+    async def run_suggest(self, text: str, page: int, refresh: bool = False) -> None:
         status = self.query_one("#suggest-status", Static)
         listing = self.query_one("#suggestions", OptionList)
         status.update(Text("Looking up…" if page == 1 else f"Fetching page {page}…", "italic"))
         try:
-            result = await self.client.suggest(text, count=PAGE_SIZE, page=page)
+            result = await self.client.suggest(text, count=PAGE_SIZE, page=page, refresh=refresh)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             status.update(Text(f"Lookup failed: {error_text(exc)}", "red"))
             self.report_error(exc, "Address lookup")
@@ -360,14 +360,14 @@ class AddressScreen(Screen[None]):
             self.run_worker(self._show_detail(kind, self.details[(candidate.id, kind)]), group=f"show-{kind}",
                             exclusive=True, exit_on_error=False)
             return
-        self.run_worker(self._fetch_detail(kind, candidate), group=f"detail-{kind}", exclusive=True,
+        self.run_worker(self._fetch_detail(kind, candidate, refresh), group=f"detail-{kind}", exclusive=True,
                         exit_on_error=False)
 
-    async def _fetch_detail(self, kind: str, candidate: Candidate) -> None:
+    async def _fetch_detail(self, kind: str, candidate: Candidate, refresh: bool = False) -> None:
         body = self.query_one(f"#body-{kind}", VerticalScroll)
         body.loading = True
         try:
-            detail = await self.client.detail(kind, candidate.id)
+            detail = await self.client.detail(kind, candidate.id, refresh=refresh)
         except Exception as exc:  # noqa: BLE001
             self._show_message(kind, f"Could not load the {kind} details: {error_text(exc)}", "red")
             self.report_error(exc, f"{kind.capitalize()} details")
@@ -434,19 +434,14 @@ class AddressScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_refresh(self) -> None:
+        """Ask PortlandMaps again, skipping the cache: the details showing, else the suggestions."""
         if self.client is None:
             return
-        self.client.refresh = True
-        try:
-            if self.candidate is not None:
-                active = self.query_one("#pm-tabs", TabbedContent).active.removeprefix("tab-")
-                self.load_tab(active, refresh=True)
-            elif self._asked:
-                text, self._asked = self._asked, ""
-                self.query_one("#address-input", Input).value = text
-                self._suggest_now()
-        finally:
-            self.call_after_refresh(setattr, self.client, "refresh", False)
+        if self.candidate is not None:
+            active = self.query_one("#pm-tabs", TabbedContent).active.removeprefix("tab-")
+            self.load_tab(active, refresh=True)
+        elif self.pages:
+            self.run_suggest(self._asked, 1, True)
 
     def action_export(self) -> None:
         from pdxtui.ui.screens.export import ExportRequest, ExportScreen
