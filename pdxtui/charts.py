@@ -173,13 +173,15 @@ def to_dots(lon: np.ndarray, lat: np.ndarray, view: Extent, cols: int, rows: int
 def dot_indices(fx: np.ndarray, fy: np.ndarray, cols: int, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x, y, mask): whole dot coordinates of the points inside the canvas, and which of the input points they are.
 
-    A point exactly on the east or south edge falls in the last dot.
+    A point exactly on the east or south edge falls in the last dot (within a rounding error: the box fitted to
+    the data must hold every point).
     """
     width, height = cols * DOTS_X, rows * DOTS_Y
+    eps = 1e-6
     with np.errstate(invalid="ignore"):
-        inside = (fx >= 0) & (fx <= width) & (fy >= 0) & (fy <= height)
-    x = np.minimum(fx[inside].astype(np.int64), width - 1)
-    y = np.minimum(fy[inside].astype(np.int64), height - 1)
+        inside = (fx >= -eps) & (fx <= width + eps) & (fy >= -eps) & (fy <= height + eps)
+    x = np.clip(fx[inside], 0, width - 1).astype(np.int64)
+    y = np.clip(fy[inside], 0, height - 1).astype(np.int64)
     return x, y, inside
 
 

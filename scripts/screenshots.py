@@ -110,6 +110,22 @@ async def guide(pilot) -> None:
     await pilot.pause()
 
 
+async def map_view(pilot) -> None:
+    await _open_trees(pilot, "SPECIES")
+    for _ in range(4):  # 5,000 loaded rows
+        await pilot.press("plus")
+        await settle(pilot)
+    pilot.app.screen.query_one("#preview").grid.focus()
+    await pilot.press("m")
+    await settle(pilot)
+
+
+async def histogram(pilot) -> None:
+    await _open_trees(pilot, "DIAMETER")
+    await pilot.press("v")
+    await settle(pilot)
+
+
 def offline_app():
     from pdxtui.session import open_session
     from pdxtui.ui.app import PdxApp
@@ -133,6 +149,8 @@ SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
     "draft": (demo_app, draft),
     "guide": (demo_app, guide),
     "offline": (offline_app, offline),
+    "map": (demo_app, map_view),
+    "histogram": (demo_app, histogram),
 }
 
 

@@ -95,6 +95,15 @@ def test_projection_to_dots():
     assert y.tolist() == [0, 7, 4, 2]
 
 
+def test_every_point_is_inside_the_box_fitted_to_the_data():
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(-122.83, -122.48, 5000), rng.uniform(45.44, 45.64, 5000)
+    for cols, rows in ((136, 36), (81, 23), (40, 40), (7, 3)):
+        view = charts.fit_extent(charts.data_extent(lon, lat), cols, rows)
+        x, y, inside = charts.dot_indices(*charts.to_dots(lon, lat, view, cols, rows), cols, rows)
+        assert inside.all() and x.max() < cols * 2 and y.max() < rows * 4
+
+
 def test_raster_sets_braille_bits_and_colours_by_commonest_category():
     raster = charts.Raster(2, 1)  # 4 × 4 dots
     # cell 0: dots (0,0) and (1,3) -> bits 0x01 | 0x80; cell 1: dot (2,1) -> 0x02
