@@ -211,6 +211,8 @@ async def test_datastore_pages_exactly_and_typed(server, make, app):
     rows = sorted((r.params for r in actions(server, "datastore_search") if r.params["limit"] != "0"),
                   key=lambda p: int(p["offset"]))
     assert [(p["limit"], p["offset"]) for p in rows] == [("1000", "0"), ("1000", "1000"), ("345", "2000")]
+    # every page is ordered by _id: the fake hands unsorted pages out in a different order per page size
+    assert all(p.get("sort") == "_id asc" for p in rows)
     frame = (await Service(portal).preview(ds, rows=5)).frame
     expected = app.package("street-trees").resources[0].datastore.rows[0]
     assert str(frame.schema["tree_id"]) == "Int64" and str(frame.schema["diameter"]) == "Float64"

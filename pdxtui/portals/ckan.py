@@ -797,7 +797,9 @@ class CKANPortal:
                        fields: tuple[Field, ...]) -> tuple[Any, int, int | None]:
         """One datastore_search page, parsed (off the event loop) before the body is cached."""
         url = f"{self.api}/datastore_search"
-        params = {"resource_id": plan.resource.id, "limit": count, "offset": offset}
+        # CKAN's datastore_search takes ``sort`` ("_id asc"): without it the database may hand out pages in any
+        # order, and limit/offset paging could skip or repeat rows
+        params = {"resource_id": plan.resource.id, "limit": count, "offset": offset, "sort": "_id asc"}
         fetcher = self.fetcher
         doing = f"reading rows {offset + 1:,}-{offset + count:,} of {plan.title}"
         check = self._check("datastore_search", doing)

@@ -581,8 +581,22 @@ class CKANApp:
         if q:
             records = [r for r in records if all(
                 any(word in _pg_text(v).lower() for v in r.values() if isinstance(v, str)) for word in q.split())]
-        if params.get("sort"):
-            raise invalid(sort=["sort is switched off on this fake"])
+        sort = (params.get("sort") or "").strip()
+        if sort:  # "field [asc|desc], ..." as CKAN takes it; unknown fields are a Validation Error
+            for part in reversed([p.strip() for p in sort.split(",") if p.strip()]):
+                name, _, direction = part.partition(" ")
+                direction = direction.strip().lower() or "asc"
+                if name not in names or direction not in ("asc", "desc"):
+                    raise invalid(sort=[f'field "{name}" not in table' if name not in names
+                                        else f"Invalid sort direction: {direction}"])
+                present = [r for r in records if r.get(name) is not None]
+                present.sort(key=lambda r: r[name], reverse=direction == "desc")
+                records = present + [r for r in records if r.get(name) is None]
+        else:
+            # no sort: a real database may hand rows out in any order; the fake shows that by rotating them,
+            # differently for each page size, so paging without a sort would miss or repeat rows
+            turn = (limit * 7919) % max(len(records), 1)
+            records = records[turn:] + records[:turn]
         fields = [{"id": "_id", "type": "int"}] + [dict(f) for f in table.fields]
         result: dict[str, Any] = {
             "include_total": params.get("include_total", "true") != "false",
