@@ -81,3 +81,109 @@ def assert_inert_bytes(data: bytes, where: str = "") -> None:
     found = sorted({m.group() for m in _BAD_BYTES.finditer(data)})
     assert not found, f"{where or 'output'} carried {found!r}"
     data.decode("utf-8")  # strict: a lone surrogate written with surrogateescape/-pass would fail here
+
+
+# --- hostile versions of the other fake portals -------------------------------------------------------------------
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+from typing import Any  # noqa: E402
+
+_LINE_VALUES = [v for k, v in CORPUS.items() if k != "huge"]
+
+
+class HostileApp:
+    """Wraps a fake portal app (Socrata, CKAN) without touching it: in its JSON answers, the values of the display
+    keys (titles, descriptions, column names) and the string cells of ``records`` get corpus text appended; in its
+    CSV answers, every text cell does. Identifiers (ids, slugs, field names used in queries) are left alone, so
+    the portal still works. The last display key of each answer gets the 100 KB string as well."""
+
+    def __init__(self, app: Any, keys: frozenset[str], long_keys: frozenset[str], invalid_utf8: bool = False) -> None:
+        self.app, self.keys, self.long_keys, self.invalid_utf8 = app, keys, long_keys, invalid_utf8
+        self.name = getattr(app, "name", None)
+        self._n = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    def _next(self) -> str:
+        self._n += 1
+        return _LINE_VALUES[self._n % len(_LINE_VALUES)]
+
+    def handle(self, method: str, path: str, query: Any, headers: Any) -> Any:
+        status, out_headers, body = self.app.handle(method, path, query, headers)
+        items = out_headers.items() if isinstance(out_headers, dict) else out_headers
+        ctype = next((v for k, v in items if k.lower() == "content-type"), "")
+        if status == 200 and "json" in ctype:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return status, out_headers, body
+            body = json.dumps(self._inject(data)).encode()  # ensure_ascii: lone surrogates as \ud800 escapes
+        elif status == 200 and "csv" in ctype:
+            body = self._csv(body)
+        return status, out_headers, body
+
+    def _inject(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self._inject(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            if key == "records":
+                return [{k: self._cell(v) if not k.startswith("_") else v for k, v in r.items()}
+                        if isinstance(r, dict) else r for r in value]
+            return [self._inject(v, key) for v in value]
+        if isinstance(value, str) and key in self.keys:
+            extra = HUGE if key in self.long_keys else self._next()
+            return f"{value} {extra}"
+        return value
+
+    def _cell(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value or value[:1].isdigit() or value[:1] == "-":
+            return value
+        return f"{value} {self._next()}"
+
+    def _csv(self, body: bytes) -> bytes:
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+        if not rows:
+            return body
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(rows[0])
+        for row in rows[1:]:
+            writer.writerow([self._cell(cell) for cell in row])
+        text = out.getvalue()
+        if self.invalid_utf8:  # a lone surrogate goes out as the invalid UTF-8 a broken server would send
+            return text.encode("utf-8", "surrogatepass")
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")  # as U+FFFD
+
+
+HOSTILE_KEYS = {
+    "socrata": (frozenset({"name", "description", "attribution", "category"}), frozenset({"description"})),
+    "ckan": (frozenset({"title", "notes", "description", "display_name"}), frozenset({"notes"})),
+}
+
+
+def start_hostile_server(kind: str, invalid_utf8: bool = False) -> Any:
+    """A started FakeServer with the ``kind`` fake portal (socrata or ckan) wrapped in :class:`HostileApp`
+    (``invalid_utf8``: CSV answers carry the corpus' lone surrogates as invalid UTF-8 bytes)."""
+    from tests.fakeportal.server import FakeServer
+
+    if kind == "socrata":
+        from tests.fakeportal.socrata import SocrataApp as AppClass
+
+        app = AppClass()
+    else:
+        from tests.fakeportal.ckan import CKANApp
+
+        app = CKANApp("")
+    keys, long_keys = HOSTILE_KEYS[kind]
+    server = FakeServer()
+    wrapper = HostileApp(app, keys, long_keys, invalid_utf8)
+
+    class _Mounter:  # the app mounts itself; route what it mounts to the wrapper instead
+        def mount(self, prefix: str, _app: Any, name: str | None = None) -> None:
+            server.mount(prefix, wrapper, name=name)
+
+    app.mount(_Mounter())
+    return server.start()

@@ -246,3 +246,94 @@ def test_cli_output_bytes_are_inert(hostile_server, tmp_path, command):
         assert "[/x]" in out
         if command != "search":
             assert "␛" in out
+
+
+# --- the same corpus through the Socrata and CKAN portals (their fakes wrapped by tests.hostile.HostileApp) -------
+
+OTHER_KINDS = {"socrata": "insp-2345", "ckan": "street-trees"}
+
+
+@pytest.fixture
+def hostile_other(request, monkeypatch):
+    kind = request.param
+    pytest.importorskip(f"pdxtui.portals.{kind}")
+    server = hostile.start_hostile_server(kind)
+    if kind == "socrata":
+        import pdxtui.portals.socrata as socrata
+
+        monkeypatch.setattr(socrata, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))
+    try:
+        yield kind, server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("hostile_other", list(OTHER_KINDS), indirect=True)
+def test_cli_output_is_inert_for_the_other_portal_kinds(hostile_other, capsys):
+    from pdxtui.cli import main
+
+    kind, server = hostile_other
+    portal = f"{kind}:{server.url}"
+    dataset = OTHER_KINDS[kind]
+    seen = ""
+    for args in (["search"], ["show", dataset], ["preview", dataset, "--rows", "30"], ["search", "--json"]):
+        code = main(["--portal", portal, *args])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        data = out.encode("utf-8")  # strict, as a UTF-8 terminal's stdout: a lone surrogate would raise here
+        hostile.assert_inert_bytes(data, f"{kind} {args[0]} stdout")
+        hostile.assert_inert_bytes(err.encode("utf-8"), f"{kind} {args[0]} stderr")
+        seen += out
+    assert "[/x]" in seen and "␛" in seen  # the corpus was there, and is shown
+
+
+@pytest.mark.parametrize("hostile_other", list(OTHER_KINDS), indirect=True)
+async def test_tui_is_inert_for_the_other_portal_kinds(hostile_other):
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.screens.cell import CellScreen
+
+    kind, server = hostile_other
+    app = PdxApp(session=open_session(portal=f"{kind}:{server.url}"))
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        hostile.assert_inert(screen_text(app), f"{kind} catalog")
+        app.screen.open_dataset(OTHER_KINDS[kind])
+        await settle(pilot)
+        assert app.screen.dataset is not None, [n.message for n in app._notifications]
+        shown = screen_text(app)
+        hostile.assert_inert(shown, f"{kind} browser")
+        meta = text_of(app.screen.query_one("#metadata-body"))
+        hostile.assert_inert(meta, f"{kind} metadata")
+        assert "[/x]" in meta or "␛" in meta or "\ufffd" in meta, meta[:500]
+        pane = app.screen.query_one("#preview")
+        assert pane.preview is not None and pane.preview.shown > 0
+        pane.grid.focus()
+        for _ in range(4):
+            await pilot.press("right")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, CellScreen))
+            hostile.assert_inert(screen_text(app), f"{kind} cell view")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, CellScreen))
+        hostile.assert_inert(screen_text(app), f"{kind} grid")
+        assert app.is_running
+
+
+@pytest.mark.xfail(strict=True, reason="Socrata rows: one invalid UTF-8 byte in a CSV page makes the whole page "
+                   "unreadable (a clean one-line error, no crash). Fix in pdxtui/portals/socrata.py table_from_csv: "
+                   "pl.read_csv(..., encoding='utf8-lossy'); then drop this xfail.")
+def test_socrata_csv_page_with_invalid_utf8_is_read_with_replacements(monkeypatch, capsys):
+    pytest.importorskip("pdxtui.portals.socrata")
+    import pdxtui.portals.socrata as socrata
+    from pdxtui.cli import main
+
+    server = hostile.start_hostile_server("socrata", invalid_utf8=True)
+    monkeypatch.setattr(socrata, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))
+    try:
+        code = main(["--portal", f"socrata:{server.url}", "preview", OTHER_KINDS["socrata"], "--rows", "30"])
+    finally:
+        server.stop()
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    hostile.assert_inert_bytes(out.encode("utf-8"))
