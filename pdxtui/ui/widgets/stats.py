@@ -79,8 +79,7 @@ class StatsPane(VerticalScroll, can_focus=True):
 
     def show(self, stats: ColumnStats, note: str = "") -> None:
         self.column = stats.column
-        hint = "v draws a chart of this column."
-        self.query_one("#stats-body", Static).update(render_stats(stats, f"{note} {hint}" if note else hint))
+        self.query_one("#stats-body", Static).update(render_stats(stats, note))
 
     def show_message(self, message: str, style: str = "dim") -> None:
         self.query_one("#stats-body", Static).update(plain(message, style))
