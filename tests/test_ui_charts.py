@@ -301,3 +301,20 @@ async def test_polygon_outlines_from_the_arcgis_layer(fake_arcgis):
             assert f"{districts.row_count} shapes" in status and "°N" in status  # no points: the extent of the shapes
             drawn = canvas_text(app)
             assert sum(0x2800 < ord(ch) <= 0x28FF for ch in drawn) > 50  # the outlines are on the canvas
+
+
+async def test_a_map_with_no_located_rows_says_so():
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_trees(pilot)
+        await pilot.press("f", *"DIAMETER > 100000", "enter")  # nothing matches
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ChartScreen)
+        assert "No rows with a latitude and longitude" in canvas_text(app)
+        assert line(app, "status") == ""
+        await pilot.press("v")  # not a chart key: nothing happens, the screen stays
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BrowseScreen)

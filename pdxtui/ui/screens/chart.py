@@ -245,7 +245,7 @@ class ChartScreen(Screen[None]):
             status.update(self.map_status(picture))
         else:
             legend.update(Text(one_line(picture.note, 300), "italic"))
-            status.update(Text(self.chart_keys(), "dim"))
+            status.update(Text(self.chart_keys(), "dim") if self.kind != "map" else "")
 
     def map_legend(self, result: MapResult) -> Text:
         picture, data = result.picture, result.data
