@@ -21,14 +21,17 @@ so through ``on_wait``), then try again; a later reset fails at once with a mess
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import os
 import re
+import tempfile
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.errors import PdxError, PortalError, UsageError
@@ -53,6 +56,7 @@ MAX_PAGE = 1000  # candidates per suggest page, at most
 TTL = {"pm-suggest": 7 * 86400.0, "pm-detail": 7 * 86400.0}
 MAX_RESET_WAIT = 120.0  # longest wait for X-Rate-Limit-Reset before giving up with a message
 PORTAL_NAME = "portlandmaps"
+RATE_STATE_FILE = "portlandmaps-rate.json"  # in the cache folder: request times, so that runs share the limit
 
 KEY_HELP = (
     f"PortlandMaps needs an API key: request one at {KEY_URL}, then set it in the environment "
@@ -131,16 +135,21 @@ class Settings:
 
 class RateLimiter:
     """At most ``limit`` requests in any ``window`` seconds (a sliding log of start times), plus a pause until a
-    time the server named (429 with X-Rate-Limit-Reset). ``clock`` and ``sleep`` can be replaced (tests)."""
+    time the server named (429 with X-Rate-Limit-Reset). ``clock`` and ``sleep`` can be replaced (tests).
+
+    With ``state_path`` the start times are kept in that file (epoch seconds, nothing else), so that successive
+    runs (``pdxtui address`` in a loop, the TUI opened again) share the limit. Best effort: unreadable or
+    unwritable state is ignored."""
 
     def __init__(
         self,
         limit: int = 200,
         window: float = 900.0,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         on_wait: WaitCallback | None = None,
+        state_path: str | os.PathLike[str] | None = None,
     ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("a rate limit needs limit >= 1 and window > 0")
@@ -152,10 +161,47 @@ class RateLimiter:
         self.started: deque[float] = deque()
         self.blocked_until = 0.0
         self._lock: asyncio.Lock | None = None
+        self.state_path = Path(state_path) if state_path else None
+        self._load()
+
+    def _load(self) -> None:
+        if self.state_path is None:
+            return
+        try:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict):
+            return
+        now = self.clock()
+
+        def number(value: Any) -> bool:
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+        times = data.get("started")
+        if isinstance(times, list):
+            kept = sorted(t for t in times if number(t) and now - self.window < t <= now + 1)
+            self.started = deque(kept)
+        blocked = data.get("blocked_until")
+        if number(blocked) and now < blocked <= now + 86400:
+            self.blocked_until = float(blocked)
+
+    def _save(self) -> None:
+        if self.state_path is None:
+            return
+        data = {"started": list(self.started), "blocked_until": self.blocked_until}
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".rate-", dir=self.state_path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, self.state_path)
+        except OSError as exc:
+            log.warning("could not keep the PortlandMaps request times: %s", exc)
 
     def block_for(self, seconds: float) -> None:
         """Send nothing for ``seconds`` (the server said when its limit resets)."""
         self.blocked_until = max(self.blocked_until, self.clock() + max(0.0, seconds))
+        self._save()
 
     def delay(self) -> float:
         """How long the next request would have to wait now (0: it may go)."""
@@ -176,6 +222,7 @@ class RateLimiter:
                 wait = self.delay()
                 if wait <= 0:
                     self.started.append(self.clock())
+                    self._save()
                     return
                 if self.blocked_until > self.clock():
                     why = "PortlandMaps asked to wait until its rate limit resets"
@@ -455,6 +502,7 @@ class PortlandMaps:
         on_wait: WaitCallback | None = None,
         refresh: bool = False,
         limiter: RateLimiter | None = None,
+        state_path: str | os.PathLike[str] | None = None,
         max_reset_wait: float = MAX_RESET_WAIT,
         timeouts: tuple[float, float] = (10.0, 30.0),
         attempts: int = 4,
@@ -466,7 +514,7 @@ class PortlandMaps:
         self.on_wait = on_wait
         self.refresh = refresh
         self.max_reset_wait = float(max_reset_wait)
-        self.limiter = limiter or RateLimiter(*settings.rate, on_wait=self._tell)
+        self.limiter = limiter or RateLimiter(*settings.rate, on_wait=self._tell, state_path=state_path)
         if self.limiter.on_wait is None:
             self.limiter.on_wait = self._tell
         self._store = store
@@ -610,6 +658,13 @@ class PortlandMaps:
         self._reset_note = "PortlandMaps rate limit reached: waiting until it resets (X-Rate-Limit-Reset)"
 
 
+def rate_state_path(store: Any) -> Path | None:
+    """Where the limiter keeps its request times: the cache folder (None when the cache is off)."""
+    if store is None or not getattr(store, "enabled", False) or getattr(store, "path", None) is None:
+        return None
+    return Path(store.path) / RATE_STATE_FILE
+
+
 def open_client(config: Any = None, *, cache_dir: str | None = None, on_wait: WaitCallback | None = None,
                 refresh: bool = False, env: Mapping[str, str] | None = None) -> PortlandMaps:
     """A client set up from the config (``config.portlandmaps``) and environment, caching in the pdxtui cache.
@@ -623,6 +678,7 @@ def open_client(config: Any = None, *, cache_dir: str | None = None, on_wait: Wa
     store = Store.open(cache_dir, size_limit=size) if size else Store.open(cache_dir)
     net = getattr(config, "net", None)
     timeouts = (getattr(net, "connect_timeout", 10.0), getattr(net, "read_timeout", 30.0))
-    client = PortlandMaps(settings, store=store, on_wait=on_wait, refresh=refresh, timeouts=timeouts)
+    client = PortlandMaps(settings, store=store, on_wait=on_wait, refresh=refresh, timeouts=timeouts,
+                          state_path=rate_state_path(store))
     client.close_store = True
     return client

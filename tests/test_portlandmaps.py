@@ -25,6 +25,7 @@ from pdxtui.portlandmaps import (
     open_client,
     parse_rate,
     parse_reset,
+    rate_state_path,
     sections_of,
 )
 from tests.fakeportal.portlandmaps import TEST_KEY
@@ -240,6 +241,30 @@ def test_rate_limiter_waits_for_a_reset_the_server_named():
     assert clock.slept == [pytest.approx(42.0)]
 
 
+def test_rate_limit_is_shared_by_successive_runs(tmp_path):
+    clock = FakeClock()
+    state = tmp_path / "rate.json"
+    first = RateLimiter(3, 60.0, clock=clock, sleep=clock.sleep, state_path=state)
+
+    async def three(limiter):
+        for _ in range(3):
+            await limiter.acquire()
+
+    run(three(first))
+    assert clock.slept == []
+    clock.now += 10
+    second = RateLimiter(3, 60.0, clock=clock, sleep=clock.sleep, state_path=state)  # a new run, same file
+    assert second.delay() == pytest.approx(50.0)
+    run(second.acquire())
+    assert clock.slept == [pytest.approx(50.0)]
+    second.block_for(30)
+    clock.now += 1
+    third = RateLimiter(3, 60.0, clock=clock, sleep=clock.sleep, state_path=state)
+    assert third.delay() == pytest.approx(29.0)
+    state.write_text("not json")
+    assert RateLimiter(3, 60.0, clock=clock, state_path=state).delay() == 0  # damaged state is ignored
+
+
 @pytest.mark.parametrize("text, expected", [("200/15min", (200, 900.0)), ("10 per 1 s", (10, 1.0)),
                                             ("1000/h", (1000, 3600.0)), ("5/30", (5, 30.0))])
 def test_parse_rate(text, expected):
@@ -308,7 +333,8 @@ def test_cache_answers_again_and_never_holds_the_key(fake_portlandmaps, tmp_path
     async def go(refresh: bool = False):
         store = Store.open(folder)
         try:
-            async with client(fake_portlandmaps, store=store, refresh=refresh) as pm:
+            async with client(fake_portlandmaps, store=store, refresh=refresh,
+                              state_path=rate_state_path(store)) as pm:
                 await pm.suggest("1120 SW 5th Ave")
                 await pm.suggest("alberta", count=20, page=2)
                 for kind in ("property", "assessor", "zoning", "permit"):
@@ -335,6 +361,7 @@ def test_cache_answers_again_and_never_holds_the_key(fake_portlandmaps, tmp_path
         for needle in needles:
             assert needle not in data, f"the key is in {path}"
     assert any(b"1120 SW 5TH AVE" in p.read_bytes() for p in files)  # the answers are there, so the check is real
+    assert (folder / "portlandmaps-rate.json").exists()  # so are the limiter's request times
 
 
 def test_key_never_reaches_the_logs(fake_portlandmaps, caplog):

@@ -195,7 +195,7 @@ class AddressScreen(Screen[None]):
         if not self.settings.has_key:
             self.set_status("No PortlandMaps key: nothing is sent.")
             return
-        from pdxtui.portlandmaps import PortlandMaps, describe_rate
+        from pdxtui.portlandmaps import PortlandMaps, describe_rate, rate_state_path
 
         store = None
         try:
@@ -205,7 +205,7 @@ class AddressScreen(Screen[None]):
             store = Store.open(self.cache_dir, size_limit=size) if size else Store.open(self.cache_dir)
         except Exception:  # noqa: BLE001 - no cache is not fatal
             store = None
-        self.client = PortlandMaps(self.settings, store=store, on_wait=self.on_wait)
+        self.client = PortlandMaps(self.settings, store=store, on_wait=self.on_wait, state_path=rate_state_path(store))
         self.client.close_store = store is not None
         self.query_one("#pm-tabs", TabbedContent).display = False
         self.set_status(f"PortlandMaps at {self.settings.url} · at most {describe_rate(*self.settings.rate)}")
