@@ -151,6 +151,21 @@ def test_status_error_is_one_readable_line_without_the_key(fake_portlandmaps):
     assert "wrong-key-123456" not in str(bad_key) and TEST_KEY not in str(bad_id)
 
 
+def test_an_error_page_that_echoes_the_request_does_not_show_the_key(fake_portlandmaps):
+    async def go():
+        settings = Settings(api_key=TEST_KEY, url=base(fake_portlandmaps) + "/v2")
+        async with PortlandMaps(settings) as pm:
+            with pytest.raises(PortalError) as err:
+                await pm.suggest("alberta")
+        return err.value
+
+    err = run(go())
+    assert "404" in str(err) and "No route matches" in str(err) and "api_key=[key]" in str(err)
+    assert TEST_KEY not in str(err)
+    (request,) = api_calls(fake_portlandmaps)
+    assert request.status == 404
+
+
 def test_bad_arguments_and_missing_key_make_no_request(fake_portlandmaps):
     with pytest.raises(MissingKey) as missing:
         PortlandMaps(Settings(api_key=None, url=base(fake_portlandmaps)))

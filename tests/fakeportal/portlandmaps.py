@@ -175,8 +175,11 @@ class PortlandMapsApp:
             return 429, {"Content-Type": JSON_TYPE, "X-Rate-Limit-Limit": "200", "X-Rate-Limit-Remaining": "0",
                          "X-Rate-Limit-Reset": value}, json.dumps(body).encode()
         sub = path[len(self.prefix):].rstrip("/") or "/"
-        if sub not in ("/api/suggest", "/api/detail"):
-            return 404, {"Content-Type": "text/html"}, b"<html><body><h1>404 Not Found</h1></body></html>"
+        if sub not in ("/api/suggest", "/api/detail"):  # echoes the request, key and all, as some servers do
+            from urllib.parse import urlencode
+
+            target = f"{path}?{urlencode(params)}"
+            return 404, {"Content-Type": "text/plain"}, f"No route matches {target}".encode()
         key = params.get("api_key")
         if not key:
             return self.error("API key is required")
