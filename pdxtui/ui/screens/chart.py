@@ -6,6 +6,7 @@ Every chart says what it covers (the loaded rows or the whole dataset, and the f
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,7 @@ class ChartScreen(Screen[None]):
         self.centre: tuple[float, float] | None = None
         self.density: bool | None = None  # None: automatic
         self._data: dict[str | None, charts.MapData] = {}
+        self._data_lock = threading.Lock()  # the map's arrays are made once, by whichever thread comes first
         # histogram and bars
         self.bins = DEFAULT_BINS if kind == "histogram" else DEFAULT_BARS
         # time series
@@ -153,6 +155,19 @@ class ChartScreen(Screen[None]):
     def colour_column(self) -> str | None:
         return self.colours[self.colour_index % len(self.colours)] if self.colours else None
 
+    def on_mount(self) -> None:
+        if self.kind == "map":  # make the map's arrays while the screen is laid out: the first draw needs them
+            self.run_worker(lambda: self._map_data(0), thread=True, group="chart-prepare", exit_on_error=False)
+
+    def _map_data(self, index: int) -> charts.MapData:
+        with self._data_lock:
+            choices = self._colour_choices()
+            colour = choices[index % len(choices)]
+            data = self._data.get(colour)
+            if data is None:
+                data = self._data[colour] = charts.map_data(self.source.frame, self.lat, self.lon, colour, self.geometry)
+            return data
+
     def _colour_choices(self) -> list[str | None]:
         if self.colours is None:
             skip = [c for c in (self.lat, self.lon, self.geometry) if c]
@@ -171,11 +186,7 @@ class ChartScreen(Screen[None]):
             index, zoom, centre, density = self.colour_index, self.zoom, self.centre, self.density
 
             def paint(cols: int, rows: int):
-                choices = self._colour_choices()
-                colour = choices[index % len(choices)]
-                data = self._data.get(colour)
-                if data is None:
-                    data = self._data[colour] = charts.map_data(self.source.frame, self.lat, self.lon, colour, self.geometry)
+                data = self._map_data(index)
                 base = data.extent()
                 if base is None:
                     return charts.ChartPicture([Text("No rows with a latitude and longitude to draw.", "yellow")], "")
