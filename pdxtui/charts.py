@@ -488,8 +488,9 @@ def top_values(series: pl.Series, n: int) -> TopValues:
     """The ``n`` commonest non-null values of ``series`` with their counts."""
     import polars as pl
 
-    if isinstance(series.dtype, (pl.List, pl.Array, pl.Struct, pl.Object)):
-        series = series.cast(pl.String, strict=False) if not isinstance(series.dtype, (pl.Struct, pl.Object)) else series.map_elements(str, return_dtype=pl.String)
+    if isinstance(series.dtype, (pl.List, pl.Array, pl.Struct, pl.Object)):  # nested values count as JSON text
+        series = pl.Series(series.name, [None if v is None else json.dumps(v, default=str, ensure_ascii=False)
+                                         for v in series.to_list()], dtype=pl.String)
     nulls = series.null_count()
     present = series.drop_nulls()
     counts = present.value_counts(name="count")

@@ -174,6 +174,12 @@ def test_histogram_of_one_value():
     assert hist.edges[0] == 2.5 and hist.edges[-1] == 3.5 and hist.counts.sum() == 3
 
 
+def test_top_values_of_nested_values_count_them_as_json():
+    top = charts.top_values(pl.Series("l", [[1, 2], [1, 2], [3], None]), 5)
+    assert top.values == [("[1, 2]", 2), ("[3]", 1)] and top.nulls == 1
+    assert charts.top_values(pl.Series("s", [{"a": 1}, {"a": 1}]), 5).values == [('{"a": 1}', 2)]
+
+
 def test_top_values_ties_in_value_order():
     series = pl.Series("Condition", ["Good", "Fair", "Good", "Poor", "Fair", "Dead", None, "Good"])
     top = charts.top_values(series, 2)

@@ -168,7 +168,7 @@ async def test_charts_follow_the_filter():
         await settle(pilot)
         scope = line(app, "scope")
         assert "filter Condition != Good (applied by the portal)" in scope
-        assert f"of {matching:,}" in scope or f"All {matching:,} rows" in scope
+        assert f"The 1,000 loaded rows of {matching:,} matching (L in the grid loads all)" in scope
         legend = line(app, "legend")
         assert legend.startswith("Colour: Condition") and "Dead (" in legend and "Poor (" in legend and "Good" not in legend
         assert f"1,000 of 1,000 points drawn" in line(app, "status")

@@ -63,7 +63,8 @@ class ChartSource:
         if whole:
             covers = f"All {preview.shown:,} rows {'matching the filter' if where else 'of the dataset'}"
         else:
-            covers = f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)} (L in the grid loads all)"
+            matching = " matching" if where else ""
+            covers = f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)}{matching} (L in the grid loads all)"
         return cls(frame=frame, title=preview.dataset.title, covers=covers, filter=filter_text, sample=preview.dataset.sample)
 
 
