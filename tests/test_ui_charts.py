@@ -318,3 +318,34 @@ async def test_a_map_with_no_located_rows_says_so():
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_charts_follow_a_filter_applied_to_the_loaded_rows():
+    """A portal that cannot filter on its server: the filter narrows the loaded rows, and so does the chart."""
+    from pdxtui.portals.bundled import BundledPortal
+    from pdxtui.service import Service
+    from pdxtui.ui.app import PdxApp
+
+    portal = BundledPortal(name="demo")
+    portal.capabilities = frozenset()
+    app = PdxApp(Service(portal))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_trees(pilot, "DIAMETER")
+        await pilot.press("f", *"Condition = Poor", "enter")
+        await settle(pilot)
+        pane = app.screen.query_one("#preview")
+        assert pane.local_where == "Condition = Poor"
+        poor = pane.view.height
+        assert 0 < poor < 1000
+        pane.grid.focus()
+        await pilot.press("m")
+        await settle(pilot)
+        scope = line(app, "scope")
+        assert f"filter Condition = Poor (on the loaded rows: {poor:,} match)" in scope
+        assert f"{poor:,} of {poor:,} points drawn" in line(app, "status")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen.kind == "histogram"
+        assert app.screen.source.frame.height == poor  # the histogram counts the filtered rows only
