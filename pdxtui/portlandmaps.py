@@ -253,7 +253,7 @@ def parse_reset(value: str | None, *, now: float | None = None) -> float | None:
         number = float(value.strip())
     except ValueError:
         return None
-    if number != number or number < 0:
+    if math.isnan(number) or number < 0:
         return None
     now = time.time() if now is None else now
     if number > 1e12:  # epoch milliseconds

@@ -49,7 +49,7 @@ def test_property_detail_text_and_json(keyed, capsys):
     assert code == 0
     assert "== Owner ==" in out and "CITY OF PORTLAND" in out
     assert "== Assessment ==" in out and "2024" in out
-    code, out, err = run(capsys, "property", "R246993", "--detail", "permit", "--json")
+    code, out, _ = run(capsys, "property", "R246993", "--detail", "permit", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["detail_type"] == "permit" and data["detail_id"] == "R246993"

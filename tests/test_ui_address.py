@@ -176,7 +176,7 @@ async def test_a_429_wait_is_shown_in_the_status_line(keyed, monkeypatch):
 async def test_pick_shows_sections_tab_by_tab(keyed):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await pick(pilot, "1120 sw 5th", "1120 SW 5TH AVE")
+        await pick(pilot, "1120 sw 5th", "1120 SW 5TH AVE")
         text = screen_text(app)
         assert "1120 SW 5TH AVE, PORTLAND, 97204" in text and "45.51494, -122.67919" in text
         assert "General" in text and "The Portland Building" in text and "legal description" in text
