@@ -245,14 +245,18 @@ class Raster:
         commonest = counts.reshape(self.rows, self.cols, kinds).argmax(axis=2)
         self.colour[touched] = commonest[touched]
 
-    def segments(self, fx0: np.ndarray, fy0: np.ndarray, fx1: np.ndarray, fy1: np.ndarray, colour: int = 0) -> None:
-        """Draw straight segments between fractional dot coordinates (the parts inside the canvas)."""
+    def segments(self, fx0: np.ndarray, fy0: np.ndarray, fx1: np.ndarray, fy1: np.ndarray, colour: int = 0,
+                 category: np.ndarray | None = None) -> None:
+        """Draw straight segments between fractional dot coordinates (the parts inside the canvas), in ``colour``
+        or coloured by a ``category`` per segment."""
         fx0, fy0, fx1, fy1 = (np.asarray(a, dtype=np.float64) for a in (fx0, fy0, fx1, fy1))
         ok = np.isfinite(fx0) & np.isfinite(fy0) & np.isfinite(fx1) & np.isfinite(fy1)
         # segments wholly on one outside side of the canvas are skipped
         ok &= ~((fx0 < 0) & (fx1 < 0)) & ~((fy0 < 0) & (fy1 < 0))
         ok &= ~((fx0 > self.width) & (fx1 > self.width)) & ~((fy0 > self.height) & (fy1 > self.height))
         fx0, fy0, fx1, fy1 = fx0[ok], fy0[ok], fx1[ok], fy1[ok]
+        if category is not None:
+            category = category[ok]
         if fx0.size == 0:
             return
         limit = 2 * (self.width + self.height)
@@ -262,8 +266,8 @@ class Raster:
         t = (np.arange(which.size) - start) / np.maximum(steps[which] - 1, 1)
         px = fx0[which] + (fx1[which] - fx0[which]) * t
         py = fy0[which] + (fy1[which] - fy0[which]) * t
-        x, y, _ = dot_indices(px, py, self.cols, self.rows)
-        self.points(x, y, colour=colour)
+        x, y, inside = dot_indices(px, py, self.cols, self.rows)
+        self.points(x, y, category=None if category is None else category[which][inside], colour=colour)
 
     def shade(self, levels: np.ndarray) -> None:
         """Fill cells with density shades 1..8 (0: leave the cell as it is); shade k takes colour k-1."""
@@ -305,6 +309,7 @@ class MapData:
     colour_column: str | None = None
     # outline segments in lon/lat (x0, y0, x1, y1), from polygon rings and line paths
     segments: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    segment_rows: np.ndarray | None = None  # the row each segment belongs to
     shapes: int = 0  # rows with an outline
     valid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
@@ -352,9 +357,12 @@ def map_data(frame: pl.DataFrame, lat: str | None, lon: str | None, colour: str 
     ys = frame[lat].cast(pl.Float64, strict=False).to_numpy() if lat else np.full(n, np.nan)
     data = MapData(lon=np.asarray(xs, dtype=np.float64), lat=np.asarray(ys, dtype=np.float64))
     if geometry and geometry in frame.columns:
-        data.segments, data.shapes = outline_segments(frame[geometry].to_list())
+        data.segments, data.shapes, data.segment_rows = outline_segments(frame[geometry].to_list())
     if colour and colour in frame.columns:
-        series = frame[colour].filter(pl.Series(data.valid)) if n else frame[colour]
+        drawn = data.valid.copy()  # the categories are counted over the rows that are drawn: points and outlines
+        if data.segment_rows is not None and data.segment_rows.size:
+            drawn[data.segment_rows] = True
+        series = frame[colour].filter(pl.Series(drawn)) if n else frame[colour]
         top = top_values(series, MAX_CATEGORIES)
         labels = tuple(_label(v) for v, _ in top.values)
         codes = frame[colour].cast(pl.String).replace_strict([_label(v) for v, _ in top.values],
@@ -396,7 +404,8 @@ def draw_map(data: MapData, view: Extent, cols: int, rows: int, *, density_mode:
     if data.segments is not None and data.segments[0].size:
         x0, y0 = to_dots(data.segments[0], data.segments[1], view, raster.cols, raster.rows)
         x1, y1 = to_dots(data.segments[2], data.segments[3], view, raster.cols, raster.rows)
-        raster.segments(x0, y0, x1, y1, colour=outline_colour)
+        by = data.category[data.segment_rows] if data.category is not None and not dense and data.segment_rows is not None else None
+        raster.segments(x0, y0, x1, y1, colour=outline_colour, category=by)
         segs = int(x0.size)
     if dense:  # shades cover the outlines where there are points
         raster.shade(density_levels(density(x, y, raster.cols, raster.rows)))
@@ -411,12 +420,14 @@ def draw_map(data: MapData, view: Extent, cols: int, rows: int, *, density_mode:
     return MapPicture(raster.lines(palette), view, drawn, False, segs)
 
 
-def outline_segments(geometries: Sequence[Any]) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], int]:
+def outline_segments(geometries: Sequence[Any]) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], int, np.ndarray]:
     """Segments (x0, y0, x1, y1 arrays) of every ring and path in a column of GeoJSON geometries (dicts or JSON
-    text: Polygon, MultiPolygon, LineString, MultiLineString; other values are skipped), and how many rows had one."""
+    text: Polygon, MultiPolygon, LineString, MultiLineString; other values are skipped), how many rows had one, and
+    the row of each segment."""
     chains: list[np.ndarray] = []
+    owners: list[int] = []
     shapes = 0
-    for geometry in geometries:
+    for row, geometry in enumerate(geometries):
         if isinstance(geometry, str):
             try:
                 geometry = json.loads(geometry)
@@ -441,14 +452,16 @@ def outline_segments(geometries: Sequence[Any]) -> tuple[tuple[np.ndarray, np.nd
                 continue
             if array.ndim == 2 and array.shape[0] >= 2 and array.shape[1] >= 2:
                 chains.append(array[:, :2])
+                owners.append(row)
                 found = True
         shapes += found
     if not chains:
         empty = np.zeros(0)
-        return (empty, empty, empty, empty), shapes
+        return (empty, empty, empty, empty), shapes, np.zeros(0, dtype=np.int64)
     starts = np.concatenate([c[:-1] for c in chains])
     ends = np.concatenate([c[1:] for c in chains])
-    return (starts[:, 0], starts[:, 1], ends[:, 0], ends[:, 1]), shapes
+    rows = np.repeat(np.array(owners, dtype=np.int64), [len(c) - 1 for c in chains])
+    return (starts[:, 0], starts[:, 1], ends[:, 0], ends[:, 1]), shapes, rows
 
 
 # -- histogram, top values, date buckets ------------------------------------------------------------------------------

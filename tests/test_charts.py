@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, timezone
 
@@ -153,9 +154,23 @@ def test_map_switches_to_density_above_the_threshold():
 def test_outline_segments_from_geojson():
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
     line = '{"type": "LineString", "coordinates": [[2, 2], [3, 3]]}'
-    (x0, y0, x1, y1), shapes = charts.outline_segments([square, line, None, "not json", {"type": "Point"}])
+    (x0, y0, x1, y1), shapes, rows = charts.outline_segments([square, line, None, "not json", {"type": "Point"}])
     assert shapes == 2
     assert x0.tolist() == [0, 1, 1, 2] and y1.tolist() == [0, 1, 0, 3]
+    assert rows.tolist() == [0, 0, 0, 1]
+
+
+def test_outlines_take_the_colour_of_their_row():
+    # two squares side by side on a 4 × 1 canvas (8 × 4 dots), coloured by category 0 and 1
+    left = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
+    right = {"type": "Polygon", "coordinates": [[[3, 0], [3, 1], [4, 1], [4, 0], [3, 0]]]}
+    frame = pl.DataFrame({"geometry": [json.dumps(left), json.dumps(right)], "kind": ["a", "b"]})
+    data = charts.map_data(frame, None, None, "kind", "geometry")
+    assert data.points == 0 and data.shapes == 2
+    picture = charts.draw_map(data, Extent(0, 0, 4, 1), 4, 1)
+    spans = {(span.start, span.end, str(span.style)) for span in picture.lines[0].spans}
+    # the left square reaches lon 1 = dot 2 = the second cell; the right one lies in the last cell
+    assert spans == {(0, 2, charts.PALETTE[0]), (3, 4, charts.PALETTE[1])}
 
 
 # -- histogram, top values ------------------------------------------------------------------------------------------------

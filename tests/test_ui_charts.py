@@ -296,7 +296,13 @@ async def test_polygon_outlines_from_the_arcgis_layer(fake_arcgis):
             await settle(pilot)
             assert isinstance(app.screen, ChartScreen)
             legend = line(app, "legend")
-            assert f"Outlines of {districts.row_count} shapes" in legend
+            assert legend.startswith("Colour: NAME") and "District 1 (1)" in legend  # outlines coloured by a column
+            assert f"outlines of {districts.row_count} shapes" in legend
+            for _ in range(len(app.screen.colours) - 1):  # c to the end of the colour columns: plain outlines
+                await pilot.press("c")
+                await settle(pilot)
+            assert app.screen.colour_column is None
+            assert line(app, "legend").startswith(f"▭ Outlines of {districts.row_count} shapes")
             status = line(app, "status")
             assert f"{districts.row_count} shapes" in status and "°N" in status  # no points: the extent of the shapes
             drawn = canvas_text(app)

@@ -262,7 +262,7 @@ class ChartScreen(Screen[None]):
     def map_legend(self, result: MapResult) -> Text:
         picture, data = result.picture, result.data
         out = Text(no_wrap=False)
-        if not data.points:
+        if not data.points and not data.colour_column:
             out.append(f"▭ Outlines of {data.shapes:,} shapes", charts.OUTLINE_COLOUR)
             out.append(" (polygons and lines as fetched from the layer, in WGS 84)", "dim")
             return out
@@ -284,7 +284,7 @@ class ChartScreen(Screen[None]):
             out.append("No colour column", "bold")
             out.append(" · c: colour by a column" if len(self.colours or ()) > 1 else " (no column with 2–30 values)", "dim")
         if data.shapes:
-            out.append(f"  ▭ {data.shapes:,} outlines", charts.OUTLINE_COLOUR)
+            out.append(f"  ▭ outlines of {data.shapes:,} shapes", charts.OUTLINE_COLOUR)
         return out
 
     def map_status(self, result: MapResult) -> Text:
