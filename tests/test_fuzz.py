@@ -264,7 +264,8 @@ def test_export_path_checks(name, overwrite, existing):
                 assert open(target).read() == before  # the old file is untouched
             return
         assert checked is not None, "check_target refused what export_frame then wrote"
-        assert os.path.isfile(checked) and pl.read_csv(checked).height == 2
+        with open(checked, "rb") as handle:  # (a path string would be read as a glob pattern: "[")
+            assert pl.read_csv(handle).height == 2
         assert [n for n in _all_files(folder) if ".pdxtui-tmp-" in n] == []
 
 

@@ -58,7 +58,7 @@ KEYS_EVERYWHERE = [
 ]
 
 
-@pytest.mark.parametrize("size", [(20, 8), (30, 10), (1, 1)])
+@pytest.mark.parametrize("size", [(20, 8), (1, 1)])
 async def test_no_crash_at_tiny_sizes(size):
     app = demo_app()
     async with app.run_test(size=size) as pilot:
