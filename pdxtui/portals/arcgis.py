@@ -1219,6 +1219,17 @@ class ArcGISPortal:
             raise PdxError(f"{dataset.title or dataset.id} has no table of rows to show (it is not a map layer)")
         return plan
 
+    def query_url(self, dataset: Dataset, query: Query) -> str:
+        """The layer's ``query`` URL for ``query`` (filter, distance, columns and order), for copying into other
+        tools. Without the layer's plan (not opened in this session) it is the bare layer query for all rows."""
+        from urllib.parse import urlencode
+
+        plan = self._plans.get(dataset.id)
+        if plan is None:
+            return f"{dataset.api_url}?{urlencode({'where': ALL_ROWS, 'outFields': '*', 'f': 'json'})}" if dataset.api_url else ""
+        params = self._query_params(plan, query, self._selected(plan, query))
+        return f"{plan.url.rstrip('/')}/query?{urlencode(params)}"
+
     # -- rows queries ----------------------------------------------------------------------------------------
 
     @staticmethod
