@@ -390,11 +390,12 @@ async def export_query(
         order=query.order,
         limit=None if local else query.limit,
         offset=0 if local else query.offset,
+        near=query.near,
     )
     total: int | None = None
     if not local:
         with contextlib.suppress(PdxError):
-            matching = await service.count(dataset, Query(where=where))
+            matching = await service.count(dataset, Query(where=where, near=query.near))
             total = max(0, matching - query.offset)
             if query.limit is not None:
                 total = min(total, query.limit)

@@ -5,6 +5,7 @@ address, and the screen without a key (which sends nothing)."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 
 import pytest
@@ -254,7 +255,7 @@ def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
 
 
-async def test_open_street_trees_near_the_address(keyed):
+async def test_open_street_trees_near_the_address(keyed, tmp_path):
     from pdxtui.portals.snapshot.generate import build_frame
 
     trees = build_frame("a494697005da9eea74335a369b0e3689_1415")
@@ -289,6 +290,25 @@ async def test_open_street_trees_near_the_address(keyed):
                    for lat, lon in zip(preview.frame["Latitude"], preview.frame["Longitude"]))
         assert "within 100 m of 45.51494, -122.67919 (1120 SW 5TH AVE)" in pane.border_subtitle
         assert "within 100 m" in screen_text(app)
+        # the export dialog offers "all rows within 100 m" and writes exactly those rows
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        dialog = app.screen
+        assert "All rows within 100 m of 45.51494, -122.67919" in screen_text(app)
+        target = tmp_path / "nearby.ndjson"
+        dialog.query_one("#path").value = str(target)
+        dialog.query_one("#scope-filtered").value = True
+        await pilot.pause()
+        assert dialog.scope() == "filtered"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: target.exists())
+        await settle(pilot)
+        written = [json.loads(line) for line in target.read_text().splitlines()]
+        assert len(written) == expected
+        assert all(metres(*here, r["Latitude"], r["Longitude"]) <= 100 for r in written)
+        if isinstance(app.screen, ExportScreen):
+            await pilot.press("escape")
+            await settle(pilot)
         # opening another dataset the ordinary way drops the near-filter
         browse.open_dataset("63d4fe31021075f62edebe781978c0fc_26")
         await settle(pilot)

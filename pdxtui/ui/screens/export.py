@@ -22,7 +22,7 @@ from textual.widgets.selection_list import Selection
 
 from pdxtui import export as ex
 from pdxtui.errors import PdxError
-from pdxtui.model import Dataset, Progress, Query
+from pdxtui.model import Dataset, Progress, Query, describe_near
 from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import plain
@@ -157,9 +157,12 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             return f", about {human_bytes(per_row * rows)}" if per_row and rows else ""
 
         out = [("loaded", f"The loaded rows ({loaded:,})")]
-        filtered = bool(req.query.where or req.local_where)
+        filtered = bool(req.query.where or req.local_where or req.query.near)
         if filtered:
-            out.append(("filtered", f"All rows matching the filter ({fmt_count(req.total)}{size(req.total)})"))
+            what = "matching the filter" if (req.query.where or req.local_where) else ""
+            if req.query.near is not None:
+                what = f"{what} and {describe_near(req.query.near)}" if what else describe_near(req.query.near)
+            out.append(("filtered", f"All rows {what} ({fmt_count(req.total)}{size(req.total)})"))
         out.append(("dataset", f"The whole dataset ({fmt_count(req.dataset.rows)}{size(req.dataset.rows)})"))
         return out
 
@@ -294,7 +297,10 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
 
                 node = parse(req.local_where, req.dataset.fields)
                 frame = frame.filter(to_polars(node, frame.schema)) if node is not None else frame
-            query = Query(where=(req.query.where or req.local_where) if scope == "filtered" else None, order=req.query.order)
+            if scope == "filtered":
+                query = Query(where=req.query.where or req.local_where, order=req.query.order, near=req.query.near)
+            else:
+                query = Query(order=req.query.order)
             result = await ex.export_scope(scope, path, options, frame=frame, service=req.service, dataset=req.dataset,
                                            query=query, progress=self._progress)
         except asyncio.CancelledError:
