@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
 
     SocrataApp(prefix="/socrata", regional_prefix="/socrata-regional").mount(server)
     print(f"  Socrata: pdxtui --portal socrata:{url}/socrata   ({url}/socrata/api/catalog/v1?only=dataset&q=food)")
+    from .portlandmaps import TEST_KEY, PortlandMapsApp
+
+    maps = PortlandMapsApp()
+    maps.mount(server)
+    print(f"  PortlandMaps (press a in the app): PDXTUI_PORTLANDMAPS_URL={maps.base_url(server)} "
+          f"PDXTUI_PORTLANDMAPS_KEY={TEST_KEY} pdxtui --portal demo")
     print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()
