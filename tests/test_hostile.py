@@ -199,6 +199,20 @@ async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
         hostile.assert_inert(screen_text(app), "drafting screen")
         await pilot.press("escape")
         await settle(pilot)
+        pane.grid.focus()
+        opened: list[str] = []
+        for key, where in (("s", "stats of a hostile column"), ("F", "value counts of a hostile column"),
+                           ("ctrl+e", "export dialog")):
+            await pilot.press(key)
+            await settle(pilot)
+            hostile.assert_inert(screen_text(app), where)
+            assert app.is_running
+            opened.append(type(app.screen).__name__)
+            if app.screen is not app.screen_stack[1]:  # a dialog: close it
+                await pilot.press("escape")
+                await settle(pilot)
+            pane.grid.focus()
+        assert opened[1:] == ["FacetScreen", "ExportScreen"], opened  # the dialogs did open
         # an error whose server message is hostile: the toast and the pane show it inertly
         body = json.dumps({"error": {"code": 400, "message": hostile.ALL_IN_ONE, "details": [hostile.OSC52]}})
         hostile_server.faults.set("error200", path_contains="/query?", body=body.encode())
