@@ -103,6 +103,24 @@ def test_a_folder_that_stops_being_writable_turns_the_cache_off(tmp_path):
     assert not store.enabled and "cannot write to" in store.warning and "--cache-dir" in store.warning
 
 
+def test_a_folder_that_cannot_be_written(tmp_path):
+    """A real permission refusal: a read-only folder (as a normal user), or sysfs (as root, who ignores modes)."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "readonly"
+        folder.mkdir()
+        folder.chmod(0o500)
+        target = folder / "cache"
+    elif Path("/sys/kernel").is_dir():
+        target = Path("/sys/pdxtui-test-cache")
+    else:
+        pytest.skip("running as root without sysfs: no folder refuses writes")
+    store = Store.open(target)
+    assert not store.enabled and "cache disabled: cannot use folder" in store.warning
+    store.put("k", b"v")
+    assert store.get("k", None) is None and store.clear() == 0
+    assert not target.exists()
+
+
 def test_a_locked_database_is_only_a_miss(tmp_path):
     store = Store.open(tmp_path)
 
