@@ -33,8 +33,8 @@ USER_AGENT = f"pdxtui/{__version__} (+terminal open-data browser)"
 DEFAULT_TTL: dict[str, float] = {"catalog": 3600.0, "metadata": 86400.0, "rows": 86400.0}
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-#: catalog pages and metadata are small (a few kB to a few MB); a body past this is not what was asked for
-DEFAULT_MAX_SMALL_BYTES = 16 * 1024 * 1024
+#: catalog pages and metadata are small (a few kB; a 1,000-package CKAN page a few MB); past this is not what was asked
+DEFAULT_MAX_SMALL_BYTES = 32 * 1024 * 1024
 SMALL_KINDS = frozenset({"catalog", "metadata"})
 MAX_REDIRECTS = 5
 OFFLOAD_WRITE_BYTES = 64 * 1024  # larger bodies are written to the cache from a worker thread
