@@ -973,3 +973,50 @@ def to_text(node: Node | None) -> str:
     else:
         text = "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
     return f"{name} {node.op} {text}"
+
+
+_EXAMPLE_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def example(fields: Sequence[Field], rows: Mapping[str, Sequence[Any]]) -> str:
+    """A filter that fits this dataset, for the filter bar's hint: ``text ~ word and number > median`` from the
+    first text and number columns that have values in ``rows`` (column name -> the loaded values). Written with
+    :func:`to_text`, so it always parses; empty when the dataset has neither kind of column."""
+    parts: list[Node] = []
+    text = next((f for f in fields if f.kind == "string" and not f.domain and _example_word(rows.get(f.name))), None)
+    if text is not None:
+        parts.append(Compare(text.name, "~", _example_word(rows.get(text.name))))
+    number = next((f for f in fields if f.kind in ("integer", "float") and not f.domain and not _id_like(f.name)
+                   and _example_number(rows.get(f.name)) is not None), None)
+    if number is not None:
+        parts.append(Compare(number.name, ">", _example_number(rows.get(number.name))))
+    if not parts:
+        return ""
+    written = to_text(parts[0] if len(parts) == 1 else And(tuple(parts)))
+    if text is not None:  # a plain word needs no quotes (SPECIES ~ maple), as people type it
+        word = _example_word(rows.get(text.name))
+        if word not in _KEYWORDS and word not in ("true", "false"):
+            written = written.replace(f"~ '{word}'", f"~ {word}", 1)
+    return written
+
+
+def _example_word(values: Sequence[Any] | None) -> str:
+    for value in (values or ())[:200]:
+        if isinstance(value, str):
+            match = _EXAMPLE_WORD.search(value)
+            if match:
+                return match.group(0).lower()
+    return ""
+
+
+def _example_number(values: Sequence[Any] | None) -> int | None:
+    present = sorted(v for v in (values or ())[:1000] if isinstance(v, (int, float)) and not isinstance(v, bool)
+                     and v == v)
+    if not present:
+        return None
+    return int(present[len(present) // 2])
+
+
+def _id_like(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in ("objectid", "fid", "id", "oid", "_id") or lowered.endswith(("_id", "id")) and len(lowered) <= 12

@@ -3,7 +3,9 @@ the catalog)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -24,6 +26,12 @@ WIDTH_SAMPLE = 2000  # rows measured to size the columns
 def display_value(value: Any) -> Any:
     if isinstance(value, str):
         return clean(value)
+    if isinstance(value, float):
+        # the grid prints floats with 6 significant digits (2002440.0 as 2.00244e+06, 45.523412 as 45.5234):
+        # hand it a Decimal of 10 significant digits instead, which it prints in full and still right-aligns
+        if math.isfinite(value):
+            return Decimal(format(value, ".10g"))
+        return value
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return value
@@ -47,6 +55,17 @@ class SampledArrowBackend(ArrowBackend):
             sample = pa.concat_tables([self.data.slice(0, WIDTH_SAMPLE // 2)] + [self.data.slice(s, block) for s in starts])
             self._column_content_widths = [self._measure(column) or 0 for column in sample.columns]
         return self._column_content_widths
+
+
+    def _measure(self, arr: Any) -> int:
+        # floats are shown with up to 10 significant digits (see display_value), wider than the 6 the backend
+        # measures them at: measure what is shown (over the sample, so this stays cheap at a million rows)
+        import pyarrow.types as pt
+
+        if pt.is_floating(arr.type):
+            values = [v for v in arr.to_pylist() if v is not None]
+            return max((len(str(display_value(v))) for v in values), default=0)
+        return super()._measure(arr)
 
 
 class PreviewGrid(DataTable):

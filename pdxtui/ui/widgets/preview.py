@@ -242,6 +242,7 @@ class PreviewPane(Vertical):
             view = view.sort(cols, descending=[d for c, d in self.local_order if c in view.columns], nulls_last=True)
         self.view = view
         self.query_one("#preview-header", Static).update(self.header_text())
+        self.query_one("#filter", Input).placeholder = self.filter_hint(preview)
         if view.width == 0:
             await self.mount(Static(Text("No columns to show (press C to choose columns)."), id="preview-empty"))
             return
@@ -288,6 +289,20 @@ class PreviewPane(Vertical):
         anchor = grid.selection_anchor_coordinate or cursor
         return (min(cursor.row, anchor.row), max(cursor.row, anchor.row),
                 min(cursor.column, anchor.column), max(cursor.column, anchor.column))
+
+    def filter_hint(self, preview: Preview) -> str:
+        """The filter bar's hint: an example that fits this dataset, and where the filter runs."""
+        from pdxtui.filters import example
+
+        head = preview.frame.head(1000)
+        wanted = [f.name for f in preview.dataset.fields
+                  if f.kind in ("string", "integer", "float") and f.name in head.columns]
+        sample = example(preview.dataset.fields, {name: head[name].to_list() for name in wanted})
+        server = self.service is None or self.service.can("filter")
+        if not sample:
+            return FILTER_PLACEHOLDER if server else LOCAL_FILTER_PLACEHOLDER
+        where = "" if server else ", on the loaded rows only"
+        return f"Filter (f){where}: e.g. {sample} · Enter applies · F1 help"
 
     # ------------------------------------------------------------------ actions
     def _loaded(self) -> bool:
@@ -501,8 +516,8 @@ class PreviewPane(Vertical):
         self.action_open_cell()
 
 
-FILTER_PLACEHOLDER = "Filter (f): e.g. SPECIES ~ maple and DIAMETER > 30 · Enter applies · F1 help"
-LOCAL_FILTER_PLACEHOLDER = "Filter (f) the loaded rows (this portal cannot filter on its server) · Enter applies · F1 help"
+FILTER_PLACEHOLDER = "Filter (f): COLUMN OP VALUE, e.g. NAME ~ park and ACRES > 5 · Enter applies · F1 help"
+LOCAL_FILTER_PLACEHOLDER = "Filter (f), on the loaded rows only (this portal cannot filter on its server) · F1 help"
 
 CLIPBOARD_HINT = "If nothing arrived: tmux needs `set -g set-clipboard on`."
 
