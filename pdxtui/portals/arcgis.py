@@ -38,7 +38,6 @@ from pdxtui.model import (
     Dataset,
     DatasetSummary,
     Facets,
-    FetchState,
     Field,
     Link,
     Page,
@@ -48,6 +47,7 @@ from pdxtui.model import (
     SearchResult,
 )
 from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.network import NetworkPortal
 from pdxtui.portals.snapshot import ESRI_KINDS
 
 if TYPE_CHECKING:
@@ -743,7 +743,7 @@ def _where(plan: _Plan, text: str | None) -> str:
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class ArcGISPortal:
+class ArcGISPortal(NetworkPortal):
     """An ArcGIS Hub site and the ArcGIS REST layers its datasets point at.
 
     ``fetcher`` is a :class:`pdxtui.net.Fetcher`, or a zero-argument callable that makes one on first use (so
@@ -764,43 +764,14 @@ class ArcGISPortal:
         refresh: bool = False,
         close_fetcher: bool = False,
     ) -> None:
-        self.spec = spec
-        self.name = spec.name
-        self.site = spec.url.rstrip("/")
+        super().__init__(spec, fetcher, refresh=refresh, close_fetcher=close_fetcher)
         host = urlsplit(self.site).hostname or self.site
         self.portland = host.lower() == PORTLAND_HOST
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
-        self.refresh = refresh
-        self.close_fetcher = close_fetcher
-        self._fetcher: Fetcher | None = None
-        self._factory: Callable[[], Fetcher] | None = None
-        if fetcher is None or _is_fetcher(fetcher):
-            self._fetcher = fetcher  # type: ignore[assignment]
-        else:
-            self._factory = fetcher  # type: ignore[assignment]
-        self._state = FetchState()
-        self._tally: dict[str, Any] = {}
         self._plans: OrderedDict[str, _Plan] = OrderedDict()
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
-
-    @property
-    def state(self) -> FetchState:
-        """Where the last answer came from; within one call, a stale cache entry outweighs fresh ones."""
-        return self._state
-
-    @property
-    def fetcher(self) -> Fetcher:
-        if self._fetcher is None:
-            if self._factory is not None:
-                self._fetcher = self._factory()
-            else:
-                from pdxtui.net import Fetcher
-
-                self._fetcher = Fetcher(f"{self.kind}:{self.site}")
-                self.close_fetcher = True
-        return self._fetcher
 
     @property
     def items_url(self) -> str:
@@ -995,15 +966,6 @@ class ArcGISPortal:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
-
-    async def aclose(self) -> None:
-        fetcher, self._fetcher = self._fetcher, None
-        if fetcher is None:
-            return
-        await fetcher.aclose()
-        if self.close_fetcher:
-            await fetcher.client.aclose()
-            fetcher.store.close()
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -1282,27 +1244,6 @@ class ArcGISPortal:
 
     # -- fetch state -------------------------------------------------------------------------------------------
 
-    def _begin(self) -> None:
-        self._tally = {}
-
-    def _note(self, state: FetchState) -> None:
-        tally = self._tally
-        if state.source == "stale":
-            old = tally.get("stale")
-            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
-                tally["stale"] = FetchState(source="stale", age_seconds=state.age_seconds, reason=state.reason)
-        elif state.source == "network":
-            tally["network"] = True
-        elif state.source == "cache":
-            old = tally.get("cache")
-            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
-                tally["cache"] = FetchState(source="cache", age_seconds=state.age_seconds)
-        if "stale" in tally:
-            self._state = tally["stale"]
-        elif "network" in tally:
-            self._state = FetchState(source="network")
-        elif "cache" in tally:
-            self._state = tally["cache"]
 
 
 def _near_params(plan: _Plan, near: tuple[float, float, float] | None) -> dict[str, str]:
@@ -1374,8 +1315,6 @@ def _check_rows(title: str, url: str, portal: str) -> Callable[[Any], None]:
 # -- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _is_fetcher(value: Any) -> bool:
-    return hasattr(value, "get_json") and hasattr(value, "state")
 
 
 def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:

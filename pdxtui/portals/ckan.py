@@ -38,7 +38,6 @@ from pdxtui.model import (
     Dataset,
     DatasetSummary,
     Facets,
-    FetchState,
     Field,
     Link,
     Page,
@@ -49,6 +48,7 @@ from pdxtui.model import (
     SearchResult,
 )
 from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.network import NetworkPortal
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -349,7 +349,7 @@ def records_table(records: list[Any], fields: Sequence[Field]) -> Any:
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class CKANPortal:
+class CKANPortal(NetworkPortal):
     """A CKAN site: its catalog (package_search), packages (package_show) and the rows of their resources
     (datastore_search, or the resource's CSV file).
 
@@ -370,45 +370,17 @@ class CKANPortal:
         refresh: bool = False,
         close_fetcher: bool = True,
     ) -> None:
-        self.spec = spec
-        self.name = spec.name
-        self.site = spec.url.rstrip("/")
+        super().__init__(spec, fetcher, refresh=refresh, close_fetcher=close_fetcher)
         self.host = urlsplit(self.site).hostname or self.site
         self.label = f"CKAN: {self.host}"
         self.api = f"{self.site}{API}"
-        self.refresh = refresh
-        self.close_fetcher = close_fetcher
-        self._fetcher: Fetcher | None = None
-        self._factory: Callable[[], Fetcher] | None = None
-        if fetcher is None or _is_fetcher(fetcher):
-            self._fetcher = fetcher  # type: ignore[assignment]
-        else:
-            self._factory = fetcher  # type: ignore[assignment]
         self._offsite: Fetcher | None = None
-        self._state = FetchState()
-        self._tally: dict[str, Any] = {}
         self._plans: OrderedDict[str, _Plan] = OrderedDict()
         self._frames: OrderedDict[str, Any] = OrderedDict()
         self._owners: dict[str, str] = {}  # organization title (as shown) -> name (for fq)
         self._groups: dict[str, str] = {}
 
     # -- fetchers ----------------------------------------------------------------------------------------------
-
-    @property
-    def state(self) -> FetchState:
-        return self._state
-
-    @property
-    def fetcher(self) -> Fetcher:
-        if self._fetcher is None:
-            if self._factory is not None:
-                self._fetcher = self._factory()
-            else:
-                from pdxtui.net import Fetcher
-
-                self._fetcher = Fetcher(f"{self.kind}:{self.site}")
-                self.close_fetcher = True
-        return self._fetcher
 
     def _fetcher_for(self, url: str) -> Fetcher:
         """The portal's fetcher for its own host; for files elsewhere (resource URLs often point at another
@@ -428,13 +400,7 @@ class CKANPortal:
         offsite, self._offsite = self._offsite, None
         if offsite is not None:
             await offsite.aclose()  # its client is the main fetcher's: not closed here
-        fetcher, self._fetcher = self._fetcher, None
-        if fetcher is None:
-            return
-        await fetcher.aclose()
-        if self.close_fetcher:
-            await fetcher.client.aclose()
-            fetcher.store.close()
+        await super().aclose()
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
 
@@ -960,35 +926,12 @@ class CKANPortal:
 
     # -- fetch state -------------------------------------------------------------------------------------------
 
-    def _begin(self) -> None:
-        self._tally = {}
-
-    def _note(self, state: FetchState) -> None:
-        tally = self._tally
-        if state.source == "stale":
-            old = tally.get("stale")
-            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
-                tally["stale"] = FetchState(source="stale", age_seconds=state.age_seconds, reason=state.reason)
-        elif state.source == "network":
-            tally["network"] = True
-        elif state.source == "cache":
-            old = tally.get("cache")
-            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
-                tally["cache"] = FetchState(source="cache", age_seconds=state.age_seconds)
-        if "stale" in tally:
-            self._state = tally["stale"]
-        elif "network" in tally:
-            self._state = FetchState(source="network")
-        elif "cache" in tally:
-            self._state = tally["cache"]
 
 
 class _CKANNotFound(CKANError):
     """A Not Found Error envelope."""
 
 
-def _is_fetcher(value: Any) -> bool:
-    return hasattr(value, "get_json") and hasattr(value, "state")
 
 
 __all__ = [

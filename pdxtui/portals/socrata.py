@@ -44,7 +44,6 @@ from pdxtui.model import (
     Dataset,
     DatasetSummary,
     Facets,
-    FetchState,
     Field,
     Link,
     Page,
@@ -54,6 +53,7 @@ from pdxtui.model import (
     SearchResult,
 )
 from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.network import NetworkPortal
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -418,7 +418,7 @@ class _Slot:
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class SocrataPortal:
+class SocrataPortal(NetworkPortal):
     """A Socrata domain: its catalog, views metadata and SODA2 resources.
 
     ``fetcher`` is a :class:`pdxtui.net.Fetcher`, a zero-argument callable that makes one on first use, or None
@@ -441,46 +441,20 @@ class SocrataPortal:
         regional_catalog: str | None = None,
         page_rows: int = DEFAULT_PAGE_ROWS,
     ) -> None:
-        self.spec = spec
-        self.name = spec.name
-        self.site = spec.url.rstrip("/")
+        super().__init__(spec, fetcher, refresh=refresh, close_fetcher=close_fetcher)
         self.host = urlsplit(self.site).hostname or self.site
         self.label = f"Socrata: {self.host}"
-        self.refresh = refresh
-        self.close_fetcher = close_fetcher
         self.regional_catalog = regional_catalog
         self.page_rows = max(1, int(page_rows))
-        self._fetcher: Fetcher | None = None
-        self._factory: Callable[[], Fetcher] | None = None
-        if fetcher is None or _is_fetcher(fetcher):
-            self._fetcher = fetcher  # type: ignore[assignment]
-            if fetcher is not None:
-                self._hint(fetcher)  # type: ignore[arg-type]
-        else:
-            self._factory = fetcher  # type: ignore[assignment]
-        self._state = FetchState()
-        self._tally: dict[str, Any] = {}
+        if self._fetcher is not None:
+            self._hint(self._fetcher)
         self._plans: OrderedDict[str, _Plan] = OrderedDict()
         self._catalog: str | None = None  # the catalog URL that answered last (the domain's or the regional one)
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
 
-    @property
-    def state(self) -> FetchState:
-        return self._state
-
-    @property
-    def fetcher(self) -> Fetcher:
-        if self._fetcher is None:
-            if self._factory is not None:
-                self._fetcher = self._factory()
-            else:
-                from pdxtui.net import Fetcher
-
-                self._fetcher = Fetcher(f"{self.kind}:{self.site}")
-                self.close_fetcher = True
-            self._hint(self._fetcher)
-        return self._fetcher
+    def _fetcher_ready(self, fetcher: Fetcher) -> None:
+        self._hint(fetcher)
 
     async def search(self, request: SearchRequest) -> SearchResult:
         self._begin()
@@ -650,15 +624,6 @@ class SocrataPortal:
                     task.cancel()
             if tasks:
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
-
-    async def aclose(self) -> None:
-        fetcher, self._fetcher = self._fetcher, None
-        if fetcher is None:
-            return
-        await fetcher.aclose()
-        if self.close_fetcher:
-            await fetcher.client.aclose()
-            fetcher.store.close()
 
     # -- catalog ---------------------------------------------------------------------------------------------------
 
@@ -925,27 +890,6 @@ class SocrataPortal:
 
     # -- fetch state -------------------------------------------------------------------------------------------
 
-    def _begin(self) -> None:
-        self._tally = {}
-
-    def _note(self, state: FetchState) -> None:
-        tally = self._tally
-        if state.source == "stale":
-            old = tally.get("stale")
-            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
-                tally["stale"] = FetchState(source="stale", age_seconds=state.age_seconds, reason=state.reason)
-        elif state.source == "network":
-            tally["network"] = True
-        elif state.source == "cache":
-            old = tally.get("cache")
-            if old is None or (state.age_seconds or 0) > (old.age_seconds or 0):
-                tally["cache"] = FetchState(source="cache", age_seconds=state.age_seconds)
-        if "stale" in tally:
-            self._state = tally["stale"]
-        elif "network" in tally:
-            self._state = FetchState(source="network")
-        elif "cache" in tally:
-            self._state = tally["cache"]
 
 
 def plan_field(plan: _Plan, name: str) -> Field | None:
@@ -1047,8 +991,6 @@ def _int(value: Any) -> int | None:
 # -- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _is_fetcher(value: Any) -> bool:
-    return hasattr(value, "get_json") and hasattr(value, "state")
 
 
 def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
