@@ -17,7 +17,7 @@ from pdxtui.cache import Store
 from pdxtui.errors import NotFound, PdxError, PortalError
 from pdxtui.model import Query, SearchRequest
 from pdxtui.net import Fetcher, make_client
-from pdxtui.portals import BUILTIN_PROFILES, DEFAULT_PORTAL, PortalSpec, open_portal, parse_portal
+from pdxtui.portals import BUILTIN_PROFILES, DEFAULT_PORTAL, open_portal, parse_portal
 from pdxtui.portals.arcgis import (
     PORTLAND_LABEL,
     ArcGISPortal,

@@ -8,7 +8,7 @@ import polars as pl
 
 from pdxtui.ui.screens.confirm import ConfirmScreen
 from pdxtui.ui.screens.export import ExportScreen, complete_path
-from tests.uihelpers import demo_app, screen_text, settle, text_of
+from tests.uihelpers import demo_app, settle, text_of
 
 SIZE = (140, 42)
 HERITAGE = "63d4fe31021075f62edebe781978c0fc_26"

@@ -68,7 +68,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         picker.select_all() if on else picker.deselect_all()
 
     def action_apply(self) -> None:
-        picker = self._sync()
+        self._sync()
         chosen = [c for c in self.order if c in self.shown]
         if not chosen:
             self.notify("Choose at least one column.", severity="warning", markup=False, timeout=3)

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from pdxtui.drafting import FORM_FIELDS, KINDS, Draft, check, draft, input_from_form, render
+from pdxtui.drafting import FORM_FIELDS, KINDS, Draft, check, draft, input_from_form
 from pdxtui.errors import PdxError
 from pdxtui.model import Dataset
 from pdxtui.textsafe import one_line
