@@ -526,13 +526,17 @@ class Fetcher:
             )
         try:
             data = json.loads(body)
+            if has_surrogate_escape(body):
+                data = fix_surrogates(data)
+        except RecursionError:  # arrays or objects nested thousands deep: no portal answers like that
+            raise PortalError(f"{host} answered with JSON nested too deeply to read", portal=self.portal_name) from None
         except ValueError as exc:
             where = ""
             if isinstance(exc, json.JSONDecodeError):
                 where = f" ({exc.msg} at line {exc.lineno} column {exc.colno})"
             message = f"{host} answered, but the body was not valid JSON{where}"
             raise PortalError(message, portal=self.portal_name) from None
-        return fix_surrogates(data) if has_surrogate_escape(body) else data
+        return data
 
     def _check(self, url: str, validate: Callable[[Any], str | None] | None, value: Any) -> None:
         if validate is None:

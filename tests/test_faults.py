@@ -108,6 +108,7 @@ FAULTS: dict[str, tuple[str, dict, tuple[str, ...]]] = {
     "reset": ("reset", {}, ("failed", "closed", "reset", "disconnected", "incomplete", "not valid json")),
     "truncated_json": ("truncated_json", {}, ("not valid json", "not readable")),  # Socrata rows are CSV
     "invalid_json": ("error200", {"body": b'{"result": [1, 2,, tru'}, ("not valid json",)),
+    "deep_json": ("error200", {"body": b"[" * 100_000 + b"]" * 100_000}, ("nested too deeply",)),
     "html200": ("html200", {}, ("web page (html)",)),
     "csv_for_json": ("wrong_content_type", {"body": CSV_BODY}, ("not valid json",)),
     "429_retry_after": ("429", {"retry_after": 1}, ("429",)),

@@ -20,17 +20,20 @@ import tempfile
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pdxtui.errors import PdxError
 from pdxtui.model import SearchRequest
-from tests.test_faults import PORTAL_KINDS
+from tests.test_faults import PORTAL_KINDS, loopback_only  # noqa: F401 (autouse: no name lookup leaves the host)
 from tests.test_filters import FIELDS
 
 FAST = settings(max_examples=40, deadline=None)
-FLOW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow])
+# The portal flows talk to a live fake server, so they are derandomized: CI sees the same 25 cases every run (a
+# failure is reproducible, never a fluke). PDXTUI_FUZZ_RANDOM=1 explores new cases (and more with FUZZ_EXAMPLES).
+FLOW = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None,
+                derandomize="PDXTUI_FUZZ_RANDOM" not in os.environ,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True, allow_infinity=True)
@@ -66,27 +69,34 @@ def _replace(value: Any, path: tuple, new: Any) -> Any:
     return copy
 
 
-def _mutate(body: bytes, draw: Any) -> bytes:
+#: how to mangle one answer, drawn before anything is fetched (so the draws never depend on what the server sent)
+PLANS = st.fixed_dictionaries({
+    "how": st.sampled_from(["values", "values", "values", "cut", "scribble"]),
+    "spots": st.lists(st.tuples(st.floats(0, 1, exclude_max=True), JSON), min_size=1, max_size=3),
+    "at": st.floats(0, 1, exclude_max=True),
+    "junk": st.binary(min_size=1, max_size=12),
+})
+
+
+def _mutate(body: bytes, plan: dict) -> bytes:
     try:
         data = json.loads(body)
     except ValueError:
         data = None
-    how = draw(st.sampled_from(["values", "values", "values", "cut", "scribble"]) if data is not None
-               else st.sampled_from(["cut", "scribble"]))
+    how = plan["how"] if data is not None else ("cut" if plan["how"] == "values" else plan["how"])
+    at = int(plan["at"] * len(body))
     if how == "cut":
-        return body[: draw(st.integers(0, max(0, len(body) - 1)))]
+        return body[:at]
     if how == "scribble":
-        at = draw(st.integers(0, max(0, len(body) - 1)))
-        return body[:at] + draw(st.binary(min_size=1, max_size=12)) + body[at + 1 :]
-    paths = _paths(data)
-    for _ in range(draw(st.integers(1, 3))):
-        data = _replace(data, draw(st.sampled_from(paths)), draw(JSON))
+        return body[:at] + plan["junk"] + body[at + 1 :]
+    for where, value in plan["spots"]:
         paths = _paths(data)
+        data = _replace(data, paths[int(where * len(paths))], value)
     return json.dumps(data).encode()
 
 
-def _fuzzing_fetcher(portal_name: str, draw: Any, victim: int):
-    """A real Fetcher (real HTTP to the fake portal, no cache) whose ``victim``-th answer is mutated."""
+def _fuzzing_fetcher(portal_name: str, plan: dict, victim: int):
+    """A real Fetcher (real HTTP to the fake portal, no cache) whose ``victim``-th answer is mangled by ``plan``."""
     from pdxtui.net import Fetcher
 
     class Fuzzing(Fetcher):
@@ -96,7 +106,7 @@ def _fuzzing_fetcher(portal_name: str, draw: Any, victim: int):
             status, ctype, body = await super()._download(url, params, headers, cap)
             Fuzzing.seen += 1
             if Fuzzing.seen - 1 == victim:
-                body = _mutate(body, draw)
+                body = _mutate(body, plan)
             return status, ctype, body
 
     return Fuzzing(portal_name)
@@ -133,9 +143,9 @@ def test_wire_formats_survive_mangled_answers(request, kind_name):
     outcomes: list[str] = []
 
     @FLOW
-    @given(data=st.data(), victim=st.integers(0, 5))
-    def check(data, victim):
-        fetcher = _fuzzing_fetcher(f"{spec.kind}:{spec.url}", data.draw, victim)
+    @given(plan=PLANS, victim=st.integers(0, 5))
+    def check(plan, victim):
+        fetcher = _fuzzing_fetcher(f"{spec.kind}:{spec.url}", plan, victim)
         portal = open_portal(spec, fetcher=fetcher, close_fetcher=True)
         outcomes.append(asyncio.run(_flow(portal, kind.dataset_id)))
 
@@ -150,6 +160,8 @@ def test_wire_formats_survive_mangled_answers(request, kind_name):
 @FAST
 @given(body=st.binary(max_size=200) | st.text(max_size=200).map(str.encode), ctype=st.sampled_from(
     ["application/json", "text/html", "", "text/plain; charset=utf-8"]))
+@example(body=b"[" * 100_000 + b"]" * 100_000, ctype="application/json")  # was a RecursionError
+@example(body=b'{"a": "\\ud800"}', ctype="application/json")
 def test_parse_json_returns_or_raises_a_portal_error(body, ctype):
     from pdxtui.errors import PortalError
     from pdxtui.net import Fetcher
@@ -284,3 +296,18 @@ def test_suggested_filenames_are_safe(title, fmt):
     assert name and "/" not in name and "\\" not in name and "\x00" not in name
     assert not name.startswith((".", "-")) and len(name.encode()) <= 255
     assert bad_chars(name) == []
+
+
+# --- what the fuzzing found in code owned elsewhere (left for its owners; each flips to a pass when fixed) ----------
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="found by test_wire_formats_survive_mangled_answers "
+                   "(PDXTUI_FUZZ_RANDOM, seed 5): a CKAN package whose 'resources' is not a list (here 1) raises "
+                   "TypeError in CKANPortal._summary instead of being read as no resources or a PortalError")
+def test_ckan_package_with_resources_that_are_not_a_list():
+    pytest.importorskip("pdxtui.portals.ckan")
+    from pdxtui.portals import open_portal, parse_portal
+
+    portal = open_portal(parse_portal("ckan:http://127.0.0.1:9"))
+    summary = portal._summary({"name": "x", "title": "X", "resources": 1})
+    assert summary.id == "x"
