@@ -260,7 +260,7 @@ def test_rows_are_deterministic():
         "DIAMETER": 50.9,
         "Condition": "Good",
         "Address": "1045 SE LINCOLN ST",
-        "Latitude": 45.605701,
+        "Latitude": 45.514738,
     }
     assert first["Condition"].value_counts().sort("Condition").rows() == [
         ("Dead", 5034), ("Fair", 83352), ("Good", 138606), ("Poor", 25192)

@@ -14,6 +14,9 @@ Spec kinds (``{"gen": KIND, ...}``; ``{"use": MACRO}`` reuses a macro from the c
 - ``datetime``: between the ISO dates ``start`` and ``end``; ``days`` rounds to midnight UTC.
 - ``concat``: strings and specs in ``parts``, joined. ``scale``: field ``of`` times ``factor``.
   ``year``: the year of date field ``of``. ``bins``: ``values[i]`` for field ``of`` against ``edges``.
+- ``near``: a point scattered around a place: the ``table`` row is picked by its ``weight`` column (every
+  ``near`` spec of a dataset picks the same row, so latitude and longitude agree), then ``coord`` (a column of
+  the table) moves by up to ±1.5 × ``spread``, bell-shaped; clipped to ``min``..``max``, rounded to ``decimals``.
 - Any spec may add ``nulls`` (fraction of rows left empty) or ``pad`` (zero-padded text of that width).
 """
 
@@ -141,6 +144,14 @@ class _Builder:
             slots = pl.Series([i for i, weight in enumerate(weights) for _ in range(weight)], dtype=pl.UInt32)
             self.picks[cache_key] = slots.gather(noise(self.n, f"{self.seed}:pick:{key}") % len(slots))
         return values.gather(self.picks[cache_key])
+
+    def _near(self, spec: Spec, salt: str) -> pl.Series:
+        place = {"table": spec["table"], "column": spec["coord"], "weight": "weight", "key": "near:place"}
+        centre = self._choice(place, salt).cast(pl.Float64)
+        # the sum of three uniforms: a bell-shaped offset in [-1.5, 1.5) spreads
+        bell = sum((noise(self.n, f"{self.seed}:{salt}:{i}") / _SPAN for i in range(3)), pl.repeat(-1.5, self.n, eager=True))
+        value = centre + bell * spec["spread"]
+        return value.clip(spec["min"], spec["max"]).round(spec.get("decimals", 6))
 
     def _list(self, spec: Spec, salt: str) -> pl.Series:
         values, _ = self._options(spec)
