@@ -179,12 +179,19 @@ async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
         hostile.assert_inert(grid, "grid")
         assert "[/b]name" in grid and "␛[2Jcls" in grid and "␛[31mRED" in grid and "東京都庁" in grid
         await pilot.press("right")  # the column of corpus values
+        await pilot.press("y")  # copy the cell: the clipboard (OSC 52) gets pictures, not escapes
+        assert "[/x]" in app.clipboard
+        await pilot.press("Y")  # the row, with a header line
+        hostile.assert_inert(app.clipboard.replace("\t", " "), "copied row")
+        assert "␛[2Jcls" in app.clipboard
         for row in range(HOSTILE.row_count):
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, CellScreen))
             cell = screen_text(app)
             hostile.assert_inert(cell, f"cell view, row {row + 1}")
             assert app.screen.text == HOSTILE.rows[row]["[/b]name"].replace("\ud800", "\ufffd").replace("\udfff", "\ufffd")
+            await pilot.press("y")  # copy the full value from the cell view
+            hostile.assert_inert(app.clipboard, f"copied value, row {row + 1}")
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, CellScreen))
             await pilot.press("down")

@@ -64,7 +64,8 @@ class CellScreen(ModalScreen[None]):
             yield Static(Text("y copies the value · Esc closes"), id="cell-help")
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.text if self.value is not None else "")
+        # control characters as pictures: pasted into a shell, the value cannot end a bracketed paste or run escapes
+        self.app.copy_to_clipboard(clean(self.text) if self.value is not None else "")
         self.notify("Copied the value. If nothing arrived: tmux needs `set -g set-clipboard on`.", markup=False, timeout=5)
 
     def action_close(self) -> None:

@@ -22,7 +22,7 @@ from textual.widgets import Input, ProgressBar, Static
 
 from pdxtui.model import Dataset, Progress, Query
 from pdxtui.textout import fmt_count, human_bytes
-from pdxtui.textsafe import one_line
+from pdxtui.textsafe import clean, one_line
 from pdxtui.ui.safe import line, plain
 
 if TYPE_CHECKING:
@@ -532,7 +532,8 @@ def tsv_cell(value: Any) -> str:
         value = json.dumps(value.to_list(), ensure_ascii=False, default=str)
     elif hasattr(value, "isoformat"):
         value = value.isoformat()
-    return str(value).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    text = str(value).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return clean(text)  # control characters as pictures: a pasted cell cannot end a bracketed paste or run escapes
 
 
 def to_tsv(frame: pl.DataFrame, *, header: bool) -> str:
