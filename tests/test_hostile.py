@@ -242,6 +242,7 @@ CLI_COMMANDS = {
     "show-json": ["show", HOSTILE.id, "--json"],
     "preview": ["preview", HOSTILE.id, "--rows", "20"],
     "preview-json": ["preview", HOSTILE.id, "--json"],
+    "draft": ["draft", "records", HOSTILE.id],
 }
 
 
