@@ -771,3 +771,22 @@ async def test_offline_serves_stale_copies(make, fast, monkeypatch):
     with pytest.raises(PortalError) as info:  # nothing cached for this one
         await portal.dataset(INSPECTIONS.id)
     assert info.value.offline and "Socrata: 127.0.0.1" in str(info.value)
+
+
+async def test_rows_are_read_without_a_count_when_count_is_refused(server, make):
+    """count(*) refused (a timeout answered with 200, say): the metadata opens with the row count unknown, and
+    the rows are still read page after page until a short page, with no gaps."""
+    portal = make(server, page_rows=500)
+    body = b'{"code":"query.execution.timeout","error":true,"message":"Query timed out"}'
+    server.faults.set("error200", path_contains="count(*)", count=None, body=body)
+    ds = await portal.dataset(INSPECTIONS.id)
+    assert ds.rows is None
+    first = await collect(portal, ds, Query(limit=10))
+    assert sum(p.table.num_rows for p in first) == 10 and first[0].total is None
+    pages = await collect(portal, ds)
+    ids = rows_of(pages, "inspection_id")
+    assert len(ids) == len(INSPECTIONS.rows) == len(set(ids)) == 2345
+    # a filter needs a count too: refused, it still gives every matching row
+    query = Query(where="risk = 'Risk 1 (High)'")
+    expected = [r for r in INSPECTIONS.rows if r.get("risk") == "Risk 1 (High)"]
+    assert sum(p.table.num_rows for p in await collect(portal, ds, query)) == len(expected) > 0

@@ -570,13 +570,22 @@ class SocrataPortal(NetworkPortal):
         fields = self._selected(plan, query)
         total = (dataset.rows if dataset.rows is not None else plan.rows) if where is None else None
         if total is None:
-            total = await self._count(plan.id, plan.title, where)
+            try:
+                total = await self._count(plan.id, plan.title, where)
+            except PortalError as exc:
+                if exc.offline:
+                    raise
+                # the rows may still be readable when count(*) is refused: read page after page instead
+                log.warning("count of %s failed, reading rows without it: %s", plan.id, exc)
         start = query.offset
-        stop = total if query.limit is None else min(total, start + query.limit)
-        planned = max(0, stop - start)
         base = self._row_params(plan, query, fields, where)
         size = self.page_rows
-        slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
+        if total is None:
+            stop, planned, slots = None, None, []
+        else:
+            stop = total if query.limit is None else min(total, start + query.limit)
+            planned = max(0, stop - start)
+            slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
         if slots and query.limit is None:
             # the count may be out of date: the last page asks for a full page, and a full answer means more
             slots[-1] = (slots[-1][0], size)
@@ -602,18 +611,20 @@ class SocrataPortal(NetworkPortal):
                     if progress is not None:
                         progress(Progress(rows=delivered, total=planned, pages=pages))
                     yield Page(table=last.table, offset=offset, total=total)
-            # The count was out of date (the last page came back full): keep asking while pages are full.
-            more = last is not None and not ended and query.limit is None
+            # The count was out of date (the last page came back full), or there is none: keep asking while
+            # pages come back full (and, without a count, until the limit is reached).
+            more = (last is not None and not ended and query.limit is None) or (total is None and query.limit != 0)
             while more:
                 offset = start + delivered
-                last = await self._slot(plan, base, fields, offset, size)
+                want = size if query.limit is None else min(size, query.limit - delivered)
+                last = await self._slot(plan, base, fields, offset, want)
                 if last.rows:
                     delivered += last.rows
                     pages += 1
                     if progress is not None:
                         progress(Progress(rows=delivered, total=None, pages=pages))
                     yield Page(table=last.table, offset=offset, total=None)
-                more = last.rows == size
+                more = last.rows == want and (query.limit is None or delivered < query.limit)
             if pages == 0:
                 if progress is not None:
                     progress(Progress(rows=0, total=0, pages=1))
