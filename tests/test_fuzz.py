@@ -311,3 +311,15 @@ def test_ckan_package_with_resources_that_are_not_a_list():
     portal = open_portal(parse_portal("ckan:http://127.0.0.1:9"))
     summary = portal._summary({"name": "x", "title": "X", "resources": 1})
     assert summary.id == "x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("[]\\/ab@#$=B :")), max_size=16) | st.text(max_size=40))
+def test_markup_literal_shows_exactly_the_text(text):
+    """What the command palette's help line (Textual markup only) does with a portal's owner name."""
+    from textual.content import Content
+
+    from pdxtui.textsafe import markup_literal, one_line
+
+    shown = one_line(text, 200)  # as commands.py does: controls are pictures first
+    assert Content.from_markup(markup_literal(shown)).plain == shown

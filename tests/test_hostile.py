@@ -209,7 +209,7 @@ async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
         pane.grid.focus()
         opened: list[str] = []
         for key, where in (("s", "stats of a hostile column"), ("F", "value counts of a hostile column"),
-                           ("ctrl+e", "export dialog")):
+                           ("ctrl+e", "export dialog"), ("C", "columns chooser")):
             await pilot.press(key)
             await settle(pilot)
             hostile.assert_inert(screen_text(app), where)
@@ -219,7 +219,23 @@ async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
                 await pilot.press("escape")
                 await settle(pilot)
             pane.grid.focus()
-        assert opened[1:] == ["FacetScreen", "ExportScreen"], opened  # the dialogs did open
+        assert opened[1:] == ["FacetScreen", "ExportScreen", "ColumnsScreen"], opened  # the dialogs did open
+        owners = app.screen.query_one("#facet-owner")  # the publisher drop-down lists the hostile owner
+        owners.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        hostile.assert_inert(screen_text(app), "publisher drop-down")
+        assert "Evil" in screen_text(app) and app.is_running
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Hostile")  # the command palette lists the dataset (title, owner as help)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        palette = screen_text(app)
+        hostile.assert_inert(palette, "command palette")
+        assert "Hostile [/x]" in palette and app.is_running
+        await pilot.press("escape")
+        await settle(pilot)
         # an error whose server message is hostile: the toast and the pane show it inertly
         body = json.dumps({"error": {"code": 400, "message": hostile.ALL_IN_ONE, "details": [hostile.OSC52]}})
         hostile_server.faults.set("error200", path_contains="/query?", body=body.encode())

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from pdxtui.model import DatasetSummary, SearchRequest
-from pdxtui.textsafe import one_line
+from pdxtui.textsafe import markup_literal, one_line
 
 
 def _display(hit: DatasetSummary) -> Text:
@@ -49,7 +49,7 @@ class DatasetCommands(Provider):
                     score = max(score, 0.8)
             if score > 0:
                 yield Hit(score, _display(hit), partial(browse.open_dataset, hit.id), text=hit.title,
-                          help=one_line(f"Open dataset · {hit.owner}", 100))
+                          help=markup_literal(one_line(f"Open dataset · {hit.owner}", 100)))  # help is markup
 
     async def discover(self) -> Hits:
         browse = self._browse()
