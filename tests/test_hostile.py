@@ -95,7 +95,7 @@ import pytest  # noqa: E402
 import stamina  # noqa: E402
 
 from tests import hostile  # noqa: E402
-from tests.fakeportal.fixtures import HOSTILE  # noqa: E402
+from tests.fakeportal.fixtures import DATASETS, HOSTILE  # noqa: E402
 
 
 @pytest.fixture
@@ -375,3 +375,20 @@ def test_socrata_csv_page_with_invalid_utf8_is_read_with_replacements(monkeypatc
     out, err = capsys.readouterr()
     assert code == 0, err
     hostile.assert_inert_bytes(out.encode("utf-8"))
+
+
+async def test_a_hostile_place_name_in_the_near_filter_title(fake_arcgis):
+    """The preview's border subtitle names the address a near-filter is around (text from PortlandMaps): a str
+    border title is Textual markup, so ``[/x]`` there crashed the app."""
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+
+    trees = DATASETS["heritage_trees"]
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        app.screen.open_near(trees.id, (45.52, -122.68, 800.0), "[/x] 1120 SW 5th \x1b[31mAve")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert app.is_running and "[/x] 1120 SW 5th ␛[31mAve" in shown
+        hostile.assert_inert(shown, "near-filter title")

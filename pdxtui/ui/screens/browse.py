@@ -243,7 +243,8 @@ class BrowseScreen(Screen[None]):
 
         pane = self.query_one(PreviewPane)
         near = query.near if query is not None else None
-        pane.border_subtitle = f"only rows {describe_near(near)} ({self._near_place})" if near else ""
+        # a Text, not a str: a str border title is markup, and the place is an address from a portal
+        pane.border_subtitle = Text(f"only rows {describe_near(near)} ({self._near_place})") if near else ""
         pane.load(ds, service or self.service, query)
 
     def open_near(self, dataset_id: str, near: tuple[float, float, float], place: str = "") -> None:
