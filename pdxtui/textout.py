@@ -52,13 +52,23 @@ def human_age(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days"
 
 
+def float_text(value: float) -> str:
+    """A float as people read it: whole numbers without a fraction or exponent (2002440, not 2.00244e+06 or
+    2002440.0), others to 10 significant digits."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return repr(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return format(value, ".10g")
+
+
 def fmt_cell(value: Any, max_len: int = 40) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S") if (value.hour or value.minute or value.second) else value.strftime("%Y-%m-%d")
     if isinstance(value, float):
-        return f"{value:.6g}" if abs(value) < 1e15 else repr(value)
+        return float_text(value)
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False)
     return one_line(value, max_len)

@@ -14,6 +14,7 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual_fastdatatable import ArrowBackend, DataTable
 
+from pdxtui.textout import float_text
 from pdxtui.textsafe import clean, one_line
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def display_value(value: Any) -> Any:
         # the grid prints floats with 6 significant digits (2002440.0 as 2.00244e+06, 45.523412 as 45.5234):
         # hand it a Decimal of 10 significant digits instead, which it prints in full and still right-aligns
         if math.isfinite(value):
-            return Decimal(format(value, ".10g"))
+            return Decimal(float_text(value))
         return value
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
