@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 if TYPE_CHECKING:
@@ -56,16 +57,52 @@ DENSITY_COLOURS = ("blue", "dodger_blue2", "deep_sky_blue1", "cyan", "green_yell
 
 UNITS = ("day", "week", "month", "year")
 _TRUNCATE = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
+#: multi-year buckets, for dates spread over more years than there are columns (a 1900-01-01 or 9999-12-31
+#: placeholder among recent rows): a bucket of k years starts on 1 January of a year divisible by k
+YEAR_STEPS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
 
 
 # -- coordinates ----------------------------------------------------------------------------------------------------
 
 
+_LAT_WORDS = ("latitude", "lat")
+_LON_WORDS = ("longitude", "lon", "lng", "long")
+
+
 def coordinate_columns(columns: Sequence[str]) -> tuple[str, str] | None:
-    """(latitude column, longitude column) by name: Latitude/lat/..._latitude and Longitude/lon/lng/..._longitude."""
-    lat = next((c for c in columns if c.lower() in ("latitude", "lat") or c.lower().endswith("_latitude")), None)
-    lon = next((c for c in columns if c.lower() in ("longitude", "lon", "lng", "long") or c.lower().endswith("_longitude")), None)
-    return (lat, lon) if lat and lon else None
+    """(latitude column, longitude column) by name: Latitude/lat/..._latitude and Longitude/lon/lng/..._longitude,
+    else a pair with the same prefix and a coordinate word as a separate last word: ``OpenDataLat``/``OpenDataLon``
+    (Portland crime data), ``site_lat``/``site_lng``. ``Flat`` or ``Salon`` are not coordinates (no word boundary),
+    nor ``StartLat`` with ``EndLon`` (different prefixes)."""
+    lat = next((c for c in columns if c.lower() in _LAT_WORDS or c.lower().endswith("_latitude")), None)
+    lon = next((c for c in columns if c.lower() in _LON_WORDS or c.lower().endswith("_longitude")), None)
+    if lat and lon:
+        return lat, lon
+    lons: dict[str, str] = {}
+    for c in columns:
+        prefix = _coordinate_prefix(c, _LON_WORDS)
+        if prefix:
+            lons.setdefault(prefix, c)
+    for c in columns:
+        prefix = _coordinate_prefix(c, _LAT_WORDS)
+        if prefix and prefix in lons:
+            return c, lons[prefix]
+    return None
+
+
+def _coordinate_prefix(name: str, words: Sequence[str]) -> str | None:
+    """The lower-cased prefix of ``name`` when it ends in one of ``words`` as a word of its own (after ``_``, ``-``,
+    ``.`` or a space, or in camel case: ``OpenDataLat``), else None."""
+    low = name.lower()
+    for word in words:
+        if not low.endswith(word) or len(name) <= len(word):
+            continue
+        head, first = name[: -len(word)], name[-len(word)]
+        if head[-1] in "_-. ":
+            return head[:-1].lower() or None
+        if first.isupper() and (head[-1].islower() or head[-1].isdigit()):
+            return head.lower()
+    return None
 
 
 @dataclass(frozen=True)
@@ -484,9 +521,19 @@ def histogram(values: Any, bins: int) -> Histogram:
         return Histogram(np.zeros(0), np.zeros(0, dtype=np.int64), missing)
     lo, hi = float(finite.min()), float(finite.max())
     if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
-    return Histogram(edges, counts.astype(np.int64), missing)
+        pad = max(0.5, abs(lo) * 1e-9)
+        top = float(np.finfo(np.float64).max)
+        lo, hi = max(lo - pad, -top), min(hi + pad, top)
+        if lo == hi:  # at the very limit of the floats
+            lo, hi = (lo - 2 * pad, hi) if hi > 0 else (lo, hi + 2 * pad)
+    # Near ±1.8e308 the range itself overflows: bin halved values (exact for powers of two) and double the edges.
+    scale = 1.0 if math.isfinite(hi - lo) else 0.5
+    edges = np.linspace(lo * scale, hi * scale, bins + 1)
+    while bins > 1 and not (np.diff(edges) > 0).all():  # more bins than distinct floats in the range
+        bins = max(bins // 2, 1)
+        edges = np.linspace(lo * scale, hi * scale, bins + 1)
+    counts, _ = np.histogram(finite * scale, bins=edges)
+    return Histogram(edges / scale, counts.astype(np.int64), missing)
 
 
 @dataclass(frozen=True)
@@ -505,16 +552,49 @@ def top_values(series: pl.Series, n: int) -> TopValues:
         series = pl.Series(series.name, [None if v is None else json.dumps(v, default=str, ensure_ascii=False)
                                          for v in series.to_list()], dtype=pl.String)
     nulls = series.null_count()
-    present = series.drop_nulls()
-    counts = present.value_counts(name="count")
-    name = present.name
-    counts = counts.sort(["count", name], descending=[True, False], nulls_last=True)
+    # renamed first: a column called "count" (or anything else) must not clash with the counts' column
+    present = series.drop_nulls().rename("value")
+    counts = present.value_counts(name="__n")
+    counts = counts.sort(["__n", "value"], descending=[True, False], nulls_last=True)
     listed = counts.head(max(n, 0))
-    values = list(zip(listed[name].to_list(), listed["count"].to_list()))
+    values = list(zip(listed["value"].to_list(), listed["__n"].to_list()))
     return TopValues(values, int(present.len() - sum(c for _, c in values)), int(nulls), counts.height)
 
 
+def years_unit(k: int) -> str:
+    """The name of buckets of ``k`` years: "year", "10 years"."""
+    return "year" if k == 1 else f"{k} years"
+
+
+def unit_years(unit: str) -> int:
+    """How many years a bucket of ``unit`` is (0 for day, week and month)."""
+    if unit == "year":
+        return 1
+    if unit.endswith(" years") and unit.split()[0].isdigit():
+        return int(unit.split()[0])
+    return 0
+
+
+#: every unit, finest first
+ALL_UNITS = UNITS + tuple(years_unit(k) for k in YEAR_STEPS)
+
+
+def coarser(unit: str) -> str:
+    """The next coarser unit (the coarsest stays)."""
+    i = ALL_UNITS.index(unit)
+    return ALL_UNITS[min(i + 1, len(ALL_UNITS) - 1)]
+
+
+def finer(unit: str) -> str:
+    """The next finer unit (day stays)."""
+    i = ALL_UNITS.index(unit)
+    return ALL_UNITS[max(i - 1, 0)]
+
+
 def bucket_start(day: date, unit: str) -> date:
+    k = unit_years(unit)
+    if k > 1:
+        return date(max(day.year - day.year % k, 1), 1, 1)
     if unit == "day":
         return day
     if unit == "week":
@@ -535,15 +615,17 @@ def bucket_count(first: date, last: date, unit: str) -> int:
         return (b - a).days // 7 + 1
     if unit == "month":
         return (b.year - a.year) * 12 + b.month - a.month + 1
-    return b.year - a.year + 1
+    k = max(unit_years(unit), 1)
+    return last.year // k - first.year // k + 1
 
 
 def pick_unit(first: date, last: date, max_buckets: int) -> str:
-    """The finest of day, week, month and year whose buckets fit in ``max_buckets`` (year when none does)."""
-    for unit in UNITS:
+    """The finest of day, week, month, year and buckets of several years (:data:`YEAR_STEPS`) whose buckets fit in
+    ``max_buckets`` (the coarsest when none does)."""
+    for unit in ALL_UNITS:
         if bucket_count(first, last, unit) <= max_buckets:
             return unit
-    return "year"
+    return ALL_UNITS[-1]
 
 
 @dataclass(frozen=True)
@@ -571,12 +653,20 @@ def date_counts(series: pl.Series, unit: str) -> DateCounts:
     days = days.drop_nulls()
     if days.len() == 0:
         return DateCounts([], np.zeros(0, dtype=np.int64), unit, missing)
+    k = unit_years(unit)
+    if k > 1:
+        starts = (days.dt.year().cast(pl.Int64) // k * k).alias("start")
+        counts = starts.value_counts(name="__n")
+        every = pl.Series("start", range(int(starts.min()), int(starts.max()) + 1, k), dtype=pl.Int64).to_frame()
+        full = every.join(counts, on="start", how="left").with_columns(pl.col("__n").fill_null(0)).sort("start")
+        return DateCounts([date(max(y, 1), 1, 1) for y in full["start"].to_list()],
+                          full["__n"].to_numpy().astype(np.int64), unit, missing)
     buckets = days.dt.truncate(_TRUNCATE[unit]).alias("start")
-    counts = buckets.value_counts(name="count")
+    counts = buckets.value_counts(name="__n")
     first, last = buckets.min(), buckets.max()
     every = pl.date_range(first, last, _TRUNCATE[unit], eager=True).alias("start").to_frame()
-    full = every.join(counts, on="start", how="left").with_columns(pl.col("count").fill_null(0)).sort("start")
-    return DateCounts(full["start"].to_list(), full["count"].to_numpy().astype(np.int64), unit, missing)
+    full = every.join(counts, on="start", how="left").with_columns(pl.col("__n").fill_null(0)).sort("start")
+    return DateCounts(full["start"].to_list(), full["__n"].to_numpy().astype(np.int64), unit, missing)
 
 
 def _as_dates(series: pl.Series) -> pl.Series:
@@ -590,7 +680,7 @@ def _as_dates(series: pl.Series) -> pl.Series:
 
 
 def format_bucket(day: date, unit: str) -> str:
-    if unit == "year":
+    if unit_years(unit):
         return f"{day.year}"
     if unit == "month":
         return day.strftime("%Y-%m")
@@ -638,6 +728,8 @@ def nice_number(value: float) -> str:
     if not math.isfinite(value):
         return str(value)
     magnitude = abs(value)
+    if magnitude >= 1e15:
+        return f"{value:.3g}"
     for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if magnitude >= size:
             return f"{value / size:.3g}{suffix}"
@@ -693,9 +785,9 @@ def draw_histogram(values: Any, bins: int, cols: int, rows: int) -> ChartPicture
     if hist.counts.size > plot_cols:
         hist = histogram(values, plot_cols)
     edges = hist.edges
-    width = edges[1] - edges[0]
+    width = (edges[1] / 2 - edges[0] / 2) * 2  # halves: the width of one bin near ±1.8e308 would overflow
     lines = column_chart(hist.counts, nice_number(edges[0]), nice_number(edges[-1]), cols, rows, "green",
-                         nice_number((edges[0] + edges[-1]) / 2))
+                         nice_number(edges[0] / 2 + edges[-1] / 2))
     note = f"{hist.counts.size} bins of {nice_number(width)} from {nice_number(edges[0])} to {nice_number(edges[-1])}"
     if hist.missing:
         note += f" · {hist.missing:,} empty values left out"
@@ -709,10 +801,56 @@ def draw_timeseries(counts: DateCounts, cols: int, rows: int) -> ChartPicture:
     middle = counts.starts[len(counts.starts) // 2]
     lines = column_chart(counts.counts, format_bucket(first, counts.unit), format_bucket(last, counts.unit), cols, rows,
                          "cyan", format_bucket(middle, counts.unit) if len(counts.starts) > 2 else "")
-    note = f"rows per {counts.unit}, {len(counts.starts):,} {counts.unit}s from {format_bucket(first, counts.unit)} to {format_bucket(last, counts.unit)}"
+    k = unit_years(counts.unit)
+    if k > 1:  # the last bucket ends k - 1 years after it starts
+        note = f"rows per {k} years, {len(counts.starts):,} buckets of {k} years from {first.year} to {min(last.year + k - 1, 9999)}"
+    else:
+        note = f"rows per {counts.unit}, {len(counts.starts):,} {counts.unit}s from {format_bucket(first, counts.unit)} to {format_bucket(last, counts.unit)}"
     if counts.missing:
         note += f" · {counts.missing:,} empty values left out"
     return ChartPicture(lines, note)
+
+
+def far_dates(series: pl.Series) -> tuple[int, int, int, date, date] | None:
+    """When most dates sit in a few years and some lie far away (1900-01-01 or 9999-12-31 placeholders): (first and
+    last year of the middle 98% of the dates, how many dates are far from them, the earliest and latest of those).
+    A date is far when it lies further from that middle span than the span is long (at least 10 years). None when
+    no date is far."""
+    days = _as_dates(series).drop_nulls()
+    if days.len() < 3:
+        return None
+    years = days.dt.year()
+    lo = int(years.quantile(0.01, "lower"))  # type: ignore[arg-type]
+    hi = int(years.quantile(0.99, "higher"))  # type: ignore[arg-type]
+    pad = max(hi - lo + 1, 10)
+    far = days.filter((years < lo - pad) | (years > hi + pad))
+    if far.len() == 0:
+        return None
+    return lo, hi, far.len(), far.min(), far.max()  # type: ignore[return-value]
+
+
+def draw_dates(series: pl.Series, cols: int, rows: int, unit: str | None = None) -> tuple[ChartPicture, str]:
+    """The time series of a date column on ``cols`` × ``rows`` cells, and the unit drawn: ``unit`` (None: the finest
+    that fits), made coarser (up to buckets of many years) until every bucket has a column, so nothing is cropped."""
+    span = date_span(series)
+    if span is None:
+        return ChartPicture([Text("No dates to draw: every value is empty.", "yellow")], "no values"), unit or "day"
+    width = max(cols - len(f"{series.len():,}") - 1, 1)  # the count axis is at most this wide
+    chosen = unit or pick_unit(span[0], span[1], width)
+    note = ""
+    while bucket_count(span[0], span[1], chosen) > width and chosen != ALL_UNITS[-1]:
+        chosen = coarser(chosen)
+        note = f" ({unit} buckets would need more columns than there are)"
+    picture = draw_timeseries(date_counts(series, chosen), cols, rows)
+    text = f"{picture.note}, {'chosen from the span' if unit is None else 'fixed'}{note}"
+    if unit_years(chosen) > 1:
+        far = far_dates(series)
+        if far is not None:
+            lo, hi, n, earliest, latest = far
+            text += (f" · most dates in {lo}–{hi}; {n:,} date{'s' if n != 1 else ''} far from the rest "
+                     f"({earliest.isoformat()} … {latest.isoformat()})" if n != 1 else
+                     f" · most dates in {lo}–{hi}; 1 date far from the rest ({earliest.isoformat()})")
+    return ChartPicture(picture.lines, text), chosen
 
 
 def draw_bars(top: TopValues, cols: int, rows: int) -> ChartPicture:
@@ -728,7 +866,7 @@ def draw_bars(top: TopValues, cols: int, rows: int) -> ChartPicture:
         rows_out.append(("∅ (null)", top.nulls, "dim"))
     if not rows_out:
         return ChartPicture([Text("No values to draw: every value is empty.", "yellow")], "no values")
-    label_w = min(max(len(label) for label, _, _ in rows_out), max(cols // 3, 8))
+    label_w = min(max(cell_len(label) for label, _, _ in rows_out), max(cols // 3, 8))  # terminal cells, not characters
     count_w = max(len(f"{c:,}") for _, c, _ in rows_out)
     bar_w = max(cols - label_w - count_w - 3, 1)
     biggest = max(c for _, c, _ in rows_out)
@@ -736,7 +874,8 @@ def draw_bars(top: TopValues, cols: int, rows: int) -> ChartPicture:
     total = sum(c for _, c, _ in rows_out)
     for label, count, style in rows_out:
         text = Text(no_wrap=True, overflow="crop")
-        text.append((label if len(label) <= label_w else label[: label_w - 1] + "…").ljust(label_w), "" if style == "green" else "dim")
+        cut = label if cell_len(label) <= label_w else set_cell_size(label, label_w - 1) + "…"
+        text.append(set_cell_size(cut, label_w), "" if style == "green" else "dim")
         text.append(" ")
         text.append(horizontal_bar(count, biggest, bar_w).ljust(bar_w), style)
         text.append(" " + f"{count:,}".rjust(count_w), "bold" if style == "green" else "dim")

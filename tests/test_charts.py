@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import polars as pl
@@ -216,7 +216,9 @@ def test_bucket_counts_and_automatic_unit():
     assert charts.pick_unit(date(2020, 1, 1), date(2021, 6, 30), 100) == "week"
     assert charts.pick_unit(date(2018, 1, 1), date(2021, 6, 30), 100) == "month"  # 183 weeks, 42 months
     assert charts.pick_unit(date(2000, 1, 15), date(2020, 1, 1), 100) == "year"
-    assert charts.pick_unit(date(1000, 1, 1), date(2020, 1, 1), 100) == "year"  # nothing fits: the coarsest
+    # 1,021 years do not fit in 100 years; 103 decades neither; 52 buckets of 20 years do
+    assert charts.pick_unit(date(1000, 1, 1), date(2020, 1, 1), 100) == "20 years"
+    assert charts.pick_unit(date(1, 1, 1), date(9999, 12, 31), 1) == "10000 years"  # the coarsest: one bucket
 
 
 def test_week_buckets_start_on_monday_and_empty_buckets_are_zero():
@@ -342,3 +344,97 @@ def test_geojson_export_writes_the_fetched_outlines(tmp_path):
     assert first["geometry"] == {"type": "Polygon", "coordinates": [ring[::-1]]}
     assert first["properties"] == {"OBJECTID": 1, "NAME": "District 1"}  # the outline is not repeated as a property
     assert second["geometry"] is None
+
+
+# -- review fixes: a column named count, dates far apart, huge numbers, OpenDataLat/Lon, wide labels ------------------
+
+
+def test_a_column_named_count_has_top_values_and_colours_the_map():
+    series = pl.Series("count", ["a", "b", "a", None])
+    top = charts.top_values(series, 5)
+    assert top.values == [("a", 2), ("b", 1)] and (top.nulls, top.distinct) == (1, 2)
+    frame = pl.DataFrame({"lat": [45.5] * 4, "lon": [-122.6] * 4, "count": ["a", "b", "a", None]})
+    data = charts.map_data(frame, "lat", "lon", "count")
+    assert data.labels == ("a", "b") and data.counts == (2, 1, 1)
+    # a date column named count, too (the time series counts per bucket)
+    days = pl.Series("count", [date(2020, 1, 1), date(2020, 1, 3)])
+    assert charts.date_counts(days, "day").counts.tolist() == [1, 0, 1]
+
+
+def _placeholder_dates() -> pl.Series:
+    real = [date(2020, 1, 1) + timedelta(days=i) for i in range(1000)]
+    return pl.Series("d", [date(1900, 1, 1)] + real + [date(9999, 12, 31)])
+
+
+def test_dates_spanning_more_years_than_columns_use_multi_year_buckets_and_draw_every_one():
+    series = _placeholder_dates()
+    cols, rows = 100, 20
+    picture, unit = charts.draw_dates(series, cols, rows)
+    counts = charts.date_counts(series, unit)
+    plot = cols - len(f"{series.len():,}") - 1
+    assert charts.unit_years(unit) > 1 and len(counts.starts) <= plot
+    assert counts.counts.sum() == series.len() and counts.counts[-1] == 1 and counts.counts[0] == 1
+    # the last bucket (9999) is drawn: a bar in the bottom bar row at the right end of the plot
+    bottom = picture.lines[rows - 3].plain
+    assert bottom.rstrip()[-1] in charts.EIGHTHS_UP[1:], bottom
+    assert picture.lines[-1].plain.rstrip().endswith(charts.format_bucket(counts.starts[-1], unit))
+    note = picture.note
+    assert f"{charts.unit_years(unit)} years" in note and "1900" in note and "9999" in note
+    # the note says where most dates are and how many are far from them
+    assert "2 dates far from the rest" in note and "2020–2022" in note, note
+
+
+def test_every_span_fits_the_columns_for_every_width():
+    for years in (95, 96, 150, 1000, 8099):
+        first, last = date(1900, 1, 1), date(1900 + years, 12, 31)
+        for width in (10, 37, 94, 200):
+            unit = charts.pick_unit(first, last, width)
+            assert charts.bucket_count(first, last, unit) <= width, (years, width, unit)
+            series = pl.Series("d", [first, last])
+            assert len(charts.date_counts(series, unit).starts) == charts.bucket_count(first, last, unit)
+
+
+def test_coarser_and_finer_units_step_through_multi_year_buckets():
+    assert charts.coarser("month") == "year" and charts.coarser("year") == charts.years_unit(2)
+    assert charts.finer(charts.years_unit(2)) == "year" and charts.finer("day") == "day"
+    assert charts.unit_years(charts.coarser(charts.years_unit(5))) == 10
+
+
+def test_a_fixed_fine_unit_grows_coarser_until_the_buckets_fit():
+    picture, unit = charts.draw_dates(_placeholder_dates(), 100, 20, unit="day")
+    assert charts.unit_years(unit) >= 100 and "day buckets would need more columns" in picture.note
+
+
+def test_histogram_of_values_near_the_float_limits():
+    picture = charts.draw_histogram(np.array([-1.7e308, 1.7e308, 0.0]), 20, 80, 20)
+    assert "bins of" in picture.note and "e+308" in picture.note
+    hist = charts.histogram([-1.7e308, 1.7e308], 20)
+    assert np.isfinite(hist.edges).all() and hist.counts.sum() == 2
+    assert hist.counts[0] == 1 and hist.counts[-1] == 1
+    hist = charts.histogram([1.7976931348623157e308] * 3, 4)  # one value at the very limit
+    assert np.isfinite(hist.edges).all() and hist.counts.sum() == 3
+    hist = charts.histogram([1e16, 1e16 + 2], 20)  # more bins than distinct floats in the range
+    assert hist.counts.sum() == 2 and (np.diff(hist.edges) > 0).all()
+
+
+def test_coordinate_columns_of_portland_crime_data_and_careful_pairs():
+    crime = ["Address", "CaseNumber", "OpenDataLat", "OpenDataLon", "OpenDataX", "OpenDataY", "OffenseCount"]
+    assert charts.coordinate_columns(crime) == ("OpenDataLat", "OpenDataLon")
+    assert charts.coordinate_columns(["site_lat", "site_lng"]) == ("site_lat", "site_lng")
+    assert charts.coordinate_columns(["GeoLat", "OtherLon", "GeoLong"]) == ("GeoLat", "GeoLong")
+    # words that merely end in lat/lon are not coordinates, nor is a pair with different prefixes
+    assert charts.coordinate_columns(["Flat", "Salon"]) is None
+    assert charts.coordinate_columns(["StartLat", "EndLon"]) is None
+
+
+def test_bar_labels_are_sized_in_cells_so_wide_characters_keep_bars_in_line():
+    from rich.cells import cell_len
+
+    top = charts.top_values(pl.Series("k", ["東京都港区"] * 3 + ["ab"] * 2 + ["🌳🌳🌳"]), 5)
+    picture = charts.draw_bars(top, 60, 10)
+    widths = {cell_len(line.plain) for line in picture.lines}
+    assert len(widths) == 1 and max(widths) <= 60, [(line.plain, cell_len(line.plain)) for line in picture.lines]
+    starts = {cell_len(line.plain[: line.plain.index("█")]) for line in picture.lines}
+    assert len(starts) == 1  # every bar starts in the same column
+    narrow = charts.draw_bars(top, 24, 10)  # label column of 8 cells: wide labels are cut on a cell boundary
+    assert len({cell_len(line.plain) for line in narrow.lines}) == 1

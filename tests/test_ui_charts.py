@@ -128,6 +128,11 @@ async def test_top_values_and_time_series():
         await settle(pilot)
         legend = line(app, "legend")
         assert legend.startswith("rows per month") and "would need more columns" in legend
+        await pilot.press("minus", "minus", "minus", "minus")  # day → week → month → year → 2 years
+        await settle(pilot)
+        legend = line(app, "legend")
+        assert legend.startswith("rows per 2 years") and "buckets of 2 years" in legend, legend
+        assert "2 years buckets" in line(app, "status")
 
 
 async def test_charts_redraw_on_resize():

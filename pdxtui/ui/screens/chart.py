@@ -222,20 +222,9 @@ class ChartScreen(Screen[None]):
         unit = self.unit
 
         def paint(cols: int, rows: int):
-            series = frame[column]
-            span = charts.date_span(series)
-            if span is None:
-                return charts.ChartPicture([Text("No dates to draw: every value is empty.", "yellow")], "no values")
-            width = max(cols - len(f"{series.len():,}") - 1, 1)
-            chosen = unit or charts.pick_unit(span[0], span[1], width)
-            note = ""
-            while charts.bucket_count(span[0], span[1], chosen) > width and chosen != "year":
-                finer, chosen = chosen, charts.UNITS[charts.UNITS.index(chosen) + 1]
-                note = f" ({finer} buckets would need more columns than there are)"
-            self.shown_unit = chosen
-            picture = charts.draw_timeseries(charts.date_counts(series, chosen), cols, rows)
-            auto = "chosen from the span" if unit is None else "fixed"
-            return charts.ChartPicture(picture.lines, f"{picture.note}, {auto}{note}")
+            # buckets grow coarser (up to many years) until each has a column: nothing is cropped
+            picture, self.shown_unit = charts.draw_dates(frame[column], cols, rows, unit)
+            return picture
 
         return paint
 
@@ -348,7 +337,7 @@ class ChartScreen(Screen[None]):
 
     def action_unit(self, step: int) -> None:
         current = self.unit or self.shown_unit or "month"
-        self.unit = charts.UNITS[min(max(charts.UNITS.index(current) + step, 0), len(charts.UNITS) - 1)]
+        self.unit = charts.coarser(current) if step > 0 else charts.finer(current)
         self.redraw()
 
     def action_reset(self) -> None:
