@@ -210,7 +210,8 @@ async def test_datastore_pages_exactly_and_typed(server, make, app):
     assert ids == list(range(100000, 102345))
     rows = sorted((r.params for r in actions(server, "datastore_search") if r.params["limit"] != "0"),
                   key=lambda p: int(p["offset"]))
-    assert [(p["limit"], p["offset"]) for p in rows] == [("1000", "0"), ("1000", "1000"), ("345", "2000")]
+    # the last page asks for a full page: rows added since the count come along (a short page ends it)
+    assert [(p["limit"], p["offset"]) for p in rows] == [("1000", "0"), ("1000", "1000"), ("1000", "2000")]
     # every page is ordered by _id: the fake hands unsorted pages out in a different order per page size
     assert all(p.get("sort") == "_id asc" for p in rows)
     frame = (await Service(portal).preview(ds, rows=5)).frame
@@ -549,3 +550,178 @@ async def test_datastore_table_missing_falls_back_to_the_csv_file(server, make, 
     assert str(caught.value) == (
         "CKAN: 127.0.0.1: reading the columns of Street Tree Inventory: datastore_search failed: "
         f'Not Found Error: Not found: Resource "{TREES_RID}" was not found.')
+
+
+# -- reviewer's defects ----------------------------------------------------------------------------------------
+
+
+def _ids(pages):
+    return [i for page in pages for i in page.table.column("tree_id").to_pylist()]
+
+
+@pytest.mark.parametrize("with_total", [True, False])
+async def test_datastore_rows_added_after_the_count_are_delivered(server, make, app, with_total):
+    """The row count comes from metadata that may be a day old: rows added since are read too, whether the
+    datastore's pages report the new ``total`` or no total at all (then paging goes on while pages are full)."""
+    portal = make(server)
+    ds = await portal.dataset("street-trees")
+    assert ds.rows == 2345
+    table = app.package("street-trees").resources[0].datastore
+    table.rows.extend(dict(r, tree_id=r["tree_id"] + 10000) for r in table.rows[:700])
+    if not with_total:
+        app.no_total.add(TREES_RID)
+    expected = [r["tree_id"] for r in table.rows]
+    assert len(expected) == 3045
+    assert _ids(await collect(portal, ds)) == expected
+    # a limit still stops where it was asked to, past the old count
+    pages = await collect(portal, ds, Query(offset=2000, limit=900))
+    assert _ids(pages) == expected[2000:2900]
+
+
+async def test_datastore_without_a_total_is_not_empty(server, make, app):
+    """A datastore that reports no ``total`` (None) has rows all the same: page until a short page."""
+    app.no_total.add(TREES_RID)
+    portal = make(server)
+    ds = await portal.dataset("street-trees")
+    assert ds.rows is None
+    expected = [r["tree_id"] for r in app.package("street-trees").resources[0].datastore.rows]
+    assert _ids(await collect(portal, ds)) == expected
+    assert _ids(await collect(portal, ds, Query(offset=100, limit=1500))) == expected[100:1600]
+    assert _ids(await collect(portal, ds, Query(offset=2000))) == expected[2000:]
+    empty = await collect(portal, ds, Query(offset=5000))
+    assert len(empty) == 1 and empty[0].table.num_rows == 0
+
+
+async def test_show_does_not_wait_for_the_whole_csv_file(server, make, app):
+    """dataset() types the columns from the start of the CSV file; the whole file waits for pages()."""
+    import time
+
+    from tests.fakeportal.ckan import bikes_table
+
+    bikes = app.package("bike-counts").resources[0]
+    bikes.file = bikes_table(20000)  # about 1 MB
+    server.faults.set("stall", path_contains="/download/", seconds=3.0)  # half the file, then 3 s of nothing
+    portal = make(server, client=make_client(timeout_connect=2, timeout_read=10, trust_env=False))
+    began = time.monotonic()
+    ds = await portal.dataset("bike-counts")
+    assert time.monotonic() - began < 2.0
+    assert {f.name: f.kind for f in ds.fields} == {
+        "station": "string", "day": "date", "riders": "integer", "avg_speed_mph": "float", "weekday": "boolean",
+        "counted_at": "datetime", "note": "string"}
+    server.faults.clear()
+    pages = await collect(portal, ds)
+    assert sum(p.table.num_rows for p in pages) == 20000
+    assert str(pages[0].table.column("riders").type) == "int64"
+
+
+async def test_csv_column_the_whole_file_contradicts_falls_back_to_text(server, make, app):
+    """A column that looks whole-numbered in the sample but is not further down is read as text (nothing is
+    lost), and the dataset's fields say so."""
+    from tests.fakeportal.ckan import bikes_table
+
+    bikes = app.package("bike-counts").resources[0]
+    bikes.file = bikes_table(20000)
+    bikes.file.rows[-1]["riders"] = "n/a"
+    bikes.file.rows[-2]["avg_speed_mph"] = 12  # a whole number in a float column still fits as float
+    portal = make(server)
+    ds = await portal.dataset("bike-counts")
+    kinds = {f.name: f.kind for f in ds.fields}
+    assert kinds["riders"] == "integer" and kinds["avg_speed_mph"] == "float"
+    pages = await collect(portal, ds)
+    riders = [v for p in pages for v in p.table.column("riders").to_pylist()]
+    speeds = [v for p in pages for v in p.table.column("avg_speed_mph").to_pylist()]
+    assert riders[-1] == "n/a" and riders[0] == str(bikes.file.rows[0]["riders"]) and None not in riders
+    assert speeds[-2] == 12.0 and isinstance(speeds[0], float)
+    again = await portal.dataset("bike-counts")
+    assert {f.name: f.kind for f in again.fields}["riders"] == "string"
+    assert await portal.count(ds, Query()) == 20000
+
+
+async def test_type_override_not_yet_applied_keeps_the_real_type(server, make, app):
+    """A Data Dictionary ``type_override`` that a datastore reload has not applied yet: the values are still
+    text, so the column is read by its real ``type`` (no "false" turned True, no "1,234" turned null)."""
+    table = app.package("street-trees").resources[0].datastore
+    table.fields.append({"id": "checked", "type": "text", "info": {"type_override": "bool"}})
+    table.fields.append({"id": "cost", "type": "text", "info": {"type_override": "numeric"}})
+    for index, row in enumerate(table.rows):
+        row["checked"] = "false" if index % 2 else "true"
+        row["cost"] = "1,234"
+    portal = make(server)
+    ds = await portal.dataset("street-trees")
+    by_name = {f.name: f for f in ds.fields}
+    assert by_name["checked"].kind == "string" and by_name["cost"].kind == "string"
+    assert "bool" in by_name["checked"].description
+    pages = await collect(portal, ds, Query(limit=4, columns=("checked", "cost")))
+    assert pages[0].table.column("checked").to_pylist() == ["true", "false", "true", "false"]
+    assert pages[0].table.column("cost").to_pylist() == ["1,234"] * 4
+
+
+def test_text_cast_to_boolean_reads_true_and_false():
+    from pdxtui.model import Field
+    from pdxtui.portals.ckan import records_table
+
+    field = Field(name="ok", type="bool", kind="boolean")
+    records = [{"ok": "false"}, {"ok": "True"}, {"ok": True}, {"ok": None}, {"ok": "f"}, {"ok": "t"}, {"ok": ""}]
+    assert records_table(records, [field]).column("ok").to_pylist() == [False, True, True, None, False, True, None]
+
+
+async def test_csv_filter_and_sort_run_off_the_event_loop(server, make, monkeypatch):
+    import threading
+
+    seen = []
+    real = CKANPortal._local
+
+    def spy(self, *args):
+        seen.append(threading.current_thread() is threading.main_thread())
+        return real(self, *args)
+
+    monkeypatch.setattr(CKANPortal, "_local", spy)
+    portal = make(server)
+    ds = await portal.dataset("bike-counts")
+    pages = await collect(portal, ds, Query(where="riders > 100", order=(("riders", True),)))
+    assert pages[0].table.num_rows > 0
+    assert await portal.count(ds, Query(where="riders > 100")) == sum(p.table.num_rows for p in pages)
+    assert seen and not any(seen)
+
+
+async def test_error_envelope_goes_through_the_fetcher(server, make):
+    """The 4xx envelope is read again through the fetcher: it waits for the per-host limit like any request."""
+    import asyncio
+
+    portal = make(server, max_per_host=1)
+    fetcher = portal.fetcher
+    url = f"{portal.api}/package_search"
+    params = {"rows": "lots"}
+    sem = fetcher._limit("127.0.0.1")
+    await sem.acquire()
+    task = asyncio.ensure_future(portal._error_envelope(url, params))
+    await asyncio.sleep(0.3)
+    assert not task.done()
+    sem.release()
+    kind, message = await asyncio.wait_for(task, 5)
+    assert kind == "Validation Error" and "rows" in message
+
+
+async def test_error_envelope_reads_a_bounded_body(server, make):
+    portal = make(server)
+    fetcher = portal.fetcher
+    huge = b'{"success": false, "error": {"__type": "Validation Error", "message": "' + b"x" * (4 << 20) + b'"}}'
+    server.faults.set("html200", path_contains="package_search", body=huge)
+    read = []
+    real = fetcher.client.send
+
+    async def counting(request, **kw):
+        response = await real(request, **kw)
+        original = response.aiter_raw
+
+        async def raw(*a, **k):
+            async for chunk in original(*a, **k):
+                read.append(len(chunk))
+                yield chunk
+
+        response.aiter_raw = raw
+        return response
+
+    fetcher.client.send = counting
+    assert await portal._error_envelope(f"{portal.api}/package_search", {"rows": 1}) is None
+    assert 0 < sum(read) <= 512 * 1024

@@ -135,3 +135,25 @@ def test_token_absent_from_output_and_cache(capsys, fake_ckan, tmp_path):
     assert files
     for path in files:
         assert TOKEN.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("--owner", "Parks Department"), {"street-trees", "park-boundaries"}),
+    (("--category", "Environment"), {"street-trees", "park-boundaries"}),
+    (("--owner", "City of Springfield", "--category", "Finance"), {"city-budget"}),
+    (("--owner", "parks-department"), {"street-trees", "park-boundaries"}),  # the CKAN name works too
+])
+def test_search_by_the_names_as_shown(capsys, portal, fake_ckan, args, expected):
+    """A fresh CLI process has never read the facets: a display title is looked up there (once) before the
+    search; a name CKAN knows as is goes through unchanged."""
+    code, out, err = run(capsys, "search", "--portal", portal, *args, "--json")
+    assert code == 0, err
+    assert {h["id"] for h in json.loads(out)} == expected
+
+
+def test_search_by_an_unknown_owner_passes_it_through(capsys, portal, fake_ckan):
+    code, out, err = run(capsys, "search", "--portal", portal, "--owner", "Nobody At All", "--json")
+    assert code == 0, err
+    assert json.loads(out) == []
+    fq = [r.query.get("fq", [""])[-1] for r in fake_ckan.requests if r.path.endswith("/package_search")]
+    assert 'organization:"Nobody At All"' in fq

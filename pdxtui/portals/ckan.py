@@ -63,6 +63,8 @@ FACET_LIMIT = 100
 PAGE_ROWS = 1000  # rows per datastore_search request
 MAX_PLANS = 64
 MAX_FRAMES = 4  # parsed CSV resources kept in memory
+ERROR_BODY_BYTES = 256 * 1024  # of an error envelope read back
+SAMPLE_BYTES = 64 * 1024  # of a CSV file read to type its columns when the dataset opens
 SYSTEM_FIELDS = frozenset({"_id", "_full_text"})
 TABULAR_FORMATS = frozenset({"csv", "text/csv"})
 
@@ -250,15 +252,43 @@ def datastore_fields(raw: Any) -> tuple[Field, ...]:
         if not isinstance(f, dict) or not isinstance(f.get("id"), str) or f["id"] in SYSTEM_FIELDS:
             continue
         info = f.get("info") if isinstance(f.get("info"), dict) else {}  # the Data Dictionary, where filled in
-        type_name = _text(info.get("type_override") or f.get("type")) or "text"
+        # the column's real ``type`` decides: a ``type_override`` only takes effect when the datastore is
+        # reloaded, and until then the values are still text ("false", "1,234")
+        type_name = _text(f.get("type")) or "text"
+        description = _text(info.get("notes"))
+        override = _text(info.get("type_override")).strip()
+        if override and override.lower() != type_name.lower():
+            note = f"(Data Dictionary type: {override}; stored as {type_name})"
+            description = f"{description} {note}" if description else note
         out.append(Field(name=f["id"], type=type_name, kind=pg_kind(type_name),
-                         alias=_text(info.get("label")), description=_text(info.get("notes"))))
+                         alias=_text(info.get("label")), description=description))
     return tuple(out)
 
 
-def parse_csv(body: bytes) -> Any:
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "off"})
+
+
+def text_bool(value: Any) -> Any:
+    """A datastore value for a boolean column: text "true"/"false" (and t/f, yes/no, 1/0) read as such, never
+    by Python truthiness (``bool("false")`` is True); unreadable text is None."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return True if word in _TRUE else False if word in _FALSE else None
+    if isinstance(value, (int, float)):
+        return bool(value)
+    return None
+
+
+def parse_csv(body: bytes, declared: dict[str, str] | None = None) -> Any:
     """A pyarrow Table from CSV bytes, typed column by column: whole numbers (no leading zeros), decimals,
-    true/false, ISO dates and date-times; anything else (or a column mixing them) stays text."""
+    true/false, ISO dates and date-times; anything else (or a column mixing them) stays text.
+
+    ``declared`` (column -> kind, as typed from the start of the file when the dataset opened) keeps the whole
+    file consistent with it: whole numbers in a ``float`` column are read as decimals, and a column whose values
+    do not all fit its declared kind stays text (nothing is lost; the caller then says the column is text)."""
     import polars as pl
 
     text_start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -268,10 +298,10 @@ def parse_csv(body: bytes) -> Any:
         frame = pl.read_csv(body, infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
     except Exception as exc:  # noqa: BLE001 - polars raises ComputeError and friends on broken files
         raise PdxError(f"the CSV file could not be read: {_short(exc, 200)}") from None
-    return _typed(frame).to_arrow()
+    return _typed(frame, declared or {}).to_arrow()
 
 
-def _typed(frame: Any) -> Any:
+def _typed(frame: Any, declared: dict[str, str] | None = None) -> Any:
     import polars as pl
 
     columns = []
@@ -282,7 +312,12 @@ def _typed(frame: Any) -> Any:
         column = raw
         if values.len():
             typed = None
-            if values.str.contains(_INT).all():
+            wanted = (declared or {}).get(name)
+            if wanted == "string":
+                typed = None  # declared text: stays text whatever the rest of the file looks like
+            elif wanted == "float" and values.str.contains(_FLOAT).all():
+                typed = text.cast(pl.Float64, strict=False)  # whole numbers further down a decimal column
+            elif values.str.contains(_INT).all():
                 typed = text.cast(pl.Int64, strict=False)
             elif values.str.contains(_FLOAT).all():
                 typed = text.cast(pl.Float64, strict=False)
@@ -300,8 +335,27 @@ def _typed(frame: Any) -> Any:
             # a cast that loses a value (an odd spelling the pattern let through) keeps the column as text
             if typed is not None and raw.len() - typed.null_count() == values.len():
                 column = typed.alias(name)
+            if wanted is not None and _kind_of(column.dtype) != wanted:
+                column = raw  # not the kind the dataset declared: text, as the caller is told
+
         columns.append(column)
     return pl.DataFrame(columns) if columns else frame
+
+
+def _kind_of(dtype: Any) -> str:
+    """The model kind of a polars column type, as csv_fields names it."""
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float():
+        return "float"
+    name = str(dtype)
+    if name == "Boolean":
+        return "boolean"
+    if name == "Date":
+        return "date"
+    if name.startswith("Datetime"):
+        return "datetime"
+    return "string"
 
 
 def _zoned(iso: Any) -> Any:
@@ -342,7 +396,8 @@ def records_table(records: list[Any], fields: Sequence[Field]) -> Any:
     from pdxtui.portals.arcgis import column
 
     rows = [r if isinstance(r, dict) else {} for r in records]
-    arrays = [column([r.get(f.name) for r in rows], f) for f in fields]
+    arrays = [column([text_bool(r.get(f.name)) if f.kind == "boolean" else r.get(f.name) for r in rows], f)
+              for f in fields]
     return pa.Table.from_arrays(arrays, names=[f.name for f in fields])
 
 
@@ -379,6 +434,7 @@ class CKANPortal(NetworkPortal):
         self._frames: OrderedDict[str, Any] = OrderedDict()
         self._owners: dict[str, str] = {}  # organization title (as shown) -> name (for fq)
         self._groups: dict[str, str] = {}
+        self._facets_read = False  # the facets fill the two maps above
 
     # -- fetchers ----------------------------------------------------------------------------------------------
 
@@ -411,7 +467,9 @@ class CKANPortal(NetworkPortal):
         text = request.text.strip()
         if text:
             params["q"] = text
-        fq = build_fq(self._owner_name(request.owner), self._group_name(request.category), request.tag)
+        owner = await self._facet_name(request.owner, self._owners)
+        group = await self._facet_name(request.category, self._groups)
+        fq = build_fq(owner, group, request.tag)
         if fq:
             params["fq"] = fq
         if not text:
@@ -433,9 +491,30 @@ class CKANPortal(NetworkPortal):
                 break
         return SearchResult(hits=tuple(hits), total=total)
 
+    async def _facet_name(self, shown: str | None, names: dict[str, str]) -> str | None:
+        """The CKAN name for an organization or group given as shown (its title) or as its name. Titles are
+        learnt from the facets (read once, when a value is not known yet) and from the packages seen; a value
+        still unknown goes to CKAN as given."""
+        if not shown:
+            return None
+        if shown in names:
+            return names[shown]
+        if shown in names.values():
+            return shown
+        if not self._facets_read:
+            try:
+                await self._facets()
+            except PdxError as exc:  # the search itself will say what is wrong with the site
+                log.info("facets unavailable for name lookup: %s", exc)
+            self._facets_read = True
+        return names.get(shown, shown)
+
     async def facets(self) -> Facets:
         """Organization, group and tag counts over the whole catalog, from package_search's ``search_facets``."""
         self._begin()
+        return await self._facets()
+
+    async def _facets(self) -> Facets:
         params = {"rows": 0, "facet.field": json.dumps(list(FACET_FIELDS)), "facet.limit": FACET_LIMIT}
         result = await self._action("package_search", params, "catalog", "reading the catalog facets")
         facets = result.get("search_facets") if isinstance(result.get("search_facets"), dict) else {}
@@ -455,8 +534,10 @@ class CKANPortal(NetworkPortal):
                 out.append((shown, item["count"]))
             return tuple(sorted(out, key=lambda pair: (-pair[1], pair[0].casefold())))
 
-        return Facets(owners=items("organization", self._owners), categories=items("groups", self._groups),
-                      tags=items("tags", None))
+        found = Facets(owners=items("organization", self._owners), categories=items("groups", self._groups),
+                       tags=items("tags", None))
+        self._facets_read = True
+        return found
 
     async def dataset(self, dataset_id: str) -> Dataset:
         self._begin()
@@ -486,11 +567,9 @@ class CKANPortal(NetworkPortal):
                 chosen = replace(chosen, datastore=False)
         if chosen is not None and chosen.tabular and not chosen.datastore:
             try:
-                table = await self._csv_table(chosen, title)
+                fields, rows = await self._csv_columns(chosen, title)
             except PdxError as exc:  # the metadata is still worth showing; pages() says what went wrong
                 log.info("CSV resource could not be read: %s", exc)
-            else:
-                fields, rows = csv_fields(table), table.num_rows
         if chosen is not None and chosen.tabular:
             self._remember(ident, _Plan(title=title, resource=chosen, fields=fields, rows=rows))
         return self._build(ident, raw, resources, chosen, fields, rows)
@@ -505,7 +584,8 @@ class CKANPortal(NetworkPortal):
             if plan.resource.datastore:
                 _, rows = await self._datastore_schema(plan.resource, plan.title)
                 return rows or 0
-        table = self._local(await self._csv_table(plan.resource, plan.title), plan, query)
+        table, plan = await self._csv_loaded(dataset.id, plan)
+        table = await asyncio.to_thread(self._local, table, plan, query)
         return table.num_rows
 
     async def pages(
@@ -518,11 +598,12 @@ class CKANPortal(NetworkPortal):
         self._begin()
         plan = await self._plan(dataset)
         self._check_query(plan, query)
-        fields = self._selected(plan, query)
         if not plan.resource.datastore:
-            async for page in self._csv_pages(plan, query, fields, progress):
+            table, plan = await self._csv_loaded(dataset.id, plan)
+            async for page in self._csv_pages(plan, table, query, self._selected(plan, query), progress):
                 yield page
             return
+        fields = self._selected(plan, query)
         async for page in self._datastore_pages(plan, query, fields, progress):
             yield page
 
@@ -598,17 +679,51 @@ class CKANPortal(NetworkPortal):
         return error
 
     async def _error_envelope(self, url: str, params: dict[str, Any]) -> tuple[str, str] | None:
-        """The ``error`` of a 4xx answer, read again without the cache (the fetcher keeps only an excerpt)."""
-        fetcher = self.fetcher
-        headers = {fetcher.token_header: fetcher.token} if fetcher.token else None
+        """The ``error`` of a 4xx answer, read again without the cache (the fetcher keeps only an excerpt),
+        through the fetcher's client and per-host limit, reading at most ``ERROR_BODY_BYTES``."""
         try:
-            response = await fetcher.client.get(url, params=params, headers=headers)
-            data = json.loads(response.content[: 256 * 1024])
+            _, _, body, _ = await self._peek(self.fetcher, url, params, ERROR_BODY_BYTES)
+            data = json.loads(body)
         except Exception:  # noqa: BLE001 - the status line is still there to report
             return None
         if isinstance(data, dict) and data.get("success") is False:
             return envelope_error(data.get("error"))
         return None
+
+    async def _peek(self, fetcher: Fetcher, url: str, params: dict[str, Any] | None,
+                    limit: int) -> tuple[int, str, bytes, bool]:
+        """(status, content type, at most ``limit`` bytes of the body, whether the body ended within them) for
+        one GET through ``fetcher``'s client: under its per-host limit, with its token (dropped when a redirect
+        leaves the host), uncached and without retries. The rest of the body is never read."""
+        import httpx
+
+        host = urlsplit(url).hostname or url  # the fetcher's own key for its per-host limit
+        request = fetcher.client.build_request("GET", url, params=params, headers=fetcher._headers(None))
+        async with fetcher._limit(host):
+            for _ in range(6):
+                response = await fetcher.client.send(request, stream=True, follow_redirects=False)
+                try:
+                    if response.next_request is not None:
+                        request = response.next_request
+                        if request.url.host != host and fetcher.token:
+                            request.headers.pop(fetcher.token_header, None)
+                        continue
+                    chunks: list[bytes] = []
+                    size = 0
+                    ended = True
+                    async for chunk in response.aiter_bytes():
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size >= limit:
+                            ended = False
+                            break
+                    body = b"".join(chunks)
+                    if len(body) > limit:
+                        body, ended = body[:limit], False
+                    return response.status_code, response.headers.get("Content-Type", ""), body, ended
+                finally:
+                    await response.aclose()
+        raise httpx.TooManyRedirects(f"{host} redirected too many times")
 
     def _wrap(self, doing: str, exc: PortalError) -> PortalError:
         """The same error as one line that names the portal and what was being done."""
@@ -638,8 +753,77 @@ class CKANPortal(NetworkPortal):
         total = result.get("total")
         return datastore_fields(result.get("fields")), total if isinstance(total, int) and total >= 0 else None
 
-    async def _csv_table(self, resource: Resource, title: str) -> Any:
-        """The whole CSV resource as a typed pyarrow Table (kept in memory for a few resources)."""
+    async def _csv_columns(self, resource: Resource, title: str) -> tuple[tuple[Field, ...], int | None]:
+        """The columns of a CSV resource (and its row count when the file is small), typed from the start of
+        the file: at most ``SAMPLE_BYTES`` are read, so a dataset opens without waiting for a big file. The whole
+        file (in pages()) is typed consistently with these fields (see parse_csv's ``declared``)."""
+        import httpx
+
+        table = self._frames.get(resource.id)
+        if table is not None:
+            return csv_fields(table), table.num_rows
+        url = resource.url
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise PdxError(f"{title}: the resource {resource.name} has no downloadable URL")
+        fetcher = self._fetcher_for(url)
+        doing = f"reading the columns of {title} ({resource.name})"
+        from pdxtui.cache import key as cache_key
+
+        try:
+            key = cache_key(fetcher.portal_name, url, None)
+        except ValueError as exc:
+            raise PdxError(f"{title}: not a valid URL ({exc}): {url}") from None
+        entry = None if self.refresh else fetcher.store.get(key, fetcher.ttl.get("rows"))
+        if entry is not None and entry.fresh and "html" not in entry.content_type.lower():
+            # the whole file is in the cache (pages() will read it from there): its start is enough here
+            ended = len(entry.body) <= SAMPLE_BYTES
+            return await self._sampled(entry.body[:SAMPLE_BYTES], ended, doing)
+        try:
+            status, content_type, body, ended = await self._peek(fetcher, url, None, SAMPLE_BYTES)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            # offline, say: the whole file may still be in the cache
+            log.info("could not sample %s (%s): trying the whole file", url, exc)
+            table = await self._csv_table(resource, title)
+            return csv_fields(table), table.num_rows
+        if not 200 <= status < 300:
+            raise PortalError(self._scrub(f"{self.label}: {doing}: {urlsplit(url).hostname} answered {status}"),
+                              portal=self.name)
+        if "html" in content_type.lower():
+            raise PortalError(f"{self.label}: {doing}: the server sent a web page (HTML), not CSV", portal=self.name)
+        fields, rows = await self._sampled(body, ended, doing)
+        if ended:  # that was the whole file: keep it, as the whole download would, so pages() need not fetch it
+            fetcher.store.put(key, body, content_type)
+        return fields, rows
+
+    async def _sampled(self, body: bytes, ended: bool, doing: str) -> tuple[tuple[Field, ...], int | None]:
+        """Fields (and, when ``ended`` says the body is the whole file, the row count) from the start of a CSV."""
+        if not ended:
+            cut = body.rfind(b"\n")
+            if cut <= 0:
+                raise PdxError(f"{self.label}: {doing}: no line break in the first {SAMPLE_BYTES // 1024} KB")
+            body = body[: cut + 1]  # whole lines only
+        try:
+            sample = await asyncio.to_thread(parse_csv, body)
+        except PdxError as exc:
+            raise PortalError(f"{self.label}: {doing}: {exc}", portal=self.name) from None
+        return csv_fields(sample), sample.num_rows if ended else None
+
+    async def _csv_loaded(self, ident: str, plan: _Plan) -> tuple[Any, _Plan]:
+        """The whole CSV file of a plan, typed as its fields declare; when a column of the whole file did not
+        fit its declared kind (it came back as text), the plan's fields say so from now on."""
+        table = await self._csv_table(plan.resource, plan.title, plan.fields)
+        fields = csv_fields(table)
+        if fields != plan.fields or plan.rows != table.num_rows:
+            if plan.fields and fields != plan.fields:
+                log.info("CSV columns of %s retyped from the whole file: %s", plan.title,
+                         ", ".join(f"{f.name} {f.kind}" for f in fields if f not in plan.fields))
+            plan = replace(plan, fields=fields, rows=table.num_rows)
+            self._remember(ident, plan)
+        return table, plan
+
+    async def _csv_table(self, resource: Resource, title: str, declared: Sequence[Field] = ()) -> Any:
+        """The whole CSV resource as a typed pyarrow Table (kept in memory for a few resources), its columns
+        typed as ``declared`` where the data fits (see parse_csv)."""
         table = self._frames.get(resource.id)
         if table is not None:
             self._frames.move_to_end(resource.id)
@@ -649,13 +833,14 @@ class CKANPortal(NetworkPortal):
             raise PdxError(f"{title}: the resource {resource.name} has no downloadable URL")
         fetcher = self._fetcher_for(url)
         doing = f"downloading the CSV file of {title} ({resource.name})"
+        kinds = {f.name: f.kind for f in declared}
 
         def parse(body: bytes, content_type: str) -> Any:
             if "html" in content_type.lower():
                 raise PortalError(f"{self.label}: {doing}: the server sent a web page (HTML), not CSV",
                                   portal=self.name)
             try:
-                return parse_csv(body)
+                return parse_csv(body, kinds)
             except PortalError:
                 raise
             except PdxError as exc:
@@ -673,9 +858,10 @@ class CKANPortal(NetworkPortal):
 
     # -- rows ----------------------------------------------------------------------------------------------------
 
-    async def _csv_pages(self, plan: _Plan, query: Query, fields: tuple[Field, ...],
+    async def _csv_pages(self, plan: _Plan, table: Any, query: Query, fields: tuple[Field, ...],
                          progress: ProgressCallback | None) -> AsyncIterator[Page]:
-        table = self._local(await self._csv_table(plan.resource, plan.title), plan, query)
+        # the filter and the order run over the whole file: in a worker thread, like the parsing
+        table = await asyncio.to_thread(self._local, table, plan, query)
         total = table.num_rows
         stop = total if query.limit is None else min(total, query.offset + query.limit)
         start = min(query.offset, stop)
@@ -713,19 +899,36 @@ class CKANPortal(NetworkPortal):
 
     async def _datastore_pages(self, plan: _Plan, query: Query, fields: tuple[Field, ...],
                                progress: ProgressCallback | None) -> AsyncIterator[Page]:
+        """Pages of ``PAGE_ROWS`` rows, a few requests at a time, in order. The row count (from metadata that may
+        be a day old, or None when the datastore gives none) only plans the first requests: a ``total`` reported
+        by a page plans more, and a full last page asks for the next one, until a page comes back short."""
         rid = plan.resource.id
         start = query.offset
         total = plan.rows
         if total is None:
             _, total = await self._datastore_schema(plan.resource, plan.title)
-        if total is None:
-            total = 0
-        stop = total if query.limit is None else min(total, start + query.limit)
-        slots = [(offset, min(PAGE_ROWS, stop - offset)) for offset in range(start, stop, PAGE_ROWS)]
+        cap = None if query.limit is None else start + query.limit
+        slots: list[tuple[int, int]] = []
+        end = start  # where the planned slots end
+
+        def plan_to(upto: int) -> None:
+            nonlocal end
+            upto = upto if cap is None else min(upto, cap)
+            while end < upto:
+                count = PAGE_ROWS if cap is None else min(PAGE_ROWS, cap - end)  # full pages: more shows up
+                slots.append((end, count))
+                end += count
+
+        plan_to(total if total is not None else start + 1)  # no count: one request to see
         window = 2 * max(1, getattr(self.fetcher, "max_per_host", 4))
         tasks: dict[int, asyncio.Task[tuple[Any, int, int | None]]] = {}
         delivered = pages = 0
-        planned = max(0, stop - start)
+
+        def planned() -> int | None:
+            if total is None:
+                return None
+            return max(0, (total if cap is None else min(total, cap)) - start)
+
         try:
             index = scheduled = 0
             while index < len(slots):
@@ -734,18 +937,21 @@ class CKANPortal(NetworkPortal):
                     tasks[scheduled] = asyncio.ensure_future(self._records(plan, offset, count, fields))
                     scheduled += 1
                 table, got, reported = await tasks.pop(index)
-                offset = slots[index][0]
+                offset, count = slots[index]
                 index += 1
                 if reported is not None:
                     total = reported
+                    plan_to(reported)  # rows added since the count: plan them too
                 if got:
                     delivered += got
                     pages += 1
                     if progress is not None:
-                        progress(Progress(rows=delivered, total=planned, pages=pages))
+                        progress(Progress(rows=delivered, total=planned(), pages=pages))
                     yield Page(table=table, offset=offset, total=total)
-                if got < slots[index - 1][1]:
-                    break  # the table shrank since it was counted
+                if got < count:
+                    break  # the data ran out (the table may have shrunk since it was counted)
+                if index == len(slots):
+                    plan_to(end + 1)  # a full last page: the count was out of date, ask for the next one
             if pages == 0:
                 from pdxtui.portals.arcgis import empty_table
 
@@ -865,12 +1071,6 @@ class CKANPortal(NetworkPortal):
             categories=tuple(title for _, title in groups),
             tags=tuple(title for _, title in _names(raw.get("tags"), "name", "display_name")),
         )
-
-    def _owner_name(self, shown: str | None) -> str | None:
-        return self._owners.get(shown, shown) if shown else None
-
-    def _group_name(self, shown: str | None) -> str | None:
-        return self._groups.get(shown, shown) if shown else None
 
     def _remember(self, ident: str, plan: _Plan) -> None:
         self._plans[ident] = plan

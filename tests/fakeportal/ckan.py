@@ -287,6 +287,7 @@ class CKANApp:
         self.packages = make_packages()
         self.envelope_on_200: set[str] = set()
         self.datastore_gone: set[str] = set()  # resource ids still datastore_active whose table is missing
+        self.no_total: set[str] = set()  # resource ids whose datastore_search answers carry no ``total``
         self.require_token: str | None = None
         self.tokens_seen: list[str] = []
         self._lock = threading.Lock()
@@ -610,6 +611,8 @@ class CKANApp:
         }
         if offset:
             result["offset"] = offset
+        if rid in self.no_total:  # as with include_total=false (or a datastore too busy to count)
+            result["include_total"] = False
         if result["include_total"]:
             result["total"] = len(records)
             result["total_was_estimated"] = False
