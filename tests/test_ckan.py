@@ -725,3 +725,22 @@ async def test_error_envelope_reads_a_bounded_body(server, make):
     fetcher.client.send = counting
     assert await portal._error_envelope(f"{portal.api}/package_search", {"rows": 1}) is None
     assert 0 < sum(read) <= 512 * 1024
+
+
+async def test_show_does_not_wait_for_a_slow_file_server(server, make, app):
+    """Latency on every download: dataset() gives up on the column sample after ``sample_wait`` and returns
+    the metadata; pages() then reads the whole file and the columns come with it."""
+    import time
+
+    server.faults.set("latency", path_contains="/download/", seconds=3.0)
+    portal = make(server, client=make_client(timeout_connect=2, timeout_read=10, trust_env=False))
+    portal.sample_wait = 0.5
+    began = time.monotonic()
+    ds = await portal.dataset("bike-counts")
+    assert time.monotonic() - began < 2.0
+    assert ds.title == "Bicycle Counts by Station" and ds.fields == () and ds.rows is None
+    pages = await collect(portal, ds)
+    assert sum(p.table.num_rows for p in pages) == 157
+    assert str(pages[0].table.column("riders").type) == "int64"
+    again = await portal.dataset("bike-counts")  # the file is in memory now: its columns are known
+    assert ("riders", "integer") in [(f.name, f.kind) for f in again.fields] and again.rows == 157

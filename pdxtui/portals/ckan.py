@@ -416,6 +416,8 @@ class CKANPortal(NetworkPortal):
     kind = "ckan"
     #: datastore_search cannot run the filter language and documents no sort: the UI works on loaded rows
     capabilities: frozenset[str] = frozenset()
+    #: seconds dataset() waits for the start of a CSV file to type its columns (past that, pages() does it)
+    sample_wait: float = 2.0
 
     def __init__(
         self,
@@ -779,7 +781,12 @@ class CKANPortal(NetworkPortal):
             ended = len(entry.body) <= SAMPLE_BYTES
             return await self._sampled(entry.body[:SAMPLE_BYTES], ended, doing)
         try:
-            status, content_type, body, ended = await self._peek(fetcher, url, None, SAMPLE_BYTES)
+            status, content_type, body, ended = await asyncio.wait_for(
+                self._peek(fetcher, url, None, SAMPLE_BYTES), self.sample_wait)
+        except TimeoutError:
+            # a slow file server: the metadata does not wait for it; pages() reads the whole file and its columns
+            log.info("the start of %s took longer than %.1f s: columns left to the download", url, self.sample_wait)
+            return (), None
         except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
             # offline, say: the whole file may still be in the cache
             log.info("could not sample %s (%s): trying the whole file", url, exc)
