@@ -6,8 +6,11 @@ Wire formats follow ``portals.md`` ("CKAN"), all under ``{site}/api/3/action/``:
   ``start``; facets from the same action with ``rows=0`` and ``facet.field`` (its ``search_facets``);
 * metadata: ``package_show?id=`` (the package and its ``resources``); for a resource in the datastore,
   ``datastore_search?resource_id=…&limit=0`` gives its typed ``fields`` and ``total``;
-* rows: ``datastore_search`` pages (``limit``/``offset``) when ``datastore_active``; otherwise the resource's CSV
-  ``url``, downloaded whole and parsed with polars; any other format has no tabular preview.
+* rows: ``datastore_search`` pages (``limit``/``offset``, sorted by ``_id``) when ``datastore_active``: the row
+  count only plans the first requests, a reported ``total`` or a full last page asks for more, a short page ends;
+  otherwise the resource's CSV ``url``, downloaded whole (in pages()) and parsed with polars. dataset() types a
+  CSV's columns from its first 64 KB only (waiting at most ``sample_wait``); the whole file is then typed to
+  match, a column that does not fit staying text. Any other format has no tabular preview.
 
 Dataset ids are ``PACKAGE`` (the first tabular resource: datastore first, else CSV) or ``PACKAGE/RESOURCE_ID``.
 
@@ -594,9 +597,9 @@ class CKANPortal(NetworkPortal):
         self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None
     ) -> AsyncIterator[Page]:
         """The selected rows page by page, in order. Datastore resources page with limit/offset (requests run
-        a few at a time once the total is known); CSV resources are downloaded and parsed once, then sliced (a
-        filter or an order on a CSV resource runs here, over the whole file). An empty selection yields one
-        empty page, so callers always see the columns."""
+        a few at a time; rows added since the count are read too); CSV resources are downloaded and parsed once,
+        then sliced (a filter or an order on a CSV resource runs here, over the whole file, in a worker thread).
+        An empty selection yields one empty page, so callers always see the columns."""
         self._begin()
         plan = await self._plan(dataset)
         self._check_query(plan, query)
