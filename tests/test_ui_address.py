@@ -328,3 +328,115 @@ async def test_second_look_comes_from_the_cache_and_ctrl_r_asks_again(keyed):
         await details_loaded(pilot)
         assert [r.params.get("detail_type") for r in api_calls(keyed, "/api/detail/")] == ["property", "property"]
         assert "The Portland Building" in screen_text(app)
+
+
+# -- review fixes: More keeps to one search, Enter retries a failed lookup, permit numbers stay as sent -------------
+
+
+async def test_more_picked_while_new_text_is_on_its_way_does_not_mix_two_searches(keyed):
+    server = keyed
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        await type_address(pilot, "SW 5th")
+        old = suggestions(screen)
+        assert len(old) == 21 and old[-1] == "More suggestions…"
+        server.faults.set("latency", path_contains="/api/suggest", seconds=1.0)
+        await pilot.press("space", "a", "v", "e")  # "SW 5th ave"
+        await pilot.press("enter")  # asks for the new text now, and goes to the list (still the old text's)
+        await pilot.press("end", "enter")  # "More suggestions…" of the old list, while the new text is on its way
+        await wait_for(pilot, lambda: not any(w.is_running for w in screen.workers if w.group == "suggest"),
+                       timeout=20)
+        await pilot.pause(0.3)
+        asked = [(r.params.get("query"), r.params.get("page")) for r in api_calls(server, "/api/suggest")]
+        assert asked[-1] == ("SW 5th ave", "1"), asked  # the new text's first page was not cancelled
+        assert ("SW 5th ave", "2") not in asked
+        # the list is the new text's first page alone: 20 suggestions and More, no second page under it
+        shown = suggestions(screen)
+        assert len(shown) == 21 and shown[-1] == "More suggestions…", shown
+        assert [p.page for p in screen.pages] == [1]
+        assert "20 of 24 suggestions" in text_of(screen.query_one("#suggest-status"))
+        # More now pages the new text
+        server.faults.clear()
+        await pilot.press("end", "enter")
+        await wait_for(pilot, lambda: len(suggestions(screen)) == 24, timeout=20)
+        assert [(r.params.get("query"), r.params.get("page")) for r in api_calls(server, "/api/suggest")][-1] == \
+            ("SW 5th ave", "2")
+
+
+async def test_an_answer_for_text_no_longer_in_the_box_is_dropped(keyed):
+    server = keyed
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        await type_address(pilot, "SW 5th")
+        # a late answer for the old text (as if the worker had not been cancelled in time) changes nothing
+        screen.query_one("#address-input").value = "1120 SW"
+        await wait_for(pilot, lambda: [r.params.get("query") for r in api_calls(server, "/api/suggest")][-1] == "1120 SW")
+        await wait_for(pilot, lambda: screen.settled and not any(
+            w.is_running for w in screen.workers if w.group == "suggest"))
+        await pilot.pause()
+        now = suggestions(screen)
+        assert now and all(o.startswith("1120 SW") for o in now if o != "More suggestions…"), now
+        screen.run_suggest("SW 5th", 2)
+        await wait_for(pilot, lambda: not any(w.is_running for w in screen.workers if w.group == "suggest"))
+        await pilot.pause()
+        assert suggestions(screen) == now
+
+
+BUSY = json.dumps({"status": "error", "error": "Service busy, try again"}).encode()  # PortlandMaps' error shape
+
+
+async def test_enter_asks_again_after_a_failed_lookup(keyed):
+    server = keyed
+    server.faults.set("error200", path_contains="/api/suggest", count=1, body=BUSY)
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        await type_address(pilot, "1120 SW")
+        before = len(api_calls(server, "/api/suggest"))
+        assert before >= 1 and suggestions(screen) == []
+        assert "Lookup failed: " in text_of(screen.query_one("#suggest-status"))
+        assert "Service busy" in text_of(screen.query_one("#suggest-status"))
+        screen.query_one("#address-input").focus()
+        await pilot.press("enter")  # the same text: asked again, and the fault is over
+        await wait_for(pilot, lambda: not any(w.is_running for w in screen.workers if w.group == "suggest"))
+        await pilot.pause()
+        assert len(api_calls(server, "/api/suggest")) == before + 1
+        assert suggestions(screen) and suggestions(screen)[0].startswith("1120 SW")
+
+
+async def test_ctrl_r_asks_again_after_a_failed_first_lookup(keyed):
+    server = keyed
+    server.faults.set("error200", path_contains="/api/suggest", count=1, body=BUSY)
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        await type_address(pilot, "1120 SW")
+        before = len(api_calls(server, "/api/suggest"))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not any(w.is_running for w in screen.workers if w.group == "suggest"))
+        await pilot.pause()
+        assert len(api_calls(server, "/api/suggest")) == before + 1
+        assert suggestions(screen) and suggestions(screen)[0].startswith("1120 SW")
+
+
+def test_permit_columns_become_numbers_only_when_every_value_is_a_plain_ascii_integer():
+    import polars as pl
+
+    from pdxtui.portlandmaps import Section
+    from pdxtui.ui.screens.address import permits_frame
+
+    rows = (
+        {"permit": "0071234", "fee": "120", "arabic": "١٢٣", "neg": "-5", "big": "123456789012345678", "huge": "1234567890123456789", "mixed": "7"},
+        {"permit": "0000001", "fee": "0", "arabic": "٤٥", "neg": "12", "big": "1", "huge": "2", "mixed": "07"},
+        {"permit": None, "fee": None, "arabic": None, "neg": "-0", "big": None, "huge": None, "mixed": None},
+    )
+    frame = permits_frame(Section("permits", rows=rows, columns=tuple(rows[0])))
+    assert frame["permit"].to_list() == ["0071234", "0000001", None]  # leading zeros kept: text
+    assert frame["arabic"].to_list() == ["١٢٣", "٤٥", None]  # non-ASCII digits kept as sent
+    assert frame["fee"].dtype == pl.Int64 and frame["fee"].to_list() == [120, 0, None]
+    assert frame["neg"].dtype == pl.String  # "-0" would come back as 0
+    assert frame["big"].dtype == pl.Int64 and frame["big"][0] == 123456789012345678
+    assert frame["huge"].dtype == pl.String  # 19 digits: more than fits for sure
+    assert frame["mixed"].to_list() == ["7", "07", None]

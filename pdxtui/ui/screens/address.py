@@ -13,6 +13,7 @@ Everything the API sends is shown as plain text (never as markup).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,7 +165,8 @@ class AddressScreen(Screen[None]):
         self.pages: list[SuggestPage] = []
         self.permits: Any = None  # polars frame of the permits shown
         self._debounce: Timer | None = None
-        self._asked = ""
+        self._asked = ""  # the text last asked for ("" after a failure, so that Enter asks again)
+        self._shown = ""  # the text of the pages in the list: "More suggestions…" pages this text
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -281,11 +283,17 @@ class AddressScreen(Screen[None]):
         try:
             result = await self.client.suggest(text, count=PAGE_SIZE, page=page, refresh=refresh)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            if text != self._asked:  # a failure for text no longer asked for: the newer lookup speaks
+                return
+            self._asked = ""  # Enter (or ctrl+r) asks again for the same text
             status.update(Text(f"Lookup failed: {error_text(exc)}", "red"))
             self.report_error(exc, "Address lookup")
             return
+        if text != self._asked or (page > 1 and text != self._shown):
+            return  # an answer for text no longer in the box (or a page of another list): dropped
         if page == 1:
             self.pages = []
+            self._shown = text
             listing.clear_options()
         else:
             self.pages = [p for p in self.pages if p.page < page]
@@ -321,8 +329,12 @@ class AddressScreen(Screen[None]):
         event.stop()
         if event.option.id == MORE:
             last = self.pages[-1] if self.pages else None
+            if self._asked != self._shown:  # new text is on its way: its first page replaces this list
+                self.query_one("#suggest-status", Static).update(
+                    Text("Suggestions for the new text are on their way…", "italic"))
+                return
             if last is not None:
-                self.run_suggest(self._asked, last.page + 1)
+                self.run_suggest(self._shown, last.page + 1)
             return
         self.pick(self.candidates[int(event.option.id or 0)])
 
@@ -412,11 +424,7 @@ class AddressScreen(Screen[None]):
         if not tables:
             self.permits = None
             return [Static(Text("No permits on record for this property.", "dim"), classes="detail-empty")]
-        section = max(tables, key=lambda s: len(s.rows))
-        frame = pl.DataFrame([{c: _cellvalue(row.get(c)) for c in section.columns} for row in section.rows],
-                             schema={c: pl.String for c in section.columns}, strict=False)
-        frame = frame.with_columns(pl.col(c).cast(pl.Int64, strict=False) if _numeric(frame[c]) else pl.col(c)
-                                   for c in frame.columns)
+        frame = permits_frame(max(tables, key=lambda s: len(s.rows)))
         self.permits = frame
         note = Static(Text(f"{frame.height:,} permits · ctrl+e exports them", "dim"), id="permits-note")
         grid = PreviewGrid.from_frame(frame, id="permits-grid")
@@ -440,8 +448,11 @@ class AddressScreen(Screen[None]):
         if self.candidate is not None:
             active = self.query_one("#pm-tabs", TabbedContent).active.removeprefix("tab-")
             self.load_tab(active, refresh=True)
-        elif self.pages:
-            self.run_suggest(self._asked, 1, True)
+        else:
+            text = " ".join(self.query_one("#address-input", Input).value.split())
+            if len(text) >= MIN_CHARS:  # the list showing, or a lookup that failed: asked again
+                self._asked = text
+                self.run_suggest(text, 1, True)
 
     def action_export(self) -> None:
         from pdxtui.ui.screens.export import ExportRequest, ExportScreen
@@ -504,9 +515,25 @@ def _cellvalue(value: Any) -> Any:
     return None if value is None else str(value)
 
 
+#: a whole number that comes back as the same text from an Int64: ASCII digits, no leading zero, no "-0", at most
+#: 18 digits (str.isdigit() would take "0071234", which loses its zeros, and "١٢٣", which does not cast)
+_INTEGER = re.compile(r"(0|-?[1-9][0-9]{0,17})", re.ASCII)
+
+
 def _numeric(series: Any) -> bool:
     values = [v for v in series.to_list() if v is not None]
-    return bool(values) and all(v.lstrip("-").isdigit() and len(v) < 18 for v in values)
+    return bool(values) and all(_INTEGER.fullmatch(v) for v in values)
+
+
+def permits_frame(section: Section) -> Any:
+    """The permits grid: every column as text, or as Int64 when every value is a plain integer (so permit
+    numbers like 0071234 keep their zeros)."""
+    import polars as pl
+
+    frame = pl.DataFrame([{c: _cellvalue(row.get(c)) for c in section.columns} for row in section.rows],
+                         schema={c: pl.String for c in section.columns}, strict=False)
+    return frame.with_columns(pl.col(c).cast(pl.Int64, strict=False) if _numeric(frame[c]) else pl.col(c)
+                              for c in frame.columns)
 
 
 def _int64() -> Any:
