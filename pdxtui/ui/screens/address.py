@@ -416,8 +416,6 @@ class AddressScreen(Screen[None]):
         await body.mount_all(widgets)
 
     async def _permit_widgets(self, detail: Detail) -> list[Any]:
-        import polars as pl
-
         from pdxtui.ui.widgets.grid import PreviewGrid
 
         tables = detail.tables()
