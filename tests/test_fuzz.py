@@ -28,11 +28,11 @@ from pdxtui.model import SearchRequest
 from tests.test_faults import PORTAL_KINDS, loopback_only  # noqa: F401 (autouse: no name lookup leaves the host)
 from tests.test_filters import FIELDS
 
-FAST = settings(max_examples=40, deadline=None)
-# The portal flows talk to a live fake server, so they are derandomized: CI sees the same 25 cases every run (a
-# failure is reproducible, never a fluke). PDXTUI_FUZZ_RANDOM=1 explores new cases (and more with FUZZ_EXAMPLES).
-FLOW = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None,
-                derandomize="PDXTUI_FUZZ_RANDOM" not in os.environ,
+#: every property here is derandomized: CI runs the same cases each time (a failure is reproducible, never a fluke);
+#: PDXTUI_FUZZ_RANDOM=1 explores new cases (FUZZ_EXAMPLES=N for more of the portal flows)
+DERANDOMIZE = "PDXTUI_FUZZ_RANDOM" not in os.environ
+FAST = settings(max_examples=40, deadline=None, derandomize=DERANDOMIZE)
+FLOW = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None, derandomize=DERANDOMIZE,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 JSON = st.recursive(
@@ -213,7 +213,7 @@ FILTER_WORDS = st.sampled_from(["SPECIES", "DIAMETER", "Condition", "DATE_DESIG"
 FILTER_TEXT = st.lists(FILTER_WORDS | st.text(max_size=6), max_size=12).map(" ".join) | st.text(max_size=60)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=DERANDOMIZE)
 @given(text=FILTER_TEXT)
 def test_filter_parser_and_translators_never_crash(text):
     from pdxtui.filters import FilterError, caret, describe, parse, to_arcgis, to_ckan, to_polars, to_soql, to_text
@@ -243,7 +243,7 @@ NAMES = st.text(min_size=0, max_size=40) | st.sampled_from(
      "東京.csv", "\u202ecsv.exe", "~/x.csv", "a.CSV", "no-extension", "sub/missing/x.csv"])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE)
 @given(name=NAMES, overwrite=st.booleans(), existing=st.booleans())
 def test_export_path_checks(name, overwrite, existing):
     """Whatever the name: a one-line ExportError and nothing left behind, or exactly that file, complete."""
@@ -293,7 +293,7 @@ def _all_files(folder: str) -> list[str]:
     return [name for _, _, files in os.walk(folder) for name in files]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE)
 @given(title=st.text(max_size=80), fmt=st.sampled_from(["csv", "parquet", "xlsx", "geojson", "json"]))
 def test_suggested_filenames_are_safe(title, fmt):
     from pdxtui.export import suggested_filename
@@ -321,7 +321,7 @@ def test_ckan_package_with_resources_that_are_not_a_list():
     assert summary.id == "x"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=DERANDOMIZE)
 @given(text=st.text(alphabet=st.sampled_from(list("[]\\/ab@#$=B :")), max_size=16) | st.text(max_size=40))
 def test_markup_literal_shows_exactly_the_text(text):
     """What the command palette's help line (Textual markup only) does with a portal's owner name."""
