@@ -13,6 +13,7 @@ from typing import Any
 
 NAME = "address"  # ``property`` is registered by pdxtui/cli_property.py, which calls into this module
 EXIT_OK = 0
+WAIT_NOTE_SECONDS = 2.0  # rate-limit waits at least this long are reported on stderr even when it is not a terminal
 
 _KEY_NOTE = """\
 PortlandMaps needs an API key: request one at https://www.portlandmaps.com/development/ and set
@@ -61,8 +62,10 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
     from pdxtui.textsafe import one_line
 
     def on_wait(message: str, seconds: float) -> None:
-        if sys.stderr.isatty():
-            print(f"pdxtui: {one_line(message)}", file=sys.stderr)
+        # A long wait is always said (stderr: a script reading stdout is not disturbed), so that a loop over
+        # `pdxtui address` does not seem to hang for up to 15 minutes; short waits only on a terminal.
+        if seconds >= WAIT_NOTE_SECONDS or sys.stderr.isatty():
+            print(f"pdxtui: {one_line(message)}", file=sys.stderr, flush=True)
 
     if args.command == "address":
         if not 1 <= args.count <= 1000:

@@ -101,3 +101,29 @@ def test_usage_errors_exit_2(keyed, capsys):
         main(["property", "R246993", "--detail", "owner"])
     assert exited.value.code == 2 and "invalid choice" in capsys.readouterr().err
     assert keyed.requests == []
+
+
+def test_a_long_rate_limit_wait_is_said_on_stderr_even_when_it_is_not_a_terminal(fake_portlandmaps, tmp_path,
+                                                                                   capsys, monkeypatch):
+    # a script looping over `pdxtui address` (stderr a pipe or a file) must not seem to hang silently
+    config = tmp_path / "config.toml"
+    config.write_text(f'[portlandmaps]\napi_key = "{TEST_KEY}"\nrate = "1/4s"\n')
+    monkeypatch.setenv("PDXTUI_CONFIG", str(config))
+    code, out, err = run(capsys, "address", "alberta", "--json")
+    assert code == 0 and "waiting" not in err
+    code, out, err = run(capsys, "address", "water", "--json")  # the second request of the window waits ~4 s
+    assert code == 0 and json.loads(out)[0]["address"] == "1945 SE WATER AVE"
+    (line,) = [ln for ln in err.splitlines() if "waiting" in ln]
+    assert line.startswith("pdxtui: PortlandMaps rate limit") and " s before the next request" in line, line
+    assert float(line.split("waiting ")[1].split(" s")[0]) >= 2
+    assert out.lstrip().startswith("[")  # stdout stays pure JSON
+
+
+def test_a_short_rate_limit_wait_is_quiet_when_stderr_is_not_a_terminal(fake_portlandmaps, tmp_path, capsys,
+                                                                         monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[portlandmaps]\napi_key = "{TEST_KEY}"\nrate = "1/0.5s"\n')
+    monkeypatch.setenv("PDXTUI_CONFIG", str(config))
+    assert run(capsys, "address", "alberta", "--json")[0] == 0
+    code, _, err = run(capsys, "address", "water", "--json")
+    assert code == 0 and "waiting" not in err
