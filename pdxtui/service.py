@@ -47,6 +47,7 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     import polars as pl
 
     casts = []
+    texts = []
     for field in dataset.fields:
         if field.name not in frame.columns:
             continue
@@ -54,8 +55,48 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
         have = frame.schema[field.name]
         if have == want or (isinstance(want, pl.Datetime) and isinstance(have, pl.Datetime)):
             continue
-        casts.append(pl.col(field.name).cast(want, strict=False))
-    return frame.with_columns(casts) if casts else frame
+        if have in (pl.String, pl.Utf8):
+            texts.append(field.name)
+            casts.append(_from_text(pl.col(field.name), want))
+        else:
+            casts.append(pl.col(field.name).cast(want, strict=False))
+    if not casts:
+        return frame
+    try:
+        typed = frame.with_columns(casts)
+    except pl.exceptions.PolarsError:  # one column that cannot be read as its type: cast the others one by one
+        typed = frame
+        for cast in casts:
+            try:
+                typed = typed.with_columns(cast)
+            except pl.exceptions.PolarsError:
+                continue
+    if texts:
+        # text that does not fit the declared type (a CSV whose later rows say "n/a" in a number column) is
+        # kept as text rather than turned into nulls: nothing the portal sent is lost
+        lost = typed.select([pl.col(n).null_count() for n in texts]).row(0)
+        had = frame.select([pl.col(n).null_count() for n in texts]).row(0)
+        keep = [n for n, after, before in zip(texts, lost, had) if after > before]
+        if keep:
+            typed = typed.with_columns([frame[n] for n in keep])
+    return typed
+
+
+_TRUTH = {"true": True, "t": True, "yes": True, "y": True, "1": True,
+          "false": False, "f": False, "no": False, "n": False, "0": False}
+
+
+def _from_text(column: Any, want: Any) -> Any:
+    """An expression reading text as ``want`` (values that do not parse become null)."""
+    import polars as pl
+
+    if want == pl.Date:
+        return column.str.strip_chars().str.to_date(strict=False)
+    if isinstance(want, pl.Datetime):
+        return column.str.strip_chars().str.to_datetime(strict=False, time_unit="ms", time_zone="UTC")
+    if want == pl.Boolean:
+        return column.str.strip_chars().str.to_lowercase().replace_strict(_TRUTH, default=None, return_dtype=pl.Boolean)
+    return column.str.strip_chars().cast(want, strict=False)
 
 
 class Service:
