@@ -23,7 +23,7 @@ from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Dataset, SearchRequest
 from pdxtui.service import Service
 from pdxtui.textout import fmt_count, human_age
-from pdxtui.textsafe import one_line
+from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui.widgets.catalog import CatalogList
 from pdxtui.ui.widgets.facets import FacetBar, owner_word
 from pdxtui.ui.widgets.metadata import MetadataPane
@@ -243,8 +243,8 @@ class BrowseScreen(Screen[None]):
 
         pane = self.query_one(PreviewPane)
         near = query.near if query is not None else None
-        # a Text, not a str: a str border title is markup, and the place is an address from a portal
-        pane.border_subtitle = Text(f"only rows {describe_near(near)} ({self._near_place})") if near else ""
+        # a str border title is markup, and the place is an address from a portal: escape it
+        pane.border_subtitle = markup_literal(f"only rows {describe_near(near)} ({self._near_place})") if near else ""
         pane.load(ds, service or self.service, query)
 
     def open_near(self, dataset_id: str, near: tuple[float, float, float], place: str = "") -> None:
