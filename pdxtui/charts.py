@@ -30,6 +30,8 @@ import numpy as np
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
+from pdxtui.geo import coordinate_columns  # noqa: F401 (part of this module's interface)
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -65,44 +67,7 @@ YEAR_STEPS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 
 # -- coordinates ----------------------------------------------------------------------------------------------------
 
 
-_LAT_WORDS = ("latitude", "lat")
-_LON_WORDS = ("longitude", "lon", "lng", "long")
-
-
-def coordinate_columns(columns: Sequence[str]) -> tuple[str, str] | None:
-    """(latitude column, longitude column) by name: Latitude/lat/..._latitude and Longitude/lon/lng/..._longitude,
-    else a pair with the same prefix and a coordinate word as a separate last word: ``OpenDataLat``/``OpenDataLon``
-    (Portland crime data), ``site_lat``/``site_lng``. ``Flat`` or ``Salon`` are not coordinates (no word boundary),
-    nor ``StartLat`` with ``EndLon`` (different prefixes)."""
-    lat = next((c for c in columns if c.lower() in _LAT_WORDS or c.lower().endswith("_latitude")), None)
-    lon = next((c for c in columns if c.lower() in _LON_WORDS or c.lower().endswith("_longitude")), None)
-    if lat and lon:
-        return lat, lon
-    lons: dict[str, str] = {}
-    for c in columns:
-        prefix = _coordinate_prefix(c, _LON_WORDS)
-        if prefix:
-            lons.setdefault(prefix, c)
-    for c in columns:
-        prefix = _coordinate_prefix(c, _LAT_WORDS)
-        if prefix and prefix in lons:
-            return c, lons[prefix]
-    return None
-
-
-def _coordinate_prefix(name: str, words: Sequence[str]) -> str | None:
-    """The lower-cased prefix of ``name`` when it ends in one of ``words`` as a word of its own (after ``_``, ``-``,
-    ``.`` or a space, or in camel case: ``OpenDataLat``), else None."""
-    low = name.lower()
-    for word in words:
-        if not low.endswith(word) or len(name) <= len(word):
-            continue
-        head, first = name[: -len(word)], name[-len(word)]
-        if head[-1] in "_-. ":
-            return head[:-1].lower() or None
-        if first.isupper() and (head[-1].islower() or head[-1].isdigit()):
-            return head.lower()
-    return None
+# the latitude/longitude columns are found by pdxtui.geo (export uses the same rule)
 
 
 @dataclass(frozen=True)

@@ -211,15 +211,15 @@ def _suggestion(name: str, available: Sequence[str], fields: Sequence[Field]) ->
 
 
 _POINT_FIELD_TYPE = "esriGeometryPoint"  # the type the ArcGIS portal gives its latitude/longitude columns
-_COORDINATE_PAIRS = (("latitude", "longitude"), ("shape_latitude", "shape_longitude"))
 
 
 def geometry_columns(dataset: Dataset | None, columns: Sequence[str]) -> tuple[str, str] | None:
     """``(latitude column, longitude column)`` among ``columns`` when the rows are points, else None.
 
     The columns the portal marks as point coordinates come first (ArcGIS point layers: fields typed
-    ``esriGeometryPoint`` with aliases Latitude/Longitude), then names ``latitude``/``longitude`` and
-    ``shape_latitude``/``shape_longitude`` in any case. A dataset whose geometry is not a point has none."""
+    ``esriGeometryPoint`` with aliases Latitude/Longitude), then columns named as coordinates (see
+    ``pdxtui.geo.coordinate_columns``: Latitude/Longitude, lat/lng, OpenDataLat/OpenDataLon, ...). A dataset whose
+    geometry is not a point has none."""
     present = list(columns)
     geometry = (dataset.geometry_type if dataset else "").lower()
     if geometry and "point" not in geometry or "multipoint" in geometry:
@@ -229,13 +229,9 @@ def geometry_columns(dataset: Dataset | None, columns: Sequence[str]) -> tuple[s
                   if f.type == _POINT_FIELD_TYPE and f.name in present}
         if "latitude" in marked and "longitude" in marked:
             return marked["latitude"], marked["longitude"]
-    folded: dict[str, str] = {}
-    for name in present:
-        folded.setdefault(name.casefold(), name)
-    for lat, lon in _COORDINATE_PAIRS:
-        if lat in folded and lon in folded:
-            return folded[lat], folded[lon]
-    return None
+    from pdxtui.geo import coordinate_columns
+
+    return coordinate_columns(present)
 
 
 _SHAPE_FIELD_TYPES = ("esriGeometryPolygon", "esriGeometryPolyline")  # the ArcGIS portal's GeoJSON outline column
