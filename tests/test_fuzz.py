@@ -309,15 +309,12 @@ def test_suggested_filenames_are_safe(title, fmt):
 # --- what the fuzzing found in code owned elsewhere (left for its owners; each flips to a pass when fixed) ----------
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="found by test_wire_formats_survive_mangled_answers "
-                   "(PDXTUI_FUZZ_RANDOM, seed 5): a CKAN package whose 'resources' is not a list (here 1) raises "
-                   "TypeError in CKANPortal._summary instead of being read as no resources or a PortalError")
 def test_ckan_package_with_resources_that_are_not_a_list():
     pytest.importorskip("pdxtui.portals.ckan")
     from pdxtui.portals import open_portal, parse_portal
 
     portal = open_portal(parse_portal("ckan:http://127.0.0.1:9"))
-    summary = portal._summary({"name": "x", "title": "X", "resources": 1})
+    summary = portal._summary({"name": "x", "title": "X", "resources": 1})  # found by fuzzing (seed 5)
     assert summary.id == "x"
 
 

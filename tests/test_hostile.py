@@ -358,9 +358,6 @@ async def test_tui_is_inert_for_the_other_portal_kinds(hostile_other):
         assert app.is_running
 
 
-@pytest.mark.xfail(strict=True, reason="Socrata rows: one invalid UTF-8 byte in a CSV page makes the whole page "
-                   "unreadable (a clean one-line error, no crash). Fix in pdxtui/portals/socrata.py table_from_csv: "
-                   "pl.read_csv(..., encoding='utf8-lossy'); then drop this xfail.")
 def test_socrata_csv_page_with_invalid_utf8_is_read_with_replacements(monkeypatch, capsys):
     pytest.importorskip("pdxtui.portals.socrata")
     import pdxtui.portals.socrata as socrata

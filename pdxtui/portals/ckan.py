@@ -550,7 +550,7 @@ class CKANPortal(NetworkPortal):
         if not package:
             raise NotFound("no dataset id given")
         raw = await self._package(package)
-        resources = tuple(to_resource(r, self.site) for r in raw.get("resources") or () if isinstance(r, dict))
+        resources = tuple(to_resource(r, self.site) for r in _list(raw.get("resources")) if isinstance(r, dict))
         if wanted:
             chosen = next((r for r in resources if r.id == wanted), None)
             if chosen is None:
@@ -1067,7 +1067,7 @@ class CKANPortal(NetworkPortal):
         groups = _names(raw.get("groups"))
         for name, title in groups:
             self._groups.setdefault(title, name)
-        formats = sorted({resource_format(r).upper() for r in raw.get("resources") or ()
+        formats = sorted({resource_format(r).upper() for r in _list(raw.get("resources"))
                           if isinstance(r, dict) and resource_format(r)})
         notes = html_to_text(_text(raw.get("notes")))
         return DatasetSummary(
@@ -1156,3 +1156,8 @@ __all__ = [
     "split_id",
     "to_resource",
 ]
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` when the portal sent a list where one belongs, else an empty list (never iterate a number)."""
+    return value if isinstance(value, list) else []

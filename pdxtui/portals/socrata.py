@@ -337,7 +337,7 @@ def table_from_csv(body: bytes, fields: Sequence[Field]) -> Any:
     if not body.strip():
         return empty_table(fields)
     try:
-        frame = pl.read_csv(io.BytesIO(body), infer_schema=False, truncate_ragged_lines=False)
+        frame = pl.read_csv(io.BytesIO(body), infer_schema=False, truncate_ragged_lines=False, encoding="utf8-lossy")
     except Exception as exc:  # noqa: BLE001 - polars raises several kinds for a damaged file
         raise PortalError(f"the rows were not readable CSV ({_short(exc, 160)})") from None
     return _typed(frame, fields).to_arrow()
