@@ -69,18 +69,24 @@ def _pairs(params: Params) -> list[tuple[str, str]]:
     return out
 
 
-def strip_secrets_from_url(url: str) -> str:
-    """The URL with secret query parameters removed and the rest sorted (and any user:password dropped)."""
+def _url_for_key(url: str) -> str:
+    """The URL as a key sees it. A secret-looking parameter written into the URL itself (a publisher's own link
+    such as a Google Sheet's ``?key=SHEETID`` or a signed ``?token=`` download) tells one file from another, so it
+    stays, but only as a digest of its value; user:password is dropped."""
     parts = urlsplit(url)
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_secret_param(k))
+    query = sorted(
+        (k, "sha256:" + hashlib.sha256(v.encode("utf-8")).hexdigest()[:32]) if is_secret_param(k) else (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
     netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme.lower(), netloc.lower(), parts.path, urlencode(query), ""))
 
 
 def canonical(portal: str, url: str, params: Params = None) -> str:
-    """The string a key is hashed from. Holds no secrets; never stored."""
+    """The string a key is hashed from. Holds no secrets; never stored. Secret parameters that pdxtui adds
+    (``params``, e.g. PortlandMaps' ``api_key``) are left out, so a new key still finds the cached answers."""
     pairs = sorted((k, v) for k, v in _pairs(params) if not is_secret_param(k))
-    return json.dumps([portal, strip_secrets_from_url(url), pairs], separators=(",", ":"))
+    return json.dumps([portal, _url_for_key(url), pairs], separators=(",", ":"))
 
 
 def key(portal: str, url: str, params: Params = None) -> str:
