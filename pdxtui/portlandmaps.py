@@ -104,7 +104,7 @@ def describe_rate(limit: int, window: float) -> str:
         span = f"{window / 60:g} min"
     else:
         span = f"{window:g} s"
-    return f"{limit} requests per {span}"
+    return f"{limit} request{'' if limit == 1 else 's'} per {span}"
 
 
 @dataclass(frozen=True)
@@ -445,9 +445,13 @@ def _cell(value: Any) -> Any:
 
 def error_message(data: Any) -> str | None:
     """The message of a ``status: "error"`` body (None for anything else)."""
-    if not isinstance(data, dict) or str(data.get("status", "")).lower() != "error":
+    if not isinstance(data, dict):
         return None
     err = data.get("error")
+    if str(data.get("status", "")).lower() != "error":
+        if isinstance(err, dict) and "candidates" not in data:  # an error object without the status (a proxy, a gateway)
+            return one_line(str(err.get("message") or err.get("error") or "the API answered with an error"), 300)
+        return None
     if isinstance(err, dict):
         err = err.get("message") or err.get("error")
     message = err or data.get("message") or data.get("error_message") or "the API answered with an error"

@@ -524,3 +524,13 @@ async def test_arcgis_sends_a_distance_filter_and_the_fake_honours_it(fake_arcgi
         assert len(fake_arcgis.requests) == before
     finally:
         await service.aclose()
+
+
+def test_an_error_object_without_status_is_an_error_and_rates_read_well():
+    from pdxtui.portlandmaps import describe_rate, error_message
+
+    assert error_message({"error": {"code": 500, "message": "Error performing query operation"}}) == (
+        "Error performing query operation")
+    assert error_message({"candidates": [], "error": {"message": "x"}}) is None  # an answer that has candidates
+    assert error_message({"status": "success", "candidates": []}) is None
+    assert describe_rate(1, 4) == "1 request per 4 s" and describe_rate(200, 900) == "200 requests per 15 min"
