@@ -49,6 +49,9 @@ def main() -> int:
     py = sys.executable
     pdx_cmd = f"env {env} {py} -m pdxtui --portal demo"
     min_cmd = f"{py} {HERE / 'minimal_app.py'}"
+    # Bytecode as an installed copy has it: pip writes .pyc files for installed packages, but an editable install
+    # run with PYTHONDONTWRITEBYTECODE=1 (as on this machine) would compile every pdxtui module on each start.
+    subprocess.run([py, "-m", "compileall", "-q", str(HERE.parent / "pdxtui")], check=True)
     # warm the OS file cache and bytecode for both before measuring
     time_to_marker(pdx_cmd, "Street Tree Inventory")
     time_to_marker(min_cmd, "MINIMAL READY")
