@@ -75,9 +75,11 @@ class Fetched:
 class HTTPStatusError(PortalError):
     """The server answered with an error status. ``status`` lets portals map 404 to NotFound."""
 
-    def __init__(self, message: str, *, portal: str = "", status: int = 0) -> None:
+    def __init__(self, message: str, *, portal: str = "", status: int = 0, body: bytes = b"") -> None:
         super().__init__(message, portal=portal, offline=False)
         self.status = status
+        #: the start of the error answer (at most 64 KB), for portals whose errors come as a JSON envelope
+        self.body = body
 
 
 class _Unreachable(PortalError):
@@ -435,11 +437,12 @@ class Fetcher:
         if status in RETRY_STATUSES:
             raise _RetryableStatus(status, _reason(response), parse_retry_after(response.headers.get("Retry-After")))
         if not 200 <= status < 300:
-            excerpt = server_message(await self._body(response, host, limit=64 * 1024))
+            raw = await self._body(response, host, limit=64 * 1024)
+            excerpt = server_message(raw)
             message = f"{host} answered {status} {_reason(response)}" + (f": {excerpt}" if excerpt else "")
             if status >= 500:
                 raise _Unreachable(self._scrub(message), portal=self.portal_name)
-            raise HTTPStatusError(self._scrub(message), portal=self.portal_name, status=status)
+            raise HTTPStatusError(self._scrub(message), portal=self.portal_name, status=status, body=raw)
         return status, response.headers.get("Content-Type", ""), await self._body(response, host, cap=cap)
 
     async def _body(

@@ -684,47 +684,27 @@ async def test_csv_filter_and_sort_run_off_the_event_loop(server, make, monkeypa
     assert seen and not any(seen)
 
 
-async def test_error_envelope_goes_through_the_fetcher(server, make):
-    """The 4xx envelope is read again through the fetcher: it waits for the per-host limit like any request."""
-    import asyncio
-
-    portal = make(server, max_per_host=1)
-    fetcher = portal.fetcher
-    url = f"{portal.api}/package_search"
-    params = {"rows": "lots"}
-    sem = fetcher._limit("127.0.0.1")
-    await sem.acquire()
-    task = asyncio.ensure_future(portal._error_envelope(url, params))
-    await asyncio.sleep(0.3)
-    assert not task.done()
-    sem.release()
-    kind, message = await asyncio.wait_for(task, 5)
-    assert kind == "Validation Error" and "rows" in message
-
-
-async def test_error_envelope_reads_a_bounded_body(server, make):
+async def test_error_envelope_is_read_from_the_one_failed_answer(server, make):
+    """A 4xx envelope is read from the body the fetcher kept (at most 64 KB): no second request."""
     portal = make(server)
-    fetcher = portal.fetcher
+    server.reset_log()
+    with pytest.raises(PdxError, match="Validation Error") as info:
+        await portal._action("package_search", {"rows": "lots"}, "catalog", "searching the catalog")
+    assert "rows" in str(info.value)
+    assert len(server.requests_to("package_search")) == 1
+
+
+async def test_error_envelope_from_the_kept_body(server, make):
+    """Only a complete envelope is read: one cut at the 64 KB the fetcher keeps, or none, leaves the status line."""
+    from pdxtui.net import HTTPStatusError
+
     huge = b'{"success": false, "error": {"__type": "Validation Error", "message": "' + b"x" * (4 << 20) + b'"}}'
-    server.faults.set("html200", path_contains="package_search", body=huge)
-    read = []
-    real = fetcher.client.send
-
-    async def counting(request, **kw):
-        response = await real(request, **kw)
-        original = response.aiter_raw
-
-        async def raw(*a, **k):
-            async for chunk in original(*a, **k):
-                read.append(len(chunk))
-                yield chunk
-
-        response.aiter_raw = raw
-        return response
-
-    fetcher.client.send = counting
-    assert await portal._error_envelope(f"{portal.api}/package_search", {"rows": 1}) is None
-    assert 0 < sum(read) <= 512 * 1024
+    portal = make(server)
+    assert portal._error_envelope(HTTPStatusError("x", status=409, body=huge[: 64 * 1024])) is None
+    assert portal._error_envelope(HTTPStatusError("x", status=409, body=b"")) is None
+    assert portal._error_envelope(HTTPStatusError("x", status=409, body=b'{"success": false, "error": '
+                                                  b'{"__type": "Not Found Error", "message": "Not found"}}')) == (
+        "Not Found Error", "Not found")
 
 
 async def test_show_does_not_wait_for_a_slow_file_server(server, make, app):

@@ -66,7 +66,6 @@ FACET_LIMIT = 100
 PAGE_ROWS = 1000  # rows per datastore_search request
 MAX_PLANS = 64
 MAX_FRAMES = 4  # parsed CSV resources kept in memory
-ERROR_BODY_BYTES = 256 * 1024  # of an error envelope read back
 SAMPLE_BYTES = 64 * 1024  # of a CSV file read to type its columns when the dataset opens
 SYSTEM_FIELDS = frozenset({"_id", "_full_text"})
 TABULAR_FORMATS = frozenset({"csv", "text/csv"})
@@ -652,7 +651,7 @@ class CKANPortal(NetworkPortal):
         except PortalError as exc:
             status = getattr(exc, "status", None)
             if isinstance(status, int) and 400 <= status < 500:
-                read = await self._error_envelope(url, params)
+                read = self._error_envelope(exc)
                 if read is not None:
                     kind_name, message = read
                     raise self._error(action, doing, kind_name, message, status) from None
@@ -683,13 +682,14 @@ class CKANPortal(NetworkPortal):
             error = CKANError(text, portal=self.name, kind=kind_name, status=status)
         return error
 
-    async def _error_envelope(self, url: str, params: dict[str, Any]) -> tuple[str, str] | None:
-        """The ``error`` of a 4xx answer, read again without the cache (the fetcher keeps only an excerpt),
-        through the fetcher's client and per-host limit, reading at most ``ERROR_BODY_BYTES``."""
+    @staticmethod
+    def _error_envelope(exc: BaseException) -> tuple[str, str] | None:
+        """The ``error`` of a 4xx answer's envelope, from the start of its body that the fetcher keeps on the
+        error (no second request)."""
+        body = getattr(exc, "body", b"")
         try:
-            _, _, body, _ = await self._peek(self.fetcher, url, params, ERROR_BODY_BYTES)
-            data = json.loads(body)
-        except Exception:  # noqa: BLE001 - the status line is still there to report
+            data = json.loads(body) if body else None
+        except ValueError:  # cut at 64 KB, or not JSON: the status line is still there to report
             return None
         if isinstance(data, dict) and data.get("success") is False:
             return envelope_error(data.get("error"))
@@ -1005,7 +1005,7 @@ class CKANPortal(NetworkPortal):
         except PortalError as exc:
             status = getattr(exc, "status", None)
             if isinstance(status, int) and 400 <= status < 500:
-                read = await self._error_envelope(url, params)
+                read = self._error_envelope(exc)
                 if read is not None:
                     raise self._error("datastore_search", doing, read[0], read[1], status) from None
             raise self._wrap(doing, exc) from None
