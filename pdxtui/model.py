@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -177,3 +178,15 @@ class FetchState:
     age_seconds: float | None = None
     reason: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def finite_float(value: Any) -> float | None:
+    """A value from a portal's JSON (number or numeric text) as a finite float; None for anything else (booleans,
+    NaN, infinities, text that is not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

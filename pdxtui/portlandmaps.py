@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.errors import PdxError, PortalError, UsageError
+from pdxtui.model import finite_float
 from pdxtui.textsafe import clean, one_line
 
 if TYPE_CHECKING:
@@ -340,14 +341,6 @@ _META_KEYS = frozenset({"status", "detail_type", "detail_id", "sections", "spati
 _CITY = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
 
 
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str:
@@ -376,8 +369,8 @@ def candidate(raw: Any, *, single: bool = False) -> Candidate | None:
     if comma and tail and _CITY.match(tail) and (single or tail.casefold() == city.casefold()):
         address = head.strip()
         city = city or tail
-    lat, lon = _float(attributes.get("lat")), _float(attributes.get("lon"))
-    x, y = _float(location.get("x")), _float(location.get("y"))
+    lat, lon = finite_float(attributes.get("lat")), finite_float(attributes.get("lon"))
+    x, y = finite_float(location.get("x")), finite_float(location.get("y"))
     if (lat is None or lon is None) and x is not None and y is not None:
         lat, lon = (y, x) if abs(x) <= 180 and abs(y) <= 90 else _from_mercator(x, y)
     ident = _text(attributes.get("property_id") or attributes.get("id") or attributes.get("state_id"))

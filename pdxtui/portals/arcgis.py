@@ -45,6 +45,7 @@ from pdxtui.model import (
     Query,
     SearchRequest,
     SearchResult,
+    finite_float,
 )
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.network import NetworkPortal
@@ -354,14 +355,6 @@ def _to_int(value: Any) -> Any:
     raise ValueError(value)
 
 
-def _to_float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _to_ms(value: Any) -> int | None:
@@ -415,12 +408,12 @@ def column(values: list[Any], field: Field) -> pa.Array:
         try:
             return pa.array([_to_int(v) for v in values], pa.int64())
         except (ValueError, TypeError, OverflowError):
-            return pa.array([_to_float(v) for v in values], pa.float64())  # not whole numbers after all
+            return pa.array([finite_float(v) for v in values], pa.float64())  # not whole numbers after all
     if kind == "float":
         try:
             return pa.array(values, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return pa.array([_to_float(v) for v in values], pa.float64())
+            return pa.array([finite_float(v) for v in values], pa.float64())
     if kind == "date":
         return pa.array([_to_date(v) for v in values], pa.date32())
     if kind == "boolean":
@@ -459,7 +452,7 @@ def _coordinate(feature: dict[str, Any], axis: str) -> float | None:
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict):
         return None
-    return _to_float(geometry.get(axis))
+    return finite_float(geometry.get(axis))
 
 
 def build_table(features: list[Any], fields: Sequence[Field], lat: str | None = None, lon: str | None = None) -> Any:
@@ -502,7 +495,7 @@ def shape_geojson(geometry: Any, shape_type: str) -> str | None:
         points = []
         for point in part:
             if isinstance(point, list) and len(point) >= 2:
-                x, y = _to_float(point[0]), _to_float(point[1])
+                x, y = finite_float(point[0]), finite_float(point[1])
                 if x is not None and y is not None and math.isfinite(x) and math.isfinite(y):
                     points.append([x, y])
         if len(points) >= 2:

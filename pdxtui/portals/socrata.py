@@ -51,6 +51,7 @@ from pdxtui.model import (
     Query,
     SearchRequest,
     SearchResult,
+    finite_float,
 )
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.network import NetworkPortal
@@ -245,22 +246,14 @@ def _point_of(value: Any) -> tuple[float | None, float | None, str | None]:
     if isinstance(value, dict):
         coordinates = value.get("coordinates")
         if isinstance(coordinates, list) and len(coordinates) >= 2:
-            lon, lat = _float(coordinates[0]), _float(coordinates[1])
+            lon, lat = finite_float(coordinates[0]), finite_float(coordinates[1])
         else:
-            lat, lon = _float(value.get("latitude")), _float(value.get("longitude"))
+            lat, lon = finite_float(value.get("latitude")), finite_float(value.get("longitude"))
     if lat is None or lon is None:
         return None, None, None
     return lat, lon, f"POINT ({lon!r} {lat!r})"
 
 
-def _float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _json_text(value: Any) -> str | None:
@@ -377,7 +370,7 @@ def _group_value(value: Any, field: Field) -> Any:
     if value is None:
         return None
     if field.kind == "float":
-        return _float(value)
+        return finite_float(value)
     if field.kind == "boolean":
         return value if isinstance(value, bool) else str(value).strip().lower() == "true"
     if field.kind == "datetime":
