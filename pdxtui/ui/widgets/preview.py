@@ -101,6 +101,7 @@ class PreviewPane(Vertical):
         self.local_order: tuple[tuple[str, bool], ...] = ()  # sort applied here, to the loaded rows only
         self.view: pl.DataFrame | None = None  # the typed rows as the grid shows them (order and columns)
         self.local_where: str | None = None  # a filter applied here, to the loaded rows only
+        self._hint: tuple[Any, str] | None = None  # (dataset key, the filter bar's hint for it)
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
@@ -291,7 +292,16 @@ class PreviewPane(Vertical):
                 min(cursor.column, anchor.column), max(cursor.column, anchor.column))
 
     def filter_hint(self, preview: Preview) -> str:
-        """The filter bar's hint: an example that fits this dataset, and where the filter runs."""
+        """The filter bar's hint: an example that fits this dataset, and where the filter runs. Worked out once per
+        dataset (not again on every sort, filter or page)."""
+        key = (preview.dataset.id, preview.dataset.resource, self.service)
+        if self._hint is not None and self._hint[0] == key:
+            return self._hint[1]
+        hint = self._filter_hint(preview)
+        self._hint = (key, hint)
+        return hint
+
+    def _filter_hint(self, preview: Preview) -> str:
         from pdxtui.filters import example
 
         head = preview.frame.head(1000)
