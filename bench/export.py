@@ -43,13 +43,19 @@ def make_frame(n: int):
         ((h % 1_000_000).cast(pl.Float64) / 1_000_000).alias("x"),
         ((h % 97_003).cast(pl.Float64) / 7.0).alias("y"),
         pl.format("name {}", h % 5000).alias("name"),
-        pl.when(h % 3 == 0).then(pl.lit("Good")).when(h % 3 == 1).then(pl.lit("Fair")).otherwise(pl.lit("Poor"))
+        pl.when(h % 3 == 0)
+        .then(pl.lit("Good"))
+        .when(h % 3 == 1)
+        .then(pl.lit("Fair"))
+        .otherwise(pl.lit("Poor"))
         .alias("condition"),
         (h % 1000).cast(pl.Int64).alias("k"),
         (h % 2 == 0).alias("flag"),
         (pl.lit(date(2000, 1, 1)) + pl.duration(days=i % 9000)).alias("day"),
-        (pl.lit(datetime(2020, 1, 1)) + pl.duration(seconds=i)).dt.replace_time_zone("UTC")
-        .dt.cast_time_unit("ms").alias("when"),
+        (pl.lit(datetime(2020, 1, 1)) + pl.duration(seconds=i))
+        .dt.replace_time_zone("UTC")
+        .dt.cast_time_unit("ms")
+        .alias("when"),
         pl.when(i % 7 == 0).then(None).otherwise(pl.format('note, "{}"', i)).alias("note"),
     )
 
@@ -80,12 +86,17 @@ def bench_frame(rows: int, runs: int, excel: bool) -> None:
     frame = make_frame(rows)
     tmp = Path(tempfile.mkdtemp(prefix="pdxbench-export-"))
     force = ExportOptions(overwrite=True)
-    print(f"(a) loaded frame: {frame.height:,} rows x {frame.width} columns, "
-          f"{frame.estimated_size() / 2**20:.0f} MiB in memory; best of {runs}")
+    print(
+        f"(a) loaded frame: {frame.height:,} rows x {frame.width} columns, "
+        f"{frame.estimated_size() / 2**20:.0f} MiB in memory; best of {runs}"
+    )
     cases = [
         ("CSV", lambda: frame.write_csv(tmp / "polars.csv"), lambda: export_frame(frame, tmp / "pdx.csv", force)),
-        ("Parquet", lambda: frame.write_parquet(tmp / "polars.parquet"),
-         lambda: export_frame(frame, tmp / "pdx.parquet", force)),
+        (
+            "Parquet",
+            lambda: frame.write_parquet(tmp / "polars.parquet"),
+            lambda: export_frame(frame, tmp / "pdx.parquet", force),
+        ),
     ]
     for label, bare, ours in cases:
         bare()  # warm up both
@@ -93,8 +104,10 @@ def bench_frame(rows: int, runs: int, excel: bool) -> None:
         b, o = best(bare, runs), best(ours, runs)
         with no_fsync():
             n = best(ours, runs)
-        print(f"    {label:8} polars {b:6.3f} s   pdxtui.export {o:6.3f} s   ratio {o / b:4.2f}"
-              f"   (without the fsync: {n:6.3f} s, ratio {n / b:4.2f})")
+        print(
+            f"    {label:8} polars {b:6.3f} s   pdxtui.export {o:6.3f} s   ratio {o / b:4.2f}"
+            f"   (without the fsync: {n:6.3f} s, ratio {n / b:4.2f})"
+        )
     small = frame.head(100_000)
     ours_xlsx = best(lambda: export_frame(small, tmp / "pdx.xlsx", force), 1)
     line = f"    XLSX     100,000 rows: pdxtui.export {ours_xlsx:6.3f} s"
@@ -115,8 +128,9 @@ def child_rss(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     (``bench/export.py --measure``, which imports nothing big), not by this process with its 1M-row frame."""
     import json
 
-    done = subprocess.run([sys.executable, __file__, "--measure", "--", *argv], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", "--", *argv], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise RuntimeError(f"python {' '.join(argv)} failed: {done.stderr.strip()}")
     result = json.loads(done.stdout)
@@ -135,28 +149,42 @@ def measure(argv: list[str]) -> int:
     if code != 0:
         sys.stderr.write(err.decode(errors="replace"))
         return 1
-    print(json.dumps({"rss_mib": usage.ru_maxrss / 1024, "seconds": time.perf_counter() - start,
-                      "stdout": out.decode().strip()}))
+    print(
+        json.dumps(
+            {"rss_mib": usage.ru_maxrss / 1024, "seconds": time.perf_counter() - start, "stdout": out.decode().strip()}
+        )
+    )
     return 0
 
 
 def bench_stream() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="pdxbench-stream-"))
-    env = {**os.environ, "PDXTUI_CACHE_DIR": str(tmp / "cache"), "PDXTUI_CONFIG": str(tmp / "none.toml"),
-           }
+    env = {
+        **os.environ,
+        "PDXTUI_CACHE_DIR": str(tmp / "cache"),
+        "PDXTUI_CONFIG": str(tmp / "none.toml"),
+    }
     env.pop("PDXTUI_PORTAL", None)
     base, _, _ = child_rss(["-c", "import polars, pyarrow, pdxtui.cli, pdxtui.export"], env)
-    print(f"(b) streaming to Parquet in a child process (peak RSS); python + polars + pyarrow + pdxtui imported: "
-          f"{base:.0f} MiB")
+    print(
+        f"(b) streaming to Parquet in a child process (peak RSS); python + polars + pyarrow + pdxtui imported: "
+        f"{base:.0f} MiB"
+    )
     target = tmp / "out.parquet"
     for rows in (100_000, 200_000, None):
         limit = ["--limit", str(rows)] if rows else []
-        rss, seconds, out = child_rss(["-m", "pdxtui", "--portal", "demo", "export", STREET_TREES,
-                                       "-o", str(target), "--force", *limit], env)
+        rss, seconds, out = child_rss(
+            ["-m", "pdxtui", "--portal", "demo", "export", STREET_TREES, "-o", str(target), "--force", *limit], env
+        )
         print(f"    demo street trees    {out.split(' to ')[0]:>22}  peak RSS {rss:5.0f} MiB  {seconds:5.2f} s")
 
-    server = subprocess.Popen([sys.executable, "-m", "tests.fakeportal", "--port", "0"], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakeportal", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         url = None
         assert server.stdout is not None
@@ -171,10 +199,27 @@ def bench_stream() -> None:
 
         layer = DATASETS["address_points"]
         for rows in (25_000, 50_000, 100_000):
-            rss, seconds, out = child_rss(["-m", "pdxtui", "--portal", url, "export", layer.id,
-                                           "-o", str(target), "--force", "--limit", str(rows), "--refresh"], env)
-            print(f"    fake ArcGIS addresses {out.split(' to ')[0]:>21}  peak RSS {rss:5.0f} MiB  {seconds:5.2f} s"
-                  f"  (pages of {layer.max_record_count:,})")
+            rss, seconds, out = child_rss(
+                [
+                    "-m",
+                    "pdxtui",
+                    "--portal",
+                    url,
+                    "export",
+                    layer.id,
+                    "-o",
+                    str(target),
+                    "--force",
+                    "--limit",
+                    str(rows),
+                    "--refresh",
+                ],
+                env,
+            )
+            print(
+                f"    fake ArcGIS addresses {out.split(' to ')[0]:>21}  peak RSS {rss:5.0f} MiB  {seconds:5.2f} s"
+                f"  (pages of {layer.max_record_count:,})"
+            )
     finally:
         server.terminate()
         server.wait()

@@ -21,8 +21,8 @@ import contextlib
 import json
 import os
 import socket
-import subprocess
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,9 +65,18 @@ async def bare_fetch(layer_url: str, rows: int, page: int, per_host: int = 4) ->
 
     sem = asyncio.Semaphore(per_host)
     async with httpx.AsyncClient(timeout=30) as client:
+
         async def one(offset: int) -> list[dict]:
-            params = {"where": "1=1", "outFields": "*", "orderByFields": "OBJECTID ASC", "returnGeometry": "true",
-                      "outSR": "4326", "f": "json", "resultOffset": offset, "resultRecordCount": page}
+            params = {
+                "where": "1=1",
+                "outFields": "*",
+                "orderByFields": "OBJECTID ASC",
+                "returnGeometry": "true",
+                "outSR": "4326",
+                "f": "json",
+                "resultOffset": offset,
+                "resultRecordCount": page,
+            }
             async with sem:
                 response = await client.get(layer_url + "/query", params=params)
             data = json.loads(response.content)
@@ -91,7 +100,10 @@ def served(latency: float):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.fakeportal", "--port", str(port), "--latency", str(latency)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -138,11 +150,16 @@ def main() -> int:
             order = order[1:] + order[:1]
     load_after = os.getloadavg()
     c, s, b = (statistics.median(times[name]) for name in ("conc", "seq", "bare"))
-    print(f"{ds.row_count:,} rows, {ds.max_record_count} per page, {LATENCY * 1000:.0f} ms added per request, "
-          f"median of {args.runs} (after a warm-up round); {os.cpu_count()} CPUs, load average "
-          f"{load_before[0]:.2f} before, {load_after[0]:.2f} after")
-    for name, label in (("conc", "pdxtui concurrent (4 per host)"), ("seq", "pdxtui sequential (1 per host)"),
-                        ("bare", "bare httpx + json + polars (4)")):
+    print(
+        f"{ds.row_count:,} rows, {ds.max_record_count} per page, {LATENCY * 1000:.0f} ms added per request, "
+        f"median of {args.runs} (after a warm-up round); {os.cpu_count()} CPUs, load average "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    )
+    for name, label in (
+        ("conc", "pdxtui concurrent (4 per host)"),
+        ("seq", "pdxtui sequential (1 per host)"),
+        ("bare", "bare httpx + json + polars (4)"),
+    ):
         runs = " ".join(f"{t:.2f}" for t in times[name])
         print(f"{label}: {statistics.median(times[name]):.2f} s   runs: {runs}")
     print(f"(a) concurrent / sequential = {c / s:.2f}  (goal <= 0.35)")

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +47,16 @@ def make_frame(rows: int):
     names = pl.Series(species)
     for n in range(5):
         picks = names.gather((i * (n + 3)) % 5)
-        cols[f"TEXT_{n}"] = pl.select(pl.concat_str([pl.lit(picks), pl.lit(i % 113).cast(pl.String)], separator=" ")).to_series()
-    cols["WHEN"] = pl.datetime_range(pl.datetime(2000, 1, 1), pl.datetime(2000, 1, 1) + pl.duration(minutes=rows - 1), "1m", eager=True, time_zone="UTC")
+        cols[f"TEXT_{n}"] = pl.select(
+            pl.concat_str([pl.lit(picks), pl.lit(i % 113).cast(pl.String)], separator=" ")
+        ).to_series()
+    cols["WHEN"] = pl.datetime_range(
+        pl.datetime(2000, 1, 1),
+        pl.datetime(2000, 1, 1) + pl.duration(minutes=rows - 1),
+        "1m",
+        eager=True,
+        time_zone="UTC",
+    )
     cols["CODE"] = (i % 50).cast(pl.String)
     return pl.DataFrame(cols)
 
@@ -60,13 +67,15 @@ def make_points(rows: int):
     import polars as pl
 
     rng = np.random.default_rng(10)
-    return pl.DataFrame({
-        "OBJECTID": np.arange(1, rows + 1),
-        "Condition": rng.choice(["Good", "Fair", "Poor", "Dead"], rows, p=[0.55, 0.33, 0.1, 0.02]),
-        "Genus": rng.choice(["Acer", "Prunus", "Quercus", "Pyrus", "Tilia", "Ulmus"], rows),
-        "Latitude": rng.normal(45.52, 0.05, rows),
-        "Longitude": rng.normal(-122.65, 0.08, rows),
-    })
+    return pl.DataFrame(
+        {
+            "OBJECTID": np.arange(1, rows + 1),
+            "Condition": rng.choice(["Good", "Fair", "Poor", "Dead"], rows, p=[0.55, 0.33, 0.1, 0.02]),
+            "Genus": rng.choice(["Acer", "Prunus", "Quercus", "Pyrus", "Tilia", "Ulmus"], rows),
+            "Latitude": rng.normal(45.52, 0.05, rows),
+            "Longitude": rng.normal(-122.65, 0.08, rows),
+        }
+    )
 
 
 class FramePortal:
@@ -83,7 +92,10 @@ class FramePortal:
         self.frame = frame
         self.state = FetchState(source="bundled")
         kinds = {"Int64": "integer", "Float64": "float", "String": "string"}
-        fields = tuple(Field(c, str(t), kinds.get(str(t), "datetime" if "Datetime" in str(t) else "string")) for c, t in frame.schema.items())
+        fields = tuple(
+            Field(c, str(t), kinds.get(str(t), "datetime" if "Datetime" in str(t) else "string"))
+            for c, t in frame.schema.items()
+        )
         self.ds = Dataset(id="bench", title="Benchmark 1M rows", rows=frame.height, fields=fields)
 
     async def search(self, request):
@@ -109,14 +121,20 @@ class FramePortal:
 
         frame = self.frame
         if query.order:
-            frame = await asyncio.to_thread(lambda: frame.sort([c for c, _ in query.order], descending=[d for _, d in query.order], nulls_last=True))
+            frame = await asyncio.to_thread(
+                lambda: frame.sort([c for c, _ in query.order], descending=[d for _, d in query.order], nulls_last=True)
+            )
         frame = frame.slice(query.offset, query.limit)
         step = 250_000
         for start in range(0, max(frame.height, 1), step):
             chunk = frame.slice(start, step)
             if progress:
                 progress(Progress(rows=start + chunk.height, total=frame.height))
-            yield Page(table=chunk.to_arrow(compat_level=pl.CompatLevel.newest()), offset=query.offset + start, total=self.frame.height)
+            yield Page(
+                table=chunk.to_arrow(compat_level=pl.CompatLevel.newest()),
+                offset=query.offset + start,
+                total=self.frame.height,
+            )
 
     async def aclose(self):
         return None
@@ -203,7 +221,11 @@ async def run_map(frame) -> dict[str, float]:
         pane.grid.focus()
         start = time.perf_counter()
         await pilot.press("m")
-        while not (isinstance(app.screen, ChartScreen) and app.screen.query(ChartCanvas) and app.screen.canvas.picture is not None):
+        while not (
+            isinstance(app.screen, ChartScreen)
+            and app.screen.query(ChartCanvas)
+            and app.screen.canvas.picture is not None
+        ):
             await asyncio.sleep(0.002)  # not pilot.pause: a busy wait would take the GIL from the drawing thread
         await pilot.pause(0)  # the frame with the picture is painted
         out[f"map of {frame.height:,} points: m -> on screen"] = time.perf_counter() - start
@@ -233,7 +255,11 @@ def main() -> int:
         frame.write_csv(csv)
         size = csv.stat().st_size
         # the baseline runs in its own process, so its memory does not count against the app's peak
-        base = float(subprocess.run([sys.executable, __file__, "--baseline", str(csv)], capture_output=True, text=True, check=True).stdout)
+        base = float(
+            subprocess.run(
+                [sys.executable, __file__, "--baseline", str(csv)], capture_output=True, text=True, check=True
+            ).stdout
+        )
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results = asyncio.run(run_app(frame))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -160,9 +160,7 @@ def _secure_dir(path: Path) -> None:
 class Store:
     """The response cache. Never raises on cache trouble: problems become misses and a ``warning``."""
 
-    def __init__(
-        self, cache: diskcache.Cache | None, path: Path | None, size_limit: int, warning: str = ""
-    ) -> None:
+    def __init__(self, cache: diskcache.Cache | None, path: Path | None, size_limit: int, warning: str = "") -> None:
         self._cache = cache
         self.path = path
         self.size_limit = size_limit
@@ -227,15 +225,13 @@ class Store:
         (a lock timeout, say) is just a miss."""
         log.warning("cache %s failed: %s", action, exc)
         text = str(exc).lower()
-        damaged = isinstance(exc, sqlite3.DatabaseError) and not any(
-            word in text for word in ("locked", "busy")
-        )
+        damaged = isinstance(exc, sqlite3.DatabaseError) and not any(word in text for word in ("locked", "busy"))
         if not (damaged or isinstance(exc, OSError)) or self._cache is None:
             return
         cache, self._cache = self._cache, None
         try:
             cache.close()
-        except Exception:  # noqa: BLE001 - it is broken already
+        except Exception:
             pass
         folder = self.path if self.path is not None else Path(".")
         self.warning = _open_warning(folder, exc)
@@ -312,7 +308,9 @@ def _open_warning(folder: Path, exc: Exception) -> str:
     if isinstance(exc, OSError):
         return f"cache disabled: cannot use folder {folder} ({detail}); choose another with --cache-dir"
     if any(word in str(detail).lower() for word in ("readonly", "read-only", "full")):
-        return f"cache disabled: cannot write to {folder / 'cache.db'} ({detail}); choose another folder with --cache-dir"
+        return (
+            f"cache disabled: cannot write to {folder / 'cache.db'} ({detail}); choose another folder with --cache-dir"
+        )
     return (
         f"cache disabled: {folder / 'cache.db'} is unreadable ({detail}); "
         "run 'pdxtui cache clear' or delete that folder to reset it"

@@ -51,8 +51,16 @@ EIGHTHS_UP = " ▁▂▃▄▅▆▇█"
 EIGHTHS_RIGHT = " ▏▎▍▌▋▊▉█"
 
 #: colours of the categories (then "other"), and of the 8 density shades
-PALETTE = ("bright_cyan", "bright_yellow", "bright_magenta", "bright_green", "bright_red", "dodger_blue1",
-           "orange1", "white")
+PALETTE = (
+    "bright_cyan",
+    "bright_yellow",
+    "bright_magenta",
+    "bright_green",
+    "bright_red",
+    "dodger_blue1",
+    "orange1",
+    "white",
+)
 OTHER_COLOUR = "grey50"
 OUTLINE_COLOUR = "grey62"
 DENSITY_COLOURS = ("blue", "dodger_blue2", "deep_sky_blue1", "cyan", "green_yellow", "yellow", "orange1", "red")
@@ -127,7 +135,12 @@ def data_extent(lon: np.ndarray, lat: np.ndarray, geometry_boxes: Sequence[Exten
     wests, souths, easts, norths = [], [], [], []
     if ok.any():
         x, y = lon[ok], lat[ok]
-        wests.append(float(x.min())), souths.append(float(y.min())), easts.append(float(x.max())), norths.append(float(y.max()))
+        (
+            wests.append(float(x.min())),
+            souths.append(float(y.min())),
+            easts.append(float(x.max())),
+            norths.append(float(y.max())),
+        )
     for box in geometry_boxes:
         wests.append(box.west), souths.append(box.south), easts.append(box.east), norths.append(box.north)
     if not wests:
@@ -247,8 +260,15 @@ class Raster:
         commonest = counts.reshape(self.rows, self.cols, kinds).argmax(axis=2)
         self.colour[touched] = commonest[touched]
 
-    def segments(self, fx0: np.ndarray, fy0: np.ndarray, fx1: np.ndarray, fy1: np.ndarray, colour: int = 0,
-                 category: np.ndarray | None = None) -> None:
+    def segments(
+        self,
+        fx0: np.ndarray,
+        fy0: np.ndarray,
+        fx1: np.ndarray,
+        fy1: np.ndarray,
+        colour: int = 0,
+        category: np.ndarray | None = None,
+    ) -> None:
         """Draw straight segments between fractional dot coordinates (the parts inside the canvas), in ``colour``
         or coloured by a ``category`` per segment."""
         fx0, fy0, fx1, fy1 = (np.asarray(a, dtype=np.float64) for a in (fx0, fy0, fx1, fy1))
@@ -341,7 +361,9 @@ def colour_candidates(frame: pl.DataFrame, skip: Sequence[str] = (), sample: int
     found = []
     head = frame.head(sample)
     for position, (name, dtype) in enumerate(frame.schema.items()):
-        if name in skip or not (dtype == pl.String or dtype == pl.Boolean or isinstance(dtype, (pl.Categorical, pl.Enum))):
+        if name in skip or not (
+            dtype == pl.String or dtype == pl.Boolean or isinstance(dtype, (pl.Categorical, pl.Enum))
+        ):
             continue
         distinct = head[name].drop_nulls().n_unique()
         if 2 <= distinct <= 30:
@@ -349,8 +371,9 @@ def colour_candidates(frame: pl.DataFrame, skip: Sequence[str] = (), sample: int
     return [name for _, _, name in sorted(found)]
 
 
-def map_data(frame: pl.DataFrame, lat: str | None, lon: str | None, colour: str | None = None,
-             geometry: str | None = None) -> MapData:
+def map_data(
+    frame: pl.DataFrame, lat: str | None, lon: str | None, colour: str | None = None, geometry: str | None = None
+) -> MapData:
     """Take the map's arrays from the rows (points from ``lat``/``lon``, outlines from the ``geometry`` column)."""
     import polars as pl
 
@@ -367,9 +390,13 @@ def map_data(frame: pl.DataFrame, lat: str | None, lon: str | None, colour: str 
         series = frame[colour].filter(pl.Series(drawn)) if n else frame[colour]
         top = top_values(series, MAX_CATEGORIES)
         labels = tuple(_label(v) for v, _ in top.values)
-        codes = frame[colour].cast(pl.String).replace_strict([_label(v) for v, _ in top.values],
-                                                              list(range(len(labels))), default=len(labels),
-                                                              return_dtype=pl.Int64)
+        codes = (
+            frame[colour]
+            .cast(pl.String)
+            .replace_strict(
+                [_label(v) for v, _ in top.values], list(range(len(labels))), default=len(labels), return_dtype=pl.Int64
+            )
+        )
         data.category = codes.fill_null(len(labels)).to_numpy().astype(np.int64)
         data.labels = labels
         data.counts = tuple(c for _, c in top.values) + (top.other + top.nulls,)
@@ -406,7 +433,11 @@ def draw_map(data: MapData, view: Extent, cols: int, rows: int, *, density_mode:
     if data.segments is not None and data.segments[0].size:
         x0, y0 = to_dots(data.segments[0], data.segments[1], view, raster.cols, raster.rows)
         x1, y1 = to_dots(data.segments[2], data.segments[3], view, raster.cols, raster.rows)
-        by = data.category[data.segment_rows] if data.category is not None and not dense and data.segment_rows is not None else None
+        by = (
+            data.category[data.segment_rows]
+            if data.category is not None and not dense and data.segment_rows is not None
+            else None
+        )
         raster.segments(x0, y0, x1, y1, colour=outline_colour, category=by)
         segs = int(x0.size)
     if dense:  # shades cover the outlines where there are points
@@ -422,7 +453,9 @@ def draw_map(data: MapData, view: Extent, cols: int, rows: int, *, density_mode:
     return MapPicture(raster.lines(palette), view, drawn, False, segs)
 
 
-def outline_segments(geometries: Sequence[Any]) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], int, np.ndarray]:
+def outline_segments(
+    geometries: Sequence[Any],
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], int, np.ndarray]:
     """Segments (x0, y0, x1, y1 arrays) of every ring and path in a column of GeoJSON geometries (dicts or JSON
     text: Polygon, MultiPolygon, LineString, MultiLineString; other values are skipped), how many rows had one, and
     the row of each segment."""
@@ -514,8 +547,11 @@ def top_values(series: pl.Series, n: int) -> TopValues:
     import polars as pl
 
     if isinstance(series.dtype, (pl.List, pl.Array, pl.Struct, pl.Object)):  # nested values count as JSON text
-        series = pl.Series(series.name, [None if v is None else json.dumps(v, default=str, ensure_ascii=False)
-                                         for v in series.to_list()], dtype=pl.String)
+        series = pl.Series(
+            series.name,
+            [None if v is None else json.dumps(v, default=str, ensure_ascii=False) for v in series.to_list()],
+            dtype=pl.String,
+        )
     nulls = series.null_count()
     # renamed first: a column called "count" (or anything else) must not clash with the counts' column
     present = series.drop_nulls().rename("value")
@@ -624,8 +660,12 @@ def date_counts(series: pl.Series, unit: str) -> DateCounts:
         counts = starts.value_counts(name="__n")
         every = pl.Series("start", range(int(starts.min()), int(starts.max()) + 1, k), dtype=pl.Int64).to_frame()
         full = every.join(counts, on="start", how="left").with_columns(pl.col("__n").fill_null(0)).sort("start")
-        return DateCounts([date(max(y, 1), 1, 1) for y in full["start"].to_list()],
-                          full["__n"].to_numpy().astype(np.int64), unit, missing)
+        return DateCounts(
+            [date(max(y, 1), 1, 1) for y in full["start"].to_list()],
+            full["__n"].to_numpy().astype(np.int64),
+            unit,
+            missing,
+        )
     buckets = days.dt.truncate(_TRUNCATE[unit]).alias("start")
     counts = buckets.value_counts(name="__n")
     first, last = buckets.min(), buckets.max()
@@ -716,7 +756,9 @@ class ChartPicture:
     note: str  # what is drawn: bins, buckets, values left out
 
 
-def column_chart(counts: np.ndarray, left: str, right: str, cols: int, rows: int, style: str, middle: str = "") -> list[Text]:
+def column_chart(
+    counts: np.ndarray, left: str, right: str, cols: int, rows: int, style: str, middle: str = ""
+) -> list[Text]:
     """Vertical bars with a count axis on the left and labels under the first, middle and last bar."""
     counts = np.asarray(counts)
     top = int(counts.max()) if counts.size else 0
@@ -751,8 +793,15 @@ def draw_histogram(values: Any, bins: int, cols: int, rows: int) -> ChartPicture
         hist = histogram(values, plot_cols)
     edges = hist.edges
     width = (edges[1] / 2 - edges[0] / 2) * 2  # halves: the width of one bin near ±1.8e308 would overflow
-    lines = column_chart(hist.counts, nice_number(edges[0]), nice_number(edges[-1]), cols, rows, "green",
-                         nice_number(edges[0] / 2 + edges[-1] / 2))
+    lines = column_chart(
+        hist.counts,
+        nice_number(edges[0]),
+        nice_number(edges[-1]),
+        cols,
+        rows,
+        "green",
+        nice_number(edges[0] / 2 + edges[-1] / 2),
+    )
     note = f"{hist.counts.size} bins of {nice_number(width)} from {nice_number(edges[0])} to {nice_number(edges[-1])}"
     if hist.missing:
         note += f" · {hist.missing:,} empty values left out"
@@ -764,8 +813,15 @@ def draw_timeseries(counts: DateCounts, cols: int, rows: int) -> ChartPicture:
         return ChartPicture([Text("No dates to draw: every value is empty.", "yellow")], "no values")
     first, last = counts.starts[0], counts.starts[-1]
     middle = counts.starts[len(counts.starts) // 2]
-    lines = column_chart(counts.counts, format_bucket(first, counts.unit), format_bucket(last, counts.unit), cols, rows,
-                         "cyan", format_bucket(middle, counts.unit) if len(counts.starts) > 2 else "")
+    lines = column_chart(
+        counts.counts,
+        format_bucket(first, counts.unit),
+        format_bucket(last, counts.unit),
+        cols,
+        rows,
+        "cyan",
+        format_bucket(middle, counts.unit) if len(counts.starts) > 2 else "",
+    )
     k = unit_years(counts.unit)
     if k > 1:  # the last bucket ends k - 1 years after it starts
         note = f"rows per {k} years, {len(counts.starts):,} buckets of {k} years from {first.year} to {min(last.year + k - 1, 9999)}"
@@ -812,9 +868,12 @@ def draw_dates(series: pl.Series, cols: int, rows: int, unit: str | None = None)
         far = far_dates(series)
         if far is not None:
             lo, hi, n, earliest, latest = far
-            text += (f" · most dates in {lo}–{hi}; {n:,} date{'s' if n != 1 else ''} far from the rest "
-                     f"({earliest.isoformat()} … {latest.isoformat()})" if n != 1 else
-                     f" · most dates in {lo}–{hi}; 1 date far from the rest ({earliest.isoformat()})")
+            text += (
+                f" · most dates in {lo}–{hi}; {n:,} date{'s' if n != 1 else ''} far from the rest "
+                f"({earliest.isoformat()} … {latest.isoformat()})"
+                if n != 1
+                else f" · most dates in {lo}–{hi}; 1 date far from the rest ({earliest.isoformat()})"
+            )
     return ChartPicture(picture.lines, text), chosen
 
 
@@ -823,7 +882,7 @@ def draw_bars(top: TopValues, cols: int, rows: int) -> ChartPicture:
     from pdxtui.textsafe import one_line
 
     shown = top.values[: max(rows - (1 if top.other or top.nulls else 0), 1)]
-    other = top.other + sum(c for _, c in top.values[len(shown):])
+    other = top.other + sum(c for _, c in top.values[len(shown) :])
     rows_out: list[tuple[str, int, str]] = [(one_line(_label(v), 60), c, "green") for v, c in shown]
     if other:
         rows_out.append(("(others)", other, "dim"))

@@ -30,21 +30,51 @@ class _Parser(argparse.ArgumentParser):
 
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--portal", default=default, metavar="NAME|KIND:URL",
-                        help="portal profile (demo, portland, ...) or KIND:URL, e.g. arcgis:https://gis-pdx.opendata.arcgis.com")
-    parser.add_argument("--cache-dir", default=default, metavar="DIR", help="cache folder (default: the user cache dir, or $PDXTUI_CACHE_DIR)")
-    parser.add_argument("--config", default=default, metavar="FILE", help="config file (default: the user config dir, or $PDXTUI_CONFIG)")
-    parser.add_argument("--refresh", action="store_true", default=False if top else argparse.SUPPRESS,
-                        help="skip fresh cache entries and ask the portal again")
-    parser.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
-                        help="write detailed (DEBUG) records to the log file (see README: Troubleshooting)")
+    parser.add_argument(
+        "--portal",
+        default=default,
+        metavar="NAME|KIND:URL",
+        help="portal profile (demo, portland, ...) or KIND:URL, e.g. arcgis:https://gis-pdx.opendata.arcgis.com",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        default=default,
+        metavar="DIR",
+        help="cache folder (default: the user cache dir, or $PDXTUI_CACHE_DIR)",
+    )
+    parser.add_argument(
+        "--config",
+        default=default,
+        metavar="FILE",
+        help="config file (default: the user config dir, or $PDXTUI_CONFIG)",
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="skip fresh cache entries and ask the portal again",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="write detailed (DEBUG) records to the log file (see README: Troubleshooting)",
+    )
 
 
-EXTENSION_NAMES = ("export", "draft", "address", "property")  # the NAME of each module in EXTENSIONS, so the TUI need not import them
+EXTENSION_NAMES = (
+    "export",
+    "draft",
+    "address",
+    "property",
+)  # the NAME of each module in EXTENSIONS, so the TUI need not import them
 
 
 def build_parser(*, extensions: bool = True) -> argparse.ArgumentParser:
-    parser = _Parser(prog="pdxtui", description="Browse the City of Portland's open data (and other open-data portals) in the terminal.")
+    parser = _Parser(
+        prog="pdxtui",
+        description="Browse the City of Portland's open data (and other open-data portals) in the terminal.",
+    )
     parser.add_argument("--version", action="version", version=f"pdxtui {__version__}")
     _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -139,8 +169,15 @@ def dataset_json(ds: Dataset) -> dict[str, Any]:
         "geometry_type": ds.geometry_type,
         "resource": ds.resource,
         "resources": [
-            {"id": r.id, "name": r.name, "format": r.format, "url": r.url, "tabular": r.tabular,
-             "datastore": r.datastore, "shown": r.id == ds.resource}
+            {
+                "id": r.id,
+                "name": r.name,
+                "format": r.format,
+                "url": r.url,
+                "tabular": r.tabular,
+                "datastore": r.datastore,
+                "shown": r.id == ds.resource,
+            }
             for r in ds.resources
         ],
         "fields": [
@@ -168,13 +205,27 @@ def _show_text(ds: Dataset) -> str:
     if ds.description:
         lines += ["", clean(ds.description)]
     if ds.resources:
-        rows = [["*" if r.id == ds.resource else "", r.id, r.name, r.format,
-                 "datastore" if r.datastore else "CSV file" if r.tabular else "none"] for r in ds.resources]
+        rows = [
+            [
+                "*" if r.id == ds.resource else "",
+                r.id,
+                r.name,
+                r.format,
+                "datastore" if r.datastore else "CSV file" if r.tabular else "none",
+            ]
+            for r in ds.resources
+        ]
         lines += ["", table(["", "resource", "name", "format", "preview"], rows, max_width=60)]
         if sum(r.tabular for r in ds.resources) > 1:
             lines.append("* rows shown; another resource: pdxtui show PACKAGE/RESOURCE_ID")
-    lines += ["", table(["field", "type", "alias", "description"],
-                        [[f.name, f.type, f.alias, f.description] for f in ds.fields], max_width=60)]
+    lines += [
+        "",
+        table(
+            ["field", "type", "alias", "description"],
+            [[f.name, f.type, f.alias, f.description] for f in ds.fields],
+            max_width=60,
+        ),
+    ]
     return "\n".join(lines)
 
 
@@ -196,13 +247,15 @@ async def _run(args: argparse.Namespace) -> int:
 
     service = session.service(refresh=args.refresh, on_wait=on_wait)
     try:
-        extension = next((m for m in _extensions() if m.NAME == args.command), None)
+        extension = next((m for m in _extensions() if args.command == m.NAME), None)
         if extension is not None:
             return await extension.run(args, session, service)
         if args.command == "search":
             if args.limit < 1:
                 raise UsageError("--limit must be at least 1")
-            req = SearchRequest(text=" ".join(args.query), owner=args.owner, category=args.category, tag=args.tag, limit=args.limit)
+            req = SearchRequest(
+                text=" ".join(args.query), owner=args.owner, category=args.category, tag=args.tag, limit=args.limit
+            )
             result = await service.search(req)
             if args.json:
                 print(dumps([_summary_json(h) for h in result.hits]))
@@ -226,8 +279,11 @@ async def _run(args: argparse.Namespace) -> int:
                 print(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows{note}", file=sys.stderr)
         state = service.portal.state
         if state.source == "stale":
-            print(f"pdxtui: warning: offline, showing a copy cached {human_age(state.age_seconds or 0)} ago"
-                  f" ({one_line(state.reason, 200)})", file=sys.stderr)
+            print(
+                f"pdxtui: warning: offline, showing a copy cached {human_age(state.age_seconds or 0)} ago"
+                f" ({one_line(state.reason, 200)})",
+                file=sys.stderr,
+            )
     finally:
         _late_warnings(session, service, printed)
         await service.aclose()
@@ -245,15 +301,17 @@ def portal_profiles(session: Any) -> list[dict[str, Any]]:
     out = []
     for name in [*BUILTIN_PROFILES, *(n for n in configured if n not in BUILTIN_PROFILES)]:
         spec = configured.get(name) or BUILTIN_PROFILES[name]
-        out.append({
-            "name": name,
-            "kind": spec.kind,
-            "url": spec.url,
-            "source": "config" if name in configured else "built-in",
-            "note": PROFILE_NOTES.get(name, "") if name not in configured else "",
-            "default": name == session.spec.name,
-            "token": bool(session.config.tokens.get(name) or session.config.portals.get(name, {}).get("token")),
-        })
+        out.append(
+            {
+                "name": name,
+                "kind": spec.kind,
+                "url": spec.url,
+                "source": "config" if name in configured else "built-in",
+                "note": PROFILE_NOTES.get(name, "") if name not in configured else "",
+                "default": name == session.spec.name,
+                "token": bool(session.config.tokens.get(name) or session.config.portals.get(name, {}).get("token")),
+            }
+        )
     return out
 
 
@@ -262,11 +320,22 @@ def _portals(session: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(dumps(profiles))
         return EXIT_OK
-    rows = [["*" if p["default"] else "", p["name"], p["kind"], p["url"] or "(offline, in the package)",
-             p["source"] + (", token set" if p["token"] else ""), p["note"]] for p in profiles]
+    rows = [
+        [
+            "*" if p["default"] else "",
+            p["name"],
+            p["kind"],
+            p["url"] or "(offline, in the package)",
+            p["source"] + (", token set" if p["token"] else ""),
+            p["note"],
+        ]
+        for p in profiles
+    ]
     print(table(["", "name", "kind", "url", "from", "about"], rows, max_width=70))
-    print("* opens when --portal is not given. Any KIND:URL works too, e.g. --portal socrata:https://data.example.gov",
-          file=sys.stderr)
+    print(
+        "* opens when --portal is not given. Any KIND:URL works too, e.g. --portal socrata:https://data.example.gov",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -298,7 +367,10 @@ def _cache(session: Any, args: argparse.Namespace) -> int:
                 ("location", info["path"]),
                 ("size", f"{human_bytes(info['size_bytes'])} of {human_bytes(info['size_limit'])} allowed"),
                 ("entries", f"{info['entries']:,}"),
-                ("oldest entry", "none" if oldest is None else f"{fmt_time(oldest)} ({human_age(time.time() - oldest)} ago)"),
+                (
+                    "oldest entry",
+                    "none" if oldest is None else f"{fmt_time(oldest)} ({human_age(time.time() - oldest)} ago)",
+                ),
             ]
             if not info.get("enabled", True):
                 rows.append(("state", "disabled: " + one_line(info.get("warning", ""))))
@@ -321,8 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             if os.environ.get("TERM", "").strip().lower() == "dumb":  # no cursor addressing: a TUI would be garbage
-                raise UsageError("TERM=dumb: this terminal cannot show the full-screen browser; use the commands "
-                                 "(pdxtui search, show, preview, export) or run it in a full terminal")
+                raise UsageError(
+                    "TERM=dumb: this terminal cannot show the full-screen browser; use the commands "
+                    "(pdxtui search, show, preview, export) or run it in a full terminal"
+                )
             from pdxtui.session import open_session
 
             session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)

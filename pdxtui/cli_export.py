@@ -44,8 +44,8 @@ def register(subparsers: Any, common: Any) -> None:
         help="write a dataset's rows to a file (CSV, TSV, JSON, NDJSON, Parquet, XLSX, GeoJSON)",
         description=DESCRIPTION,
         epilog=HELP + "\n\nExamples:\n"
-               "  pdxtui export ID -o trees.csv --where 'SPECIES ~ maple' --columns SPECIES,DIAMETER\n"
-               "  pdxtui export ID -o trees.parquet --limit 10000 --force",
+        "  pdxtui export ID -o trees.csv --where 'SPECIES ~ maple' --columns SPECIES,DIAMETER\n"
+        "  pdxtui export ID -o trees.parquet --limit 10000 --force",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(p, top=False)
@@ -57,8 +57,12 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="at most N rows")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
     g = p.add_argument_group("format options")
-    g.add_argument("--delimiter", metavar="CHAR", help="CSV/TSV field separator: one character, or tab, comma, "
-                                                      "semicolon, pipe, space (default , for CSV, tab for TSV)")
+    g.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="CSV/TSV field separator: one character, or tab, comma, "
+        "semicolon, pipe, space (default , for CSV, tab for TSV)",
+    )
     g.add_argument("--no-header", action="store_true", help="CSV/TSV/XLSX: no header row")
     g.add_argument("--quote", choices=QUOTE_STYLES, default="necessary", help="CSV/TSV quoting (default necessary)")
     g.add_argument("--null", default="", metavar="TEXT", help="CSV/TSV text for missing values (default empty)")
@@ -106,10 +110,16 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             return EXIT_USAGE
 
     meter = _Meter() if sys.stderr.isatty() else None
-    task = asyncio.ensure_future(export_query(
-        service, dataset, args.output, options, query=Query(where=where, limit=args.limit),
-        progress=meter.update if meter else None,
-    ))
+    task = asyncio.ensure_future(
+        export_query(
+            service,
+            dataset,
+            args.output,
+            options,
+            query=Query(where=where, limit=args.limit),
+            progress=meter.update if meter else None,
+        )
+    )
     terminated = _on_sigterm(task)
     try:
         result = await task
@@ -142,6 +152,7 @@ def _on_sigterm(task: asyncio.Future[Any] | None) -> Any:
         if task is None:
             loop.remove_signal_handler(signal.SIGTERM)
         else:
+
             def stop() -> None:
                 fired.append(True)
                 task.cancel()

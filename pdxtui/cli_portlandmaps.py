@@ -27,7 +27,8 @@ Answers are cached for a week; --refresh asks again."""
 def register(subparsers: Any, common: Any) -> None:
     """The ``address`` subcommand."""
     p = subparsers.add_parser(
-        "address", help="look up addresses with the PortlandMaps API (needs a key)",
+        "address",
+        help="look up addresses with the PortlandMaps API (needs a key)",
         description="Address suggestions from PortlandMaps (/api/suggest/).\n\n" + _KEY_NOTE,
         epilog='Example:\n  pdxtui address "1120 SW 5th Ave" --json',
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -44,7 +45,8 @@ def register_property(subparsers: Any, common: Any) -> None:
     from pdxtui.portlandmaps import DETAIL_TYPES
 
     p = subparsers.add_parser(
-        "property", help="property, assessor, zoning or permit details from PortlandMaps (needs a key)",
+        "property",
+        help="property, assessor, zoning or permit details from PortlandMaps (needs a key)",
         description="Details of one property from PortlandMaps (/api/detail/).\n\n" + _KEY_NOTE,
         epilog="Example:\n  pdxtui property R246993 --detail assessor --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,

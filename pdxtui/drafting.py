@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields as dc_fields
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
 from datetime import date
 from typing import Any, NamedTuple
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit
@@ -52,9 +53,26 @@ from pdxtui.model import Dataset
 from pdxtui.textsafe import clean, one_line
 
 __all__ = [
-    "KINDS", "KIND_KEYS", "Kind", "FORMATS", "CADENCES", "TOPICS", "FormField", "FORM_FIELDS", "DraftInput",
-    "Draft", "Recipient", "DateRangeError", "draft", "render", "to_json", "input_from_form", "check",
-    "parse_date_range", "scrub", "scrub_url",
+    "CADENCES",
+    "FORMATS",
+    "FORM_FIELDS",
+    "KINDS",
+    "KIND_KEYS",
+    "TOPICS",
+    "DateRangeError",
+    "Draft",
+    "DraftInput",
+    "FormField",
+    "Kind",
+    "Recipient",
+    "check",
+    "draft",
+    "input_from_form",
+    "parse_date_range",
+    "render",
+    "scrub",
+    "scrub_url",
+    "to_json",
 ]
 
 
@@ -66,14 +84,20 @@ class Kind(NamedTuple):
 
 #: The kinds of request, in menu order.
 KINDS: tuple[Kind, ...] = (
-    Kind("records", "Public records request",
-         "Ask the City for records it holds, under the Oregon Public Records Law."),
-    Kind("publish", "Ask for data to be published",
-         "Ask the owning bureau or the open-data program to publish a dataset or add fields."),
-    Kind("access", "API access question",
-         "Ask the Bureau of Technology Services about access, limits or a failing request."),
-    Kind("quality", "Data quality report",
-         "Tell the owning bureau about wrong or missing values in a dataset."),
+    Kind(
+        "records", "Public records request", "Ask the City for records it holds, under the Oregon Public Records Law."
+    ),
+    Kind(
+        "publish",
+        "Ask for data to be published",
+        "Ask the owning bureau or the open-data program to publish a dataset or add fields.",
+    ),
+    Kind(
+        "access",
+        "API access question",
+        "Ask the Bureau of Technology Services about access, limits or a failing request.",
+    ),
+    Kind("quality", "Data quality report", "Tell the owning bureau about wrong or missing values in a dataset."),
 )
 KIND_KEYS: tuple[str, ...] = tuple(k.key for k in KINDS)
 
@@ -108,20 +132,32 @@ _DATE_HELP = "YYYY-MM-DD (or YYYY-MM, or YYYY); leave empty for an open end"
 #: kind -> the form fields to offer, in order. Prefilled, not typed: dataset, requester, filter_text.
 FORM_FIELDS: dict[str, tuple[FormField, ...]] = {
     "records": (
-        FormField("description", "Records you want", "multiline",
-                  help="Describe the records (what they are, which office keeps them), not the question you want "
-                  "answered. Optional when a dataset is chosen."),
+        FormField(
+            "description",
+            "Records you want",
+            "multiline",
+            help="Describe the records (what they are, which office keeps them), not the question you want "
+            "answered. Optional when a dataset is chosen.",
+        ),
         FormField("fields", "Fields", "fields", help="The fields (columns) you want."),
         FormField("date_from", "From", "text", help=_DATE_HELP),
         FormField("date_to", "To", "text", help=_DATE_HELP),
         FormField("format", "Format", "choice", FORMATS, help="Electronic format you would like (ORS 192.324(3))."),
-        FormField("use", "How you will use the data", "multiline",
-                  help="Optional, but it helps; needed to argue for a fee waiver."),
+        FormField(
+            "use",
+            "How you will use the data",
+            "multiline",
+            help="Optional, but it helps; needed to argue for a fee waiver.",
+        ),
         FormField("fee_waiver", "Ask for a fee waiver or reduction in the public interest", "bool"),
     ),
     "publish": (
-        FormField("description", "Data you would like published", "multiline",
-                  help="What the data is and which bureau keeps it. Optional when a dataset is chosen."),
+        FormField(
+            "description",
+            "Data you would like published",
+            "multiline",
+            help="What the data is and which bureau keeps it. Optional when a dataset is chosen.",
+        ),
         FormField("fields", "Fields you need from this dataset", "fields"),
         FormField("fields_wanted", "New fields you would like added", "multiline"),
         FormField("date_from", "History from", "text", help=_DATE_HELP),
@@ -281,7 +317,9 @@ _EXTRA_SECRET_NAMES = frozenset({"authorization", "auth", "xapptoken", "xesriaut
 
 
 def _is_secret_name(name: str) -> bool:
-    return is_secret_param(name) or name.lower().replace("$", "").replace("-", "").replace("_", "") in _EXTRA_SECRET_NAMES
+    return (
+        is_secret_param(name) or name.lower().replace("$", "").replace("-", "").replace("_", "") in _EXTRA_SECRET_NAMES
+    )
 
 
 _URL_RE = re.compile(r"""https?://[^\s<>"'`]+""", re.IGNORECASE)
@@ -356,7 +394,7 @@ def scrub(text: str, secrets: Sequence[str] = ()) -> str:
     def url(m: re.Match[str]) -> str:
         raw = m.group(0)
         core = raw.rstrip(_TRAILING)
-        return scrub_url(core)[0] + raw[len(core):]
+        return scrub_url(core)[0] + raw[len(core) :]
 
     text = _URL_RE.sub(url, text)
 
@@ -377,8 +415,20 @@ def scrub(text: str, secrets: Sequence[str] = ()) -> str:
 
 # -- text helpers -----------------------------------------------------------------------------------------------
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _PORTLAND_HOSTS = ("portlandmaps.com", "gis-pdx.opendata.arcgis.com", "portland.gov", "portlandoregon.gov")
 
 
@@ -430,8 +480,10 @@ class _Letter:
 
 
 def _requester(req: Any) -> dict[str, str]:
-    return {k: _text(getattr(req, k, "") if req is not None else "") for k in
-            ("name", "email", "phone", "organisation", "address")}
+    return {
+        k: _text(getattr(req, k, "") if req is not None else "")
+        for k in ("name", "email", "phone", "organisation", "address")
+    }
 
 
 def _signature(letter: _Letter, req: Any, closing: str) -> None:
@@ -488,14 +540,18 @@ def _filter(text: str | None) -> str:
 
 
 def _dataset_name(ds: Dataset) -> str:
-    return f"\"{_line(ds.title) or _line(ds.id)}\""
+    return f'"{_line(ds.title) or _line(ds.id)}"'
 
 
 def _dataset_facts(ds: Dataset | None, *, api: bool = True) -> list[tuple[str, str]]:
     if ds is None:
         return []
-    rows = [("Dataset", _dataset_name(ds)), ("ID", _line(ds.id)), ("Owner", _line(ds.owner)),
-            ("Page", _line(ds.page_url))]
+    rows = [
+        ("Dataset", _dataset_name(ds)),
+        ("ID", _line(ds.id)),
+        ("Owner", _line(ds.owner)),
+        ("Page", _line(ds.page_url)),
+    ]
     if api:
         rows.append(("API", _line(ds.api_url)))
     return rows
@@ -534,52 +590,73 @@ def _records(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[R
 
     letter.para(_long_date(today))
     letter.para("Dear Public Records Officer,")
-    letter.para("Under the Oregon Public Records Law (ORS 192.311 to 192.478), I request copies of the records "
-                "described below.")
+    letter.para(
+        "Under the Oregon Public Records Law (ORS 192.311 to 192.478), I request copies of the records described below."
+    )
     if description:
         letter.para(description)
         if ds is not None:
             letter.para("They relate to this dataset, which the City publishes as open data:")
     elif ds is not None:
         owner = f"the {_line(ds.owner)}" if ds.owner else "the City"
-        letter.para(f"I am asking for the records of {owner} from which the published dataset "
-                    f"{_dataset_name(ds)} is drawn, limited as set out below. An electronic extract from the "
-                    "system that holds them, with the fields listed, would meet this request.")
+        letter.para(
+            f"I am asking for the records of {owner} from which the published dataset "
+            f"{_dataset_name(ds)} is drawn, limited as set out below. An electronic extract from the "
+            "system that holds them, with the fields listed, would meet this request."
+        )
     else:
-        letter.para(letter.ph("describe the records you want: what they are, which office keeps them, and what "
-                              "they cover"))
+        letter.para(
+            letter.ph("describe the records you want: what they are, which office keeps them, and what they cover")
+        )
     fmt = _line(inp.format) or "CSV"
-    letter.facts([
-        *_dataset_facts(ds),
-        ("Fields", _field_list(ds, inp.fields) or ("all fields" if ds is not None and not description else "")),
-        ("Rows", _filter(inp.filter_text)),
-        ("Period", _period(inp.date_from, inp.date_to)
-         or letter.ph("the period the records should cover, e.g. 2023-01-01 to 2023-12-31")),
-        ("Format", f"{fmt}, electronic"),
-    ])
-    letter.para("Under ORS 192.324(3), I ask for the records in the electronic form in which they are kept. "
-                f"{fmt} would suit me best; please do not print or scan them.")
+    letter.facts(
+        [
+            *_dataset_facts(ds),
+            ("Fields", _field_list(ds, inp.fields) or ("all fields" if ds is not None and not description else "")),
+            ("Rows", _filter(inp.filter_text)),
+            (
+                "Period",
+                _period(inp.date_from, inp.date_to)
+                or letter.ph("the period the records should cover, e.g. 2023-01-01 to 2023-12-31"),
+            ),
+            ("Format", f"{fmt}, electronic"),
+        ]
+    )
+    letter.para(
+        "Under ORS 192.324(3), I ask for the records in the electronic form in which they are kept. "
+        f"{fmt} would suit me best; please do not print or scan them."
+    )
     use = _text(inp.use)
     if inp.fee_waiver:
-        letter.para("How I will use the records: "
-                    + (use or letter.ph("how you will use the records, and why that serves the public interest")))
-        letter.para("Because releasing these records serves the public interest, I ask you to waive or reduce "
-                    "the fees. If fees still apply and will be more than $25, please send me a written "
-                    "estimate before doing the work, so that I can confirm or narrow the request.")
+        letter.para(
+            "How I will use the records: "
+            + (use or letter.ph("how you will use the records, and why that serves the public interest"))
+        )
+        letter.para(
+            "Because releasing these records serves the public interest, I ask you to waive or reduce "
+            "the fees. If fees still apply and will be more than $25, please send me a written "
+            "estimate before doing the work, so that I can confirm or narrow the request."
+        )
     else:
         if use:
             letter.para(f"How I will use the records: {use}")
         else:
             notes.append("Saying how you will use the data is optional, but it often helps the request along.")
-        letter.para("If the fees will be more than $25, please send me a written estimate before doing the work, "
-                    "so that I can confirm or narrow the request.")
-    letter.para("I understand that the City is to acknowledge this request within 5 business days "
-                "(ORS 192.324(2)) and to complete it \"as soon as practicable and without unreasonable delay\" "
-                "(ORS 192.329(1)). If it will take more than 10 business days after that, please send me a "
-                "written estimate of when the records will be ready.")
-    letter.para("If any part of the records is exempt from disclosure, please release the rest and tell me what "
-                "was withheld and why. If anything here is unclear, or a narrower request would be quicker or "
-                "cheaper, please contact me; I am happy to adjust it.")
+        letter.para(
+            "If the fees will be more than $25, please send me a written estimate before doing the work, "
+            "so that I can confirm or narrow the request."
+        )
+    letter.para(
+        "I understand that the City is to acknowledge this request within 5 business days "
+        '(ORS 192.324(2)) and to complete it "as soon as practicable and without unreasonable delay" '
+        "(ORS 192.329(1)). If it will take more than 10 business days after that, please send me a "
+        "written estimate of when the records will be ready."
+    )
+    letter.para(
+        "If any part of the records is exempt from disclosure, please release the rest and tell me what "
+        "was withheld and why. If anything here is unclear, or a narrower request would be quicker or "
+        "cheaper, please contact me; I am happy to adjust it."
+    )
     _signature(letter, inp.requester, "Thank you for your help,")
 
     if _owner_is(ds, "police"):
@@ -599,8 +676,11 @@ def _publish(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[R
     description = _text(inp.description)
     wanted = _text(inp.fields_wanted)
     if ds is not None:
-        subject = (f"Open data request: new fields in {_dataset_name(ds)}" if wanted
-                   else f"Open data request: {_dataset_name(ds)}")
+        subject = (
+            f"Open data request: new fields in {_dataset_name(ds)}"
+            if wanted
+            else f"Open data request: {_dataset_name(ds)}"
+        )
     elif description:
         subject = f"Open data request: {_short(description)}"
     else:
@@ -609,41 +689,54 @@ def _publish(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[R
     letter.para(_long_date(today))
     letter.para("Hello,")
     if ds is not None and wanted:
-        ask = f"I am writing to ask whether the dataset {_dataset_name(ds)} on PortlandMaps Open Data could be " \
-              "extended with the fields described below."
+        ask = (
+            f"I am writing to ask whether the dataset {_dataset_name(ds)} on PortlandMaps Open Data could be "
+            "extended with the fields described below."
+        )
     elif ds is not None:
-        ask = f"I am writing about the dataset {_dataset_name(ds)} on PortlandMaps Open Data, and to ask " \
-              "whether it could be published as described below."
+        ask = (
+            f"I am writing about the dataset {_dataset_name(ds)} on PortlandMaps Open Data, and to ask "
+            "whether it could be published as described below."
+        )
     else:
-        ask = "I am writing to ask whether the City could publish the data described below as open data on " \
-              "PortlandMaps Open Data."
+        ask = (
+            "I am writing to ask whether the City could publish the data described below as open data on "
+            "PortlandMaps Open Data."
+        )
     letter.para(ask)
     if description:
         letter.para(description)
     elif ds is None and not wanted:
-        letter.para(letter.ph("describe the data you would like published: what it is, which bureau keeps it, "
-                              "and what it covers"))
+        letter.para(
+            letter.ph(
+                "describe the data you would like published: what it is, which bureau keeps it, and what it covers"
+            )
+        )
     elif ds is not None and not wanted and not _text(inp.cadence) and not inp.date_from and not inp.date_to:
         letter.para(letter.ph("what you would like: new fields, more history, or more frequent updates"))
     cadence = _line(inp.cadence)
     if not cadence and ds is not None and ds.update_frequency:
         cadence = f"as now ({_line(ds.update_frequency)})"
-    letter.facts([
-        *_dataset_facts(ds),
-        ("Fields", _field_list(ds, inp.fields)),
-        ("New fields", wanted),
-        ("Rows", _filter(inp.filter_text)),
-        ("History", _period(inp.date_from, inp.date_to)),
-        ("Format", f"{_line(inp.format) or 'CSV'}, machine-readable"),
-        ("Updates", cadence or letter.ph("how often it should be updated, e.g. monthly")),
-    ])
+    letter.facts(
+        [
+            *_dataset_facts(ds),
+            ("Fields", _field_list(ds, inp.fields)),
+            ("New fields", wanted),
+            ("Rows", _filter(inp.filter_text)),
+            ("History", _period(inp.date_from, inp.date_to)),
+            ("Format", f"{_line(inp.format) or 'CSV'}, machine-readable"),
+            ("Updates", cadence or letter.ph("how often it should be updated, e.g. monthly")),
+        ]
+    )
     purpose = _text(inp.purpose)
     if purpose:
         letter.para(f"Why it matters: {purpose}")
     letter.para("How I would use it: " + (_text(inp.use) or letter.ph("how you will use the data")))
-    letter.para("I know that publishing data takes work, and that some of it may not be publishable. Part of it "
-                "would still help. If it cannot be published, please tell me whether I should make a public "
-                "records request instead, or whom else to ask.")
+    letter.para(
+        "I know that publishing data takes work, and that some of it may not be publishable. Part of it "
+        "would still help. If it cannot be published, please tell me whether I should make a public "
+        "records request instead, or whom else to ask."
+    )
     _signature(letter, inp.requester, "Thank you for considering this,")
 
     if ds is not None:
@@ -654,15 +747,18 @@ def _publish(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[R
 
 
 _TOPIC_ASK = {
-    "failing request": ("a request that fails",
-                        "Could you tell me whether the service is working as it should, and whether something in "
-                        "my request is wrong?"),
-    "rate limits": ("the request limits of the service",
-                    "Could you tell me what limits apply to requests to this service, and how fast a client may "
-                    "safely send them?"),
-    "app token or key": ("getting an app token or API key",
-                         "Could you tell me whether this service needs an app token or API key, and how I can get "
-                         "one?"),
+    "failing request": (
+        "a request that fails",
+        "Could you tell me whether the service is working as it should, and whether something in my request is wrong?",
+    ),
+    "rate limits": (
+        "the request limits of the service",
+        "Could you tell me what limits apply to requests to this service, and how fast a client may safely send them?",
+    ),
+    "app token or key": (
+        "getting an app token or API key",
+        "Could you tell me whether this service needs an app token or API key, and how I can get one?",
+    ),
     "other": ("a question about access", ""),
 }
 
@@ -692,8 +788,9 @@ def _access(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Re
     letter.para(_long_date(today))
     letter.para("Hello,")
     where = f" for the dataset {_dataset_name(ds)}" if ds is not None else ""
-    letter.para(f"I am using the City of Portland's open data services{where} and would be grateful for your help "
-                f"with {what}.")
+    letter.para(
+        f"I am using the City of Portland's open data services{where} and would be grateful for your help with {what}."
+    )
     rows: list[tuple[str, str]] = []
     if url:
         rows.append(("Request", f"GET {url}"))
@@ -708,8 +805,12 @@ def _access(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Re
         rows.append(("Error", letter.ph("the HTTP status and error message you saw")))
     rows.append(("Seen on" if topic == "failing request" else "Date", today.isoformat()))
     if ds is not None:
-        rows += [("Dataset", _dataset_name(ds)), ("ID", _line(ds.id)), ("Owner", _line(ds.owner)),
-                 ("Page", _line(ds.page_url))]
+        rows += [
+            ("Dataset", _dataset_name(ds)),
+            ("ID", _line(ds.id)),
+            ("Owner", _line(ds.owner)),
+            ("Page", _line(ds.page_url)),
+        ]
     rows.append(("Rows", _filter(inp.filter_text)))
     letter.facts(rows)
     if removed:
@@ -722,9 +823,11 @@ def _access(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Re
         letter.para("What I need: " + letter.ph("what you need, or what goes wrong"))
     if ask:
         letter.para(ask)
-    letter.para("I use pdxtui, a terminal browser for open data. It caches answers, by default sends at most 4 "
-                "requests at a time to one server, and backs off on 429, 502, 503 and 504 answers, waiting as "
-                "long as Retry-After asks.")
+    letter.para(
+        "I use pdxtui, a terminal browser for open data. It caches answers, by default sends at most 4 "
+        "requests at a time to one server, and backs off on 429, 502, 503 and 504 answers, waiting as "
+        "long as Retry-After asks."
+    )
     _signature(letter, inp.requester, "Thank you for your help,")
 
     send = [CONTACTS["bts_helpdesk"]]
@@ -733,8 +836,9 @@ def _access(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Re
         send.append(CONTACTS["portlandmaps_dev"])
     if ds is not None:
         send.append(owner_recipient(_line(ds.owner), _line(ds.page_url)))
-    notes = ["The HelpDesk is a phone line: use this text for the call, or as the ticket text if they ask for it "
-             "in writing."]
+    notes = [
+        "The HelpDesk is a phone line: use this text for the call, or as the ticket text if they ask for it in writing."
+    ]
     return subject, send, notes
 
 
@@ -750,28 +854,37 @@ def _quality(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[R
     letter.para("Hello,")
     if ds is not None:
         by = f", which the {_line(ds.owner)} publishes" if ds.owner else ""
-        letter.para(f"I think I have found an error in the dataset {_dataset_name(ds)}{by} on PortlandMaps Open "
-                    "Data.")
+        letter.para(f"I think I have found an error in the dataset {_dataset_name(ds)}{by} on PortlandMaps Open Data.")
     else:
         letter.para("I think I have found an error in one of the City's open datasets.")
     ids = [_line(i) for i in inp.record_ids if _line(i)]
     shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
     id_field = _id_field(ds)
-    letter.facts([
-        *(_dataset_facts(ds) if ds is not None else [("Dataset", letter.ph("dataset title and id"))]),
-        ("Fields" if len([f for f in inp.fields if _line(f)]) > 1 else "Field",
-         fields_text or letter.ph("the field that is wrong")),
-        ("Records", (f"{id_field} {shown}" if id_field else shown) if ids
-         else letter.ph("a few example record ids, e.g. OBJECTID values")),
-        ("Rows", _filter(inp.filter_text)),
-        ("Checked on", today.isoformat()),
-    ])
+    letter.facts(
+        [
+            *(_dataset_facts(ds) if ds is not None else [("Dataset", letter.ph("dataset title and id"))]),
+            (
+                "Fields" if len([f for f in inp.fields if _line(f)]) > 1 else "Field",
+                fields_text or letter.ph("the field that is wrong"),
+            ),
+            (
+                "Records",
+                (f"{id_field} {shown}" if id_field else shown)
+                if ids
+                else letter.ph("a few example record ids, e.g. OBJECTID values"),
+            ),
+            ("Rows", _filter(inp.filter_text)),
+            ("Checked on", today.isoformat()),
+        ]
+    )
     letter.para("What is wrong: " + (_text(inp.problem) or letter.ph("what is wrong")))
     expected = _text(inp.expected)
     if expected:
         letter.para(f"What I expected: {expected}")
-    letter.para("Could you check these records and correct them if they are wrong? If the values are right and I "
-                "have misread them, a note in the dataset's description would help other users too.")
+    letter.para(
+        "Could you check these records and correct them if they are wrong? If the values are right and I "
+        "have misread them, a note in the dataset's description would help other users too."
+    )
     _signature(letter, inp.requester, "Thank you,")
 
     if ds is not None:
@@ -799,11 +912,17 @@ def draft(inp: DraftInput, *, today: date, secrets: Sequence[str] = ()) -> Draft
 
     ds = inp.dataset
     if ds is not None and ds.sample:
-        notes.insert(0, "This dataset comes from pdxtui's bundled sample snapshot: check its title, owner and "
-                        "links on PortlandMaps Open Data before you send this.")
+        notes.insert(
+            0,
+            "This dataset comes from pdxtui's bundled sample snapshot: check its title, owner and "
+            "links on PortlandMaps Open Data before you send this.",
+        )
     if ds is not None and not _is_portland(ds):
-        notes.insert(0, "This dataset does not look like a City of Portland one, but the letter is written for "
-                        "Portland (and, for records requests, Oregon law).")
+        notes.insert(
+            0,
+            "This dataset does not look like a City of Portland one, but the letter is written for "
+            "Portland (and, for records requests, Oregon law).",
+        )
 
     body = clean(scrub(letter.text(), secrets))
     subject = one_line(scrub(subject, secrets))
@@ -813,15 +932,27 @@ def draft(inp: DraftInput, *, today: date, secrets: Sequence[str] = ()) -> Draft
     if placeholders:
         notes.append("Fill in the parts in [square brackets] before you send this.")
         if PLACEHOLDER_NAME in placeholders or PLACEHOLDER_EMAIL in placeholders:
-            notes.append("Set name and email under [requester] in the pdxtui config file to fill in your details "
-                         "automatically.")
+            notes.append(
+                "Set name and email under [requester] in the pdxtui config file to fill in your details automatically."
+            )
     send_to = tuple(
-        Recipient(label=one_line(scrub(r.label, secrets)), how=r.how, address=one_line(scrub(r.address, secrets)),
-                  note=one_line(scrub(r.note, secrets)), confirmed=r.confirmed)
+        Recipient(
+            label=one_line(scrub(r.label, secrets)),
+            how=r.how,
+            address=one_line(scrub(r.address, secrets)),
+            note=one_line(scrub(r.note, secrets)),
+            confirmed=r.confirmed,
+        )
         for r in send
     )
-    return Draft(kind=inp.kind, subject=subject, body=body, send_to=send_to, placeholders=placeholders,
-                 notes=tuple(one_line(scrub(n, secrets)) for n in notes))
+    return Draft(
+        kind=inp.kind,
+        subject=subject,
+        body=body,
+        send_to=send_to,
+        placeholders=placeholders,
+        notes=tuple(one_line(scrub(n, secrets)) for n in notes),
+    )
 
 
 # -- output -----------------------------------------------------------------------------------------------------
@@ -859,9 +990,14 @@ def recipient_json(r: Recipient) -> dict[str, Any]:
 
 def to_json(d: Draft) -> dict[str, Any]:
     """``{kind, subject, body, send_to: [{label, how, address, note, confirmed}], placeholders, notes}``."""
-    return {"kind": d.kind, "subject": d.subject, "body": d.body,
-            "send_to": [recipient_json(r) for r in d.send_to],
-            "placeholders": list(d.placeholders), "notes": list(d.notes)}
+    return {
+        "kind": d.kind,
+        "subject": d.subject,
+        "body": d.body,
+        "send_to": [recipient_json(r) for r in d.send_to],
+        "placeholders": list(d.placeholders),
+        "notes": list(d.notes),
+    }
 
 
 # -- forms ------------------------------------------------------------------------------------------------------

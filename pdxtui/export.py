@@ -58,10 +58,31 @@ if TYPE_CHECKING:
     from pdxtui.service import Service
 
 __all__ = [
-    "FORMATS", "EXTENSIONS", "QUOTE_STYLES", "COMPRESSIONS", "XLSX_MAX_ROWS", "XLSX_MAX_COLUMNS", "Format",
-    "ExportOptions", "ExportResult", "ExportError", "ExportUsageError", "TargetExists", "ExportCancelled",
-    "format_for", "resolve_columns", "geometry_columns", "format_problem", "available_formats", "check_target",
-    "suggested_filename", "export_frame", "export_frames", "export_query", "export_scope", "SCOPES",
+    "COMPRESSIONS",
+    "EXTENSIONS",
+    "FORMATS",
+    "QUOTE_STYLES",
+    "SCOPES",
+    "XLSX_MAX_COLUMNS",
+    "XLSX_MAX_ROWS",
+    "ExportCancelled",
+    "ExportError",
+    "ExportOptions",
+    "ExportResult",
+    "ExportUsageError",
+    "Format",
+    "TargetExists",
+    "available_formats",
+    "check_target",
+    "export_frame",
+    "export_frames",
+    "export_query",
+    "export_scope",
+    "format_for",
+    "format_problem",
+    "geometry_columns",
+    "resolve_columns",
+    "suggested_filename",
 ]
 
 
@@ -222,11 +243,12 @@ def geometry_columns(dataset: Dataset | None, columns: Sequence[str]) -> tuple[s
     geometry is not a point has none."""
     present = list(columns)
     geometry = (dataset.geometry_type if dataset else "").lower()
-    if geometry and "point" not in geometry or "multipoint" in geometry:
+    if (geometry and "point" not in geometry) or "multipoint" in geometry:
         return None
     if dataset is not None:
-        marked = {f.alias.casefold(): f.name for f in dataset.fields
-                  if f.type == _POINT_FIELD_TYPE and f.name in present}
+        marked = {
+            f.alias.casefold(): f.name for f in dataset.fields if f.type == _POINT_FIELD_TYPE and f.name in present
+        }
         if "latitude" in marked and "longitude" in marked:
             return marked["latitude"], marked["longitude"]
     from pdxtui.geo import coordinate_columns
@@ -251,15 +273,17 @@ def format_problem(fmt: str, dataset: Dataset | None, columns: Sequence[str], ro
     if fmt == "geojson" and geometry_columns(dataset, columns) is None and shape_column(dataset, columns) is None:
         geometry = (dataset.geometry_type if dataset else "") or ""
         kind = geometry.lower().removeprefix("esrigeometry")
-        if kind and "point" not in kind or "multipoint" in kind:
+        if (kind and "point" not in kind) or "multipoint" in kind:
             return f"GeoJSON export needs point geometry; this dataset's geometry is {kind} (not supported yet)"
         return "GeoJSON export needs point geometry: latitude and longitude columns, which these rows do not have"
     if fmt == "xlsx":
         if len(columns) > XLSX_MAX_COLUMNS:
             return f"an XLSX sheet holds at most {XLSX_MAX_COLUMNS:,} columns, not {len(columns):,}"
         if rows is not None and rows + 1 > XLSX_MAX_ROWS:
-            return (f"an XLSX sheet holds at most {XLSX_MAX_ROWS - 1:,} rows under its header, not {rows:,}; "
-                    "export CSV or Parquet instead, or narrow the filter")
+            return (
+                f"an XLSX sheet holds at most {XLSX_MAX_ROWS - 1:,} rows under its header, not {rows:,}; "
+                "export CSV or Parquet instead, or narrow the filter"
+            )
     return None
 
 
@@ -439,8 +463,9 @@ async def export_scope(
         def stopped() -> bool:
             return stop.is_set() or (cancel is not None and cancel())
 
-        future = loop.run_in_executor(None, lambda: export_frame(
-            frame, path, options, dataset=dataset, progress=report, cancel=stopped))
+        future = loop.run_in_executor(
+            None, lambda: export_frame(frame, path, options, dataset=dataset, progress=report, cancel=stopped)
+        )
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -704,9 +729,11 @@ def _os_problem(exc: BaseException, path: str) -> str | None:
 def _check_options(options: ExportOptions, fmt: str) -> None:
     if fmt in ("csv", "tsv"):
         sep = _delimiter(options, fmt)
-        if len(sep) != 1 or ord(sep) > 127 or sep in "\"\r\n":
-            raise ExportUsageError(f"the delimiter must be one ASCII character other than a quote or a line break, "
-                                   f"not {options.delimiter!r}")
+        if len(sep) != 1 or ord(sep) > 127 or sep in '"\r\n':
+            raise ExportUsageError(
+                f"the delimiter must be one ASCII character other than a quote or a line break, "
+                f"not {options.delimiter!r}"
+            )
         if options.quote_style not in QUOTE_STYLES:
             raise ExportUsageError(f"unknown quote style {options.quote_style!r}: use one of {', '.join(QUOTE_STYLES)}")
         if "\n" in options.null or "\r" in options.null:
@@ -852,7 +879,7 @@ class _Target:
         except OSError:
             return
         for entry in entries:
-            pid = entry[len(self.prefix):].partition("-")[0]
+            pid = entry[len(self.prefix) :].partition("-")[0]
             if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.folder, entry))
@@ -926,7 +953,7 @@ def _text_ready(frame: pl.DataFrame, *, nested: bool, datetimes: str) -> pl.Data
             exprs.append(pl.col(name).map_elements(str, return_dtype=pl.String))
         elif isinstance(dtype, pl.Duration):
             exprs.append(pl.col(name).dt.to_string("iso"))
-        elif isinstance(dtype, pl.Datetime) and (datetimes == "all" or datetimes == "naive" and not dtype.time_zone):
+        elif isinstance(dtype, pl.Datetime) and (datetimes == "all" or (datetimes == "naive" and not dtype.time_zone)):
             exprs.append(pl.col(name).dt.to_string(_ISO_AWARE if dtype.time_zone else _ISO_NAIVE))
     return frame.with_columns(exprs) if exprs else frame
 
@@ -1054,15 +1081,23 @@ class _GeoJsonWriter(_Writer):
             lat = pl.col(_LAT).cast(pl.Float64, strict=False)
             lon = pl.col(_LON).cast(pl.Float64, strict=False)
             valid = (lat.is_finite() & lon.is_finite()).fill_null(False)
-            point = pl.concat_str([pl.lit('{"type":"Point","coordinates":['), lon.cast(pl.String), pl.lit(","),
-                                   lat.cast(pl.String), pl.lit("]}")])
+            point = pl.concat_str(
+                [
+                    pl.lit('{"type":"Point","coordinates":['),
+                    lon.cast(pl.String),
+                    pl.lit(","),
+                    lat.cast(pl.String),
+                    pl.lit("]}"),
+                ]
+            )
             geometry = pl.when(valid).then(point).otherwise(pl.lit("null"))
         if self.properties:
             properties = pl.struct(self.properties).struct.json_encode()
         else:
             properties = pl.lit("{}")
-        feature = pl.concat_str([pl.lit('{"type":"Feature","geometry":'), geometry, pl.lit(',"properties":'),
-                                 properties, pl.lit("}")])
+        feature = pl.concat_str(
+            [pl.lit('{"type":"Feature","geometry":'), geometry, pl.lit(',"properties":'), properties, pl.lit("}")]
+        )
         text = ready.select(feature.str.join(",\n")).item()
         self.file.write((b",\n" if self.count else b"\n") + text.encode())
         self.count += frame.height
@@ -1145,8 +1180,15 @@ class _XlsxWriter(_Writer):
         import xlsxwriter
 
         skeleton = io.BytesIO()
-        book = xlsxwriter.Workbook(skeleton, {"constant_memory": True, "strings_to_numbers": False,
-                                              "strings_to_formulas": False, "strings_to_urls": False})
+        book = xlsxwriter.Workbook(
+            skeleton,
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
         sheet = book.add_worksheet(_sheet_name(self.job.dataset))
         formats = {
             "date": book.add_format({"num_format": "yyyy-mm-dd"}),
@@ -1178,14 +1220,15 @@ class _XlsxWriter(_Writer):
         else:
             cut = xml.index("</sheetData>")
             head, tail = xml[:cut], xml[cut:]
-        self.package = zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED,
-                                       compresslevel=_XLSX_DEFLATE_LEVEL)
+        self.package = zipfile.ZipFile(
+            self.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_XLSX_DEFLATE_LEVEL
+        )
         for info, data in entries[:at]:
             self.package.writestr(_zip_info(info), data)
         self.sheet = self.package.open(_zip_info(entries[at][0]), "w")
         self.sheet.write(head.encode("utf-8"))
         self.tail = tail.encode("utf-8")
-        self.rest = entries[at + 1:]
+        self.rest = entries[at + 1 :]
         self.next_row = 2 if self.options.header else 1
 
     def write(self, frame: pl.DataFrame) -> None:
@@ -1193,8 +1236,10 @@ class _XlsxWriter(_Writer):
             return
         last = self.next_row + frame.height - 1
         if last > XLSX_MAX_ROWS:
-            raise ExportError(f"an XLSX sheet holds at most {XLSX_MAX_ROWS - 1:,} rows under its header; "
-                              "export CSV or Parquet instead, or narrow the filter")
+            raise ExportError(
+                f"an XLSX sheet holds at most {XLSX_MAX_ROWS - 1:,} rows under its header; "
+                "export CSV or Parquet instead, or narrow the filter"
+            )
         self.sheet.write(_xlsx_rows(frame, self.next_row, self.styles).encode("utf-8"))
         self.next_row = last + 1
 
@@ -1273,12 +1318,21 @@ def _xlsx_rows(frame: pl.DataFrame, first_row: int, styles: dict[str, int]) -> s
         prepared = _text_ready(frame.select(text_columns), nested=True, datetimes="all")
         prepared = prepared.select(pl.all().cast(pl.String).str.slice(0, XLSX_MAX_TEXT))
         checks = [_XLSX_CONTROL, _XLSX_ESCAPE_LIKE, "[&<>]", r"^\s|\s$"]
-        found = prepared.select(
-            [pl.col(n).str.contains(pattern).any().alias(f"{i}:{k}")
-             for i, n in enumerate(text_columns) for k, pattern in enumerate(checks)]
-        ).row(0) if prepared.height else [False] * (len(text_columns) * len(checks))
-        flags = {n: tuple(bool(v) for v in found[i * len(checks):(i + 1) * len(checks)])
-                 for i, n in enumerate(text_columns)}
+        found = (
+            prepared.select(
+                [
+                    pl.col(n).str.contains(pattern).any().alias(f"{i}:{k}")
+                    for i, n in enumerate(text_columns)
+                    for k, pattern in enumerate(checks)
+                ]
+            ).row(0)
+            if prepared.height
+            else [False] * (len(text_columns) * len(checks))
+        )
+        flags = {
+            n: tuple(bool(v) for v in found[i * len(checks) : (i + 1) * len(checks)])
+            for i, n in enumerate(text_columns)
+        }
         frame = frame.with_columns(prepared)
     frame = frame.with_columns((pl.int_range(0, pl.len(), dtype=pl.Int64) + first_row).cast(pl.String).alias(_ROW))
     number = pl.col(_ROW)
@@ -1334,11 +1388,19 @@ def _xlsx_text_cell(ref: list[Any], text: Any, *, markup: bool = True, spaces: b
 
     escaped = text
     if markup:
-        escaped = (text.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
-                   .str.replace_all(">", "&gt;", literal=True))
+        escaped = (
+            text.str.replace_all("&", "&amp;", literal=True)
+            .str.replace_all("<", "&lt;", literal=True)
+            .str.replace_all(">", "&gt;", literal=True)
+        )
     plain = pl.lit('" t="inlineStr"><is><t>')
-    opening = pl.when(text.str.contains(r"^\s|\s$")).then(
-        pl.lit('" t="inlineStr"><is><t xml:space="preserve">')).otherwise(plain) if spaces else plain
+    opening = (
+        pl.when(text.str.contains(r"^\s|\s$"))
+        .then(pl.lit('" t="inlineStr"><is><t xml:space="preserve">'))
+        .otherwise(plain)
+        if spaces
+        else plain
+    )
     return pl.concat_str([*ref, opening, escaped, pl.lit("</t></is></c>")])
 
 

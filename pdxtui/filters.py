@@ -60,7 +60,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Union
 
@@ -69,9 +69,27 @@ from pdxtui.model import Field
 from pdxtui.textsafe import one_line
 
 __all__ = [
-    "HELP", "OPERATORS", "FilterError", "NotServerSide", "Compare", "IsNull", "And", "Or", "Not", "Node",
-    "CkanFilter", "parse", "caret", "to_arcgis", "to_soql", "to_ckan", "to_polars", "server_part", "describe",
-    "columns", "to_text",
+    "HELP",
+    "OPERATORS",
+    "And",
+    "CkanFilter",
+    "Compare",
+    "FilterError",
+    "IsNull",
+    "Node",
+    "Not",
+    "NotServerSide",
+    "Or",
+    "caret",
+    "columns",
+    "describe",
+    "parse",
+    "server_part",
+    "to_arcgis",
+    "to_ckan",
+    "to_polars",
+    "to_soql",
+    "to_text",
 ]
 
 #: Shown by the UI's filter help and ``pdxtui export --help``.
@@ -88,8 +106,16 @@ Column names ignore case; quote odd ones with `back ticks`. and binds tighter th
 Rows where the column is empty never match a comparison (not even != or !~)."""
 
 #: canonical operator -> the spellings accepted for it
-OPERATORS = {"=": ("=", "=="), "!=": ("!=", "<>"), "<": ("<",), "<=": ("<=",), ">": (">",), ">=": (">=",),
-             "~": ("~",), "!~": ("!~",)}
+OPERATORS = {
+    "=": ("=", "=="),
+    "!=": ("!=", "<>"),
+    "<": ("<",),
+    "<=": ("<=",),
+    ">": (">",),
+    ">=": (">=",),
+    "~": ("~",),
+    "!~": ("!~",),
+}
 _OPS = {spelling: op for op, spellings in OPERATORS.items() for spelling in spellings}
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 _CONTAINS = frozenset({"~", "!~"})
@@ -106,14 +132,75 @@ _EPOCH_DAY = date(1970, 1, 1)
 _EPOCH = datetime(1970, 1, 1)
 
 #: words an ArcGIS where clause (SQL-92 on whatever database backs the layer) cannot take as a bare field name
-_SQL_RESERVED = frozenset({
-    "ALL", "AND", "ANY", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "CURRENT_DATE", "CURRENT_TIME",
-    "CURRENT_TIMESTAMP", "DATE", "DESC", "DISTINCT", "ELSE", "END", "ESCAPE", "EXISTS", "FALSE", "FROM", "GROUP",
-    "HAVING", "IN", "INTERVAL", "IS", "LIKE", "LOWER", "NOT", "NULL", "OR", "ORDER", "SELECT", "SOME", "THEN",
-    "TIME", "TIMESTAMP", "TRUE", "UPPER", "WHEN", "WHERE",
-})
-_SOQL_RESERVED = frozenset({"AND", "OR", "NOT", "NULL", "IS", "LIKE", "IN", "BETWEEN", "TRUE", "FALSE", "AS",
-                            "SELECT", "WHERE", "ORDER", "GROUP", "BY", "HAVING", "LIMIT", "OFFSET", "SEARCH"})
+_SQL_RESERVED = frozenset(
+    {
+        "ALL",
+        "AND",
+        "ANY",
+        "AS",
+        "ASC",
+        "BETWEEN",
+        "BY",
+        "CASE",
+        "CAST",
+        "CURRENT_DATE",
+        "CURRENT_TIME",
+        "CURRENT_TIMESTAMP",
+        "DATE",
+        "DESC",
+        "DISTINCT",
+        "ELSE",
+        "END",
+        "ESCAPE",
+        "EXISTS",
+        "FALSE",
+        "FROM",
+        "GROUP",
+        "HAVING",
+        "IN",
+        "INTERVAL",
+        "IS",
+        "LIKE",
+        "LOWER",
+        "NOT",
+        "NULL",
+        "OR",
+        "ORDER",
+        "SELECT",
+        "SOME",
+        "THEN",
+        "TIME",
+        "TIMESTAMP",
+        "TRUE",
+        "UPPER",
+        "WHEN",
+        "WHERE",
+    }
+)
+_SOQL_RESERVED = frozenset(
+    {
+        "AND",
+        "OR",
+        "NOT",
+        "NULL",
+        "IS",
+        "LIKE",
+        "IN",
+        "BETWEEN",
+        "TRUE",
+        "FALSE",
+        "AS",
+        "SELECT",
+        "WHERE",
+        "ORDER",
+        "GROUP",
+        "BY",
+        "HAVING",
+        "LIMIT",
+        "OFFSET",
+        "SEARCH",
+    }
+)
 
 
 # -- errors -----------------------------------------------------------------------------------------------------
@@ -370,8 +457,9 @@ class _Parser:
             if close.kind != "RPAREN":
                 if close.kind == "END":
                     raise FilterError("missing ')'", close.pos, f"to close the '(' at column {tok.pos + 1}")
-                raise FilterError(f"expected ')' before {_show(close.raw)}", close.pos,
-                                  f"to close the '(' at column {tok.pos + 1}")
+                raise FilterError(
+                    f"expected ')' before {_show(close.raw)}", close.pos, f"to close the '(' at column {tok.pos + 1}"
+                )
             self.next()
             return node
         return self.parse_condition()
@@ -383,8 +471,11 @@ class _Parser:
             after = f" after {_show(before.raw)}" if before is not None else ""
             raise FilterError(f"expected a condition{after}", tok.pos, "for example: DIAMETER > 30")
         if tok.kind == "STR":
-            raise FilterError(f"expected a column name, found the quoted value {_show(tok.raw)}", tok.pos,
-                              "quote column names with `back ticks`")
+            raise FilterError(
+                f"expected a column name, found the quoted value {_show(tok.raw)}",
+                tok.pos,
+                "quote column names with `back ticks`",
+            )
         if tok.kind in ("OP", "RPAREN"):
             raise FilterError(f"expected a column name before {_show(tok.raw)}", tok.pos)
         if tok.kind == "WORD" and tok.text.lower() in ("and", "or"):
@@ -403,22 +494,32 @@ class _Parser:
             return IsNull(column.name, negated, tok.pos)
         if op_tok.kind != "OP":
             found = "" if op_tok.kind == "END" else f", found {_show(op_tok.raw)}"
-            raise FilterError(f"expected an operator after {_show(tok.raw)}{found}", op_tok.pos,
-                              "use = != < <= > >= ~ (contains) !~ or 'is null'")
+            raise FilterError(
+                f"expected an operator after {_show(tok.raw)}{found}",
+                op_tok.pos,
+                "use = != < <= > >= ~ (contains) !~ or 'is null'",
+            )
         op = _OPS.get(op_tok.text)
         if op is None:
-            raise FilterError(f"unknown operator {_show(op_tok.text)}", op_tok.pos,
-                              "use = != < <= > >= ~ (contains) !~ or 'is null'")
+            raise FilterError(
+                f"unknown operator {_show(op_tok.text)}", op_tok.pos, "use = != < <= > >= ~ (contains) !~ or 'is null'"
+            )
         self.check_op(column, op, op_tok)
 
         value_tok = self.next()
         if value_tok.kind == "WORD" and value_tok.text.lower() == "null":
-            raise FilterError(f"expected a value after {_show(op_tok.text)}", value_tok.pos,
-                              f"write {one_line(tok.raw, 40)} is null (or is not null) to find missing values,"
-                              " or quote 'null' to mean the word")
+            raise FilterError(
+                f"expected a value after {_show(op_tok.text)}",
+                value_tok.pos,
+                f"write {one_line(tok.raw, 40)} is null (or is not null) to find missing values,"
+                " or quote 'null' to mean the word",
+            )
         if value_tok.kind != "STR" and (value_tok.kind != "WORD" or value_tok.text.lower() in _KEYWORDS):
-            raise FilterError(f"expected a value after {_show(op_tok.text)}", value_tok.pos,
-                              "quote it if you mean the word" if value_tok.kind == "WORD" else "")
+            raise FilterError(
+                f"expected a value after {_show(op_tok.text)}",
+                value_tok.pos,
+                "quote it if you mean the word" if value_tok.kind == "WORD" else "",
+            )
         return Compare(column.name, op, _typed(column, op, value_tok), tok.pos)
 
     def resolve(self, tok: _Tok) -> Field:
@@ -429,8 +530,11 @@ class _Parser:
         if not found:
             found = [f for f in self.fields if f.alias and f.alias.casefold() == name.casefold()]
         if len(found) > 1:
-            raise FilterError(f"column {_show(name)} is ambiguous", tok.pos,
-                              "write one of " + ", ".join(f.name for f in found) + " exactly")
+            raise FilterError(
+                f"column {_show(name)} is ambiguous",
+                tok.pos,
+                "write one of " + ", ".join(f.name for f in found) + " exactly",
+            )
         if not found:
             if tok.kind == "WORD" and not _WORDLIKE.match(name):
                 raise FilterError(f"expected a column name, found {_show(tok.raw)}", tok.pos)
@@ -444,18 +548,30 @@ class _Parser:
     def check_op(column: Field, op: str, tok: _Tok) -> None:
         kind = _kind(column)
         if op in _CONTAINS and kind != "string":
-            raise FilterError(f"cannot use {_show(tok.text)} on {column.name}, which holds {_NOUN[kind]}",
-                              tok.pos, "~ and !~ work on text; use = != < <= > >=")
+            raise FilterError(
+                f"cannot use {_show(tok.text)} on {column.name}, which holds {_NOUN[kind]}",
+                tok.pos,
+                "~ and !~ work on text; use = != < <= > >=",
+            )
         if op in _CONTAINS and column.domain:
             return
         if op in _ORDERING and (kind == "boolean" or column.domain):
             what = "true/false values" if kind == "boolean" else "coded values"
-            raise FilterError(f"cannot use {_show(tok.text)} on {column.name}, which holds {what}", tok.pos,
-                              "use = or !=" + (" (or ~ to match part of a label)" if column.domain else ""))
+            raise FilterError(
+                f"cannot use {_show(tok.text)} on {column.name}, which holds {what}",
+                tok.pos,
+                "use = or !=" + (" (or ~ to match part of a label)" if column.domain else ""),
+            )
 
 
-_NOUN = {"string": "text", "integer": "numbers", "float": "numbers", "boolean": "true/false values",
-         "date": "dates", "datetime": "dates and times"}
+_NOUN = {
+    "string": "text",
+    "integer": "numbers",
+    "float": "numbers",
+    "boolean": "true/false values",
+    "date": "dates",
+    "datetime": "dates and times",
+}
 
 
 def _kind(column: Field) -> str:
@@ -488,20 +604,28 @@ def _typed(column: Field, op: str, tok: _Tok) -> Any:
             return True
         if word in ("false", "no"):
             return False
-        raise FilterError(f"expected true or false for {column.name}, not {_show(tok.raw)}", tok.pos,
-                          "write true, false, yes or no")
+        raise FilterError(
+            f"expected true or false for {column.name}, not {_show(tok.raw)}", tok.pos, "write true, false, yes or no"
+        )
     moment = _moment(text.strip(), tok)
     if kind == "date":
         if isinstance(moment, datetime):
-            raise FilterError(f"expected a date for {column.name}, not a date and time", tok.pos,
-                              f"{column.name} holds dates without a time of day: write YYYY-MM-DD")
+            raise FilterError(
+                f"expected a date for {column.name}, not a date and time",
+                tok.pos,
+                f"{column.name} holds dates without a time of day: write YYYY-MM-DD",
+            )
         if moment is None:
-            raise FilterError(f"expected a date for {column.name}, not {_show(tok.raw)}", tok.pos,
-                              "write YYYY-MM-DD, e.g. 2010-01-01")
+            raise FilterError(
+                f"expected a date for {column.name}, not {_show(tok.raw)}", tok.pos, "write YYYY-MM-DD, e.g. 2010-01-01"
+            )
         return moment
     if moment is None:
-        raise FilterError(f"expected a date for {column.name}, not {_show(tok.raw)}", tok.pos,
-                          "write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2010-01-01T09:30")
+        raise FilterError(
+            f"expected a date for {column.name}, not {_show(tok.raw)}",
+            tok.pos,
+            "write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2010-01-01T09:30",
+        )
     if type(moment) is date and moment == date.max:
         raise FilterError("date out of range", tok.pos)
     return moment
@@ -532,14 +656,15 @@ def _moment(text: str, tok: _Tok) -> date | datetime | None:
     day, hour, minute, second, offset = match.groups()
     try:
         moment = datetime.combine(date.fromisoformat(day), datetime.min.time()).replace(
-            hour=int(hour), minute=int(minute), second=int(second or 0))
+            hour=int(hour), minute=int(minute), second=int(second or 0)
+        )
         if offset and offset.upper() != "Z":
             sign = 1 if offset[0] == "+" else -1
             digits = offset[1:].replace(":", "")
             shift = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
             if shift >= timedelta(hours=24):
                 raise ValueError
-            moment = moment.replace(tzinfo=timezone(sign * shift)).astimezone(timezone.utc).replace(tzinfo=None)
+            moment = moment.replace(tzinfo=timezone(sign * shift)).astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError):
         raise FilterError(f"{_show(text)} is not a real date and time", tok.pos) from None
     return moment
@@ -644,8 +769,12 @@ class _Sql:
     def name(self, column: Field, node: Compare | IsNull) -> str:
         name = column.name
         if self.arcgis:
-            if (not _IDENTIFIER.match(name) or name.upper() in _SQL_RESERVED or column.kind in ("geometry", "json")
-                    or column.type.startswith("esriGeometry")):
+            if (
+                not _IDENTIFIER.match(name)
+                or name.upper() in _SQL_RESERVED
+                or column.kind in ("geometry", "json")
+                or column.type.startswith("esriGeometry")
+            ):
                 raise NotServerSide(f"cannot filter on {name} on the server", node.position)
             return name
         if _IDENTIFIER.match(name) and name.upper() not in _SOQL_RESERVED:
@@ -683,8 +812,12 @@ class _Sql:
                 return f"({name} >= {start} AND {name} < {end})"
             if op == "!=":
                 return f"({name} < {start} OR {name} >= {end})"
-            return {"<": f"{name} < {start}", "<=": f"{name} < {end}",
-                    ">": f"{name} >= {end}", ">=": f"{name} >= {start}"}[op]
+            return {
+                "<": f"{name} < {start}",
+                "<=": f"{name} < {end}",
+                ">": f"{name} >= {end}",
+                ">=": f"{name} >= {start}",
+            }[op]
         sql_op = "<>" if op == "!=" and self.arcgis else op
         return f"{name} {sql_op} {self.literal(column, value)}"
 
@@ -697,8 +830,9 @@ class _Sql:
                 return f"UPPER({name}) {negate}LIKE {_sql_string('%' + pattern + '%')} ESCAPE '\\'"
             return f"UPPER({name}) {negate}LIKE {_sql_string('%' + needle + '%')}"
         if any(c in needle for c in "%_\\"):
-            raise NotServerSide(f"SoQL cannot search {node.column} for a literal %, _ or \\ (its like has no escape)",
-                                node.position)
+            raise NotServerSide(
+                f"SoQL cannot search {node.column} for a literal %, _ or \\ (its like has no escape)", node.position
+            )
         return f"upper({name}) {negate.lower()}like {_sql_string('%' + needle + '%')}"
 
     def coded(self, column: Field, name: str, node: Compare) -> str:
@@ -903,10 +1037,24 @@ def _fold(pl: Any, exprs: list[Any], how: str) -> Any:
 
 # -- words ------------------------------------------------------------------------------------------------------
 
-_PHRASES = {"=": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is greater than",
-            ">=": "is at least", "~": "contains", "!~": "does not contain"}
-_DATE_PHRASES = {"=": "is on", "!=": "is not on", "<": "is before", "<=": "is on or before", ">": "is after",
-                 ">=": "is on or after"}
+_PHRASES = {
+    "=": "is",
+    "!=": "is not",
+    "<": "is less than",
+    "<=": "is at most",
+    ">": "is greater than",
+    ">=": "is at least",
+    "~": "contains",
+    "!~": "does not contain",
+}
+_DATE_PHRASES = {
+    "=": "is on",
+    "!=": "is not on",
+    "<": "is before",
+    "<=": "is on or before",
+    ">": "is after",
+    ">=": "is on or after",
+}
 
 
 def describe(node: Node | None) -> str:
@@ -986,8 +1134,17 @@ def example(fields: Sequence[Field], rows: Mapping[str, Sequence[Any]]) -> str:
     text = next((f for f in fields if f.kind == "string" and not f.domain and _example_word(rows.get(f.name))), None)
     if text is not None:
         parts.append(Compare(text.name, "~", _example_word(rows.get(text.name))))
-    number = next((f for f in fields if f.kind in ("integer", "float") and not f.domain and not _id_like(f.name)
-                   and _example_number(rows.get(f.name)) is not None), None)
+    number = next(
+        (
+            f
+            for f in fields
+            if f.kind in ("integer", "float")
+            and not f.domain
+            and not _id_like(f.name)
+            and _example_number(rows.get(f.name)) is not None
+        ),
+        None,
+    )
     if number is not None:
         parts.append(Compare(number.name, ">", _example_number(rows.get(number.name))))
     if not parts:
@@ -1010,8 +1167,9 @@ def _example_word(values: Sequence[Any] | None) -> str:
 
 
 def _example_number(values: Sequence[Any] | None) -> int | None:
-    present = sorted(v for v in (values or ())[:1000] if isinstance(v, (int, float)) and not isinstance(v, bool)
-                     and v == v)
+    present = sorted(
+        v for v in (values or ())[:1000] if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+    )
     if not present:
         return None
     return int(present[len(present) // 2])
@@ -1019,4 +1177,6 @@ def _example_number(values: Sequence[Any] | None) -> int | None:
 
 def _id_like(name: str) -> bool:
     lowered = name.lower()
-    return lowered in ("objectid", "fid", "id", "oid", "_id") or lowered.endswith(("_id", "id")) and len(lowered) <= 12
+    return lowered in ("objectid", "fid", "id", "oid", "_id") or (
+        lowered.endswith(("_id", "id")) and len(lowered) <= 12
+    )

@@ -48,7 +48,7 @@ CONTACTS: dict[str, Recipient] = {
         how="online form (the City's standard written request form)",
         address=RECORDS_PORTAL_URL,
         note="A GovQA portal. This address is unconfirmed and may have moved: if it does not open, look for "
-        "\"public records request\" on the City's website.",
+        '"public records request" on the City\'s website.',
         confirmed=False,
     ),
     "police_records": Recipient(
@@ -141,8 +141,14 @@ class Section:
                 out.append(line)  # table rows and code lines stay as they are
                 continue
             out.extend(
-                textwrap.wrap(stripped, width=max(20, width), initial_indent=" " * lead,
-                              subsequent_indent=" " * hang, break_long_words=False, break_on_hyphens=False)
+                textwrap.wrap(
+                    stripped,
+                    width=max(20, width),
+                    initial_indent=" " * lead,
+                    subsequent_indent=" " * hang,
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
                 or [""]
             )
         return "\n".join(out)
@@ -161,17 +167,31 @@ _CONTACT_TABLE: tuple[tuple[str, ...], ...] = (
     ("You want to", "Contact", "How", "Draft"),
     ("Find or download published data", "PortlandMaps Open Data", HUB_URL, ""),
     ("Get crime data", "Police Bureau", "its separate CSV download (not on the Hub)", ""),
-    ("Get data published, or fields added", "The bureau that owns the data, or the open-data program "
-     "(Smart City PDX, Bureau of Planning & Sustainability)", "e-mail or contact form; pdxtui knows no "
-     "direct address", "publish"),
-    ("Report an error in a dataset", "The bureau that owns the data", "the contact on the dataset page or "
-     "in its metadata", "quality"),
-    ("Sort out API trouble, limits or access", "Bureau of Technology Services HelpDesk",
-     f"phone {BTS_HELPDESK_PHONE}", "access"),
-    ("Use the PortlandMaps property and address API", "PortlandMaps API documentation",
-     PORTLANDMAPS_DEV_URL, "access"),
-    ("Make a formal public records request", "City public records request centre",
-     f"online form, {RECORDS_PORTAL_URL} (unconfirmed, may have moved)", "records"),
+    (
+        "Get data published, or fields added",
+        "The bureau that owns the data, or the open-data program (Smart City PDX, Bureau of Planning & Sustainability)",
+        "e-mail or contact form; pdxtui knows no direct address",
+        "publish",
+    ),
+    (
+        "Report an error in a dataset",
+        "The bureau that owns the data",
+        "the contact on the dataset page or in its metadata",
+        "quality",
+    ),
+    (
+        "Sort out API trouble, limits or access",
+        "Bureau of Technology Services HelpDesk",
+        f"phone {BTS_HELPDESK_PHONE}",
+        "access",
+    ),
+    ("Use the PortlandMaps property and address API", "PortlandMaps API documentation", PORTLANDMAPS_DEV_URL, "access"),
+    (
+        "Make a formal public records request",
+        "City public records request centre",
+        f"online form, {RECORDS_PORTAL_URL} (unconfirmed, may have moved)",
+        "records",
+    ),
     ("Request Police or Emergency Communications records", "That bureau", "its own request form", "records"),
     ("Appeal a denied records request", "District Attorney", "written appeal", "records"),
 )

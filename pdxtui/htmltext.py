@@ -19,11 +19,46 @@ from html.parser import HTMLParser
 
 __all__ = ["html_to_text"]
 
-_BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
-    "hr", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "ul",
-})
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "ul",
+    }
+)
 _LINES = frozenset({"br", "tr", "caption", "thead", "tbody", "tfoot"})
 _DROPPED = frozenset({"script", "style", "head", "template", "noscript", "iframe", "object", "svg", "title"})
 _CELLS = frozenset({"td", "th"})
@@ -140,7 +175,7 @@ class _Renderer(HTMLParser):
         label = " ".join(text.split())
         if not href or href.startswith(("#", "javascript:")):
             return
-        shown = href[len("mailto:"):] if href.startswith("mailto:") else href
+        shown = href[len("mailto:") :] if href.startswith("mailto:") else href
         if label.rstrip("/") in (href.rstrip("/"), shown.rstrip("/")):
             return  # the text already is the address
         if not label:

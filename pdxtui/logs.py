@@ -30,7 +30,9 @@ def setup_logging(debug: bool = False) -> Path | None:
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = folder / LOG_NAME
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
     except OSError:
         root.addHandler(logging.NullHandler())
         return None

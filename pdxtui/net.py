@@ -505,8 +505,10 @@ class Fetcher:
     def _too_big(self, host: str, cap: int | None = None) -> str:
         cap = self.max_bytes if cap is None else cap
         if cap < self.max_bytes:
-            return (f"{host} sent more than {_fmt_mb(cap)} where a small answer (catalog or metadata) was expected; "
-                    "stopped reading. The URL may point at a file rather than the portal's API")
+            return (
+                f"{host} sent more than {_fmt_mb(cap)} where a small answer (catalog or metadata) was expected; "
+                "stopped reading. The URL may point at a file rather than the portal's API"
+            )
         return f"{host} sent more than {_fmt_mb(cap)}; stopped reading (limit max_bytes)"
 
     def _scrub(self, text: str) -> str:

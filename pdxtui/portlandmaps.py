@@ -61,7 +61,7 @@ RATE_STATE_FILE = "portlandmaps-rate.json"  # in the cache folder: request times
 
 KEY_HELP = (
     f"PortlandMaps needs an API key: request one at {KEY_URL}, then set it in the environment "
-    f"({ENV_KEY}=...) or in the config file:\n\n    [portlandmaps]\n    api_key = \"your-key\""
+    f'({ENV_KEY}=...) or in the config file:\n\n    [portlandmaps]\n    api_key = "your-key"'
 )
 
 WaitCallback = Callable[[str, float], None]
@@ -80,8 +80,23 @@ class MissingKey(PdxError):
 # -- settings -----------------------------------------------------------------------------------------------------
 
 _RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d*\.?\d*)\s*([a-z]*)\s*$", re.IGNORECASE)
-_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0,
-          "mins": 60.0, "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0}
+_UNITS = {
+    "": 1.0,
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "mins": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
+}
 
 
 def parse_rate(text: str) -> tuple[int, float]:
@@ -89,7 +104,7 @@ def parse_rate(text: str) -> tuple[int, float]:
     match = _RATE.match(str(text))
     unit = match.group(3).lower() if match else ""
     if match is None or unit not in _UNITS:
-        raise UsageError(f"rate {text!r} should look like \"200/15min\" (requests / time: s, min or h)")
+        raise UsageError(f'rate {text!r} should look like "200/15min" (requests / time: s, min or h)')
     count = int(match.group(1))
     amount = float(match.group(2)) if match.group(2) else 1.0
     window = amount * _UNITS[unit]
@@ -286,8 +301,16 @@ class Candidate:
         return f"{self.address}, {where}" if where else self.address
 
     def as_json(self) -> dict[str, Any]:
-        return {"address": self.address, "city": self.city, "zip_code": self.zip_code, "lat": self.lat,
-                "lon": self.lon, "id": self.id, "type": self.type, "attributes": self.attributes}
+        return {
+            "address": self.address,
+            "city": self.city,
+            "zip_code": self.zip_code,
+            "lat": self.lat,
+            "lon": self.lon,
+            "id": self.id,
+            "type": self.type,
+            "attributes": self.attributes,
+        }
 
 
 @dataclass(frozen=True)
@@ -341,8 +364,6 @@ _META_KEYS = frozenset({"status", "detail_type", "detail_id", "sections", "spati
 _CITY = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
 
 
-
-
 def _text(value: Any) -> str:
     return "" if value is None else one_line(value, 500)
 
@@ -374,9 +395,16 @@ def candidate(raw: Any, *, single: bool = False) -> Candidate | None:
     if (lat is None or lon is None) and x is not None and y is not None:
         lat, lon = (y, x) if abs(x) <= 180 and abs(y) <= 90 else _from_mercator(x, y)
     ident = _text(attributes.get("property_id") or attributes.get("id") or attributes.get("state_id"))
-    return Candidate(address=address, city=city,
-                     zip_code=_text(attributes.get("zip_code") or attributes.get("zip")), lat=lat, lon=lon,
-                     id=ident, type=_text(attributes.get("type")), attributes=dict(attributes))
+    return Candidate(
+        address=address,
+        city=city,
+        zip_code=_text(attributes.get("zip_code") or attributes.get("zip")),
+        lat=lat,
+        lon=lon,
+        id=ident,
+        type=_text(attributes.get("type")),
+        attributes=dict(attributes),
+    )
 
 
 def _value(value: Any) -> str:
@@ -442,7 +470,9 @@ def error_message(data: Any) -> str | None:
         return None
     err = data.get("error")
     if str(data.get("status", "")).lower() != "error":
-        if isinstance(err, dict) and "candidates" not in data:  # an error object without the status (a proxy, a gateway)
+        if (
+            isinstance(err, dict) and "candidates" not in data
+        ):  # an error object without the status (a proxy, a gateway)
             return one_line(str(err.get("message") or err.get("error") or "the API answered with an error"), 300)
         return None
     if isinstance(err, dict):
@@ -464,7 +494,7 @@ class _Redact(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is not ours to fix
+        except Exception:
             return True
         cleaned = _KEY_IN_URL.sub(r"\1[key]", message)
         for key in self.keys:
@@ -579,7 +609,9 @@ class PortlandMaps:
         single = len(raw) == 1
         found = tuple(c for c in (candidate(item, single=single) for item in raw) if c is not None)
         total = data.get("total")
-        return SuggestPage(found, page, count, total if isinstance(total, int) and not isinstance(total, bool) else None)
+        return SuggestPage(
+            found, page, count, total if isinstance(total, int) and not isinstance(total, bool) else None
+        )
 
     async def detail(self, detail_type: str, detail_id: str, *, refresh: bool | None = None) -> Detail:
         """The ``detail_type`` (property, assessor, zoning or permit) details of ``detail_id``, every section."""
@@ -606,15 +638,20 @@ class PortlandMaps:
             return None
 
         try:
-            return await self.fetcher.get_json(url, {**params, "api_key": self.key}, kind=kind,
-                                               refresh=self.refresh if refresh is None else refresh,
-                                               validate=check)
+            return await self.fetcher.get_json(
+                url,
+                {**params, "api_key": self.key},
+                kind=kind,
+                refresh=self.refresh if refresh is None else refresh,
+                validate=check,
+            )
         except PdxError as exc:
             exc.args = tuple(self.scrub(a) if isinstance(a, str) else a for a in exc.args)
             raise
         except Exception as exc:  # not ours: keep the key out of whatever it says
-            raise PortalError(self.scrub(f"PortlandMaps request failed: {type(exc).__name__}: {exc}"),
-                              portal=PORTAL_NAME) from None
+            raise PortalError(
+                self.scrub(f"PortlandMaps request failed: {type(exc).__name__}: {exc}"), portal=PORTAL_NAME
+            ) from None
 
     def scrub(self, text: str) -> str:
         text = _KEY_IN_URL.sub(r"\1[key]", text)
@@ -662,8 +699,14 @@ def rate_state_path(store: Any) -> Path | None:
     return Path(store.path) / RATE_STATE_FILE
 
 
-def open_client(config: Any = None, *, cache_dir: str | None = None, on_wait: WaitCallback | None = None,
-                refresh: bool = False, env: Mapping[str, str] | None = None) -> PortlandMaps:
+def open_client(
+    config: Any = None,
+    *,
+    cache_dir: str | None = None,
+    on_wait: WaitCallback | None = None,
+    refresh: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> PortlandMaps:
     """A client set up from the config (``config.portlandmaps``) and environment, caching in the pdxtui cache.
     Raises MissingKey without a key (before opening anything)."""
     from pdxtui.cache import Store
@@ -675,7 +718,8 @@ def open_client(config: Any = None, *, cache_dir: str | None = None, on_wait: Wa
     store = Store.open(cache_dir, size_limit=size) if size else Store.open(cache_dir)
     net = getattr(config, "net", None)
     timeouts = (getattr(net, "connect_timeout", 10.0), getattr(net, "read_timeout", 30.0))
-    client = PortlandMaps(settings, store=store, on_wait=on_wait, refresh=refresh, timeouts=timeouts,
-                          state_path=rate_state_path(store))
+    client = PortlandMaps(
+        settings, store=store, on_wait=on_wait, refresh=refresh, timeouts=timeouts, state_path=rate_state_path(store)
+    )
     client.close_store = True
     return client

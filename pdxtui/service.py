@@ -82,8 +82,18 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     return typed
 
 
-_TRUTH = {"true": True, "t": True, "yes": True, "y": True, "1": True,
-          "false": False, "f": False, "no": False, "n": False, "0": False}
+_TRUTH = {
+    "true": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "0": False,
+}
 
 
 def _from_text(column: Any, want: Any) -> Any:
@@ -129,8 +139,14 @@ class Service:
         import polars as pl
 
         query = query or Query()
-        query = Query(where=query.where, columns=query.columns, order=query.order, limit=rows, offset=query.offset,
-                      near=query.near)
+        query = Query(
+            where=query.where,
+            columns=query.columns,
+            order=query.order,
+            limit=rows,
+            offset=query.offset,
+            near=query.near,
+        )
         frames: list[pl.DataFrame] = []
         total: int | None = None
         async for page in self.portal.pages(dataset, query, progress):
@@ -163,9 +179,7 @@ class Service:
             return dataset.rows
         return await self.portal.count(dataset, query)
 
-    async def more(
-        self, preview: Preview, rows: int, progress: Callable[[Progress], None] | None = None
-    ) -> Preview:
+    async def more(self, preview: Preview, rows: int, progress: Callable[[Progress], None] | None = None) -> Preview:
         """The next ``rows`` rows after those already in ``preview``, appended to them."""
         import polars as pl
 
@@ -201,12 +215,17 @@ class Service:
             raise PdxError(f"{self.label} cannot count values on the server")
         pairs, total = await group(dataset, column, query)
         nulls = sum(count for value, count in pairs if value is None)
-        return facet_from_counts(column, [(v, c) for v, c in pairs if v is not None], total, nulls, "dataset", limit=limit)
+        return facet_from_counts(
+            column, [(v, c) for v, c in pairs if v is not None], total, nulls, "dataset", limit=limit
+        )
 
     def filter_note(self) -> str:
         """One sentence on where this portal's filters and sorts run, for the help screen and the filter bar."""
-        dialect = {"arcgis": "as an ArcGIS where clause", "socrata": "as SoQL ($where, $order)",
-                   "bundled": "over every row of the snapshot"}.get(self.portal.kind, "")
+        dialect = {
+            "arcgis": "as an ArcGIS where clause",
+            "socrata": "as SoQL ($where, $order)",
+            "bundled": "over every row of the snapshot",
+        }.get(self.portal.kind, "")
         label = self.label
         if self.can("filter") and self.can("sort"):
             return f"{label} filters and sorts the whole dataset itself{', ' + dialect if dialect else ''}."
@@ -214,8 +233,10 @@ class Service:
             return f"{label} filters the whole dataset itself{', ' + dialect if dialect else ''}; sorting applies to the loaded rows only."
         if self.can("sort"):
             return f"{label} sorts the whole dataset itself; filters apply to the loaded rows only (+ loads more, L loads all)."
-        return (f"{label} cannot filter or sort on its server: filters and sorts apply to the loaded rows only "
-                "(+ loads more, L loads all).")
+        return (
+            f"{label} cannot filter or sort on its server: filters and sorts apply to the loaded rows only "
+            "(+ loads more, L loads all)."
+        )
 
     def can(self, feature: str) -> bool:
         """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""

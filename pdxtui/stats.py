@@ -455,7 +455,7 @@ def _aggregates(series: pl.Series, kind: str) -> dict[str, Any]:
         return {}
     try:
         return series.to_frame("value").select(exprs).row(0, named=True)
-    except Exception:  # noqa: BLE001 - a statistic polars cannot compute for this dtype is left out
+    except Exception:
         return {}
 
 
@@ -488,7 +488,7 @@ def _count_values(series: pl.Series, kind: str, limit: int | None) -> tuple[list
                 counts = values.to_frame("value").group_by("value").agg(pl.len().alias("n"))
             chosen = _commonest(counts, limit)
             return list(zip(chosen["value"].to_list(), chosen["n"].to_list())), counts.height
-        except Exception:  # noqa: BLE001 - any dtype polars cannot group or sort: count in Python instead
+        except Exception:
             pass
     return _python_counts(values, limit)
 

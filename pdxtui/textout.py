@@ -66,7 +66,11 @@ def fmt_cell(value: Any, max_len: int = 40) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") if (value.hour or value.minute or value.second) else value.strftime("%Y-%m-%d")
+        return (
+            value.strftime("%Y-%m-%d %H:%M:%S")
+            if (value.hour or value.minute or value.second)
+            else value.strftime("%Y-%m-%d")
+        )
     if isinstance(value, float):
         return float_text(value)
     if isinstance(value, (list, dict)):

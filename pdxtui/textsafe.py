@@ -15,9 +15,7 @@ REPLACEMENT = "\ufffd"
 
 # C0 controls except TAB and LF, DEL, C1 controls, bidi controls, zero-width characters, BOM and surrogates.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f"
-    "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
-    "\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
 )
 _UNSAFE_ONE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
 _SPACES = re.compile(r"\s+")
@@ -82,6 +80,4 @@ def markup_literal(text: str) -> str:
 
 
 #: The same set as ``_UNSAFE`` (less surrogates, which UTF-8 strings cannot hold), in Rust regex syntax for polars.
-POLARS_UNSAFE = (
-    r"[\x00-\x08\x0B-\x1F\x7F-\x{9F}\x{061C}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2069}\x{FEFF}]"
-)
+POLARS_UNSAFE = r"[\x00-\x08\x0B-\x1F\x7F-\x{9F}\x{061C}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2069}\x{FEFF}]"

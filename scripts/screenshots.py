@@ -196,7 +196,10 @@ def main() -> int:
         png_missing |= png is None
         print(f"{svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg}" + (f" + {png.name}" if png else ""))
     if png_missing:
-        print("rsvg-convert not found: wrote SVG only (apt-get install librsvg2-bin fonts-firacode fonts-symbola)", file=sys.stderr)
+        print(
+            "rsvg-convert not found: wrote SVG only (apt-get install librsvg2-bin fonts-firacode fonts-symbola)",
+            file=sys.stderr,
+        )
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

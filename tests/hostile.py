@@ -58,9 +58,7 @@ VISIBLE = ("[/x]", "[link=https://evil.example/]", "␛[31mRED", "東京都庁",
 
 # --- the checks -------------------------------------------------------------------------------------------------
 
-_BAD = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
-)
+_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 _BAD_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xed[\xa0-\xbf]")
 
 
@@ -130,8 +128,12 @@ class HostileApp:
             return {k: self._inject(v, k) for k, v in value.items()}
         if isinstance(value, list):
             if key == "records":
-                return [{k: self._cell(v) if not k.startswith("_") else v for k, v in r.items()}
-                        if isinstance(r, dict) else r for r in value]
+                return [
+                    {k: self._cell(v) if not k.startswith("_") else v for k, v in r.items()}
+                    if isinstance(r, dict)
+                    else r
+                    for r in value
+                ]
             return [self._inject(v, key) for v in value]
         if isinstance(value, str) and key in self.keys:
             extra = HUGE if key in self.long_keys else self._next()

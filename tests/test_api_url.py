@@ -31,8 +31,11 @@ def fetch_json(url: str) -> dict:
 
 async def test_url_carries_filter_columns_and_order(service, fake_arcgis):
     ds = await service.dataset(TREES.id)
-    query = Query(where="SPECIES ~ maple and DIAMETER > 20", columns=("OBJECTID", "SPECIES", "DIAMETER"),
-                  order=(("DIAMETER", True),))
+    query = Query(
+        where="SPECIES ~ maple and DIAMETER > 20",
+        columns=("OBJECTID", "SPECIES", "DIAMETER"),
+        order=(("DIAMETER", True),),
+    )
     url = service.api_url(ds, query)
     assert url.startswith(f"{fake_arcgis.url}{TREES.path}/query?")
     params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

@@ -8,7 +8,7 @@ import ssl
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import stamina
@@ -150,9 +150,9 @@ def test_hub_filter_quoting():
 
 
 def test_small_parsers():
-    assert epoch_ms(1671554653000) == datetime(2022, 12, 20, 16, 44, 13, tzinfo=timezone.utc)
+    assert epoch_ms(1671554653000) == datetime(2022, 12, 20, 16, 44, 13, tzinfo=UTC)
     assert epoch_ms(None) is None and epoch_ms("x") is None and epoch_ms(float("nan")) is None
-    assert epoch_ms("2024-01-02T03:04:05Z") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert epoch_ms("2024-01-02T03:04:05Z") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert category_label("/Categories/Environment/Trees") == "Environment/Trees"
     assert category_label("/categories/economy") == "economy"
     assert pull_update_frequency("Intro\n\nUpdate Frequency: Weekly\n\nMore") == ("Intro\n\nMore", "Weekly")
@@ -180,7 +180,7 @@ async def test_search_catalog_newest_first(server, make):
     assert request.params == {"sortBy": "-properties.modified", "limit": "10", "startindex": "1"}
     hit = next(h for h in result.hits if h.id == PERMITS.id)
     assert hit.title == "Residential Building Permits" and hit.owner == "BPS_GIS"
-    assert hit.updated == datetime.fromtimestamp(PERMITS.modified / 1000, timezone.utc)
+    assert hit.updated == datetime.fromtimestamp(PERMITS.modified / 1000, UTC)
     assert hit.updated.tzinfo is not None
     assert hit.type == "Feature Service" and hit.rows is None
     assert hit.snippet == PERMITS.snippet
@@ -273,8 +273,8 @@ async def test_show_permits(server, make):
     assert ds.geometry_type == "esriGeometryPoint"
     assert ds.api_url == layer + "/query"
     assert ds.page_url == f"{server.url}/hub/datasets/{PERMITS.id}"
-    assert ds.updated == datetime.fromtimestamp(PERMITS.modified / 1000, timezone.utc)
-    assert ds.created == datetime.fromtimestamp(PERMITS.created / 1000, timezone.utc)
+    assert ds.updated == datetime.fromtimestamp(PERMITS.modified / 1000, UTC)
+    assert ds.created == datetime.fromtimestamp(PERMITS.created / 1000, UTC)
     assert ds.update_frequency == "Monthly"
     assert ds.description == (
         "Residential building permits issued by the Bureau of Development Services, compiled by "
@@ -287,8 +287,14 @@ async def test_show_permits(server, make):
     assert links["ArcGIS Hub page"] == ds.page_url
     assert ds.categories == ("Planning", "Planning/Permits") and ds.tags == PERMITS.tags
     assert [(f.name, f.kind) for f in ds.fields] == [
-        ("OBJECTID", "integer"), ("PERMIT_NUM", "string"), ("ADDRESS", "string"), ("ISSUED", "datetime"),
-        ("VALUATION", "float"), ("WORK_DESC", "string"), ("latitude", "float"), ("longitude", "float"),
+        ("OBJECTID", "integer"),
+        ("PERMIT_NUM", "string"),
+        ("ADDRESS", "string"),
+        ("ISSUED", "datetime"),
+        ("VALUATION", "float"),
+        ("WORK_DESC", "string"),
+        ("latitude", "float"),
+        ("longitude", "float"),
     ]
     assert ds.field("PERMIT_NUM").alias == "Permit Number"
     assert ds.field("ISSUED").type == "esriFieldTypeDate"
@@ -357,8 +363,9 @@ async def test_permits_paged_exactly(server, make):
     got = [row for p in pages for row in p.table.to_pylist()]
     assert [r["PERMIT_NUM"] for r in got] == [r["PERMIT_NUM"] for r in rows]
     assert [r["VALUATION"] for r in got] == [r["VALUATION"] for r in rows]
-    expected_issued = [None if r["ISSUED"] is None else datetime.fromtimestamp(r["ISSUED"] / 1000, timezone.utc)
-                       for r in rows]
+    expected_issued = [
+        None if r["ISSUED"] is None else datetime.fromtimestamp(r["ISSUED"] / 1000, UTC) for r in rows
+    ]
     assert [r["ISSUED"] for r in got] == expected_issued
     assert [(r["longitude"], r["latitude"]) for r in got] == [tuple(g) for g in PERMITS.geometries]
     requests = queries(server)
@@ -397,9 +404,9 @@ async def test_offset_limit_and_preview_stop_early(server, make):
     oids = [oid for p in pages for oid in p.table.column("OBJECTID").to_pylist()]
     assert oids == list(range(101, 501))
     assert [p.offset for p in pages] == [100, 250, 400]
-    assert [int(r.params["resultRecordCount"]) for r in sorted(queries(server),
-                                                                key=lambda r: int(r.params["resultOffset"]))] == [
-        150, 150, 100]
+    assert [
+        int(r.params["resultRecordCount"]) for r in sorted(queries(server), key=lambda r: int(r.params["resultOffset"]))
+    ] == [150, 150, 100]
 
 
 async def test_street_trees_fully_paged(server, make):
@@ -412,8 +419,9 @@ async def test_street_trees_fully_paged(server, make):
     assert len(oids) == 20_437 and oids == list(range(1, 20_438))
     requests = queries(server, TREES)
     assert len(requests) == 41
-    assert all(int(r.params["resultRecordCount"]) <= 500 and r.params["orderByFields"] == "OBJECTID ASC"
-               for r in requests)
+    assert all(
+        int(r.params["resultRecordCount"]) <= 500 and r.params["orderByFields"] == "OBJECTID ASC" for r in requests
+    )
     conditions = [c for p in pages for c in p.table.column("Condition").to_pylist()]
     labels = dict((code, label) for code, label in ds.field("Condition").domain)
     assert conditions == [labels.get(r["Condition"]) for r in TREES.rows]
@@ -424,10 +432,10 @@ async def test_dates_and_coded_labels(server, make):
     portal = make(server)
     ds = await portal.dataset(HERITAGE.id)
     rows = [r for p in await collect(portal, ds, Query(limit=6)) for r in p.table.to_pylist()]
-    assert rows[0]["DATE_DESIG"] == datetime(1974, 6, 12, tzinfo=timezone.utc)
+    assert rows[0]["DATE_DESIG"] == datetime(1974, 6, 12, tzinfo=UTC)
     assert rows[0]["Ownership"] == "Public" and rows[4]["Ownership"] == "Private" and rows[3]["Ownership"] is None
     assert rows[3]["DATE_DESIG"] is None
-    assert rows[5]["Delist_Date"] == datetime(2021, 2, 15, tzinfo=timezone.utc)
+    assert rows[5]["Delist_Date"] == datetime(2021, 2, 15, tzinfo=UTC)
     assert rows[0]["SITE_ADDRESS"] == "Café Ñandú, 1200 SE Division St"
     assert isinstance(rows[0]["latitude"], float) and 45 < rows[0]["latitude"] < 46
     assert -123 < rows[0]["longitude"] < -122
@@ -530,8 +538,10 @@ async def test_retry_after_is_honoured(server, make, fast):
 async def test_error_with_http_200_names_the_layer_and_is_not_cached(server, make):
     portal = make(server)
     ds = await portal.dataset(PERMITS.id)
-    body = (b'{"error":{"code":400,"message":"Cannot perform query. Invalid query parameters.",'
-            b'"details":["\'where\' parameter is invalid"]}}')
+    body = (
+        b'{"error":{"code":400,"message":"Cannot perform query. Invalid query parameters.",'
+        b'"details":["\'where\' parameter is invalid"]}}'
+    )
     server.faults.set("error200", path_contains="resultOffset=0&", count=1, body=body)
     with pytest.raises(PortalError) as info:
         await collect(portal, ds)
@@ -672,8 +682,8 @@ async def test_session_builds_the_fetcher_from_config(tmp_path, monkeypatch, fak
 
     config = tmp_path / "pdx.toml"
     config.write_text(
-        '[cache]\nttl = { catalog = 11, metadata = 22, rows = 33 }\n'
-        '[net]\nconnect_timeout = 3\nread_timeout = 4\nmax_per_host = 2\n'
+        "[cache]\nttl = { catalog = 11, metadata = 22, rows = 33 }\n"
+        "[net]\nconnect_timeout = 3\nread_timeout = 4\nmax_per_host = 2\n"
         '[portals.fake]\nkind = "arcgis"\nurl = "' + fake_arcgis.url + '/hub"\n'
         '[tokens]\nfake = "s3cret"\n',
         encoding="utf-8",

@@ -25,14 +25,20 @@ async def test_filter_and_sort_are_sent_to_the_layer(fake_arcgis):
     service = open_session(portal=f"arcgis:{fake_arcgis.url}/hub").service()
     try:
         ds = await service.dataset(TREES.id)
-        preview = await service.preview(ds, query=Query(where="SPECIES ~ maple and DIAMETER > 30",
-                                                        order=(("DIAMETER", True),)))
+        preview = await service.preview(
+            ds, query=Query(where="SPECIES ~ maple and DIAMETER > 30", order=(("DIAMETER", True),))
+        )
     finally:
         await service.aclose()
-    expected = [r for r in rows("street_trees") if "MAPLE" in (r["SPECIES"] or "").upper()
-                and r["DIAMETER"] is not None and r["DIAMETER"] > 30]
+    expected = [
+        r
+        for r in rows("street_trees")
+        if "MAPLE" in (r["SPECIES"] or "").upper() and r["DIAMETER"] is not None and r["DIAMETER"] > 30
+    ]
     assert preview.total == len(expected)
-    assert preview.frame["DIAMETER"].to_list() == sorted((r["DIAMETER"] for r in expected), reverse=True)[: preview.shown]
+    assert (
+        preview.frame["DIAMETER"].to_list() == sorted((r["DIAMETER"] for r in expected), reverse=True)[: preview.shown]
+    )
     sent = query_params(fake_arcgis)
     assert sent and all(p["where"] == "UPPER(SPECIES) LIKE '%MAPLE%' AND DIAMETER > 30" for p in sent)
     assert all(p["orderByFields"].startswith("DIAMETER DESC") for p in sent)

@@ -82,7 +82,9 @@ async def test_metadata_looks_like_portlands(portal):
         assert re.fullmatch(r"[0-9a-f]{32}_\d+", d.id), d.id
         assert d.title and d.owner and d.update_frequency and d.categories and d.tags
         assert d.licence == LICENCE
-        assert re.fullmatch(r"https://www\.portlandmaps\.com/od/rest/services/COP_OpenData_\w+/MapServer/\d+/query", d.api_url)
+        assert re.fullmatch(
+            r"https://www\.portlandmaps\.com/od/rest/services/COP_OpenData_\w+/MapServer/\d+/query", d.api_url
+        )
         assert d.api_url.removesuffix("/query").endswith("/" + d.id.rsplit("_", 1)[1])
         assert d.page_url.startswith("https://gis-pdx.opendata.arcgis.com/datasets/PDX::")
         assert d.links and all(isinstance(link, Link) and link.url.startswith("https://") for link in d.links)
@@ -97,14 +99,29 @@ async def test_metadata_looks_like_portlands(portal):
 async def test_the_portland_layers_from_the_brief_are_there(portal):
     by_title = {d.title: d for d in await everything(portal)}
     for title in (
-        "Street Tree Inventory - Active Records", "Parks Tree Inventory", "Heritage Trees", "City Council Districts",
-        "Business Districts", "Residential Building Permits", "Address Points", "Streets", "Neighborhoods",
+        "Street Tree Inventory - Active Records",
+        "Parks Tree Inventory",
+        "Heritage Trees",
+        "City Council Districts",
+        "Business Districts",
+        "Residential Building Permits",
+        "Address Points",
+        "Streets",
+        "Neighborhoods",
     ):
         assert title in by_title
     trees = by_title["Street Tree Inventory - Active Records"]
     assert trees.id == STREET_TREES and trees.rows >= 250_000 and trees.owner == URBAN_FORESTRY
-    assert {"OBJECTID", "SPECIES", "DIAMETER", "Condition", "MATURE_SIZE", "FUNCTIONAL_TYPE", "Site_Type",
-            "Address"} <= {f.name for f in trees.fields}
+    assert {
+        "OBJECTID",
+        "SPECIES",
+        "DIAMETER",
+        "Condition",
+        "MATURE_SIZE",
+        "FUNCTIONAL_TYPE",
+        "Site_Type",
+        "Address",
+    } <= {f.name for f in trees.fields}
     assert trees.api_url.endswith("COP_OpenData_Environment/MapServer/1415/query")
     assert by_title["City Council Districts"].rows == 4
     assert by_title["City Council Districts"].max_record_count == 500
@@ -172,7 +189,10 @@ async def test_filters_match_exactly_ignoring_case(portal):
     assert (await portal.search(SearchRequest(owner="Urban Forestry"))).total == 0  # exact, not a substring
     transport = await portal.search(SearchRequest(category="transportation"))
     assert transport.total >= 3 and all("Transportation" in h.categories for h in transport.hits)
-    assert {h.title for h in (await portal.search(SearchRequest(tag="PARKS"))).hits} == {"Parks", "Parks Tree Inventory"}
+    assert {h.title for h in (await portal.search(SearchRequest(tag="PARKS"))).hits} == {
+        "Parks",
+        "Parks Tree Inventory",
+    }
     tagged = await portal.search(SearchRequest(tag="parks", text="tree"))
     assert [h.title for h in tagged.hits] == ["Parks Tree Inventory"]
 
@@ -210,7 +230,10 @@ async def test_count_comes_from_the_catalog(portal):
     trees = await portal.dataset(STREET_TREES)
     assert await portal.count(trees, Query()) == trees.rows >= 250_000
     frame = build_frame(STREET_TREES)
-    assert await portal.count(trees, Query(where="Condition = 'Dead'")) == frame.filter(pl.col("Condition") == "Dead").height
+    assert (
+        await portal.count(trees, Query(where="Condition = 'Dead'"))
+        == frame.filter(pl.col("Condition") == "Dead").height
+    )
 
 
 async def test_street_trees_pages_deliver_every_row_exactly_once(portal):
@@ -243,7 +266,9 @@ async def test_pages_filter_and_sort_the_whole_dataset(portal):
     pages = [page async for page in portal.pages(trees, query)]
     got = pl.concat([pl.from_arrow(page.table) for page in pages])
     frame = build_frame(STREET_TREES)
-    expected = frame.filter(pl.col("SPECIES").str.to_lowercase().str.contains("maple", literal=True) & (pl.col("DIAMETER") > 30))
+    expected = frame.filter(
+        pl.col("SPECIES").str.to_lowercase().str.contains("maple", literal=True) & (pl.col("DIAMETER") > 30)
+    )
     assert pages[0].total == expected.height
     assert got.height == min(5000, expected.height)
     assert got["DIAMETER"].to_list() == sorted(expected["DIAMETER"].to_list(), reverse=True)[: got.height]
@@ -263,7 +288,10 @@ def test_rows_are_deterministic():
         "Latitude": 45.514738,
     }
     assert first["Condition"].value_counts().sort("Condition").rows() == [
-        ("Dead", 5034), ("Fair", 83352), ("Good", 138606), ("Poor", 25192)
+        ("Dead", 5034),
+        ("Fair", 83352),
+        ("Good", 138606),
+        ("Poor", 25192),
     ]
 
 
@@ -290,8 +318,8 @@ async def test_points_lie_within_portland(portal):
         if d.field("Latitude") is None:
             continue
         frame = build_frame(d.id)
-        assert 45.43 <= frame["Latitude"].min() and frame["Latitude"].max() <= 45.65
-        assert -122.84 <= frame["Longitude"].min() and frame["Longitude"].max() <= -122.47
+        assert frame["Latitude"].min() >= 45.43 and frame["Latitude"].max() <= 45.65
+        assert frame["Longitude"].min() >= -122.84 and frame["Longitude"].max() <= -122.47
 
 
 async def test_sample_rows_have_nulls_and_non_ascii_text(portal):
@@ -336,8 +364,13 @@ async def test_an_empty_selection_still_yields_the_columns(portal):
 
 @pytest.mark.parametrize(
     "query",
-    [Query(columns=("NOPE",)), Query(order=(("NOPE", False),)), Query(columns=("SPECIES", "SPECIES")),
-     Query(offset=-1), Query(limit=-5)],
+    [
+        Query(columns=("NOPE",)),
+        Query(order=(("NOPE", False),)),
+        Query(columns=("SPECIES", "SPECIES")),
+        Query(offset=-1),
+        Query(limit=-5),
+    ],
 )
 async def test_bad_queries_raise_a_pdx_error(portal, query):
     trees = await portal.dataset(STREET_TREES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -233,7 +233,9 @@ def test_week_buckets_start_on_monday_and_empty_buckets_are_zero():
 
 
 def test_datetimes_count_on_their_day():
-    series = pl.Series("t", [datetime(2023, 12, 31, 23, 0, tzinfo=timezone.utc), datetime(2024, 6, 1, tzinfo=timezone.utc)])
+    series = pl.Series(
+        "t", [datetime(2023, 12, 31, 23, 0, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)]
+    )
     years = charts.date_counts(series, "year")
     assert years.starts == [date(2023, 1, 1), date(2024, 1, 1)] and years.counts.tolist() == [1, 1]
     assert charts.date_span(series) == (date(2023, 12, 31), date(2024, 6, 1))
@@ -277,8 +279,16 @@ def test_coordinate_and_geometry_columns():
 
 def test_colour_candidates_few_values_first_then_column_order():
     many = [str(i % 10) for i in range(40)]  # 10 distinct values: more than 8 colours
-    frame = pl.DataFrame({"m": many, "a": ["x", "y", "z", "x"] * 10, "b": ["p", "q"] * 20, "c": [str(i) for i in range(40)],
-                          "n": list(range(40)), "one": ["k"] * 40})
+    frame = pl.DataFrame(
+        {
+            "m": many,
+            "a": ["x", "y", "z", "x"] * 10,
+            "b": ["p", "q"] * 20,
+            "c": [str(i) for i in range(40)],
+            "n": list(range(40)),
+            "one": ["k"] * 40,
+        }
+    )
     # c has 40 values (too many), n is a number, one has a single value
     assert charts.colour_candidates(frame) == ["a", "b", "m"]
     assert charts.colour_candidates(frame, skip=["a"]) == ["b", "m"]
@@ -320,7 +330,9 @@ def test_arcgis_paths_become_geojson_lines():
     from pdxtui.portals.arcgis import shape_geojson
 
     assert json.loads(shape_geojson({"paths": [[[0, 0], [1, 1]]]}, "esriGeometryPolyline")) == {
-        "type": "LineString", "coordinates": [[0, 0], [1, 1]]}
+        "type": "LineString",
+        "coordinates": [[0, 0], [1, 1]],
+    }
     two = json.loads(shape_geojson({"paths": [[[0, 0], [1, 1]], [[2, 2], [3, 3, 9]]]}, "esriGeometryPolyline"))
     assert two == {"type": "MultiLineString", "coordinates": [[[0, 0], [1, 1]], [[2, 2], [3, 3]]]}
 
@@ -334,9 +346,16 @@ def test_geojson_export_writes_the_fetched_outlines(tmp_path):
 
     ring = [[-122.7, 45.5], [-122.7, 45.6], [-122.6, 45.6], [-122.6, 45.5], [-122.7, 45.5]]
     shape = shape_geojson({"rings": [ring]}, "esriGeometryPolygon")
-    dataset = Dataset(id="d", title="Districts", geometry_type="esriGeometryPolygon", fields=(
-        Field("OBJECTID", "esriFieldTypeOID", "integer"), Field("NAME", "esriFieldTypeString", "string"),
-        Field("geometry", "esriGeometryPolygon", "string")))
+    dataset = Dataset(
+        id="d",
+        title="Districts",
+        geometry_type="esriGeometryPolygon",
+        fields=(
+            Field("OBJECTID", "esriFieldTypeOID", "integer"),
+            Field("NAME", "esriFieldTypeString", "string"),
+            Field("geometry", "esriGeometryPolygon", "string"),
+        ),
+    )
     frame = pl.DataFrame({"OBJECTID": [1, 2], "NAME": ["District 1", "District 2"], "geometry": [shape, None]})
     export_frame(frame, tmp_path / "d.geojson", dataset=dataset)
     data = json.loads((tmp_path / "d.geojson").read_text())

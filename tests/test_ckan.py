@@ -4,7 +4,7 @@ envelope errors, retries, the cache and the token."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import stamina
@@ -99,12 +99,15 @@ def test_small_parsers():
     assert build_fq("parks", None, "urban forestry") == 'organization:"parks" AND tags:"urban forestry"'
     assert build_fq() == ""
     assert split_id("pkg/abc-1") == ("pkg", "abc-1") and split_id(" pkg ") == ("pkg", "")
-    assert [pg_kind(t) for t in ("text", "numeric", "int4", "int8", "float8", "timestamp", "date", "bool", "_text",
-                                 "jsonb", "weird")] == ["string", "float", "integer", "integer", "float", "datetime",
-                                                        "date", "boolean", "json", "json", "string"]
+    assert [
+        pg_kind(t)
+        for t in ("text", "numeric", "int4", "int8", "float8", "timestamp", "date", "bool", "_text", "jsonb", "weird")
+    ] == ["string", "float", "integer", "integer", "float", "datetime", "date", "boolean", "json", "json", "string"]
     assert envelope_error({"__type": "Not Found Error", "message": "Not found"}) == ("Not Found Error", "Not found")
     assert envelope_error({"__type": "Validation Error", "rows": ["Invalid integer"]}) == (
-        "Validation Error", "rows: Invalid integer")
+        "Validation Error",
+        "rows: Invalid integer",
+    )
 
 
 # -- search and facets ---------------------------------------------------------------------------------------------
@@ -114,11 +117,16 @@ async def test_search_whole_catalog_newest_first(server, make):
     portal = make(server)
     result = await portal.search(SearchRequest(limit=100))
     assert result.total == 5
-    assert [h.id for h in result.hits] == ["city-budget", "street-trees", "bike-counts", "council-minutes",
-                                           "park-boundaries"]
+    assert [h.id for h in result.hits] == [
+        "city-budget",
+        "street-trees",
+        "bike-counts",
+        "council-minutes",
+        "park-boundaries",
+    ]
     trees = result.hits[1]
     assert trees.title == "Street Tree Inventory" and trees.owner == "Parks Department"
-    assert trees.updated == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
+    assert trees.updated == datetime(2024, 6, 30, 12, tzinfo=UTC)
     assert trees.categories == ("Environment",) and "urban forestry" in trees.tags
     assert trees.type == "CSV, PDF"
     (request,) = actions(server, "package_search")
@@ -161,17 +169,25 @@ async def test_show_datastore_dataset(server, make):
     assert ds.id == "street-trees" and ds.title == "Street Tree Inventory"
     assert ds.owner == "Parks Department" and ds.licence.startswith("Open Data Commons")
     assert ds.update_frequency == "Annually"
-    assert ds.updated == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
-    assert ds.created == datetime(2019, 5, 2, 17, 4, 11, 123456, tzinfo=timezone.utc)
+    assert ds.updated == datetime(2024, 6, 30, 12, tzinfo=UTC)
+    assert ds.created == datetime(2019, 5, 2, 17, 4, 11, 123456, tzinfo=UTC)
     assert "<p>" not in ds.description and "& checked yearly" in ds.description
     assert ds.categories == ("Environment",) and ds.tags == ("trees", "urban forestry", "environment")
     assert ds.rows == 2345 and ds.resource == TREES_RID
     assert [(r.name, r.format, r.tabular, r.datastore) for r in ds.resources] == [
-        ("Street trees (table)", "CSV", True, True), ("Data dictionary", "PDF", False, False)]
+        ("Street trees (table)", "CSV", True, True),
+        ("Data dictionary", "PDF", False, False),
+    ]
     assert [(f.name, f.type, f.kind) for f in ds.fields] == [
-        ("tree_id", "int4", "integer"), ("species", "text", "string"), ("diameter", "numeric", "float"),
-        ("height_ft", "int8", "integer"), ("planted", "date", "date"), ("inspected", "timestamp", "datetime"),
-        ("healthy", "bool", "boolean"), ("address", "text", "string")]
+        ("tree_id", "int4", "integer"),
+        ("species", "text", "string"),
+        ("diameter", "numeric", "float"),
+        ("height_ft", "int8", "integer"),
+        ("planted", "date", "date"),
+        ("inspected", "timestamp", "datetime"),
+        ("healthy", "bool", "boolean"),
+        ("address", "text", "string"),
+    ]
     assert ds.fields[0].alias == "Tree ID" and ds.fields[0].description == "Inventory number"
     assert ds.page_url == f"{server.url}/dataset/street-trees"
     assert ds.api_url == f"{server.url}/api/3/action/datastore_search?resource_id={TREES_RID}"
@@ -203,13 +219,18 @@ async def test_datastore_pages_exactly_and_typed(server, make, app):
     ds = await portal.dataset("street-trees")
     seen = []
     pages = await collect(portal, ds, progress=seen.append)
-    assert [(p.offset, p.table.num_rows, p.total) for p in pages] == [(0, 1000, 2345), (1000, 1000, 2345),
-                                                                       (2000, 345, 2345)]
+    assert [(p.offset, p.table.num_rows, p.total) for p in pages] == [
+        (0, 1000, 2345),
+        (1000, 1000, 2345),
+        (2000, 345, 2345),
+    ]
     assert seen[-1].rows == 2345 and seen[-1].total == 2345
     ids = [v for p in pages for v in p.table.column("tree_id").to_pylist()]
     assert ids == list(range(100000, 102345))
-    rows = sorted((r.params for r in actions(server, "datastore_search") if r.params["limit"] != "0"),
-                  key=lambda p: int(p["offset"]))
+    rows = sorted(
+        (r.params for r in actions(server, "datastore_search") if r.params["limit"] != "0"),
+        key=lambda p: int(p["offset"]),
+    )
     # the last page asks for a full page: rows added since the count come along (a short page ends it)
     assert [(p["limit"], p["offset"]) for p in rows] == [("1000", "0"), ("1000", "1000"), ("1000", "2000")]
     # every page is ordered by _id: the fake hands unsorted pages out in a different order per page size
@@ -243,8 +264,14 @@ async def test_csv_resource_without_datastore(server, make, store):
     assert ds.rows == 157 and ds.resource == BIKES_RID
     assert ds.api_url.endswith("package_show?id=bike-counts")
     assert [(f.name, f.kind) for f in ds.fields] == [
-        ("station", "string"), ("day", "date"), ("riders", "integer"), ("avg_speed_mph", "float"),
-        ("weekday", "boolean"), ("counted_at", "datetime"), ("note", "string")]
+        ("station", "string"),
+        ("day", "date"),
+        ("riders", "integer"),
+        ("avg_speed_mph", "float"),
+        ("weekday", "boolean"),
+        ("counted_at", "datetime"),
+        ("note", "string"),
+    ]
     frame = (await Service(portal).preview(ds, rows=1000)).frame
     assert frame.height == 157
     assert frame["station"].to_list()[:3] == ["007", "012", "031"]  # leading zeros kept: text, not numbers
@@ -302,9 +329,14 @@ def test_query_url(server):
 
     portal = CKANPortal(parse_portal(f"ckan:{server.url}"))
     fields = (Field("species", "text", "string"), Field("healthy", "bool", "boolean"))
-    ds = Dataset(id="street-trees", title="T", fields=fields, resource="r1",
-                 api_url=f"{portal.api}/datastore_search?resource_id=r1",
-                 resources=(Resource("r1", "t", "CSV", "http://x/t.csv", True, True),))
+    ds = Dataset(
+        id="street-trees",
+        title="T",
+        fields=fields,
+        resource="r1",
+        api_url=f"{portal.api}/datastore_search?resource_id=r1",
+        resources=(Resource("r1", "t", "CSV", "http://x/t.csv", True, True),),
+    )
     assert portal.query_url(ds, Query()) == f"{server.url}/api/3/action/datastore_search?resource_id=r1"
     url = portal.query_url(ds, Query(where="species = 'Acer rubrum'", limit=50))
     assert "filters=%7B%22species%22%3A%22Acer%20rubrum%22%7D" in url and url.endswith("&limit=50")
@@ -356,8 +388,9 @@ async def test_validation_and_search_errors_read_from_the_envelope(server, make,
     portal = make(server)
     with pytest.raises(PortalError) as caught:
         await portal._action("package_search", {"rows": "many"}, "catalog", "searching the catalog")
-    assert str(caught.value) == ("CKAN: 127.0.0.1: searching the catalog: package_search failed: "
-                                 "Validation Error: rows: Invalid integer")
+    assert str(caught.value) == (
+        "CKAN: 127.0.0.1: searching the catalog: package_search failed: Validation Error: rows: Invalid integer"
+    )
     with pytest.raises(PortalError, match="Search Query Error: Search Query is invalid"):
         await portal._action("package_search", {"sort": "sideways"}, "catalog", "searching the catalog")
     with pytest.raises(PortalError, match=r'Not Found Error: Not found: Resource "nope" was not found'):
@@ -366,13 +399,15 @@ async def test_validation_and_search_errors_read_from_the_envelope(server, make,
 
 
 async def test_error_switch_from_the_server_gives_one_line(server, make, store):
-    body = json.dumps({"help": "h", "success": False,
-                       "error": {"__type": "Authorization Error", "message": "Access denied"}}).encode()
+    body = json.dumps(
+        {"help": "h", "success": False, "error": {"__type": "Authorization Error", "message": "Access denied"}}
+    ).encode()
     server.faults.set("error200", path_contains="package_search", body=body)
     with pytest.raises(PortalError) as caught:
         await make(server).search(SearchRequest())
-    assert str(caught.value) == ("CKAN: 127.0.0.1: searching the catalog: package_search failed: "
-                                 "Authorization Error: Access denied")
+    assert str(caught.value) == (
+        "CKAN: 127.0.0.1: searching the catalog: package_search failed: Authorization Error: Access denied"
+    )
     assert store.info()["entries"] == 0
 
 
@@ -442,8 +477,9 @@ async def test_token_sent_as_authorization_and_kept_out_of_the_cache(server, app
 
 
 async def test_token_stays_on_the_portal_host(server):
-    portal = CKANPortal(parse_portal(f"ckan:{server.url}"),
-                        Fetcher("ckan:x", token=TOKEN, token_header="Authorization"))
+    portal = CKANPortal(
+        parse_portal(f"ckan:{server.url}"), Fetcher("ckan:x", token=TOKEN, token_header="Authorization")
+    )
     try:
         assert portal._fetcher_for(f"{server.url}/dataset/x/resource/y/download/z.csv").token == TOKEN
         offsite = portal._fetcher_for("https://files.example.org/z.csv")
@@ -463,8 +499,9 @@ async def test_wrong_token_is_an_authorization_error(server, app, tmp_path):
             await service.search(SearchRequest())
     finally:
         await service.aclose()
-    assert str(caught.value) == ("CKAN: 127.0.0.1: searching the catalog: package_search failed: "
-                                 "Authorization Error: Access denied")
+    assert str(caught.value) == (
+        "CKAN: 127.0.0.1: searching the catalog: package_search failed: Authorization Error: Access denied"
+    )
 
 
 async def test_site_under_a_path_and_odd_resource_spellings():
@@ -485,7 +522,8 @@ async def test_site_under_a_path_and_odd_resource_spellings():
     finally:
         server.stop()
     assert to_resource({"id": "r", "format": ".csv", "url": "/uploads/x.csv"}, "https://s.org/data") == Resource(
-        "r", "r", ".csv", "https://s.org/data/uploads/x.csv", True, False)
+        "r", "r", ".csv", "https://s.org/data/uploads/x.csv", True, False
+    )
     assert to_resource({"id": "r", "format": "", "url": "https://x.org/a.xlsx?dl=1"}).format == "XLSX"
     assert not to_resource({"id": "r", "format": "XLSX", "url": "https://x.org/a.xlsx"}).tabular
 
@@ -513,8 +551,10 @@ async def test_csv_resource_that_is_a_web_page(server, make, store):
     assert ds.title == "Bicycle Counts by Station" and ds.fields == () and ds.resource
     with pytest.raises(PortalError) as caught:
         await Service(portal).preview(ds)
-    assert str(caught.value) == ("CKAN: 127.0.0.1: downloading the CSV file of Bicycle Counts by Station "
-                                 "(Bike counts 2024): the server sent a web page (HTML), not CSV")
+    assert str(caught.value) == (
+        "CKAN: 127.0.0.1: downloading the CSV file of Bicycle Counts by Station "
+        "(Bike counts 2024): the server sent a web page (HTML), not CSV"
+    )
     server.faults.clear()
     frame = (await Service(portal).preview(ds)).frame  # once the file is back, the rows come
     assert frame.height == 157 and frame.columns[0] == "station"
@@ -549,7 +589,8 @@ async def test_datastore_table_missing_falls_back_to_the_csv_file(server, make, 
         await make(server).dataset("street-trees")  # not a CSV: nothing to fall back to, so CKAN's word stands
     assert str(caught.value) == (
         "CKAN: 127.0.0.1: reading the columns of Street Tree Inventory: datastore_search failed: "
-        f'Not Found Error: Not found: Resource "{TREES_RID}" was not found.')
+        f'Not Found Error: Not found: Resource "{TREES_RID}" was not found.'
+    )
 
 
 # -- reviewer's defects ----------------------------------------------------------------------------------------
@@ -606,8 +647,14 @@ async def test_show_does_not_wait_for_the_whole_csv_file(server, make, app):
     ds = await portal.dataset("bike-counts")
     assert time.monotonic() - began < 2.0
     assert {f.name: f.kind for f in ds.fields} == {
-        "station": "string", "day": "date", "riders": "integer", "avg_speed_mph": "float", "weekday": "boolean",
-        "counted_at": "datetime", "note": "string"}
+        "station": "string",
+        "day": "date",
+        "riders": "integer",
+        "avg_speed_mph": "float",
+        "weekday": "boolean",
+        "counted_at": "datetime",
+        "note": "string",
+    }
     server.faults.clear()
     pages = await collect(portal, ds)
     assert sum(p.table.num_rows for p in pages) == 20000
@@ -702,9 +749,11 @@ async def test_error_envelope_from_the_kept_body(server, make):
     portal = make(server)
     assert portal._error_envelope(HTTPStatusError("x", status=409, body=huge[: 64 * 1024])) is None
     assert portal._error_envelope(HTTPStatusError("x", status=409, body=b"")) is None
-    assert portal._error_envelope(HTTPStatusError("x", status=409, body=b'{"success": false, "error": '
-                                                  b'{"__type": "Not Found Error", "message": "Not found"}}')) == (
-        "Not Found Error", "Not found")
+    assert portal._error_envelope(
+        HTTPStatusError(
+            "x", status=409, body=b'{"success": false, "error": {"__type": "Not Found Error", "message": "Not found"}}'
+        )
+    ) == ("Not Found Error", "Not found")
 
 
 async def test_show_does_not_wait_for_a_slow_file_server(server, make, app):

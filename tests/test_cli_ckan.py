@@ -50,8 +50,10 @@ def test_show_json_lists_resources(capsys, portal):
     assert data["owner"] == "City of Springfield" and data["rows"] == 40
     assert data["resource"] == "c0ffee00-3333-4e3f-9c9d-000000002023"
     assert [(r["name"], r["format"], r["tabular"], r["datastore"], r["shown"]) for r in data["resources"]] == [
-        ("Budget 2023", "CSV", True, True, True), ("Budget 2024", "CSV", True, False, False),
-        ("Budget book", "PDF", False, False, False)]
+        ("Budget 2023", "CSV", True, True, True),
+        ("Budget 2024", "CSV", True, False, False),
+        ("Budget book", "PDF", False, False, False),
+    ]
     assert [f["kind"] for f in data["fields"]] == ["integer", "string", "float", "date"]
 
 
@@ -92,8 +94,19 @@ def test_unknown_dataset_and_server_errors(capsys, portal, fake_ckan):
 
 def test_export_with_a_local_filter(capsys, portal, tmp_path, fake_ckan):
     out_file = tmp_path / "maples.csv"
-    code, _, err = run(capsys, "--portal", portal, "export", "street-trees", "-o", str(out_file),
-                         "--where", "species = 'Acer rubrum'", "--columns", "tree_id,species,planted")
+    code, _, err = run(
+        capsys,
+        "--portal",
+        portal,
+        "export",
+        "street-trees",
+        "-o",
+        str(out_file),
+        "--where",
+        "species = 'Acer rubrum'",
+        "--columns",
+        "tree_id,species,planted",
+    )
     assert code == 0, err
     frame = pl.read_csv(out_file, try_parse_dates=True)
     rows = fake_ckan.apps["ckan"].package("street-trees").resources[0].datastore.rows
@@ -109,14 +122,20 @@ def test_export_with_a_local_filter(capsys, portal, tmp_path, fake_ckan):
 
 def test_token_absent_from_output_and_cache(capsys, fake_ckan, tmp_path):
     config = tmp_path / "pdx.toml"
-    config.write_text(f'[portals.town]\nkind = "ckan"\nurl = "{fake_ckan.url}"\n[tokens]\ntown = "{TOKEN}"\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[portals.town]\nkind = "ckan"\nurl = "{fake_ckan.url}"\n[tokens]\ntown = "{TOKEN}"\n', encoding="utf-8"
+    )
     cache = tmp_path / "cache"
     common = ["--portal", "town", "--config", str(config), "--cache-dir", str(cache)]
     outputs = []
-    for args in (["search", "--json"], ["show", "street-trees", "--json"], ["show", "bike-counts"],
-                 ["preview", "street-trees", "--rows", "2000", "--json"], ["portals", "--json"],
-                 ["cache", "info"]):
+    for args in (
+        ["search", "--json"],
+        ["show", "street-trees", "--json"],
+        ["show", "bike-counts"],
+        ["preview", "street-trees", "--rows", "2000", "--json"],
+        ["portals", "--json"],
+        ["cache", "info"],
+    ):
         code, out, err = run(capsys, *common, *args)
         assert code == 0, err
         outputs.append(out + err)
@@ -137,12 +156,15 @@ def test_token_absent_from_output_and_cache(capsys, fake_ckan, tmp_path):
         assert TOKEN.encode() not in path.read_bytes(), path
 
 
-@pytest.mark.parametrize("args, expected", [
-    (("--owner", "Parks Department"), {"street-trees", "park-boundaries"}),
-    (("--category", "Environment"), {"street-trees", "park-boundaries"}),
-    (("--owner", "City of Springfield", "--category", "Finance"), {"city-budget"}),
-    (("--owner", "parks-department"), {"street-trees", "park-boundaries"}),  # the CKAN name works too
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("--owner", "Parks Department"), {"street-trees", "park-boundaries"}),
+        (("--category", "Environment"), {"street-trees", "park-boundaries"}),
+        (("--owner", "City of Springfield", "--category", "Finance"), {"city-budget"}),
+        (("--owner", "parks-department"), {"street-trees", "park-boundaries"}),  # the CKAN name works too
+    ],
+)
 def test_search_by_the_names_as_shown(capsys, portal, fake_ckan, args, expected):
     """A fresh CLI process has never read the facets: a display title is looked up there (once) before the
     search; a name CKAN knows as is goes through unchanged."""

@@ -36,8 +36,12 @@ def write_config(tmp_path, text: str) -> None:
 KIND_ARGS = {
     "records": ["--field", "NAME", "--dates", "2023-01-01..2023-12-31", "--fee-waiver", "--use", "a map"],
     "publish": ["--fields-wanted", "ADOPTED_DATE", "--cadence", "monthly", "--use", "a map"],
-    "access": ["--url", "https://www.portlandmaps.com/od/rest/services/COP_OpenData_Boundary/MapServer/125/query?where=1%3D1",
-               "--error", "HTTP 503"],
+    "access": [
+        "--url",
+        "https://www.portlandmaps.com/od/rest/services/COP_OpenData_Boundary/MapServer/125/query?where=1%3D1",
+        "--error",
+        "HTTP 503",
+    ],
     "quality": ["--field", "name", "--record-id", "12", "--record-id", "57", "--problem", "misspelt names"],
 }
 
@@ -107,13 +111,23 @@ def test_json_shape(capsys, tmp_path):
 
 
 def test_requester_from_config_and_tokens_scrubbed(capsys, tmp_path, monkeypatch):
-    write_config(tmp_path, f'[requester]\nname = "Ada Lovelace"\nemail = "ada@example.org"\n\n'
-                           f'[tokens]\nportland = "{CANARY}"\n')
+    write_config(
+        tmp_path, f'[requester]\nname = "Ada Lovelace"\nemail = "ada@example.org"\n\n[tokens]\nportland = "{CANARY}"\n'
+    )
     monkeypatch.setenv("PDXTUI_APP_TOKEN", "ENVCANARY-77aa")
     url = f"https://www.portlandmaps.com/od/rest/services/X/MapServer/1/query?where=1%3D1&token={CANARY}"
     for kind in KIND_ARGS:
-        code, out, err = run(capsys, kind, NEIGHBORHOODS, "--url", url,
-                             "--error", f"401 for key {CANARY} / ENVCANARY-77aa", "--problem", f"token {CANARY}")
+        code, out, err = run(
+            capsys,
+            kind,
+            NEIGHBORHOODS,
+            "--url",
+            url,
+            "--error",
+            f"401 for key {CANARY} / ENVCANARY-77aa",
+            "--problem",
+            f"token {CANARY}",
+        )
         assert code == 0, err
         assert "Ada Lovelace" in out and "Email: ada@example.org" in out
         assert "[your name]" not in out and "[your email]" not in out
@@ -134,9 +148,13 @@ def test_where_is_described_in_plain_english(capsys):
 def test_usage_errors_exit_2(capsys):
     code, out, err = run(capsys, "complaint")
     assert code == 2 and out == "" and "invalid choice" in err
-    for args in (["records", "--dates", "2023-13-01..2024"], ["records", "--dates", "2024..2023"],
-                 ["records", "--dates", "soon"], ["records", NEIGHBORHOODS, "--field", "NAMEX"],
-                 ["records", "--force"]):
+    for args in (
+        ["records", "--dates", "2023-13-01..2024"],
+        ["records", "--dates", "2024..2023"],
+        ["records", "--dates", "soon"],
+        ["records", NEIGHBORHOODS, "--field", "NAMEX"],
+        ["records", "--force"],
+    ):
         code, out, err = run(capsys, *args)
         assert code == 2, args
         assert out == "" and len(err.strip().splitlines()) == 1

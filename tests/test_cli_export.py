@@ -82,8 +82,9 @@ def test_where_and_columns(capsys, tmp_path, demo_service):
 
     target = tmp_path / "b.csv"
     where = "Capacity >= 10 and Neighborhood ~ wood"
-    code, out, err = run(capsys, BIKE_RACKS, "-o", str(target), "--where", where,
-                         "--columns", "status, ADDRESS,OBJECTID")
+    code, out, err = run(
+        capsys, BIKE_RACKS, "-o", str(target), "--where", where, "--columns", "status, ADDRESS,OBJECTID"
+    )
     assert code == 0, err
     ds = asyncio.run(demo_service.dataset(BIKE_RACKS))
     expected = asyncio.run(demo_service.count(ds, Query(where=where)))
@@ -101,14 +102,37 @@ def test_unknown_column_exits_2_with_a_suggestion(capsys, tmp_path):
 
 def test_format_options(capsys, tmp_path):
     tsv = tmp_path / "b.tsv"
-    code, _, err = run(capsys, BIKE_RACKS, "-o", str(tsv), "--columns", "OBJECTID,Install_Date,Location",
-                       "--no-header", "--null", "NA", "--limit", "50")
+    code, _, err = run(
+        capsys,
+        BIKE_RACKS,
+        "-o",
+        str(tsv),
+        "--columns",
+        "OBJECTID,Install_Date,Location",
+        "--no-header",
+        "--null",
+        "NA",
+        "--limit",
+        "50",
+    )
     assert code == 0, err
     lines = tsv.read_text().splitlines()
     assert len(lines) == 50 and lines[0].startswith("1\t") and "NA" in tsv.read_text()
     semi = tmp_path / "b.csv"
-    code, _, err = run(capsys, BIKE_RACKS, "-o", str(semi), "--delimiter", "semicolon", "--quote", "always",
-                       "--columns", "OBJECTID,Address", "--limit", "3")
+    code, _, err = run(
+        capsys,
+        BIKE_RACKS,
+        "-o",
+        str(semi),
+        "--delimiter",
+        "semicolon",
+        "--quote",
+        "always",
+        "--columns",
+        "OBJECTID,Address",
+        "--limit",
+        "3",
+    )
     assert code == 0, err
     assert semi.read_text().splitlines()[:2] == ['"OBJECTID";"Address"', f'"1";{semi.read_text().splitlines()[1][4:]}']
     pq = tmp_path / "b.parquet"
@@ -162,11 +186,26 @@ def test_arcgis_whole_dataset_and_where(capsys, tmp_path, arcgis_portal):
     assert "SAMPLE" not in err
 
     where = "ISSUED >= 2020-01-01 and WORK_DESC ~ deck"
-    expected = [r["OBJECTID"] for r in PERMITS.rows
-                if r["ISSUED"] is not None and r["ISSUED"] >= 1577836800000 and "deck" in r["WORK_DESC"].lower()]
+    expected = [
+        r["OBJECTID"]
+        for r in PERMITS.rows
+        if r["ISSUED"] is not None and r["ISSUED"] >= 1577836800000 and "deck" in r["WORK_DESC"].lower()
+    ]
     target = tmp_path / "p.ndjson"
-    code = main(["--portal", arcgis_portal, "export", PERMITS.id, "-o", str(target), "--where", where,
-                 "--columns", "OBJECTID,ISSUED"])
+    code = main(
+        [
+            "--portal",
+            arcgis_portal,
+            "export",
+            PERMITS.id,
+            "-o",
+            str(target),
+            "--where",
+            where,
+            "--columns",
+            "OBJECTID,ISSUED",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     rows = [json.loads(line) for line in target.read_text().splitlines()]
@@ -180,7 +219,10 @@ def test_arcgis_whole_dataset_and_where(capsys, tmp_path, arcgis_portal):
 def _start(target: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "pdxtui", "--portal", "demo", "export", STREET_TREES, "-o", str(target)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

@@ -59,15 +59,20 @@ def test_config_profiles_tokens_and_default(tmp_path, capsys, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text(
         'default_portal = "mycity"\n'
-        "[portals.mycity]\nkind = \"socrata\"\nurl = \"https://data.mycity.example\"\n"
-        "[portals.portland]\nkind = \"arcgis\"\nurl = \"https://moved.example.org\"\n"
-        "[tokens]\nmycity = \"CANARY-TOKEN-1234\"\n"
+        '[portals.mycity]\nkind = "socrata"\nurl = "https://data.mycity.example"\n'
+        '[portals.portland]\nkind = "arcgis"\nurl = "https://moved.example.org"\n'
+        '[tokens]\nmycity = "CANARY-TOKEN-1234"\n'
     )
     monkeypatch.setenv("PDXTUI_CONFIG", str(config))
     profiles = {p["name"]: p for p in portals_json(capsys)}
     assert profiles["mycity"] == {
-        "name": "mycity", "kind": "socrata", "url": "https://data.mycity.example", "source": "config",
-        "note": "", "default": True, "token": True,
+        "name": "mycity",
+        "kind": "socrata",
+        "url": "https://data.mycity.example",
+        "source": "config",
+        "note": "",
+        "default": True,
+        "token": True,
     }
     assert profiles["portland"]["url"] == "https://moved.example.org"
     assert profiles["portland"]["source"] == "config" and not profiles["portland"]["default"]

@@ -103,8 +103,9 @@ def test_usage_errors_exit_2(keyed, capsys):
     assert keyed.requests == []
 
 
-def test_a_long_rate_limit_wait_is_said_on_stderr_even_when_it_is_not_a_terminal(fake_portlandmaps, tmp_path,
-                                                                                   capsys, monkeypatch):
+def test_a_long_rate_limit_wait_is_said_on_stderr_even_when_it_is_not_a_terminal(
+    fake_portlandmaps, tmp_path, capsys, monkeypatch
+):
     # a script looping over `pdxtui address` (stderr a pipe or a file) must not seem to hang silently
     config = tmp_path / "config.toml"
     config.write_text(f'[portlandmaps]\napi_key = "{TEST_KEY}"\nrate = "1/4s"\n')
@@ -119,8 +120,9 @@ def test_a_long_rate_limit_wait_is_said_on_stderr_even_when_it_is_not_a_terminal
     assert out.lstrip().startswith("[")  # stdout stays pure JSON
 
 
-def test_a_short_rate_limit_wait_is_quiet_when_stderr_is_not_a_terminal(fake_portlandmaps, tmp_path, capsys,
-                                                                         monkeypatch):
+def test_a_short_rate_limit_wait_is_quiet_when_stderr_is_not_a_terminal(
+    fake_portlandmaps, tmp_path, capsys, monkeypatch
+):
     config = tmp_path / "config.toml"
     config.write_text(f'[portlandmaps]\napi_key = "{TEST_KEY}"\nrate = "1/0.5s"\n')
     monkeypatch.setenv("PDXTUI_CONFIG", str(config))

@@ -83,12 +83,22 @@ def test_preview_types_and_location(capsys, portal):
 
 def test_export_csv_parquet_and_geojson_with_a_filter(capsys, portal, tmp_path, fake_socrata):
     target = tmp_path / "inspections.parquet"
-    code, out, err = run(capsys, "--portal", portal, "export", INSPECTIONS.id, "-o", str(target),
-                         "--where", "passed = true and score >= 80")
+    code, out, err = run(
+        capsys,
+        "--portal",
+        portal,
+        "export",
+        INSPECTIONS.id,
+        "-o",
+        str(target),
+        "--where",
+        "passed = true and score >= 80",
+    )
     assert code == 0, err
     frame = pl.read_parquet(target)
-    expected = [r for r in INSPECTIONS.by_id_order() if r["passed"] is True and r["score"] is not None
-                and r["score"] >= 80]
+    expected = [
+        r for r in INSPECTIONS.by_id_order() if r["passed"] is True and r["score"] is not None and r["score"] >= 80
+    ]
     assert out.startswith(f"wrote {len(expected)} rows")
     assert frame["inspection_id"].to_list() == [float(r["inspection_id"]) for r in expected]
     assert frame.schema["passed"] == pl.Boolean and frame.schema["score"] == pl.Float64
@@ -102,12 +112,14 @@ def test_export_csv_parquet_and_geojson_with_a_filter(capsys, portal, tmp_path, 
     features = json.loads(target.read_text(encoding="utf-8"))["features"]
     expected = SERVICE_REQUESTS.by_id_order()
     assert len(features) == 523
-    assert [f["geometry"] and f["geometry"]["coordinates"] for f in features] == \
-        [r["location"] and [r["location"][1], r["location"][0]] for r in expected]
+    assert [f["geometry"] and f["geometry"]["coordinates"] for f in features] == [
+        r["location"] and [r["location"][1], r["location"][0]] for r in expected
+    ]
 
     target = tmp_path / "trees.csv"
-    code, out, err = run(capsys, "--portal", portal, "export", TREES.id, "-o", str(target), "--columns",
-                         "common_name,dbh")
+    code, out, err = run(
+        capsys, "--portal", portal, "export", TREES.id, "-o", str(target), "--columns", "common_name,dbh"
+    )
     assert code == 0, err
     frame = pl.read_csv(target)
     assert frame.columns == ["common_name", "dbh"] and frame.height == 77
@@ -140,11 +152,17 @@ def test_the_token_is_sent_and_never_written_anywhere(capsys, portal, fake_socra
     monkeypatch.setenv("PDXTUI_APP_TOKEN", TOKEN)
     fake_socrata.apps["socrata"].require_token = TOKEN
     outputs = []
-    for args in (("search", "--json"), ("search",), ("show", INSPECTIONS.id), ("show", SERVICE_REQUESTS.id, "--json"),
-                 ("preview", INSPECTIONS.id, "--rows", "50", "--json"), ("preview", SERVICE_REQUESTS.id),
-                 ("export", INSPECTIONS.id, "-o", str(tmp_path / "out" / "i.csv")),
-                 ("export", SERVICE_REQUESTS.id, "-o", str(tmp_path / "out" / "s.geojson")),
-                 ("export", TREES.id, "-o", str(tmp_path / "out" / "t.json"))):
+    for args in (
+        ("search", "--json"),
+        ("search",),
+        ("show", INSPECTIONS.id),
+        ("show", SERVICE_REQUESTS.id, "--json"),
+        ("preview", INSPECTIONS.id, "--rows", "50", "--json"),
+        ("preview", SERVICE_REQUESTS.id),
+        ("export", INSPECTIONS.id, "-o", str(tmp_path / "out" / "i.csv")),
+        ("export", SERVICE_REQUESTS.id, "-o", str(tmp_path / "out" / "s.geojson")),
+        ("export", TREES.id, "-o", str(tmp_path / "out" / "t.json")),
+    ):
         (tmp_path / "out").mkdir(exist_ok=True)
         code, out, err = run(capsys, "--portal", portal, *args)
         assert code == 0, (args, err)

@@ -148,10 +148,10 @@ def test_unknown_keys_warn_with_line_and_suggestion(tmp_path):
 def test_bad_values_warn_and_use_defaults(tmp_path):
     text = (
         "default_portal = 3\n"
-        "[cache]\nsize_limit = \"big\"\n"
+        '[cache]\nsize_limit = "big"\n'
         "[net]\nmax_per_host = 0\nread_timeout = true\n"
-        "[portals.x]\nkind = \"ftp\"\nurl = \"https://x\"\n"
-        "[portals.y]\nkind = \"arcgis\"\nurl = \"gis.example\"\n"
+        '[portals.x]\nkind = "ftp"\nurl = "https://x"\n'
+        '[portals.y]\nkind = "arcgis"\nurl = "gis.example"\n'
     )
     cfg = load_config(write(tmp_path, text))
     assert cfg.default_portal == "portland"

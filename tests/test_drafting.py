@@ -12,8 +12,21 @@ import pytest
 from pdxtui import drafting
 from pdxtui.config import Requester
 from pdxtui.drafting import (
-    FORM_FIELDS, KIND_KEYS, KINDS, DateRangeError, Draft, DraftInput, Recipient, check, draft, input_from_form,
-    parse_date_range, render, scrub, scrub_url, to_json,
+    FORM_FIELDS,
+    KIND_KEYS,
+    KINDS,
+    DateRangeError,
+    Draft,
+    DraftInput,
+    Recipient,
+    check,
+    draft,
+    input_from_form,
+    parse_date_range,
+    render,
+    scrub,
+    scrub_url,
+    to_json,
 )
 from pdxtui.errors import UsageError
 from pdxtui.filters import describe, parse
@@ -37,10 +50,16 @@ TREES = Dataset(
     page_url="https://gis-pdx.opendata.arcgis.com/datasets/PDX::street-tree-inventory-active-records",
     api_url="https://www.portlandmaps.com/od/rest/services/COP_OpenData_Environment/MapServer/1415/query",
 )
-CRIME = Dataset(id="crime_1", title="Crime Data", owner="Portland Police Bureau",
-                page_url="https://www.portlandmaps.com/crime")
-FULL = Requester(name="Ada Lovelace", email="ada@example.org", phone="503-555-0100",
-                 organisation="Friends of Trees", address="1 Main St\nPortland, OR 97201")
+CRIME = Dataset(
+    id="crime_1", title="Crime Data", owner="Portland Police Bureau", page_url="https://www.portlandmaps.com/crime"
+)
+FULL = Requester(
+    name="Ada Lovelace",
+    email="ada@example.org",
+    phone="503-555-0100",
+    organisation="Friends of Trees",
+    address="1 Main St\nPortland, OR 97201",
+)
 EMPTY = Requester()
 
 
@@ -86,9 +105,21 @@ def test_form_fields_describe_draft_input():
 
 
 def test_input_from_form_converts_by_type():
-    inp = input_from_form("quality", {"record_ids": "12, 57 103", "fields": "SPECIES, DIAMETER", "problem": " x ",
-                                      "fee_waiver": 1, "date_from": "", "format": "", "nonsense": "ignored"},
-                          dataset=TREES, requester=FULL, filter_text="all rows")
+    inp = input_from_form(
+        "quality",
+        {
+            "record_ids": "12, 57 103",
+            "fields": "SPECIES, DIAMETER",
+            "problem": " x ",
+            "fee_waiver": 1,
+            "date_from": "",
+            "format": "",
+            "nonsense": "ignored",
+        },
+        dataset=TREES,
+        requester=FULL,
+        filter_text="all rows",
+    )
     assert inp.record_ids == ("12", "57", "103")
     assert inp.fields == ("SPECIES", "DIAMETER")
     assert inp.problem == "x" and inp.fee_waiver is True and inp.date_from is None and inp.format == "CSV"
@@ -110,19 +141,40 @@ def test_unknown_kind_raises_and_check_reports():
 
 
 def test_records_has_the_required_parts():
-    d = make("records", fields=("SPECIES", "DIAMETER"), date_from="2023-01-01", date_to="2023-12-31",
-             use="a street tree report for our neighbourhood association")
+    d = make(
+        "records",
+        fields=("SPECIES", "DIAMETER"),
+        date_from="2023-01-01",
+        date_to="2023-12-31",
+        use="a street tree report for our neighbourhood association",
+    )
     body = d.body
     for needle in (
-        "Oregon Public Records Law", "ORS 192.311 to 192.478",
-        "ORS 192.324(2)", "5 business days",
-        "ORS 192.329(1)", "as soon as practicable and without unreasonable delay", "10 business days",
-        "ORS 192.324(3)", "electronic form", "CSV",
-        "$25", "written estimate",
-        "Street Tree Inventory - Active Records", "abc123_1415", "Urban Forestry", TREES.page_url, TREES.api_url,
-        "SPECIES (Species), DIAMETER (Diameter (in))", "2023-01-01 to 2023-12-31",
+        "Oregon Public Records Law",
+        "ORS 192.311 to 192.478",
+        "ORS 192.324(2)",
+        "5 business days",
+        "ORS 192.329(1)",
+        "as soon as practicable and without unreasonable delay",
+        "10 business days",
+        "ORS 192.324(3)",
+        "electronic form",
+        "CSV",
+        "$25",
+        "written estimate",
+        "Street Tree Inventory - Active Records",
+        "abc123_1415",
+        "Urban Forestry",
+        TREES.page_url,
+        TREES.api_url,
+        "SPECIES (Species), DIAMETER (Diameter (in))",
+        "2023-01-01 to 2023-12-31",
         "a street tree report",
-        "Ada Lovelace", "Friends of Trees", "1 Main St", "Portland, OR 97201", "Email: ada@example.org",
+        "Ada Lovelace",
+        "Friends of Trees",
+        "1 Main St",
+        "Portland, OR 97201",
+        "Email: ada@example.org",
         "Phone: 503-555-0100",
         "May 1, 2024",
     ):
@@ -167,10 +219,25 @@ def test_records_send_to_the_records_centre_or_the_police_form():
 
 
 def test_publish_has_purpose_fields_format_cadence_use():
-    d = make("publish", fields_wanted="PLANTED_DATE, the date the tree was planted", cadence="monthly",
-             purpose="Shows where the canopy is growing", use="a canopy map", format="CSV")
-    for needle in ("Street Tree Inventory", "abc123_1415", "Urban Forestry", "PLANTED_DATE", "monthly",
-                   "Shows where the canopy is growing", "a canopy map", "CSV", "public records request"):
+    d = make(
+        "publish",
+        fields_wanted="PLANTED_DATE, the date the tree was planted",
+        cadence="monthly",
+        purpose="Shows where the canopy is growing",
+        use="a canopy map",
+        format="CSV",
+    )
+    for needle in (
+        "Street Tree Inventory",
+        "abc123_1415",
+        "Urban Forestry",
+        "PLANTED_DATE",
+        "monthly",
+        "Shows where the canopy is growing",
+        "a canopy map",
+        "CSV",
+        "public records request",
+    ):
         assert needle in d.body, needle
     assert d.subject == 'Open data request: new fields in "Street Tree Inventory - Active Records"'
     assert d.send_to[0].label == "Urban Forestry" and d.send_to[0].address == TREES.page_url
@@ -205,10 +272,23 @@ def test_access_topics():
 
 
 def test_quality_has_dataset_field_ids_problem():
-    d = make("quality", fields=("SPECIES",), record_ids=("12", "57"), problem="Common names are swapped",
-             expected="Acer macrophyllum - Bigleaf maple")
-    for needle in ("Street Tree Inventory", "abc123_1415", "Urban Forestry", "SPECIES (Species)", "OBJECTID 12, 57",
-                   "Common names are swapped", "Bigleaf maple", "2024-05-01"):
+    d = make(
+        "quality",
+        fields=("SPECIES",),
+        record_ids=("12", "57"),
+        problem="Common names are swapped",
+        expected="Acer macrophyllum - Bigleaf maple",
+    )
+    for needle in (
+        "Street Tree Inventory",
+        "abc123_1415",
+        "Urban Forestry",
+        "SPECIES (Species)",
+        "OBJECTID 12, 57",
+        "Common names are swapped",
+        "Bigleaf maple",
+        "2024-05-01",
+    ):
         assert needle in d.body, needle
     assert d.send_to[0].label == "Urban Forestry"
     assert d.placeholders == ()
@@ -237,17 +317,34 @@ def test_placeholders_only_when_the_profile_is_empty(kind):
 @pytest.mark.parametrize("kind", KIND_KEYS)
 def test_no_secret_ever_appears(kind):
     encoded = [quote(ODD_CANARY, safe=""), quote_plus(ODD_CANARY)]
-    url = (f"https://user:{CANARY}@www.portlandmaps.com/od/rest/services/x/MapServer/1/query?where=1%3D1"
-           f"&token={CANARY}&app_token={CANARY}&api_key={CANARY}&key={CANARY}&apikey={CANARY}"
-           f"&access_token={CANARY}&password={CANARY}&secret={CANARY}&$$app_token={CANARY}&X={encoded[0]}"
-           f"#access_token={CANARY}")
-    text = (f"Authorization: Bearer {CANARY}; X-App-Token: {CANARY}; token={CANARY}; api_key: '{CANARY}'; "
-            f"saw {ODD_CANARY} and {encoded[1]} in {url}")
+    url = (
+        f"https://user:{CANARY}@www.portlandmaps.com/od/rest/services/x/MapServer/1/query?where=1%3D1"
+        f"&token={CANARY}&app_token={CANARY}&api_key={CANARY}&key={CANARY}&apikey={CANARY}"
+        f"&access_token={CANARY}&password={CANARY}&secret={CANARY}&$$app_token={CANARY}&X={encoded[0]}"
+        f"#access_token={CANARY}"
+    )
+    text = (
+        f"Authorization: Bearer {CANARY}; X-App-Token: {CANARY}; token={CANARY}; api_key: '{CANARY}'; "
+        f"saw {ODD_CANARY} and {encoded[1]} in {url}"
+    )
     d = draft(
-        DraftInput(kind, dataset=dataclasses.replace(TREES, title=f"Trees {CANARY}"), requester=FULL,
-                   url=url, error=text, problem=text, description=text, use=text, purpose=text,
-                   fields_wanted=text, expected=text, record_ids=(CANARY,), filter_text=f"x is {CANARY}"),
-        today=TODAY, secrets=[CANARY, ODD_CANARY],
+        DraftInput(
+            kind,
+            dataset=dataclasses.replace(TREES, title=f"Trees {CANARY}"),
+            requester=FULL,
+            url=url,
+            error=text,
+            problem=text,
+            description=text,
+            use=text,
+            purpose=text,
+            fields_wanted=text,
+            expected=text,
+            record_ids=(CANARY,),
+            filter_text=f"x is {CANARY}",
+        ),
+        today=TODAY,
+        secrets=[CANARY, ODD_CANARY],
     )
     blob = everything(d)
     assert CANARY not in blob
@@ -258,8 +355,11 @@ def test_no_secret_ever_appears(kind):
 
 
 def test_secret_params_are_scrubbed_without_the_secrets_list():
-    d = make("access", url=f"https://www.portlandmaps.com/api/suggest/?query=1+Main&api_key={CANARY}",
-             error=f"403 for ...?token={CANARY}")
+    d = make(
+        "access",
+        url=f"https://www.portlandmaps.com/api/suggest/?query=1+Main&api_key={CANARY}",
+        error=f"403 for ...?token={CANARY}",
+    )
     assert CANARY not in everything(d)
     assert "GET https://www.portlandmaps.com/api/suggest/?query=1+Main\n" in d.body + "\n"
     assert "removed: api_key" in d.body
@@ -267,7 +367,9 @@ def test_secret_params_are_scrubbed_without_the_secrets_list():
 
 def test_scrub_url_keeps_the_rest_exactly():
     assert scrub_url("https://h.example/p?where=1%3D1&token=x&outFields=*&f=json#top") == (
-        "https://h.example/p?where=1%3D1&outFields=*&f=json#top", ("token",))
+        "https://h.example/p?where=1%3D1&outFields=*&f=json#top",
+        ("token",),
+    )
     url = "https://h.example/p?b=2&a=1"
     assert scrub_url(url) == (url, ())
     assert scrub_url("https://me:pw@h.example/p") == ("https://h.example/p", ("user:password",))
@@ -312,7 +414,9 @@ def test_portal_text_is_made_safe(kind):
 
 def test_notes_for_sample_and_foreign_datasets():
     assert any("sample" in n for n in make("records", dataset=dataclasses.replace(TREES, sample=True)).notes)
-    foreign = dataclasses.replace(TREES, page_url="https://data.cityofchicago.org/d/x", api_url="https://data.cityofchicago.org/resource/x.json")
+    foreign = dataclasses.replace(
+        TREES, page_url="https://data.cityofchicago.org/d/x", api_url="https://data.cityofchicago.org/resource/x.json"
+    )
     assert any("does not look like a City of Portland" in n for n in make("records", dataset=foreign).notes)
     assert not any("does not look like" in n for n in make("records").notes)
 
@@ -336,28 +440,37 @@ def test_render_and_json():
     assert text.endswith("\n") and "Before you send:" in text
     data = to_json(d)
     assert set(data) == {"kind", "subject", "body", "send_to", "placeholders", "notes"}
-    assert data["send_to"][0] == {"label": d.send_to[0].label, "how": d.send_to[0].how,
-                                  "address": d.send_to[0].address, "note": d.send_to[0].note, "confirmed": False}
+    assert data["send_to"][0] == {
+        "label": d.send_to[0].label,
+        "how": d.send_to[0].how,
+        "address": d.send_to[0].address,
+        "note": d.send_to[0].note,
+        "confirmed": False,
+    }
     assert data["placeholders"] == list(d.placeholders)
 
 
 # -- dates ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2023-01-01..2023-12-31", ("2023-01-01", "2023-12-31")),
-    ("2023-1-5..", ("2023-01-05", None)),
-    ("..2023-06", (None, "2023-06")),
-    ("2023", ("2023", "2023")),
-    ("2023-06..2023", ("2023-06", "2023")),
-    (" 2020 .. 2021 ", ("2020", "2021")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2023-01-01..2023-12-31", ("2023-01-01", "2023-12-31")),
+        ("2023-1-5..", ("2023-01-05", None)),
+        ("..2023-06", (None, "2023-06")),
+        ("2023", ("2023", "2023")),
+        ("2023-06..2023", ("2023-06", "2023")),
+        (" 2020 .. 2021 ", ("2020", "2021")),
+    ],
+)
 def test_parse_date_range(text, expected):
     assert parse_date_range(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "..", "2023-13-01..", "2023-02-30", "yesterday", "2024..2023",
-                                  "2023-12-31..2023-01-01", "01/02/2023"])
+@pytest.mark.parametrize(
+    "text", ["", "..", "2023-13-01..", "2023-02-30", "yesterday", "2024..2023", "2023-12-31..2023-01-01", "01/02/2023"]
+)
 def test_parse_date_range_errors(text):
     with pytest.raises(DateRangeError) as info:
         parse_date_range(text)

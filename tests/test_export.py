@@ -13,7 +13,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -50,16 +50,26 @@ PERMITS = DATASETS["permits"]  # fake ArcGIS: 1,234 rows, maxRecordCount 150
 
 def golden_frame() -> pl.DataFrame:
     """Small, deterministic, and awkward: every type the portals give, nulls, and text that needs quoting."""
-    utc = timezone.utc
+    utc = UTC
     return pl.DataFrame(
         {
             "id": [1, 2, 3, 4, None],
             "amount": [1.5, -0.25, None, 1234567.125, 1e-7],
-            "name": ["plain", "comma, inside", 'quote "double" and \'single\'', "line\nbreak\tand tab",
-                     "ünïcödé 🌳 漢字 <&>"],
+            "name": [
+                "plain",
+                "comma, inside",
+                "quote \"double\" and 'single'",
+                "line\nbreak\tand tab",
+                "ünïcödé 🌳 漢字 <&>",
+            ],
             "day": [date(2024, 1, 31), None, date(2000, 2, 29), date(1970, 1, 1), date(2023, 12, 25)],
-            "when": [datetime(2024, 5, 1, 13, 45, tzinfo=utc), datetime(2024, 5, 1, 13, 45, 7, 250000, tzinfo=utc),
-                     None, datetime(1999, 12, 31, 23, 59, 59, tzinfo=utc), datetime(2020, 2, 29, tzinfo=utc)],
+            "when": [
+                datetime(2024, 5, 1, 13, 45, tzinfo=utc),
+                datetime(2024, 5, 1, 13, 45, 7, 250000, tzinfo=utc),
+                None,
+                datetime(1999, 12, 31, 23, 59, 59, tzinfo=utc),
+                datetime(2020, 2, 29, tzinfo=utc),
+            ],
             "tags": [["a", "b"], [], None, ["x,y", 'q"t'], ["ü"]],
             "flag": [True, False, None, True, False],
             "Latitude": [45.5231, 45.6, None, 45.512345, 45.0],
@@ -112,8 +122,10 @@ def test_importing_export_stays_light():
         ("basic.json", ExportOptions()),
         ("pretty.json", ExportOptions(pretty=True, columns=("name", "id", "tags", "when"))),
         ("basic.geojson", ExportOptions()),
-        ("options.csv", ExportOptions(delimiter=";", header=False, quote_style="always", null="NA",
-                                      columns=("name", "id", "day"))),
+        (
+            "options.csv",
+            ExportOptions(delimiter=";", header=False, quote_style="always", null="NA", columns=("name", "id", "day")),
+        ),
     ],
 )
 def test_golden_files(tmp_path, name, options):
@@ -146,16 +158,21 @@ def test_text_formats_keep_types(tmp_path):
 
 
 def test_naive_and_zoned_datetimes_and_nan(tmp_path):
-    frame = pl.DataFrame({
-        "naive": [datetime(2021, 3, 4, 5, 6, 7)],
-        "zoned": [datetime(2021, 3, 4, 5, 6, 7, tzinfo=timezone.utc)],
-        "nan": [float("nan")],
-    })
+    frame = pl.DataFrame(
+        {
+            "naive": [datetime(2021, 3, 4, 5, 6, 7)],
+            "zoned": [datetime(2021, 3, 4, 5, 6, 7, tzinfo=UTC)],
+            "nan": [float("nan")],
+        }
+    )
     export_frame(frame, tmp_path / "a.csv")
     assert (tmp_path / "a.csv").read_text() == "naive,zoned,nan\n2021-03-04T05:06:07,2021-03-04T05:06:07+00:00,NaN\n"
     export_frame(frame, tmp_path / "a.ndjson")
     assert json.loads((tmp_path / "a.ndjson").read_text()) == {
-        "naive": "2021-03-04T05:06:07", "zoned": "2021-03-04T05:06:07+00:00", "nan": None}
+        "naive": "2021-03-04T05:06:07",
+        "zoned": "2021-03-04T05:06:07+00:00",
+        "nan": None,
+    }
 
 
 # -- Parquet, XLSX, GeoJSON -------------------------------------------------------------------------------------------
@@ -237,8 +254,10 @@ def test_xlsx_matches_what_xlsxwriter_writes_itself(tmp_path):
     book = xlsxwriter.Workbook(str(tmp_path / "theirs.xlsx"), {"constant_memory": True})
     sheet = book.add_worksheet()
     bold = book.add_format({"bold": True})
-    formats = {pl.Date: book.add_format({"num_format": "yyyy-mm-dd"}),
-               "dt": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})}
+    formats = {
+        pl.Date: book.add_format({"num_format": "yyyy-mm-dd"}),
+        "dt": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+    }
     for col, name in enumerate(frame.columns):
         sheet.write_string(0, col, name, bold)
     for r, row in enumerate(frame.iter_rows(), start=1):
@@ -312,8 +331,11 @@ def test_geojson_structure(tmp_path):
     doc = json.loads((tmp_path / "a.geojson").read_text())
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 5
     first = doc["features"][0]
-    assert first == {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-122.6765, 45.5231]},
-                     "properties": {"name": "plain", "day": "2024-01-31"}}
+    assert first == {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-122.6765, 45.5231]},
+        "properties": {"name": "plain", "day": "2024-01-31"},
+    }
     assert [f["geometry"] is None for f in doc["features"]] == [False, False, True, True, False]
     assert all(f["type"] == "Feature" and set(f["properties"]) == {"name", "day"} for f in doc["features"])
 
@@ -332,11 +354,17 @@ def test_geometry_columns():
     assert geometry_columns(None, ["a", "LATITUDE", "Longitude"]) == ("LATITUDE", "Longitude")
     assert geometry_columns(None, ["shape_latitude", "shape_longitude", "x"]) == ("shape_latitude", "shape_longitude")
     assert geometry_columns(None, ["lat", "x"]) is None
-    marked = Dataset(id="d", title="t", geometry_type="esriGeometryPoint", fields=(
-        Field("latitude", "esriFieldTypeString"), Field("longitude", "esriFieldTypeString"),
-        Field("y_coord", "esriGeometryPoint", "float", alias="Latitude"),
-        Field("x_coord", "esriGeometryPoint", "float", alias="Longitude"),
-    ))
+    marked = Dataset(
+        id="d",
+        title="t",
+        geometry_type="esriGeometryPoint",
+        fields=(
+            Field("latitude", "esriFieldTypeString"),
+            Field("longitude", "esriFieldTypeString"),
+            Field("y_coord", "esriGeometryPoint", "float", alias="Latitude"),
+            Field("x_coord", "esriGeometryPoint", "float", alias="Longitude"),
+        ),
+    )
     assert geometry_columns(marked, ["latitude", "longitude", "y_coord", "x_coord"]) == ("y_coord", "x_coord")
     lines = Dataset(id="l", title="t", geometry_type="esriGeometryPolyline")
     assert geometry_columns(lines, ["Latitude", "Longitude"]) is None
@@ -373,8 +401,13 @@ def test_empty_parquet_and_xlsx_keep_the_columns(tmp_path):
 
 async def test_empty_filter_result_from_a_portal_is_header_only(tmp_path, demo_service):
     ds = await demo_service.dataset(BIKE_RACKS)
-    result = await export_query(demo_service, ds, tmp_path / "e.csv", ExportOptions(columns=("Address", "Status")),
-                                query=Query(where="Capacity > 100000"))
+    result = await export_query(
+        demo_service,
+        ds,
+        tmp_path / "e.csv",
+        ExportOptions(columns=("Address", "Status")),
+        query=Query(where="Capacity > 100000"),
+    )
     assert result.rows == 0 and (tmp_path / "e.csv").read_text() == "Address,Status\n"
 
 
@@ -402,9 +435,10 @@ def test_columns_are_resolved_in_the_order_asked():
 
 
 def test_format_from_the_extension():
-    assert [format_for(f"x{e}") for e in (".CSV", ".tsv", ".json", ".ndjson", ".jsonl", ".parquet", ".pq", ".xlsx",
-                                          ".geojson")] == ["csv", "tsv", "json", "ndjson", "ndjson", "parquet",
-                                                           "parquet", "xlsx", "geojson"]
+    assert [
+        format_for(f"x{e}")
+        for e in (".CSV", ".tsv", ".json", ".ndjson", ".jsonl", ".parquet", ".pq", ".xlsx", ".geojson")
+    ] == ["csv", "tsv", "json", "ndjson", "ndjson", "parquet", "parquet", "xlsx", "geojson"]
     assert format_for("x.txt", "CSV") == "csv" and format_for("x", "jsonl") == "ndjson"
     with pytest.raises(ExportUsageError) as err:
         format_for("x.xls")
@@ -416,8 +450,15 @@ def test_format_from_the_extension():
         format_for("x.csv", "xls")
 
 
-@pytest.mark.parametrize("options", [ExportOptions(delimiter=";;"), ExportOptions(delimiter='"'),
-                                     ExportOptions(quote_style="sometimes"), ExportOptions(null="a\nb")])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ExportOptions(delimiter=";;"),
+        ExportOptions(delimiter='"'),
+        ExportOptions(quote_style="sometimes"),
+        ExportOptions(null="a\nb"),
+    ],
+)
 def test_bad_csv_options_are_refused(tmp_path, options):
     with pytest.raises(ExportUsageError):
         export_frame(golden_frame(), tmp_path / "a.csv", options)
@@ -425,8 +466,10 @@ def test_bad_csv_options_are_refused(tmp_path, options):
 
 
 def test_suggested_filename():
-    assert suggested_filename(Dataset(id="x", title="Street Tree Inventory - Active Records"), "parquet") == \
-        "street-tree-inventory-active-records.parquet"
+    assert (
+        suggested_filename(Dataset(id="x", title="Street Tree Inventory - Active Records"), "parquet")
+        == "street-tree-inventory-active-records.parquet"
+    )
     assert suggested_filename(None, "xlsx") == "export.xlsx"
 
 
@@ -481,6 +524,7 @@ def test_unwritable_folder(tmp_path, monkeypatch):
     if os.geteuid() != 0:  # root writes anywhere: then make the temp file fail as a locked folder would
         os.chmod(locked, 0o500)
     else:
+
         def denied(*args, **kwargs):
             raise PermissionError(errno.EACCES, "Permission denied")
 
@@ -512,8 +556,10 @@ def test_full_disk_is_reported_and_cleaned_up(tmp_path, monkeypatch, fmt):
 
 def test_polars_style_disk_errors_are_recognised():
     assert ex._os_problem(OSError("No space left on device (os error 28)"), "/x/a.csv") == "the disk is full"
-    assert ex._os_problem(RuntimeError("parquet: underlying IO error: No space left on device (os error 28)"),
-                          "/x/a.pq") == "the disk is full"
+    assert (
+        ex._os_problem(RuntimeError("parquet: underlying IO error: No space left on device (os error 28)"), "/x/a.pq")
+        == "the disk is full"
+    )
     assert ex._os_problem(OSError(errno.EROFS, "Read-only file system"), "/x/a.csv").startswith("the folder is on")
 
 
@@ -628,12 +674,16 @@ async def test_filter_on_arcgis_pages_exact_counts(tmp_path, arcgis):
     """``where`` on ArcGIS: sent to the server when the portal can filter, else applied here to every page."""
     try:
         ds = await arcgis.dataset(PERMITS.id)
-        expected = [r["OBJECTID"] for r in PERMITS.rows
-                    if r["VALUATION"] is not None and r["VALUATION"] > 100_000 and "garage" in r["WORK_DESC"].lower()]
+        expected = [
+            r["OBJECTID"]
+            for r in PERMITS.rows
+            if r["VALUATION"] is not None and r["VALUATION"] > 100_000 and "garage" in r["WORK_DESC"].lower()
+        ]
         assert 10 < len(expected) < 1234
         query = Query(where="VALUATION > 100000 and WORK_DESC ~ GARAGE")
-        result = await export_query(arcgis, ds, tmp_path / "p.json", ExportOptions(columns=("OBJECTID", "WORK_DESC")),
-                                    query=query)
+        result = await export_query(
+            arcgis, ds, tmp_path / "p.json", ExportOptions(columns=("OBJECTID", "WORK_DESC")), query=query
+        )
         rows = json.loads((tmp_path / "p.json").read_text())
         assert result.rows == len(expected) and [r["OBJECTID"] for r in rows] == expected
         assert set(rows[0]) == {"OBJECTID", "WORK_DESC"}
@@ -648,8 +698,9 @@ async def test_filter_on_arcgis_pages_exact_counts(tmp_path, arcgis):
 async def test_geojson_from_arcgis_point_layer(tmp_path, arcgis):
     try:
         ds = await arcgis.dataset(PERMITS.id)
-        await export_query(arcgis, ds, tmp_path / "p.geojson", ExportOptions(columns=("PERMIT_NUM",)),
-                           query=Query(limit=300))
+        await export_query(
+            arcgis, ds, tmp_path / "p.geojson", ExportOptions(columns=("PERMIT_NUM",)), query=Query(limit=300)
+        )
         doc = json.loads((tmp_path / "p.geojson").read_text())
         assert len(doc["features"]) == 300
         lon, lat = PERMITS.geometries[0]
@@ -671,8 +722,7 @@ async def test_cancelling_a_slow_arcgis_export_leaves_nothing(tmp_path, arcgis, 
             if p.rows > 0:
                 written.set()
 
-        task = asyncio.ensure_future(export_query(arcgis, ds, target, ExportOptions(overwrite=True),
-                                                  progress=progress))
+        task = asyncio.ensure_future(export_query(arcgis, ds, target, ExportOptions(overwrite=True), progress=progress))
         await asyncio.wait_for(written.wait(), 10)
         assert leftovers(tmp_path)  # the temp file is being written
         task.cancel()
@@ -689,8 +739,14 @@ async def test_cancel_flag_mid_stream_from_the_bundled_portal(tmp_path, demo_ser
     ds = await demo_service.dataset(STREET_TREES)
     pages = []
     with pytest.raises(ExportCancelled):
-        await export_query(demo_service, ds, tmp_path / "t.xlsx", ExportOptions(columns=("OBJECTID", "SPECIES")),
-                           progress=lambda p: pages.append(p.pages), cancel=lambda: len(pages) > 2)
+        await export_query(
+            demo_service,
+            ds,
+            tmp_path / "t.xlsx",
+            ExportOptions(columns=("OBJECTID", "SPECIES")),
+            progress=lambda p: pages.append(p.pages),
+            cancel=lambda: len(pages) > 2,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -728,8 +784,9 @@ async def test_export_scope_for_each_scope(tmp_path, demo_service):
     frame = pl.DataFrame({"n": range(300_000)})
     import threading
 
-    result = await export_scope("loaded", tmp_path / "l.csv", frame=frame,
-                                progress=lambda p: loop_thread.append(threading.current_thread()))
+    result = await export_scope(
+        "loaded", tmp_path / "l.csv", frame=frame, progress=lambda p: loop_thread.append(threading.current_thread())
+    )
     assert result.rows == 300_000 and set(loop_thread) == {threading.main_thread()}
     query = Query(where="Capacity >= 20", order=(("OBJECTID", True),))
     filtered = await export_scope("filtered", tmp_path / "f.csv", service=demo_service, dataset=ds, query=query)
@@ -744,8 +801,14 @@ async def test_export_scope_loaded_cancels_its_thread(tmp_path):
     from pdxtui.export import export_scope
 
     started = asyncio.Event()
-    task = asyncio.ensure_future(export_scope("loaded", tmp_path / "l.xlsx", frame=pl.DataFrame({"n": range(400_000)}),
-                                              progress=lambda p: started.set() if p.rows else None))
+    task = asyncio.ensure_future(
+        export_scope(
+            "loaded",
+            tmp_path / "l.xlsx",
+            frame=pl.DataFrame({"n": range(400_000)}),
+            progress=lambda p: started.set() if p.rows else None,
+        )
+    )
     await asyncio.wait_for(started.wait(), 10)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

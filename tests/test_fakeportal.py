@@ -19,8 +19,13 @@ from tests.fakeportal.expressions import ParseError, compile_hub_filter, compile
 from tests.fakeportal.fixtures import CATALOG, DATASETS, catalog, ms
 
 ITEMS = "/hub/api/search/v1/collections/dataset/items"
-INVALID_WHERE = {"error": {"code": 400, "message": "Cannot perform query. Invalid query parameters.",
-                           "details": ["'where' parameter is invalid"]}}
+INVALID_WHERE = {
+    "error": {
+        "code": 400,
+        "message": "Cannot perform query. Invalid query parameters.",
+        "details": ["'where' parameter is invalid"],
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +70,7 @@ def where_count(client: httpx.Client, key: str, where: str) -> int:
 
 # --- server ---------------------------------------------------------------------------------------------------
 
+
 def test_server_binds_loopback_and_stops():
     fake = start_server()
     assert fake.url.startswith("http://127.0.0.1:") and fake.port > 0
@@ -92,6 +98,7 @@ def test_mount_another_app():
 
 # --- Hub search -----------------------------------------------------------------------------------------------------
 
+
 def test_landing_page_and_collections(client, server):
     landing = client.get("/hub/api/search/v1").json()
     rels = {link["rel"]: link["href"] for link in landing["links"]}
@@ -111,8 +118,23 @@ def test_search_response_shape(client, server):
     props = first["properties"]
     assert props["title"] == "Heritage Trees"
     assert first["id"] == props["id"] == DATASETS["heritage_trees"].id
-    for key in ("id", "title", "name", "owner", "type", "description", "snippet", "tags", "categories", "created",
-                "modified", "url", "access", "licenseInfo", "extent"):
+    for key in (
+        "id",
+        "title",
+        "name",
+        "owner",
+        "type",
+        "description",
+        "snippet",
+        "tags",
+        "categories",
+        "created",
+        "modified",
+        "url",
+        "access",
+        "licenseInfo",
+        "extent",
+    ):
         assert key in props, key
     assert props["url"] == server.url + DATASETS["heritage_trees"].path
     assert props["modified"] == DATASETS["heritage_trees"].modified and props["modified"] > 10**12
@@ -161,25 +183,38 @@ def test_limit_zero_and_clamp(client):
     assert big["numberReturned"] == min(100, len(CATALOG))
 
 
-@pytest.mark.parametrize(("filter_text", "expected"), [
-    ("type='Feature Service'", {i.id for i in catalog("dataset") if i.type == "Feature Service"}),
-    ("tags IN (trees, parks)", {i.id for i in catalog("dataset") if {"trees", "parks"} & set(i.tags)}),
-    ("owner='BES_GIS'", {i.id for i in catalog("dataset") if i.owner == "BES_GIS"}),
-    ("categories IN (Boundaries)", {i.id for i in catalog("dataset") if "/Categories/Boundaries" in i.categories}),
-    ("type='Feature Service' AND (tags IN (trees) OR owner=BPS_GIS) AND categories IN ('/Categories/Environment')",
-     {DATASETS[k].id for k in ("street_trees", "heritage_trees", "parks_trees")}),
-    ("type NOT IN ('Feature Service')", {i.id for i in catalog("dataset") if i.type != "Feature Service"}),
-])
+@pytest.mark.parametrize(
+    ("filter_text", "expected"),
+    [
+        ("type='Feature Service'", {i.id for i in catalog("dataset") if i.type == "Feature Service"}),
+        ("tags IN (trees, parks)", {i.id for i in catalog("dataset") if {"trees", "parks"} & set(i.tags)}),
+        ("owner='BES_GIS'", {i.id for i in catalog("dataset") if i.owner == "BES_GIS"}),
+        ("categories IN (Boundaries)", {i.id for i in catalog("dataset") if "/Categories/Boundaries" in i.categories}),
+        (
+            "type='Feature Service' AND (tags IN (trees) OR owner=BPS_GIS) AND categories IN ('/Categories/Environment')",
+            {DATASETS[k].id for k in ("street_trees", "heritage_trees", "parks_trees")},
+        ),
+        ("type NOT IN ('Feature Service')", {i.id for i in catalog("dataset") if i.type != "Feature Service"}),
+    ],
+)
 def test_search_filters(client, filter_text, expected):
     data = client.get(ITEMS, params={"filter": filter_text, "limit": 100}).json()
     assert {f["id"] for f in data["features"]} == expected
     assert data["numberMatched"] == len(expected) > 0
 
 
-@pytest.mark.parametrize("params", [
-    {"filter": "type='Feature Service' AND"}, {"filter": "colour='red'"}, {"filter": "tags IN (trees"},
-    {"startIndex": "11"}, {"limit": "ten"}, {"sortBy": "properties.size"}, {"startindex": "0"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"filter": "type='Feature Service' AND"},
+        {"filter": "colour='red'"},
+        {"filter": "tags IN (trees"},
+        {"startIndex": "11"},
+        {"limit": "ten"},
+        {"sortBy": "properties.size"},
+        {"startindex": "0"},
+    ],
+)
 def test_search_rejects_bad_requests(client, params):
     response = client.get(ITEMS, params=params)
     assert response.status_code == 400
@@ -207,15 +242,19 @@ def test_single_item(client):
 
 
 def test_aggregations(client):
-    data = client.get("/hub/api/search/v1/collections/dataset/aggregations",
-                      params={"aggregations": "terms(fields=(tags,owner))"}).json()
-    by_field = {agg["field"]: {term["label"]: term["value"] for term in agg["aggregations"]}
-                for agg in data["aggregations"]["aggregations"]}
+    data = client.get(
+        "/hub/api/search/v1/collections/dataset/aggregations", params={"aggregations": "terms(fields=(tags,owner))"}
+    ).json()
+    by_field = {
+        agg["field"]: {term["label"]: term["value"] for term in agg["aggregations"]}
+        for agg in data["aggregations"]["aggregations"]
+    }
     assert by_field["owner"]["BES_GIS"] == sum(1 for i in catalog("dataset") if i.owner == "BES_GIS")
     assert by_field["tags"]["trees"] == sum(1 for i in catalog("dataset") if "trees" in i.tags)
 
 
 # --- MapServer layer metadata ---------------------------------------------------------------------------------------
+
 
 def test_layer_metadata(client):
     info = client.get(layer("heritage_trees"), params={"f": "json"}).json()
@@ -226,16 +265,21 @@ def test_layer_metadata(client):
     fields = {f["name"]: f for f in info["fields"]}
     assert fields["DATE_DESIG"]["type"] == "esriFieldTypeDate"
     assert fields["Shape"]["type"] == "esriFieldTypeGeometry"
-    assert fields["Ownership"]["domain"] == {"type": "codedValue", "name": "HeritageOwnership", "codedValues": [
-        {"name": "Public", "code": "PUB"}, {"name": "Private", "code": "PVT"}]}
+    assert fields["Ownership"]["domain"] == {
+        "type": "codedValue",
+        "name": "HeritageOwnership",
+        "codedValues": [{"name": "Public", "code": "PUB"}, {"name": "Private", "code": "PVT"}],
+    }
     assert all(set(f) >= {"name", "type", "alias", "domain"} for f in info["fields"])
     assert "&amp;" in info["description"] and "<br>" in info["description"] and "Café Ñandú" in info["description"]
     assert client.get(layer("permits"), params={"f": "json"}).json()["maxRecordCount"] == 150
 
 
 def test_unknown_layer_is_error_with_http_200(client):
-    for path in ("/arcgis/rest/services/COP_OpenData_Environment/MapServer/9999",
-                 "/arcgis/rest/services/COP_OpenData_Nowhere/MapServer/1/query"):
+    for path in (
+        "/arcgis/rest/services/COP_OpenData_Environment/MapServer/9999",
+        "/arcgis/rest/services/COP_OpenData_Nowhere/MapServer/1/query",
+    ):
         response = client.get(path, params={"f": "json", "where": "1=1"})
         assert response.status_code == 200
         assert response.json() == {"error": {"code": 400, "message": "Invalid URL", "details": []}}
@@ -255,12 +299,20 @@ def test_service_directory(client):
 
 # --- MapServer queries ------------------------------------------------------------------------------------------------
 
+
 def test_paging_until_the_end(client, server):
     ds = DATASETS["permits"]
     rows, offset, pages = [], 0, []
     while True:
-        page = query(client, "permits", outFields="*", returnGeometry="false", orderByFields="OBJECTID",
-                     resultOffset=offset, resultRecordCount=1000)
+        page = query(
+            client,
+            "permits",
+            outFields="*",
+            returnGeometry="false",
+            orderByFields="OBJECTID",
+            resultOffset=offset,
+            resultRecordCount=1000,
+        )
         pages.append(len(page["features"]))
         rows.extend(f["attributes"] for f in page["features"])
         offset += len(page["features"])
@@ -287,8 +339,9 @@ def test_json_page_shape(client):
 
 
 def test_geojson_page(client):
-    data = query(client, "council_districts", f="geojson", outFields="DISTRICT", orderByFields="DISTRICT",
-                 resultRecordCount=3)
+    data = query(
+        client, "council_districts", f="geojson", outFields="DISTRICT", orderByFields="DISTRICT", resultRecordCount=3
+    )
     assert data["type"] == "FeatureCollection" and data["properties"] == {"exceededTransferLimit": True}
     first = data["features"][0]
     assert first["id"] == 1 and first["properties"] == {"DISTRICT": 1}
@@ -312,8 +365,15 @@ def test_order_by_fields(client):
     rows = DATASETS["street_trees"].rows
     expected = sorted(rows, key=lambda r: r["OBJECTID"])
     expected = sorted(expected, key=lambda r: (r["DIAMETER"] is not None, r["DIAMETER"]), reverse=True)
-    data = query(client, "street_trees", outFields="OBJECTID,DIAMETER", orderByFields="DIAMETER DESC, OBJECTID ASC",
-                 returnGeometry="false", resultOffset=100, resultRecordCount=50)
+    data = query(
+        client,
+        "street_trees",
+        outFields="OBJECTID,DIAMETER",
+        orderByFields="DIAMETER DESC, OBJECTID ASC",
+        returnGeometry="false",
+        resultOffset=100,
+        resultRecordCount=50,
+    )
     assert [f["attributes"]["OBJECTID"] for f in data["features"]] == [r["OBJECTID"] for r in expected[100:150]]
     assert "error" in query(client, "street_trees", orderByFields="HEIGHT DESC")
 
@@ -325,20 +385,36 @@ def test_where_clauses(client):
     assert where_count(client, "heritage_trees", "UPPER(COMMON) LIKE '%CHERRY%'") == 1
     assert where_count(client, "heritage_trees", "COMMON LIKE '%CHERRY%'") == 0  # LIKE is case-sensitive
     assert where_count(client, "heritage_trees", "HEIGHT IS NULL") == sum(r["HEIGHT"] is None for r in heritage)
-    assert where_count(client, "heritage_trees", "DATE_DESIG >= timestamp '2010-01-01 00:00:00'") == \
-        sum(r["DATE_DESIG"] is not None and r["DATE_DESIG"] >= ms(2010) for r in heritage)
-    assert where_count(client, "heritage_trees", "DATE_DESIG < DATE '1975-01-01' OR TREEID = 5") == \
-        sum((r["DATE_DESIG"] or ms(3000)) < ms(1975) or r["TREEID"] == 5 for r in heritage)
-    assert where_count(client, "heritage_trees", "(Ownership = 'PUB' OR Ownership IS NULL) AND HEIGHT > 100") == \
-        sum((r["Ownership"] in ("PUB", None)) and (r["HEIGHT"] or 0) > 100 for r in heritage)
+    assert where_count(client, "heritage_trees", "DATE_DESIG >= timestamp '2010-01-01 00:00:00'") == sum(
+        r["DATE_DESIG"] is not None and r["DATE_DESIG"] >= ms(2010) for r in heritage
+    )
+    assert where_count(client, "heritage_trees", "DATE_DESIG < DATE '1975-01-01' OR TREEID = 5") == sum(
+        (r["DATE_DESIG"] or ms(3000)) < ms(1975) or r["TREEID"] == 5 for r in heritage
+    )
+    assert where_count(client, "heritage_trees", "(Ownership = 'PUB' OR Ownership IS NULL) AND HEIGHT > 100") == sum(
+        (r["Ownership"] in ("PUB", None)) and (r["HEIGHT"] or 0) > 100 for r in heritage
+    )
     assert where_count(client, "heritage_trees", "Ownership <> 'PUB'") == sum(r["Ownership"] == "PVT" for r in heritage)
     permits = DATASETS["permits"].rows
-    assert where_count(client, "permits", "VALUATION >= 250000.5 AND WORK_DESC LIKE 'Deck%'") == \
-        sum((r["VALUATION"] or 0) >= 250000.5 and r["WORK_DESC"].startswith("Deck") for r in permits)
+    assert where_count(client, "permits", "VALUATION >= 250000.5 AND WORK_DESC LIKE 'Deck%'") == sum(
+        (r["VALUATION"] or 0) >= 250000.5 and r["WORK_DESC"].startswith("Deck") for r in permits
+    )
 
 
-@pytest.mark.parametrize("where", ["", "1=", "NAME = 'x'", "HEIGHT = 'tall'", "COMMON = 'unterminated",
-                                   "COMMON = 5", "DATE_DESIG > timestamp 'yesterday'", "TREEID IN (1,", "DROP TABLE"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "",
+        "1=",
+        "NAME = 'x'",
+        "HEIGHT = 'tall'",
+        "COMMON = 'unterminated",
+        "COMMON = 5",
+        "DATE_DESIG > timestamp 'yesterday'",
+        "TREEID IN (1,",
+        "DROP TABLE",
+    ],
+)
 def test_invalid_where_is_error_with_http_200(client, where):
     assert query(client, "heritage_trees", where=where) == INVALID_WHERE
 
@@ -350,20 +426,32 @@ def test_count_only(client):
 
 
 def test_statistics_group_by(client):
-    stats = json.dumps([{"statisticType": "count", "onStatisticField": "OBJECTID", "outStatisticFieldName": "n"},
-                        {"statisticType": "avg", "onStatisticField": "DIAMETER", "outStatisticFieldName": "mean"}])
-    data = query(client, "street_trees", outStatistics=stats, groupByFieldsForStatistics="Condition",
-                 orderByFields="n DESC")
+    stats = json.dumps(
+        [
+            {"statisticType": "count", "onStatisticField": "OBJECTID", "outStatisticFieldName": "n"},
+            {"statisticType": "avg", "onStatisticField": "DIAMETER", "outStatisticFieldName": "mean"},
+        ]
+    )
+    data = query(
+        client, "street_trees", outStatistics=stats, groupByFieldsForStatistics="Condition", orderByFields="n DESC"
+    )
     got = [(f["attributes"]["Condition"], f["attributes"]["n"]) for f in data["features"]]
     assert got == Counter(r["Condition"] for r in DATASETS["street_trees"].rows).most_common()
     assert {f["name"]: f["type"] for f in data["fields"]} == {
-        "Condition": "esriFieldTypeString", "n": "esriFieldTypeInteger", "mean": "esriFieldTypeDouble"}
+        "Condition": "esriFieldTypeString",
+        "n": "esriFieldTypeInteger",
+        "mean": "esriFieldTypeDouble",
+    }
 
 
 def test_statistics_without_group(client):
     rows = DATASETS["permits"].rows
-    stats = json.dumps([{"statisticType": kind, "onStatisticField": "VALUATION", "outStatisticFieldName": kind}
-                        for kind in ("count", "sum", "min", "max")])
+    stats = json.dumps(
+        [
+            {"statisticType": kind, "onStatisticField": "VALUATION", "outStatisticFieldName": kind}
+            for kind in ("count", "sum", "min", "max")
+        ]
+    )
     [feature] = query(client, "permits", outStatistics=stats)["features"]
     values = [r["VALUATION"] for r in rows if r["VALUATION"] is not None]
     assert feature["attributes"] == {"count": len(values), "sum": sum(values), "min": min(values), "max": max(values)}
@@ -379,8 +467,14 @@ def test_pages_of_the_100k_layer_are_slices_of_rows_made_once(client, monkeypatc
     original = ds.generator
     monkeypatch.setattr(ds, "generator", lambda rng, n: made.append(n) or original(rng, n))
     monkeypatch.setattr(ds, "_rows", None)
-    params = {"f": "json", "where": "1=1", "outFields": "*", "outSR": "4326", "orderByFields": "OBJECTID",
-              "resultRecordCount": 1000}
+    params = {
+        "f": "json",
+        "where": "1=1",
+        "outFields": "*",
+        "outSR": "4326",
+        "orderByFields": "OBJECTID",
+        "resultRecordCount": 1000,
+    }
     url = layer("address_points") + "/query"
     for offset in (0, 1000, 25_000, 50_000, 75_000, 99_000):
         features = client.get(url, params={**params, "resultOffset": offset}).json()["features"]
@@ -392,6 +486,7 @@ def test_pages_of_the_100k_layer_are_slices_of_rows_made_once(client, monkeypatc
 
 
 # --- faults -----------------------------------------------------------------------------------------------------------
+
 
 def test_fault_429_with_and_without_retry_after(client, server):
     server.faults.set("429", path_contains="/query", count=1, retry_after=3)
@@ -456,9 +551,13 @@ def test_unknown_fault_kind(server):
 
 # --- request log ----------------------------------------------------------------------------------------------------
 
+
 def test_request_log(client, server):
-    client.get(layer("permits") + "/query", params={"f": "json", "where": "A = 'b c'", "outFields": "*"},
-               headers={"X-Test": "yes"})
+    client.get(
+        layer("permits") + "/query",
+        params={"f": "json", "where": "A = 'b c'", "outFields": "*"},
+        headers={"X-Test": "yes"},
+    )
     client.post(layer("permits") + "/query", data={"f": "json", "where": "1=1", "returnCountOnly": "true"})
     first, second = server.requests
     method, path, params = first
@@ -471,6 +570,7 @@ def test_request_log(client, server):
 
 
 # --- the expression parsers directly --------------------------------------------------------------------------------
+
 
 def test_compile_where_three_valued_logic():
     ds = DATASETS["heritage_trees"]
@@ -494,10 +594,12 @@ def test_compile_hub_filter():
 
 # --- running by hand --------------------------------------------------------------------------------------------------
 
+
 def test_python_m_fakeportal_prints_urls():
     root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen([sys.executable, "-m", "tests.fakeportal"], cwd=root, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakeportal"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         lines = []
         while not lines or not lines[-1].startswith("Ctrl-C"):

@@ -18,8 +18,8 @@ import pytest
 import stamina
 
 from pdxtui.errors import PdxError
-from pdxtui.net import MAX_REDIRECTS
 from pdxtui.model import SearchRequest
+from pdxtui.net import MAX_REDIRECTS
 from pdxtui.session import open_session
 from tests.fakeportal.server import CSV_BODY
 
@@ -39,23 +39,44 @@ def _kinds() -> dict[str, PortalKind]:
     from tests.fakeportal.fixtures import DATASETS
 
     kinds = {
-        "arcgis": PortalKind("arcgis", "fake_arcgis", lambda url: f"arcgis:{url}/hub", DATASETS["permits"].id,
-                             "/api/search/v1/collections/", "/MapServer/89?", "/MapServer/89/query?"),
+        "arcgis": PortalKind(
+            "arcgis",
+            "fake_arcgis",
+            lambda url: f"arcgis:{url}/hub",
+            DATASETS["permits"].id,
+            "/api/search/v1/collections/",
+            "/MapServer/89?",
+            "/MapServer/89/query?",
+        ),
     }
     try:  # the other kinds, when their portal modules and fakes are there
-        import pdxtui.portals.socrata  # noqa: F401
+        import pdxtui.portals.socrata
         from tests.fakeportal.socrata import INSPECTIONS
 
-        kinds["socrata"] = PortalKind("socrata", "fake_socrata", lambda url: f"socrata:{url}", INSPECTIONS.id,
-                                      "/api/catalog/v1", f"/api/views/{INSPECTIONS.id}", f"/resource/{INSPECTIONS.id}")
+        kinds["socrata"] = PortalKind(
+            "socrata",
+            "fake_socrata",
+            lambda url: f"socrata:{url}",
+            INSPECTIONS.id,
+            "/api/catalog/v1",
+            f"/api/views/{INSPECTIONS.id}",
+            f"/resource/{INSPECTIONS.id}",
+        )
     except ImportError:
         pass
     try:
         import pdxtui.portals.ckan  # noqa: F401
         from tests.fakeportal.ckan import CKANApp  # noqa: F401
 
-        kinds["ckan"] = PortalKind("ckan", "fake_ckan", lambda url: f"ckan:{url}", "street-trees",
-                                   "/package_search", "/package_show", "/datastore_search")
+        kinds["ckan"] = PortalKind(
+            "ckan",
+            "fake_ckan",
+            lambda url: f"ckan:{url}",
+            "street-trees",
+            "/package_search",
+            "/package_show",
+            "/datastore_search",
+        )
     except ImportError:
         pass
     return kinds
@@ -120,8 +141,12 @@ FAULTS: dict[str, tuple[str, dict, tuple[str, ...]]] = {
 }
 STAGES = ("catalog", "metadata", "rows")
 #: bytes that only the failed answer holds, looked for in the cache folder afterwards
-FAILED_BODY_MARKERS = {"html200": b"down for maintenance", "csv_for_json": b"still not json",
-                       "invalid_json": b"[1, 2,, tru", "500": b"500 Internal Server Error"}
+FAILED_BODY_MARKERS = {
+    "html200": b"down for maintenance",
+    "csv_for_json": b"still not json",
+    "invalid_json": b"[1, 2,, tru",
+    "500": b"500 Internal Server Error",
+}
 
 
 async def _stage(service, kind: PortalKind, stage: str):
@@ -220,7 +245,7 @@ def test_connection_refused(request, config, kind_name):
     with pytest.raises(PdxError) as failure:
         _run(kind.portal(f"http://127.0.0.1:{port}"), kind, "catalog")
     message = str(failure.value)
-    assert f"127.0.0.1" in message and "could not connect" in message, message
+    assert "127.0.0.1" in message and "could not connect" in message, message
 
 
 @pytest.mark.parametrize("kind_name", list(PORTAL_KINDS))

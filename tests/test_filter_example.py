@@ -20,7 +20,7 @@ def bundled_previews():
         out = []
         for hit in hits:
             ds = await service.dataset(hit.id)
-            out.append((await service.preview(ds, rows=1000)))
+            out.append(await service.preview(ds, rows=1000))
         return out
 
     return asyncio.run(go())
@@ -43,14 +43,24 @@ def test_example_parses_and_each_part_matches_loaded_rows(preview):
 
 
 def test_example_by_hand():
-    fields = (Field("OBJECTID", "oid", "integer"), Field("NAME", "s", "string"),
-              Field("CODE", "s", "string", domain=(("A", "Alpha"),)), Field("ACRES", "d", "float"))
-    rows = {"OBJECTID": [1, 2, 3], "NAME": [None, "12 - Laurelhurst Park", "x"], "CODE": ["A"] * 3,
-            "ACRES": [1.5, 30.0, 7.25]}
+    fields = (
+        Field("OBJECTID", "oid", "integer"),
+        Field("NAME", "s", "string"),
+        Field("CODE", "s", "string", domain=(("A", "Alpha"),)),
+        Field("ACRES", "d", "float"),
+    )
+    rows = {
+        "OBJECTID": [1, 2, 3],
+        "NAME": [None, "12 - Laurelhurst Park", "x"],
+        "CODE": ["A"] * 3,
+        "ACRES": [1.5, 30.0, 7.25],
+    }
     assert example(fields, rows) == "NAME ~ laurelhurst and ACRES > 7"
     assert example(fields[:1], rows) == ""  # only an id: no example
     assert example((Field("my field", "s", "string"),), {"my field": ["Oak it's"]}) == "`my field` ~ oak"
-    assert parse(example((Field("my field", "s", "string"),), {"my field": ["Oak"]}), (Field("my field", "s", "string"),))
+    assert parse(
+        example((Field("my field", "s", "string"),), {"my field": ["Oak"]}), (Field("my field", "s", "string"),)
+    )
 
 
 def test_example_ignores_nan_and_booleans():

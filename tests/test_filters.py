@@ -40,8 +40,9 @@ from pdxtui.filters import (
 from pdxtui.model import Field
 from tests.fakeportal.expressions import compile_where
 
-SETTINGS = settings(max_examples=100, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 FRAMES = settings(SETTINGS, max_examples=60)  # random frames are slower to draw
 
 CONDITION = ((1, "Good"), (2, "Fair"), (3, "Poor"), (4, "Dead"))
@@ -72,95 +73,243 @@ EQ_CKAN = object()  # marker: "not exact" for CKAN
 
 CASES = [
     # text, node, arcgis, soql, describe
-    ("SPECIES ~ maple", Compare("SPECIES", "~", "maple"),
-     "UPPER(SPECIES) LIKE '%MAPLE%'", "upper(SPECIES) like '%MAPLE%'", 'SPECIES contains "maple"'),
-    ("SPECIES !~ maple", Compare("SPECIES", "!~", "maple"),
-     "UPPER(SPECIES) NOT LIKE '%MAPLE%'", "upper(SPECIES) not like '%MAPLE%'", 'SPECIES does not contain "maple"'),
-    ("DIAMETER > 30", Compare("DIAMETER", ">", 30), "DIAMETER > 30", "DIAMETER > 30",
-     "DIAMETER is greater than 30"),
-    ("DIAMETER >= 30.5", Compare("DIAMETER", ">=", 30.5), "DIAMETER >= 30.5", "DIAMETER >= 30.5",
-     "DIAMETER is at least 30.5"),
+    (
+        "SPECIES ~ maple",
+        Compare("SPECIES", "~", "maple"),
+        "UPPER(SPECIES) LIKE '%MAPLE%'",
+        "upper(SPECIES) like '%MAPLE%'",
+        'SPECIES contains "maple"',
+    ),
+    (
+        "SPECIES !~ maple",
+        Compare("SPECIES", "!~", "maple"),
+        "UPPER(SPECIES) NOT LIKE '%MAPLE%'",
+        "upper(SPECIES) not like '%MAPLE%'",
+        'SPECIES does not contain "maple"',
+    ),
+    ("DIAMETER > 30", Compare("DIAMETER", ">", 30), "DIAMETER > 30", "DIAMETER > 30", "DIAMETER is greater than 30"),
+    (
+        "DIAMETER >= 30.5",
+        Compare("DIAMETER", ">=", 30.5),
+        "DIAMETER >= 30.5",
+        "DIAMETER >= 30.5",
+        "DIAMETER is at least 30.5",
+    ),
     ("DIAMETER < -2", Compare("DIAMETER", "<", -2), "DIAMETER < -2", "DIAMETER < -2", "DIAMETER is less than -2"),
-    ("DIAMETER <= 1e3", Compare("DIAMETER", "<=", 1000.0), "DIAMETER <= 1000.0", "DIAMETER <= 1000.0",
-     "DIAMETER is at most 1000.0"),
+    (
+        "DIAMETER <= 1e3",
+        Compare("DIAMETER", "<=", 1000.0),
+        "DIAMETER <= 1000.0",
+        "DIAMETER <= 1000.0",
+        "DIAMETER is at most 1000.0",
+    ),
     ("TREEID != 7", Compare("TREEID", "!=", 7), "TREEID <> 7", "TREEID != 7", "TREEID is not 7"),
     ("TREEID <> 7", Compare("TREEID", "!=", 7), "TREEID <> 7", "TREEID != 7", "TREEID is not 7"),
     ("TREEID = 7", Compare("TREEID", "=", 7), "TREEID = 7", "TREEID = 7", "TREEID is 7"),
-    ("Condition = Good", Compare("Condition", "=", "Good"), "Condition = 1", "Condition = 'Good'",
-     'Condition is "Good"'),
-    ("condition = poor", Compare("Condition", "=", "Poor"), "Condition = 3", "Condition = 'Poor'",
-     'Condition is "Poor"'),
-    ("Condition = 2", Compare("Condition", "=", "Fair"), "Condition = 2", "Condition = 'Fair'",
-     'Condition is "Fair"'),
-    ("Condition != Dead", Compare("Condition", "!=", "Dead"), "Condition <> 4", "Condition != 'Dead'",
-     'Condition is not "Dead"'),
-    ("Condition ~ a", Compare("Condition", "~", "a"), "Condition IN (2, 4)", "upper(Condition) like '%A%'",
-     'Condition contains "a"'),
-    ("Condition !~ oo", Compare("Condition", "!~", "oo"), "Condition NOT IN (1, 3)",
-     "upper(Condition) not like '%OO%'", 'Condition does not contain "oo"'),
-    ("Condition ~ zzz", Compare("Condition", "~", "zzz"), "Condition <> Condition",
-     "upper(Condition) like '%ZZZ%'", 'Condition contains "zzz"'),
-    ("Ownership = public", Compare("Ownership", "=", "Public"), "Ownership = 'PUB'", "Ownership = 'Public'",
-     'Ownership is "Public"'),
-    ("Ownership = PVT", Compare("Ownership", "=", "Private"), "Ownership = 'PVT'", "Ownership = 'Private'",
-     'Ownership is "Private"'),
-    ("DATE_DESIG >= 2010-01-01", Compare("DATE_DESIG", ">=", date(2010, 1, 1)),
-     "DATE_DESIG >= timestamp '2010-01-01 00:00:00'", "DATE_DESIG >= '2010-01-01T00:00:00'",
-     "DATE_DESIG is on or after 2010-01-01"),
-    ("DATE_DESIG > 2010-01-01", Compare("DATE_DESIG", ">", date(2010, 1, 1)),
-     "DATE_DESIG >= timestamp '2010-01-02 00:00:00'", "DATE_DESIG >= '2010-01-02T00:00:00'",
-     "DATE_DESIG is after 2010-01-01"),
-    ("DATE_DESIG <= 2010-01-01", Compare("DATE_DESIG", "<=", date(2010, 1, 1)),
-     "DATE_DESIG < timestamp '2010-01-02 00:00:00'", "DATE_DESIG < '2010-01-02T00:00:00'",
-     "DATE_DESIG is on or before 2010-01-01"),
-    ("DATE_DESIG < 2010-01-01", Compare("DATE_DESIG", "<", date(2010, 1, 1)),
-     "DATE_DESIG < timestamp '2010-01-01 00:00:00'", "DATE_DESIG < '2010-01-01T00:00:00'",
-     "DATE_DESIG is before 2010-01-01"),
-    ("DATE_DESIG = 2010-01-01", Compare("DATE_DESIG", "=", date(2010, 1, 1)),
-     "(DATE_DESIG >= timestamp '2010-01-01 00:00:00' AND DATE_DESIG < timestamp '2010-01-02 00:00:00')",
-     "(DATE_DESIG >= '2010-01-01T00:00:00' AND DATE_DESIG < '2010-01-02T00:00:00')", "DATE_DESIG is on 2010-01-01"),
-    ("DATE_DESIG != 2010-01-01", Compare("DATE_DESIG", "!=", date(2010, 1, 1)),
-     "(DATE_DESIG < timestamp '2010-01-01 00:00:00' OR DATE_DESIG >= timestamp '2010-01-02 00:00:00')",
-     "(DATE_DESIG < '2010-01-01T00:00:00' OR DATE_DESIG >= '2010-01-02T00:00:00')",
-     "DATE_DESIG is not on 2010-01-01"),
-    ("DATE_DESIG < 2010-01-01T09:30", Compare("DATE_DESIG", "<", datetime(2010, 1, 1, 9, 30)),
-     "DATE_DESIG < timestamp '2010-01-01 09:30:00'", "DATE_DESIG < '2010-01-01T09:30:00'",
-     "DATE_DESIG is before 2010-01-01 09:30 UTC"),
-    ("DATE_DESIG = '2010-01-01 09:30:15'", Compare("DATE_DESIG", "=", datetime(2010, 1, 1, 9, 30, 15)),
-     "DATE_DESIG = timestamp '2010-01-01 09:30:15'", "DATE_DESIG = '2010-01-01T09:30:15'",
-     "DATE_DESIG is 2010-01-01 09:30:15 UTC"),
-    ("DATE_DESIG >= 2010-01-01T02:00-08:00", Compare("DATE_DESIG", ">=", datetime(2010, 1, 1, 10, 0)),
-     "DATE_DESIG >= timestamp '2010-01-01 10:00:00'", "DATE_DESIG >= '2010-01-01T10:00:00'",
-     "DATE_DESIG is at or after 2010-01-01 10:00 UTC"),
-    ("PLANTED = 0005-03-04", Compare("PLANTED", "=", date(5, 3, 4)),
-     "PLANTED = DATE '0005-03-04'", "PLANTED = '0005-03-04T00:00:00'", "PLANTED is on 0005-03-04"),
+    (
+        "Condition = Good",
+        Compare("Condition", "=", "Good"),
+        "Condition = 1",
+        "Condition = 'Good'",
+        'Condition is "Good"',
+    ),
+    (
+        "condition = poor",
+        Compare("Condition", "=", "Poor"),
+        "Condition = 3",
+        "Condition = 'Poor'",
+        'Condition is "Poor"',
+    ),
+    ("Condition = 2", Compare("Condition", "=", "Fair"), "Condition = 2", "Condition = 'Fair'", 'Condition is "Fair"'),
+    (
+        "Condition != Dead",
+        Compare("Condition", "!=", "Dead"),
+        "Condition <> 4",
+        "Condition != 'Dead'",
+        'Condition is not "Dead"',
+    ),
+    (
+        "Condition ~ a",
+        Compare("Condition", "~", "a"),
+        "Condition IN (2, 4)",
+        "upper(Condition) like '%A%'",
+        'Condition contains "a"',
+    ),
+    (
+        "Condition !~ oo",
+        Compare("Condition", "!~", "oo"),
+        "Condition NOT IN (1, 3)",
+        "upper(Condition) not like '%OO%'",
+        'Condition does not contain "oo"',
+    ),
+    (
+        "Condition ~ zzz",
+        Compare("Condition", "~", "zzz"),
+        "Condition <> Condition",
+        "upper(Condition) like '%ZZZ%'",
+        'Condition contains "zzz"',
+    ),
+    (
+        "Ownership = public",
+        Compare("Ownership", "=", "Public"),
+        "Ownership = 'PUB'",
+        "Ownership = 'Public'",
+        'Ownership is "Public"',
+    ),
+    (
+        "Ownership = PVT",
+        Compare("Ownership", "=", "Private"),
+        "Ownership = 'PVT'",
+        "Ownership = 'Private'",
+        'Ownership is "Private"',
+    ),
+    (
+        "DATE_DESIG >= 2010-01-01",
+        Compare("DATE_DESIG", ">=", date(2010, 1, 1)),
+        "DATE_DESIG >= timestamp '2010-01-01 00:00:00'",
+        "DATE_DESIG >= '2010-01-01T00:00:00'",
+        "DATE_DESIG is on or after 2010-01-01",
+    ),
+    (
+        "DATE_DESIG > 2010-01-01",
+        Compare("DATE_DESIG", ">", date(2010, 1, 1)),
+        "DATE_DESIG >= timestamp '2010-01-02 00:00:00'",
+        "DATE_DESIG >= '2010-01-02T00:00:00'",
+        "DATE_DESIG is after 2010-01-01",
+    ),
+    (
+        "DATE_DESIG <= 2010-01-01",
+        Compare("DATE_DESIG", "<=", date(2010, 1, 1)),
+        "DATE_DESIG < timestamp '2010-01-02 00:00:00'",
+        "DATE_DESIG < '2010-01-02T00:00:00'",
+        "DATE_DESIG is on or before 2010-01-01",
+    ),
+    (
+        "DATE_DESIG < 2010-01-01",
+        Compare("DATE_DESIG", "<", date(2010, 1, 1)),
+        "DATE_DESIG < timestamp '2010-01-01 00:00:00'",
+        "DATE_DESIG < '2010-01-01T00:00:00'",
+        "DATE_DESIG is before 2010-01-01",
+    ),
+    (
+        "DATE_DESIG = 2010-01-01",
+        Compare("DATE_DESIG", "=", date(2010, 1, 1)),
+        "(DATE_DESIG >= timestamp '2010-01-01 00:00:00' AND DATE_DESIG < timestamp '2010-01-02 00:00:00')",
+        "(DATE_DESIG >= '2010-01-01T00:00:00' AND DATE_DESIG < '2010-01-02T00:00:00')",
+        "DATE_DESIG is on 2010-01-01",
+    ),
+    (
+        "DATE_DESIG != 2010-01-01",
+        Compare("DATE_DESIG", "!=", date(2010, 1, 1)),
+        "(DATE_DESIG < timestamp '2010-01-01 00:00:00' OR DATE_DESIG >= timestamp '2010-01-02 00:00:00')",
+        "(DATE_DESIG < '2010-01-01T00:00:00' OR DATE_DESIG >= '2010-01-02T00:00:00')",
+        "DATE_DESIG is not on 2010-01-01",
+    ),
+    (
+        "DATE_DESIG < 2010-01-01T09:30",
+        Compare("DATE_DESIG", "<", datetime(2010, 1, 1, 9, 30)),
+        "DATE_DESIG < timestamp '2010-01-01 09:30:00'",
+        "DATE_DESIG < '2010-01-01T09:30:00'",
+        "DATE_DESIG is before 2010-01-01 09:30 UTC",
+    ),
+    (
+        "DATE_DESIG = '2010-01-01 09:30:15'",
+        Compare("DATE_DESIG", "=", datetime(2010, 1, 1, 9, 30, 15)),
+        "DATE_DESIG = timestamp '2010-01-01 09:30:15'",
+        "DATE_DESIG = '2010-01-01T09:30:15'",
+        "DATE_DESIG is 2010-01-01 09:30:15 UTC",
+    ),
+    (
+        "DATE_DESIG >= 2010-01-01T02:00-08:00",
+        Compare("DATE_DESIG", ">=", datetime(2010, 1, 1, 10, 0)),
+        "DATE_DESIG >= timestamp '2010-01-01 10:00:00'",
+        "DATE_DESIG >= '2010-01-01T10:00:00'",
+        "DATE_DESIG is at or after 2010-01-01 10:00 UTC",
+    ),
+    (
+        "PLANTED = 0005-03-04",
+        Compare("PLANTED", "=", date(5, 3, 4)),
+        "PLANTED = DATE '0005-03-04'",
+        "PLANTED = '0005-03-04T00:00:00'",
+        "PLANTED is on 0005-03-04",
+    ),
     ("Native = yes", Compare("Native", "=", True), "Native = 1", "Native = true", "Native is true"),
     ("Native != FALSE", Compare("Native", "!=", False), "Native <> 0", "Native != false", "Native is not false"),
-    ("COMMON = 'Giant sequoia'", Compare("COMMON", "=", "Giant sequoia"),
-     "COMMON = 'Giant sequoia'", "COMMON = 'Giant sequoia'", 'COMMON is "Giant sequoia"'),
-    ("COMMON = 'O''Bryant'", Compare("COMMON", "=", "O'Bryant"),
-     "COMMON = 'O''Bryant'", "COMMON = 'O''Bryant'", 'COMMON is "O\'Bryant"'),
-    ("COMMON = 'O\\'Bryant'", Compare("COMMON", "=", "O'Bryant"),
-     "COMMON = 'O''Bryant'", "COMMON = 'O''Bryant'", 'COMMON is "O\'Bryant"'),
-    ('COMMON = "say \\"hi\\""', Compare("COMMON", "=", 'say "hi"'),
-     "COMMON = 'say \"hi\"'", "COMMON = 'say \"hi\"'", 'COMMON is "say \\"hi\\""'),
-    ('COMMON = "a""b\\\\c\\d"', Compare("COMMON", "=", 'a"b\\c\\d'),
-     "COMMON = 'a\"b\\c\\d'", "COMMON = 'a\"b\\c\\d'", 'COMMON is "a\\"b\\\\c\\\\d"'),
+    (
+        "COMMON = 'Giant sequoia'",
+        Compare("COMMON", "=", "Giant sequoia"),
+        "COMMON = 'Giant sequoia'",
+        "COMMON = 'Giant sequoia'",
+        'COMMON is "Giant sequoia"',
+    ),
+    (
+        "COMMON = 'O''Bryant'",
+        Compare("COMMON", "=", "O'Bryant"),
+        "COMMON = 'O''Bryant'",
+        "COMMON = 'O''Bryant'",
+        'COMMON is "O\'Bryant"',
+    ),
+    (
+        "COMMON = 'O\\'Bryant'",
+        Compare("COMMON", "=", "O'Bryant"),
+        "COMMON = 'O''Bryant'",
+        "COMMON = 'O''Bryant'",
+        'COMMON is "O\'Bryant"',
+    ),
+    (
+        'COMMON = "say \\"hi\\""',
+        Compare("COMMON", "=", 'say "hi"'),
+        "COMMON = 'say \"hi\"'",
+        "COMMON = 'say \"hi\"'",
+        'COMMON is "say \\"hi\\""',
+    ),
+    (
+        'COMMON = "a""b\\\\c\\d"',
+        Compare("COMMON", "=", 'a"b\\c\\d'),
+        "COMMON = 'a\"b\\c\\d'",
+        "COMMON = 'a\"b\\c\\d'",
+        'COMMON is "a\\"b\\\\c\\\\d"',
+    ),
     ("COMMON = 30", Compare("COMMON", "=", "30"), "COMMON = '30'", "COMMON = '30'", 'COMMON is "30"'),
     ("COMMON = ''", Compare("COMMON", "=", ""), "COMMON = ''", "COMMON = ''", 'COMMON is ""'),
     ("COMMON < Elm", Compare("COMMON", "<", "Elm"), "COMMON < 'Elm'", "COMMON < 'Elm'", 'COMMON is less than "Elm"'),
     ("COMMON = 'and'", Compare("COMMON", "=", "and"), "COMMON = 'and'", "COMMON = 'and'", 'COMMON is "and"'),
-    ("SPECIES ~ 'Acer sp.'", Compare("SPECIES", "~", "Acer sp."),
-     "UPPER(SPECIES) LIKE '%ACER SP.%'", "upper(SPECIES) like '%ACER SP.%'", 'SPECIES contains "Acer sp."'),
-    ("SPECIES ~ '100%_x\\y'", Compare("SPECIES", "~", "100%_x\\y"),
-     "UPPER(SPECIES) LIKE '%100\\%\\_X\\\\Y%' ESCAPE '\\'", None, 'SPECIES contains "100%_x\\\\y"'),
-    ("NOTES_ALIAS is null".replace("NOTES_ALIAS", "SPECIES"), IsNull("SPECIES", False),
-     "SPECIES IS NULL", "SPECIES IS NULL", "SPECIES has no value"),
-    ("species IS NOT NULL", IsNull("SPECIES", True), "SPECIES IS NOT NULL", "SPECIES IS NOT NULL",
-     "SPECIES has a value"),
+    (
+        "SPECIES ~ 'Acer sp.'",
+        Compare("SPECIES", "~", "Acer sp."),
+        "UPPER(SPECIES) LIKE '%ACER SP.%'",
+        "upper(SPECIES) like '%ACER SP.%'",
+        'SPECIES contains "Acer sp."',
+    ),
+    (
+        "SPECIES ~ '100%_x\\y'",
+        Compare("SPECIES", "~", "100%_x\\y"),
+        "UPPER(SPECIES) LIKE '%100\\%\\_X\\\\Y%' ESCAPE '\\'",
+        None,
+        'SPECIES contains "100%_x\\\\y"',
+    ),
+    (
+        "NOTES_ALIAS is null".replace("NOTES_ALIAS", "SPECIES"),
+        IsNull("SPECIES", False),
+        "SPECIES IS NULL",
+        "SPECIES IS NULL",
+        "SPECIES has no value",
+    ),
+    (
+        "species IS NOT NULL",
+        IsNull("SPECIES", True),
+        "SPECIES IS NOT NULL",
+        "SPECIES IS NOT NULL",
+        "SPECIES has a value",
+    ),
     ("`Site Type` = park", Compare("Site Type", "=", "park"), None, "`Site Type` = 'park'", 'Site Type is "park"'),
-    ("`common name` ~ oak", Compare("COMMON", "~", "oak"),
-     "UPPER(COMMON) LIKE '%OAK%'", "upper(COMMON) like '%OAK%'", 'COMMON contains "oak"'),
+    (
+        "`common name` ~ oak",
+        Compare("COMMON", "~", "oak"),
+        "UPPER(COMMON) LIKE '%OAK%'",
+        "upper(COMMON) like '%OAK%'",
+        'COMMON contains "oak"',
+    ),
     ("latitude > 45.5", Compare("latitude", ">", 45.5), None, "latitude > 45.5", "latitude is greater than 45.5"),
 ]
 
@@ -170,7 +319,8 @@ def test_forms(text, node, arcgis, soql, words):
     parsed = p(text)
     assert parsed == node
     assert type(parsed.value if isinstance(parsed, Compare) else None) is type(
-        node.value if isinstance(node, Compare) else None)
+        node.value if isinstance(node, Compare) else None
+    )
     if arcgis is None:
         with pytest.raises(NotServerSide):
             to_arcgis(parsed, FIELDS)
@@ -186,24 +336,31 @@ def test_forms(text, node, arcgis, soql, words):
 
 
 def test_issue_examples_combined():
-    node = p("SPECIES ~ maple and DIAMETER > 30 or Condition = Good and DATE_DESIG >= 2010-01-01 "
-             "or COMMON = 'Giant sequoia'")
-    assert node == Or((
-        And((Compare("SPECIES", "~", "maple"), Compare("DIAMETER", ">", 30))),
-        And((Compare("Condition", "=", "Good"), Compare("DATE_DESIG", ">=", date(2010, 1, 1)))),
-        Compare("COMMON", "=", "Giant sequoia"),
-    ))
+    node = p(
+        "SPECIES ~ maple and DIAMETER > 30 or Condition = Good and DATE_DESIG >= 2010-01-01 or COMMON = 'Giant sequoia'"
+    )
+    assert node == Or(
+        (
+            And((Compare("SPECIES", "~", "maple"), Compare("DIAMETER", ">", 30))),
+            And((Compare("Condition", "=", "Good"), Compare("DATE_DESIG", ">=", date(2010, 1, 1)))),
+            Compare("COMMON", "=", "Giant sequoia"),
+        )
+    )
     assert to_arcgis(node, FIELDS) == (
         "UPPER(SPECIES) LIKE '%MAPLE%' AND DIAMETER > 30 OR Condition = 1 AND "
-        "DATE_DESIG >= timestamp '2010-01-01 00:00:00' OR COMMON = 'Giant sequoia'")
+        "DATE_DESIG >= timestamp '2010-01-01 00:00:00' OR COMMON = 'Giant sequoia'"
+    )
     assert to_soql(node, FIELDS) == (
         "upper(SPECIES) like '%MAPLE%' AND DIAMETER > 30 OR Condition = 'Good' AND "
-        "DATE_DESIG >= '2010-01-01T00:00:00' OR COMMON = 'Giant sequoia'")
+        "DATE_DESIG >= '2010-01-01T00:00:00' OR COMMON = 'Giant sequoia'"
+    )
     assert describe(node) == (  # English has no precedence: the and-groups are bracketed
         '(SPECIES contains "maple" and DIAMETER is greater than 30) or (Condition is "Good" and DATE_DESIG is on '
-        'or after 2010-01-01) or COMMON is "Giant sequoia"')
+        'or after 2010-01-01) or COMMON is "Giant sequoia"'
+    )
     assert describe(p("SPECIES ~ maple and DIAMETER > 30")) == (
-        'SPECIES contains "maple" and DIAMETER is greater than 30')
+        'SPECIES contains "maple" and DIAMETER is greater than 30'
+    )
     assert columns(node) == {"SPECIES", "DIAMETER", "Condition", "DATE_DESIG", "COMMON"}
 
 
@@ -226,8 +383,9 @@ def test_precedence_parentheses_and_not():
 
 
 def test_keywords_and_columns_ignore_case():
-    assert p("diameter > 3 AND species ~ x Or treeid Is Not Null") == Or((
-        And((Compare("DIAMETER", ">", 3), Compare("SPECIES", "~", "x"))), IsNull("TREEID", True)))
+    assert p("diameter > 3 AND species ~ x Or treeid Is Not Null") == Or(
+        (And((Compare("DIAMETER", ">", 3), Compare("SPECIES", "~", "x"))), IsNull("TREEID", True))
+    )
     assert p("Species ~ x") == Compare("SPECIES", "~", "x")
     assert p("DiAmEtEr>3") == Compare("DIAMETER", ">", 3)  # no spaces needed around operators
     assert p("DIAMETER>=-3") == Compare("DIAMETER", ">=", -3)
@@ -359,8 +517,14 @@ def test_error_messages_are_one_line_and_short():
 
 
 def test_help_shows_the_issue_examples():
-    for example in ("SPECIES ~ maple", "DIAMETER > 30", "Condition = Good", "DATE_DESIG >= 2010-01-01",
-                    "COMMON = 'Giant sequoia'", "is null"):
+    for example in (
+        "SPECIES ~ maple",
+        "DIAMETER > 30",
+        "Condition = Good",
+        "DATE_DESIG >= 2010-01-01",
+        "COMMON = 'Giant sequoia'",
+        "is null",
+    ):
         assert example in HELP
         if example != "is null":
             assert p(example) is not None
@@ -371,8 +535,12 @@ def test_help_shows_the_issue_examples():
 
 def test_arcgis_refuses_names_it_cannot_take():
     fields = FIELDS + (Field("DATE", "esriFieldTypeString", "string"), Field("x-y", "esriFieldTypeString", "string"))
-    for text, name in (("latitude > 45", "latitude"), ("`Site Type` = x", "Site Type"), ("`DATE` = x", "DATE"),
-                       ("`x-y` = 1", "x-y")):
+    for text, name in (
+        ("latitude > 45", "latitude"),
+        ("`Site Type` = x", "Site Type"),
+        ("`DATE` = x", "DATE"),
+        ("`x-y` = 1", "x-y"),
+    ):
         with pytest.raises(NotServerSide) as caught:
             to_arcgis(parse(text, fields), fields)
         assert f"cannot filter on {name} on the server" in str(caught.value)
@@ -403,10 +571,16 @@ CKAN = [
     ("COMMON = 'Giant sequoia'", {"COMMON": "Giant sequoia"}, True),
     ("COMMON = a and TREEID = 3", {"COMMON": "a", "TREEID": "3"}, True),
     ("COMMON = a or COMMON = b or COMMON = a", {"COMMON": ["a", "b"]}, True),
-    ("(COMMON = a or COMMON = b) and Native = true and DIAMETER = 2.5", {"COMMON": ["a", "b"], "Native": "true",
-                                                                         "DIAMETER": "2.5"}, True),
-    ("DATE_DESIG = 2010-01-01T10:00 and PLANTED = 2001-02-03",
-     {"DATE_DESIG": "2010-01-01T10:00:00", "PLANTED": "2001-02-03"}, True),
+    (
+        "(COMMON = a or COMMON = b) and Native = true and DIAMETER = 2.5",
+        {"COMMON": ["a", "b"], "Native": "true", "DIAMETER": "2.5"},
+        True,
+    ),
+    (
+        "DATE_DESIG = 2010-01-01T10:00 and PLANTED = 2001-02-03",
+        {"DATE_DESIG": "2010-01-01T10:00:00", "PLANTED": "2001-02-03"},
+        True,
+    ),
     ("COMMON = a and DIAMETER > 3", {"COMMON": "a"}, False),
     ("COMMON = a or TREEID = 3", {}, False),
     ("SPECIES ~ maple", {}, False),
@@ -429,22 +603,32 @@ def test_ckan(text, filters, exact):
 
 
 def _frame() -> pl.DataFrame:
-    return pl.DataFrame({
-        "COMMON": ["Bigleaf maple", "Giant sequoia", None, "O'Bryant (a.*b)", "100%_x"],
-        "DIAMETER": [40.0, 84.0, None, 12.5, 30.0],
-        "Condition": ["Good", "Poor", None, "Fair", "Good"],
-        "DATE_DESIG": pl.Series([datetime(2010, 1, 1, 23, 59), datetime(2009, 12, 31, 23, 0), None,
-                                 datetime(2010, 1, 2), datetime(1965, 5, 5)]).dt.replace_time_zone("UTC")
-                        .dt.cast_time_unit("ms"),
-        "PLANTED": [date(2010, 1, 1), None, date(1999, 9, 9), date(2010, 1, 2), date(1960, 1, 1)],
-    })
+    return pl.DataFrame(
+        {
+            "COMMON": ["Bigleaf maple", "Giant sequoia", None, "O'Bryant (a.*b)", "100%_x"],
+            "DIAMETER": [40.0, 84.0, None, 12.5, 30.0],
+            "Condition": ["Good", "Poor", None, "Fair", "Good"],
+            "DATE_DESIG": pl.Series(
+                [
+                    datetime(2010, 1, 1, 23, 59),
+                    datetime(2009, 12, 31, 23, 0),
+                    None,
+                    datetime(2010, 1, 2),
+                    datetime(1965, 5, 5),
+                ]
+            )
+            .dt.replace_time_zone("UTC")
+            .dt.cast_time_unit("ms"),
+            "PLANTED": [date(2010, 1, 1), None, date(1999, 9, 9), date(2010, 1, 2), date(1960, 1, 1)],
+        }
+    )
 
 
 LOCAL = [
     ("COMMON ~ MAPLE", [0]),
     ("COMMON ~ '.*'", [3]),  # no regex
     ("COMMON ~ '%_'", [4]),  # no LIKE wildcards either
-    ("COMMON ~ \"o'b\"", [3]),
+    ('COMMON ~ "o\'b"', [3]),
     ("COMMON !~ maple", [1, 3, 4]),  # the null row is left out
     ("COMMON != 'Giant sequoia'", [0, 3, 4]),
     ("not (COMMON = 'Giant sequoia')", [0, 3, 4]),
@@ -499,7 +683,7 @@ def scan_sql(clause: str) -> tuple[str, list[str]]:
         while True:
             assert j < len(clause), f"unterminated literal in {clause!r}"
             if clause[j] == "'":
-                if clause[j + 1: j + 2] == "'":
+                if clause[j + 1 : j + 2] == "'":
                     content.append("'")
                     j += 2
                     continue
@@ -534,8 +718,11 @@ TAIL = Compare("DIAMETER", ">", 3)
 
 
 @SETTINGS
-@given(value=st.text(max_size=30), op=st.sampled_from(["=", "!=", "<", ">=", "~", "!~"]),
-       shape=st.sampled_from(["alone", "and", "or", "not"]))
+@given(
+    value=st.text(max_size=30),
+    op=st.sampled_from(["=", "!=", "<", ">=", "~", "!~"]),
+    shape=st.sampled_from(["alone", "and", "or", "not"]),
+)
 def test_literals_never_escape(value, op, shape):
     atom = Compare("COMMON", op, value)
     node = {"alone": atom, "and": And((atom, TAIL)), "or": Or((TAIL, atom)), "not": Not(atom)}[shape]
@@ -599,14 +786,19 @@ ORDER = ["=", "!=", "<", "<=", ">", ">="]
 NUMBERS = st.one_of(st.integers(-3, 3), st.sampled_from([-1.5, 0.0, 0.5, 2.25]))
 
 
-ROWS = st.lists(st.fixed_dictionaries({
-    "s": st.none() | st.text(ALPHABET, max_size=4),
-    "c": st.none() | st.sampled_from([1, 2, 3]),
-    "i": st.none() | st.integers(-3, 3),
-    "f": st.none() | st.sampled_from([-1.5, 0.0, 0.5, 2.25, 3.0]),
-    "d": st.none() | DAYS,
-    "t": st.none() | MOMENTS,
-}), max_size=8)
+ROWS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "s": st.none() | st.text(ALPHABET, max_size=4),
+            "c": st.none() | st.sampled_from([1, 2, 3]),
+            "i": st.none() | st.integers(-3, 3),
+            "f": st.none() | st.sampled_from([-1.5, 0.0, 0.5, 2.25, 3.0]),
+            "d": st.none() | DAYS,
+            "t": st.none() | MOMENTS,
+        }
+    ),
+    max_size=8,
+)
 
 
 def comparisons():
@@ -632,8 +824,14 @@ FILTERS = st.recursive(
     max_leaves=5,
 )
 
-OPS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-       ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+OPS = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 def reference(node, row):
@@ -672,8 +870,14 @@ def polars_frame(data):
             "d": [r["d"] for r in data],
             "t": pl.Series([r["t"] for r in data], dtype=pl.Datetime("ms")).dt.replace_time_zone("UTC"),
         },
-        schema={"s": pl.String, "c": pl.String, "i": pl.Int64, "f": pl.Float64, "d": pl.Date,
-                "t": pl.Datetime("ms", "UTC")},
+        schema={
+            "s": pl.String,
+            "c": pl.String,
+            "i": pl.Int64,
+            "f": pl.Float64,
+            "d": pl.Date,
+            "t": pl.Datetime("ms", "UTC"),
+        },
     )
 
 
@@ -704,8 +908,10 @@ def test_arcgis_clause_on_the_fake_server_matches_reference(data, node):
     """Our where clause, run by the fake portal's SQL engine on raw attributes (codes, epoch ms), keeps
     exactly the rows the reference keeps."""
     clause = to_arcgis(node, LOCAL_FIELDS)
-    lookup = {f.name.lower(): SimpleNamespace(name=f.name, kind=FAKE_KINDS[f.kind if not f.domain else "integer"])
-              for f in LOCAL_FIELDS}
+    lookup = {
+        f.name.lower(): SimpleNamespace(name=f.name, kind=FAKE_KINDS[f.kind if not f.domain else "integer"])
+        for f in LOCAL_FIELDS
+    }
     predicate = compile_where(clause, lambda name: lookup.get(name.lower()))
     raw = [dict(r, d=_epoch_ms(r["d"]), t=_epoch_ms(r["t"])) for r in data]
     got = [index for index, row in enumerate(raw) if predicate is None or predicate(row)]

@@ -32,11 +32,18 @@ from tests.test_filters import FIELDS
 #: PDXTUI_FUZZ_RANDOM=1 explores new cases (FUZZ_EXAMPLES=N for more of the portal flows)
 DERANDOMIZE = "PDXTUI_FUZZ_RANDOM" not in os.environ
 FAST = settings(max_examples=40, deadline=None, derandomize=DERANDOMIZE)
-FLOW = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None, derandomize=DERANDOMIZE,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FLOW = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=DERANDOMIZE,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True, allow_infinity=True)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=8,
@@ -70,12 +77,14 @@ def _replace(value: Any, path: tuple, new: Any) -> Any:
 
 
 #: how to mangle one answer, drawn before anything is fetched (so the draws never depend on what the server sent)
-PLANS = st.fixed_dictionaries({
-    "how": st.sampled_from(["values", "values", "values", "cut", "scribble"]),
-    "spots": st.lists(st.tuples(st.floats(0, 1, exclude_max=True), JSON), min_size=1, max_size=3),
-    "at": st.floats(0, 1, exclude_max=True),
-    "junk": st.binary(min_size=1, max_size=12),
-})
+PLANS = st.fixed_dictionaries(
+    {
+        "how": st.sampled_from(["values", "values", "values", "cut", "scribble"]),
+        "spots": st.lists(st.tuples(st.floats(0, 1, exclude_max=True), JSON), min_size=1, max_size=3),
+        "at": st.floats(0, 1, exclude_max=True),
+        "junk": st.binary(min_size=1, max_size=12),
+    }
+)
 
 
 def _mutate(body: bytes, plan: dict) -> bytes:
@@ -158,8 +167,10 @@ def test_wire_formats_survive_mangled_answers(request, kind_name):
 
 
 @FAST
-@given(body=st.binary(max_size=200) | st.text(max_size=200).map(str.encode), ctype=st.sampled_from(
-    ["application/json", "text/html", "", "text/plain; charset=utf-8"]))
+@given(
+    body=st.binary(max_size=200) | st.text(max_size=200).map(str.encode),
+    ctype=st.sampled_from(["application/json", "text/html", "", "text/plain; charset=utf-8"]),
+)
 @example(body=b"[" * 100_000 + b"]" * 100_000, ctype="application/json")  # was a RecursionError
 @example(body=b'{"a": "\\ud800"}', ctype="application/json")
 def test_parse_json_returns_or_raises_a_portal_error(body, ctype):
@@ -207,9 +218,41 @@ def test_textsafe_output_is_always_inert(text, limit):
 
 # --- the filter language: garbage in -----------------------------------------------------------------------------
 
-FILTER_WORDS = st.sampled_from(["SPECIES", "DIAMETER", "Condition", "DATE_DESIG", "and", "or", "not", "is", "null",
-                                "(", ")", "=", "!=", "<", ">=", "~", "!~", "'", '"', "Good", "2020-01-01", "3.5",
-                                "-", "\\", " ", "\x00", "\u202e", "東京", "1e999", "2020-13-45", "''"])
+FILTER_WORDS = st.sampled_from(
+    [
+        "SPECIES",
+        "DIAMETER",
+        "Condition",
+        "DATE_DESIG",
+        "and",
+        "or",
+        "not",
+        "is",
+        "null",
+        "(",
+        ")",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        "~",
+        "!~",
+        "'",
+        '"',
+        "Good",
+        "2020-01-01",
+        "3.5",
+        "-",
+        "\\",
+        " ",
+        "\x00",
+        "\u202e",
+        "東京",
+        "1e999",
+        "2020-13-45",
+        "''",
+    ]
+)
 FILTER_TEXT = st.lists(FILTER_WORDS | st.text(max_size=6), max_size=12).map(" ".join) | st.text(max_size=60)
 
 
@@ -218,6 +261,7 @@ FILTER_TEXT = st.lists(FILTER_WORDS | st.text(max_size=6), max_size=12).map(" ".
 def test_filter_parser_and_translators_never_crash(text):
     from pdxtui.filters import FilterError, caret, describe, parse, to_arcgis, to_ckan, to_polars, to_soql, to_text
     from pdxtui.textsafe import clean
+
     try:
         node = parse(text, FIELDS)
     except FilterError as err:
@@ -227,8 +271,14 @@ def test_filter_parser_and_translators_never_crash(text):
         return
     if node is None:
         return
-    for translate in (lambda n: to_arcgis(n, FIELDS), lambda n: to_soql(n, FIELDS), lambda n: to_ckan(n, FIELDS),
-                      to_polars, describe, to_text):
+    for translate in (
+        lambda n: to_arcgis(n, FIELDS),
+        lambda n: to_soql(n, FIELDS),
+        lambda n: to_ckan(n, FIELDS),
+        to_polars,
+        describe,
+        to_text,
+    ):
         try:
             translate(node)
         except FilterError:
@@ -239,8 +289,26 @@ def test_filter_parser_and_translators_never_crash(text):
 # --- export path checks --------------------------------------------------------------------------------------------
 
 NAMES = st.text(min_size=0, max_size=40) | st.sampled_from(
-    ["", ".", "..", "/", "a/", "nul\x00.csv", "x" * 300 + ".csv", "-rf.csv", "con.csv", ".hidden.csv", "a b.csv",
-     "東京.csv", "\u202ecsv.exe", "~/x.csv", "a.CSV", "no-extension", "sub/missing/x.csv"])
+    [
+        "",
+        ".",
+        "..",
+        "/",
+        "a/",
+        "nul\x00.csv",
+        "x" * 300 + ".csv",
+        "-rf.csv",
+        "con.csv",
+        ".hidden.csv",
+        "a b.csv",
+        "東京.csv",
+        "\u202ecsv.exe",
+        "~/x.csv",
+        "a.CSV",
+        "no-extension",
+        "sub/missing/x.csv",
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None, derandomize=DERANDOMIZE)

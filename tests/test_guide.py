@@ -69,22 +69,57 @@ def test_search_phrases_titles_and_snippets():
 
 def test_the_facts_are_there():
     for needle in (
-        "https://gis-pdx.opendata.arcgis.com", "PDX::", "since 2016",
+        "https://gis-pdx.opendata.arcgis.com",
+        "PDX::",
+        "since 2016",
         "www.portlandmaps.com/od/rest/services/COP_OpenData_<Theme>/MapServer/<layer>",
         "Environment, Boundary, Property, Transportation and PlanningDevelopment",
-        "hundred-block", "PDDL) 1.0", "PortlandMaps terms of service",
-        "resultOffset", "resultRecordCount", "maxRecordCount", "orderByFields", "exceededTransferLimit",
-        "Retry-After", "429", "app token",
-        "ORS 192.311 to 192.478", "ORS 192.324(2)", "5 business days", "ORS 192.329(1)",
-        "as soon as practicable and without unreasonable delay", "10 business days", "ORS 192.324(3)",
-        "$25", "fee waiver", "BCP-ADM-8.03", "District Attorney",
-        "Smart City PDX", "Bureau of Planning & Sustainability", "Bureau of Technology Services", "503-823-5199",
-        "portlandor.mycusthelp.com", "may have moved",
+        "hundred-block",
+        "PDDL) 1.0",
+        "PortlandMaps terms of service",
+        "resultOffset",
+        "resultRecordCount",
+        "maxRecordCount",
+        "orderByFields",
+        "exceededTransferLimit",
+        "Retry-After",
+        "429",
+        "app token",
+        "ORS 192.311 to 192.478",
+        "ORS 192.324(2)",
+        "5 business days",
+        "ORS 192.329(1)",
+        "as soon as practicable and without unreasonable delay",
+        "10 business days",
+        "ORS 192.324(3)",
+        "$25",
+        "fee waiver",
+        "BCP-ADM-8.03",
+        "District Attorney",
+        "Smart City PDX",
+        "Bureau of Planning & Sustainability",
+        "Bureau of Technology Services",
+        "503-823-5199",
+        "portlandor.mycusthelp.com",
+        "may have moved",
     ):
         assert needle in ALL, needle
-    for column in ("Address", "CaseNumber", "CrimeAgainst", "Neighborhood", "OccurDate", "OccurTime",
-                   "OffenseCategory", "OffenseType", "OpenDataLat", "OpenDataLon", "OpenDataX", "OpenDataY",
-                   "ReportDate", "OffenseCount"):
+    for column in (
+        "Address",
+        "CaseNumber",
+        "CrimeAgainst",
+        "Neighborhood",
+        "OccurDate",
+        "OccurTime",
+        "OffenseCategory",
+        "OffenseType",
+        "OpenDataLat",
+        "OpenDataLon",
+        "OpenDataX",
+        "OpenDataY",
+        "ReportDate",
+        "OffenseCount",
+    ):
         assert column in section("crime").body, column
 
 
@@ -129,7 +164,9 @@ def test_text_wraps_for_a_terminal():
 
 
 def test_guide_imports_nothing_heavy():
-    code = ("import sys, pdxtui.guide, pdxtui.drafting, pdxtui.cli_draft; "
-            "print(sorted(m for m in ('textual', 'polars', 'httpx', 'pyarrow') if m in sys.modules))")
+    code = (
+        "import sys, pdxtui.guide, pdxtui.drafting, pdxtui.cli_draft; "
+        "print(sorted(m for m in ('textual', 'polars', 'httpx', 'pyarrow') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

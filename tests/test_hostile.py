@@ -24,9 +24,16 @@ class HostilePortal:
 
     def __init__(self) -> None:
         self.state = FetchState(source="bundled")
-        self.ds = Dataset(id="evil-1", title=NASTY, owner=NASTY, description=NASTY + "\nline two", rows=2,
-                          fields=(Field(FIELD, "esriFieldTypeString", "string", alias=NASTY, description=NASTY),),
-                          api_url="https://example.invalid/q", licence=NASTY)
+        self.ds = Dataset(
+            id="evil-1",
+            title=NASTY,
+            owner=NASTY,
+            description=NASTY + "\nline two",
+            rows=2,
+            fields=(Field(FIELD, "esriFieldTypeString", "string", alias=NASTY, description=NASTY),),
+            api_url="https://example.invalid/q",
+            licence=NASTY,
+        )
 
     async def search(self, request):
         return SearchResult(hits=(DatasetSummary(id="evil-1", title=NASTY, owner=NASTY, rows=2),), total=1)
@@ -92,7 +99,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 import pytest  # noqa: E402
-import stamina  # noqa: E402
 
 from tests import hostile  # noqa: E402
 from tests.fakeportal.fixtures import DATASETS, HOSTILE  # noqa: E402
@@ -120,7 +126,7 @@ def test_the_corpus_is_hostile():
             assert hostile.bad_chars(value), name
     assert hostile.bad_chars(hostile.ALL_IN_ONE) and len(hostile.HUGE) > 100_000
     with pytest.raises(AssertionError):
-        hostile.assert_inert_bytes("\x1b[31m".encode())
+        hostile.assert_inert_bytes(b"\x1b[31m")
     with pytest.raises(AssertionError):
         hostile.assert_inert_bytes("\x9b".encode())
     with pytest.raises(AssertionError):
@@ -189,7 +195,9 @@ async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
             await wait_for(pilot, lambda: isinstance(app.screen, CellScreen))
             cell = screen_text(app)
             hostile.assert_inert(cell, f"cell view, row {row + 1}")
-            assert app.screen.text == HOSTILE.rows[row]["[/b]name"].replace("\ud800", "\ufffd").replace("\udfff", "\ufffd")
+            assert app.screen.text == HOSTILE.rows[row]["[/b]name"].replace("\ud800", "\ufffd").replace(
+                "\udfff", "\ufffd"
+            )
             await pilot.press("y")  # copy the full value from the cell view
             hostile.assert_inert(app.clipboard, f"copied value, row {row + 1}")
             await pilot.press("escape")
@@ -208,8 +216,12 @@ async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
         await settle(pilot)
         pane.grid.focus()
         opened: list[str] = []
-        for key, where in (("s", "stats of a hostile column"), ("F", "value counts of a hostile column"),
-                           ("ctrl+e", "export dialog"), ("C", "columns chooser")):
+        for key, where in (
+            ("s", "stats of a hostile column"),
+            ("F", "value counts of a hostile column"),
+            ("ctrl+e", "export dialog"),
+            ("C", "columns chooser"),
+        ):
             await pilot.press(key)
             await settle(pilot)
             hostile.assert_inert(screen_text(app), where)
@@ -271,7 +283,9 @@ def test_cli_output_bytes_are_inert(hostile_server, tmp_path, command):
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run(
         [sys.executable, "-m", "pdxtui", "--portal", f"arcgis:{hostile_server.url}/hub", *CLI_COMMANDS[command]],
-        capture_output=True, env=env, timeout=60,
+        capture_output=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     hostile.assert_inert_bytes(proc.stdout, f"pdxtui {command} stdout")

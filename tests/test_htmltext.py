@@ -25,9 +25,9 @@ def test_lists():
 
 
 def test_entities_are_decoded():
-    assert html_to_text("<p>Planning &amp; Sustainability &lt;BPS&gt; &eacute;t&eacute; &#8220;x&#8221; &#x27;</p>") == (
-        "Planning & Sustainability <BPS> été “x” '"
-    )
+    assert html_to_text(
+        "<p>Planning &amp; Sustainability &lt;BPS&gt; &eacute;t&eacute; &#8220;x&#8221; &#x27;</p>"
+    ) == ("Planning & Sustainability <BPS> été “x” '")
     assert html_to_text("<p>a&nbsp;b</p>") == "a b"
     assert html_to_text("caf&eacute; &amp; co") == "café & co"  # no tags at all
 

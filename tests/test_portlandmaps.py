@@ -82,8 +82,9 @@ def test_single_candidate_quirk_moves_city_out_of_the_address(fake_portlandmaps)
 
 def test_candidate_parser_edge_cases():
     # location only, in Web Mercator: lat/lon come from it
-    c = candidate({"address": "1 MAIN ST, GRESHAM", "attributes": {}, "location": {"x": -13656000.0, "y": 5703000.0}},
-                  single=True)
+    c = candidate(
+        {"address": "1 MAIN ST, GRESHAM", "attributes": {}, "location": {"x": -13656000.0, "y": 5703000.0}}, single=True
+    )
     assert c is not None and c.address == "1 MAIN ST" and c.city == "GRESHAM"
     assert c.lat == pytest.approx(45.5, abs=0.05) and c.lon == pytest.approx(-122.67, abs=0.05)
     # several candidates: a comma that is not the city stays
@@ -126,8 +127,9 @@ def test_detail_sections_as_pairs_and_rows(fake_portlandmaps):
 
 
 def test_sections_of_flattens_nested_values():
-    sections = sections_of({"status": "success", "zoning": {"base": "CX", "overlay": ["d", "g"], "x": {"y": 1}},
-                            "note": "hi", "empty": []})
+    sections = sections_of(
+        {"status": "success", "zoning": {"base": "CX", "overlay": ["d", "g"], "x": {"y": 1}}, "note": "hi", "empty": []}
+    )
     assert [s.name for s in sections] == ["summary", "zoning", "empty"]
     assert dict(sections[1].pairs) == {"base": "CX", "overlay": "d; g", "x.y": "1"}
 
@@ -280,8 +282,10 @@ def test_rate_limit_is_shared_by_successive_runs(tmp_path):
     assert RateLimiter(3, 60.0, clock=clock, state_path=state).delay() == 0  # damaged state is ignored
 
 
-@pytest.mark.parametrize("text, expected", [("200/15min", (200, 900.0)), ("10 per 1 s", (10, 1.0)),
-                                            ("1000/h", (1000, 3600.0)), ("5/30", (5, 30.0))])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("200/15min", (200, 900.0)), ("10 per 1 s", (10, 1.0)), ("1000/h", (1000, 3600.0)), ("5/30", (5, 30.0))],
+)
 def test_parse_rate(text, expected):
     assert parse_rate(text) == expected
 
@@ -348,8 +352,7 @@ def test_cache_answers_again_and_never_holds_the_key(fake_portlandmaps, tmp_path
     async def go(refresh: bool = False):
         store = Store.open(folder)
         try:
-            async with client(fake_portlandmaps, store=store, refresh=refresh,
-                              state_path=rate_state_path(store)) as pm:
+            async with client(fake_portlandmaps, store=store, refresh=refresh, state_path=rate_state_path(store)) as pm:
                 await pm.suggest("1120 SW 5th Ave")
                 await pm.suggest("alberta", count=20, page=2)
                 for kind in ("property", "assessor", "zoning", "permit"):
@@ -430,13 +433,16 @@ def test_log_file_holds_no_key(fake_portlandmaps, tmp_path, monkeypatch):
 
 def test_settings_from_config_and_environment(tmp_path):
     config_file = tmp_path / "pm.toml"
-    config_file.write_text('[portlandmaps]\napi_key = "from-config"\nrate = "50/1min"\nurl = "http://127.0.0.1:9/pm/"\n'
-                           'rat = 3\n')
+    config_file.write_text(
+        '[portlandmaps]\napi_key = "from-config"\nrate = "50/1min"\nurl = "http://127.0.0.1:9/pm/"\nrat = 3\n'
+    )
     cfg = load_config(config_file, env={})
     assert any("portlandmaps.rat" in w and "did you mean 'portlandmaps.rate'" in w for w in cfg.warnings)
     settings = Settings.from_config(cfg, env={})
     assert settings == Settings(api_key="from-config", url="http://127.0.0.1:9/pm", rate=(50, 60.0))
-    settings = Settings.from_config(cfg, env={"PDXTUI_PORTLANDMAPS_KEY": "from-env", "PDXTUI_PORTLANDMAPS_URL": "http://x"})
+    settings = Settings.from_config(
+        cfg, env={"PDXTUI_PORTLANDMAPS_KEY": "from-env", "PDXTUI_PORTLANDMAPS_URL": "http://x"}
+    )
     assert settings.api_key == "from-env" and settings.url == "http://x"
     assert Settings.from_config(load_config(tmp_path / "none.toml", env={}), env={}) == Settings()
     config_file.write_text('[portlandmaps]\nrate = "quickly"\n')
@@ -481,14 +487,17 @@ async def test_bundled_portal_filters_near_a_point(demo_service):
     ds = await demo_service.dataset(trees)
     near = (*PORTLAND_BUILDING, 150.0)
     everything = build_frame(trees)
-    expected = sum(metres(*PORTLAND_BUILDING, lat, lon) <= 150
-                   for lat, lon in zip(everything["Latitude"], everything["Longitude"]))
+    expected = sum(
+        metres(*PORTLAND_BUILDING, lat, lon) <= 150 for lat, lon in zip(everything["Latitude"], everything["Longitude"])
+    )
     assert 0 < expected < 1000
     preview = await demo_service.preview(ds, rows=1000, query=Query(near=near))
     assert preview.total == expected == preview.shown == await demo_service.count(ds, Query(near=near))
     assert preview.query.near == near
-    assert all(metres(*PORTLAND_BUILDING, lat, lon) <= 150
-               for lat, lon in zip(preview.frame["Latitude"], preview.frame["Longitude"]))
+    assert all(
+        metres(*PORTLAND_BUILDING, lat, lon) <= 150
+        for lat, lon in zip(preview.frame["Latitude"], preview.frame["Longitude"])
+    )
     good = await demo_service.count(ds, Query(where="Condition = Good", near=near))
     assert 0 < good < expected
     hoods = await demo_service.dataset("9f50a605cf4945259b983fa35c993fe9_125")
@@ -514,9 +523,14 @@ async def test_arcgis_sends_a_distance_filter_and_the_fake_honours_it(fake_arcgi
         assert preview.total == len(expected) == preview.shown
         assert sorted(preview.frame["OBJECTID"].to_list()) == expected
         sent = [r.params for r in fake_arcgis.requests if r.path.endswith("/query")]
-        assert sent and all(p["geometry"] == f"{lon0:.7f},{lat0:.7f}" and p["distance"] == "400"
-                            and p["units"] == "esriSRUnit_Meter" and p["inSR"] == "4326"
-                            and p["geometryType"] == "esriGeometryPoint" for p in sent)
+        assert sent and all(
+            p["geometry"] == f"{lon0:.7f},{lat0:.7f}"
+            and p["distance"] == "400"
+            and p["units"] == "esriSRUnit_Meter"
+            and p["inSR"] == "4326"
+            and p["geometryType"] == "esriGeometryPoint"
+            for p in sent
+        )
         hoods = await service.dataset(DATASETS["council_districts"].id)
         before = len(fake_arcgis.requests)
         with pytest.raises(PdxError, match="no point locations"):
@@ -530,7 +544,8 @@ def test_an_error_object_without_status_is_an_error_and_rates_read_well():
     from pdxtui.portlandmaps import describe_rate, error_message
 
     assert error_message({"error": {"code": 500, "message": "Error performing query operation"}}) == (
-        "Error performing query operation")
+        "Error performing query operation"
+    )
     assert error_message({"candidates": [], "error": {"message": "x"}}) is None  # an answer that has candidates
     assert error_message({"status": "success", "candidates": []}) is None
     assert describe_rate(1, 4) == "1 request per 4 s" and describe_rate(200, 900) == "200 requests per 15 min"

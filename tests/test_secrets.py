@@ -38,8 +38,9 @@ def canary(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("kind_name", list(PORTAL_KINDS))
-def test_the_token_stays_out_of_the_cache_logs_exports_messages_and_output(request, canary, tmp_path, capsys,
-                                                                            kind_name):
+def test_the_token_stays_out_of_the_cache_logs_exports_messages_and_output(
+    request, canary, tmp_path, capsys, kind_name
+):
     kind = PORTAL_KINDS[kind_name]
     server = request.getfixturevalue(kind.fixture)
     portal = kind.portal(server.url)
@@ -59,8 +60,13 @@ def test_the_token_stays_out_of_the_cache_logs_exports_messages_and_output(reque
     assert run("export", kind.dataset_id, "-o", str(export), "--limit", "50") == 0
     assert run("draft", "records", kind.dataset_id) == 0
     # errors whose bodies echo the token back, as a misconfigured server may: HTTP 400, 500 and 429 (retried)
-    echo = json.dumps({"error": {"code": 400, "message": f"bad token {CANARY}", "details": [CANARY]},
-                       "message": f"bad token {CANARY}", "success": False}).encode()
+    echo = json.dumps(
+        {
+            "error": {"code": 400, "message": f"bad token {CANARY}", "details": [CANARY]},
+            "message": f"bad token {CANARY}",
+            "success": False,
+        }
+    ).encode()
     for fault in ("500", "error200", "429"):
         server.faults.set(fault, path_contains=_path_for(kind, "catalog"), body=echo)
         with stamina.set_testing(True, attempts=2, cap=True):

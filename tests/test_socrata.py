@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -80,8 +80,9 @@ async def make(store):
         kw.setdefault("store", store)
         kw.setdefault("client", make_client(timeout_connect=2, timeout_read=5, trust_env=False, verify=_SSL))
         spec = parse_portal(f"socrata:{server.url}")
-        portal = SocrataPortal(spec, Fetcher(f"socrata:{spec.url}", **kw), refresh=refresh, close_fetcher=False,
-                               page_rows=page_rows)
+        portal = SocrataPortal(
+            spec, Fetcher(f"socrata:{spec.url}", **kw), refresh=refresh, close_fetcher=False, page_rows=page_rows
+        )
         made.append(portal)
         return portal
 
@@ -121,15 +122,19 @@ def as_float(value):
 
 
 def as_utc(value):
-    return None if value is None else value.replace(tzinfo=timezone.utc)
+    return None if value is None else value.replace(tzinfo=UTC)
 
 
 # -- the portal itself -------------------------------------------------------------------------------------------
 
 
 def test_profiles_open_socrata_portals():
-    for name, host in (("chicago", "data.cityofchicago.org"), ("nyc", "data.cityofnewyork.us"),
-                       ("seattle", "data.seattle.gov"), ("sf", "data.sfgov.org")):
+    for name, host in (
+        ("chicago", "data.cityofchicago.org"),
+        ("nyc", "data.cityofnewyork.us"),
+        ("seattle", "data.seattle.gov"),
+        ("sf", "data.sfgov.org"),
+    ):
         spec = parse_portal(name)
         assert spec == BUILTIN_PROFILES[name] and spec.kind == "socrata"
         portal = open_portal(spec)
@@ -140,41 +145,59 @@ def test_profiles_open_socrata_portals():
 
 
 def test_creating_the_portal_imports_no_polars():
-    code = ("import sys; from pdxtui.portals import open_portal, parse_portal;"
-            "p = open_portal(parse_portal('socrata:https://data.example.gov'));"
-            "assert 'polars' not in sys.modules and 'pyarrow' not in sys.modules and 'httpx' not in sys.modules, "
-            "sorted(m for m in sys.modules if m.split('.')[0] in ('polars', 'pyarrow', 'httpx'))")
+    code = (
+        "import sys; from pdxtui.portals import open_portal, parse_portal;"
+        "p = open_portal(parse_portal('socrata:https://data.example.gov'));"
+        "assert 'polars' not in sys.modules and 'pyarrow' not in sys.modules and 'httpx' not in sys.modules, "
+        "sorted(m for m in sys.modules if m.split('.')[0] in ('polars', 'pyarrow', 'httpx'))"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_small_parsers():
-    assert epoch_seconds(1719705600) == datetime(2024, 6, 30, tzinfo=timezone.utc)
-    assert epoch_seconds("2024-06-30T00:00:00.000Z") == datetime(2024, 6, 30, tzinfo=timezone.utc)
+    assert epoch_seconds(1719705600) == datetime(2024, 6, 30, tzinfo=UTC)
+    assert epoch_seconds("2024-06-30T00:00:00.000Z") == datetime(2024, 6, 30, tzinfo=UTC)
     assert epoch_seconds(None) is None and epoch_seconds("soon") is None and epoch_seconds(True) is None
     assert soql_name("dba_name") == "dba_name" and soql_name("order") == "`order`" and soql_name("a b") == "`a b`"
     assert socrata_error({"error": True, "message": "Invalid app_token specified"}) == "Invalid app_token specified"
-    assert socrata_error({"code": "query.soql.no-such-column", "message": "No such column: x"}) == \
-        "No such column: x [query.soql.no-such-column]"
+    assert (
+        socrata_error({"code": "query.soql.no-such-column", "message": "No such column: x"})
+        == "No such column: x [query.soql.no-such-column]"
+    )
     assert socrata_error([{"count": "1"}]) is None and socrata_error({"results": []}) is None
 
 
 def test_columns_drop_system_fields_and_name_coordinates():
-    fields, coords = parse_columns([
-        {"fieldName": ":@computed_region_x", "name": "Wards", "dataTypeName": "number", "position": 1},
-        {"fieldName": "latitude", "name": "Latitude", "dataTypeName": "number", "position": 2},
-        {"fieldName": "longitude", "name": "Longitude", "dataTypeName": "number", "position": 3},
-        {"fieldName": "location", "name": "Location", "dataTypeName": "location", "position": 4},
-        {"fieldName": "spot", "name": "Spot", "dataTypeName": "point", "position": 5},
-        {"fieldName": "when", "name": "When", "dataTypeName": "calendar_date", "position": 6},
-        {"fieldName": "ok", "name": "OK", "dataTypeName": "checkbox", "position": 7},
-    ])
-    assert [f.name for f in fields] == ["latitude", "longitude", "location", "location_latitude",
-                                        "location_longitude", "spot", "spot_latitude", "spot_longitude", "when", "ok"]
+    fields, coords = parse_columns(
+        [
+            {"fieldName": ":@computed_region_x", "name": "Wards", "dataTypeName": "number", "position": 1},
+            {"fieldName": "latitude", "name": "Latitude", "dataTypeName": "number", "position": 2},
+            {"fieldName": "longitude", "name": "Longitude", "dataTypeName": "number", "position": 3},
+            {"fieldName": "location", "name": "Location", "dataTypeName": "location", "position": 4},
+            {"fieldName": "spot", "name": "Spot", "dataTypeName": "point", "position": 5},
+            {"fieldName": "when", "name": "When", "dataTypeName": "calendar_date", "position": 6},
+            {"fieldName": "ok", "name": "OK", "dataTypeName": "checkbox", "position": 7},
+        ]
+    )
+    assert [f.name for f in fields] == [
+        "latitude",
+        "longitude",
+        "location",
+        "location_latitude",
+        "location_longitude",
+        "spot",
+        "spot_latitude",
+        "spot_longitude",
+        "when",
+        "ok",
+    ]
     kinds = {f.name: f.kind for f in fields}
     assert kinds["latitude"] == "float" and kinds["location"] == "geometry" and kinds["when"] == "datetime"
     assert kinds["ok"] == "boolean" and kinds["spot_longitude"] == "float"
-    assert [(c.source, c.lat, c.lon) for c in coords] == [("location", "location_latitude", "location_longitude"),
-                                                         ("spot", "spot_latitude", "spot_longitude")]
+    assert [(c.source, c.lat, c.lon) for c in coords] == [
+        ("location", "location_latitude", "location_longitude"),
+        ("spot", "spot_latitude", "spot_longitude"),
+    ]
 
 
 # -- search ---------------------------------------------------------------------------------------------------------
@@ -188,11 +211,16 @@ async def test_search_asks_the_domain_catalog_for_datasets(server, make):
     assert [h.id for h in result.hits] == [d.id for d in expected[:5]]
     (request,) = server.requests_to("/api/catalog/v1")
     assert request.path == "/api/catalog/v1"
-    assert request.params == {"domains": "127.0.0.1", "search_context": "127.0.0.1", "only": "dataset",
-                              "limit": "5", "offset": "0"}
+    assert request.params == {
+        "domains": "127.0.0.1",
+        "search_context": "127.0.0.1",
+        "only": "dataset",
+        "limit": "5",
+        "offset": "0",
+    }
     food = result.hits[0]
     assert (food.title, food.owner, food.type) == ("Food Inspections", INSPECTIONS.owner, "dataset")
-    assert food.updated == datetime(2024, 6, 30, tzinfo=timezone.utc)
+    assert food.updated == datetime(2024, 6, 30, tzinfo=UTC)
     assert food.categories == ("Health & Human Services",) and food.tags == ("food", "inspections", "restaurants")
     assert "Restaurant and food establishment" in food.snippet
     assert portal.state.source == "network"
@@ -291,8 +319,8 @@ async def test_show_inspections(server, make):
     ds = await portal.dataset(INSPECTIONS.id)
     assert (ds.id, ds.title, ds.rows) == (INSPECTIONS.id, "Food Inspections", 2345)
     assert ds.owner == INSPECTIONS.owner and ds.licence == "Public Domain" and ds.update_frequency == "Daily"
-    assert ds.updated == datetime(2024, 6, 30, tzinfo=timezone.utc)  # rowsUpdatedAt, epoch seconds
-    assert ds.created == datetime(2015, 3, 2, tzinfo=timezone.utc)
+    assert ds.updated == datetime(2024, 6, 30, tzinfo=UTC)  # rowsUpdatedAt, epoch seconds
+    assert ds.created == datetime(2015, 3, 2, tzinfo=UTC)
     assert ds.description == INSPECTIONS.description  # plain text kept, line breaks too
     assert ds.categories == ("Health & Human Services",) and ds.tags == INSPECTIONS.tags
     assert [f.name for f in ds.fields] == [c.field_name for c in INSPECTIONS.columns]  # :@computed_region dropped
@@ -356,8 +384,9 @@ def test_without_order_the_fake_would_give_gaps(server):
     again = httpx.get(url, params={"$select": "inspection_id", "$limit": 2345}).json()
     assert first != again and sorted(map(str, first)) == sorted(map(str, again))
     ordered = httpx.get(url, params={"$select": "inspection_id", "$order": ":id", "$limit": 5}).json()
-    assert [r["inspection_id"] for r in ordered] == [soda_text(r["inspection_id"]) for r in
-                                                     INSPECTIONS.by_id_order()[:5]]
+    assert [r["inspection_id"] for r in ordered] == [
+        soda_text(r["inspection_id"]) for r in INSPECTIONS.by_id_order()[:5]
+    ]
 
 
 async def test_columns_come_back_typed(server, make):
@@ -371,8 +400,11 @@ async def test_columns_come_back_typed(server, make):
     types = dict(zip(table.column_names, table.schema.types))
     assert types["inspection_id"] == pa.float64() and types["score"] == pa.float64()
     assert types["inspection_date"] == pa.timestamp("ms", tz="UTC") and types["passed"] == pa.bool_()
-    assert pa.types.is_string(types["license_no"]) or pa.types.is_large_string(types["license_no"]) \
+    assert (
+        pa.types.is_string(types["license_no"])
+        or pa.types.is_large_string(types["license_no"])
         or types["license_no"] == pa.string_view()
+    )
     expected = INSPECTIONS.by_id_order()
     assert table.column("license_no").to_pylist() == [r["license_no"] for r in expected]  # "0012345" stays text
     assert table.column("score").to_pylist() == [as_float(r["score"]) for r in expected]
@@ -402,7 +434,10 @@ async def test_location_column_gives_latitude_and_longitude(server, make):
     assert rows_of(pages, "ward") == [float(r["ward"]) for r in expected]
     assert rows_of(pages, "created_date") == [as_utc(r["created_date"]) for r in expected]
     first = next(r for r in expected if r["location"])
-    assert rows_of(pages, "location")[expected.index(first)] == f"POINT ({first['location'][1]!r} {first['location'][0]!r})"
+    assert (
+        rows_of(pages, "location")[expected.index(first)]
+        == f"POINT ({first['location'][1]!r} {first['location'][0]!r})"
+    )
     assert None in rows_of(pages, "latitude")
     asked = resource_requests(server, SERVICE_REQUESTS.id)
     assert asked and all(r.path.endswith(".json") and r.params["$order"] == ":id" for r in asked)
@@ -449,8 +484,8 @@ async def test_an_out_of_date_count_still_gives_every_row(server, make):
 
 FILTERS = [
     "score > 90 and passed = true",
-    "dba_name = \"Lou's Diner\"",
-    "dba_name ~ \"lou's\"",
+    'dba_name = "Lou\'s Diner"',
+    'dba_name ~ "lou\'s"',
     "dba_name !~ 'deli'",
     "risk is null or score < 55",
     "not (results = Pass)",
@@ -528,7 +563,7 @@ async def test_group_counts(server, make):
 async def test_query_url_is_the_soda_url_without_the_token(server, make):
     portal = make(server, token=TOKEN)
     ds = await portal.dataset(INSPECTIONS.id)
-    url = portal.query_url(ds, Query(where="dba_name = \"Lou's Diner\"", order=(("score", True),), limit=10))
+    url = portal.query_url(ds, Query(where='dba_name = "Lou\'s Diner"', order=(("score", True),), limit=10))
     assert url.startswith(f"{server.url}/resource/{INSPECTIONS.id}.json?$select=inspection_id,")
     assert "$where=dba_name%20%3D%20%27Lou%27%27s%20Diner%27" in url and "$order=score%20DESC,:id" in url
     assert "$limit=10" in url and TOKEN not in url
@@ -540,8 +575,10 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 
 
 @SETTINGS
-@given(value=st.one_of(st.sampled_from(NAMES), st.text(alphabet="ab'\"%_ \\\n", max_size=8)),
-       op=st.sampled_from(["=", "!=", "~", "!~"]))
+@given(
+    value=st.one_of(st.sampled_from(NAMES), st.text(alphabet="ab'\"%_ \\\n", max_size=8)),
+    op=st.sampled_from(["=", "!=", "~", "!~"]),
+)
 def test_quoted_literals_reach_the_server_intact(fake_socrata, value, op):
     """Whatever the text (quotes, wildcards, backslashes, newlines), the SoQL literal the builder writes means
     exactly that text to the server: the fake evaluates it and counts the same rows as Python does."""
@@ -553,12 +590,17 @@ def test_quoted_literals_reach_the_server_intact(fake_socrata, value, op):
     except NotServerSide:
         assert op in ("~", "!~") and any(c in value for c in "%_\\")
         return
-    answer = httpx.get(f"{fake_socrata.url}/resource/{INSPECTIONS.id}.json",
-                       params={"$select": "count(*)", "$where": where})
+    answer = httpx.get(
+        f"{fake_socrata.url}/resource/{INSPECTIONS.id}.json", params={"$select": "count(*)", "$where": where}
+    )
     assert answer.status_code == 200, answer.text
     names = [r["dba_name"] for r in INSPECTIONS.rows]
-    match = {"=": lambda n: n == value, "!=": lambda n: n != value,
-             "~": lambda n: value.upper() in n.upper(), "!~": lambda n: value.upper() not in n.upper()}[op]
+    match = {
+        "=": lambda n: n == value,
+        "!=": lambda n: n != value,
+        "~": lambda n: value.upper() in n.upper(),
+        "!~": lambda n: value.upper() not in n.upper(),
+    }[op]
     assert int(answer.json()[0]["count"]) == sum(1 for n in names if match(n))
 
 
@@ -603,8 +645,13 @@ async def test_retry_after_is_honoured_and_a_token_is_suggested(server, make, fa
     waits: list[tuple[str, float]] = []
     portal = make(server, on_wait=lambda message, seconds: waits.append((message, seconds)))
     ds = await portal.dataset(INSPECTIONS.id)
-    server.faults.set("429", path_contains=f"{INSPECTIONS.id}.csv", count=2, retry_after=3,
-                      body=b'{"error":true,"message":"Too many requests"}')
+    server.faults.set(
+        "429",
+        path_contains=f"{INSPECTIONS.id}.csv",
+        count=2,
+        retry_after=3,
+        body=b'{"error":true,"message":"Too many requests"}',
+    )
     pages = await collect(portal, ds, Query(limit=100))
     assert pages[0].table.num_rows == 100
     assert [seconds for _, seconds in waits] == [3, 3]
@@ -690,8 +737,9 @@ async def test_session_sends_the_token_from_config_or_environment(tmp_path, monk
     from pdxtui.session import open_session
 
     config = tmp_path / "pdx.toml"
-    config.write_text(f'[portals.city]\nkind = "socrata"\nurl = "{fake_socrata.url}"\n[tokens]\ncity = "{TOKEN}"\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[portals.city]\nkind = "socrata"\nurl = "{fake_socrata.url}"\n[tokens]\ncity = "{TOKEN}"\n', encoding="utf-8"
+    )
     session = open_session("city", cache_dir=str(tmp_path / "c"), config_path=str(config))
     service = session.service()
     assert isinstance(service.portal, SocrataPortal)
@@ -717,8 +765,9 @@ def test_decimal_text_in_the_fake_matches_what_socrata_sends():
 def test_the_fake_speaks_soda2(fake_socrata):
     """Headers, value shapes and errors as portals.md describes them (what the portal above is tested against)."""
     url = f"{fake_socrata.url}/resource/{SERVICE_REQUESTS.id}"
-    answer = httpx.get(url + ".json", params={"$select": "sr_number,ward,location,created_date", "$order": ":id",
-                                              "$limit": 3})
+    answer = httpx.get(
+        url + ".json", params={"$select": "sr_number,ward,location,created_date", "$order": ":id", "$limit": 3}
+    )
     assert answer.headers["X-SODA2-Fields"] == '["sr_number", "ward", "location", "created_date"]'
     assert answer.headers["X-SODA2-Types"] == '["text", "number", "location", "floating_timestamp"]'
     first = answer.json()[0]
@@ -731,8 +780,12 @@ def test_the_fake_speaks_soda2(fake_socrata):
     assert "location" not in row  # nulls are left out of the object
     bad = httpx.get(url + ".json", params={"$where": "nosuch = 1"})
     assert bad.status_code == 400
-    assert bad.json() == {"code": "query.soql.no-such-column", "error": True, "message": "No such column: nosuch",
-                          "data": {}}
+    assert bad.json() == {
+        "code": "query.soql.no-such-column",
+        "error": True,
+        "message": "No such column: nosuch",
+        "data": {},
+    }
     assert httpx.get(url + ".json", params={"$bogus": "1"}).status_code == 400
     assert httpx.get(f"{fake_socrata.url}/api/catalog/v1", params={"qq": "food"}).json()["results"] == []
 

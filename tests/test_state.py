@@ -193,8 +193,9 @@ def test_config_syntax_error_exits_2_with_the_line_and_a_hint(tmp_path, capsys):
 
 def test_config_unknown_keys_warn_with_the_line_and_a_close_match(tmp_path, capsys):
     config = tmp_path / "config.toml"
-    config.write_text('default_portal = "demo"\n\n[nett]\nread_timeout = 3\n\n[cache]\nsize_limt = 10\n',
-                      encoding="utf-8")
+    config.write_text(
+        'default_portal = "demo"\n\n[nett]\nread_timeout = 3\n\n[cache]\nsize_limt = 10\n', encoding="utf-8"
+    )
     code = main(["--config", str(config), "search", "tree"])
     out, err = capsys.readouterr()
     assert code == 0 and "Street Tree" in out
@@ -222,7 +223,10 @@ async def test_tui_shows_config_warnings(tmp_path):
 def _export(target: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "pdxtui", "--portal", "demo", "export", STREET_TREES, "-o", str(target), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -300,14 +304,22 @@ def test_debug_flag_and_nothing_on_the_terminal(tmp_path):
     from tests.fakeportal import start_server
 
     logs = tmp_path / "logs"
-    env = {**os.environ, "PDXTUI_LOG_DIR": str(logs), "PDXTUI_CACHE_DIR": str(tmp_path / "cache"),
-           "PDXTUI_CONFIG": str(tmp_path / "none.toml")}
+    env = {
+        **os.environ,
+        "PDXTUI_LOG_DIR": str(logs),
+        "PDXTUI_CACHE_DIR": str(tmp_path / "cache"),
+        "PDXTUI_CONFIG": str(tmp_path / "none.toml"),
+    }
     server = start_server()
     try:
         server.faults.set("503_after_stall", seconds=0.01, count=1)
         proc = subprocess.run(
             [sys.executable, "-m", "pdxtui", "--debug", "--portal", f"arcgis:{server.url}/hub", "search", "tree"],
-            capture_output=True, text=True, env=env, timeout=60, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            cwd=ROOT,
         )
     finally:
         server.stop()
@@ -315,8 +327,14 @@ def test_debug_flag_and_nothing_on_the_terminal(tmp_path):
     assert proc.stderr.strip().endswith("datasets") and proc.stderr.count("\n") == 1, proc.stderr
     text = (logs / "pdxtui.log").read_text()
     assert "503 Service Unavailable; retrying" in text and " DEBUG " in text
-    quiet = subprocess.run([sys.executable, "-m", "pdxtui", "--portal", "demo", "search", "tree"],
-                           capture_output=True, text=True, env=env, timeout=60, cwd=ROOT)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "pdxtui", "--portal", "demo", "search", "tree"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert quiet.returncode == 0
 
 

@@ -52,9 +52,40 @@ async def test_usable_at_60_by_20():
 
 
 KEYS_EVERYWHERE = [
-    "slash", "t", "r", "e", "e", "enter", "down", "enter", "tab", "tab", "down", "enter", "escape", "f", "x",
-    "escape", "question_mark", "escape", "g", "escape", "d", "escape", "ctrl+e", "escape", "C", "escape", "s",
-    "F", "escape", "right", "right", "plus", "ctrl+p", "escape",
+    "slash",
+    "t",
+    "r",
+    "e",
+    "e",
+    "enter",
+    "down",
+    "enter",
+    "tab",
+    "tab",
+    "down",
+    "enter",
+    "escape",
+    "f",
+    "x",
+    "escape",
+    "question_mark",
+    "escape",
+    "g",
+    "escape",
+    "d",
+    "escape",
+    "ctrl+e",
+    "escape",
+    "C",
+    "escape",
+    "s",
+    "F",
+    "escape",
+    "right",
+    "right",
+    "plus",
+    "ctrl+p",
+    "escape",
 ]
 
 
@@ -136,8 +167,16 @@ def test_term_dumb_refuses_the_full_screen_browser_but_the_cli_works(monkeypatch
 
 # --- Unicode widths in the grid ----------------------------------------------------------------------------------
 
-WIDE_ROWS = ["東京都庁舎", "👩\u200d👩\u200d👧 family", "🇯🇵🇫🇷 flags", "ｗｉｄｅ ｌａｔｉｎ", "e\u0301 combining", "ascii only",
-             "한국어 텍스트", "混ぜたmixed文字"]
+WIDE_ROWS = [
+    "東京都庁舎",
+    "👩\u200d👩\u200d👧 family",
+    "🇯🇵🇫🇷 flags",
+    "ｗｉｄｅ ｌａｔｉｎ",
+    "e\u0301 combining",
+    "ascii only",
+    "한국어 텍스트",
+    "混ぜたmixed文字",
+]
 
 
 class WidePortal:
@@ -148,9 +187,15 @@ class WidePortal:
 
     def __init__(self) -> None:
         self.state = FetchState(source="bundled")
-        self.ds = Dataset(id="wide-1", title="Wide 東京", owner="名前", description="", rows=len(WIDE_ROWS),
-                          fields=(Field("名前", "text", "string"), Field("after", "text", "string")),
-                          api_url="https://example.invalid/q")
+        self.ds = Dataset(
+            id="wide-1",
+            title="Wide 東京",
+            owner="名前",
+            description="",
+            rows=len(WIDE_ROWS),
+            fields=(Field("名前", "text", "string"), Field("after", "text", "string")),
+            api_url="https://example.invalid/q",
+        )
 
     async def search(self, request):
         return SearchResult(hits=(DatasetSummary(id="wide-1", title="Wide 東京", owner="名前", rows=8),), total=1)

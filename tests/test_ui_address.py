@@ -42,8 +42,10 @@ async def open_screen(pilot) -> AddressScreen:
 async def type_address(pilot, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
     screen = pilot.app.screen
-    await wait_for(pilot, lambda: screen._debounce is None and not any(
-        w.is_running for w in screen.workers if w.group == "suggest"))
+    await wait_for(
+        pilot,
+        lambda: screen._debounce is None and not any(w.is_running for w in screen.workers if w.group == "suggest"),
+    )
     await pilot.pause()
 
 
@@ -286,8 +288,9 @@ async def test_open_street_trees_near_the_address(keyed, tmp_path):
         assert preview.dataset.title == "Street Tree Inventory - Active Records"
         assert preview.query.near == (*here, 100.0)
         assert preview.total == expected == preview.shown
-        assert all(metres(*here, lat, lon) <= 100
-                   for lat, lon in zip(preview.frame["Latitude"], preview.frame["Longitude"]))
+        assert all(
+            metres(*here, lat, lon) <= 100 for lat, lon in zip(preview.frame["Latitude"], preview.frame["Longitude"])
+        )
         assert "within 100 m of 45.51494, -122.67919 (1120 SW 5TH AVE)" in pane.border_subtitle
         assert "within 100 m" in screen_text(app)
         # the export dialog offers "all rows within 100 m" and writes exactly those rows
@@ -345,8 +348,7 @@ async def test_more_picked_while_new_text_is_on_its_way_does_not_mix_two_searche
         await pilot.press("space", "a", "v", "e")  # "SW 5th ave"
         await pilot.press("enter")  # asks for the new text now, and goes to the list (still the old text's)
         await pilot.press("end", "enter")  # "More suggestions…" of the old list, while the new text is on its way
-        await wait_for(pilot, lambda: not any(w.is_running for w in screen.workers if w.group == "suggest"),
-                       timeout=20)
+        await wait_for(pilot, lambda: not any(w.is_running for w in screen.workers if w.group == "suggest"), timeout=20)
         await pilot.pause(0.3)
         asked = [(r.params.get("query"), r.params.get("page")) for r in api_calls(server, "/api/suggest")]
         assert asked[-1] == ("SW 5th ave", "1"), asked  # the new text's first page was not cancelled
@@ -360,8 +362,10 @@ async def test_more_picked_while_new_text_is_on_its_way_does_not_mix_two_searche
         server.faults.clear()
         await pilot.press("end", "enter")
         await wait_for(pilot, lambda: len(suggestions(screen)) == 24, timeout=20)
-        assert [(r.params.get("query"), r.params.get("page")) for r in api_calls(server, "/api/suggest")][-1] == \
-            ("SW 5th ave", "2")
+        assert [(r.params.get("query"), r.params.get("page")) for r in api_calls(server, "/api/suggest")][-1] == (
+            "SW 5th ave",
+            "2",
+        )
 
 
 async def test_an_answer_for_text_no_longer_in_the_box_is_dropped(keyed):
@@ -372,9 +376,12 @@ async def test_an_answer_for_text_no_longer_in_the_box_is_dropped(keyed):
         await type_address(pilot, "SW 5th")
         # a late answer for the old text (as if the worker had not been cancelled in time) changes nothing
         screen.query_one("#address-input").value = "1120 SW"
-        await wait_for(pilot, lambda: [r.params.get("query") for r in api_calls(server, "/api/suggest")][-1] == "1120 SW")
-        await wait_for(pilot, lambda: screen.settled and not any(
-            w.is_running for w in screen.workers if w.group == "suggest"))
+        await wait_for(
+            pilot, lambda: [r.params.get("query") for r in api_calls(server, "/api/suggest")][-1] == "1120 SW"
+        )
+        await wait_for(
+            pilot, lambda: screen.settled and not any(w.is_running for w in screen.workers if w.group == "suggest")
+        )
         await pilot.pause()
         now = suggestions(screen)
         assert now and all(o.startswith("1120 SW") for o in now if o != "More suggestions…"), now
@@ -428,7 +435,15 @@ def test_permit_columns_become_numbers_only_when_every_value_is_a_plain_ascii_in
     from pdxtui.ui.screens.address import permits_frame
 
     rows = (
-        {"permit": "0071234", "fee": "120", "arabic": "١٢٣", "neg": "-5", "big": "123456789012345678", "huge": "1234567890123456789", "mixed": "7"},
+        {
+            "permit": "0071234",
+            "fee": "120",
+            "arabic": "١٢٣",
+            "neg": "-5",
+            "big": "123456789012345678",
+            "huge": "1234567890123456789",
+            "mixed": "7",
+        },
         {"permit": "0000001", "fee": "0", "arabic": "٤٥", "neg": "12", "big": "1", "huge": "2", "mixed": "07"},
         {"permit": None, "fee": None, "arabic": None, "neg": "-0", "big": None, "huge": None, "mixed": None},
     )

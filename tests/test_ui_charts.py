@@ -175,7 +175,12 @@ async def test_charts_follow_the_filter():
         assert "filter Condition != Good (applied by the portal)" in scope
         assert f"The 1,000 loaded rows of {matching:,} matching (L in the grid loads all)" in scope
         legend = line(app, "legend")
-        assert legend.startswith("Colour: Condition") and "Dead (" in legend and "Poor (" in legend and "Good" not in legend
+        assert (
+            legend.startswith("Colour: Condition")
+            and "Dead (" in legend
+            and "Poor (" in legend
+            and "Good" not in legend
+        )
         assert "1,000 of 1,000 points drawn" in line(app, "status")
 
 
@@ -194,14 +199,23 @@ async def test_chart_from_the_stats_pane_and_the_palette():
         assert "v Chart" in screen_text(app).splitlines()[-1]  # the footer offers it
         await pilot.press("v")
         await settle(pilot)
-        assert isinstance(app.screen, ChartScreen) and app.screen.kind == "histogram" and app.screen.column == "DIAMETER"
+        assert (
+            isinstance(app.screen, ChartScreen) and app.screen.kind == "histogram" and app.screen.column == "DIAMETER"
+        )
         await pilot.press("escape")
         await settle(pilot)
 
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Map of the rows")
-        await wait_for(pilot, lambda: "Map of the rows" in "".join(str(o.prompt) for o in app.screen.query("CommandList").first()._options) if app.screen.query("CommandList") else False)
+        await wait_for(
+            pilot,
+            lambda: (
+                "Map of the rows" in "".join(str(o.prompt) for o in app.screen.query("CommandList").first()._options)
+                if app.screen.query("CommandList")
+                else False
+            ),
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChartScreen))
         await settle(pilot)
@@ -294,7 +308,9 @@ async def test_polygon_outlines_from_the_arcgis_layer(fake_arcgis):
             await settle(pilot)
             pane = app.screen.query_one("#preview")
             assert "geometry" in pane.preview.frame.columns
-            queries = [r for r in fake_arcgis.requests if r.path.endswith("/query") and "returnCountOnly" not in r.params]
+            queries = [
+                r for r in fake_arcgis.requests if r.path.endswith("/query") and "returnCountOnly" not in r.params
+            ]
             assert any(r.params.get("returnGeometry") == "true" and r.params.get("outSR") == "4326" for r in queries)
             pane.grid.focus()
             await pilot.press("m")

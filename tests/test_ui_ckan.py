@@ -199,6 +199,7 @@ def _snapshot(snap_compare, steps) -> bool:
         pytest.skip(f"port {SNAPSHOT_PORT} is taken; the snapshot needs it for stable URLs")
     server = start_ckan_server(port=SNAPSHOT_PORT)
     try:
+
         async def run_before(pilot):
             await pilot.pause()
             await settle(pilot)

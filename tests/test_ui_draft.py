@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-
 from pdxtui.ui.screens.draft import DraftScreen
 from pdxtui.ui.screens.guide import GuideScreen
 from tests.uihelpers import demo_app, screen_text, settle

@@ -33,7 +33,9 @@ async def test_format_follows_the_extension_and_problems_show_inline(tmp_path):
         path.value = str(tmp_path / "trees.parquet")
         await pilot.pause()
         assert dialog.chosen_format() == "parquet"
-        assert not dialog.query_one("#opt-parquet").has_class("hidden") and dialog.query_one("#opt-csv").has_class("hidden")
+        assert not dialog.query_one("#opt-parquet").has_class("hidden") and dialog.query_one("#opt-csv").has_class(
+            "hidden"
+        )
         path.value = str(tmp_path / "trees.xyz")
         await pilot.pause()
         assert "unknown file extension '.xyz'" in text_of(dialog.query_one("#path-note"))

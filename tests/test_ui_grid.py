@@ -219,8 +219,9 @@ async def test_filter_bar_filters_the_whole_dataset(ids):
         assert pane.preview.query.where == "Condition = Dead and DIAMETER > 30"
         assert set(pane.view["Condition"].to_list()) == {"Dead"}
         assert min(pane.view["DIAMETER"].to_list()) > 30
-        from pdxtui.portals.snapshot.generate import build_frame
         import polars as pl
+
+        from pdxtui.portals.snapshot.generate import build_frame
 
         everything = build_frame(ids["Street Tree Inventory - Active Records"])
         expected = everything.filter((pl.col("Condition") == "Dead") & (pl.col("DIAMETER") > 30)).height

@@ -28,8 +28,11 @@ def app_for(url: str) -> PdxApp:
 
 
 def row_requests(server, ident):
-    return [r for r in server.requests_to(f"/resource/{ident}.")
-            if not r.params.get("$select", "").startswith("count(*)") and "$group" not in r.params]
+    return [
+        r
+        for r in server.requests_to(f"/resource/{ident}.")
+        if not r.params.get("$select", "").startswith("count(*)") and "$group" not in r.params
+    ]
 
 
 async def test_search_and_open_a_socrata_dataset(fake_socrata):
@@ -169,7 +172,9 @@ def test_snapshot_of_a_socrata_dataset(snap_compare, tmp_path):
     server.start()
     try:
         spec = parse_portal(f"socrata:https://{DOMAIN}")
-        fetcher = Fetcher(spec.name, client=make_client(transport=_ToFake(server.url)), store=Store.open(tmp_path / "c"))
+        fetcher = Fetcher(
+            spec.name, client=make_client(transport=_ToFake(server.url)), store=Store.open(tmp_path / "c")
+        )
         portal = SocrataPortal(spec, fetcher, regional_catalog=f"https://{DOMAIN}/regional/api/catalog/v1")
 
         async def run_before(pilot):

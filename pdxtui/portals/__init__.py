@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pdxtui.errors import UsageError
 from pdxtui.portals.base import Portal, ProgressCallback
 
-__all__ = ["Portal", "ProgressCallback", "PortalSpec", "parse_portal", "open_portal", "BUILTIN_PROFILES", "KINDS"]
+__all__ = ["BUILTIN_PROFILES", "KINDS", "Portal", "PortalSpec", "ProgressCallback", "open_portal", "parse_portal"]
 
 KINDS = ("bundled", "arcgis", "socrata", "ckan")
 
@@ -64,7 +64,9 @@ def parse_portal(value: str, profiles: dict[str, PortalSpec] | None = None) -> P
     kind = kind.lower()
     if not sep:
         names = ", ".join(sorted(known))
-        raise UsageError(f"unknown portal {value!r}: use a profile ({names}) or KIND:URL with KIND one of {', '.join(KINDS[1:])}")
+        raise UsageError(
+            f"unknown portal {value!r}: use a profile ({names}) or KIND:URL with KIND one of {', '.join(KINDS[1:])}"
+        )
     if kind == "bundled":
         return PortalSpec(value, "bundled", "")
     if kind not in KINDS:

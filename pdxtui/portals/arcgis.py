@@ -28,7 +28,7 @@ import re
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -128,7 +128,7 @@ def hub_filter(
     owner: str | None = None,
     tags: str | Sequence[str] | None = None,
     categories: str | Sequence[str] | None = None,
-    type: str | None = None,  # noqa: A002 (the Hub's own name)
+    type: str | None = None,
 ) -> str:
     """The Hub search ``filter`` for the facets, e.g. ``owner='BPS_GIS' AND tags IN ('trees')`` ("" for none)."""
 
@@ -165,11 +165,11 @@ def epoch_ms(value: Any) -> datetime | None:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 return None
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     try:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=value)
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
     except OverflowError:
         return None
 
@@ -288,8 +288,11 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
     taken = {f["name"].lower() for f in raw}
     lat = lon = None
     if point:
-        lat, lon = ("latitude", "longitude") if not taken & {"latitude", "longitude"} else ("shape_latitude",
-                                                                                           "shape_longitude")
+        lat, lon = (
+            ("latitude", "longitude")
+            if not taken & {"latitude", "longitude"}
+            else ("shape_latitude", "shape_longitude")
+        )
     coords = (
         Field(lat or "", POINT, "float", "Latitude", "WGS 84 latitude of the point geometry (outSR=4326)"),
         Field(lon or "", POINT, "float", "Longitude", "WGS 84 longitude of the point geometry (outSR=4326)"),
@@ -297,14 +300,21 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
     shape_type = info.get("geometryType") if info.get("geometryType") in SHAPES else None
     if shape_type:  # polygons and lines: one column of GeoJSON outlines (drawn on the map)
         name = "geometry" if "geometry" not in taken else "shape_geometry"
-        coords = (Field(name, shape_type, "string", "Geometry",
-                        "GeoJSON geometry in WGS 84 (outSR=4326), from the layer's shapes"),)
+        coords = (
+            Field(
+                name,
+                shape_type,
+                "string",
+                "Geometry",
+                "GeoJSON geometry in WGS 84 (outSR=4326), from the layer's shapes",
+            ),
+        )
     out: list[Field] = []
     oid: str | None = None
     for f in raw:
         kind_name = _text(f.get("type"))
         if kind_name == GEOMETRY:
-            if (point and lat or shape_type) and not any(x.name == coords[0].name for x in out):
+            if ((point and lat) or shape_type) and not any(x.name == coords[0].name for x in out):
                 out.extend(coords)
             continue
         if kind_name in UNSHOWN_TYPES:
@@ -321,7 +331,7 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
                 domain=domain,
             )
         )
-    if (point and lat or shape_type) and not any(x.name == coords[0].name for x in out):
+    if ((point and lat) or shape_type) and not any(x.name == coords[0].name for x in out):
         out.extend(coords)
     if oid is None:
         named = info.get("objectIdField")
@@ -353,8 +363,6 @@ def _to_int(value: Any) -> Any:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     raise ValueError(value)
-
-
 
 
 def _to_ms(value: Any) -> int | None:
@@ -394,8 +402,7 @@ def column(values: list[Any], field: Field) -> pa.Array:
         labels = {code: label for code, label in field.domain}
         by_text = {str(code): label for code, label in field.domain}
         values = [
-            None if v is None else labels.get(v) if v in labels else by_text.get(str(v), _to_str(v))
-            for v in values
+            None if v is None else labels.get(v) if v in labels else by_text.get(str(v), _to_str(v)) for v in values
         ]
         return pa.array(values, pa.string())
     kind = field.kind
@@ -503,8 +510,11 @@ def shape_geojson(geometry: Any, shape_type: str) -> str | None:
     if not parts:
         return None
     if shape_type == "esriGeometryPolyline":
-        shape = {"type": "LineString", "coordinates": parts[0]} if len(parts) == 1 else {
-            "type": "MultiLineString", "coordinates": parts}
+        shape = (
+            {"type": "LineString", "coordinates": parts[0]}
+            if len(parts) == 1
+            else {"type": "MultiLineString", "coordinates": parts}
+        )
         return json.dumps(shape, separators=(",", ":"))
     polygons: list[list[list[list[float]]]] = []
     for ring in parts:
@@ -513,8 +523,11 @@ def shape_geojson(geometry: Any, shape_type: str) -> str | None:
             polygons.append([ring[::-1] if area < 0 else ring])
         else:
             polygons[-1].append(ring[::-1])
-    shape = {"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1 else {
-        "type": "MultiPolygon", "coordinates": polygons}
+    shape = (
+        {"type": "Polygon", "coordinates": polygons[0]}
+        if len(polygons) == 1
+        else {"type": "MultiPolygon", "coordinates": polygons}
+    )
     return json.dumps(shape, separators=(",", ":"))
 
 
@@ -583,12 +596,14 @@ class _FastRows:
         feature = [("attributes", pa.struct(types))]
         if self.geometry:
             feature.append(("geometry", pa.struct([("x", pa.float64()), ("y", pa.float64())])))
-        schema = pa.schema([
-            ("features", pa.list_(pa.struct(feature))),
-            ("exceededTransferLimit", pa.bool_()),
-            ("properties", pa.struct([("exceededTransferLimit", pa.bool_())])),
-            ("error", pa.null()),  # any error object (not null) does not fit: the reference path reports it
-        ])
+        schema = pa.schema(
+            [
+                ("features", pa.list_(pa.struct(feature))),
+                ("exceededTransferLimit", pa.bool_()),
+                ("properties", pa.struct([("exceededTransferLimit", pa.bool_())])),
+                ("error", pa.null()),  # any error object (not null) does not fit: the reference path reports it
+            ]
+        )
         self._options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
 
     def _json_type(self, field: Field) -> Any:
@@ -607,7 +622,9 @@ class _FastRows:
             else:
                 return None
             self.domains[field.name] = (
-                pa.array(codes, kind), pa.array([labels[c] for c in codes], pa.string()), kind == pa.int64()
+                pa.array(codes, kind),
+                pa.array([labels[c] for c in codes], pa.string()),
+                kind == pa.int64(),
             )
             return kind
         return {
@@ -622,7 +639,7 @@ class _FastRows:
             return None
         try:
             return self._read(body, ask)
-        except Exception:  # noqa: BLE001 - whatever the fast reader trips on, the reference path decides
+        except Exception:
             log.debug("fast page reader gave up", exc_info=True)
             return None
 
@@ -663,8 +680,9 @@ class _FastRows:
                 arrays.append(geometry["y" if field.name == self.lat else "x"])
             else:
                 arrays.append(self._column(values[field.name], field))
-        return _Rows(table=pa.Table.from_arrays(arrays, names=[f.name for f in self.fields]), rows=count,
-                     exceeded=exceeded)
+        return _Rows(
+            table=pa.Table.from_arrays(arrays, names=[f.name for f in self.fields]), rows=count, exceeded=exceeded
+        )
 
     def _first_feature_agrees(self, text: str, attributes: Any, values: dict[str, Any]) -> bool:
         """build_table picks each column's key from the first feature (a field may be named in another letter
@@ -728,8 +746,9 @@ def _where(plan: _Plan, text: str | None) -> str:
         try:
             to_arcgis(node, plan.fields)
         except FilterError as exc:
-            raise FilterError(f"{plan.title or 'this layer'} cannot filter this on the server: {exc.message}",
-                              exc.position) from None
+            raise FilterError(
+                f"{plan.title or 'this layer'} cannot filter this on the server: {exc.message}", exc.position
+            ) from None
     return clause or ALL_ROWS
 
 
@@ -838,7 +857,9 @@ class ArcGISPortal(NetworkPortal):
             return dataset.rows
         return await self._count(plan.url, plan.title, where, near)
 
-    async def group_counts(self, dataset: Dataset, column: str, query: Query | None = None) -> tuple[list[tuple[Any, int]], int]:
+    async def group_counts(
+        self, dataset: Dataset, column: str, query: Query | None = None
+    ) -> tuple[list[tuple[Any, int]], int]:
         """How many rows hold each value of ``column`` over the whole dataset (narrowed by the query's filter), by
         the layer's own group-by (``outStatistics`` with ``groupByFieldsForStatistics``). Returns (value, count)
         pairs, most frequent first (a None value counts the rows with no value), and the number of rows counted.
@@ -853,14 +874,18 @@ class ArcGISPortal(NetworkPortal):
         params = {
             "where": where,
             **_near_params(plan, query.near if query else None),
-            "outStatistics": json.dumps([{"statisticType": "count", "onStatisticField": counted, "outStatisticFieldName": "pdxtui_n"}]),
+            "outStatistics": json.dumps(
+                [{"statisticType": "count", "onStatisticField": counted, "outStatisticFieldName": "pdxtui_n"}]
+            ),
             "groupByFieldsForStatistics": column,
             "orderByFields": "pdxtui_n DESC",
             "returnGeometry": "false",
             "f": "json",
         }
         with _context(f"counting the values of {column} in {plan.title or plan.url}"):
-            data = await self._get(f"{plan.url}/query", params, "metadata", _check_rows(plan.title, plan.url, self.name))
+            data = await self._get(
+                f"{plan.url}/query", params, "metadata", _check_rows(plan.title, plan.url, self.name)
+            )
         labels = dict(field.domain)
         pairs: list[tuple[Any, int]] = []
         for feature in data.get("features") or []:
@@ -1021,8 +1046,15 @@ class ArcGISPortal(NetworkPortal):
             log.info("row count unavailable: %s", exc)
             return None
 
-    async def _slot(self, plan: _Plan, base: dict[str, Any], fields: tuple[Field, ...], offset: int,
-                    count: int, reader: _FastRows | None = None) -> _Slot:
+    async def _slot(
+        self,
+        plan: _Plan,
+        base: dict[str, Any],
+        fields: tuple[Field, ...],
+        offset: int,
+        count: int,
+        reader: _FastRows | None = None,
+    ) -> _Slot:
         """``count`` rows from ``offset``, in as many requests as the server needs (it may send fewer than asked
         and set exceededTransferLimit). ``ended``: the data ran out before ``count`` rows."""
         tables = []
@@ -1056,8 +1088,9 @@ class ArcGISPortal(NetworkPortal):
             table = pa.concat_tables(tables)
         return _Slot(table=table, rows=got, exceeded=exceeded, ended=ended)
 
-    async def _get_rows(self, url: str, params: dict[str, Any], check: Callable[[Any], None], reader: _FastRows,
-                        ask: int) -> _Rows:
+    async def _get_rows(
+        self, url: str, params: dict[str, Any], check: Callable[[Any], None], reader: _FastRows, ask: int
+    ) -> _Rows:
         """One rows query, parsed once, off the event loop (so the next requests go out meanwhile), before the
         body is cached: the fast reader when it can vouch for the result, else json.loads + ``check`` +
         build_table. A body that fails to parse raises and is never cached."""
@@ -1077,8 +1110,9 @@ class ArcGISPortal(NetworkPortal):
 
     # -- metadata --------------------------------------------------------------------------------------------
 
-    def _build(self, ident: str, title: str, props: dict[str, Any], layer: str, info: dict[str, Any],
-               rows: int | None) -> Dataset:
+    def _build(
+        self, ident: str, title: str, props: dict[str, Any], layer: str, info: dict[str, Any], rows: int | None
+    ) -> Dataset:
         description = html_to_text(_text(props.get("description")) or _text(info.get("description")))
         description, frequency = pull_update_frequency(description)
         description, metadata = pull_metadata_link(description)
@@ -1181,7 +1215,11 @@ class ArcGISPortal(NetworkPortal):
 
         plan = self._plans.get(dataset.id)
         if plan is None:
-            return f"{dataset.api_url}?{urlencode({'where': ALL_ROWS, 'outFields': '*', 'f': 'json'})}" if dataset.api_url else ""
+            return (
+                f"{dataset.api_url}?{urlencode({'where': ALL_ROWS, 'outFields': '*', 'f': 'json'})}"
+                if dataset.api_url
+                else ""
+            )
         params = self._query_params(plan, query, self._selected(plan, query))
         return f"{plan.url.rstrip('/')}/query?{urlencode(params)}"
 
@@ -1238,7 +1276,6 @@ class ArcGISPortal(NetworkPortal):
     # -- fetch state -------------------------------------------------------------------------------------------
 
 
-
 def _near_params(plan: _Plan, near: tuple[float, float, float] | None) -> dict[str, str]:
     """The spatial filter for ``Query.near`` = (lat, lon, metres): rows within that distance of the point."""
     if near is None:
@@ -1246,8 +1283,14 @@ def _near_params(plan: _Plan, near: tuple[float, float, float] | None) -> dict[s
     if not plan.lat or not plan.lon:
         raise PdxError(f"{plan.title or plan.url} has no point locations, so it cannot be filtered by distance")
     lat, lon, metres = near
-    return {"geometry": f"{lon:.7f},{lat:.7f}", "geometryType": "esriGeometryPoint", "inSR": "4326",
-            "spatialRel": "esriSpatialRelIntersects", "distance": f"{metres:g}", "units": "esriSRUnit_Meter"}
+    return {
+        "geometry": f"{lon:.7f},{lat:.7f}",
+        "geometryType": "esriGeometryPoint",
+        "inSR": "4326",
+        "spatialRel": "esriSpatialRelIntersects",
+        "distance": f"{metres:g}",
+        "units": "esriSRUnit_Meter",
+    }
 
 
 # -- validation callbacks (run on every body before it is cached) ------------------------------------------------------
@@ -1270,8 +1313,12 @@ def _check_record(data: Any) -> None:
 def _layer_error(title: str, url: str, portal: str, data: Any) -> LayerError:
     code, message = _error_text(data.get("error"))
     name = f"{title} ({url})" if title else url
-    return LayerError(f"the ArcGIS layer {name} answered with an error: {message}" +
-                      (f" [code {code}]" if code not in (None, "") else ""), portal=portal, code=code)
+    return LayerError(
+        f"the ArcGIS layer {name} answered with an error: {message}"
+        + (f" [code {code}]" if code not in (None, "") else ""),
+        portal=portal,
+        code=code,
+    )
 
 
 def _check_layer(title: str, url: str, portal: str) -> Callable[[Any], None]:
@@ -1306,8 +1353,6 @@ def _check_rows(title: str, url: str, portal: str) -> Callable[[Any], None]:
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------
-
-
 
 
 def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
@@ -1345,4 +1390,3 @@ async def _both(first: Any, second: Any) -> tuple[Any, Any]:
             if not task.done():
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-

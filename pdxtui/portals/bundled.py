@@ -110,8 +110,11 @@ class BundledPortal:
         """
         meta = self._get(dataset.id)
         _check_query(meta, query)
-        matching = (meta.rows if not query.where and query.near is None
-                    else (await asyncio.to_thread(_matching, meta, query.where, query.near)).height)
+        matching = (
+            meta.rows
+            if not query.where and query.near is None
+            else (await asyncio.to_thread(_matching, meta, query.where, query.near)).height
+        )
         frame = await asyncio.to_thread(_select, meta, query)
         done = pages = 0
         while True:
@@ -274,8 +277,9 @@ def _point_columns(meta: Dataset) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=CACHED_FRAMES)
-def _nearby(dataset_id: str, where: str, fields: tuple, near: tuple[float, float, float],
-            columns: tuple[str, str]) -> pl.DataFrame:
+def _nearby(
+    dataset_id: str, where: str, fields: tuple, near: tuple[float, float, float], columns: tuple[str, str]
+) -> pl.DataFrame:
     """Rows within ``near`` = (lat, lon, metres), by great-circle (haversine) distance."""
     import math
 

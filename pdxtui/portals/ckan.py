@@ -31,7 +31,7 @@ import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -72,16 +72,35 @@ TABULAR_FORMATS = frozenset({"csv", "text/csv"})
 
 #: PostgreSQL / datastore column types -> model kinds (anything else is text)
 PG_KINDS: dict[str, str] = {
-    "text": "string", "varchar": "string", "char": "string", "name": "string", "uuid": "string",
-    "int": "integer", "int2": "integer", "int4": "integer", "int8": "integer", "integer": "integer",
-    "bigint": "integer", "smallint": "integer", "serial": "integer",
-    "numeric": "float", "float4": "float", "float8": "float", "real": "float", "double precision": "float",
-    "decimal": "float", "money": "float",
-    "bool": "boolean", "boolean": "boolean",
+    "text": "string",
+    "varchar": "string",
+    "char": "string",
+    "name": "string",
+    "uuid": "string",
+    "int": "integer",
+    "int2": "integer",
+    "int4": "integer",
+    "int8": "integer",
+    "integer": "integer",
+    "bigint": "integer",
+    "smallint": "integer",
+    "serial": "integer",
+    "numeric": "float",
+    "float4": "float",
+    "float8": "float",
+    "real": "float",
+    "double precision": "float",
+    "decimal": "float",
+    "money": "float",
+    "bool": "boolean",
+    "boolean": "boolean",
     "date": "date",
-    "timestamp": "datetime", "timestamptz": "datetime", "timestamp without time zone": "datetime",
+    "timestamp": "datetime",
+    "timestamptz": "datetime",
+    "timestamp without time zone": "datetime",
     "timestamp with time zone": "datetime",
-    "json": "json", "jsonb": "json",
+    "json": "json",
+    "jsonb": "json",
 }
 
 _INT = r"^[+-]?(?:0|[1-9][0-9]*)$"  # no leading zeros: "007" stays text
@@ -169,7 +188,7 @@ def ckan_time(value: Any) -> datetime | None:
             moment = datetime.fromisoformat(match.group(1))
         except ValueError:
             return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def pg_kind(type_name: Any) -> str:
@@ -224,7 +243,8 @@ def to_resource(raw: dict[str, Any], site: str = "") -> Resource:
 
 def _is_csv(resource: Resource) -> bool:
     return resource.format.strip().lower().lstrip(".") in TABULAR_FORMATS or (
-        resource.url.split("?", 1)[0].lower().endswith(".csv"))
+        resource.url.split("?", 1)[0].lower().endswith(".csv")
+    )
 
 
 def pick_resource(resources: Sequence[Resource]) -> Resource | None:
@@ -262,8 +282,15 @@ def datastore_fields(raw: Any) -> tuple[Field, ...]:
         if override and override.lower() != type_name.lower():
             note = f"(Data Dictionary type: {override}; stored as {type_name})"
             description = f"{description} {note}" if description else note
-        out.append(Field(name=f["id"], type=type_name, kind=pg_kind(type_name),
-                         alias=_text(info.get("label")), description=description))
+        out.append(
+            Field(
+                name=f["id"],
+                type=type_name,
+                kind=pg_kind(type_name),
+                alias=_text(info.get("label")),
+                description=description,
+            )
+        )
     return tuple(out)
 
 
@@ -298,7 +325,7 @@ def parse_csv(body: bytes, declared: dict[str, str] | None = None) -> Any:
         raise PdxError("the resource did not come back as CSV (it looks like a web page or JSON)")
     try:
         frame = pl.read_csv(body, infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
-    except Exception as exc:  # noqa: BLE001 - polars raises ComputeError and friends on broken files
+    except Exception as exc:
         raise PdxError(f"the CSV file could not be read: {_short(exc, 200)}") from None
     return _typed(frame, declared or {}).to_arrow()
 
@@ -324,8 +351,9 @@ def _typed(frame: Any, declared: dict[str, str] | None = None) -> Any:
             elif values.str.contains(_FLOAT).all():
                 typed = text.cast(pl.Float64, strict=False)
             elif values.str.contains(_BOOL).all():
-                typed = text.str.to_lowercase().replace_strict({"true": True, "false": False}, default=None,
-                                                               return_dtype=pl.Boolean)
+                typed = text.str.to_lowercase().replace_strict(
+                    {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
+                )
             elif values.str.contains(_DATE).all():
                 typed = text.str.to_date("%Y-%m-%d", strict=False)
             elif values.str.contains(_DATETIME).all():
@@ -368,8 +396,6 @@ def _zoned(iso: Any) -> Any:
     return pl.Series(iso.name, moments, dtype=pl.Datetime("ms", "UTC"), strict=False)
 
 
-
-
 def csv_fields(table: Any) -> tuple[Field, ...]:
     import pyarrow as pa
 
@@ -398,8 +424,9 @@ def records_table(records: list[Any], fields: Sequence[Field]) -> Any:
     from pdxtui.portals.arcgis import column
 
     rows = [r if isinstance(r, dict) else {} for r in records]
-    arrays = [column([text_bool(r.get(f.name)) if f.kind == "boolean" else r.get(f.name) for r in rows], f)
-              for f in fields]
+    arrays = [
+        column([text_bool(r.get(f.name)) if f.kind == "boolean" else r.get(f.name) for r in rows], f) for f in fields
+    ]
     return pa.Table.from_arrays(arrays, names=[f.name for f in fields])
 
 
@@ -451,9 +478,16 @@ class CKANPortal(NetworkPortal):
         if self._offsite is None:
             from pdxtui.net import Fetcher
 
-            self._offsite = Fetcher(fetcher.portal_name, client=fetcher.client, store=fetcher.store, ttl=fetcher.ttl,
-                                    max_per_host=fetcher.max_per_host, on_wait=fetcher.on_wait,
-                                    max_bytes=fetcher.max_bytes, attempts=fetcher.attempts)
+            self._offsite = Fetcher(
+                fetcher.portal_name,
+                client=fetcher.client,
+                store=fetcher.store,
+                ttl=fetcher.ttl,
+                max_per_host=fetcher.max_per_host,
+                on_wait=fetcher.on_wait,
+                max_bytes=fetcher.max_bytes,
+                attempts=fetcher.attempts,
+            )
         return self._offsite
 
     async def aclose(self) -> None:
@@ -538,8 +572,11 @@ class CKANPortal(NetworkPortal):
                 out.append((shown, item["count"]))
             return tuple(sorted(out, key=lambda pair: (-pair[1], pair[0].casefold())))
 
-        found = Facets(owners=items("organization", self._owners), categories=items("groups", self._groups),
-                       tags=items("tags", None))
+        found = Facets(
+            owners=items("organization", self._owners),
+            categories=items("groups", self._groups),
+            tags=items("tags", None),
+        )
         self._facets_read = True
         return found
 
@@ -644,8 +681,9 @@ class CKANPortal(NetworkPortal):
         url = f"{self.api}/{action}"
         fetcher = self.fetcher
         try:
-            data = await fetcher.get_json(url, params, kind=kind, refresh=self.refresh,
-                                          validate=self._check(action, doing))
+            data = await fetcher.get_json(
+                url, params, kind=kind, refresh=self.refresh, validate=self._check(action, doing)
+            )
         except CKANError:
             raise
         except PortalError as exc:
@@ -665,8 +703,10 @@ class CKANPortal(NetworkPortal):
     def _check(self, action: str, doing: str) -> Callable[[Any], None]:
         def check(data: Any) -> None:
             if not isinstance(data, dict) or "success" not in data:
-                raise PortalError(f"{self.label}: {doing}: {action} did not answer with a CKAN API envelope "
-                                  "(is this a CKAN site?)", portal=self.name)
+                raise PortalError(
+                    f"{self.label}: {doing}: {action} did not answer with a CKAN API envelope (is this a CKAN site?)",
+                    portal=self.name,
+                )
             if data.get("success") is not True:
                 kind_name, message = envelope_error(data.get("error"))
                 raise self._error(action, doing, kind_name, message, None)
@@ -695,8 +735,9 @@ class CKANPortal(NetworkPortal):
             return envelope_error(data.get("error"))
         return None
 
-    async def _peek(self, fetcher: Fetcher, url: str, params: dict[str, Any] | None,
-                    limit: int) -> tuple[int, str, bytes, bool]:
+    async def _peek(
+        self, fetcher: Fetcher, url: str, params: dict[str, Any] | None, limit: int
+    ) -> tuple[int, str, bytes, bool]:
         """(status, content type, at most ``limit`` bytes of the body, whether the body ended within them) for
         one GET through ``fetcher``'s client: under its per-host limit, with its token (dropped when a redirect
         leaves the host), uncached and without retries. The rest of the body is never read."""
@@ -735,8 +776,9 @@ class CKANPortal(NetworkPortal):
         message = str(exc)
         if message.startswith(self.label):
             return exc
-        wrapped = PortalError(self._scrub(f"{self.label}: {doing}: {message}"), portal=exc.portal or self.name,
-                              offline=exc.offline)
+        wrapped = PortalError(
+            self._scrub(f"{self.label}: {doing}: {message}"), portal=exc.portal or self.name, offline=exc.offline
+        )
         wrapped.status = getattr(exc, "status", None)  # type: ignore[attr-defined]
         return wrapped
 
@@ -753,8 +795,9 @@ class CKANPortal(NetworkPortal):
             raise
 
     async def _datastore_schema(self, resource: Resource, title: str) -> tuple[tuple[Field, ...], int | None]:
-        result = await self._action("datastore_search", {"resource_id": resource.id, "limit": 0}, "metadata",
-                                    f"reading the columns of {title}")
+        result = await self._action(
+            "datastore_search", {"resource_id": resource.id, "limit": 0}, "metadata", f"reading the columns of {title}"
+        )
         total = result.get("total")
         return datastore_fields(result.get("fields")), total if isinstance(total, int) and total >= 0 else None
 
@@ -785,7 +828,8 @@ class CKANPortal(NetworkPortal):
             return await self._sampled(entry.body[:SAMPLE_BYTES], ended, doing)
         try:
             status, content_type, body, ended = await asyncio.wait_for(
-                self._peek(fetcher, url, None, SAMPLE_BYTES), self.sample_wait)
+                self._peek(fetcher, url, None, SAMPLE_BYTES), self.sample_wait
+            )
         except TimeoutError:
             # a slow file server: the metadata does not wait for it; pages() reads the whole file and its columns
             log.info("the start of %s took longer than %.1f s: columns left to the download", url, self.sample_wait)
@@ -796,8 +840,9 @@ class CKANPortal(NetworkPortal):
             table = await self._csv_table(resource, title)
             return csv_fields(table), table.num_rows
         if not 200 <= status < 300:
-            raise PortalError(self._scrub(f"{self.label}: {doing}: {urlsplit(url).hostname} answered {status}"),
-                              portal=self.name)
+            raise PortalError(
+                self._scrub(f"{self.label}: {doing}: {urlsplit(url).hostname} answered {status}"), portal=self.name
+            )
         if "html" in content_type.lower():
             raise PortalError(f"{self.label}: {doing}: the server sent a web page (HTML), not CSV", portal=self.name)
         fields, rows = await self._sampled(body, ended, doing)
@@ -825,8 +870,11 @@ class CKANPortal(NetworkPortal):
         fields = csv_fields(table)
         if fields != plan.fields or plan.rows != table.num_rows:
             if plan.fields and fields != plan.fields:
-                log.info("CSV columns of %s retyped from the whole file: %s", plan.title,
-                         ", ".join(f"{f.name} {f.kind}" for f in fields if f not in plan.fields))
+                log.info(
+                    "CSV columns of %s retyped from the whole file: %s",
+                    plan.title,
+                    ", ".join(f"{f.name} {f.kind}" for f in fields if f not in plan.fields),
+                )
             plan = replace(plan, fields=fields, rows=table.num_rows)
             self._remember(ident, plan)
         return table, plan
@@ -847,8 +895,9 @@ class CKANPortal(NetworkPortal):
 
         def parse(body: bytes, content_type: str) -> Any:
             if "html" in content_type.lower():
-                raise PortalError(f"{self.label}: {doing}: the server sent a web page (HTML), not CSV",
-                                  portal=self.name)
+                raise PortalError(
+                    f"{self.label}: {doing}: the server sent a web page (HTML), not CSV", portal=self.name
+                )
             try:
                 return parse_csv(body, kinds)
             except PortalError:
@@ -868,8 +917,9 @@ class CKANPortal(NetworkPortal):
 
     # -- rows ----------------------------------------------------------------------------------------------------
 
-    async def _csv_pages(self, plan: _Plan, table: Any, query: Query, fields: tuple[Field, ...],
-                         progress: ProgressCallback | None) -> AsyncIterator[Page]:
+    async def _csv_pages(
+        self, plan: _Plan, table: Any, query: Query, fields: tuple[Field, ...], progress: ProgressCallback | None
+    ) -> AsyncIterator[Page]:
         # the filter and the order run over the whole file: in a worker thread, like the parsing
         table = await asyncio.to_thread(self._local, table, plan, query)
         total = table.num_rows
@@ -903,12 +953,17 @@ class CKANPortal(NetworkPortal):
         if node is not None:
             frame = frame.filter(to_polars(node, frame.schema))  # type: ignore[union-attr]
         if query.order:
-            frame = frame.sort([c for c, _ in query.order], descending=[d for _, d in query.order],  # type: ignore[union-attr]
-                               nulls_last=True, maintain_order=True)
+            frame = frame.sort(
+                [c for c, _ in query.order],
+                descending=[d for _, d in query.order],  # type: ignore[union-attr]
+                nulls_last=True,
+                maintain_order=True,
+            )
         return frame.to_arrow()  # type: ignore[union-attr]
 
-    async def _datastore_pages(self, plan: _Plan, query: Query, fields: tuple[Field, ...],
-                               progress: ProgressCallback | None) -> AsyncIterator[Page]:
+    async def _datastore_pages(
+        self, plan: _Plan, query: Query, fields: tuple[Field, ...], progress: ProgressCallback | None
+    ) -> AsyncIterator[Page]:
         """Pages of ``PAGE_ROWS`` rows, a few requests at a time, in order. The row count (from metadata that may
         be a day old, or None when the datastore gives none) only plans the first requests: a ``total`` reported
         by a page plans more, and a full last page asks for the next one, until a page comes back short."""
@@ -975,8 +1030,9 @@ class CKANPortal(NetworkPortal):
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
         log.debug("read %d rows of resource %s", delivered, rid)
 
-    async def _records(self, plan: _Plan, offset: int, count: int,
-                       fields: tuple[Field, ...]) -> tuple[Any, int, int | None]:
+    async def _records(
+        self, plan: _Plan, offset: int, count: int, fields: tuple[Field, ...]
+    ) -> tuple[Any, int, int | None]:
         """One datastore_search page, parsed (off the event loop) before the body is cached."""
         url = f"{self.api}/datastore_search"
         # CKAN's datastore_search takes ``sort`` ("_id asc"): without it the database may hand out pages in any
@@ -992,8 +1048,7 @@ class CKANPortal(NetworkPortal):
             result = data.get("result")
             records = result.get("records") if isinstance(result, dict) else None
             if not isinstance(records, list):
-                raise PortalError(f"{self.label}: {doing}: datastore_search answered without records",
-                                  portal=self.name)
+                raise PortalError(f"{self.label}: {doing}: datastore_search answered without records", portal=self.name)
             records = records[:count]
             total = result.get("total")
             return records_table(records, fields), len(records), total if isinstance(total, int) else None
@@ -1014,8 +1069,15 @@ class CKANPortal(NetworkPortal):
 
     # -- metadata ------------------------------------------------------------------------------------------------
 
-    def _build(self, ident: str, raw: dict[str, Any], resources: tuple[Resource, ...], chosen: Resource | None,
-               fields: tuple[Field, ...], rows: int | None) -> Dataset:
+    def _build(
+        self,
+        ident: str,
+        raw: dict[str, Any],
+        resources: tuple[Resource, ...],
+        chosen: Resource | None,
+        fields: tuple[Field, ...],
+        rows: int | None,
+    ) -> Dataset:
         package = _text(raw.get("name")) or split_id(ident)[0]
         org = raw.get("organization") if isinstance(raw.get("organization"), dict) else {}
         owner = _text(org.get("title") or org.get("name")) or _text(raw.get("author") or raw.get("maintainer"))
@@ -1067,8 +1129,13 @@ class CKANPortal(NetworkPortal):
         groups = _names(raw.get("groups"))
         for name, title in groups:
             self._groups.setdefault(title, name)
-        formats = sorted({resource_format(r).upper() for r in _list(raw.get("resources"))
-                          if isinstance(r, dict) and resource_format(r)})
+        formats = sorted(
+            {
+                resource_format(r).upper()
+                for r in _list(raw.get("resources"))
+                if isinstance(r, dict) and resource_format(r)
+            }
+        )
         notes = html_to_text(_text(raw.get("notes")))
         return DatasetSummary(
             id=_text(raw.get("name") or raw.get("id")),
@@ -1101,8 +1168,10 @@ class CKANPortal(NetworkPortal):
             if resource is None:
                 raise PdxError(f"{dataset.title}: this dataset has no resources to preview")
             fmt = resource.format or "unknown format"
-            raise PdxError(f"{dataset.title}: this resource has no tabular preview ({fmt}); "
-                           f"download it from {resource.url or 'the dataset page'}")
+            raise PdxError(
+                f"{dataset.title}: this resource has no tabular preview ({fmt}); "
+                f"download it from {resource.url or 'the dataset page'}"
+            )
         if not plan.fields and not plan.resource.datastore:  # the CSV could not be read when the dataset opened
             table = await self._csv_table(plan.resource, plan.title)  # raises the reason again, or succeeds now
             plan = _Plan(title=plan.title, resource=plan.resource, fields=csv_fields(table), rows=table.num_rows)
@@ -1120,8 +1189,10 @@ class CKANPortal(NetworkPortal):
         if len(set(query.columns)) != len(query.columns):
             raise PdxError("a column is asked for more than once")
         if plan.resource.datastore and (query.order or (query.where and query.where.strip())):
-            raise PdxError(f"{plan.title}: CKAN's datastore cannot filter or sort this on the server; "
-                           "filter and sort the loaded rows instead")
+            raise PdxError(
+                f"{plan.title}: CKAN's datastore cannot filter or sort this on the server; "
+                "filter and sort the loaded rows instead"
+            )
         if query.where and query.where.strip():
             from pdxtui.filters import parse
 
@@ -1137,11 +1208,8 @@ class CKANPortal(NetworkPortal):
     # -- fetch state -------------------------------------------------------------------------------------------
 
 
-
 class _CKANNotFound(CKANError):
     """A Not Found Error envelope."""
-
-
 
 
 __all__ = [

@@ -34,7 +34,7 @@ import re
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -73,27 +73,72 @@ MAX_GROUPS = 50_000  # value counts: groups asked for in one request
 MAX_PLANS = 64
 COUNT_ALIAS = "pdxtui_n"
 
-TOKEN_HINT = ("without an app token Socrata limits requests per IP; an app token avoids this "
-              "(set PDXTUI_APP_TOKEN, or add it under [tokens] in the config)")
+TOKEN_HINT = (
+    "without an app token Socrata limits requests per IP; an app token avoids this "
+    "(set PDXTUI_APP_TOKEN, or add it under [tokens] in the config)"
+)
 
 #: Socrata column types (views ``dataTypeName`` and SODA2 ``X-SODA2-Types`` names) -> model kinds
 SOCRATA_KINDS: dict[str, str] = {
-    "text": "string", "html": "string", "email": "string", "phone": "string", "url": "string",
-    "flag": "string", "drop_down_list": "string", "photo": "string", "document": "string", "blob": "string",
-    "number": "float", "double": "float", "money": "float", "percent": "float", "stars": "float",
-    "calendar_date": "datetime", "floating_timestamp": "datetime", "date": "datetime", "fixed_timestamp": "datetime",
+    "text": "string",
+    "html": "string",
+    "email": "string",
+    "phone": "string",
+    "url": "string",
+    "flag": "string",
+    "drop_down_list": "string",
+    "photo": "string",
+    "document": "string",
+    "blob": "string",
+    "number": "float",
+    "double": "float",
+    "money": "float",
+    "percent": "float",
+    "stars": "float",
+    "calendar_date": "datetime",
+    "floating_timestamp": "datetime",
+    "date": "datetime",
+    "fixed_timestamp": "datetime",
     "checkbox": "boolean",
-    "point": "geometry", "location": "geometry", "multipoint": "geometry", "line": "geometry",
-    "multiline": "geometry", "polygon": "geometry", "multipolygon": "geometry",
+    "point": "geometry",
+    "location": "geometry",
+    "multipoint": "geometry",
+    "line": "geometry",
+    "multiline": "geometry",
+    "polygon": "geometry",
+    "multipolygon": "geometry",
 }
 #: types CSV cannot carry: pages holding one of these come from ``.json``
 POINT_TYPES = frozenset({"point", "location"})
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _HTML_TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
-_SOQL_WORDS = frozenset({"AND", "OR", "NOT", "NULL", "IS", "LIKE", "IN", "BETWEEN", "TRUE", "FALSE", "AS",
-                         "SELECT", "WHERE", "ORDER", "GROUP", "BY", "HAVING", "LIMIT", "OFFSET", "SEARCH",
-                         "ASC", "DESC"})
+_SOQL_WORDS = frozenset(
+    {
+        "AND",
+        "OR",
+        "NOT",
+        "NULL",
+        "IS",
+        "LIKE",
+        "IN",
+        "BETWEEN",
+        "TRUE",
+        "FALSE",
+        "AS",
+        "SELECT",
+        "WHERE",
+        "ORDER",
+        "GROUP",
+        "BY",
+        "HAVING",
+        "LIMIT",
+        "OFFSET",
+        "SEARCH",
+        "ASC",
+        "DESC",
+    }
+)
 
 
 # -- small conversions -------------------------------------------------------------------------------------------
@@ -123,11 +168,11 @@ def epoch_seconds(value: Any) -> datetime | None:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 return None
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     try:
-        return datetime.fromtimestamp(value, timezone.utc)
+        return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -140,7 +185,7 @@ def socrata_time(text: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _text(value: Any) -> str:
@@ -203,8 +248,14 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
     in ``position`` order. Each point/location column is kept (as ``POINT (lon lat)`` text) and followed by two
     float columns: ``latitude``/``longitude`` for the first one when the dataset has no such columns, else
     ``{column}_latitude``/``{column}_longitude``."""
-    columns = [c for c in raw or () if isinstance(c, dict) and isinstance(c.get("fieldName"), str)
-               and c["fieldName"] and not c["fieldName"].startswith(":")]
+    columns = [
+        c
+        for c in raw or ()
+        if isinstance(c, dict)
+        and isinstance(c.get("fieldName"), str)
+        and c["fieldName"]
+        and not c["fieldName"].startswith(":")
+    ]
     columns.sort(key=lambda c: c.get("position") if isinstance(c.get("position"), int) else 1 << 30)
     taken = {c["fieldName"].lower() for c in columns}
     out: list[Field] = []
@@ -217,8 +268,15 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
         seen.add(name)
         kind_name = _text(c.get("dataTypeName")).lower() or "text"
         alias = _text(c.get("name"))
-        out.append(Field(name=name, type=kind_name, kind=SOCRATA_KINDS.get(kind_name, "string"), alias=alias,
-                         description=_description(_text(c.get("description")))))
+        out.append(
+            Field(
+                name=name,
+                type=kind_name,
+                kind=SOCRATA_KINDS.get(kind_name, "string"),
+                alias=alias,
+                description=_description(_text(c.get("description"))),
+            )
+        )
         if kind_name in POINT_TYPES:
             lat, lon = "latitude", "longitude"
             if coords or {lat, lon} & taken:
@@ -228,10 +286,24 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
             taken |= {lat.lower(), lon.lower()}
             label = alias or name
             coords.append(_Coords(name, kind_name, lat, lon))
-            out.append(Field(lat, "number", "float", "Latitude" if lat == "latitude" else f"{label} latitude",
-                             f"WGS 84 latitude of the {kind_name} column {name}"))
-            out.append(Field(lon, "number", "float", "Longitude" if lon == "longitude" else f"{label} longitude",
-                             f"WGS 84 longitude of the {kind_name} column {name}"))
+            out.append(
+                Field(
+                    lat,
+                    "number",
+                    "float",
+                    "Latitude" if lat == "latitude" else f"{label} latitude",
+                    f"WGS 84 latitude of the {kind_name} column {name}",
+                )
+            )
+            out.append(
+                Field(
+                    lon,
+                    "number",
+                    "float",
+                    "Longitude" if lon == "longitude" else f"{label} longitude",
+                    f"WGS 84 longitude of the {kind_name} column {name}",
+                )
+            )
     return tuple(out), tuple(coords)
 
 
@@ -252,8 +324,6 @@ def _point_of(value: Any) -> tuple[float | None, float | None, str | None]:
     if lat is None or lon is None:
         return None, None, None
     return lat, lon, f"POINT ({lon!r} {lat!r})"
-
-
 
 
 def _json_text(value: Any) -> str | None:
@@ -297,16 +367,24 @@ def _typed(frame: Any, fields: Sequence[Field]) -> Any:
         elif field.kind == "integer":
             exprs.append(col.str.strip_chars().cast(pl.Int64, strict=False))
         elif field.kind == "boolean":
-            exprs.append(col.str.strip_chars().str.to_lowercase()
-                         .replace_strict({"true": True, "false": False, "1": True, "0": False},
-                                         default=None, return_dtype=pl.Boolean))
+            exprs.append(
+                col.str.strip_chars()
+                .str.to_lowercase()
+                .replace_strict(
+                    {"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean
+                )
+            )
         elif field.kind == "datetime":
             text = col.str.strip_chars().str.strip_suffix("Z")
-            exprs.append(pl.coalesce(
-                text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="ms", strict=False),
-                text.str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="ms", strict=False),
-                text.str.to_datetime("%Y-%m-%d", time_unit="ms", strict=False),
-            ).dt.replace_time_zone("UTC").alias(name))
+            exprs.append(
+                pl.coalesce(
+                    text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="ms", strict=False),
+                    text.str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="ms", strict=False),
+                    text.str.to_datetime("%Y-%m-%d", time_unit="ms", strict=False),
+                )
+                .dt.replace_time_zone("UTC")
+                .alias(name)
+            )
         elif field.kind == "date":
             exprs.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
         else:  # CSV cannot tell an empty text from a missing one: both are missing, from CSV and JSON alike
@@ -317,8 +395,13 @@ def _typed(frame: Any, fields: Sequence[Field]) -> Any:
 def _polars_type(kind: str) -> Any:
     import polars as pl
 
-    return {"integer": pl.Int64, "float": pl.Float64, "boolean": pl.Boolean, "datetime": pl.Datetime("ms", "UTC"),
-            "date": pl.Date}.get(kind, pl.String)
+    return {
+        "integer": pl.Int64,
+        "float": pl.Float64,
+        "boolean": pl.Boolean,
+        "datetime": pl.Datetime("ms", "UTC"),
+        "date": pl.Date,
+    }.get(kind, pl.String)
 
 
 def table_from_csv(body: bytes, fields: Sequence[Field]) -> Any:
@@ -331,7 +414,7 @@ def table_from_csv(body: bytes, fields: Sequence[Field]) -> Any:
         return empty_table(fields)
     try:
         frame = pl.read_csv(io.BytesIO(body), infer_schema=False, truncate_ragged_lines=False, encoding="utf8-lossy")
-    except Exception as exc:  # noqa: BLE001 - polars raises several kinds for a damaged file
+    except Exception as exc:
         raise PortalError(f"the rows were not readable CSV ({_short(exc, 160)})") from None
     return _typed(frame, fields).to_arrow()
 
@@ -509,8 +592,9 @@ class SocrataPortal(NetworkPortal):
                 return rows
         return await self._count(plan.id, plan.title, where)
 
-    async def group_counts(self, dataset: Dataset, column: str,
-                           query: Query | None = None) -> tuple[list[tuple[Any, int]], int]:
+    async def group_counts(
+        self, dataset: Dataset, column: str, query: Query | None = None
+    ) -> tuple[list[tuple[Any, int]], int]:
         """How many rows hold each value of ``column`` over the whole dataset (narrowed by the query's filter),
         by SoQL ``$group``. (value, count) pairs, most frequent first (None counts rows with no value), and the
         number of rows counted. Values are typed as in the rows."""
@@ -521,8 +605,12 @@ class SocrataPortal(NetworkPortal):
             raise PdxError(f"{plan.title} cannot count the values of {column!r} on the server")
         where = self._check_query(plan, query or Query())
         name = soql_name(column)
-        params: dict[str, Any] = {"$select": f"{name}, count(*) AS {COUNT_ALIAS}", "$group": name,
-                                  "$order": f"{COUNT_ALIAS} DESC", "$limit": MAX_GROUPS}
+        params: dict[str, Any] = {
+            "$select": f"{name}, count(*) AS {COUNT_ALIAS}",
+            "$group": name,
+            "$order": f"{COUNT_ALIAS} DESC",
+            "$limit": MAX_GROUPS,
+        }
         if where:
             params["$where"] = where
         with self._doing(f"counting the values of {column} in {plan.title}"):
@@ -647,11 +735,14 @@ class SocrataPortal(NetworkPortal):
         return urls
 
     def _window_message(self) -> str:
-        return (f"the Socrata catalog of {self.host} only lists its first {CATALOG_WINDOW:,} results "
-                "(the API refuses to page further); narrow the search with words, a category or a tag")
+        return (
+            f"the Socrata catalog of {self.host} only lists its first {CATALOG_WINDOW:,} results "
+            "(the API refuses to page further); narrow the search with words, a category or a tag"
+        )
 
-    async def _results(self, params: dict[str, Any], offset: int, wanted: int) -> tuple[list[dict[str, Any]],
-                                                                                        int | None]:
+    async def _results(
+        self, params: dict[str, Any], offset: int, wanted: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
         """Catalog results from ``offset``, page by page until ``wanted`` are in hand or they run out."""
         results: list[dict[str, Any]] = []
         total: int | None = None
@@ -663,8 +754,14 @@ class SocrataPortal(NetworkPortal):
                 limit = CATALOG_WINDOW - at
                 if limit <= 0:
                     break
-            page = {"domains": self.host, "search_context": self.host, **params, "only": "dataset",
-                    "limit": limit, "offset": at}
+            page = {
+                "domains": self.host,
+                "search_context": self.host,
+                **params,
+                "only": "dataset",
+                "limit": limit,
+                "offset": at,
+            }
             data = await self._catalog_page(page)
             size = data.get("resultSetSize")
             if isinstance(size, int) and not isinstance(size, bool):
@@ -709,8 +806,9 @@ class SocrataPortal(NetworkPortal):
             rows=None,
             type=_text(resource.get("type")),
             snippet=_short(_description(_text(resource.get("description"))), 300),
-            categories=_strings([*_strings(classification.get("domain_category")),
-                                 *_strings(classification.get("categories"))]),
+            categories=_strings(
+                [*_strings(classification.get("domain_category")), *_strings(classification.get("categories"))]
+            ),
             tags=_strings([*_strings(classification.get("domain_tags")), *_strings(classification.get("tags"))]),
         )
 
@@ -733,8 +831,7 @@ class SocrataPortal(NetworkPortal):
         links = [Link("Socrata dataset page", page_url)]
         if tabular:
             links.append(Link("SODA API endpoint", f"{plan.resource}.json"))
-        if isinstance(view.get("attributionLink"), str) and view["attributionLink"].startswith(("http://",
-                                                                                               "https://")):
+        if isinstance(view.get("attributionLink"), str) and view["attributionLink"].startswith(("http://", "https://")):
             links.append(Link("Publisher", view["attributionLink"]))
         if isinstance(licence.get("termsLink"), str) and licence["termsLink"].startswith(("http://", "https://")):
             links.append(Link("Licence terms", licence["termsLink"]))
@@ -838,8 +935,9 @@ class SocrataPortal(NetworkPortal):
         sources = {c.lat for c in plan.coords} | {c.lon for c in plan.coords}
         return "json" if any(f.type in POINT_TYPES or f.name in sources for f in fields) else "csv"
 
-    async def _slot(self, plan: _Plan, base: dict[str, Any], fields: tuple[Field, ...], offset: int,
-                    count: int) -> _Slot:
+    async def _slot(
+        self, plan: _Plan, base: dict[str, Any], fields: tuple[Field, ...], offset: int, count: int
+    ) -> _Slot:
         fmt = self._format(plan, fields)
         params = {**base, "$limit": count, "$offset": offset}
         url = f"{plan.resource}.{fmt}"
@@ -848,8 +946,10 @@ class SocrataPortal(NetworkPortal):
 
         def parse(body: bytes, content_type: str) -> Any:
             if "html" in content_type.lower() or body.lstrip()[:1] == b"<":
-                raise PortalError(f"{self.host} answered with a web page (HTML), not rows; the URL may be wrong "
-                                  "or the service down", portal=self.name)
+                raise PortalError(
+                    f"{self.host} answered with a web page (HTML), not rows; the URL may be wrong or the service down",
+                    portal=self.name,
+                )
             if fmt == "json" or body.lstrip()[:1] in (b"{", b"["):
                 data = fetcher.parse_json(url, body, content_type)
                 problem = socrata_error(data)
@@ -893,7 +993,6 @@ class SocrataPortal(NetworkPortal):
         fetcher._socrata_hint = True
 
     # -- fetch state -------------------------------------------------------------------------------------------
-
 
 
 def plan_field(plan: _Plan, name: str) -> Field | None:
@@ -993,8 +1092,6 @@ def _int(value: Any) -> int | None:
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------
-
-
 
 
 def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:

@@ -84,7 +84,7 @@ class PdxApp(App[None]):
                 if isinstance(screen, BrowseScreen) and screen.service is not self.service:
                     await screen.service.aclose()
             await self.service.aclose()
-        except Exception:  # noqa: BLE001 - closing must never stop the exit
+        except Exception:
             pass
 
 

@@ -35,7 +35,7 @@ class DatasetCommands(Provider):
         if len(query.strip()) >= 2:
             try:
                 result = await browse.service.search(SearchRequest(text=query.strip(), limit=20))
-            except Exception:  # noqa: BLE001 - the palette shows what it has; errors appear elsewhere
+            except Exception:
                 result = None
             if result is not None:
                 candidates.update({h.id: h for h in result.hits})
@@ -48,8 +48,13 @@ class DatasetCommands(Provider):
                 if needle and needle in hit.id.lower():
                     score = max(score, 0.8)
             if score > 0:
-                yield Hit(score, _display(hit), partial(browse.open_dataset, hit.id), text=hit.title,
-                          help=markup_literal(one_line(f"Open dataset · {hit.owner}", 100)))  # help is markup
+                yield Hit(
+                    score,
+                    _display(hit),
+                    partial(browse.open_dataset, hit.id),
+                    text=hit.title,
+                    help=markup_literal(one_line(f"Open dataset · {hit.owner}", 100)),
+                )  # help is markup
 
     async def discover(self) -> Hits:
         browse = self._browse()

@@ -18,11 +18,12 @@ from __future__ import annotations
 from .arcgis import ArcGISApp
 from .server import FAULT_KINDS, FakeServer, Fault, Faults, Request
 
-__all__ = ["ArcGISApp", "FAULT_KINDS", "FakeServer", "Fault", "Faults", "Request", "start_server"]
+__all__ = ["FAULT_KINDS", "ArcGISApp", "FakeServer", "Fault", "Faults", "Request", "start_server"]
 
 
-def start_server(*, port: int = 0, verbose: bool = False, hub_page_cap: int | None = None,
-                 preload: bool = False) -> FakeServer:
+def start_server(
+    *, port: int = 0, verbose: bool = False, hub_page_cap: int | None = None, preload: bool = False
+) -> FakeServer:
     """Start a FakeServer on 127.0.0.1 with the ArcGIS app mounted (Hub at /hub, REST at /arcgis/rest/services).
 
     ``port``: 0 lets the OS pick. ``verbose``: log each request to stderr. ``hub_page_cap``: at most this many

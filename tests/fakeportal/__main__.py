@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
 
     maps = PortlandMapsApp()
     maps.mount(server)
-    print(f"  PortlandMaps (press a in the app): PDXTUI_PORTLANDMAPS_URL={maps.base_url(server)} "
-          f"PDXTUI_PORTLANDMAPS_KEY={TEST_KEY} pdxtui --portal demo")
+    print(
+        f"  PortlandMaps (press a in the app): PDXTUI_PORTLANDMAPS_URL={maps.base_url(server)} "
+        f"PDXTUI_PORTLANDMAPS_KEY={TEST_KEY} pdxtui --portal demo"
+    )
     print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()

@@ -28,7 +28,7 @@ import statistics
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -44,8 +44,9 @@ GEOJSON_TYPE = "application/geo+json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 
 API = "/api/search/v1"
-HUB_PARAMS = frozenset({"q", "filter", "limit", "startindex", "sortBy", "bbox", "f", "token", "target", "fields",
-                        "flatten"})
+HUB_PARAMS = frozenset(
+    {"q", "filter", "limit", "startindex", "sortBy", "bbox", "f", "token", "target", "fields", "flatten"}
+)
 HUB_SORT_FIELDS = frozenset({"modified", "created", "title", "name", "owner", "type"})
 HUB_DEFAULT_LIMIT = 10
 HUB_MAX_LIMIT = 100
@@ -62,6 +63,7 @@ QUERY_CACHE_BYTES = 256 * 1024 * 1024  # serialized query answers kept (the fixt
 
 # --- small helpers --------------------------------------------------------------------------------------------------
 
+
 def encode_json(data: Any, pretty: bool = False) -> bytes:
     options: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
     try:
@@ -75,8 +77,10 @@ def json_response(data: Any, status: int = 200, pretty: bool = False, content_ty
 
 
 def html_response(title: str, body: str, status: int = 200) -> Response:
-    page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1>{body}</body></html>")
+    page = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
     return status, {"Content-Type": HTML_TYPE}, page.encode()
 
 
@@ -110,7 +114,7 @@ def mercator(lon: float, lat: float) -> list[float]:
 
 
 def iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 class QueryError(Exception):
@@ -131,6 +135,7 @@ class HubError(Exception):
 
 # --- the app ----------------------------------------------------------------------------------------------------------
 
+
 class ArcGISApp:
     """Serves the Hub site under ``hub_prefix`` and the MapServer REST tree under ``rest_prefix``.
 
@@ -141,8 +146,13 @@ class ArcGISApp:
 
     name = "arcgis"
 
-    def __init__(self, hub_prefix: str = "/hub", rest_prefix: str = "/arcgis/rest/services",
-                 hub_page_cap: int | None = None, extra: Sequence[Dataset] = ()):
+    def __init__(
+        self,
+        hub_prefix: str = "/hub",
+        rest_prefix: str = "/arcgis/rest/services",
+        hub_page_cap: int | None = None,
+        extra: Sequence[Dataset] = (),
+    ):
         self.extra = tuple(extra)  # datasets served on top of fixtures.DATASETS (e.g. fixtures.HOSTILE)
         self.hub_prefix = "/" + hub_prefix.strip("/")
         self.rest_prefix = "/" + rest_prefix.strip("/")
@@ -175,37 +185,48 @@ class ArcGISApp:
             if method != "GET":
                 return hub_error(405, f"{method} is not allowed")
             try:
-                return self.hub(path[len(self.hub_prefix):].rstrip("/"), query, base)
+                return self.hub(path[len(self.hub_prefix) :].rstrip("/"), query, base)
             except HubError as error:
                 return hub_error(error.status, error.message)
         if method not in ("GET", "POST"):
             return arcgis_error(405, "Method not allowed")
-        return self.rest(path[len(self.rest_prefix):].strip("/"), query, base)
+        return self.rest(path[len(self.rest_prefix) :].strip("/"), query, base)
 
     # --- Hub ----------------------------------------------------------------------------------------------------------
 
     def hub(self, sub: str, query: Query, base: str) -> Response:
         site = base + self.hub_prefix
         if sub == "":
-            return html_response("PortlandMaps Open Data", "<p>A fake ArcGIS Hub site for pdxtui tests.</p>"
-                                 f"<p><a href=\"{site}{API}\">Search API</a></p>")
+            return html_response(
+                "PortlandMaps Open Data",
+                f'<p>A fake ArcGIS Hub site for pdxtui tests.</p><p><a href="{site}{API}">Search API</a></p>',
+            )
         if sub.startswith("/documents/"):
-            return html_response("PortlandMaps Open Data Terms of Use",
-                                 "<p>Data are published under the Open Data Commons PDDL 1.0.</p>")
+            return html_response(
+                "PortlandMaps Open Data Terms of Use", "<p>Data are published under the Open Data Commons PDDL 1.0.</p>"
+            )
         if sub == "/api/search/definition":
             return json_response(self.openapi(site))
         if sub == API:
             return json_response(self.landing(site))
         if sub == API + "/conformance":
-            return json_response({"conformsTo": [
-                "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
-                "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core",
-                "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json",
-                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
-            ]})
+            return json_response(
+                {
+                    "conformsTo": [
+                        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+                        "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core",
+                        "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json",
+                        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+                    ]
+                }
+            )
         if sub == API + "/collections":
-            return json_response({"collections": [self.collection(site, c) for c in ("all", "dataset", "site")],
-                                  "links": [{"rel": "self", "type": "application/json", "href": site + sub}]})
+            return json_response(
+                {
+                    "collections": [self.collection(site, c) for c in ("all", "dataset", "site")],
+                    "links": [{"rel": "self", "type": "application/json", "href": site + sub}],
+                }
+            )
         match = re.fullmatch(re.escape(API) + r"/collections/([^/]+)(/items(?:/([^/]+))?|/aggregations)?", sub)
         if not match:
             raise HubError(404, f"Not found: {sub}")
@@ -229,39 +250,73 @@ class ArcGISApp:
             "description": "OGC API Records search over the PortlandMaps Open Data catalog.",
             "links": [
                 {"rel": "self", "type": "application/json", "title": "This document", "href": site + API},
-                {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
-                 "title": "API definition", "href": site + "/api/search/definition"},
-                {"rel": "conformance", "type": "application/json", "title": "Conformance",
-                 "href": site + API + "/conformance"},
-                {"rel": "data", "type": "application/json", "title": "Collections",
-                 "href": site + API + "/collections"},
+                {
+                    "rel": "service-desc",
+                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                    "title": "API definition",
+                    "href": site + "/api/search/definition",
+                },
+                {
+                    "rel": "conformance",
+                    "type": "application/json",
+                    "title": "Conformance",
+                    "href": site + API + "/conformance",
+                },
+                {
+                    "rel": "data",
+                    "type": "application/json",
+                    "title": "Collections",
+                    "href": site + API + "/collections",
+                },
             ],
         }
 
     def openapi(self, site: str) -> dict:
-        return {"openapi": "3.0.0", "info": {"title": "Hub Search API (pdxtui fake)", "version": "1.0.0"},
-                "servers": [{"url": site + API}],
-                "paths": {"/collections/{collectionId}/items": {"get": {"parameters": [
-                    {"name": name, "in": "query"} for name in sorted(HUB_PARAMS)]}}}}
+        return {
+            "openapi": "3.0.0",
+            "info": {"title": "Hub Search API (pdxtui fake)", "version": "1.0.0"},
+            "servers": [{"url": site + API}],
+            "paths": {
+                "/collections/{collectionId}/items": {
+                    "get": {"parameters": [{"name": name, "in": "query"} for name in sorted(HUB_PARAMS)]}
+                }
+            },
+        }
 
     def collection(self, site: str, collection: str) -> dict:
         titles = {"all": "All content", "dataset": "Datasets", "site": "Sites"}
         href = f"{site}{API}/collections/{collection}"
         return {
-            "id": collection, "title": titles[collection], "description": f"{titles[collection]} on this site",
-            "itemType": "record", "type": "collection",
-            "links": [{"rel": "self", "type": "application/json", "href": href},
-                      {"rel": "items", "type": "application/geo+json", "href": href + "/items"}],
+            "id": collection,
+            "title": titles[collection],
+            "description": f"{titles[collection]} on this site",
+            "itemType": "record",
+            "type": "collection",
+            "links": [
+                {"rel": "self", "type": "application/json", "href": href},
+                {"rel": "items", "type": "application/geo+json", "href": href + "/items"},
+            ],
         }
 
     def properties(self, item: CatalogItem, base: str) -> dict:
         xmin, ymin, xmax, ymax = item.extent
         return {
-            "id": item.id, "title": item.title, "name": item.title, "owner": item.owner, "orgId": "PDXfakeOrg",
-            "type": item.type, "typeKeywords": ["ArcGIS Server", "Data", "Service"] if item.dataset else [],
-            "description": item.description, "snippet": item.snippet, "tags": list(item.tags),
-            "categories": list(item.categories), "created": item.created, "modified": item.modified,
-            "url": base + item.path, "access": "public", "licenseInfo": item.license_info,
+            "id": item.id,
+            "title": item.title,
+            "name": item.title,
+            "owner": item.owner,
+            "orgId": "PDXfakeOrg",
+            "type": item.type,
+            "typeKeywords": ["ArcGIS Server", "Data", "Service"] if item.dataset else [],
+            "description": item.description,
+            "snippet": item.snippet,
+            "tags": list(item.tags),
+            "categories": list(item.categories),
+            "created": item.created,
+            "modified": item.modified,
+            "url": base + item.path,
+            "access": "public",
+            "licenseInfo": item.license_info,
             "extent": [[xmin, ymin], [xmax, ymax]],
         }
 
@@ -270,44 +325,60 @@ class ArcGISApp:
         collection = "dataset" if "dataset" in item.collections else item.collections[-1]
         items = f"{site}{API}/collections/{collection}/items"
         return {
-            "id": item.id, "type": "Feature",
-            "geometry": {"type": "Polygon", "coordinates": [[[xmin, ymin], [xmax, ymin], [xmax, ymax],
-                                                              [xmin, ymax], [xmin, ymin]]]},
+            "id": item.id,
+            "type": "Feature",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax], [xmin, ymin]]],
+            },
             "time": {"interval": [iso(item.created), iso(item.modified)]},
             "properties": self.properties(item, base),
-            "links": [{"rel": "self", "type": "application/geo+json", "title": "This record",
-                       "href": f"{items}/{item.id}"},
-                      {"rel": "collection", "type": "application/json", "title": "The collection",
-                       "href": items.rsplit("/", 1)[0]}],
+            "links": [
+                {"rel": "self", "type": "application/geo+json", "title": "This record", "href": f"{items}/{item.id}"},
+                {
+                    "rel": "collection",
+                    "type": "application/json",
+                    "title": "The collection",
+                    "href": items.rsplit("/", 1)[0],
+                },
+            ],
         }
 
     def search(self, collection: str, query: Query, base: str, endpoint: str) -> dict:
         unknown = sorted(set(query) - HUB_PARAMS)
         if unknown:
-            raise HubError(400, f"Unknown query parameter(s): {', '.join(unknown)}. "
-                                f"Allowed: {', '.join(sorted(HUB_PARAMS))}")
+            raise HubError(
+                400, f"Unknown query parameter(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(HUB_PARAMS))}"
+            )
         limit = self.int_param(query, "limit", HUB_DEFAULT_LIMIT, minimum=0)
         start = self.int_param(query, "startindex", 1, minimum=1)
         matched = self.matching_items(collection, query, base)
         pairs = query_pairs(query)
         links = [{"rel": "self", "type": "application/geo+json", "title": "This page", "href": link(endpoint, pairs)}]
         if limit == 0:
-            return {"type": "FeatureCollection", "numberMatched": len(matched), "numberReturned": 0, "features": [],
-                    "links": links}
+            return {
+                "type": "FeatureCollection",
+                "numberMatched": len(matched),
+                "numberReturned": 0,
+                "features": [],
+                "links": links,
+            }
         size = min(limit, HUB_MAX_LIMIT, self.hub_page_cap or HUB_MAX_LIMIT)
-        page = matched[start - 1: start - 1 + size]
+        page = matched[start - 1 : start - 1 + size]
         site = base + self.hub_prefix
         if page and start - 1 + len(page) < len(matched):
             advanced = [(k, v) for k, v in pairs if k != "startindex"] + [("startindex", str(start + len(page)))]
-            links.append({"rel": "next", "type": "application/geo+json", "title": "Next page",
-                          "href": link(endpoint, advanced)})
+            links.append(
+                {"rel": "next", "type": "application/geo+json", "title": "Next page", "href": link(endpoint, advanced)}
+            )
         if start > 1:
             back = [(k, v) for k, v in pairs if k != "startindex"] + [("startindex", str(max(1, start - size)))]
-            links.append({"rel": "prev", "type": "application/geo+json", "title": "Previous page",
-                          "href": link(endpoint, back)})
+            links.append(
+                {"rel": "prev", "type": "application/geo+json", "title": "Previous page", "href": link(endpoint, back)}
+            )
         return {
             "type": "FeatureCollection",
-            "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "numberMatched": len(matched),
             "numberReturned": len(page),
             "features": [self.feature(item, base, site) for item in page],
@@ -344,8 +415,14 @@ class ArcGISApp:
                 xmin, ymin, xmax, ymax = (float(v) for v in bbox.split(","))
             except ValueError:
                 raise HubError(400, "bbox must be four numbers: minx,miny,maxx,maxy") from None
-            items = [item for item in items if item.extent[0] <= xmax and item.extent[2] >= xmin
-                     and item.extent[1] <= ymax and item.extent[3] >= ymin]
+            items = [
+                item
+                for item in items
+                if item.extent[0] <= xmax
+                and item.extent[2] >= xmin
+                and item.extent[1] <= ymax
+                and item.extent[3] >= ymin
+            ]
         if text:
             scored = [(self.score(item, text), index, item) for index, item in enumerate(items)]
             items = [item for score, _index, item in sorted(scored, key=lambda s: (-s[0], s[1])) if score > 0]
@@ -353,9 +430,9 @@ class ArcGISApp:
         for term in reversed([t.strip() for t in sort_by.split(",") if t.strip()]):
             descending = term.startswith("-")
             name = term.lstrip("+-")
-            if not name.startswith("properties.") or name[len("properties."):] not in HUB_SORT_FIELDS:
+            if not name.startswith("properties.") or name[len("properties.") :] not in HUB_SORT_FIELDS:
                 raise HubError(400, f"Cannot sort by {term!r}; use properties.modified or -properties.modified")
-            attribute = "title" if name == "properties.name" else name[len("properties."):]
+            attribute = "title" if name == "properties.name" else name[len("properties.") :]
             items = sorted(items, key=lambda item: getattr(item, attribute), reverse=descending)
         return items
 
@@ -391,13 +468,15 @@ class ArcGISApp:
             counts: dict[str, int] = {}
             for item in items:
                 values = getattr(item, name, None) if name != "access" else "public"
-                for value in (values if isinstance(values, tuple) else (values,)):
+                for value in values if isinstance(values, tuple) else (values,):
                     counts[value] = counts.get(value, 0) + 1
             ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             out.append({"field": name, "aggregations": [{"label": k, "value": v} for k, v in ranked]})
-        return {"aggregations": {"aggregations": out},
-                "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "links": [{"rel": "self", "href": endpoint}]}
+        return {
+            "aggregations": {"aggregations": out},
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "links": [{"rel": "self", "href": endpoint}],
+        }
 
     # --- REST -----------------------------------------------------------------------------------------------------
 
@@ -432,9 +511,14 @@ class ArcGISApp:
             return arcgis_error(400, "Invalid URL", pretty=pretty)
         if fmt == "html":
             return html_response("ArcGIS REST Services Directory", "<p>Add f=json.</p>")
-        return json_response({"currentVersion": CURRENT_VERSION, "folders": [],
-                              "services": [{"name": s, "type": "MapServer"} for s in sorted(services.values())]},
-                             pretty=pretty)
+        return json_response(
+            {
+                "currentVersion": CURRENT_VERSION,
+                "folders": [],
+                "services": [{"name": s, "type": "MapServer"} for s in sorted(services.values())],
+            },
+            pretty=pretty,
+        )
 
     @staticmethod
     def mercator_extent(extent: tuple[float, float, float, float]) -> dict:
@@ -446,39 +530,91 @@ class ArcGISApp:
         layers = [ds for ds in self._datasets() if ds.service == service]
         extent = self.mercator_extent(fixtures.PDX_EXTENT)
         return {
-            "currentVersion": CURRENT_VERSION, "serviceDescription": f"{service} (pdxtui fake)", "mapName": "Layers",
-            "description": "", "copyrightText": "City of Portland", "supportsDynamicLayers": False,
-            "layers": [{"id": ds.layer_id, "name": ds.title, "parentLayerId": -1, "defaultVisibility": True,
-                        "subLayerIds": None, "minScale": 0, "maxScale": 0, "type": "Feature Layer",
-                        "geometryType": ds.geometry_type} for ds in sorted(layers, key=lambda d: d.layer_id)],
-            "tables": [], "spatialReference": WEB_MERCATOR, "initialExtent": extent, "fullExtent": extent,
-            "units": "esriMeters", "supportedQueryFormats": "JSON, geoJSON, PBF", "maxRecordCount": 2000,
+            "currentVersion": CURRENT_VERSION,
+            "serviceDescription": f"{service} (pdxtui fake)",
+            "mapName": "Layers",
+            "description": "",
+            "copyrightText": "City of Portland",
+            "supportsDynamicLayers": False,
+            "layers": [
+                {
+                    "id": ds.layer_id,
+                    "name": ds.title,
+                    "parentLayerId": -1,
+                    "defaultVisibility": True,
+                    "subLayerIds": None,
+                    "minScale": 0,
+                    "maxScale": 0,
+                    "type": "Feature Layer",
+                    "geometryType": ds.geometry_type,
+                }
+                for ds in sorted(layers, key=lambda d: d.layer_id)
+            ],
+            "tables": [],
+            "spatialReference": WEB_MERCATOR,
+            "initialExtent": extent,
+            "fullExtent": extent,
+            "units": "esriMeters",
+            "supportedQueryFormats": "JSON, geoJSON, PBF",
+            "maxRecordCount": 2000,
             "capabilities": "Map,Query,Data",
         }
 
     def layer_info(self, ds: Dataset) -> dict:
         return {
-            "currentVersion": CURRENT_VERSION, "id": ds.layer_id, "name": ds.title, "type": "Feature Layer",
-            "parentLayer": None, "subLayers": [], "defaultVisibility": True, "minScale": 0, "maxScale": 0,
-            "description": ds.description, "copyrightText": ds.copyright_text, "geometryType": ds.geometry_type,
-            "sourceSpatialReference": WEB_MERCATOR, "extent": self.mercator_extent(ds.extent),
-            "hasAttachments": False, "htmlPopupType": "esriServerHTMLPopupTypeAsHTMLText",
-            "displayField": ds.display_field, "typeIdField": None, "subtypeFieldName": None,
+            "currentVersion": CURRENT_VERSION,
+            "id": ds.layer_id,
+            "name": ds.title,
+            "type": "Feature Layer",
+            "parentLayer": None,
+            "subLayers": [],
+            "defaultVisibility": True,
+            "minScale": 0,
+            "maxScale": 0,
+            "description": ds.description,
+            "copyrightText": ds.copyright_text,
+            "geometryType": ds.geometry_type,
+            "sourceSpatialReference": WEB_MERCATOR,
+            "extent": self.mercator_extent(ds.extent),
+            "hasAttachments": False,
+            "htmlPopupType": "esriServerHTMLPopupTypeAsHTMLText",
+            "displayField": ds.display_field,
+            "typeIdField": None,
+            "subtypeFieldName": None,
             "fields": [f.to_json() for f in ds.fields],
             "geometryField": {"name": "Shape", "type": "esriFieldTypeGeometry", "alias": "Shape"},
-            "indexes": [], "subtypes": [], "types": [], "relationships": [], "canModifyLayer": False,
-            "canScaleSymbols": False, "hasLabels": False, "capabilities": "Map,Query,Data",
-            "maxRecordCount": ds.max_record_count, "supportsStatistics": True, "supportsAdvancedQueries": True,
-            "supportedQueryFormats": "JSON, geoJSON, PBF", "isDataVersioned": False,
+            "indexes": [],
+            "subtypes": [],
+            "types": [],
+            "relationships": [],
+            "canModifyLayer": False,
+            "canScaleSymbols": False,
+            "hasLabels": False,
+            "capabilities": "Map,Query,Data",
+            "maxRecordCount": ds.max_record_count,
+            "supportsStatistics": True,
+            "supportsAdvancedQueries": True,
+            "supportedQueryFormats": "JSON, geoJSON, PBF",
+            "isDataVersioned": False,
             "useStandardizedQueries": True,
             "advancedQueryCapabilities": {
-                "useStandardizedQueries": True, "supportsStatistics": True, "supportsHavingClause": True,
-                "supportsOrderBy": True, "supportsDistinct": True, "supportsCountDistinct": True,
-                "supportsPagination": True, "supportsPaginationOnAggregatedQueries": True,
-                "supportsTrueCurve": True, "supportsReturningQueryExtent": True,
-                "supportsQueryWithDistance": True, "supportsSqlExpression": True,
+                "useStandardizedQueries": True,
+                "supportsStatistics": True,
+                "supportsHavingClause": True,
+                "supportsOrderBy": True,
+                "supportsDistinct": True,
+                "supportsCountDistinct": True,
+                "supportsPagination": True,
+                "supportsPaginationOnAggregatedQueries": True,
+                "supportsTrueCurve": True,
+                "supportsReturningQueryExtent": True,
+                "supportsQueryWithDistance": True,
+                "supportsSqlExpression": True,
             },
-            "supportsDatumTransformation": True, "dateFieldsTimeReference": None, "hasZ": False, "hasM": False,
+            "supportsDatumTransformation": True,
+            "dateFieldsTimeReference": None,
+            "hasZ": False,
+            "hasM": False,
             "objectIdField": ds.object_id_field,
         }
 
@@ -551,25 +687,39 @@ class ArcGISApp:
                     combos.sort(key=lambda combo: (combo[position] is not None, combo[position]))
             if count_only:
                 return json_response({"count": len(combos)}, pretty=pretty)
-            page = combos[offset: offset + count]
+            page = combos[offset : offset + count]
             records = [(None, dict(zip(names, combo)), None) for combo in page]
             return self.features(ds, fields, records, offset + len(page) < len(combos), fmt, None)
         if count_only:
             return json_response({"count": len(matched)}, pretty=pretty)
         if ids_only:
-            return json_response({"objectIdFieldName": ds.object_id_field,
-                                  "objectIds": [i + 1 for i in matched]}, pretty=pretty)
+            return json_response(
+                {"objectIdFieldName": ds.object_id_field, "objectIds": [i + 1 for i in matched]}, pretty=pretty
+            )
 
-        page = matched[offset: offset + count]
+        page = matched[offset : offset + count]
         geometries = ds.geometries if with_geometry else None
         all_fields = len(names) == len(ds.attribute_fields)
-        records = [(i + 1, rows[i] if all_fields else {n: rows[i][n] for n in names},
-                    geometries[i] if geometries is not None else None) for i in page]
+        records = [
+            (
+                i + 1,
+                rows[i] if all_fields else {n: rows[i][n] for n in names},
+                geometries[i] if geometries is not None else None,
+            )
+            for i in page
+        ]
         sr = None if not with_geometry else (WGS84 if geojson else out_sr)
         return self.features(ds, fields, records, offset + len(page) < len(matched), fmt, sr)
 
-    def features(self, ds: Dataset, fields: list[Field], records: list[tuple[int | None, dict, Any]],
-                 exceeded: bool, fmt: str, sr: dict | None) -> Response:
+    def features(
+        self,
+        ds: Dataset,
+        fields: list[Field],
+        records: list[tuple[int | None, dict, Any]],
+        exceeded: bool,
+        fmt: str,
+        sr: dict | None,
+    ) -> Response:
         """A page of (object id, attributes, geometry) as f=json or f=geojson. ``sr`` None: no geometry."""
         if fmt == "geojson":
             to_geojson = GEOJSON_BUILDERS[ds.geometry_type]
@@ -600,8 +750,10 @@ class ArcGISApp:
             data["geometryType"] = ds.geometry_type
             data["spatialReference"] = sr
             data["fields"] = [f.to_json(with_domain=False) for f in fields]
-            data["features"] = [{"attributes": attributes, "geometry": to_esri(geometry, project)}
-                                for _oid, attributes, geometry in records]
+            data["features"] = [
+                {"attributes": attributes, "geometry": to_esri(geometry, project)}
+                for _oid, attributes, geometry in records
+            ]
         if exceeded:
             data["exceededTransferLimit"] = True
         return json_response(data, pretty=fmt == "pjson")
@@ -624,8 +776,12 @@ class ArcGISApp:
             distance = float(params.get("distance") or 0)
         except (ValueError, KeyError, TypeError):
             raise QueryError("'geometry' parameter is invalid") from None
-        checks = {"geometrytype": "esriGeometryPoint", "insr": "4326", "spatialrel": "esriSpatialRelIntersects",
-                  "units": "esriSRUnit_Meter"}
+        checks = {
+            "geometrytype": "esriGeometryPoint",
+            "insr": "4326",
+            "spatialrel": "esriSpatialRelIntersects",
+            "units": "esriSRUnit_Meter",
+        }
         for name, wanted in checks.items():
             if params.get(name, "").strip() != wanted:
                 raise QueryError(f"the fake portal only filters by distance from a point: {name} must be {wanted}")
@@ -645,8 +801,10 @@ class ArcGISApp:
         out = []
         for i in matched:
             lon, lat = ds.geometries[i][0], ds.geometries[i][1]
-            a = math.sin((math.radians(lat) - phi0) / 2) ** 2 + \
-                cos0 * math.cos(math.radians(lat)) * math.sin(math.radians(lon - lon0) / 2) ** 2
+            a = (
+                math.sin((math.radians(lat) - phi0) / 2) ** 2
+                + cos0 * math.cos(math.radians(lat)) * math.sin(math.radians(lon - lon0) / 2) ** 2
+            )
             if 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a)) <= metres:
                 out.append(i)
         return out
@@ -674,8 +832,9 @@ class ArcGISApp:
 
     # --- statistics ---------------------------------------------------------------------------------------------
 
-    def statistics(self, ds: Dataset, matched: Sequence[int], params: dict[str, str], spec: str, offset: int,
-                   count: int, fmt: str) -> Response:
+    def statistics(
+        self, ds: Dataset, matched: Sequence[int], params: dict[str, str], spec: str, offset: int, count: int, fmt: str
+    ) -> Response:
         try:
             requested = json.loads(spec)
         except ValueError:
@@ -701,8 +860,7 @@ class ArcGISApp:
                     raise QueryError("'outStatistics' parameter is invalid")
             out_name = str(entry.get("outStatisticFieldName") or f"{kind}_{target.name if target else 'all'}")
             stats.append((kind, target, out_name))
-        group_names = [name.strip() for name in params.get("groupbyfieldsforstatistics", "").split(",")
-                       if name.strip()]
+        group_names = [name.strip() for name in params.get("groupbyfieldsforstatistics", "").split(",") if name.strip()]
         groups_fields = []
         for name in group_names:
             field = ds.field(name)
@@ -720,8 +878,11 @@ class ArcGISApp:
         for key, members in grouped.items():
             attributes = {f.name: value for f, value in zip(groups_fields, key)}
             for kind, target, out_name in stats:
-                values = [1] * len(members) if target is None else \
-                    [rows[i][target.name] for i in members if rows[i][target.name] is not None]
+                values = (
+                    [1] * len(members)
+                    if target is None
+                    else [rows[i][target.name] for i in members if rows[i][target.name] is not None]
+                )
                 attributes[out_name] = compute_statistic(kind, values)
             results.append(attributes)
 
@@ -738,17 +899,22 @@ class ArcGISApp:
         order = self.order_by(params.get("orderbyfields", ""), names) or [(f.name, False) for f in groups_fields]
         for name, descending in reversed(order):
             results.sort(key=lambda r: (r[name] is not None, r[name]), reverse=descending)
-        page = results[offset: offset + count]
+        page = results[offset : offset + count]
         exceeded = offset + len(page) < len(results)
         if fmt == "geojson":
-            data: dict[str, Any] = {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "geometry": None, "properties": r} for r in page]}
+            data: dict[str, Any] = {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "geometry": None, "properties": r} for r in page],
+            }
             if exceeded:
                 data["properties"] = {"exceededTransferLimit": True}
             return json_response(data, content_type=GEOJSON_TYPE)
-        data = {"displayFieldName": "", "fieldAliases": {f.name: f.alias for f in out_fields},
-                "fields": [f.to_json(with_domain=False) for f in out_fields],
-                "features": [{"attributes": r} for r in page]}
+        data = {
+            "displayFieldName": "",
+            "fieldAliases": {f.name: f.alias for f in out_fields},
+            "fields": [f.to_json(with_domain=False) for f in out_fields],
+            "features": [{"attributes": r} for r in page],
+        }
         if exceeded:
             data["exceededTransferLimit"] = True
         return json_response(data, pretty=fmt == "pjson")
@@ -856,6 +1022,7 @@ def compute_statistic(kind: str, values: list[Any]) -> Any:
 
 # --- geometry encoders ---------------------------------------------------------------------------------------
 
+
 def _esri_point(geometry: Any, project: Any) -> dict:
     x, y = project(geometry[0], geometry[1])
     return {"x": x, "y": y}
@@ -885,5 +1052,8 @@ def _geojson_polygon(geometry: Any) -> dict:
 
 
 ESRI_BUILDERS = {fixtures.POINT: _esri_point, fixtures.POLYLINE: _esri_polyline, fixtures.POLYGON: _esri_polygon}
-GEOJSON_BUILDERS = {fixtures.POINT: _geojson_point, fixtures.POLYLINE: _geojson_polyline,
-                    fixtures.POLYGON: _geojson_polygon}
+GEOJSON_BUILDERS = {
+    fixtures.POINT: _geojson_point,
+    fixtures.POLYLINE: _geojson_polyline,
+    fixtures.POLYGON: _geojson_polygon,
+}

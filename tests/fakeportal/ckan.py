@@ -37,11 +37,40 @@ Response = tuple[int, dict[str, str], bytes]
 JSON_TYPE = "application/json;charset=utf-8"
 HELP = "{base}/api/3/action/help_show?name={action}"
 
-SEARCH_PARAMS = frozenset({"q", "fq", "rows", "start", "sort", "facet", "facet.field", "facet.limit",
-                           "facet.mincount", "include_private", "include_drafts"})
+SEARCH_PARAMS = frozenset(
+    {
+        "q",
+        "fq",
+        "rows",
+        "start",
+        "sort",
+        "facet",
+        "facet.field",
+        "facet.limit",
+        "facet.mincount",
+        "include_private",
+        "include_drafts",
+    }
+)
 SHOW_PARAMS = frozenset({"id", "name_or_id", "use_default_schema", "include_tracking"})
-DATASTORE_PARAMS = frozenset({"resource_id", "id", "limit", "offset", "q", "filters", "fields", "sort",
-                              "include_total", "records_format", "distinct", "plain", "language", "full_text"})
+DATASTORE_PARAMS = frozenset(
+    {
+        "resource_id",
+        "id",
+        "limit",
+        "offset",
+        "q",
+        "filters",
+        "fields",
+        "sort",
+        "include_total",
+        "records_format",
+        "distinct",
+        "plain",
+        "language",
+        "full_text",
+    }
+)
 SEARCH_ROWS_MAX = 1000
 DATASTORE_DEFAULT_LIMIT = 100
 DATASTORE_ROWS_MAX = 32000
@@ -64,22 +93,50 @@ def invalid(**fields: list[str]) -> CKANFailure:
 # --- fixture data ---------------------------------------------------------------------------------------------------
 
 ORGS = {
-    "parks-department": {"id": "0b7c9e1a-0000-4000-8000-000000000001", "name": "parks-department",
-                         "title": "Parks Department", "description": "Parks and urban forestry."},
-    "city-of-springfield": {"id": "0b7c9e1a-0000-4000-8000-000000000002", "name": "city-of-springfield",
-                            "title": "City of Springfield", "description": "The City's own datasets."},
+    "parks-department": {
+        "id": "0b7c9e1a-0000-4000-8000-000000000001",
+        "name": "parks-department",
+        "title": "Parks Department",
+        "description": "Parks and urban forestry.",
+    },
+    "city-of-springfield": {
+        "id": "0b7c9e1a-0000-4000-8000-000000000002",
+        "name": "city-of-springfield",
+        "title": "City of Springfield",
+        "description": "The City's own datasets.",
+    },
 }
 GROUPS = {
-    "environment": {"id": "9a1e0000-0000-4000-8000-000000000001", "name": "environment", "title": "Environment",
-                    "display_name": "Environment"},
-    "transportation": {"id": "9a1e0000-0000-4000-8000-000000000002", "name": "transportation",
-                       "title": "Transportation", "display_name": "Transportation"},
-    "finance": {"id": "9a1e0000-0000-4000-8000-000000000003", "name": "finance", "title": "Finance",
-                "display_name": "Finance"},
+    "environment": {
+        "id": "9a1e0000-0000-4000-8000-000000000001",
+        "name": "environment",
+        "title": "Environment",
+        "display_name": "Environment",
+    },
+    "transportation": {
+        "id": "9a1e0000-0000-4000-8000-000000000002",
+        "name": "transportation",
+        "title": "Transportation",
+        "display_name": "Transportation",
+    },
+    "finance": {
+        "id": "9a1e0000-0000-4000-8000-000000000003",
+        "name": "finance",
+        "title": "Finance",
+        "display_name": "Finance",
+    },
 }
 
-SPECIES = ["Acer rubrum", "Quercus garryana", "Pseudotsuga menziesii", "Prunus serrulata", "Thuja plicata",
-           "Acer macrophyllum", "Cornus nuttallii", "Fraxinus latifolia"]
+SPECIES = [
+    "Acer rubrum",
+    "Quercus garryana",
+    "Pseudotsuga menziesii",
+    "Prunus serrulata",
+    "Thuja plicata",
+    "Acer macrophyllum",
+    "Cornus nuttallii",
+    "Fraxinus latifolia",
+]
 STATIONS = ["007", "012", "031", "044", "105"]
 DEPARTMENTS = ["Parks", "Police", "Fire", "Library", "Water", "Transportation"]
 
@@ -131,16 +188,18 @@ def trees_table(count: int = 2345) -> Table:
     rows = []
     for index in range(count):
         planted = start + timedelta(days=rng.randrange(0, 12000))
-        rows.append({
-            "tree_id": 100000 + index,
-            "species": SPECIES[index % len(SPECIES)],
-            "diameter": round(rng.uniform(1, 60), 1) if index % 17 else None,
-            "height_ft": rng.randrange(5, 120),
-            "planted": planted,
-            "inspected": datetime(2023, 1, 1, 8, 0) + timedelta(minutes=37 * index),
-            "healthy": index % 5 != 0,
-            "address": f"{1000 + index * 3} SE Alder St",
-        })
+        rows.append(
+            {
+                "tree_id": 100000 + index,
+                "species": SPECIES[index % len(SPECIES)],
+                "diameter": round(rng.uniform(1, 60), 1) if index % 17 else None,
+                "height_ft": rng.randrange(5, 120),
+                "planted": planted,
+                "inspected": datetime(2023, 1, 1, 8, 0) + timedelta(minutes=37 * index),
+                "healthy": index % 5 != 0,
+                "address": f"{1000 + index * 3} SE Alder St",
+            }
+        )
     fields = [
         {"id": "tree_id", "type": "int4", "info": {"label": "Tree ID", "notes": "Inventory number"}},
         {"id": "species", "type": "text", "info": {"label": "Species", "notes": "Genus species"}},
@@ -159,26 +218,41 @@ def bikes_table(count: int = 157) -> Table:
     rows = []
     for index in range(count):
         day = date(2024, 3, 1) + timedelta(days=index // len(STATIONS))
-        rows.append({
-            "station": STATIONS[index % len(STATIONS)],
-            "day": day,
-            "riders": rng.randrange(0, 900),
-            "avg_speed_mph": round(rng.uniform(6, 18), 2),
-            "weekday": day.weekday() < 5,
-            "counted_at": datetime(day.year, day.month, day.day, 23, 59, 0),
-            "note": "" if index % 9 else "sensor, recalibrated",
-        })
-    fields = [{"id": name, "type": "text"} for name in
-              ("station", "day", "riders", "avg_speed_mph", "weekday", "counted_at", "note")]
+        rows.append(
+            {
+                "station": STATIONS[index % len(STATIONS)],
+                "day": day,
+                "riders": rng.randrange(0, 900),
+                "avg_speed_mph": round(rng.uniform(6, 18), 2),
+                "weekday": day.weekday() < 5,
+                "counted_at": datetime(day.year, day.month, day.day, 23, 59, 0),
+                "note": "" if index % 9 else "sensor, recalibrated",
+            }
+        )
+    fields = [
+        {"id": name, "type": "text"}
+        for name in ("station", "day", "riders", "avg_speed_mph", "weekday", "counted_at", "note")
+    ]
     return Table(fields, rows)
 
 
 def budget_table(year: int, count: int) -> Table:
     rng = random.Random(year)
-    rows = [{"line": index + 1, "department": DEPARTMENTS[index % len(DEPARTMENTS)],
-             "amount": round(rng.uniform(1e4, 5e6), 2), "approved": date(year, 6, 15)} for index in range(count)]
-    fields = [{"id": "line", "type": "int4"}, {"id": "department", "type": "text"},
-              {"id": "amount", "type": "float8"}, {"id": "approved", "type": "date"}]
+    rows = [
+        {
+            "line": index + 1,
+            "department": DEPARTMENTS[index % len(DEPARTMENTS)],
+            "amount": round(rng.uniform(1e4, 5e6), 2),
+            "approved": date(year, 6, 15),
+        }
+        for index in range(count)
+    ]
+    fields = [
+        {"id": "line", "type": "int4"},
+        {"id": "department", "type": "text"},
+        {"id": "amount", "type": "float8"},
+        {"id": "approved", "type": "date"},
+    ]
     return Table(fields, rows)
 
 
@@ -219,52 +293,118 @@ def make_packages() -> dict[str, FakePackage]:
     bikes = bikes_table()
     packages = [
         FakePackage(
-            name="street-trees", title="Street Tree Inventory", org="parks-department",
+            name="street-trees",
+            title="Street Tree Inventory",
+            org="parks-department",
             notes="Every street tree the **Parks Department** has inventoried.\n\n"
-                  "<p>Updated after each <em>summer</em> survey &amp; checked yearly.</p>",
-            groups=["environment"], tags=["trees", "urban forestry", "environment"],
+            "<p>Updated after each <em>summer</em> survey &amp; checked yearly.</p>",
+            groups=["environment"],
+            tags=["trees", "urban forestry", "environment"],
             resources=[
-                FakeResource("3f1c2a9e-1111-4c1e-9a7b-000000000001", "Street trees (table)", "CSV",
-                             "street_trees.csv", datastore=trees, file=trees),
-                FakeResource("3f1c2a9e-1111-4c1e-9a7b-000000000002", "Data dictionary", "PDF",
-                             "street_trees_dictionary.pdf", content=PDF, mimetype="application/pdf"),
+                FakeResource(
+                    "3f1c2a9e-1111-4c1e-9a7b-000000000001",
+                    "Street trees (table)",
+                    "CSV",
+                    "street_trees.csv",
+                    datastore=trees,
+                    file=trees,
+                ),
+                FakeResource(
+                    "3f1c2a9e-1111-4c1e-9a7b-000000000002",
+                    "Data dictionary",
+                    "PDF",
+                    "street_trees_dictionary.pdf",
+                    content=PDF,
+                    mimetype="application/pdf",
+                ),
             ],
-            modified="2024-06-30T12:00:00.000000", extras=[{"key": "frequency", "value": "Annually"}],
+            modified="2024-06-30T12:00:00.000000",
+            extras=[{"key": "frequency", "value": "Annually"}],
         ),
         FakePackage(
-            name="bike-counts", title="Bicycle Counts by Station", org="city-of-springfield",
+            name="bike-counts",
+            title="Bicycle Counts by Station",
+            org="city-of-springfield",
             notes="Daily bicycle counts from automatic counters. Station ids keep their leading zeros.",
-            groups=["transportation"], tags=["bicycles", "transportation"],
-            resources=[FakeResource("7b2d4c6e-2222-4d2e-8b8c-000000000001", "Bike counts 2024", "CSV",
-                                    "bike_counts.csv", file=bikes, mimetype="text/csv")],
+            groups=["transportation"],
+            tags=["bicycles", "transportation"],
+            resources=[
+                FakeResource(
+                    "7b2d4c6e-2222-4d2e-8b8c-000000000001",
+                    "Bike counts 2024",
+                    "CSV",
+                    "bike_counts.csv",
+                    file=bikes,
+                    mimetype="text/csv",
+                )
+            ],
             modified="2024-05-01T08:30:00.000000",
         ),
         FakePackage(
-            name="city-budget", title="City Budget", org="city-of-springfield",
+            name="city-budget",
+            title="City Budget",
+            org="city-of-springfield",
             notes="Adopted budget lines, one resource per fiscal year.",
-            groups=["finance"], tags=["budget", "finance"],
+            groups=["finance"],
+            tags=["budget", "finance"],
             resources=[
-                FakeResource("c0ffee00-3333-4e3f-9c9d-000000002023", "Budget 2023", "CSV", "budget_2023.csv",
-                             datastore=budget_table(2023, 40), file=budget_table(2023, 40)),
-                FakeResource("c0ffee00-3333-4e3f-9c9d-000000002024", "Budget 2024", "CSV", "budget_2024.csv",
-                             file=budget_table(2024, 25)),
-                FakeResource("c0ffee00-3333-4e3f-9c9d-0000000000ff", "Budget book", "PDF", "budget_book.pdf",
-                             content=PDF),
+                FakeResource(
+                    "c0ffee00-3333-4e3f-9c9d-000000002023",
+                    "Budget 2023",
+                    "CSV",
+                    "budget_2023.csv",
+                    datastore=budget_table(2023, 40),
+                    file=budget_table(2023, 40),
+                ),
+                FakeResource(
+                    "c0ffee00-3333-4e3f-9c9d-000000002024",
+                    "Budget 2024",
+                    "CSV",
+                    "budget_2024.csv",
+                    file=budget_table(2024, 25),
+                ),
+                FakeResource(
+                    "c0ffee00-3333-4e3f-9c9d-0000000000ff", "Budget book", "PDF", "budget_book.pdf", content=PDF
+                ),
             ],
             modified="2024-07-15T09:00:00.000000",
         ),
         FakePackage(
-            name="council-minutes", title="City Council Minutes", org="city-of-springfield",
-            notes="Scanned minutes of council meetings.", groups=[], tags=["council"],
-            resources=[FakeResource("d1d1d1d1-4444-4a4a-8a8a-000000000001", "Minutes 2023", "PDF",
-                                    "minutes_2023.pdf", content=PDF, mimetype="application/pdf")],
-            modified="2023-12-20T16:45:00.000000", license_title="Creative Commons Attribution",
+            name="council-minutes",
+            title="City Council Minutes",
+            org="city-of-springfield",
+            notes="Scanned minutes of council meetings.",
+            groups=[],
+            tags=["council"],
+            resources=[
+                FakeResource(
+                    "d1d1d1d1-4444-4a4a-8a8a-000000000001",
+                    "Minutes 2023",
+                    "PDF",
+                    "minutes_2023.pdf",
+                    content=PDF,
+                    mimetype="application/pdf",
+                )
+            ],
+            modified="2023-12-20T16:45:00.000000",
+            license_title="Creative Commons Attribution",
         ),
         FakePackage(
-            name="park-boundaries", title="Park Boundaries", org="parks-department",
-            notes="Park outlines as a zipped shapefile.", groups=["environment"], tags=["parks", "maps"],
-            resources=[FakeResource("e2e2e2e2-5555-4b5b-9b9b-000000000001", "Parks shapefile", "ZIP",
-                                    "parks.zip", content=b"PK\x05\x06" + bytes(18))],
+            name="park-boundaries",
+            title="Park Boundaries",
+            org="parks-department",
+            notes="Park outlines as a zipped shapefile.",
+            groups=["environment"],
+            tags=["parks", "maps"],
+            resources=[
+                FakeResource(
+                    "e2e2e2e2-5555-4b5b-9b9b-000000000001",
+                    "Parks shapefile",
+                    "ZIP",
+                    "parks.zip",
+                    content=b"PK\x05\x06" + bytes(18),
+                )
+            ],
             modified="2022-03-03T03:03:03.000000",
         ),
     ]
@@ -274,6 +414,7 @@ def make_packages() -> dict[str, FakePackage]:
 
 
 # --- the app --------------------------------------------------------------------------------------------------------
+
 
 def _json(data: Any, status: int = 200) -> Response:
     return status, {"Content-Type": JSON_TYPE}, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
@@ -308,13 +449,13 @@ class CKANApp:
 
     def handle(self, method: str, path: str, query: Query, headers: Any) -> Response:
         base = f"http://{headers.get('Host') or '127.0.0.1'}{self.prefix}"
-        rest = path[len(self.prefix):] if self.prefix else path
+        rest = path[len(self.prefix) :] if self.prefix else path
         token = headers.get("Authorization")
         if token:
             with self._lock:
                 self.tokens_seen.append(token)
         if rest.startswith("/api/3/action/"):
-            action = rest[len("/api/3/action/"):].strip("/")
+            action = rest[len("/api/3/action/") :].strip("/")
             helper = HELP.format(base=base, action=action)
             try:
                 if self.require_token is not None and token != self.require_token:
@@ -324,8 +465,13 @@ class CKANApp:
                 body = {"help": helper, "success": False, "error": {**failure.error, "__type": failure.kind}}
                 return _json(body, 200 if action in self.envelope_on_200 else failure.status)
             if action in self.envelope_on_200:
-                return _json({"help": helper, "success": False,
-                              "error": {"__type": "Internal Error", "message": "Solr returned an error: timeout"}})
+                return _json(
+                    {
+                        "help": helper,
+                        "success": False,
+                        "error": {"__type": "Internal Error", "message": "Solr returned an error: timeout"},
+                    }
+                )
             return _json({"help": helper, "success": True, "result": result})
         if rest.startswith("/dataset/") and "/download/" in rest:
             return self.download(rest)
@@ -406,12 +552,16 @@ class CKANApp:
         elif sort in ("title_string asc", "name asc"):
             found.sort(key=lambda p: p.title.lower() if sort.startswith("title") else p.name)
         else:
-            raise CKANFailure(400, "Search Query Error", message=f"Search Query is invalid: \"Can't determine a "
-                              f"Sort Order (asc or desc) in sort spec '{sort}'\"")
+            raise CKANFailure(
+                400,
+                "Search Query Error",
+                message=f"Search Query is invalid: \"Can't determine a "
+                f"Sort Order (asc or desc) in sort spec '{sort}'\"",
+            )
         result: dict[str, Any] = {
             "count": len(found),
             "sort": sort,
-            "results": [self.package_dict(p, base) for p in found[start:start + rows]],
+            "results": [self.package_dict(p, base) for p in found[start : start + rows]],
             "facets": {},
             "search_facets": {},
         }
@@ -433,9 +583,13 @@ class CKANApp:
                 if limit >= 0:
                     ranked = ranked[:limit]
                 result["facets"][name] = dict(ranked)
-                result["search_facets"][name] = {"title": name, "items": [
-                    {"name": value, "display_name": self._display(name, value), "count": count}
-                    for value, count in ranked]}
+                result["search_facets"][name] = {
+                    "title": name,
+                    "items": [
+                        {"name": value, "display_name": self._display(name, value), "count": count}
+                        for value, count in ranked
+                    ],
+                }
         return result
 
     @staticmethod
@@ -474,7 +628,7 @@ class CKANApp:
                 else:
                     raise CKANFailure(400, "Search Query Error", message="Search Query is invalid: unclosed quote")
                 out.append((name.strip(), "".join(value)))
-                text = text[index + 1:].lstrip()
+                text = text[index + 1 :].lstrip()
             else:
                 value, _, text = text.partition(" ")
                 out.append((name.strip(), value))
@@ -527,8 +681,9 @@ class CKANApp:
             "extras": list(package.extras),
             "num_resources": len(package.resources),
             "num_tags": len(package.tags),
-            "resources": [self.resource_dict(package, r, base, position) for position, r in
-                          enumerate(package.resources)],
+            "resources": [
+                self.resource_dict(package, r, base, position) for position, r in enumerate(package.resources)
+            ],
         }
 
     @staticmethod
@@ -580,16 +735,24 @@ class CKANApp:
                 records = [r for r in records if _pg_text(r.get(name)) in allowed]
         q = (params.get("q") or "").strip().lower()
         if q:
-            records = [r for r in records if all(
-                any(word in _pg_text(v).lower() for v in r.values() if isinstance(v, str)) for word in q.split())]
+            records = [
+                r
+                for r in records
+                if all(any(word in _pg_text(v).lower() for v in r.values() if isinstance(v, str)) for word in q.split())
+            ]
         sort = (params.get("sort") or "").strip()
         if sort:  # "field [asc|desc], ..." as CKAN takes it; unknown fields are a Validation Error
             for part in reversed([p.strip() for p in sort.split(",") if p.strip()]):
                 name, _, direction = part.partition(" ")
                 direction = direction.strip().lower() or "asc"
                 if name not in names or direction not in ("asc", "desc"):
-                    raise invalid(sort=[f'field "{name}" not in table' if name not in names
-                                        else f"Invalid sort direction: {direction}"])
+                    raise invalid(
+                        sort=[
+                            f'field "{name}" not in table'
+                            if name not in names
+                            else f"Invalid sort direction: {direction}"
+                        ]
+                    )
                 present = [r for r in records if r.get(name) is not None]
                 present.sort(key=lambda r: r[name], reverse=direction == "desc")
                 records = present + [r for r in records if r.get(name) is None]
@@ -604,10 +767,12 @@ class CKANApp:
             "resource_id": rid,
             "fields": fields,
             "records_format": "objects",
-            "records": records[offset:offset + limit],
+            "records": records[offset : offset + limit],
             "limit": limit,
-            "_links": {"start": f"/api/3/action/datastore_search?resource_id={rid}",
-                       "next": f"/api/3/action/datastore_search?offset={offset + limit}&resource_id={rid}"},
+            "_links": {
+                "start": f"/api/3/action/datastore_search?resource_id={rid}",
+                "next": f"/api/3/action/datastore_search?offset={offset + limit}&resource_id={rid}",
+            },
         }
         if offset:
             result["offset"] = offset

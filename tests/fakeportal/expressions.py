@@ -19,7 +19,7 @@ import operator
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 Row = dict[str, Any]
@@ -39,8 +39,10 @@ class Token(NamedTuple):
 _STR = r"'(?:[^']|'')*'"
 _NUM = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _OP = r"<=|>=|<>|!=|=|<|>|\(|\)|,|-"
-_WHERE_TOKEN = re.compile(rf"(?P<STR>{_STR})|(?P<NUM>{_NUM})|(?P<OP>{_OP})|(?P<QID>\"(?:[^\"]|\"\")+\")"
-                          r"|(?P<ID>[A-Za-z_][A-Za-z0-9_.]*)")
+_WHERE_TOKEN = re.compile(
+    rf"(?P<STR>{_STR})|(?P<NUM>{_NUM})|(?P<OP>{_OP})|(?P<QID>\"(?:[^\"]|\"\")+\")"
+    r"|(?P<ID>[A-Za-z_][A-Za-z0-9_.]*)"
+)
 _HUB_TOKEN = re.compile(rf"(?P<STR>{_STR})|(?P<OP><=|>=|<>|!=|=|<|>|\(|\)|,)|(?P<WORD>[^\s(),'=<>!]+)")
 
 
@@ -118,6 +120,7 @@ class _Parser:
 
 # --- three-valued logic ------------------------------------------------------------------------------------------
 
+
 def _and(left: Predicate, right: Predicate) -> Predicate:
     def both(row: Row) -> Any:
         a = left(row)
@@ -127,6 +130,7 @@ def _and(left: Predicate, right: Predicate) -> Predicate:
         if b is False:
             return False
         return None if a is None or b is None else True
+
     return both
 
 
@@ -139,6 +143,7 @@ def _or(left: Predicate, right: Predicate) -> Predicate:
         if b is True:
             return True
         return None if a is None or b is None else False
+
     return either
 
 
@@ -146,24 +151,39 @@ def _not(inner: Predicate) -> Predicate:
     def negate(row: Row) -> Any:
         value = inner(row)
         return None if value is None else not value
+
     return negate
 
 
 # --- ArcGIS where clauses -----------------------------------------------------------------------------------------
 
 _KEYWORDS = {"AND", "OR", "NOT", "IS", "NULL", "LIKE", "IN", "BETWEEN", "ESCAPE"}
-_COMPARE = {"=": operator.eq, "<>": operator.ne, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
-            "<=": operator.le, ">=": operator.ge}
+_COMPARE = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
 _FUNCTIONS = {"UPPER": str.upper, "LOWER": str.lower}
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
-                 "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y",
+)
 
 
 def parse_date(text: str) -> int:
     """A date or timestamp literal -> epoch milliseconds (UTC)."""
     for fmt in _DATE_FORMATS:
         try:
-            moment = datetime.strptime(text.strip(), fmt).replace(tzinfo=timezone.utc)
+            moment = datetime.strptime(text.strip(), fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
         return int(moment.timestamp() * 1000)
@@ -310,6 +330,7 @@ class _WhereParser(_Parser):
         def both(row: Row) -> Any:
             a, b = get_left(row), get_right(row)
             return None if a is None or b is None else op(a, b)
+
         return both
 
     def like(self, left: _Operand) -> Predicate:
@@ -378,7 +399,7 @@ HUB_TIME_FIELDS = frozenset({"created", "modified"})
 
 def _category_key(value: str) -> str:
     key = value.strip().strip("/").lower()
-    return key[len("categories/"):] if key.startswith("categories/") else key
+    return key[len("categories/") :] if key.startswith("categories/") else key
 
 
 class _HubFilterParser(_Parser):
@@ -416,8 +437,11 @@ class _HubFilterParser(_Parser):
             raise ParseError(f"expected a value at {token.pos}")
         words = [token.value]
         # bare multi-word values: type=Feature Service
-        while (following := self.peek()) is not None and following.kind == "WORD" and \
-                str(following.value).upper() not in ("AND", "OR", "NOT", "IN", "BETWEEN"):
+        while (
+            (following := self.peek()) is not None
+            and following.kind == "WORD"
+            and str(following.value).upper() not in ("AND", "OR", "NOT", "IN", "BETWEEN")
+        ):
             words.append(self.next().value)
         return " ".join(words)
 
@@ -466,6 +490,7 @@ class _HubFilterParser(_Parser):
                     if key in keys or key.rsplit("/", 1)[-1] in keys:
                         return True
                 return False
+
             return category_match
         lowered = {w.lower() for w in wanted}
         if name == "tags":

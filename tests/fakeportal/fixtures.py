@@ -25,7 +25,7 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # --- field types (the names ArcGIS uses) ------------------------------------------------------------------------
@@ -49,14 +49,14 @@ POLYGON = "esriGeometryPolygon"
 PDX_EXTENT = (-122.84, 45.43, -122.47, 45.65)
 
 PDDL = (
-    '<p>Open Data Commons Public Domain Dedication and License (PDDL) v1.0. See '
+    "<p>Open Data Commons Public Domain Dedication and License (PDDL) v1.0. See "
     '<a href="https://opendatacommons.org/licenses/pddl/1-0/">PDDL 1.0</a> and the PortlandMaps terms of service.</p>'
 )
 
 
 def ms(year: int, month: int = 1, day: int = 1, hour: int = 0, minute: int = 0, second: int = 0) -> int:
     """Epoch milliseconds for a UTC date-time, as ArcGIS sends dates."""
-    moment = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     return int(moment.timestamp()) * 1000
 
 
@@ -244,20 +244,69 @@ class CatalogItem:
 # --- shared vocabularies ------------------------------------------------------------------------------------
 
 STREETS = [
-    ("SE", "Hawthorne", "Blvd"), ("NE", "Alberta", "St"), ("N", "Williams", "Ave"), ("SW", "Broadway", ""),
-    ("NW", "23rd", "Ave"), ("SE", "Division", "St"), ("NE", "Broadway", ""), ("SE", "Belmont", "St"),
-    ("N", "Lombard", "St"), ("NE", "Sandy", "Blvd"), ("SW", "Barbur", "Blvd"), ("SE", "82nd", "Ave"),
-    ("NE", "Killingsworth", "St"), ("SE", "Foster", "Rd"), ("NW", "Thurman", "St"), ("N", "Mississippi", "Ave"),
-    ("SE", "Woodstock", "Blvd"), ("NE", "Fremont", "St"), ("SW", "Capitol", "Hwy"), ("SE", "Clinton", "St"),
+    ("SE", "Hawthorne", "Blvd"),
+    ("NE", "Alberta", "St"),
+    ("N", "Williams", "Ave"),
+    ("SW", "Broadway", ""),
+    ("NW", "23rd", "Ave"),
+    ("SE", "Division", "St"),
+    ("NE", "Broadway", ""),
+    ("SE", "Belmont", "St"),
+    ("N", "Lombard", "St"),
+    ("NE", "Sandy", "Blvd"),
+    ("SW", "Barbur", "Blvd"),
+    ("SE", "82nd", "Ave"),
+    ("NE", "Killingsworth", "St"),
+    ("SE", "Foster", "Rd"),
+    ("NW", "Thurman", "St"),
+    ("N", "Mississippi", "Ave"),
+    ("SE", "Woodstock", "Blvd"),
+    ("NE", "Fremont", "St"),
+    ("SW", "Capitol", "Hwy"),
+    ("SE", "Clinton", "St"),
 ]
 
 NEIGHBORHOODS = [
-    "Alberta Arts", "Arbor Lodge", "Boise", "Brooklyn", "Buckman", "Concordia", "Eliot", "Foster-Powell",
-    "Goose Hollow", "Hosford-Abernethy", "Irvington", "Kenton", "Kerns", "Laurelhurst", "Lents", "Montavilla",
-    "Mt. Tabor", "Multnomah", "Old Town", "Overlook", "Pearl", "Piedmont", "Richmond", "Roseway", "Sellwood-Moreland",
-    "St. Johns", "Sunnyside", "Sullivan's Gulch", "Woodlawn", "Woodstock", "Hillsdale", "Hayden Island",
-    "Cully", "Creston-Kenilworth", "Brentwood-Darlington", "Arlington Heights", "Linnton", "Forest Park",
-    "Parkrose", "Hazelwood",
+    "Alberta Arts",
+    "Arbor Lodge",
+    "Boise",
+    "Brooklyn",
+    "Buckman",
+    "Concordia",
+    "Eliot",
+    "Foster-Powell",
+    "Goose Hollow",
+    "Hosford-Abernethy",
+    "Irvington",
+    "Kenton",
+    "Kerns",
+    "Laurelhurst",
+    "Lents",
+    "Montavilla",
+    "Mt. Tabor",
+    "Multnomah",
+    "Old Town",
+    "Overlook",
+    "Pearl",
+    "Piedmont",
+    "Richmond",
+    "Roseway",
+    "Sellwood-Moreland",
+    "St. Johns",
+    "Sunnyside",
+    "Sullivan's Gulch",
+    "Woodlawn",
+    "Woodstock",
+    "Hillsdale",
+    "Hayden Island",
+    "Cully",
+    "Creston-Kenilworth",
+    "Brentwood-Darlington",
+    "Arlington Heights",
+    "Linnton",
+    "Forest Park",
+    "Parkrose",
+    "Hazelwood",
 ]
 
 
@@ -277,8 +326,15 @@ def rectangle(xmin: float, ymin: float, xmax: float, ymax: float) -> list[list[l
     """A clockwise closed ring (ArcGIS order) with a vertex at each edge's midpoint."""
     xmid, ymid = round((xmin + xmax) / 2, 6), round((ymin + ymax) / 2, 6)
     ring = [
-        [xmin, ymax], [xmid, ymax], [xmax, ymax], [xmax, ymid],
-        [xmax, ymin], [xmid, ymin], [xmin, ymin], [xmin, ymid], [xmin, ymax],
+        [xmin, ymax],
+        [xmid, ymax],
+        [xmax, ymax],
+        [xmax, ymid],
+        [xmax, ymin],
+        [xmid, ymin],
+        [xmin, ymin],
+        [xmin, ymid],
+        [xmin, ymax],
     ]
     return [ring]
 
@@ -317,19 +373,34 @@ def description(text: str, frequency: str, metadata_id: int) -> str:
 # --- 1. street trees: big, maxRecordCount 500 ----------------------------------------------------------------
 
 TREE_SPECIES = [
-    ("Acer platanoides - Norway maple", 9), ("Acer rubrum - Red maple", 8), ("Prunus cerasifera - Cherry plum", 7),
-    ("Pyrus calleryana - Callery pear", 6), ("Malus - Crabapple", 5), ("Carpinus betulus - European hornbeam", 4),
-    ("Tilia cordata - Littleleaf linden", 4), ("Liquidambar styraciflua - Sweetgum", 4),
-    ("Acer palmatum - Japanese maple", 4), ("Acer macrophyllum - Bigleaf maple", 3),
-    ("Quercus rubra - Northern red oak", 3), ("Pseudotsuga menziesii - Douglas-fir", 3), ("Ginkgo biloba - Ginkgo", 3),
-    ("Cornus florida - Flowering dogwood", 3), ("Fraxinus latifolia - Oregon ash", 2),
-    ("Ulmus americana - American elm", 2), ("Magnolia grandiflora - Southern magnolia", 2),
-    ("Styrax japonicus - Japanese snowbell", 2), ("Parrotia persica - Persian ironwood", 2),
+    ("Acer platanoides - Norway maple", 9),
+    ("Acer rubrum - Red maple", 8),
+    ("Prunus cerasifera - Cherry plum", 7),
+    ("Pyrus calleryana - Callery pear", 6),
+    ("Malus - Crabapple", 5),
+    ("Carpinus betulus - European hornbeam", 4),
+    ("Tilia cordata - Littleleaf linden", 4),
+    ("Liquidambar styraciflua - Sweetgum", 4),
+    ("Acer palmatum - Japanese maple", 4),
+    ("Acer macrophyllum - Bigleaf maple", 3),
+    ("Quercus rubra - Northern red oak", 3),
+    ("Pseudotsuga menziesii - Douglas-fir", 3),
+    ("Ginkgo biloba - Ginkgo", 3),
+    ("Cornus florida - Flowering dogwood", 3),
+    ("Fraxinus latifolia - Oregon ash", 2),
+    ("Ulmus americana - American elm", 2),
+    ("Magnolia grandiflora - Southern magnolia", 2),
+    ("Styrax japonicus - Japanese snowbell", 2),
+    ("Parrotia persica - Persian ironwood", 2),
     ("Zelkova serrata - Japanese zelkova", 2),
 ]
 TREE_CONDITION = [("G", "Good"), ("F", "Fair"), ("P", "Poor"), ("D", "Dead")]
-TREE_FUNCTIONAL = [("BD", "Broadleaf Deciduous"), ("BE", "Broadleaf Evergreen"), ("CD", "Conifer Deciduous"),
-                   ("CE", "Conifer Evergreen")]
+TREE_FUNCTIONAL = [
+    ("BD", "Broadleaf Deciduous"),
+    ("BE", "Broadleaf Evergreen"),
+    ("CD", "Conifer Deciduous"),
+    ("CE", "Conifer Evergreen"),
+]
 
 
 def street_tree_rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
@@ -357,9 +428,13 @@ def street_tree_rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
 # --- 2. residential permits: maxRecordCount 150, 1,234 rows ------------------------------------------------------
 
 PERMIT_WORK = [
-    ("New construction of single family residence", 4), ("Addition to existing dwelling", 5),
-    ("Interior alteration \u2013 kitchen remodel", 6), ("Accessory dwelling unit (ADU)", 3),
-    ("Demolition of garage", 2), ("Deck & porch repair", 3), ("Solar panel installation", 2),
+    ("New construction of single family residence", 4),
+    ("Addition to existing dwelling", 5),
+    ("Interior alteration \u2013 kitchen remodel", 6),
+    ("Accessory dwelling unit (ADU)", 3),
+    ("Demolition of garage", 2),
+    ("Deck & porch repair", 3),
+    ("Solar panel installation", 2),
 ]
 
 
@@ -369,7 +444,7 @@ def permit_rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
     out = []
     for index in range(n):
         issued = None if rng.random() < 0.01 else first_day + rng.randint(0, days) * DAY_MS
-        year = datetime.fromtimestamp((issued or first_day) / 1000, timezone.utc).year
+        year = datetime.fromtimestamp((issued or first_day) / 1000, UTC).year
         number = (123_457 + index * 7919) % 900_000 + 100_000  # unique for every index below 900,000
         valuation = None if rng.random() < 0.015 else round(rng.lognormvariate(11.0, 1.0), 2)
         row = {
@@ -386,37 +461,106 @@ def permit_rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
 # --- 3. heritage trees: dates, nulls, domains, HTML, non-ASCII ---------------------------------------------------
 
 HERITAGE_SPECIES = [
-    ("Quercus garryana", "Oregon white oak"), ("Sequoiadendron giganteum", "Giant sequoia"),
-    ("Pseudotsuga menziesii", "Douglas-fir"), ("Fagus sylvatica", "European beech"),
-    ("Ulmus americana", "American elm"), ("Cedrus deodara", "Deodar cedar"), ("Juglans nigra", "Black walnut"),
-    ("Acer macrophyllum", "Bigleaf maple"), ("Ginkgo biloba", "Ginkgo"), ("Magnolia grandiflora", "Southern magnolia"),
+    ("Quercus garryana", "Oregon white oak"),
+    ("Sequoiadendron giganteum", "Giant sequoia"),
+    ("Pseudotsuga menziesii", "Douglas-fir"),
+    ("Fagus sylvatica", "European beech"),
+    ("Ulmus americana", "American elm"),
+    ("Cedrus deodara", "Deodar cedar"),
+    ("Juglans nigra", "Black walnut"),
+    ("Acer macrophyllum", "Bigleaf maple"),
+    ("Ginkgo biloba", "Ginkgo"),
+    ("Magnolia grandiflora", "Southern magnolia"),
 ]
 HERITAGE_OWNERSHIP = [("PUB", "Public"), ("PVT", "Private")]
 
 #: hand-written rows first: they carry the awkward text tests look for
 HERITAGE_SPECIAL = [
-    dict(TREEID=1, SCIENTIFIC="Quercus garryana", COMMON="Oregon white oak", HEIGHT=88.0, SPREAD=95.0,
-         DIAMETER=62.5, NOTES="Planted c. 1890 beside Café Ñandú.", Ownership="PUB",
-         SITE_ADDRESS="Café Ñandú, 1200 SE Division St", Neighborhood="Hosford-Abernethy", YEAR_Designated=1974,
-         DATE_DESIG=ms(1974, 6, 12)),
-    dict(TREEID=2, SCIENTIFIC="Prunus serrulata", COMMON="Japanese flowering cherry (桜)", HEIGHT=24.0, SPREAD=30.0,
-         DIAMETER=21.0, NOTES="Gift from Sapporo (札幌市), Portland's sister city.", Ownership="PUB",
-         SITE_ADDRESS="Japanese American Historical Plaza, NW Naito Pkwy", Neighborhood="Old Town",
-         YEAR_Designated=1990, DATE_DESIG=ms(1990, 4, 2)),
-    dict(TREEID=3, SCIENTIFIC="Ulmus americana", COMMON="American elm", HEIGHT=102.0, SPREAD=80.0, DIAMETER=55.0,
-         NOTES='Known locally as the "Big Elm"; O\'Bryant\'s favourite.', Ownership="PUB",
-         SITE_ADDRESS="O'Bryant Square, SW 9th Ave & Harvey Milk St", Neighborhood="Pearl", YEAR_Designated=1975,
-         DATE_DESIG=ms(1975, 9, 30)),
-    dict(TREEID=4, SCIENTIFIC="Sequoiadendron giganteum", COMMON="Giant sequoia", HEIGHT=None, SPREAD=None,
-         DIAMETER=84.0, NOTES=None, Ownership=None, SITE_ADDRESS="4000 NE Going St", Neighborhood="Concordia",
-         YEAR_Designated=2001, DATE_DESIG=None),
-    dict(TREEID=5, SCIENTIFIC="Fagus sylvatica", COMMON="European beech", HEIGHT=70.0, SPREAD=60.0, DIAMETER=48.0,
-         NOTES="[b]not markup[/b] <i>nor HTML</i> & 100% literal", Ownership="PVT",
-         SITE_ADDRESS="2231 NE Tillamook St", Neighborhood="Irvington", YEAR_Designated=1993,
-         DATE_DESIG=ms(1993, 11, 3)),
-    dict(TREEID=6, SCIENTIFIC="Juglans nigra", COMMON="Black walnut", HEIGHT=65.0, SPREAD=70.0, DIAMETER=40.0,
-         NOTES="Removed after storm damage.", Ownership="PVT", SITE_ADDRESS="7300 SE Reed College Pl",
-         Neighborhood="Eastmoreland", YEAR_Designated=1980, DATE_DESIG=ms(1980, 3, 14), Delist_Date=ms(2021, 2, 15)),
+    dict(
+        TREEID=1,
+        SCIENTIFIC="Quercus garryana",
+        COMMON="Oregon white oak",
+        HEIGHT=88.0,
+        SPREAD=95.0,
+        DIAMETER=62.5,
+        NOTES="Planted c. 1890 beside Café Ñandú.",
+        Ownership="PUB",
+        SITE_ADDRESS="Café Ñandú, 1200 SE Division St",
+        Neighborhood="Hosford-Abernethy",
+        YEAR_Designated=1974,
+        DATE_DESIG=ms(1974, 6, 12),
+    ),
+    dict(
+        TREEID=2,
+        SCIENTIFIC="Prunus serrulata",
+        COMMON="Japanese flowering cherry (桜)",
+        HEIGHT=24.0,
+        SPREAD=30.0,
+        DIAMETER=21.0,
+        NOTES="Gift from Sapporo (札幌市), Portland's sister city.",
+        Ownership="PUB",
+        SITE_ADDRESS="Japanese American Historical Plaza, NW Naito Pkwy",
+        Neighborhood="Old Town",
+        YEAR_Designated=1990,
+        DATE_DESIG=ms(1990, 4, 2),
+    ),
+    dict(
+        TREEID=3,
+        SCIENTIFIC="Ulmus americana",
+        COMMON="American elm",
+        HEIGHT=102.0,
+        SPREAD=80.0,
+        DIAMETER=55.0,
+        NOTES="Known locally as the \"Big Elm\"; O'Bryant's favourite.",
+        Ownership="PUB",
+        SITE_ADDRESS="O'Bryant Square, SW 9th Ave & Harvey Milk St",
+        Neighborhood="Pearl",
+        YEAR_Designated=1975,
+        DATE_DESIG=ms(1975, 9, 30),
+    ),
+    dict(
+        TREEID=4,
+        SCIENTIFIC="Sequoiadendron giganteum",
+        COMMON="Giant sequoia",
+        HEIGHT=None,
+        SPREAD=None,
+        DIAMETER=84.0,
+        NOTES=None,
+        Ownership=None,
+        SITE_ADDRESS="4000 NE Going St",
+        Neighborhood="Concordia",
+        YEAR_Designated=2001,
+        DATE_DESIG=None,
+    ),
+    dict(
+        TREEID=5,
+        SCIENTIFIC="Fagus sylvatica",
+        COMMON="European beech",
+        HEIGHT=70.0,
+        SPREAD=60.0,
+        DIAMETER=48.0,
+        NOTES="[b]not markup[/b] <i>nor HTML</i> & 100% literal",
+        Ownership="PVT",
+        SITE_ADDRESS="2231 NE Tillamook St",
+        Neighborhood="Irvington",
+        YEAR_Designated=1993,
+        DATE_DESIG=ms(1993, 11, 3),
+    ),
+    dict(
+        TREEID=6,
+        SCIENTIFIC="Juglans nigra",
+        COMMON="Black walnut",
+        HEIGHT=65.0,
+        SPREAD=70.0,
+        DIAMETER=40.0,
+        NOTES="Removed after storm damage.",
+        Ownership="PVT",
+        SITE_ADDRESS="7300 SE Reed College Pl",
+        Neighborhood="Eastmoreland",
+        YEAR_Designated=1980,
+        DATE_DESIG=ms(1980, 3, 14),
+        Delist_Date=ms(2021, 2, 15),
+    ),
 ]
 
 
@@ -437,7 +581,9 @@ def heritage_rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
             "SPREAD": None if rng.random() < 0.05 else round(rng.uniform(20.0, 110.0), 1),
             "DIAMETER": diameter,
             "CIRCUMF": round(diameter * math.pi, 1),
-            "NOTES": None if rng.random() < 0.6 else pick(rng, ["Fine specimen.", "Pruned 2015.", "On school grounds."]),
+            "NOTES": None
+            if rng.random() < 0.6
+            else pick(rng, ["Fine specimen.", "Pruned 2015.", "On school grounds."]),
             "Ownership": weighted(rng, [("PUB", 55), ("PVT", 42), (None, 3)]),
             "SITE_ADDRESS": random_address(rng),
             "Neighborhood": rng.choice(NEIGHBORHOODS),
@@ -451,19 +597,42 @@ def heritage_rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
 
 HERITAGE_DESCRIPTION = (
     "<p>Heritage Trees are trees that City Council has designated for their size, age, history &amp; rarity."
-    "<br>Each one is protected by <a href=\"https://www.portland.gov/trees\">Title 11</a> of City Code.</p>"
+    '<br>Each one is protected by <a href="https://www.portland.gov/trees">Title 11</a> of City Code.</p>'
     "<p>Includes trees in the Café Ñandú courtyard and the 桜 (sakura) of Old Town.<br>"
     "Update Frequency: Annually<br>"
-    "Metadata Link: <a href=\"https://www.portlandmaps.com/metadata/index.cfm?&amp;action=DisplayLayer&amp;"
-    "LayerID=52\">https://www.portlandmaps.com/metadata/index.cfm?&amp;action=DisplayLayer&amp;LayerID=52</a></p>"
+    'Metadata Link: <a href="https://www.portlandmaps.com/metadata/index.cfm?&amp;action=DisplayLayer&amp;'
+    'LayerID=52">https://www.portlandmaps.com/metadata/index.cfm?&amp;action=DisplayLayer&amp;LayerID=52</a></p>'
 )
 
 
 # --- 4. address points: 100,000 rows for benchmarks -------------------------------------------------------------
 
+
 def address_rows(rng: random.Random, n: int) -> list[tuple[dict, Any]]:
-    zips = ["97201", "97202", "97203", "97204", "97205", "97206", "97209", "97210", "97211", "97212", "97213",
-            "97214", "97215", "97216", "97217", "97218", "97219", "97220", "97221", "97227", "97232", "97266"]
+    zips = [
+        "97201",
+        "97202",
+        "97203",
+        "97204",
+        "97205",
+        "97206",
+        "97209",
+        "97210",
+        "97211",
+        "97212",
+        "97213",
+        "97214",
+        "97215",
+        "97216",
+        "97217",
+        "97218",
+        "97219",
+        "97220",
+        "97221",
+        "97227",
+        "97232",
+        "97266",
+    ]
     postdirs = Weighted([(None, 97), ("N", 1), ("S", 2)])
     units = Weighted([(None, 85), ("A", 5), ("B", 4), ("1", 3), ("101", 3)])
     streets = [(predir, name.upper(), kind.upper() or None) for predir, name, kind in STREETS]
@@ -545,56 +714,306 @@ def generic_rows(label: str, types: tuple[str, ...], geometry: str, names: list[
 
 #: key, title, theme, layer id, owner, geometry, rows, tags, categories (under /Categories/), update frequency
 FILLERS = [
-    ("parks_trees", "Parks Tree Inventory", "Environment", 220, "PortlandParks_GIS", POINT, 64,
-     ("trees", "parks", "urban forestry"), ("Environment", "Environment/Trees"), "Annually"),
-    ("ecoroofs", "Ecoroofs", "Environment", 104, "BES_GIS", POINT, 37,
-     ("green infrastructure", "stormwater", "roofs"), ("Environment",), "Quarterly"),
-    ("green_streets", "Green Street Facilities", "Environment", 105, "BES_GIS", POINT, 52,
-     ("stormwater", "green infrastructure", "streets"), ("Environment", "Transportation"), "Monthly"),
-    ("culverts", "Culverts", "Environment", 112, "BES_GIS", POINT, 23,
-     ("stormwater", "streams"), ("Environment", "Utilities"), "As needed"),
-    ("business_districts", "Business Districts", "Boundary", 11, "ProsperPortland_GIS", POLYGON, 18,
-     ("business", "districts", "economic development"), ("Boundaries", "Economy"), "Annually"),
-    ("urban_renewal", "Urban Renewal Areas", "Boundary", 40, "ProsperPortland_GIS", POLYGON, 11,
-     ("urban renewal", "economic development"), ("Boundaries", "Economy"), "As needed"),
-    ("zip_codes", "ZIP Code Boundaries", "Boundary", 12, "PDX_GIS_Admin", POLYGON, 29,
-     ("zip codes", "postal"), ("Boundaries",), "Annually"),
-    ("taxlots", "Taxlots", "Property", 3, "PDX_GIS_Admin", POLYGON, 75,
-     ("taxlots", "property", "assessor"), ("Property",), "Weekly"),
-    ("restrooms", "Public Restrooms", "Property", 120, "PortlandParks_GIS", POINT, 33,
-     ("restrooms", "parks", "portland loo"), ("Property", "Recreation"), "Quarterly"),
-    ("parks", "Parks", "Property", 4, "PortlandParks_GIS", POLYGON, 56,
-     ("parks", "recreation", "trees"), ("Property", "Recreation"), "Annually"),
-    ("community_centers", "Community Centers", "Property", 122, "PortlandParks_GIS", POINT, 14,
-     ("community centers", "recreation"), ("Property", "Recreation"), "Annually"),
-    ("city_facilities", "City Facilities", "Property", 130, "OMF_Facilities", POINT, 45,
-     ("facilities", "city buildings"), ("Property",), "Annually"),
-    ("streets", "Streets", "Transportation", 68, "PBOT_GIS", POLYLINE, 80,
-     ("streets", "centerlines", "transportation"), ("Transportation",), "Weekly"),
-    ("bicycle_network", "Bicycle Network", "Transportation", 66, "PBOT_GIS", POLYLINE, 60,
-     ("bicycle", "bike lanes", "transportation"), ("Transportation",), "Quarterly"),
-    ("bike_parking", "Bike Parking", "Transportation", 101, "PBOT_GIS", POINT, 70,
-     ("bicycle", "parking"), ("Transportation",), "Monthly"),
-    ("traffic_signals", "Traffic Signals", "Transportation", 70, "PBOT_GIS", POINT, 58,
-     ("traffic", "signals"), ("Transportation",), "Monthly"),
-    ("bridges", "Bridges", "Transportation", 72, "PBOT_GIS", POINT, 19,
-     ("bridges", "structures"), ("Transportation",), "Annually"),
-    ("corner_ramps", "Sidewalk Corner Ramps", "Transportation", 90, "PBOT_GIS", POINT, 77,
-     ("sidewalks", "accessibility", "ADA"), ("Transportation",), "Monthly"),
-    ("parking_meters", "Parking Meters", "Transportation", 85, "PBOT_GIS", POINT, 41,
-     ("parking", "meters"), ("Transportation",), "Weekly"),
-    ("zoning", "Zoning", "PlanningDevelopment", 14, "BPS_GIS", POLYGON, 66,
-     ("zoning", "planning", "land use"), ("Planning",), "Weekly"),
-    ("comp_plan", "Comprehensive Plan Map", "PlanningDevelopment", 15, "BPS_GIS", POLYGON, 48,
-     ("comprehensive plan", "planning", "land use"), ("Planning",), "As needed"),
-    ("commercial_permits", "Commercial Building Permits", "PlanningDevelopment", 90, "BDS_Permits", POINT, 73,
-     ("permits", "commercial", "construction"), ("Planning", "Permits"), "Daily"),
-    ("land_use_reviews", "Land Use Reviews", "PlanningDevelopment", 100, "BDS_Permits", POINT, 39,
-     ("land use", "reviews", "planning"), ("Planning", "Permits"), "Daily"),
-    ("historic_landmarks", "Historic Landmarks", "PlanningDevelopment", 44, "BPS_GIS", POINT, 26,
-     ("historic", "landmarks", "preservation"), ("Planning", "History"), "Annually"),
-    ("design_overlay", "Design Overlay Zone", "PlanningDevelopment", 18, "BPS_GIS", POLYGON, 12,
-     ("zoning", "design", "overlay"), ("Planning",), "As needed"),
+    (
+        "parks_trees",
+        "Parks Tree Inventory",
+        "Environment",
+        220,
+        "PortlandParks_GIS",
+        POINT,
+        64,
+        ("trees", "parks", "urban forestry"),
+        ("Environment", "Environment/Trees"),
+        "Annually",
+    ),
+    (
+        "ecoroofs",
+        "Ecoroofs",
+        "Environment",
+        104,
+        "BES_GIS",
+        POINT,
+        37,
+        ("green infrastructure", "stormwater", "roofs"),
+        ("Environment",),
+        "Quarterly",
+    ),
+    (
+        "green_streets",
+        "Green Street Facilities",
+        "Environment",
+        105,
+        "BES_GIS",
+        POINT,
+        52,
+        ("stormwater", "green infrastructure", "streets"),
+        ("Environment", "Transportation"),
+        "Monthly",
+    ),
+    (
+        "culverts",
+        "Culverts",
+        "Environment",
+        112,
+        "BES_GIS",
+        POINT,
+        23,
+        ("stormwater", "streams"),
+        ("Environment", "Utilities"),
+        "As needed",
+    ),
+    (
+        "business_districts",
+        "Business Districts",
+        "Boundary",
+        11,
+        "ProsperPortland_GIS",
+        POLYGON,
+        18,
+        ("business", "districts", "economic development"),
+        ("Boundaries", "Economy"),
+        "Annually",
+    ),
+    (
+        "urban_renewal",
+        "Urban Renewal Areas",
+        "Boundary",
+        40,
+        "ProsperPortland_GIS",
+        POLYGON,
+        11,
+        ("urban renewal", "economic development"),
+        ("Boundaries", "Economy"),
+        "As needed",
+    ),
+    (
+        "zip_codes",
+        "ZIP Code Boundaries",
+        "Boundary",
+        12,
+        "PDX_GIS_Admin",
+        POLYGON,
+        29,
+        ("zip codes", "postal"),
+        ("Boundaries",),
+        "Annually",
+    ),
+    (
+        "taxlots",
+        "Taxlots",
+        "Property",
+        3,
+        "PDX_GIS_Admin",
+        POLYGON,
+        75,
+        ("taxlots", "property", "assessor"),
+        ("Property",),
+        "Weekly",
+    ),
+    (
+        "restrooms",
+        "Public Restrooms",
+        "Property",
+        120,
+        "PortlandParks_GIS",
+        POINT,
+        33,
+        ("restrooms", "parks", "portland loo"),
+        ("Property", "Recreation"),
+        "Quarterly",
+    ),
+    (
+        "parks",
+        "Parks",
+        "Property",
+        4,
+        "PortlandParks_GIS",
+        POLYGON,
+        56,
+        ("parks", "recreation", "trees"),
+        ("Property", "Recreation"),
+        "Annually",
+    ),
+    (
+        "community_centers",
+        "Community Centers",
+        "Property",
+        122,
+        "PortlandParks_GIS",
+        POINT,
+        14,
+        ("community centers", "recreation"),
+        ("Property", "Recreation"),
+        "Annually",
+    ),
+    (
+        "city_facilities",
+        "City Facilities",
+        "Property",
+        130,
+        "OMF_Facilities",
+        POINT,
+        45,
+        ("facilities", "city buildings"),
+        ("Property",),
+        "Annually",
+    ),
+    (
+        "streets",
+        "Streets",
+        "Transportation",
+        68,
+        "PBOT_GIS",
+        POLYLINE,
+        80,
+        ("streets", "centerlines", "transportation"),
+        ("Transportation",),
+        "Weekly",
+    ),
+    (
+        "bicycle_network",
+        "Bicycle Network",
+        "Transportation",
+        66,
+        "PBOT_GIS",
+        POLYLINE,
+        60,
+        ("bicycle", "bike lanes", "transportation"),
+        ("Transportation",),
+        "Quarterly",
+    ),
+    (
+        "bike_parking",
+        "Bike Parking",
+        "Transportation",
+        101,
+        "PBOT_GIS",
+        POINT,
+        70,
+        ("bicycle", "parking"),
+        ("Transportation",),
+        "Monthly",
+    ),
+    (
+        "traffic_signals",
+        "Traffic Signals",
+        "Transportation",
+        70,
+        "PBOT_GIS",
+        POINT,
+        58,
+        ("traffic", "signals"),
+        ("Transportation",),
+        "Monthly",
+    ),
+    (
+        "bridges",
+        "Bridges",
+        "Transportation",
+        72,
+        "PBOT_GIS",
+        POINT,
+        19,
+        ("bridges", "structures"),
+        ("Transportation",),
+        "Annually",
+    ),
+    (
+        "corner_ramps",
+        "Sidewalk Corner Ramps",
+        "Transportation",
+        90,
+        "PBOT_GIS",
+        POINT,
+        77,
+        ("sidewalks", "accessibility", "ADA"),
+        ("Transportation",),
+        "Monthly",
+    ),
+    (
+        "parking_meters",
+        "Parking Meters",
+        "Transportation",
+        85,
+        "PBOT_GIS",
+        POINT,
+        41,
+        ("parking", "meters"),
+        ("Transportation",),
+        "Weekly",
+    ),
+    (
+        "zoning",
+        "Zoning",
+        "PlanningDevelopment",
+        14,
+        "BPS_GIS",
+        POLYGON,
+        66,
+        ("zoning", "planning", "land use"),
+        ("Planning",),
+        "Weekly",
+    ),
+    (
+        "comp_plan",
+        "Comprehensive Plan Map",
+        "PlanningDevelopment",
+        15,
+        "BPS_GIS",
+        POLYGON,
+        48,
+        ("comprehensive plan", "planning", "land use"),
+        ("Planning",),
+        "As needed",
+    ),
+    (
+        "commercial_permits",
+        "Commercial Building Permits",
+        "PlanningDevelopment",
+        90,
+        "BDS_Permits",
+        POINT,
+        73,
+        ("permits", "commercial", "construction"),
+        ("Planning", "Permits"),
+        "Daily",
+    ),
+    (
+        "land_use_reviews",
+        "Land Use Reviews",
+        "PlanningDevelopment",
+        100,
+        "BDS_Permits",
+        POINT,
+        39,
+        ("land use", "reviews", "planning"),
+        ("Planning", "Permits"),
+        "Daily",
+    ),
+    (
+        "historic_landmarks",
+        "Historic Landmarks",
+        "PlanningDevelopment",
+        44,
+        "BPS_GIS",
+        POINT,
+        26,
+        ("historic", "landmarks", "preservation"),
+        ("Planning", "History"),
+        "Annually",
+    ),
+    (
+        "design_overlay",
+        "Design Overlay Zone",
+        "PlanningDevelopment",
+        18,
+        "BPS_GIS",
+        POLYGON,
+        12,
+        ("zoning", "design", "overlay"),
+        ("Planning",),
+        "As needed",
+    ),
 ]
 
 FILLER_TYPES = ("Standard", "Special", "Other")
@@ -603,8 +1022,14 @@ FILLER_TYPES = ("Standard", "Special", "Other")
 def _build_datasets() -> dict[str, Dataset]:
     datasets = [
         Dataset(
-            key="street_trees", title="Street Tree Inventory - Active Records", owner="PortlandUrbanForestry",
-            theme="Environment", layer_id=1415, row_count=20_437, max_record_count=500, geometry_type=POINT,
+            key="street_trees",
+            title="Street Tree Inventory - Active Records",
+            owner="PortlandUrbanForestry",
+            theme="Environment",
+            layer_id=1415,
+            row_count=20_437,
+            max_record_count=500,
+            geometry_type=POINT,
             fields=(
                 Field("OBJECTID", OID, "OBJECTID"),
                 Field("SPECIES", STRING, "Species", 100),
@@ -616,19 +1041,30 @@ def _build_datasets() -> dict[str, Dataset]:
                 Field("Address", STRING, "Address", 100),
                 SHAPE,
             ),
-            display_field="SPECIES", generator=street_tree_rows,
+            display_field="SPECIES",
+            generator=street_tree_rows,
             description=description(
                 "Street trees in the public right-of-way, inventoried by volunteers with Urban Forestry. "
-                "Active records only.", "Weekly", 1415),
+                "Active records only.",
+                "Weekly",
+                1415,
+            ),
             snippet="Trees along Portland's streets: species, size, condition and site.",
             tags=("trees", "urban forestry", "street trees", "environment"),
             categories=("/Categories/Environment", "/Categories/Environment/Trees"),
-            created=ms(2019, 3, 4, 17, 5), modified=ms(2024, 5, 20, 9, 30),
+            created=ms(2019, 3, 4, 17, 5),
+            modified=ms(2024, 5, 20, 9, 30),
             copyright_text="City of Portland, Portland Parks & Recreation, Urban Forestry",
         ),
         Dataset(
-            key="permits", title="Residential Building Permits", owner="BPS_GIS", theme="PlanningDevelopment",
-            layer_id=89, row_count=1_234, max_record_count=150, geometry_type=POINT,
+            key="permits",
+            title="Residential Building Permits",
+            owner="BPS_GIS",
+            theme="PlanningDevelopment",
+            layer_id=89,
+            row_count=1_234,
+            max_record_count=150,
+            geometry_type=POINT,
             fields=(
                 Field("OBJECTID", OID, "OBJECTID"),
                 Field("PERMIT_NUM", STRING, "Permit Number", 30),
@@ -638,19 +1074,30 @@ def _build_datasets() -> dict[str, Dataset]:
                 Field("WORK_DESC", STRING, "Work Description", 255),
                 SHAPE,
             ),
-            display_field="PERMIT_NUM", generator=permit_rows,
+            display_field="PERMIT_NUM",
+            generator=permit_rows,
             description=description(
                 "Residential building permits issued by the Bureau of Development Services, compiled by "
-                "Planning &amp; Sustainability.", "Monthly", 89),
+                "Planning &amp; Sustainability.",
+                "Monthly",
+                89,
+            ),
             snippet="Issued residential building permits with valuation and work description.",
             tags=("permits", "housing", "construction", "planning"),
             categories=("/Categories/Planning", "/Categories/Planning/Permits"),
-            created=ms(2017, 8, 21, 12), modified=ms(2024, 4, 2, 16, 45),
+            created=ms(2017, 8, 21, 12),
+            modified=ms(2024, 4, 2, 16, 45),
             copyright_text="City of Portland, Bureau of Planning and Sustainability",
         ),
         Dataset(
-            key="heritage_trees", title="Heritage Trees", owner="PortlandUrbanForestry", theme="Environment",
-            layer_id=26, row_count=316, max_record_count=2000, geometry_type=POINT,
+            key="heritage_trees",
+            title="Heritage Trees",
+            owner="PortlandUrbanForestry",
+            theme="Environment",
+            layer_id=26,
+            row_count=316,
+            max_record_count=2000,
+            geometry_type=POINT,
             fields=(
                 Field("OBJECTID", OID, "OBJECTID"),
                 Field("TREEID", INTEGER, "Tree ID"),
@@ -669,16 +1116,25 @@ def _build_datasets() -> dict[str, Dataset]:
                 Field("Delist_Date", DATE, "Delist Date"),
                 SHAPE,
             ),
-            display_field="COMMON", generator=heritage_rows, description=HERITAGE_DESCRIPTION,
+            display_field="COMMON",
+            generator=heritage_rows,
+            description=HERITAGE_DESCRIPTION,
             snippet="Trees designated by City Council for their size, age, history or rarity.",
             tags=("trees", "heritage", "urban forestry", "history"),
             categories=("/Categories/Environment", "/Categories/Environment/Trees"),
-            created=ms(2016, 9, 1, 20), modified=ms(2023, 11, 8, 18, 12),
+            created=ms(2016, 9, 1, 20),
+            modified=ms(2023, 11, 8, 18, 12),
             copyright_text="City of Portland, Urban Forestry",
         ),
         Dataset(
-            key="address_points", title="Address Points", owner="PDX_GIS_Admin", theme="Property", layer_id=47,
-            row_count=100_000, max_record_count=1000, geometry_type=POINT,
+            key="address_points",
+            title="Address Points",
+            owner="PDX_GIS_Admin",
+            theme="Property",
+            layer_id=47,
+            row_count=100_000,
+            max_record_count=1000,
+            geometry_type=POINT,
             fields=(
                 Field("OBJECTID", OID, "OBJECTID"),
                 Field("ADD_NUM", INTEGER, "Address Number"),
@@ -693,18 +1149,27 @@ def _build_datasets() -> dict[str, Dataset]:
                 Field("ZIP_CODE", STRING, "ZIP Code", 5),
                 SHAPE,
             ),
-            display_field="STR_NAME", generator=address_rows,
-            description=description("Site address points maintained by the Bureau of Technology Services "
-                                     "Corporate GIS.", "Weekly", 47),
+            display_field="STR_NAME",
+            generator=address_rows,
+            description=description(
+                "Site address points maintained by the Bureau of Technology Services Corporate GIS.", "Weekly", 47
+            ),
             snippet="Every site address in Portland as a point.",
             tags=("addresses", "property", "geocoding"),
             categories=("/Categories/Property",),
-            created=ms(2016, 4, 12, 15), modified=ms(2024, 6, 1, 7, 15),
+            created=ms(2016, 4, 12, 15),
+            modified=ms(2024, 6, 1, 7, 15),
             copyright_text="City of Portland, Corporate GIS",
         ),
         Dataset(
-            key="council_districts", title="City Council Districts", owner="CityElectionsOffice", theme="Boundary",
-            layer_id=1413, row_count=4, max_record_count=500, geometry_type=POLYGON,
+            key="council_districts",
+            title="City Council Districts",
+            owner="CityElectionsOffice",
+            theme="Boundary",
+            layer_id=1413,
+            row_count=4,
+            max_record_count=500,
+            geometry_type=POLYGON,
             fields=(
                 Field("OBJECTID", OID, "OBJECTID"),
                 Field("DISTRICT", SMALLINT, "District"),
@@ -713,40 +1178,71 @@ def _build_datasets() -> dict[str, Dataset]:
                 Field("AREA_SQMI", DOUBLE, "Area (sq mi)"),
                 SHAPE,
             ),
-            display_field="NAME", generator=district_rows,
-            description=description("The four geographic districts that elect Portland's City Council, "
-                                    "three councilors each, from 2025.", "As needed", 1413),
+            display_field="NAME",
+            generator=district_rows,
+            description=description(
+                "The four geographic districts that elect Portland's City Council, three councilors each, from 2025.",
+                "As needed",
+                1413,
+            ),
             snippet="Portland's four City Council districts.",
             tags=("elections", "council", "districts", "boundaries"),
             categories=("/Categories/Boundaries",),
-            created=ms(2023, 6, 30, 22), modified=ms(2024, 1, 10, 19),
+            created=ms(2023, 6, 30, 22),
+            modified=ms(2024, 1, 10, 19),
             copyright_text="City of Portland, City Elections Office",
         ),
     ]
     for index, (key, title, theme, layer_id, owner, geometry, rows, tags, categories, frequency) in enumerate(FILLERS):
-        datasets.append(Dataset(
-            key=key, title=title, owner=owner, theme=theme, layer_id=layer_id, row_count=rows,
-            max_record_count=1000, geometry_type=geometry, fields=GENERIC_FIELDS, display_field="NAME",
-            generator=generic_rows(title, FILLER_TYPES, geometry),
-            description=description(f"{title} in the City of Portland.", frequency, layer_id),
-            snippet=f"{title} maintained by {owner}.", tags=tags,
-            categories=tuple(f"/Categories/{c}" for c in categories),
-            created=ms(2016, 5, 1) + index * 41 * DAY_MS,
-            modified=ms(2021, 2, 1) + index * (29 * DAY_MS + 3_600_000),
-            copyright_text="City of Portland",
-        ))
-    datasets.append(Dataset(
-        key="neighborhoods", title="Neighborhoods", owner="CivicLife_GIS", theme="Boundary", layer_id=125,
-        row_count=len(NEIGHBORHOODS), max_record_count=1000, geometry_type=POLYGON, fields=GENERIC_FIELDS,
-        display_field="NAME", generator=generic_rows("Neighborhood", ("Neighborhood", "Unclaimed"), POLYGON,
-                                                     NEIGHBORHOODS),
-        description=description("Neighborhood association boundaries recognised by the Office of Community "
-                                "&amp; Civic Life.", "As needed", 125),
-        snippet="Neighborhood association boundaries.", tags=("neighborhoods", "boundaries", "civic life"),
-        categories=("/Categories/Boundaries",), created=ms(2021, 1, 29, 15, 34, 38),
-        modified=ms(2022, 12, 20, 16, 44, 13), copyright_text="City of Portland, Civic Life",
-        item_id="9f50a605cf4945259b983fa35c993fe9_125",
-    ))
+        datasets.append(
+            Dataset(
+                key=key,
+                title=title,
+                owner=owner,
+                theme=theme,
+                layer_id=layer_id,
+                row_count=rows,
+                max_record_count=1000,
+                geometry_type=geometry,
+                fields=GENERIC_FIELDS,
+                display_field="NAME",
+                generator=generic_rows(title, FILLER_TYPES, geometry),
+                description=description(f"{title} in the City of Portland.", frequency, layer_id),
+                snippet=f"{title} maintained by {owner}.",
+                tags=tags,
+                categories=tuple(f"/Categories/{c}" for c in categories),
+                created=ms(2016, 5, 1) + index * 41 * DAY_MS,
+                modified=ms(2021, 2, 1) + index * (29 * DAY_MS + 3_600_000),
+                copyright_text="City of Portland",
+            )
+        )
+    datasets.append(
+        Dataset(
+            key="neighborhoods",
+            title="Neighborhoods",
+            owner="CivicLife_GIS",
+            theme="Boundary",
+            layer_id=125,
+            row_count=len(NEIGHBORHOODS),
+            max_record_count=1000,
+            geometry_type=POLYGON,
+            fields=GENERIC_FIELDS,
+            display_field="NAME",
+            generator=generic_rows("Neighborhood", ("Neighborhood", "Unclaimed"), POLYGON, NEIGHBORHOODS),
+            description=description(
+                "Neighborhood association boundaries recognised by the Office of Community &amp; Civic Life.",
+                "As needed",
+                125,
+            ),
+            snippet="Neighborhood association boundaries.",
+            tags=("neighborhoods", "boundaries", "civic life"),
+            categories=("/Categories/Boundaries",),
+            created=ms(2021, 1, 29, 15, 34, 38),
+            modified=ms(2022, 12, 20, 16, 44, 13),
+            copyright_text="City of Portland, Civic Life",
+            item_id="9f50a605cf4945259b983fa35c993fe9_125",
+        )
+    )
     out = {ds.key: ds for ds in datasets}
     assert len(out) == len(datasets), "duplicate dataset key"
     paths = {ds.path for ds in datasets}
@@ -776,9 +1272,21 @@ def dataset_by_id(item_id: str) -> Dataset | None:
 
 def item_for(ds: Dataset) -> CatalogItem:
     return CatalogItem(
-        id=ds.id, title=ds.title, owner=ds.owner, type=ds.item_type, description=ds.description,
-        snippet=ds.snippet, tags=ds.tags, categories=ds.categories, created=ds.created, modified=ds.modified,
-        path=ds.path, collections=("all", "dataset"), license_info=ds.license_info, extent=ds.extent, dataset=ds,
+        id=ds.id,
+        title=ds.title,
+        owner=ds.owner,
+        type=ds.item_type,
+        description=ds.description,
+        snippet=ds.snippet,
+        tags=ds.tags,
+        categories=ds.categories,
+        created=ds.created,
+        modified=ds.modified,
+        path=ds.path,
+        collections=("all", "dataset"),
+        license_info=ds.license_info,
+        extent=ds.extent,
+        dataset=ds,
     )
 
 
@@ -786,25 +1294,45 @@ def item_for(ds: Dataset) -> CatalogItem:
 OTHER_ITEMS = (
     CatalogItem(
         id=hashlib.md5(b"pdxtui-fakeportal:environment-service").hexdigest(),
-        title="Environment Map Service", owner="PDX_GIS_Admin", type="Map Service",
+        title="Environment Map Service",
+        owner="PDX_GIS_Admin",
+        type="Map Service",
         description=description("All environment layers published by the City as one map service.", "Weekly", 1),
-        snippet="The COP_OpenData_Environment map service.", tags=("environment", "map service"),
-        categories=("/Categories/Environment",), created=ms(2016, 3, 1), modified=ms(2020, 7, 7, 7),
-        path="/arcgis/rest/services/COP_OpenData_Environment/MapServer", collections=("all", "dataset"),
+        snippet="The COP_OpenData_Environment map service.",
+        tags=("environment", "map service"),
+        categories=("/Categories/Environment",),
+        created=ms(2016, 3, 1),
+        modified=ms(2020, 7, 7, 7),
+        path="/arcgis/rest/services/COP_OpenData_Environment/MapServer",
+        collections=("all", "dataset"),
     ),
     CatalogItem(
         id=hashlib.md5(b"pdxtui-fakeportal:terms-of-use").hexdigest(),
-        title="PortlandMaps Open Data Terms of Use", owner="PDX_GIS_Admin", type="Document Link",
+        title="PortlandMaps Open Data Terms of Use",
+        owner="PDX_GIS_Admin",
+        type="Document Link",
         description="<p>Terms of use for the City's open data, published under the PDDL 1.0.</p>",
-        snippet="Terms of use.", tags=("terms", "license"), categories=(), created=ms(2016, 2, 2),
-        modified=ms(2019, 2, 2), path="/hub/documents/terms-of-use", collections=("all",),
+        snippet="Terms of use.",
+        tags=("terms", "license"),
+        categories=(),
+        created=ms(2016, 2, 2),
+        modified=ms(2019, 2, 2),
+        path="/hub/documents/terms-of-use",
+        collections=("all",),
     ),
     CatalogItem(
         id=hashlib.md5(b"pdxtui-fakeportal:site").hexdigest(),
-        title="PortlandMaps Open Data", owner="PDX_GIS_Admin", type="Hub Site Application",
+        title="PortlandMaps Open Data",
+        owner="PDX_GIS_Admin",
+        type="Hub Site Application",
         description="<p>The City of Portland's GIS open data site (fake, for tests).</p>",
-        snippet="Open GIS data from the City of Portland.", tags=("open data",), categories=(),
-        created=ms(2016, 1, 15), modified=ms(2024, 2, 29), path="/hub", collections=("all", "site"),
+        snippet="Open GIS data from the City of Portland.",
+        tags=("open data",),
+        categories=(),
+        created=ms(2016, 1, 15),
+        modified=ms(2024, 2, 29),
+        path="/hub",
+        collections=("all", "site"),
     ),
 )
 
@@ -817,6 +1345,7 @@ def catalog(collection: str) -> list[CatalogItem]:
 
 
 # --- the hostile layer (served only by ``ArcGISApp(extra=(HOSTILE,))``: never part of DATASETS or CATALOG) ----------
+
 
 def _hostile_dataset() -> Dataset:
     from tests.hostile import ALL_IN_ONE, ANSI_CSI, CORPUS, FIELD_NAMES, HTML, HUGE, MARKUP, OSC8, OSC52, WIDE
@@ -840,14 +1369,29 @@ def _hostile_dataset() -> Dataset:
         return out
 
     return Dataset(
-        key="hostile", title="Hostile " + ALL_IN_ONE, owner="[/x]\x1b[31mEvil\u202eOwner", theme="Hostile",
-        layer_id=666, row_count=len(values), max_record_count=1000, geometry_type=POINT,
-        fields=(Field("OBJECTID", OID, "OBJECTID"),
-                *(Field(name, STRING, f"{name} {ANSI_CSI}", 200_000) for name in FIELD_NAMES), SHAPE),
-        display_field=FIELD_NAMES[0], generator=rows,
+        key="hostile",
+        title="Hostile " + ALL_IN_ONE,
+        owner="[/x]\x1b[31mEvil\u202eOwner",
+        theme="Hostile",
+        layer_id=666,
+        row_count=len(values),
+        max_record_count=1000,
+        geometry_type=POINT,
+        fields=(
+            Field("OBJECTID", OID, "OBJECTID"),
+            *(Field(name, STRING, f"{name} {ANSI_CSI}", 200_000) for name in FIELD_NAMES),
+            SHAPE,
+        ),
+        display_field=FIELD_NAMES[0],
+        generator=rows,
         description=f"<p>{HTML}</p><p>{ALL_IN_ONE}</p><p>{HUGE}</p><p>Update Frequency: {MARKUP}</p>",
-        snippet=ANSI_CSI + OSC52, tags=(MARKUP, OSC8, "hostile"), categories=("/Categories/[/x]\x1b[31mRed",),
-        created=ms(2010, 1, 1), modified=ms(2010, 1, 2), copyright_text=OSC52, license_info=f"<p>{OSC8}</p>",
+        snippet=ANSI_CSI + OSC52,
+        tags=(MARKUP, OSC8, "hostile"),
+        categories=("/Categories/[/x]\x1b[31mRed",),
+        created=ms(2010, 1, 1),
+        modified=ms(2010, 1, 2),
+        copyright_text=OSC52,
+        license_info=f"<p>{OSC8}</p>",
     )
 
 

@@ -62,11 +62,31 @@ def _addresses() -> list[dict[str, Any]]:
         number = 1000 + 20 * i
         if number == 1120:
             continue
-        out.append(dict(number=number, street="SW 5TH AVE", id=f"R24{7200 + i}", lat=round(45.5162 - 0.0001 * i, 5),
-                        lon=round(-122.6780 - 0.0001 * i, 5), zip="97204", hood="DOWNTOWN", name=""))
+        out.append(
+            dict(
+                number=number,
+                street="SW 5TH AVE",
+                id=f"R24{7200 + i}",
+                lat=round(45.5162 - 0.0001 * i, 5),
+                lon=round(-122.6780 - 0.0001 * i, 5),
+                zip="97204",
+                hood="DOWNTOWN",
+                name="",
+            )
+        )
     for i in range(30):  # NE ALBERTA ST 1000..3900
-        out.append(dict(number=1000 + 100 * i, street="NE ALBERTA ST", id=f"R31{5000 + i}", lat=45.55902,
-                        lon=round(-122.6560 + 0.0013 * i, 5), zip="97211", hood="KING", name=""))
+        out.append(
+            dict(
+                number=1000 + 100 * i,
+                street="NE ALBERTA ST",
+                id=f"R31{5000 + i}",
+                lat=45.55902,
+                lon=round(-122.6560 + 0.0013 * i, 5),
+                zip="97211",
+                hood="KING",
+                name="",
+            )
+        )
     return out
 
 
@@ -83,9 +103,18 @@ def _candidate(a: dict[str, Any]) -> dict[str, Any]:
     return {
         "address": _label(a),
         "attributes": {
-            "id": a["id"], "property_id": a["id"], "type": "address", "city": "PORTLAND", "jurisdiction": "PORTLAND",
-            "state": "OREGON", "county": "MULTNOMAH", "zip_code": a["zip"], "neighborhood": a["hood"],
-            "lat": a["lat"], "lon": a["lon"], "state_id": f"1S1E03BD  {a['number']}",
+            "id": a["id"],
+            "property_id": a["id"],
+            "type": "address",
+            "city": "PORTLAND",
+            "jurisdiction": "PORTLAND",
+            "state": "OREGON",
+            "county": "MULTNOMAH",
+            "zip_code": a["zip"],
+            "neighborhood": a["hood"],
+            "lat": a["lat"],
+            "lon": a["lon"],
+            "state_id": f"1S1E03BD  {a['number']}",
         },
         "location": {"x": x, "y": y},
         "extent": {"xmin": x - 10, "ymin": y - 10, "xmax": x + 10, "ymax": y + 10},
@@ -103,36 +132,75 @@ def _permits(a: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for i in range(3 + seed % 5):
         year = 2012 + (seed + 3 * i) % 12
-        out.append({
-            "permit": f"{year}-{(seed * 7 + i * 131) % 900000 + 100000:06d}-000-00-CO",
-            "type": kinds[(seed + i) % len(kinds)],
-            "work": ["Tenant improvement", "New HVAC unit", "Replace service panel", "Repipe", "Wall sign"][(seed + i) % 5],
-            "status": "Final" if i else "Issued",
-            "issued": f"{year}-{1 + (seed + i) % 12:02d}-{1 + (seed * 3 + i) % 28:02d}",
-            "valuation": 5000 + (seed * 37 + i * 9173) % 250000,
-        })
+        out.append(
+            {
+                "permit": f"{year}-{(seed * 7 + i * 131) % 900000 + 100000:06d}-000-00-CO",
+                "type": kinds[(seed + i) % len(kinds)],
+                "work": ["Tenant improvement", "New HVAC unit", "Replace service panel", "Repipe", "Wall sign"][
+                    (seed + i) % 5
+                ],
+                "status": "Final" if i else "Issued",
+                "issued": f"{year}-{1 + (seed + i) % 12:02d}-{1 + (seed * 3 + i) % 28:02d}",
+                "valuation": 5000 + (seed * 37 + i * 9173) % 250000,
+            }
+        )
     return out
 
 
 def detail(kind: str, a: dict[str, Any]) -> dict[str, Any]:
-    general = {"property_id": a["id"], "address": f"{_label(a)}, PORTLAND, OR {a['zip']}", "neighborhood": a["hood"],
-               "state_id": f"1S1E03BD  {a['number']}", "lat": a["lat"], "lon": a["lon"]}
+    general = {
+        "property_id": a["id"],
+        "address": f"{_label(a)}, PORTLAND, OR {a['zip']}",
+        "neighborhood": a["hood"],
+        "state_id": f"1S1E03BD  {a['number']}",
+        "lat": a["lat"],
+        "lon": a["lon"],
+    }
     if kind == "property":
-        return {"status": "success", "detail_type": kind, "detail_id": a["id"], "general": general,
-                "property": {"name": a["name"] or None, "zip_code": a["zip"], "jurisdiction": "PORTLAND",
-                             "county": "MULTNOMAH", "legal_description": f"PORTLAND, BLOCK {a['number'] // 10}, LOT 1-8"}}
+        return {
+            "status": "success",
+            "detail_type": kind,
+            "detail_id": a["id"],
+            "general": general,
+            "property": {
+                "name": a["name"] or None,
+                "zip_code": a["zip"],
+                "jurisdiction": "PORTLAND",
+                "county": "MULTNOMAH",
+                "legal_description": f"PORTLAND, BLOCK {a['number'] // 10}, LOT 1-8",
+            },
+        }
     if kind == "assessor":
         owner = "CITY OF PORTLAND" if a["name"] else "[bold]ALBERTA[/bold] HOLDINGS LLC \x1b[31m"
         seed = int(a["id"][1:])
-        return {"status": "success", "detail_type": kind, "detail_id": a["id"], "general": general,
-                "owner": {"name": owner, "mailing_address": f"{_label(a)}, PORTLAND OR {a['zip']}"},
-                "assessment": [{"year": y, "land": 100000 + seed % 50000 + 1000 * (y - 2020),
-                                "building": 400000 + seed % 90000 + 5000 * (y - 2020)} for y in (2022, 2023, 2024)],
-                "tax_roll": "2024-25"}
+        return {
+            "status": "success",
+            "detail_type": kind,
+            "detail_id": a["id"],
+            "general": general,
+            "owner": {"name": owner, "mailing_address": f"{_label(a)}, PORTLAND OR {a['zip']}"},
+            "assessment": [
+                {
+                    "year": y,
+                    "land": 100000 + seed % 50000 + 1000 * (y - 2020),
+                    "building": 400000 + seed % 90000 + 5000 * (y - 2020),
+                }
+                for y in (2022, 2023, 2024)
+            ],
+            "tax_roll": "2024-25",
+        }
     if kind == "zoning":
-        return {"status": "success", "detail_type": kind, "detail_id": a["id"],
-                "zoning": {"base": "CX" if a["hood"] == "DOWNTOWN" else "CM2", "overlay": ["d", "g"],
-                           "comprehensive_plan": "CX", "historic_district": None}}
+        return {
+            "status": "success",
+            "detail_type": kind,
+            "detail_id": a["id"],
+            "zoning": {
+                "base": "CX" if a["hood"] == "DOWNTOWN" else "CM2",
+                "overlay": ["d", "g"],
+                "comprehensive_plan": "CX",
+                "historic_district": None,
+            },
+        }
     return {"status": "success", "detail_type": kind, "detail_id": a["id"], "permits": _permits(a)}
 
 
@@ -169,12 +237,21 @@ class PortlandMapsApp:
             reset_in, style = self._reset_in, self._reset_style
         if throttled:
             reset_at = time.time() + reset_in
-            value = {"epoch": str(math.ceil(reset_at)), "ms": str(int(reset_at * 1000)),
-                     "seconds": f"{reset_in:g}"}[style]
+            value = {"epoch": str(math.ceil(reset_at)), "ms": str(int(reset_at * 1000)), "seconds": f"{reset_in:g}"}[
+                style
+            ]
             body = {"status": "error", "error": "Too many requests: rate limit exceeded"}
-            return 429, {"Content-Type": JSON_TYPE, "X-Rate-Limit-Limit": "200", "X-Rate-Limit-Remaining": "0",
-                         "X-Rate-Limit-Reset": value}, json.dumps(body).encode()
-        sub = path[len(self.prefix):].rstrip("/") or "/"
+            return (
+                429,
+                {
+                    "Content-Type": JSON_TYPE,
+                    "X-Rate-Limit-Limit": "200",
+                    "X-Rate-Limit-Remaining": "0",
+                    "X-Rate-Limit-Reset": value,
+                },
+                json.dumps(body).encode(),
+            )
+        sub = path[len(self.prefix) :].rstrip("/") or "/"
         if sub not in ("/api/suggest", "/api/detail"):  # echoes the request, key and all, as some servers do
             from urllib.parse import urlencode
 
@@ -210,12 +287,18 @@ class PortlandMapsApp:
         page = max(1, page)
         found = [a for a in ADDRESSES if _matches(words, _label(a))]
         found.sort(key=lambda a: (a["street"], a["number"]))
-        chosen = found[(page - 1) * count: page * count]
+        chosen = found[(page - 1) * count : page * count]
         candidates = [_candidate(a) for a in chosen]
         if len(found) == 1:  # the quirk: a lone candidate's address carries ", CITY"
             candidates[0]["address"] += ", PORTLAND"
-        return self.ok({"status": "success", "spatialReference": {"wkid": 102100, "latestWkid": 3857},
-                        "candidates": candidates, "total": len(found)})
+        return self.ok(
+            {
+                "status": "success",
+                "spatialReference": {"wkid": 102100, "latestWkid": 3857},
+                "candidates": candidates,
+                "total": len(found),
+            }
+        )
 
     def detail(self, params: dict[str, str]) -> Response:
         kind = params.get("detail_type", "")

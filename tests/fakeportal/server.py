@@ -55,8 +55,10 @@ CSV_BODY = b"OBJECTID,NAME\r\n1,not json\r\n2,still not json\r\n"
 
 ARCGIS_ERROR_BODY = b'{"error":{"code":500,"message":"Error performing query operation","details":[]}}'
 
-HTML_PAGE = (b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head>"
-             b"<body><h1>Sorry, the site is down for maintenance.</h1><p>Please try again later.</p></body></html>")
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head>"
+    b"<body><h1>Sorry, the site is down for maintenance.</h1><p>Please try again later.</p></body></html>"
+)
 
 
 @dataclass
@@ -88,9 +90,17 @@ class Faults:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def set(self, kind: str | int = "500", path_contains: str | None = None, count: int | None = None, *,
-            retry_after: int | float | None = 1, seconds: float | None = None, body: bytes | None = None,
-            size: int | None = None) -> Fault:
+    def set(
+        self,
+        kind: str | int = "500",
+        path_contains: str | None = None,
+        count: int | None = None,
+        *,
+        retry_after: int | float | None = 1,
+        seconds: float | None = None,
+        body: bytes | None = None,
+        size: int | None = None,
+    ) -> Fault:
         """Switch a fault on and return it (``fault.fired`` tells how often it fired).
 
         ``retry_after``: the Retry-After value for 429 (None: no header). ``seconds``: the stall before a
@@ -151,11 +161,17 @@ def synthetic_response(fault: Fault) -> Response | None:
         return 429, headers, fault.body or b'{"error":{"code":429,"message":"Too many requests","details":[]}}'
     if fault.kind == "503_after_stall":
         time.sleep(fault.seconds)
-        return 503, {"Content-Type": "text/html"}, fault.body or b"<html><body><h1>503 Service Unavailable</h1>" \
-            b"</body></html>"
+        return (
+            503,
+            {"Content-Type": "text/html"},
+            fault.body or b"<html><body><h1>503 Service Unavailable</h1></body></html>",
+        )
     if fault.kind == "500":
-        return 500, {"Content-Type": "text/html"}, fault.body or b"<html><body><h1>500 Internal Server Error</h1>" \
-            b"</body></html>"
+        return (
+            500,
+            {"Content-Type": "text/html"},
+            fault.body or b"<html><body><h1>500 Internal Server Error</h1></body></html>",
+        )
     if fault.kind == "error200":
         return 200, {"Content-Type": "application/json; charset=utf-8"}, fault.body or ARCGIS_ERROR_BODY
     if fault.kind == "html200":
@@ -166,6 +182,7 @@ def synthetic_response(fault: Fault) -> Response | None:
 
 
 # --- request log ----------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Request:
@@ -188,6 +205,7 @@ class Request:
 
 # --- the server -----------------------------------------------------------------------------------------------------
 
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakePortal/1.0"
@@ -209,13 +227,13 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.owner._track(self.connection, add=False)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve("POST")
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if self.owner.verbose:
             super().log_message(format, *args)
 
@@ -371,8 +389,9 @@ class FakeServer:
         httpd.owner = self
         self._httpd = httpd
         self._port = httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"fakeportal:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fakeportal:{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 

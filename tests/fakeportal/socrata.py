@@ -33,7 +33,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -45,8 +45,23 @@ JSON_TYPE = "application/json; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 
-CATALOG_PARAMS = frozenset({"domains", "search_context", "only", "q", "categories", "tags", "limit", "offset",
-                            "order", "ids", "names", "attribution", "provenance"})
+CATALOG_PARAMS = frozenset(
+    {
+        "domains",
+        "search_context",
+        "only",
+        "q",
+        "categories",
+        "tags",
+        "limit",
+        "offset",
+        "order",
+        "ids",
+        "names",
+        "attribution",
+        "provenance",
+    }
+)
 CATALOG_WINDOW = 10_000
 ROW_PARAMS = frozenset({"$select", "$where", "$order", "$group", "$having", "$limit", "$offset", "$q", "$$app_token"})
 DEFAULT_LIMIT = 1000
@@ -57,6 +72,7 @@ SODA2_TYPES = {"calendar_date": "floating_timestamp", "date": "fixed_timestamp"}
 
 
 # --- fixtures -----------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Column:
@@ -123,8 +139,18 @@ def _when(rng: random.Random, start: datetime, days: int, with_time: bool = Fals
     return moment
 
 
-NAMES = ["Lou's Diner", "Taqueria \"El Sol\"", "Pho, Noodles & More", "Green Leaf Cafe", "Bakery 12",
-         "Deli\nExpress", "Mama's Kitchen", "The 50% Bar", "Sushi_Go", "Corner Store"]
+NAMES = [
+    "Lou's Diner",
+    'Taqueria "El Sol"',
+    "Pho, Noodles & More",
+    "Green Leaf Cafe",
+    "Bakery 12",
+    "Deli\nExpress",
+    "Mama's Kitchen",
+    "The 50% Bar",
+    "Sushi_Go",
+    "Corner Store",
+]
 RISKS = ["Risk 1 (High)", "Risk 2 (Medium)", "Risk 3 (Low)"]
 RESULTS = ["Pass", "Fail", "Pass w/ Conditions", "Out of Business"]
 
@@ -133,16 +159,18 @@ def inspection_rows(rng: random.Random, n: int) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
         score = None if i % 11 == 3 else Decimal(rng.randrange(500, 1000)) / 10
-        rows.append({
-            "inspection_id": Decimal(2_000_000 + i * 3),
-            "dba_name": NAMES[rng.randrange(len(NAMES))],
-            "license_no": f"{rng.randrange(0, 99999):07d}",
-            "risk": None if i % 13 == 5 else RISKS[rng.randrange(3)],
-            "inspection_date": _when(rng, datetime(2022, 1, 1), 700),
-            "score": score,
-            "passed": None if i % 17 == 2 else rng.random() < 0.7,
-            "results": RESULTS[rng.randrange(len(RESULTS))],
-        })
+        rows.append(
+            {
+                "inspection_id": Decimal(2_000_000 + i * 3),
+                "dba_name": NAMES[rng.randrange(len(NAMES))],
+                "license_no": f"{rng.randrange(0, 99999):07d}",
+                "risk": None if i % 13 == 5 else RISKS[rng.randrange(3)],
+                "inspection_date": _when(rng, datetime(2022, 1, 1), 700),
+                "score": score,
+                "passed": None if i % 17 == 2 else rng.random() < 0.7,
+                "results": RESULTS[rng.randrange(len(RESULTS))],
+            }
+        )
     return rows
 
 
@@ -152,15 +180,19 @@ SR_TYPES = ["Pothole in Street", "Graffiti Removal", "Street Light Out", "Tree T
 def service_rows(rng: random.Random, n: int) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
-        location = None if i % 9 == 4 else (round(41.65 + rng.random() * 0.35, 6), round(-87.85 + rng.random() * 0.3, 6))
-        rows.append({
-            "sr_number": f"SR23-{i:06d}",
-            "sr_type": SR_TYPES[rng.randrange(len(SR_TYPES))],
-            "status": "Completed" if rng.random() < 0.6 else "Open",
-            "created_date": _when(rng, datetime(2023, 1, 1), 365, with_time=True),
-            "ward": Decimal(rng.randrange(1, 51)),
-            "location": location,
-        })
+        location = (
+            None if i % 9 == 4 else (round(41.65 + rng.random() * 0.35, 6), round(-87.85 + rng.random() * 0.3, 6))
+        )
+        rows.append(
+            {
+                "sr_number": f"SR23-{i:06d}",
+                "sr_type": SR_TYPES[rng.randrange(len(SR_TYPES))],
+                "status": "Completed" if rng.random() < 0.6 else "Open",
+                "created_date": _when(rng, datetime(2023, 1, 1), 365, with_time=True),
+                "ward": Decimal(rng.randrange(1, 51)),
+                "location": location,
+            }
+        )
     return rows
 
 
@@ -170,24 +202,30 @@ TREE_NAMES = ["Honeylocust", "Littleleaf linden", "Norway maple", "Oak, white", 
 def tree_rows(rng: random.Random, n: int) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
-        rows.append({
-            "tree_id": f"T{i:05d}",
-            "common_name": TREE_NAMES[rng.randrange(len(TREE_NAMES))],
-            "dbh": Decimal(rng.randrange(2, 60)),
-            "the_geom": None if i % 10 == 7 else (round(41.7 + rng.random() * 0.2, 6),
-                                                  round(-87.8 + rng.random() * 0.2, 6)),
-        })
+        rows.append(
+            {
+                "tree_id": f"T{i:05d}",
+                "common_name": TREE_NAMES[rng.randrange(len(TREE_NAMES))],
+                "dbh": Decimal(rng.randrange(2, 60)),
+                "the_geom": None
+                if i % 10 == 7
+                else (round(41.7 + rng.random() * 0.2, 6), round(-87.8 + rng.random() * 0.2, 6)),
+            }
+        )
     return rows
 
 
 def _secs(year: int, month: int = 1, day: int = 1) -> int:
-    return int(datetime(year, month, day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(year, month, day, tzinfo=UTC).timestamp())
 
 
 INSPECTIONS = SocrataDataset(
-    id="insp-2345", name="Food Inspections",
+    id="insp-2345",
+    name="Food Inspections",
     description="Restaurant and food establishment inspections.\n\nRows are generated for tests.",
-    attribution="Department of Public Health", owner="Health Data Team", category="Health & Human Services",
+    attribution="Department of Public Health",
+    owner="Health Data Team",
+    category="Health & Human Services",
     tags=("food", "inspections", "restaurants"),
     columns=(
         Column("inspection_id", "Inspection ID", "number"),
@@ -200,13 +238,19 @@ INSPECTIONS = SocrataDataset(
         Column("results", "Results", "text"),
     ),
     system_columns=(Column(":@computed_region_awaf_s7ux", "Historical Wards 2003-2015", "number"),),
-    row_count=2345, make_rows=inspection_rows, created=_secs(2015, 3, 2), updated=_secs(2024, 6, 30),
+    row_count=2345,
+    make_rows=inspection_rows,
+    created=_secs(2015, 3, 2),
+    updated=_secs(2024, 6, 30),
     page_views=9000,
 )
 SERVICE_REQUESTS = SocrataDataset(
-    id="svc-0523", name="311 Service Requests",
+    id="svc-0523",
+    name="311 Service Requests",
     description="Requests to 311 with where they were made.",
-    attribution="Office of 311", owner="311 City Services", category="Service Requests",
+    attribution="Office of 311",
+    owner="311 City Services",
+    category="Service Requests",
     tags=("311", "requests"),
     columns=(
         Column("sr_number", "SR Number", "text"),
@@ -216,12 +260,19 @@ SERVICE_REQUESTS = SocrataDataset(
         Column("ward", "Ward", "number"),
         Column("location", "Location", "location"),
     ),
-    row_count=523, make_rows=service_rows, created=_secs(2018, 5, 1), updated=_secs(2024, 5, 1), page_views=7000,
+    row_count=523,
+    make_rows=service_rows,
+    created=_secs(2018, 5, 1),
+    updated=_secs(2024, 5, 1),
+    page_views=7000,
 )
 TREES = SocrataDataset(
-    id="tree-0077", name="Street Trees",
+    id="tree-0077",
+    name="Street Trees",
     description="<p>Trees on <b>public</b> streets &amp; parkways.</p>",
-    attribution="Bureau of Forestry", owner="Forestry", category="Environment & Sustainable Development",
+    attribution="Bureau of Forestry",
+    owner="Forestry",
+    category="Environment & Sustainable Development",
     tags=("trees", "environment"),
     columns=(
         Column("tree_id", "Tree ID", "text"),
@@ -229,7 +280,11 @@ TREES = SocrataDataset(
         Column("dbh", "Diameter (in)", "number"),
         Column("the_geom", "Location", "point"),
     ),
-    row_count=77, make_rows=tree_rows, created=_secs(2016, 1, 1), updated=_secs(2023, 11, 5), page_views=5000,
+    row_count=77,
+    make_rows=tree_rows,
+    created=_secs(2016, 1, 1),
+    updated=_secs(2023, 11, 5),
+    page_views=5000,
 )
 
 TOPICS = ["Budget", "Buildings", "Transportation", "Parks", "Public Safety", "Ethics", "Community"]
@@ -239,11 +294,21 @@ def _filler(i: int) -> SocrataDataset:
     topic = TOPICS[i % len(TOPICS)]
     kind = "dataset" if i % 6 else ("chart" if i % 12 else "map")
     return SocrataDataset(
-        id=f"c{i:03d}-{i * 37 % 10000:04d}", name=f"{topic} Records {2000 + i}",
-        description=f"{topic} figures for {2000 + i}.", attribution=f"Department of {topic}", owner=f"{topic} Office",
-        category=topic, tags=(topic.lower().replace(" ", "-"), "annual" if i % 2 else "monthly"),
-        columns=(), row_count=0, make_rows=None, created=_secs(2010 + i % 10), updated=_secs(2020 + i % 4, 1 + i % 12),
-        view_type="href", type=kind, page_views=1000 - i,
+        id=f"c{i:03d}-{i * 37 % 10000:04d}",
+        name=f"{topic} Records {2000 + i}",
+        description=f"{topic} figures for {2000 + i}.",
+        attribution=f"Department of {topic}",
+        owner=f"{topic} Office",
+        category=topic,
+        tags=(topic.lower().replace(" ", "-"), "annual" if i % 2 else "monthly"),
+        columns=(),
+        row_count=0,
+        make_rows=None,
+        created=_secs(2010 + i % 10),
+        updated=_secs(2020 + i % 4, 1 + i % 12),
+        view_type="href",
+        type=kind,
+        page_views=1000 - i,
     )
 
 
@@ -253,16 +318,18 @@ CATALOG: list[SocrataDataset] = [INSPECTIONS, SERVICE_REQUESTS, TREES] + [_fille
 
 # --- SoQL ---------------------------------------------------------------------------------------------------------
 
+
 class SoqlError(Exception):
     def __init__(self, message: str, code: str = "query.compiler.malformed"):
         super().__init__(message)
         self.message, self.code = message, code
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<STR>'(?:[^']|'')*')|(?P<NUM>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<QID>`[^`]+`)"
-                    r"|(?P<ID>[A-Za-z_:@][A-Za-z0-9_:@]*)|(?P<OP><=|>=|<>|!=|=|<|>|\(|\)|,|\*))")
-KEYWORDS = frozenset({"AND", "OR", "NOT", "IS", "NULL", "LIKE", "IN", "BETWEEN", "TRUE", "FALSE", "AS", "ASC",
-                      "DESC"})
+_TOKEN = re.compile(
+    r"\s*(?:(?P<STR>'(?:[^']|'')*')|(?P<NUM>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<QID>`[^`]+`)"
+    r"|(?P<ID>[A-Za-z_:@][A-Za-z0-9_:@]*)|(?P<OP><=|>=|<>|!=|=|<|>|\(|\)|,|\*))"
+)
+KEYWORDS = frozenset({"AND", "OR", "NOT", "IS", "NULL", "LIKE", "IN", "BETWEEN", "TRUE", "FALSE", "AS", "ASC", "DESC"})
 
 
 def tokens(text: str) -> list[tuple[str, Any]]:
@@ -271,7 +338,7 @@ def tokens(text: str) -> list[tuple[str, Any]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise SoqlError(f"Could not parse SoQL at position {pos}: {text[pos:pos + 20]!r}")
+            raise SoqlError(f"Could not parse SoQL at position {pos}: {text[pos : pos + 20]!r}")
         kind = match.lastgroup
         raw = match.group(kind)
         if kind == "STR":
@@ -474,8 +541,9 @@ def _coerce(a: Any, b: Any) -> tuple[Any, Any]:
             try:
                 moment = datetime.fromisoformat(y.replace("Z", ""))
             except ValueError:
-                raise SoqlError(f"Could not parse {y!r} as a floating timestamp",
-                                "query.compiler.type-mismatch") from None
+                raise SoqlError(
+                    f"Could not parse {y!r} as a floating timestamp", "query.compiler.type-mismatch"
+                ) from None
             return (moment, x) if flip else (x, moment)
         if isinstance(x, Decimal) and isinstance(y, str):
             try:
@@ -485,8 +553,9 @@ def _coerce(a: Any, b: Any) -> tuple[Any, Any]:
             return (number, x) if flip else (x, number)
         if isinstance(x, bool) and isinstance(y, str) and y.lower() in ("true", "false"):
             return (y.lower() == "true", x) if flip else (x, y.lower() == "true")
-    raise SoqlError(f"Type mismatch: cannot compare {type(a).__name__} with {type(b).__name__}",
-                    "query.compiler.type-mismatch")
+    raise SoqlError(
+        f"Type mismatch: cannot compare {type(a).__name__} with {type(b).__name__}", "query.compiler.type-mismatch"
+    )
 
 
 def _cmp(op: str, a: Any, b: Any) -> Any:
@@ -542,6 +611,7 @@ def _order_key(value: Any, descending: bool) -> tuple:
 
 
 # --- the app ------------------------------------------------------------------------------------------------------
+
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
@@ -634,8 +704,9 @@ class SocrataApp:
         if limit < 0 or offset < 0:
             return socrata_error(400, "invalid_parameter", "limit and offset must not be negative")
         if offset + limit > CATALOG_WINDOW:
-            return socrata_error(400, "invalid_parameter",
-                                 f"offset + limit must not exceed {CATALOG_WINDOW}; got {offset + limit}")
+            return socrata_error(
+                400, "invalid_parameter", f"offset + limit must not exceed {CATALOG_WINDOW}; got {offset + limit}"
+            )
         domain = self.domain or host
         items = self.catalog_items()
         domains = [d.strip().lower() for d in params.get("domains", "").split(",") if d.strip()]
@@ -653,25 +724,43 @@ class SocrataApp:
             wanted = params["tags"].lower()
             items = [d for d in items if wanted in (t.lower() for t in d.tags)]
         items = sorted(items, key=lambda d: (-d.page_views, d.id))
-        page = items[offset: offset + limit]
-        return _json({"results": [self.result(d, domain) for d in page], "resultSetSize": len(items),
-                      "timings": {"serviceMillis": 3, "searchMillis": [1, 1]}})
+        page = items[offset : offset + limit]
+        return _json(
+            {
+                "results": [self.result(d, domain) for d in page],
+                "resultSetSize": len(items),
+                "timings": {"serviceMillis": 3, "searchMillis": [1, 1]},
+            }
+        )
 
     def result(self, d: SocrataDataset, domain: str) -> dict[str, Any]:
-        iso = lambda secs: datetime.fromtimestamp(secs, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+        iso = lambda secs: datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
         return {
             "resource": {
-                "id": d.id, "name": d.name, "description": d.description, "attribution": d.attribution,
-                "type": d.type, "updatedAt": iso(d.updated), "createdAt": iso(d.created),
+                "id": d.id,
+                "name": d.name,
+                "description": d.description,
+                "attribution": d.attribution,
+                "type": d.type,
+                "updatedAt": iso(d.updated),
+                "createdAt": iso(d.created),
                 "data_updated_at": iso(d.updated),
-                "columns_name": [c.name for c in d.columns], "columns_field_name": [c.field_name for c in d.columns],
-                "columns_datatype": [c.type for c in d.columns], "columns_description": [c.description for c in d.columns],
-                "download_count": d.page_views // 10, "page_views": {"page_views_total": d.page_views},
+                "columns_name": [c.name for c in d.columns],
+                "columns_field_name": [c.field_name for c in d.columns],
+                "columns_datatype": [c.type for c in d.columns],
+                "columns_description": [c.description for c in d.columns],
+                "download_count": d.page_views // 10,
+                "page_views": {"page_views_total": d.page_views},
             },
-            "classification": {"categories": [], "domain_category": d.category, "tags": [],
-                               "domain_tags": list(d.tags)},
+            "classification": {
+                "categories": [],
+                "domain_category": d.category,
+                "tags": [],
+                "domain_tags": list(d.tags),
+            },
             "metadata": {"domain": domain, "license": d.license},
-            "permalink": f"https://{domain}/d/{d.id}", "link": f"https://{domain}/{quote(d.name)}/{d.id}",
+            "permalink": f"https://{domain}/d/{d.id}",
+            "link": f"https://{domain}/{quote(d.name)}/{d.id}",
             "owner": {"id": "abcd-0000", "user_type": "interactive", "display_name": d.owner},
         }
 
@@ -687,21 +776,45 @@ class SocrataApp:
         d = self.find(ident)
         columns = []
         for position, c in enumerate((*d.system_columns, *d.columns), start=1):
-            columns.append({"id": 100 + position, "name": c.name, "dataTypeName": c.type, "fieldName": c.field_name,
-                            "position": position, "renderTypeName": c.type, "description": c.description,
-                            "tableColumnId": 200 + position, "format": {}})
+            columns.append(
+                {
+                    "id": 100 + position,
+                    "name": c.name,
+                    "dataTypeName": c.type,
+                    "fieldName": c.field_name,
+                    "position": position,
+                    "renderTypeName": c.type,
+                    "description": c.description,
+                    "tableColumnId": 200 + position,
+                    "format": {},
+                }
+            )
         columns = columns[1:] + columns[:1] if d.system_columns else columns  # system column listed last
-        return _json({
-            "id": d.id, "name": d.name, "assetType": "dataset", "attribution": d.attribution,
-            "attributionLink": "https://example.org/publisher", "averageRating": 0, "category": d.category,
-            "createdAt": d.created, "description": d.description, "displayType": "table", "downloadCount": 10,
-            "licenseId": "PUBLIC_DOMAIN", "publicationDate": d.created, "rowsUpdatedAt": d.updated,
-            "viewLastModified": d.updated + 60, "viewType": d.view_type, "tags": list(d.tags),
-            "license": {"name": d.license, "termsLink": "https://example.org/terms"},
-            "metadata": {"custom_fields": {"Refresh": {"Update Frequency": "Daily"}}} if d is INSPECTIONS else {},
-            "owner": {"id": "abcd-0000", "displayName": d.owner, "screenName": d.owner},
-            "columns": columns,
-        })
+        return _json(
+            {
+                "id": d.id,
+                "name": d.name,
+                "assetType": "dataset",
+                "attribution": d.attribution,
+                "attributionLink": "https://example.org/publisher",
+                "averageRating": 0,
+                "category": d.category,
+                "createdAt": d.created,
+                "description": d.description,
+                "displayType": "table",
+                "downloadCount": 10,
+                "licenseId": "PUBLIC_DOMAIN",
+                "publicationDate": d.created,
+                "rowsUpdatedAt": d.updated,
+                "viewLastModified": d.updated + 60,
+                "viewType": d.view_type,
+                "tags": list(d.tags),
+                "license": {"name": d.license, "termsLink": "https://example.org/terms"},
+                "metadata": {"custom_fields": {"Refresh": {"Update Frequency": "Daily"}}} if d is INSPECTIONS else {},
+                "owner": {"id": "abcd-0000", "displayName": d.owner, "screenName": d.owner},
+                "columns": columns,
+            }
+        )
 
     # rows
 
@@ -712,7 +825,9 @@ class SocrataApp:
         params = {name: values[-1] for name, values in query.items()}
         unknown = [p for p in params if p.startswith("$") and p not in ROW_PARAMS]
         if unknown:
-            return socrata_error(400, "query.soql.unrecognized-argument", f"Unrecognized arguments [{', '.join(unknown)}]")
+            return socrata_error(
+                400, "query.soql.unrecognized-argument", f"Unrecognized arguments [{', '.join(unknown)}]"
+            )
         rows = d.rows
         if self.drop_column:
             d = _Without(d, self.drop_column)
@@ -727,8 +842,9 @@ class SocrataApp:
             rows = [r for r in rows if where(r) is True]
         if params.get("$q", "").strip():
             words = params["$q"].lower().split()
-            rows = [r for r in rows if all(any(isinstance(v, str) and w in v.lower() for v in r.values())
-                                            for w in words)]
+            rows = [
+                r for r in rows if all(any(isinstance(v, str) and w in v.lower() for v in r.values()) for w in words)
+            ]
         select = self.select(d, params.get("$select", ""), bool(params.get("$group")))
         grouped = bool(params.get("$group")) or any(agg for _, _, agg in select)
         order = params.get("$order", "").strip()
@@ -757,13 +873,16 @@ class SocrataApp:
             return socrata_error(400, "query.soql.malformed", "$limit and $offset must be integers")
         if limit < 0 or offset < 0 or limit > MAX_LIMIT:
             return socrata_error(400, "query.soql.malformed", f"$limit must be between 0 and {MAX_LIMIT}")
-        out = out[offset: offset + limit]
+        out = out[offset : offset + limit]
         if not grouped:
             out = [{name: value(r) for name, value, _ in select} for r in out]
         names = [name for name, _, _ in select]
         types = [self.type_of(d, name, value) for name, value, _ in select]
-        headers = {"X-SODA2-Fields": json.dumps(names), "X-SODA2-Types": json.dumps(types),
-                   "Last-Modified": "Sun, 30 Jun 2024 00:00:00 GMT"}
+        headers = {
+            "X-SODA2-Fields": json.dumps(names),
+            "X-SODA2-Types": json.dumps(types),
+            "Last-Modified": "Sun, 30 Jun 2024 00:00:00 GMT",
+        }
         if fmt == "csv":
             return 200, {"Content-Type": CSV_TYPE, **headers}, self.csv(names, out, d)
         return _json([self.record(names, r, d) for r in out], headers=headers)
@@ -782,8 +901,10 @@ class SocrataApp:
     def select(self, d: SocrataDataset, text: str, grouped: bool) -> list[tuple[str, Callable, bool]]:
         """(output name, value function, is an aggregate) for each $select item (all columns when empty)."""
         if not text.strip():
-            return [(c.field_name, (lambda n: lambda r: r.get(n))(c.field_name), False)
-                    for c in (*d.columns, *d.system_columns)]
+            return [
+                (c.field_name, (lambda n: lambda r: r.get(n))(c.field_name), False)
+                for c in (*d.columns, *d.system_columns)
+            ]
         out = []
         for part in _split(text):
             part = part.strip()
@@ -797,8 +918,9 @@ class SocrataApp:
             out.append((name, value, False))
         return out
 
-    def group(self, d: SocrataDataset, rows: list[dict[str, Any]], group: str,
-              select: list[tuple[str, Callable, bool]]) -> list[dict[str, Any]]:
+    def group(
+        self, d: SocrataDataset, rows: list[dict[str, Any]], group: str, select: list[tuple[str, Callable, bool]]
+    ) -> list[dict[str, Any]]:
         keys = [Soql(part, d).whole() for part in _split(group)]
         plain = [(name, value) for name, value, agg in select if not agg]
         buckets: dict[tuple, list[dict[str, Any]]] = {}
@@ -807,8 +929,10 @@ class SocrataApp:
         out = []
         for members in buckets.values():
             first = members[0]
-            out.append({name: value(first) for name, value in plain}
-                       | {name: Decimal(len(members)) for name, _, agg in select if agg})
+            out.append(
+                {name: value(first) for name, value in plain}
+                | {name: Decimal(len(members)) for name, _, agg in select if agg}
+            )
         return out
 
     @staticmethod
@@ -827,8 +951,11 @@ class SocrataApp:
             kind = column.type if column else ""
             if kind == "location":
                 lat, lon = value
-                out[name] = {"latitude": repr(lat), "longitude": repr(lon),
-                             "human_address": json.dumps({"address": "", "city": "", "state": "", "zip": ""})}
+                out[name] = {
+                    "latitude": repr(lat),
+                    "longitude": repr(lon),
+                    "human_address": json.dumps({"address": "", "city": "", "state": "", "zip": ""}),
+                }
             elif kind == "point":
                 lat, lon = value
                 out[name] = {"type": "Point", "coordinates": [lon, lat]}

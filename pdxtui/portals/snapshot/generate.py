@@ -23,7 +23,7 @@ Spec kinds (``{"gen": KIND, ...}``; ``{"use": MACRO}`` reuses a macro from the c
 from __future__ import annotations
 
 import zlib
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import reduce
 from typing import Any
 
@@ -60,7 +60,7 @@ def noise(n: int, salt: str) -> pl.Series:
 
 
 def _epoch_ms(day: str) -> int:
-    start = datetime.combine(date.fromisoformat(day), datetime.min.time(), timezone.utc)
+    start = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
     return int(start.timestamp() * 1000)
 
 
@@ -149,7 +149,9 @@ class _Builder:
         place = {"table": spec["table"], "column": spec["coord"], "weight": "weight", "key": "near:place"}
         centre = self._choice(place, salt).cast(pl.Float64)
         # the sum of three uniforms: a bell-shaped offset in [-1.5, 1.5) spreads
-        bell = sum((noise(self.n, f"{self.seed}:{salt}:{i}") / _SPAN for i in range(3)), pl.repeat(-1.5, self.n, eager=True))
+        bell = sum(
+            (noise(self.n, f"{self.seed}:{salt}:{i}") / _SPAN for i in range(3)), pl.repeat(-1.5, self.n, eager=True)
+        )
         value = centre + bell * spec["spread"]
         return value.clip(spec["min"], spec["max"]).round(spec.get("decimals", 6))
 

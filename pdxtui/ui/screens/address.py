@@ -42,8 +42,15 @@ TABS = (("property", "Property"), ("assessor", "Assessor"), ("zoning", "Zoning")
 MORE = "__more__"
 
 #: open-data datasets worth opening near an address: titles looked up in the open portal's catalog
-NEARBY_TITLES = ("Street Tree Inventory", "Heritage Trees", "Parks Tree Inventory", "Residential Building Permits",
-                 "Bicycle Parking", "Address Points", "Curb Ramps")
+NEARBY_TITLES = (
+    "Street Tree Inventory",
+    "Heritage Trees",
+    "Parks Tree Inventory",
+    "Residential Building Permits",
+    "Bicycle Parking",
+    "Address Points",
+    "Curb Ramps",
+)
 DISTANCES = (50, 100, 200, 500, 1000)
 DEFAULT_DISTANCE = 200
 
@@ -54,8 +61,8 @@ NO_KEY = (
     f"       export {ENV_KEY}=your-key\n\n"
     "   or in the config file (pdxtui --help shows where it is), then start pdxtui again:\n\n"
     "       [portlandmaps]\n"
-    "       api_key = \"your-key\"\n"
-    "       rate = \"200/15min\"   # requests per time: the reported limit (unconfirmed)\n\n"
+    '       api_key = "your-key"\n'
+    '       rate = "200/15min"   # requests per time: the reported limit (unconfirmed)\n\n'
     "Nothing is sent to PortlandMaps until a key is set. Esc goes back."
 )
 
@@ -85,8 +92,12 @@ def rows_table(section: Section) -> Table:
     for column in section.columns:
         table.add_column(Text(one_line(column, 40)), overflow="fold")
     for row in section.rows:
-        table.add_row(*(Text(one_line(row.get(c, ""), 200)) if row.get(c) is not None else Text("∅", "dim")
-                        for c in section.columns))
+        table.add_row(
+            *(
+                Text(one_line(row.get(c, ""), 200)) if row.get(c) is not None else Text("∅", "dim")
+                for c in section.columns
+            )
+        )
     return table
 
 
@@ -183,8 +194,9 @@ class AddressScreen(Screen[None]):
                 yield OptionList(id="suggestions")
                 yield Static(Text(f"Type at least {MIN_CHARS} characters.", "dim"), id="suggest-status")
             with Vertical(id="address-right"):
-                yield Static(Text("Pick an address to see its property, assessor, zoning and permit details.", "dim"),
-                             id="place")
+                yield Static(
+                    Text("Pick an address to see its property, assessor, zoning and permit details.", "dim"), id="place"
+                )
                 with TabbedContent(id="pm-tabs"):
                     for kind, label in TABS:
                         with TabPane(label, id=f"tab-{kind}"):
@@ -205,7 +217,7 @@ class AddressScreen(Screen[None]):
 
             size = getattr(getattr(self.config, "cache", None), "size_limit", None)
             store = Store.open(self.cache_dir, size_limit=size) if size else Store.open(self.cache_dir)
-        except Exception:  # noqa: BLE001 - no cache is not fatal
+        except Exception:
             store = None
         self.client = PortlandMaps(self.settings, store=store, on_wait=self.on_wait, state_path=rate_state_path(store))
         self.client.close_store = store is not None
@@ -218,7 +230,7 @@ class AddressScreen(Screen[None]):
         if client is not None:
             try:
                 await client.aclose()
-            except Exception:  # noqa: BLE001 - closing must not stop the app
+            except Exception:
                 log.exception("closing the PortlandMaps client failed")
 
     # ------------------------------------------------------------------ status and errors
@@ -282,7 +294,7 @@ class AddressScreen(Screen[None]):
         status.update(Text("Looking up…" if page == 1 else f"Fetching page {page}…", "italic"))
         try:
             result = await self.client.suggest(text, count=PAGE_SIZE, page=page, refresh=refresh)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        except Exception as exc:
             if text != self._asked:  # a failure for text no longer asked for: the newer lookup speaks
                 return
             self._asked = ""  # Enter (or ctrl+r) asks again for the same text
@@ -301,8 +313,9 @@ class AddressScreen(Screen[None]):
                 listing.remove_option(MORE)
         self.pages.append(result)
         start = sum(len(p.candidates) for p in self.pages[:-1])
-        listing.add_options([Option(Text(one_line(c.label, 80)), id=str(start + i))
-                             for i, c in enumerate(result.candidates)])
+        listing.add_options(
+            [Option(Text(one_line(c.label, 80)), id=str(start + i)) for i, c in enumerate(result.candidates)]
+        )
         if result.more:
             listing.add_option(Option(Text("More suggestions…", "italic"), id=MORE))
         if listing.has_focus and listing.highlighted is None and listing.option_count:
@@ -331,7 +344,8 @@ class AddressScreen(Screen[None]):
             last = self.pages[-1] if self.pages else None
             if self._asked != self._shown:  # new text is on its way: its first page replaces this list
                 self.query_one("#suggest-status", Static).update(
-                    Text("Suggestions for the new text are on their way…", "italic"))
+                    Text("Suggestions for the new text are on their way…", "italic")
+                )
                 return
             if last is not None:
                 self.run_suggest(self._shown, last.page + 1)
@@ -369,18 +383,23 @@ class AddressScreen(Screen[None]):
         if candidate is None or not candidate.id or self.client is None:
             return
         if not refresh and (candidate.id, kind) in self.details:
-            self.run_worker(self._show_detail(kind, self.details[(candidate.id, kind)]), group=f"show-{kind}",
-                            exclusive=True, exit_on_error=False)
+            self.run_worker(
+                self._show_detail(kind, self.details[(candidate.id, kind)]),
+                group=f"show-{kind}",
+                exclusive=True,
+                exit_on_error=False,
+            )
             return
-        self.run_worker(self._fetch_detail(kind, candidate, refresh), group=f"detail-{kind}", exclusive=True,
-                        exit_on_error=False)
+        self.run_worker(
+            self._fetch_detail(kind, candidate, refresh), group=f"detail-{kind}", exclusive=True, exit_on_error=False
+        )
 
     async def _fetch_detail(self, kind: str, candidate: Candidate, refresh: bool = False) -> None:
         body = self.query_one(f"#body-{kind}", VerticalScroll)
         body.loading = True
         try:
             detail = await self.client.detail(kind, candidate.id, refresh=refresh)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._show_message(kind, f"Could not load the {kind} details: {error_text(exc)}", "red")
             self.report_error(exc, f"{kind.capitalize()} details")
             return
@@ -389,8 +408,10 @@ class AddressScreen(Screen[None]):
         self.details[(candidate.id, kind)] = detail
         if self.candidate is candidate:
             source = self.client.state.source
-            self.set_status(f"{kind.capitalize()} details of {candidate.address}"
-                            + (" (from the cache; ctrl+r asks again)" if source == "cache" else ""))
+            self.set_status(
+                f"{kind.capitalize()} details of {candidate.address}"
+                + (" (from the cache; ctrl+r asks again)" if source == "cache" else "")
+            )
             await self._show_detail(kind, detail)
 
     def _show_message(self, kind: str, message: str, style: str = "dim") -> None:
@@ -456,8 +477,11 @@ class AddressScreen(Screen[None]):
         from pdxtui.ui.screens.export import ExportRequest, ExportScreen
 
         if self.permits is None or self.candidate is None:
-            self.notify("Pick an address and open its Permits tab first: the permits are what gets exported.",
-                        markup=False, timeout=5)
+            self.notify(
+                "Pick an address and open its Permits tab first: the permits are what gets exported.",
+                markup=False,
+                timeout=5,
+            )
             return
         frame = self.permits
         dataset = Dataset(
@@ -465,13 +489,21 @@ class AddressScreen(Screen[None]):
             title=f"Permits at {self.candidate.address}",
             owner="PortlandMaps",
             rows=frame.height,
-            fields=tuple(Field(name, "string", "integer" if frame[name].dtype == _int64() else "string")
-                         for name in frame.columns),
+            fields=tuple(
+                Field(name, "string", "integer" if frame[name].dtype == _int64() else "string")
+                for name in frame.columns
+            ),
         )
         from pdxtui.model import Query
 
-        request = ExportRequest(dataset=dataset, service=_FrameService(frame), frame=frame, query=Query(),
-                                total=frame.height, columns=tuple(frame.columns))
+        request = ExportRequest(
+            dataset=dataset,
+            service=_FrameService(frame),
+            frame=frame,
+            query=Query(),
+            total=frame.height,
+            columns=tuple(frame.columns),
+        )
         self.app.push_screen(ExportScreen(request))
 
     def action_nearby(self) -> None:
@@ -528,10 +560,14 @@ def permits_frame(section: Section) -> Any:
     numbers like 0071234 keep their zeros)."""
     import polars as pl
 
-    frame = pl.DataFrame([{c: _cellvalue(row.get(c)) for c in section.columns} for row in section.rows],
-                         schema={c: pl.String for c in section.columns}, strict=False)
-    return frame.with_columns(pl.col(c).cast(pl.Int64, strict=False) if _numeric(frame[c]) else pl.col(c)
-                              for c in frame.columns)
+    frame = pl.DataFrame(
+        [{c: _cellvalue(row.get(c)) for c in section.columns} for row in section.rows],
+        schema={c: pl.String for c in section.columns},
+        strict=False,
+    )
+    return frame.with_columns(
+        pl.col(c).cast(pl.Int64, strict=False) if _numeric(frame[c]) else pl.col(c) for c in frame.columns
+    )
 
 
 def _int64() -> Any:
@@ -564,11 +600,16 @@ class NearbyScreen(ModalScreen[tuple[str, int] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"Open data near {one_line(self.candidate.address, 60)}"), id="nearby-title")
-            yield Select([(f"within {m:,} m", m) for m in DISTANCES], value=DEFAULT_DISTANCE, allow_blank=False,
-                         id="nearby-distance")
+            yield Select(
+                [(f"within {m:,} m", m) for m in DISTANCES],
+                value=DEFAULT_DISTANCE,
+                allow_blank=False,
+                id="nearby-distance",
+            )
             yield OptionList(id="nearby-list")
-            yield Static(Text(f"Looking for point datasets in {one_line(self.service.label, 60)}…", "italic"),
-                         id="nearby-note")
+            yield Static(
+                Text(f"Looking for point datasets in {one_line(self.service.label, 60)}…", "italic"), id="nearby-note"
+            )
 
     def on_mount(self) -> None:
         self.find()
@@ -580,7 +621,7 @@ class NearbyScreen(ModalScreen[tuple[str, int] | None]):
         for title in NEARBY_TITLES:
             try:
                 result = await self.service.search(SearchRequest(text=title, limit=5))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 note.update(Text(f"Search failed: {error_text(exc)}", "red"))
                 return
             hit = next((h for h in result.hits if h.title.casefold().startswith(title.casefold())), None)

@@ -132,7 +132,9 @@ class BrowseScreen(Screen[None]):
     def _request(self) -> SearchRequest:
         text = self.query_one("#search", Input).value.strip()
         chosen = self.query_one(FacetBar).selected()
-        return SearchRequest(text=text, owner=chosen["owner"], category=chosen["category"], tag=chosen["tag"], limit=CATALOG_LIMIT)
+        return SearchRequest(
+            text=text, owner=chosen["owner"], category=chosen["category"], tag=chosen["tag"], limit=CATALOG_LIMIT
+        )
 
     @on(Input.Changed, "#search")
     def _search_changed(self) -> None:
@@ -171,7 +173,7 @@ class BrowseScreen(Screen[None]):
                     raise
                 await self.fall_back_to_bundled(exc)
                 result = await self.service.search(request)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        except Exception as exc:
             status.update(Text(f"Search failed: {error_text(exc)}", "red"))
             self.report_error(exc, "Search")
             return
@@ -200,7 +202,7 @@ class BrowseScreen(Screen[None]):
         try:
             facets = await self.service.facets()
             await self.query_one(FacetBar).set_facets(facets, owner_word(self.service.portal))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.report_error(exc, "Facets")
         finally:
             self.facets_loaded = True
@@ -219,11 +221,15 @@ class BrowseScreen(Screen[None]):
     async def fetch_dataset(self, dataset_id: str, service: Service | None = None, query=None) -> None:
         await self._mount_panes()
         service = service or self.service
-        metadata, schema, preview = self.query_one(MetadataPane), self.query_one(SchemaPane), self.query_one(PreviewPane)
+        metadata, schema, preview = (
+            self.query_one(MetadataPane),
+            self.query_one(SchemaPane),
+            self.query_one(PreviewPane),
+        )
         metadata.loading = schema.loading = True
         try:
             ds = await service.dataset(dataset_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             text = error_text(exc)
             metadata.show_message(f"Could not open {dataset_id}: {text}", "red")
             schema.clear()
@@ -284,8 +290,13 @@ class BrowseScreen(Screen[None]):
             f"offline: could not reach {host} — showing bundled sample data. ctrl+r tries the portal again. "
             f"Reason: {self.fallback_reason}"
         )
-        self.notify(f"Could not reach {host}; showing the bundled sample data instead.", title="Offline",
-                    severity="warning", markup=False, timeout=8)
+        self.notify(
+            f"Could not reach {host}; showing the bundled sample data instead.",
+            title="Offline",
+            severity="warning",
+            markup=False,
+            timeout=8,
+        )
         self.load_facets()
 
     def note_state(self, service: Service) -> None:
@@ -296,7 +307,9 @@ class BrowseScreen(Screen[None]):
         if state.source == "stale":
             age = human_age(state.age_seconds or 0)
             why = f" ({one_line(state.reason, 200)})" if state.reason else ""
-            self.set_banner(f"cached {age} ago, offline: {service.portal.label} could not be reached{why}. ctrl+r tries again.")
+            self.set_banner(
+                f"cached {age} ago, offline: {service.portal.label} could not be reached{why}. ctrl+r tries again."
+            )
         else:
             self.set_banner("")
         self.set_status("")
@@ -397,7 +410,7 @@ class BrowseScreen(Screen[None]):
         try:
             facet = await service.facet(preview.dataset, column, preview.query)
             stats = stats_from_facet(facet, dtype=field.kind if field else "")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._stats_failed(exc)
             return
         self._stats_ready(stats, server_note(preview, service))
@@ -409,7 +422,7 @@ class BrowseScreen(Screen[None]):
         whole = preview.total is not None and preview.shown >= preview.total
         try:
             stats = column_stats(preview.frame, column, scope="dataset" if whole else "loaded")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self._stats_failed, exc)
             return
         self.app.call_from_thread(self._stats_ready, stats, scope_note(preview, whole))
@@ -439,7 +452,7 @@ class BrowseScreen(Screen[None]):
         self.set_status(f"Counting the values of {column} on {service.label}…")
         try:
             facet = await service.facet(preview.dataset, column, preview.query, limit=FACET_LIMIT)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.set_status("")
             self.report_error(exc, "Facets")
             return
@@ -453,7 +466,7 @@ class BrowseScreen(Screen[None]):
         whole = preview.total is not None and preview.shown >= preview.total
         try:
             facet = facet_counts(preview.frame, column, limit=FACET_LIMIT, scope="dataset" if whole else "loaded")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self.report_error, exc, "Facets")
             return
         self.app.call_from_thread(self._facets_ready, facet, scope_note(preview, whole))
@@ -494,7 +507,9 @@ class BrowseScreen(Screen[None]):
                 filter_text = describe(node) if node is not None else None
             except PdxError:
                 filter_text = where
-        return DraftContext(dataset=self.dataset, fields=fields, filter_text=filter_text, record_ids=pane.selected_ids())
+        return DraftContext(
+            dataset=self.dataset, fields=fields, filter_text=filter_text, record_ids=pane.selected_ids()
+        )
 
     def action_export(self) -> None:
         from pdxtui.ui.screens.export import ExportRequest, ExportScreen
@@ -504,8 +519,15 @@ class BrowseScreen(Screen[None]):
             self.notify("Open a dataset first: its rows are what gets exported.", markup=False, timeout=4)
             return
         preview = pane.preview
-        request = ExportRequest(dataset=preview.dataset, service=pane.service, frame=preview.frame, query=preview.query,
-                                total=preview.total, columns=tuple(pane.visible_columns()), local_where=pane.local_where)
+        request = ExportRequest(
+            dataset=preview.dataset,
+            service=pane.service,
+            frame=preview.frame,
+            query=preview.query,
+            total=preview.total,
+            columns=tuple(pane.visible_columns()),
+            local_where=pane.local_where,
+        )
         self.app.push_screen(ExportScreen(request))
 
     def action_draft(self, kind: str = "records") -> None:
@@ -534,8 +556,12 @@ class BrowseScreen(Screen[None]):
         from pdxtui.ui.screens.address import AddressScreen
 
         session = getattr(self.app, "session", None)
-        self.app.push_screen(AddressScreen(config=session.config if session is not None else None,
-                                           cache_dir=session.cache_dir if session is not None else None))
+        self.app.push_screen(
+            AddressScreen(
+                config=session.config if session is not None else None,
+                cache_dir=session.cache_dir if session is not None else None,
+            )
+        )
 
     def action_guide(self) -> None:
         from pdxtui.ui.screens.guide import GuideScreen

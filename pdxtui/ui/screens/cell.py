@@ -58,7 +58,10 @@ class CellScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             kind = type(self.value).__name__ if self.value is not None else "null"
-            yield Static(Text(f"{one_line(self.column, 80)} · row {self.row + 1} · {kind} · {len(self.text):,} characters"), id="cell-title")
+            yield Static(
+                Text(f"{one_line(self.column, 80)} · row {self.row + 1} · {kind} · {len(self.text):,} characters"),
+                id="cell-title",
+            )
             with VerticalScroll():
                 yield Static(Text(clean(self.text)), id="cell-value")
             yield Static(Text("y copies the value · Esc closes"), id="cell-help")
@@ -66,7 +69,9 @@ class CellScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         # control characters as pictures: pasted into a shell, the value cannot end a bracketed paste or run escapes
         self.app.copy_to_clipboard(clean(self.text) if self.value is not None else "")
-        self.notify("Copied the value. If nothing arrived: tmux needs `set -g set-clipboard on`.", markup=False, timeout=5)
+        self.notify(
+            "Copied the value. If nothing arrived: tmux needs `set -g set-clipboard on`.", markup=False, timeout=5
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)

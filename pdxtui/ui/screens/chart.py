@@ -64,8 +64,12 @@ class ChartSource:
             covers = f"All {preview.shown:,} rows {'matching the filter' if where else 'of the dataset'}"
         else:
             matching = " matching" if where else ""
-            covers = f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)}{matching} (L in the grid loads all)"
-        return cls(frame=frame, title=preview.dataset.title, covers=covers, filter=filter_text, sample=preview.dataset.sample)
+            covers = (
+                f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)}{matching} (L in the grid loads all)"
+            )
+        return cls(
+            frame=frame, title=preview.dataset.title, covers=covers, filter=filter_text, sample=preview.dataset.sample
+        )
 
 
 class ChartScreen(Screen[None]):
@@ -95,8 +99,12 @@ class ChartScreen(Screen[None]):
     ]
 
     ACTIONS_OF = {
-        "zoom": ("map",), "pan": ("map",), "colour": ("map",), "density": ("map",),
-        "bins": ("histogram", "bars"), "unit": ("timeseries",),
+        "zoom": ("map",),
+        "pan": ("map",),
+        "colour": ("map",),
+        "density": ("map",),
+        "bins": ("histogram", "bars"),
+        "unit": ("timeseries",),
     }
 
     def __init__(self, source: ChartSource, kind: str, column: str | None = None) -> None:
@@ -166,7 +174,9 @@ class ChartScreen(Screen[None]):
             colour = choices[index % len(choices)]
             data = self._data.get(colour)
             if data is None:
-                data = self._data[colour] = charts.map_data(self.source.frame, self.lat, self.lon, colour, self.geometry)
+                data = self._data[colour] = charts.map_data(
+                    self.source.frame, self.lat, self.lon, colour, self.geometry
+                )
             return data
 
     def _colour_choices(self) -> list[str | None]:
@@ -271,7 +281,9 @@ class ChartScreen(Screen[None]):
             out.append("· c: next column", "dim")
         else:
             out.append("No colour column", "bold")
-            out.append(" · c: colour by a column" if len(self.colours or ()) > 1 else " (no column with 2–30 values)", "dim")
+            out.append(
+                " · c: colour by a column" if len(self.colours or ()) > 1 else " (no column with 2–30 values)", "dim"
+            )
         if data.shapes:
             out.append(f"  ▭ outlines of {data.shapes:,} shapes", charts.OUTLINE_COLOUR)
         return out
@@ -282,10 +294,14 @@ class ChartScreen(Screen[None]):
         auto = "" if self.density is not None else ", automatic"
         missing = self.source.frame.height - data.points
         if self.lat is None:  # outlines only
-            text = f"{picture.view.label()} · {data.shapes:,} shapes ({picture.outlines:,} segments) · zoom {self.zoom:g}×"
+            text = (
+                f"{picture.view.label()} · {data.shapes:,} shapes ({picture.outlines:,} segments) · zoom {self.zoom:g}×"
+            )
         else:
-            text = (f"{picture.view.label()} · {picture.drawn:,} of {data.points:,} points drawn ({mode}{auto})"
-                    f" · zoom {self.zoom:g}×")
+            text = (
+                f"{picture.view.label()} · {picture.drawn:,} of {data.points:,} points drawn ({mode}{auto})"
+                f" · zoom {self.zoom:g}×"
+            )
             if missing:
                 text += f" · {missing:,} rows without a location"
         text += " · +/- zoom, arrows pan, 0 fits"
@@ -365,8 +381,13 @@ def open_chart(screen, pane, kind: str | None = None, column: str | None = None)
         screen.notify("Open a dataset first: charts draw its loaded rows.", markup=False, timeout=4)
         return None
     if kind == "map":
-        if charts.coordinate_columns(source.frame.columns) is None and charts.geometry_column(source.frame.columns) is None:
-            screen.notify("No map: this dataset has no latitude/longitude columns or fetched geometry.", markup=False, timeout=5)
+        if (
+            charts.coordinate_columns(source.frame.columns) is None
+            and charts.geometry_column(source.frame.columns) is None
+        ):
+            screen.notify(
+                "No map: this dataset has no latitude/longitude columns or fetched geometry.", markup=False, timeout=5
+            )
             return None
     else:
         if column is None or column not in source.frame.columns:

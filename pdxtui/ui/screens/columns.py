@@ -39,7 +39,12 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text("Columns: space shows/hides · ctrl+↑/↓ (K/J) moves · a all · n none · Enter applies · Esc cancels"), id="columns-help")
+            yield Static(
+                Text(
+                    "Columns: space shows/hides · ctrl+↑/↓ (K/J) moves · a all · n none · Enter applies · Esc cancels"
+                ),
+                id="columns-help",
+            )
             yield SelectionList[str](*self._selections(), id="columns")
 
     def _selections(self) -> list[Selection[str]]:

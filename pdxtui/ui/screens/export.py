@@ -17,7 +17,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Select, SelectionList, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+)
 from textual.widgets.selection_list import Selection
 
 from pdxtui import export as ex
@@ -46,7 +57,11 @@ def complete_path(text: str) -> str:
     path = Path(os.path.expanduser(text or "."))
     folder, stem = (path, "") if text.endswith(os.sep) or not text else (path.parent, path.name)
     try:
-        names = sorted(p.name + (os.sep if p.is_dir() else "") for p in folder.iterdir() if p.name.startswith(stem) and not p.name.startswith("."))
+        names = sorted(
+            p.name + (os.sep if p.is_dir() else "")
+            for p in folder.iterdir()
+            if p.name.startswith(stem) and not p.name.startswith(".")
+        )
     except OSError:
         return text
     if not names:
@@ -119,7 +134,12 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                     yield PathInput(value=default, id="path")
                     yield Static("", id="path-note")
                     yield Label("Format")
-                    yield Select([(Text(f.label), f.name) for f in ex.FORMATS.values()], value="csv", allow_blank=False, id="format")
+                    yield Select(
+                        [(Text(f.label), f.name) for f in ex.FORMATS.values()],
+                        value="csv",
+                        allow_blank=False,
+                        id="format",
+                    )
                     yield Static("", id="format-note")
                     with Vertical(id="options"):
                         with Horizontal(id="opt-csv"):
@@ -127,11 +147,23 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                             yield Input(value=",", id="delimiter", max_length=1, tooltip="Delimiter", compact=True)
                             yield Checkbox("Header row", True, id="header", compact=True)
                             yield Static("Quoting")
-                            yield Select([(q, q) for q in ex.QUOTE_STYLES], value="necessary", allow_blank=False, id="quote", compact=True)
+                            yield Select(
+                                [(q, q) for q in ex.QUOTE_STYLES],
+                                value="necessary",
+                                allow_blank=False,
+                                id="quote",
+                                compact=True,
+                            )
                             yield Input(value="", placeholder="null as", id="null", compact=True)
                         with Horizontal(id="opt-parquet"):
                             yield Static("Compression")
-                            yield Select([(c, c) for c in ex.COMPRESSIONS], value="zstd", allow_blank=False, id="compression", compact=True)
+                            yield Select(
+                                [(c, c) for c in ex.COMPRESSIONS],
+                                value="zstd",
+                                allow_blank=False,
+                                id="compression",
+                                compact=True,
+                            )
                         with Horizontal(id="opt-json"):
                             yield Checkbox("Pretty (indented)", False, id="pretty", compact=True)
                     yield Label("Rows")
@@ -186,7 +218,11 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         return (pressed.id or "scope-loaded").removeprefix("scope-") if pressed else "loaded"
 
     def rows_for_scope(self) -> int | None:
-        return {"loaded": self.request.frame.height, "filtered": self.request.total, "dataset": self.request.dataset.rows}[self.scope()]
+        return {
+            "loaded": self.request.frame.height,
+            "filtered": self.request.total,
+            "dataset": self.request.dataset.rows,
+        }[self.scope()]
 
     @on(Input.Changed, "#path")
     def _path_changed(self, event: Input.Changed) -> None:
@@ -202,7 +238,9 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         base, ext = os.path.splitext(path.value)
         if ext.lower() not in ex.FORMATS[fmt].extensions:  # the extension follows a format picked by hand
             with path.prevent(Input.Changed):
-                path.value = (base or ex.suggested_filename(self.request.dataset, fmt)[:-len(ex.FORMATS[fmt].extensions[0])]) + ex.FORMATS[fmt].extensions[0]
+                path.value = (
+                    base or ex.suggested_filename(self.request.dataset, fmt)[: -len(ex.FORMATS[fmt].extensions[0])]
+                ) + ex.FORMATS[fmt].extensions[0]
         self._sync_format()
         self._check_path()
 
@@ -219,7 +257,12 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             self.query_one("#delimiter", Input).value = "\t"
         elif fmt == "csv" and self.query_one("#delimiter", Input).value == "\t":
             self.query_one("#delimiter", Input).value = ","
-        problem = ex.format_problem(fmt, self.request.dataset, [f.name for f in self.request.dataset.fields] or list(self.request.frame.columns), self.rows_for_scope())
+        problem = ex.format_problem(
+            fmt,
+            self.request.dataset,
+            [f.name for f in self.request.dataset.fields] or list(self.request.frame.columns),
+            self.rows_for_scope(),
+        )
         self.query_one("#format-note", Static).update(plain(problem or ""))
         self.query_one("#go", Button).disabled = bool(problem) or self.running
 
@@ -235,7 +278,11 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             note.set_class(True, "-error")
             return str(exc)
         note.set_class(False, "-error")
-        note.update(plain(f"{target} exists: you will be asked before it is replaced" if os.path.exists(target) else "", "yellow"))
+        note.update(
+            plain(
+                f"{target} exists: you will be asked before it is replaced" if os.path.exists(target) else "", "yellow"
+            )
+        )
         return None
 
     # ------------------------------------------------------------------ exporting
@@ -256,7 +303,11 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
     def _selected_columns(self) -> tuple[str, ...]:
         picker = self.query_one("#columns", SelectionList)
         chosen = set(picker.selected)
-        return tuple(picker.get_option_at_index(i).value for i in range(picker.option_count) if picker.get_option_at_index(i).value in chosen)
+        return tuple(
+            picker.get_option_at_index(i).value
+            for i in range(picker.option_count)
+            if picker.get_option_at_index(i).value in chosen
+        )
 
     def action_export(self) -> None:
         if self.running:
@@ -271,8 +322,12 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         if os.path.exists(path):
             from pdxtui.ui.screens.confirm import ConfirmScreen
 
-            self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?", "The old file stays untouched until the new one is complete."),
-                                 lambda yes: self._start(path, True) if yes else None)
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"{path} exists. Replace it?", "The old file stays untouched until the new one is complete."
+                ),
+                lambda yes: self._start(path, True) if yes else None,
+            )
         else:
             self._start(path, False)
 
@@ -301,12 +356,20 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                 query = Query(where=req.query.where or req.local_where, order=req.query.order, near=req.query.near)
             else:
                 query = Query(order=req.query.order)
-            result = await ex.export_scope(scope, path, options, frame=frame, service=req.service, dataset=req.dataset,
-                                           query=query, progress=self._progress)
+            result = await ex.export_scope(
+                scope,
+                path,
+                options,
+                frame=frame,
+                service=req.service,
+                dataset=req.dataset,
+                query=query,
+                progress=self._progress,
+            )
         except asyncio.CancelledError:
             self._finished(None, "Export cancelled: nothing was written.")
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        except Exception as exc:
             from pdxtui.ui.screens.browse import error_text
 
             self._finished(None, f"Export failed: {error_text(exc)}")

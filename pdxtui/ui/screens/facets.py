@@ -40,7 +40,12 @@ class FacetScreen(ModalScreen[tuple[str, Any] | None]):
     def compose(self) -> ComposeResult:
         f = self.facet
         with Vertical():
-            yield Static(Text(f"Facets of {one_line(f.column, 60)}: {format_count(f.distinct)} distinct values in {format_count(f.rows)} rows"), id="facet-title")
+            yield Static(
+                Text(
+                    f"Facets of {one_line(f.column, 60)}: {format_count(f.distinct)} distinct values in {format_count(f.rows)} rows"
+                ),
+                id="facet-title",
+            )
             note = self.note + (" · showing the commonest values only" if f.truncated else "")
             yield Static(Text(f"{note} · Enter filters the grid on a value · Esc closes".strip(" ·")), id="facet-note")
             yield DataTable(id="facet-table", cursor_type="row", zebra_stripes=True)
@@ -52,12 +57,21 @@ class FacetScreen(ModalScreen[tuple[str, Any] | None]):
         table.add_column(Text("%", justify="right"), width=7)
         table.add_column("", width=BAR_WIDTH)
         for index, vc in enumerate(self.facet.values):
-            table.add_row(Text(format_value(vc.value, 40)), Text(format_count(vc.count), justify="right"),
-                          Text(format_pct(vc.pct), justify="right"), Text(bar(self.facet.scale(vc.count), BAR_WIDTH), "green"),
-                          key=str(index))
+            table.add_row(
+                Text(format_value(vc.value, 40)),
+                Text(format_count(vc.count), justify="right"),
+                Text(format_pct(vc.pct), justify="right"),
+                Text(bar(self.facet.scale(vc.count), BAR_WIDTH), "green"),
+                key=str(index),
+            )
         if self.facet.nulls:
-            table.add_row(Text("∅ (null)", "dim"), Text(format_count(self.facet.nulls), justify="right"),
-                          Text(format_pct(self.facet.null_pct), justify="right"), Text(""), key="null")
+            table.add_row(
+                Text("∅ (null)", "dim"),
+                Text(format_count(self.facet.nulls), justify="right"),
+                Text(format_pct(self.facet.null_pct), justify="right"),
+                Text(""),
+                key="null",
+            )
         table.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -49,7 +49,10 @@ class GuideScreen(Screen[str | None]):
         with Horizontal(id="guide-main"):
             with Vertical(id="guide-left"):
                 yield Input(placeholder="Search the guide ( / )", id="guide-search")
-                yield OptionList(*(Option(Text(f"{e.index + 1}. {e.title}"), id=str(e.index)) for e in table_of_contents()), id="guide-toc")
+                yield OptionList(
+                    *(Option(Text(f"{e.index + 1}. {e.title}"), id=str(e.index)) for e in table_of_contents()),
+                    id="guide-toc",
+                )
                 yield OptionList(id="guide-hits")
             with VerticalScroll(id="guide-body"):
                 yield Static("", id="guide-title")

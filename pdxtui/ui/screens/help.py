@@ -53,8 +53,10 @@ class HelpScreen(ModalScreen[None]):
             if self.portal_note:
                 yield Static(Text("  " + self.portal_note), id="help-portal")
             yield Static(
-                Text("Esc, q, ? or F1 closes this help. Data shown from the bundled portal is generated "
-                     "sample data, labelled SAMPLE."),
+                Text(
+                    "Esc, q, ? or F1 closes this help. Data shown from the bundled portal is generated "
+                    "sample data, labelled SAMPLE."
+                ),
                 id="help-foot",
             )
 

@@ -43,10 +43,13 @@ class ResourcesScreen(ModalScreen[str | None]):
         ds = self.dataset
         tabular = sum(r.tabular for r in ds.resources)
         with Vertical():
-            yield Static(Text(f"Resources of {one_line(ds.title, 70)}: {len(ds.resources)} "
-                              f"({tabular} with rows)"), id="resources-title")
-            yield Static(Text("● rows shown now · Enter shows the rows of another table · Esc cancels"),
-                         id="resources-note")
+            yield Static(
+                Text(f"Resources of {one_line(ds.title, 70)}: {len(ds.resources)} ({tabular} with rows)"),
+                id="resources-title",
+            )
+            yield Static(
+                Text("● rows shown now · Enter shows the rows of another table · Esc cancels"), id="resources-note"
+            )
             yield DataTable(id="resources-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -62,9 +65,14 @@ class ResourcesScreen(ModalScreen[str | None]):
             if shown:
                 current = index
             style = "" if resource.tabular else "dim"
-            table.add_row(Text("●" if shown else ""), Text(one_line(resource.name, 34), style),
-                          Text(one_line(resource.format, 8), style), Text(preview_kind(resource), style),
-                          Text(one_line(resource.id, 36), "dim"), key=str(index))
+            table.add_row(
+                Text("●" if shown else ""),
+                Text(one_line(resource.name, 34), style),
+                Text(one_line(resource.format, 8), style),
+                Text(preview_kind(resource), style),
+                Text(one_line(resource.id, 36), "dim"),
+                key=str(index),
+            )
         table.move_cursor(row=current)
         table.focus()
 
@@ -75,8 +83,12 @@ class ResourcesScreen(ModalScreen[str | None]):
         resource = self.dataset.resources[int(event.row_key.value)]
         if not resource.tabular:
             fmt = resource.format or "unknown format"
-            self.notify(f"{one_line(resource.name, 60)} has no tabular preview ({one_line(fmt, 20)}).",
-                        markup=False, severity="warning", timeout=5)
+            self.notify(
+                f"{one_line(resource.name, 60)} has no tabular preview ({one_line(fmt, 20)}).",
+                markup=False,
+                severity="warning",
+                timeout=5,
+            )
             return
         self.dismiss(resource.id)
 

@@ -69,7 +69,7 @@ class ChartCanvas(Widget):
         worker = get_current_worker()
         try:
             picture = painter(width, height)
-        except Exception as exc:  # noqa: BLE001 - shown as one line by the screen
+        except Exception as exc:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._failed, exc, ticket, (width, height))
             return

@@ -45,7 +45,10 @@ class FacetBar(Vertical):
     async def set_facets(self, facets: Facets, owner: str = "bureau") -> None:
         """Fill the drop-downs; one the portal gives no values for is disabled and says so."""
         words = {name: (owner if name == "owner" else word) for name, word in FACETS}
-        if self.query(Select) and self.query_one("#facet-owner", Select).prompt not in (f"Any {owner}", f"No {owner} facets"):
+        if self.query(Select) and self.query_one("#facet-owner", Select).prompt not in (
+            f"Any {owner}",
+            f"No {owner} facets",
+        ):
             await self.query(Select).remove()  # another portal (e.g. the offline fallback): other words
         if not self.query(Select):
             await self.mount_all(

@@ -53,10 +53,11 @@ class SampledArrowBackend(ArrowBackend):
             # zero-copy slices (``take`` has no kernel for string_view columns): the head, then 20 spread out
             block = WIDTH_SAMPLE // 40
             starts = range(WIDTH_SAMPLE // 2, rows - block, max(block, (rows - WIDTH_SAMPLE // 2) // 20))
-            sample = pa.concat_tables([self.data.slice(0, WIDTH_SAMPLE // 2)] + [self.data.slice(s, block) for s in starts])
+            sample = pa.concat_tables(
+                [self.data.slice(0, WIDTH_SAMPLE // 2)] + [self.data.slice(s, block) for s in starts]
+            )
             self._column_content_widths = [self._measure(column) or 0 for column in sample.columns]
         return self._column_content_widths
-
 
     def _measure(self, arr: Any) -> int:
         # floats are shown with up to 10 significant digits (see display_value), wider than the 6 the backend

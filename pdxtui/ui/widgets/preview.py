@@ -111,7 +111,9 @@ class PreviewPane(Vertical):
         yield Static(Text("Rows appear here when you open a dataset."), id="preview-empty")
 
     # ------------------------------------------------------------------ loading
-    def load(self, dataset: Dataset, service: Service, query: Query | None = None, *, keep_columns: bool = False) -> None:
+    def load(
+        self, dataset: Dataset, service: Service, query: Query | None = None, *, keep_columns: bool = False
+    ) -> None:
         """Fetch the first page of ``dataset`` for ``query`` (in a worker) and show it."""
         self.service = service
         if not keep_columns:
@@ -139,9 +141,11 @@ class PreviewPane(Vertical):
                 await self.show(previous)
                 self.notify("Loading cancelled; the rows already loaded are kept.", markup=False, timeout=4)
             else:
-                await self.show_message("Cancelled: no rows loaded.", "Open the dataset again (Enter) or press ctrl+r to retry.", "yellow")
+                await self.show_message(
+                    "Cancelled: no rows loaded.", "Open the dataset again (Enter) or press ctrl+r to retry.", "yellow"
+                )
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        except Exception as exc:
             from pdxtui.ui.screens.browse import error_text
 
             if previous is not None:
@@ -165,7 +169,9 @@ class PreviewPane(Vertical):
         bar = self.query_one("#preview-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.query_one("#preview-header", Static).update(line(f"Loading rows of {dataset.title}… (Esc cancels)", "italic"))
+        self.query_one("#preview-header", Static).update(
+            line(f"Loading rows of {dataset.title}… (Esc cancels)", "italic")
+        )
 
     def progress(self, step: Progress) -> None:
         bar = self.query_one("#preview-progress", ProgressBar)
@@ -208,7 +214,9 @@ class PreviewPane(Vertical):
         if preview.query.where:
             notes.append(f"filtered by {preview.query.where}")
         if self.local_where:
-            notes.append(f"filtered by {self.local_where} (loaded rows only: {self.view.height if self.view is not None else 0:,} match)")
+            notes.append(
+                f"filtered by {self.local_where} (loaded rows only: {self.view.height if self.view is not None else 0:,} match)"
+            )
         hidden = preview.frame.width - len(self.visible_columns())
         if hidden:
             notes.append(f"{hidden} columns hidden")
@@ -288,8 +296,12 @@ class PreviewPane(Vertical):
             return None
         cursor = grid.cursor_coordinate
         anchor = grid.selection_anchor_coordinate or cursor
-        return (min(cursor.row, anchor.row), max(cursor.row, anchor.row),
-                min(cursor.column, anchor.column), max(cursor.column, anchor.column))
+        return (
+            min(cursor.row, anchor.row),
+            max(cursor.row, anchor.row),
+            min(cursor.column, anchor.column),
+            max(cursor.column, anchor.column),
+        )
 
     def filter_hint(self, preview: Preview) -> str:
         """The filter bar's hint: an example that fits this dataset, and where the filter runs. Worked out once per
@@ -305,8 +317,11 @@ class PreviewPane(Vertical):
         from pdxtui.filters import example
 
         head = preview.frame.head(1000)
-        wanted = [f.name for f in preview.dataset.fields
-                  if f.kind in ("string", "integer", "float") and f.name in head.columns]
+        wanted = [
+            f.name
+            for f in preview.dataset.fields
+            if f.kind in ("string", "integer", "float") and f.name in head.columns
+        ]
         sample = example(preview.dataset.fields, {name: head[name].to_list() for name in wanted})
         server = self.service is None or self.service.can("filter")
         if not sample:
@@ -336,8 +351,11 @@ class PreviewPane(Vertical):
         else:
             self.local_order = ((column, descending),)
             await self.refresh_view()
-            self.notify(f"{self.service.label} cannot sort on the server: sorted the {self.preview.shown:,} loaded rows here.",
-                        markup=False, timeout=5)
+            self.notify(
+                f"{self.service.label} cannot sort on the server: sorted the {self.preview.shown:,} loaded rows here.",
+                markup=False,
+                timeout=5,
+            )
 
     def action_load_more(self) -> None:
         if not self._loaded():
@@ -371,8 +389,10 @@ class PreviewPane(Vertical):
             what = f"{fmt_count(total)} rows" if total is not None else "an unknown number of rows"
             about = f", about {human_bytes(size)} in memory" if size else ""
             self.app.push_screen(
-                ConfirmScreen(f"Load all {what} of {one_line(preview.dataset.title, 80)}{about}?",
-                              "Esc cancels the download at any time; the rows already loaded stay."),
+                ConfirmScreen(
+                    f"Load all {what} of {one_line(preview.dataset.title, 80)}{about}?",
+                    "Esc cancels the download at any time; the rows already loaded stay.",
+                ),
                 go,
             )
         else:
@@ -420,13 +440,17 @@ class PreviewPane(Vertical):
             return
         row = self.view.slice(grid.cursor_row, 1)
         self.app.copy_to_clipboard(to_tsv(row, header=True))
-        self.notify(f"Copied row {grid.cursor_row + 1} (with a header line) as TSV. {CLIPBOARD_HINT}", markup=False, timeout=5)
+        self.notify(
+            f"Copied row {grid.cursor_row + 1} (with a header line) as TSV. {CLIPBOARD_HINT}", markup=False, timeout=5
+        )
 
     def action_copy_url(self) -> None:
         if not self._loaded():
             return
         assert self.preview is not None and self.service is not None
-        url = self.service.api_url(self.preview.dataset, replace(self.preview.query, columns=tuple(self.visible_columns())))
+        url = self.service.api_url(
+            self.preview.dataset, replace(self.preview.query, columns=tuple(self.visible_columns()))
+        )
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied the API URL: {one_line(url, 300)}. {CLIPBOARD_HINT}", markup=False, timeout=6)
 
@@ -438,7 +462,8 @@ class PreviewPane(Vertical):
         r0, r1, _, _ = bounds
         ids = [f.name for f in self.preview.dataset.fields if f.type in ("esriFieldTypeOID",)] if self.preview else []
         column = next((c for c in ids if c in self.view.columns), None) or next(
-            (c for c in self.view.columns if c.lower() in ("objectid", "id", "fid", ":id")), None)
+            (c for c in self.view.columns if c.lower() in ("objectid", "id", "fid", ":id")), None
+        )
         if column is None:
             return ()
         values = self.view[column].slice(r0, min(r1 - r0 + 1, limit)).to_list()
@@ -499,8 +524,11 @@ class PreviewPane(Vertical):
             self.local_where = where
             self.run_worker(self.refresh_view(), exclusive=False)
             if where:
-                self.notify(f"{self.service.label} cannot filter on the server: filtered the {self.preview.shown:,} loaded rows here.",
-                            markup=False, timeout=5)
+                self.notify(
+                    f"{self.service.label} cannot filter on the server: filtered the {self.preview.shown:,} loaded rows here.",
+                    markup=False,
+                    timeout=5,
+                )
         if self.grid is not None:
             self.grid.focus()
 

@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 from pdxtui.model import Dataset
 from pdxtui.ui.safe import line
 
+
 def short_type(name: str) -> str:
     return name.removeprefix("esriFieldType")
 
@@ -27,4 +28,10 @@ class SchemaPane(DataTable):
             kind = short_type(f.type)
             if f.domain:
                 kind += " (coded)"
-            self.add_row(line(f.name, "bold", 40), line(kind, max_len=24), line(f.alias, max_len=40), line(f.description, max_len=200), key=f.name)
+            self.add_row(
+                line(f.name, "bold", 40),
+                line(kind, max_len=24),
+                line(f.alias, max_len=40),
+                line(f.description, max_len=200),
+                key=f.name,
+            )

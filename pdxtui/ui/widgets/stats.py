@@ -53,10 +53,19 @@ def render_stats(stats: ColumnStats, note: str = "") -> Group:
         top.add_column("%", justify="right", no_wrap=True)
         top.add_column("", no_wrap=True, width=BAR_WIDTH)
         for vc in stats.top:
-            top.add_row(Text(format_value(vc.value, 40)), format_count(vc.count), format_pct(vc.pct),
-                        Text(bar(stats.scale(vc.count), BAR_WIDTH), "green"))
+            top.add_row(
+                Text(format_value(vc.value, 40)),
+                format_count(vc.count),
+                format_pct(vc.pct),
+                Text(bar(stats.scale(vc.count), BAR_WIDTH), "green"),
+            )
         if stats.other:
-            top.add_row(Text("(others)", "dim"), format_count(stats.other), format_pct(100 * stats.other / stats.rows if stats.rows else 0), "")
+            top.add_row(
+                Text("(others)", "dim"),
+                format_count(stats.other),
+                format_pct(100 * stats.other / stats.rows if stats.rows else 0),
+                "",
+            )
         parts += [Text(""), top]
     return Group(*parts)
 
@@ -75,7 +84,10 @@ class StatsPane(VerticalScroll, can_focus=True):
             self.screen.action_chart(None, self.column)  # type: ignore[attr-defined]
 
     def compose(self):
-        yield Static(Text("Press s on a grid column, or Enter on a field in the schema, for its statistics.", "dim"), id="stats-body")
+        yield Static(
+            Text("Press s on a grid column, or Enter on a field in the schema, for its statistics.", "dim"),
+            id="stats-body",
+        )
 
     def show(self, stats: ColumnStats, note: str = "") -> None:
         self.column = stats.column
