@@ -15,21 +15,25 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pdxtui.config import known_secrets
 from pdxtui.drafting import KIND_KEYS, KINDS, TOPICS, DraftInput, draft, parse_date_range, render, to_json
 from pdxtui.errors import UsageError
+from pdxtui.export import write_text_atomic
 from pdxtui.textsafe import one_line
 
 NAME = "draft"
 
-_EPILOG = """\
+_EPILOG = (
+    """\
 kinds:
-""" + "\n".join(f"  {k.key:9} {k.title}: {k.description}" for k in KINDS) + """
+"""
+    + "\n".join(f"  {k.key:9} {k.title}: {k.description}" for k in KINDS)
+    + """
 
 examples:
   pdxtui draft records 9f50a605cf4945259b983fa35c993fe9_125 --field NAME --dates 2023-01-01..2023-12-31
@@ -40,6 +44,7 @@ examples:
 Your name and e-mail come from [requester] in the config file; missing details become [placeholders].
 Tokens and keys are removed from URLs and error text.
 """
+)
 
 
 def register(subparsers: Any, common: Any) -> None:
@@ -53,8 +58,14 @@ def register(subparsers: Any, common: Any) -> None:
     common(p, top=False)
     p.add_argument("kind", choices=KIND_KEYS, metavar="KIND", help="records, publish, access or quality")
     p.add_argument("dataset", nargs="?", metavar="DATASET_ID", help="the dataset the request is about (optional)")
-    p.add_argument("--field", dest="fields", action="append", default=[], metavar="F",
-                   help="a field of the dataset (repeat for more)")
+    p.add_argument(
+        "--field",
+        dest="fields",
+        action="append",
+        default=[],
+        metavar="F",
+        help="a field of the dataset (repeat for more)",
+    )
     p.add_argument("--dates", metavar="FROM..TO", help="period, e.g. 2023-01-01..2023-12-31, 2023.., 2023")
     p.add_argument("--format", default="CSV", help="format wanted (default CSV)")
     p.add_argument("--description", default="", metavar="TEXT", help="records or data you want, in your words")
@@ -62,9 +73,19 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("--use", default="", metavar="TEXT", help="how you will use the data")
     p.add_argument("--purpose", default="", metavar="TEXT", help="publish: why the data matters")
     p.add_argument("--cadence", default="", metavar="TEXT", help="publish: how often it should be updated")
-    p.add_argument("--where", metavar="FILTER", help='only the rows matching this filter, e.g. "NAME ~ park" (described in plain English)')
-    p.add_argument("--record-id", dest="record_ids", action="append", default=[], metavar="ID",
-                   help="quality: an example record id (repeat for more)")
+    p.add_argument(
+        "--where",
+        metavar="FILTER",
+        help='only the rows matching this filter, e.g. "NAME ~ park" (described in plain English)',
+    )
+    p.add_argument(
+        "--record-id",
+        dest="record_ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="quality: an example record id (repeat for more)",
+    )
     p.add_argument("--problem", default="", metavar="TEXT", help="quality: what is wrong; access: what you need")
     p.add_argument("--expected", default="", metavar="TEXT", help="quality: what you expected")
     p.add_argument("--topic", default="", metavar="TOPIC", help="access: " + ", ".join(TOPICS))
@@ -81,15 +102,6 @@ def _today() -> date:
     return date.today()
 
 
-def _secrets(config: Any) -> list[str]:
-    """Every token pdxtui knows of: the config's, and PDXTUI_* variables that look like secrets."""
-    found = [config.app_token or "", *config.tokens.values()]
-    found += [entry.get("token", "") for entry in config.portals.values()]
-    found += [value for name, value in os.environ.items()
-              if name.startswith("PDXTUI_") and any(w in name for w in ("TOKEN", "KEY", "SECRET", "PASSWORD"))]
-    return [s for s in found if isinstance(s, str) and s.strip()]
-
-
 def _resolve_fields(names: list[str], dataset: Any) -> tuple[str, ...]:
     if dataset is None or not dataset.fields:
         return tuple(n.strip() for n in names if n.strip())
@@ -99,9 +111,11 @@ def _resolve_fields(names: list[str], dataset: Any) -> tuple[str, ...]:
         name = name.strip()
         if not name:
             continue
-        match = next((k for k in known if k == name), None) or next(
-            (k for k in known if k.lower() == name.lower()), None) or next(
-            (f.name for f in dataset.fields if f.alias and f.alias.lower() == name.lower()), None)
+        match = (
+            next((k for k in known if k == name), None)
+            or next((k for k in known if k.lower() == name.lower()), None)
+            or next((f.name for f in dataset.fields if f.alias and f.alias.lower() == name.lower()), None)
+        )
         if match is None:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else f"; fields: {', '.join(known)}"
@@ -109,14 +123,6 @@ def _resolve_fields(names: list[str], dataset: Any) -> tuple[str, ...]:
         if match not in out:
             out.append(match)
     return tuple(out)
-
-
-def write_atomic(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` atomically (see ``pdxtui.export.write_text_atomic``); without ``force`` an
-    existing file is never replaced."""
-    from pdxtui.export import write_text_atomic
-
-    write_text_atomic(path, text, overwrite=force)
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
@@ -160,7 +166,7 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         error=args.error,
         fee_waiver=args.fee_waiver,
     )
-    result = draft(inp, today=_today(), secrets=_secrets(session.config))
+    result = draft(inp, today=_today(), secrets=known_secrets(session.config))
 
     if args.json:
         from pdxtui.textout import dumps
@@ -170,7 +176,7 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         text = render(result)
     if args.output:
         path = Path(args.output).expanduser()
-        write_atomic(path, text, force=args.force)
+        write_text_atomic(path, text, overwrite=args.force)
         print(f"pdxtui: wrote {one_line(str(path))}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -409,3 +409,15 @@ def save_requester(profile: Requester | Mapping[str, str], path: str | os.PathLi
             pass
         raise
     return target
+
+
+def known_secrets(config: Config) -> list[str]:
+    """Every token pdxtui knows of: the config's, and PDXTUI_* variables that look like secrets."""
+    found = [config.app_token or "", *config.tokens.values()]
+    found += [entry.get("token", "") for entry in config.portals.values()]
+    found += [
+        value
+        for name, value in os.environ.items()
+        if name.startswith("PDXTUI_") and any(w in name for w in ("TOKEN", "KEY", "SECRET", "PASSWORD"))
+    ]
+    return [s for s in found if isinstance(s, str) and s.strip()]

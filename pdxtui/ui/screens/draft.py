@@ -128,8 +128,13 @@ class DraftScreen(Screen[None]):
             return SelectionList[str](*(Selection(Text(one_line(n, 40)), n, n in chosen) for n in names), id=ident)
         if spec.type == "choice":
             value = "CSV" if spec.name == "format" else Select.NULL
-            return Select([(Text(c), c) for c in spec.choices], value=value, allow_blank=spec.name != "format", id=ident,
-                          prompt=spec.label)
+            return Select(
+                [(Text(c), c) for c in spec.choices],
+                value=value,
+                allow_blank=spec.name != "format",
+                id=ident,
+                prompt=spec.label,
+            )
         value = ""
         if spec.type == "list" and spec.name == "record_ids":
             value = ", ".join(self.context.record_ids)
@@ -153,7 +158,11 @@ class DraftScreen(Screen[None]):
 
     def requester(self) -> Any:
         session = getattr(self.app, "session", None)
-        return getattr(getattr(session, "config", None), "requester", None) if session else getattr(self.app, "requester", None)
+        return (
+            getattr(getattr(session, "config", None), "requester", None)
+            if session
+            else getattr(self.app, "requester", None)
+        )
 
     def _show_requester(self) -> None:
         who = self.requester()
@@ -163,17 +172,19 @@ class DraftScreen(Screen[None]):
             self.query_one("#requester", Static).update(plain(f"From: {name} <{email}>", "dim"))
         else:
             self.query_one("#requester", Static).update(
-                Text("Your name and e-mail are not set: the letter shows [placeholders]. Fill them in once:", "yellow"))
+                Text("Your name and e-mail are not set: the letter shows [placeholders]. Fill them in once:", "yellow")
+            )
 
     # ------------------------------------------------------------------ the letter
     def build(self) -> Draft:
-        from pdxtui.cli_draft import _secrets
+        from pdxtui.config import known_secrets
 
         ctx = self.context
-        inp = input_from_form(self.kind, self.form_values(), dataset=ctx.dataset, requester=self.requester(),
-                              filter_text=ctx.filter_text)
+        inp = input_from_form(
+            self.kind, self.form_values(), dataset=ctx.dataset, requester=self.requester(), filter_text=ctx.filter_text
+        )
         session = getattr(self.app, "session", None)
-        secrets = _secrets(session.config) if session is not None else []
+        secrets = known_secrets(session.config) if session is not None else []
         return draft(inp, today=self.today, secrets=secrets)
 
     def refresh_letter(self, *, force: bool = False) -> None:
@@ -232,7 +243,11 @@ class DraftScreen(Screen[None]):
     @on(Checkbox.Changed)
     @on(SelectionList.SelectedChanged)
     def _form_changed(self, event) -> None:
-        if getattr(event, "control", None) is not None and getattr(event.control, "id", "") and str(event.control.id).startswith("f-"):
+        if (
+            getattr(event, "control", None) is not None
+            and getattr(event.control, "id", "")
+            and str(event.control.id).startswith("f-")
+        ):
             self.refresh_letter()
 
     @on(Select.Changed)
@@ -279,8 +294,11 @@ class DraftScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.letter_text())
-        self.notify(f"Copied the letter ({len(self.letter_text()):,} characters) to the clipboard. {CLIPBOARD_HINT}",
-                    markup=False, timeout=8)
+        self.notify(
+            f"Copied the letter ({len(self.letter_text()):,} characters) to the clipboard. {CLIPBOARD_HINT}",
+            markup=False,
+            timeout=8,
+        )
 
     def action_save(self) -> None:
         ds = self.context.dataset
@@ -290,18 +308,22 @@ class DraftScreen(Screen[None]):
     def _save_to(self, choice: tuple[str, bool] | None) -> None:
         if choice is None:
             return
-        from pdxtui.cli_draft import write_atomic
+        from pdxtui.export import write_text_atomic
 
         raw, force = choice
         path = Path(raw).expanduser()
         try:
-            write_atomic(path, self.letter_text() + ("" if self.letter_text().endswith("\n") else "\n"), force=force)
+            write_text_atomic(
+                path, self.letter_text() + ("" if self.letter_text().endswith("\n") else "\n"), overwrite=force
+            )
         except PdxError as exc:
             if "exists" in str(exc) and not force:
                 from pdxtui.ui.screens.confirm import ConfirmScreen
 
-                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"),
-                                     lambda yes: self._save_to((raw, True)) if yes else None)
+                self.app.push_screen(
+                    ConfirmScreen(f"{path} exists. Replace it?"),
+                    lambda yes: self._save_to((raw, True)) if yes else None,
+                )
                 return
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
@@ -313,9 +335,13 @@ class DraftScreen(Screen[None]):
             return
         from pdxtui.ui.screens.confirm import ConfirmScreen
 
-        self.app.push_screen(ConfirmScreen("Replace your edits with a freshly generated letter?",
-                                           "Your hand edits will be lost. Copy or save them first if you want them."),
-                             lambda yes: self.refresh_letter(force=True) if yes else None)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Replace your edits with a freshly generated letter?",
+                "Your hand edits will be lost. Copy or save them first if you want them.",
+            ),
+            lambda yes: self.refresh_letter(force=True) if yes else None,
+        )
 
     def action_print_on_exit(self) -> None:
         self.app.print_on_exit = self.letter_text()  # type: ignore[attr-defined]
@@ -334,8 +360,13 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
     RequesterScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    FIELDS = (("name", "Name"), ("email", "E-mail"), ("phone", "Phone (optional)"),
-              ("organisation", "Organisation (optional)"), ("address", "Postal address (optional)"))
+    FIELDS = (
+        ("name", "Name"),
+        ("email", "E-mail"),
+        ("phone", "Phone (optional)"),
+        ("organisation", "Organisation (optional)"),
+        ("address", "Postal address (optional)"),
+    )
 
     def __init__(self, current: Any) -> None:
         super().__init__()
