@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pdxtui.config import known_secrets
-from pdxtui.drafting import KIND_KEYS, KINDS, TOPICS, DraftInput, draft, parse_date_range, render, to_json
+from pdxtui.drafting import DRAFT_KINDS, KIND_KEYS, TOPICS, DraftInput, draft, parse_date_range, render, to_json
 from pdxtui.errors import UsageError
 from pdxtui.export import write_text_atomic
 from pdxtui.textsafe import one_line
@@ -32,7 +32,7 @@ _EPILOG = (
     """\
 kinds:
 """
-    + "\n".join(f"  {k.key:9} {k.title}: {k.description}" for k in KINDS)
+    + "\n".join(f"  {k.key:9} {k.title}: {k.description}" for k in DRAFT_KINDS)
     + """
 
 examples:

@@ -45,7 +45,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pdxtui.errors import UsageError
-from pdxtui.portals import BUILTIN_PROFILES, DEFAULT_PORTAL, KINDS, PortalSpec
+from pdxtui.portals import BUILTIN_PROFILES, DEFAULT_PORTAL, PORTAL_KINDS, PortalSpec
 
 ENV_CONFIG = "PDXTUI_CONFIG"
 ENV_PORTAL = "PDXTUI_PORTAL"
@@ -247,8 +247,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
         r.unknown(entry, _PORTAL_KEYS, f"{dotted}.")
         kind = str(entry.get("kind", "")).lower()
         url = str(entry.get("url", "")).strip().rstrip("/")
-        if kind not in KINDS:
-            r.warn(dotted, f"{dotted}.kind must be one of {', '.join(KINDS)}, not {kind!r}; portal ignored")
+        if kind not in PORTAL_KINDS:
+            r.warn(dotted, f"{dotted}.kind must be one of {', '.join(PORTAL_KINDS)}, not {kind!r}; portal ignored")
             continue
         parts = urlsplit(url)
         if kind != "bundled" and (parts.scheme not in ("http", "https") or not parts.hostname):

@@ -1,6 +1,6 @@
 """Request drafting: pure functions from (kind, dataset, requester profile, user fields) to a letter.
 
-Four kinds of request (:data:`KINDS`):
+Four kinds of request (:data:`DRAFT_KINDS`):
 
 * ``records`` - a public records request under the Oregon Public Records Law (ORS 192.311 to 192.478).
 * ``publish`` - a request to publish a dataset, or add fields to one, to the owning bureau or the open-data
@@ -54,9 +54,9 @@ from pdxtui.textsafe import clean, one_line
 
 __all__ = [
     "CADENCES",
+    "DRAFT_KINDS",
     "FORMATS",
     "FORM_FIELDS",
-    "KINDS",
     "KIND_KEYS",
     "TOPICS",
     "DateRangeError",
@@ -83,7 +83,7 @@ class Kind(NamedTuple):
 
 
 #: The kinds of request, in menu order.
-KINDS: tuple[Kind, ...] = (
+DRAFT_KINDS: tuple[Kind, ...] = (
     Kind(
         "records", "Public records request", "Ask the City for records it holds, under the Oregon Public Records Law."
     ),
@@ -99,7 +99,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("quality", "Data quality report", "Tell the owning bureau about wrong or missing values in a dataset."),
 )
-KIND_KEYS: tuple[str, ...] = tuple(k.key for k in KINDS)
+KIND_KEYS: tuple[str, ...] = tuple(k.key for k in DRAFT_KINDS)
 
 #: Suggested values for the choice fields (draft() accepts any text).
 FORMATS = ("CSV", "JSON", "GeoJSON", "Excel (XLSX)", "Shapefile")

@@ -6,7 +6,7 @@ so here too, in the text people read.
 
 * :data:`SECTIONS` - the sections in reading order. Each :class:`Section` has a ``title``, a ``body`` (one
   paragraph, bullet or table row per line; wrap it to the screen with :meth:`Section.text`) and
-  ``related_kind``, the key of the request draft that fits (see ``pdxtui.drafting.KINDS``).
+  ``related_kind``, the key of the request draft that fits (see ``pdxtui.drafting.DRAFT_KINDS``).
 * :func:`table_of_contents` - ``[(index, title, related_kind), ...]``.
 * :func:`search` - ``[(section_index, line_no, snippet), ...]``: lines holding every word of the query.
 * :data:`CONTACTS` - where requests go, as :class:`Recipient` records (the drafts' "send to" block).

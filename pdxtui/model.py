@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 # Normalised column kinds. Each maps to one polars dtype (see ``POLARS_DTYPES``).
-KINDS = ("string", "integer", "float", "boolean", "date", "datetime", "geometry", "json")
+FIELD_KINDS = ("string", "integer", "float", "boolean", "date", "datetime", "geometry", "json")
 
 #: kind -> name of the polars dtype (resolved with ``getattr(polars, name)`` where polars is loaded).
 POLARS_DTYPES = {
@@ -29,7 +29,7 @@ class Field:
 
     name: str
     type: str  # the portal's own type name, e.g. "esriFieldTypeString"
-    kind: str = "string"  # one of KINDS
+    kind: str = "string"  # one of FIELD_KINDS
     alias: str = ""
     description: str = ""
     domain: tuple[tuple[Any, str], ...] = ()  # coded values: (code, label)

@@ -363,9 +363,7 @@ async def test_permits_paged_exactly(server, make):
     got = [row for p in pages for row in p.table.to_pylist()]
     assert [r["PERMIT_NUM"] for r in got] == [r["PERMIT_NUM"] for r in rows]
     assert [r["VALUATION"] for r in got] == [r["VALUATION"] for r in rows]
-    expected_issued = [
-        None if r["ISSUED"] is None else datetime.fromtimestamp(r["ISSUED"] / 1000, UTC) for r in rows
-    ]
+    expected_issued = [None if r["ISSUED"] is None else datetime.fromtimestamp(r["ISSUED"] / 1000, UTC) for r in rows]
     assert [r["ISSUED"] for r in got] == expected_issued
     assert [(r["longitude"], r["latitude"]) for r in got] == [tuple(g) for g in PERMITS.geometries]
     requests = queries(server)

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from pdxtui.errors import NotFound, PdxError
-from pdxtui.model import KINDS, Dataset, Link, Progress, Query, SearchRequest
+from pdxtui.model import FIELD_KINDS, Dataset, Link, Progress, Query, SearchRequest
 from pdxtui.portals.base import Portal
 from pdxtui.portals.bundled import LABEL, LICENCE, PAGE_ROWS, BundledPortal, _frame
 from pdxtui.portals.snapshot.generate import build_frame
@@ -133,7 +133,7 @@ async def test_the_portland_layers_from_the_brief_are_there(portal):
 async def test_field_kinds_follow_the_esri_types(portal):
     for d in await everything(portal):
         for f in d.fields:
-            assert f.kind in KINDS
+            assert f.kind in FIELD_KINDS
             assert f.kind == ESRI_KINDS[f.type], (d.title, f.name)
 
 

@@ -233,9 +233,7 @@ def test_week_buckets_start_on_monday_and_empty_buckets_are_zero():
 
 
 def test_datetimes_count_on_their_day():
-    series = pl.Series(
-        "t", [datetime(2023, 12, 31, 23, 0, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)]
-    )
+    series = pl.Series("t", [datetime(2023, 12, 31, 23, 0, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)])
     years = charts.date_counts(series, "year")
     assert years.starts == [date(2023, 1, 1), date(2024, 1, 1)] and years.counts.tolist() == [1, 1]
     assert charts.date_span(series) == (date(2023, 12, 31), date(2024, 6, 1))

@@ -12,9 +12,9 @@ import pytest
 from pdxtui import drafting
 from pdxtui.config import Requester
 from pdxtui.drafting import (
+    DRAFT_KINDS,
     FORM_FIELDS,
     KIND_KEYS,
-    KINDS,
     DateRangeError,
     Draft,
     DraftInput,
@@ -82,7 +82,7 @@ def everything(d: Draft) -> str:
 
 def test_kinds_in_order_with_titles():
     assert KIND_KEYS == ("records", "publish", "access", "quality")
-    for kind in KINDS:
+    for kind in DRAFT_KINDS:
         key, title, description = kind
         assert title and description and "\n" not in description
 

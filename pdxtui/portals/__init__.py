@@ -11,9 +11,17 @@ from urllib.parse import urlsplit
 from pdxtui.errors import UsageError
 from pdxtui.portals.base import Portal, ProgressCallback
 
-__all__ = ["BUILTIN_PROFILES", "KINDS", "Portal", "PortalSpec", "ProgressCallback", "open_portal", "parse_portal"]
+__all__ = [
+    "BUILTIN_PROFILES",
+    "PORTAL_KINDS",
+    "Portal",
+    "PortalSpec",
+    "ProgressCallback",
+    "open_portal",
+    "parse_portal",
+]
 
-KINDS = ("bundled", "arcgis", "socrata", "ckan")
+PORTAL_KINDS = ("bundled", "arcgis", "socrata", "ckan")
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,12 @@ def parse_portal(value: str, profiles: dict[str, PortalSpec] | None = None) -> P
     if not sep:
         names = ", ".join(sorted(known))
         raise UsageError(
-            f"unknown portal {value!r}: use a profile ({names}) or KIND:URL with KIND one of {', '.join(KINDS[1:])}"
+            f"unknown portal {value!r}: use a profile ({names}) or KIND:URL with KIND one of {', '.join(PORTAL_KINDS[1:])}"
         )
     if kind == "bundled":
         return PortalSpec(value, "bundled", "")
-    if kind not in KINDS:
-        raise UsageError(f"unknown portal kind {kind!r} in {value!r}: use one of {', '.join(KINDS[1:])}")
+    if kind not in PORTAL_KINDS:
+        raise UsageError(f"unknown portal kind {kind!r} in {value!r}: use one of {', '.join(PORTAL_KINDS[1:])}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"portal URL must start with http:// or https:// and name a host, not {url!r}")

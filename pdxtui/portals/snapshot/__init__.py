@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-#: esri field type -> normalised kind (see ``pdxtui.model.KINDS``)
+#: esri field type -> normalised kind (see ``pdxtui.model.FIELD_KINDS``)
 ESRI_KINDS = {
     "esriFieldTypeOID": "integer",
     "esriFieldTypeInteger": "integer",

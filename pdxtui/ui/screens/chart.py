@@ -24,7 +24,7 @@ from pdxtui.ui.widgets.chart import ChartCanvas
 if TYPE_CHECKING:
     import polars as pl
 
-KINDS = ("map", "histogram", "bars", "timeseries")
+CHART_KINDS = ("map", "histogram", "bars", "timeseries")
 BIN_STEPS = (5, 8, 10, 15, 20, 30, 40, 60, 80, 120, 160)
 DEFAULT_BINS = 20
 BAR_STEPS = (5, 10, 15, 20, 30, 40, 60)
@@ -109,7 +109,7 @@ class ChartScreen(Screen[None]):
 
     def __init__(self, source: ChartSource, kind: str, column: str | None = None) -> None:
         super().__init__()
-        if kind not in KINDS:
+        if kind not in CHART_KINDS:
             raise ValueError(f"unknown chart kind {kind!r}")
         self.source = source
         self.kind = kind

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from pdxtui.drafting import FORM_FIELDS, KINDS, Draft, check, draft, input_from_form
+from pdxtui.drafting import DRAFT_KINDS, FORM_FIELDS, Draft, check, draft, input_from_form
 from pdxtui.errors import PdxError
 from pdxtui.model import Dataset
 from pdxtui.textsafe import one_line
@@ -81,7 +81,9 @@ class DraftScreen(Screen[None]):
         with Horizontal(id="draft-main"):
             with VerticalScroll(id="draft-form"):
                 yield Label("Kind of request")
-                yield Select([(Text(k.title), k.key) for k in KINDS], value=self.kind, allow_blank=False, id="kind")
+                yield Select(
+                    [(Text(k.title), k.key) for k in DRAFT_KINDS], value=self.kind, allow_blank=False, id="kind"
+                )
                 yield Static("", id="kind-help")
                 yield Vertical(id="fields")
                 with Vertical(id="requester-box"):
@@ -105,7 +107,7 @@ class DraftScreen(Screen[None]):
     async def _build_form(self) -> None:
         box = self.query_one("#fields", Vertical)
         await box.remove_children()
-        kind = next(k for k in KINDS if k.key == self.kind)
+        kind = next(k for k in DRAFT_KINDS if k.key == self.kind)
         self.query_one("#kind-help", Static).update(plain(kind.description, "dim"))
         widgets = []
         for spec in FORM_FIELDS[self.kind]:

@@ -15,10 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pdxtui.drafting import KINDS
+from pdxtui.drafting import DRAFT_KINDS
 from pdxtui.guide import SECTIONS, search, table_of_contents
 
-KIND_TITLES = {k.key: k.title for k in KINDS}
+KIND_TITLES = {k.key: k.title for k in DRAFT_KINDS}
 
 
 class GuideScreen(Screen[str | None]):
