@@ -101,7 +101,7 @@ def test_importing_export_stays_light():
 
     code = (
         "import sys\n"
-        "import pdxtui.export, pdxtui.cli_export, pdxtui.cli\n"
+        "import pdxtui.export, pdxtui.cli.export, pdxtui.cli\n"
         "pdxtui.cli.build_parser()\n"
         "print(sorted(m for m in ('polars', 'pyarrow', 'xlsxwriter', 'textual', 'httpx') if m in sys.modules))\n"
     )
