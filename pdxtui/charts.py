@@ -743,10 +743,6 @@ def nice_number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def as_date(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 # -- whole charts, laid out for a canvas of cols × rows cells -----------------------------------------------------------
 
 
