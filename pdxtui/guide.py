@@ -12,6 +12,8 @@ so here too, in the text people read.
 * :data:`CONTACTS` - where requests go, as :class:`Recipient` records (the drafts' "send to" block).
 """
 
+# ruff: noqa: E501  # each paragraph of the guide is one source line; Section.text() wraps it for the screen
+
 from __future__ import annotations
 
 import re
@@ -103,7 +105,7 @@ def owner_recipient(owner: str = "", page_url: str = "") -> Recipient:
 
 
 class TocEntry(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the guide screen reads entry.index
     title: str
     related_kind: str
 

@@ -183,13 +183,13 @@ def far_dates(series: pl.Series) -> tuple[int, int, int, date, date] | None:
     if days.len() < 3:
         return None
     years = days.dt.year()
-    lo = int(years.quantile(0.01, "lower"))  # type: ignore[arg-type]
-    hi = int(years.quantile(0.99, "higher"))  # type: ignore[arg-type]
+    lo = int(years.quantile(0.01, "lower"))  # type: ignore[arg-type]  # a quantile of years with values: a number
+    hi = int(years.quantile(0.99, "higher"))  # type: ignore[arg-type]  # likewise
     pad = max(hi - lo + 1, 10)
     far = days.filter((years < lo - pad) | (years > hi + pad))
     if far.len() == 0:
         return None
-    return lo, hi, far.len(), far.min(), far.max()  # type: ignore[return-value]
+    return lo, hi, far.len(), far.min(), far.max()  # type: ignore[return-value]  # a Date column: dates
 
 
 def draw_dates(series: pl.Series, cols: int, rows: int, unit: str | None = None) -> tuple[ChartPicture, str]:

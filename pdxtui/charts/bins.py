@@ -168,7 +168,7 @@ def date_span(series: pl.Series) -> tuple[date, date] | None:
     days = _as_dates(series).drop_nulls()
     if days.len() == 0:
         return None
-    return days.min(), days.max()  # type: ignore[return-value]
+    return days.min(), days.max()  # type: ignore[return-value]  # a Date column: its min and max are dates
 
 
 def date_counts(series: pl.Series, unit: str) -> DateCounts:
