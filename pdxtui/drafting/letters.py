@@ -7,18 +7,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from pdxtui.drafting.model import (
-    KIND_KEYS,
-    PLACEHOLDER_EMAIL,
-    PLACEHOLDER_NAME,
-    REMOVED,
-    Draft,
-    DraftInput,
-)
-from pdxtui.drafting.scrub import (
-    scrub,
-    scrub_url,
-)
+from pdxtui.drafting.model import KIND_KEYS, PLACEHOLDER_EMAIL, PLACEHOLDER_NAME, REMOVED, Draft, DraftInput
+from pdxtui.drafting.scrub import scrub, scrub_url
 from pdxtui.guide import CONTACTS, Recipient, owner_recipient
 from pdxtui.model import Dataset
 from pdxtui.textsafe import clean, one_line

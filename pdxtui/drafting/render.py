@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pdxtui.drafting.model import (
-    Draft,
-)
+from pdxtui.drafting.model import Draft
 from pdxtui.guide import Recipient
 
 # -- output -----------------------------------------------------------------------------------------------------

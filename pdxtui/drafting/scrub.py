@@ -8,9 +8,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit
 
 from pdxtui.cache import is_secret_param
-from pdxtui.drafting.model import (
-    REMOVED,
-)
+from pdxtui.drafting.model import REMOVED
 
 # -- secrets ----------------------------------------------------------------------------------------------------
 

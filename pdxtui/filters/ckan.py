@@ -7,17 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pdxtui.filters.tree import (
-    And,
-    Compare,
-    Node,
-    Or,
-    _field,
-    _field_map,
-    _is_day_on_datetime,
-    _iso,
-    _sql_number,
-)
+from pdxtui.filters.tree import And, Compare, Node, Or, _field, _field_map, _is_day_on_datetime, _iso, _sql_number
 from pdxtui.model import Field
 
 # -- CKAN -------------------------------------------------------------------------------------------------------

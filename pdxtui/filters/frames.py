@@ -6,21 +6,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pdxtui.filters.parse import (
-    _CONTAINS,
-    _EPOCH,
-    _EPOCH_DAY,
-)
-from pdxtui.filters.tree import (
-    And,
-    Compare,
-    FilterError,
-    IsNull,
-    Node,
-    Not,
-    Or,
-    _show,
-)
+from pdxtui.filters.parse import _CONTAINS, _EPOCH, _EPOCH_DAY
+from pdxtui.filters.tree import And, Compare, FilterError, IsNull, Node, Not, Or, _show
 
 # -- polars -----------------------------------------------------------------------------------------------------
 

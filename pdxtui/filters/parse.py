@@ -10,19 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from pdxtui.filters.tree import (
-    _NOUN,
-    And,
-    Compare,
-    FilterError,
-    IsNull,
-    Node,
-    Not,
-    Or,
-    _join,
-    _kind,
-    _show,
-)
+from pdxtui.filters.tree import _NOUN, And, Compare, FilterError, IsNull, Node, Not, Or, _join, _kind, _show
 from pdxtui.model import Field
 from pdxtui.textsafe import one_line
 

@@ -8,10 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pdxtui.filters.parse import (
-    _CONTAINS,
-    _IDENTIFIER,
-)
+from pdxtui.filters.parse import _CONTAINS, _IDENTIFIER
 from pdxtui.filters.tree import (
     And,
     Compare,

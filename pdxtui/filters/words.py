@@ -8,20 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pdxtui.filters.parse import (
-    _KEYWORDS,
-    _WORDLIKE,
-)
-from pdxtui.filters.tree import (
-    And,
-    Compare,
-    IsNull,
-    Node,
-    Not,
-    Or,
-    _iso,
-    _sql_number,
-)
+from pdxtui.filters.parse import _KEYWORDS, _WORDLIKE
+from pdxtui.filters.tree import And, Compare, IsNull, Node, Not, Or, _iso, _sql_number
 from pdxtui.model import Field
 
 # -- words ------------------------------------------------------------------------------------------------------
