@@ -1,6 +1,6 @@
 """The Portland guide: where the City's open data lives, how to judge and use it, and how to ask for more.
 
-Plain data and a little search, with no Textual import (the guide screen renders it, and drafting.py takes its
+Plain data and a little search, with no Textual import (the guide screen renders it, and the drafting package takes its
 contacts from here). Facts come from the project's portal notes; anything marked "unconfirmed" there is marked
 so here too, in the text people read.
 
