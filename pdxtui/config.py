@@ -36,7 +36,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -357,8 +356,8 @@ _ANY_HEADER = re.compile(r"^\s*\[")
 
 
 def save_requester(profile: Requester | Mapping[str, str], path: str | os.PathLike[str] | None = None) -> Path:
-    """Write or replace the [requester] table, keeping the rest of the file. Atomic: temp file + os.replace.
-    Returns the path written."""
+    """Write or replace the [requester] table, keeping the rest of the file. Atomic (export's one writer: temp
+    file, fsync, rename), readable by its owner only. Returns the path written."""
     target = Path(path).expanduser() if path else default_config_path()
     values = asdict(profile) if isinstance(profile, Requester) else dict(profile)
     unknown = sorted(set(values) - set(_REQUESTER_KEYS))
@@ -395,19 +394,10 @@ def save_requester(profile: Requester | Mapping[str, str], path: str | os.PathLi
     new_text = "\n".join(new_lines) + "\n"
     tomllib.loads(new_text)  # never write a file we could not read back
 
+    from pdxtui.export import write_text_atomic
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new_text)
-        os.chmod(tmp, 0o600)  # the file may hold app tokens
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_text_atomic(target, new_text, overwrite=True, mode=0o600)  # 0o600: the file may hold app tokens
     return target
 
 

@@ -1,6 +1,6 @@
 """The Portland guide: where the City's open data lives, how to judge and use it, and how to ask for more.
 
-Plain data and a little search, with no Textual import (the guide screen renders it, and drafting.py takes its
+Plain data and a little search, with no Textual import (the guide screen renders it, and the drafting package takes its
 contacts from here). Facts come from the project's portal notes; anything marked "unconfirmed" there is marked
 so here too, in the text people read.
 
@@ -11,6 +11,8 @@ so here too, in the text people read.
 * :func:`search` - ``[(section_index, line_no, snippet), ...]``: lines holding every word of the query.
 * :data:`CONTACTS` - where requests go, as :class:`Recipient` records (the drafts' "send to" block).
 """
+
+# ruff: noqa: E501  # each paragraph of the guide is one source line; Section.text() wraps it for the screen
 
 from __future__ import annotations
 
@@ -103,7 +105,7 @@ def owner_recipient(owner: str = "", page_url: str = "") -> Recipient:
 
 
 class TocEntry(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the guide screen reads entry.index
     title: str
     related_kind: str
 

@@ -24,8 +24,8 @@ def setup_logging(debug: bool = False) -> Path | None:
     logging.getLogger("pdxtui").setLevel(logging.DEBUG if debug else logging.INFO)
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in list(root.handlers):
+        root.removeHandler(old)
     try:
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)

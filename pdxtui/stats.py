@@ -32,7 +32,7 @@ import decimal
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pdxtui.textsafe import one_line
 
@@ -478,7 +478,11 @@ def _count_values(series: pl.Series, kind: str, limit: int | None) -> tuple[list
     if kind not in ("null", "object"):
         try:
             size = values.len()
-            if kind in _SORT_COUNT_KINDS and size >= _SORT_COUNT_MIN and values.approx_n_unique() >= size // 2:
+            if (
+                kind in _SORT_COUNT_KINDS
+                and size >= _SORT_COUNT_MIN
+                and cast(int, values.approx_n_unique()) >= size // 2
+            ):
                 runs = values.sort().rle().struct.unnest()  # columns "len" and "value", in value order
                 counts = runs.select(pl.col("value"), pl.col("len").alias("n"))
                 if counts.height == size:  # every value occurs once: the commonest are the smallest
@@ -500,9 +504,11 @@ def _commonest(counts: pl.DataFrame, limit: int | None) -> pl.DataFrame:
     groups above it, and fill up with the smallest values among the groups tied on it."""
     import polars as pl
 
-    order = {"by": ["n", "value"], "descending": [True, False]}
+    def ordered(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.sort(["n", "value"], descending=[True, False])
+
     if limit is None or counts.height <= limit:
-        return counts.sort(**order).head(limit) if limit is not None else counts.sort(**order)
+        return ordered(counts).head(limit) if limit is not None else ordered(counts)
     if limit <= 0:
         return counts.head(0)
     kth = counts["n"].top_k(limit).min()
@@ -511,7 +517,7 @@ def _commonest(counts: pl.DataFrame, limit: int | None) -> pl.DataFrame:
     need = limit - above.height
     if tied.height > need:
         tied = tied.select(pl.col("value").bottom_k(need), pl.lit(kth, dtype=counts.schema["n"]).alias("n"))
-    return pl.concat([above, tied]).sort(**order)
+    return ordered(pl.concat([above, tied]))
 
 
 def _python_counts(series: pl.Series, top: int | None) -> tuple[list[tuple[Any, int]], int]:

@@ -12,7 +12,7 @@ from pdxtui.textsafe import one_line
 try:  # wcwidth-like measurement without a dependency: rich is always installed with textual
     from rich.cells import cell_len
 except ImportError:  # pragma: no cover
-    cell_len = len  # type: ignore[assignment]
+    cell_len = len  # type: ignore[assignment]  # len takes any Sized, cell_len only str
 
 
 def fmt_count(n: int | None) -> str:

@@ -77,7 +77,3 @@ def markup_literal(text: str) -> str:
     strings (the command palette's help line). Every ``[`` is escaped; backslashes elsewhere are literal there.
     (``textual.markup.escape`` is not enough: it leaves ``[B]`` and ``[$x]`` and doubles backslashes.)"""
     return text.replace("[", "\\[")
-
-
-#: The same set as ``_UNSAFE`` (less surrogates, which UTF-8 strings cannot hold), in Rust regex syntax for polars.
-POLARS_UNSAFE = r"[\x00-\x08\x0B-\x1F\x7F-\x{9F}\x{061C}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2069}\x{FEFF}]"

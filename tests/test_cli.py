@@ -124,12 +124,16 @@ def test_json_output_is_plain_ascii(capsys):
     assert "\x1b" not in out
 
 
-def test_extension_command_names_match_their_modules():
+def test_each_command_module_registers_the_commands_the_table_gives_it():
+    import argparse
     import importlib
 
-    from pdxtui.cli import EXTENSION_NAMES, EXTENSIONS
+    from pdxtui.cli import COMMANDS, _common
 
-    assert tuple(importlib.import_module(m).NAME for m in EXTENSIONS) == EXTENSION_NAMES
+    for module in set(COMMANDS.values()):
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"pdxtui.cli.{module}").register(sub, _common)
+        assert sorted(sub.choices) == sorted(c for c, m in COMMANDS.items() if m == module)
 
 
 def test_help_lists_every_subcommand(capsys):

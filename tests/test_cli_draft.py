@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pdxtui import cli_draft
+from pdxtui.cli import draft as cli_draft
 from pdxtui.cli import main
 
 NEIGHBORHOODS = "9f50a605cf4945259b983fa35c993fe9_125"

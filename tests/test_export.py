@@ -101,7 +101,7 @@ def test_importing_export_stays_light():
 
     code = (
         "import sys\n"
-        "import pdxtui.export, pdxtui.cli_export, pdxtui.cli\n"
+        "import pdxtui.export, pdxtui.cli.export, pdxtui.cli\n"
         "pdxtui.cli.build_parser()\n"
         "print(sorted(m for m in ('polars', 'pyarrow', 'xlsxwriter', 'textual', 'httpx') if m in sys.modules))\n"
     )
@@ -189,7 +189,7 @@ def test_parquet_reads_back_with_the_schema(tmp_path):
 async def test_parquet_streamed_pages_make_row_groups(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
-    monkeypatch.setattr(ex, "PARQUET_ROW_GROUP", 250)
+    monkeypatch.setattr(ex.writers, "PARQUET_ROW_GROUP", 250)
     frame = pl.DataFrame({"n": range(1000), "s": [f"v{i}" for i in range(1000)]})
 
     async def pages():
@@ -301,7 +301,7 @@ def test_xlsx_reads_back_with_polars_when_an_engine_is_installed(tmp_path):
 
 
 def test_xlsx_row_limit_is_checked_up_front_and_while_writing(tmp_path, monkeypatch):
-    monkeypatch.setattr(ex, "XLSX_MAX_ROWS", 11)  # a header and 10 rows
+    monkeypatch.setattr(ex.formats, "XLSX_MAX_ROWS", 11)  # a header and 10 rows
     frame = pl.DataFrame({"n": range(11)})
     with pytest.raises(ExportError, match="at most 10 rows"):
         export_frame(frame, tmp_path / "a.xlsx")
@@ -318,7 +318,7 @@ def test_xlsx_row_limit_is_checked_up_front_and_while_writing(tmp_path, monkeypa
 
 
 async def test_xlsx_row_limit_from_the_count(tmp_path, monkeypatch, demo_service):
-    monkeypatch.setattr(ex, "XLSX_MAX_ROWS", 100)
+    monkeypatch.setattr(ex.formats, "XLSX_MAX_ROWS", 100)
     ds = await demo_service.dataset(BIKE_RACKS)
     with pytest.raises(ExportError, match="6,947"):
         await export_query(demo_service, ds, tmp_path / "a.xlsx")
@@ -528,7 +528,7 @@ def test_unwritable_folder(tmp_path, monkeypatch):
         def denied(*args, **kwargs):
             raise PermissionError(errno.EACCES, "Permission denied")
 
-        monkeypatch.setattr(ex.tempfile, "mkstemp", denied)
+        monkeypatch.setattr(ex.target.tempfile, "mkstemp", denied)
     try:
         with pytest.raises(ExportError, match="permission denied"):
             export_frame(golden_frame(), locked / "a.csv")
@@ -548,26 +548,30 @@ def test_full_disk_is_reported_and_cleaned_up(tmp_path, monkeypatch, fmt):
 
     if not os.path.exists("/proc/self/fd"):
         pytest.skip("needs /proc/self/fd")
-    monkeypatch.setattr(ex.os, "fsync", full)
+    monkeypatch.setattr(ex.target.os, "fsync", full)
     with pytest.raises(ExportError, match="the disk is full"):
         export_frame(golden_frame().drop("tags") if fmt == "xlsx" else golden_frame(), tmp_path / f"a.{fmt}")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_polars_style_disk_errors_are_recognised():
-    assert ex._os_problem(OSError("No space left on device (os error 28)"), "/x/a.csv") == "the disk is full"
+    assert ex.target._os_problem(OSError("No space left on device (os error 28)"), "/x/a.csv") == "the disk is full"
     assert (
-        ex._os_problem(RuntimeError("parquet: underlying IO error: No space left on device (os error 28)"), "/x/a.pq")
+        ex.target._os_problem(
+            RuntimeError("parquet: underlying IO error: No space left on device (os error 28)"), "/x/a.pq"
+        )
         == "the disk is full"
     )
-    assert ex._os_problem(OSError(errno.EROFS, "Read-only file system"), "/x/a.csv").startswith("the folder is on")
+    assert ex.target._os_problem(OSError(errno.EROFS, "Read-only file system"), "/x/a.csv").startswith(
+        "the folder is on"
+    )
 
 
 def test_an_error_mid_write_leaves_nothing_and_keeps_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "a.csv"
     target.write_bytes(b"old contents\n")
     calls = []
-    original = ex._CsvWriter.write
+    original = ex.writers._CsvWriter.write
 
     def failing(self, frame):
         calls.append(frame.height)
@@ -575,7 +579,7 @@ def test_an_error_mid_write_leaves_nothing_and_keeps_the_old_file(tmp_path, monk
             raise RuntimeError("boom")
         return original(self, frame)
 
-    monkeypatch.setattr(ex._CsvWriter, "write", failing)
+    monkeypatch.setattr(ex.writers._CsvWriter, "write", failing)
     big = pl.DataFrame({"n": range(300_000)})
     with pytest.raises(ExportError, match="boom") as err:
         export_frame(big, target, ExportOptions(overwrite=True))
@@ -598,13 +602,13 @@ def test_cancel_callback_stops_and_cleans_up(tmp_path):
 
 def test_a_file_that_appears_meanwhile_is_not_clobbered(tmp_path, monkeypatch):
     target = tmp_path / "a.csv"
-    original = ex._CsvWriter.write
+    original = ex.writers._CsvWriter.write
 
     def racing(self, frame):
         target.write_bytes(b"someone else's\n")
         return original(self, frame)
 
-    monkeypatch.setattr(ex._CsvWriter, "write", racing)
+    monkeypatch.setattr(ex.writers._CsvWriter, "write", racing)
     with pytest.raises(TargetExists):
         export_frame(golden_frame(), target)
     assert target.read_bytes() == b"someone else's\n" and leftovers(tmp_path) == []

@@ -1,4 +1,4 @@
-"""The filter language (pdxtui/filters.py): parsing, errors, each portal's translation, and local evaluation.
+"""The filter language (pdxtui/filters/): parsing, errors, each portal's translation, and local evaluation.
 
 The property tests hold the translators to independent checks: a small SQL string-literal scanner written here
 (quoting), a row-by-row reference evaluation in plain Python (polars), and the fake ArcGIS portal's own where

@@ -165,7 +165,7 @@ def test_text_wraps_for_a_terminal():
 
 def test_guide_imports_nothing_heavy():
     code = (
-        "import sys, pdxtui.guide, pdxtui.drafting, pdxtui.cli_draft; "
+        "import sys, pdxtui.guide, pdxtui.drafting, pdxtui.cli.draft; "
         "print(sorted(m for m in ('textual', 'polars', 'httpx', 'pyarrow') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -26,8 +26,6 @@ from pdxtui.errors import UsageError
 from pdxtui.export import write_text_atomic
 from pdxtui.textsafe import one_line
 
-NAME = "draft"
-
 _EPILOG = (
     """\
 kinds:
@@ -49,7 +47,7 @@ Tokens and keys are removed from URLs and error text.
 
 def register(subparsers: Any, common: Any) -> None:
     p = subparsers.add_parser(
-        NAME,
+        "draft",
         help="draft a records request, publication request, API question or data quality report",
         description="Draft a request letter, prefilled from a dataset's metadata and your [requester] profile.",
         epilog=_EPILOG,

@@ -11,7 +11,6 @@ import argparse
 import sys
 from typing import Any
 
-NAME = "address"  # ``property`` is registered by pdxtui/cli_property.py, which calls into this module
 EXIT_OK = 0
 WAIT_NOTE_SECONDS = 2.0  # rate-limit waits at least this long are reported on stderr even when it is not a terminal
 
@@ -25,7 +24,7 @@ Answers are cached for a week; --refresh asks again."""
 
 
 def register(subparsers: Any, common: Any) -> None:
-    """The ``address`` subcommand."""
+    """The ``address`` and ``property`` subcommands."""
     p = subparsers.add_parser(
         "address",
         help="look up addresses with the PortlandMaps API (needs a key)",
@@ -39,9 +38,6 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("--page", type=int, default=1, metavar="N", help="page of suggestions (default 1)")
     p.add_argument("--json", action="store_true", help="JSON array on stdout")
 
-
-def register_property(subparsers: Any, common: Any) -> None:
-    """The ``property`` subcommand."""
     from pdxtui.portlandmaps import DETAIL_TYPES
 
     p = subparsers.add_parser(

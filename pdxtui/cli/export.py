@@ -22,7 +22,6 @@ from typing import Any
 from pdxtui.errors import UsageError
 from pdxtui.export import COMPRESSIONS, EXTENSIONS, FORMATS, QUOTE_STYLES
 
-NAME = "export"
 EXIT_OK, EXIT_USAGE, EXIT_TERMINATED = 0, 2, 143
 
 _DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
@@ -40,7 +39,7 @@ def register(subparsers: Any, common: Any) -> None:
     from pdxtui.filters import HELP
 
     p = subparsers.add_parser(
-        NAME,
+        "export",
         help="write a dataset's rows to a file (CSV, TSV, JSON, NDJSON, Parquet, XLSX, GeoJSON)",
         description=DESCRIPTION,
         epilog=HELP + "\n\nExamples:\n"

@@ -1,0 +1,167 @@
+"""``pdxtui search``, ``show`` and ``preview``: the catalog, one dataset's metadata, and its first rows."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from pdxtui.errors import UsageError
+from pdxtui.model import Dataset, SearchRequest
+from pdxtui.textout import dumps, fmt_count, fmt_date, human_age, table
+from pdxtui.textsafe import clean, one_line
+
+EXIT_OK = 0
+
+
+def register(subparsers: Any, common: Any) -> None:
+    p = subparsers.add_parser("search", help="search the catalog")
+    common(p, top=False)
+    p.add_argument("query", nargs="*", help="words to look for (none: the whole catalog)")
+    p.add_argument("--limit", type=int, default=20, help="how many hits (default 20)")
+    p.add_argument("--owner", help="only datasets of this publishing bureau")
+    p.add_argument("--category", help="only datasets in this category")
+    p.add_argument("--tag", help="only datasets with this tag")
+    p.add_argument("--json", action="store_true", help="JSON array on stdout")
+
+    p = subparsers.add_parser("show", help="metadata and schema of one dataset")
+    common(p, top=False)
+    p.add_argument("id", help="dataset id")
+    p.add_argument("--json", action="store_true", help="JSON object on stdout")
+
+    p = subparsers.add_parser("preview", help="the first rows of a dataset")
+    common(p, top=False)
+    p.add_argument("id", help="dataset id")
+    p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
+    p.add_argument("--json", action="store_true", help="JSON array of records on stdout")
+
+
+async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
+    if args.command == "search":
+        if args.limit < 1:
+            raise UsageError("--limit must be at least 1")
+        req = SearchRequest(
+            text=" ".join(args.query), owner=args.owner, category=args.category, tag=args.tag, limit=args.limit
+        )
+        result = await service.search(req)
+        if args.json:
+            print(dumps([_summary_json(h) for h in result.hits]))
+        else:
+            rows = [[h.id, h.title, h.owner, fmt_date(h.updated), fmt_count(h.rows)] for h in result.hits]
+            print(table(["id", "title", "owner", "updated", "rows"], rows))
+            print(f"{len(result.hits)} of {fmt_count(result.total)} datasets", file=sys.stderr)
+    elif args.command == "show":
+        ds = await service.dataset(args.id)
+        print(dumps(dataset_json(ds)) if args.json else _show_text(ds))
+    elif args.command == "preview":
+        if args.rows < 0:
+            raise UsageError("--rows must not be negative")
+        ds = await service.dataset(args.id)
+        preview = await service.preview(ds, rows=args.rows)
+        if args.json:
+            print(dumps(preview.frame.to_dicts()))
+        else:
+            print(table(preview.frame.columns, preview.frame.rows()))
+            note = " (SAMPLE data)" if ds.sample else ""
+            print(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows{note}", file=sys.stderr)
+    state = service.portal.state
+    if state.source == "stale":
+        print(
+            f"pdxtui: warning: offline, showing a copy cached {human_age(state.age_seconds or 0)} ago"
+            f" ({one_line(state.reason, 200)})",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _summary_json(hit: Any) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "owner": hit.owner,
+        "updated": hit.updated,
+        "rows": hit.rows,
+        "type": hit.type,
+        "categories": list(hit.categories),
+        "tags": list(hit.tags),
+    }
+
+
+def dataset_json(ds: Dataset) -> dict[str, Any]:
+    return {
+        "id": ds.id,
+        "title": ds.title,
+        "owner": ds.owner,
+        "description": ds.description,
+        "licence": ds.licence,
+        "update_frequency": ds.update_frequency,
+        "updated": ds.updated,
+        "created": ds.created,
+        "rows": ds.rows,
+        "sample": ds.sample,
+        "page_url": ds.page_url,
+        "api_url": ds.api_url,
+        "links": [{"label": link.label, "url": link.url} for link in ds.links],
+        "categories": list(ds.categories),
+        "tags": list(ds.tags),
+        "geometry_type": ds.geometry_type,
+        "resource": ds.resource,
+        "resources": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "format": r.format,
+                "url": r.url,
+                "tabular": r.tabular,
+                "datastore": r.datastore,
+                "shown": r.id == ds.resource,
+            }
+            for r in ds.resources
+        ],
+        "fields": [
+            {"name": f.name, "type": f.type, "kind": f.kind, "alias": f.alias, "description": f.description}
+            for f in ds.fields
+        ],
+    }
+
+
+def _show_text(ds: Dataset) -> str:
+    lines = [one_line(ds.title)]
+    if ds.sample:
+        lines.append("(bundled SAMPLE data: generated rows, not the publisher's)")
+    facts = [
+        ("id", ds.id),
+        ("owner", ds.owner),
+        ("licence", ds.licence),
+        ("updates", ds.update_frequency),
+        ("last updated", fmt_date(ds.updated)),
+        ("rows", fmt_count(ds.rows)),
+        ("page", ds.page_url),
+        ("API", ds.api_url),
+    ] + [(link.label, link.url) for link in ds.links if link.url not in (ds.page_url, ds.api_url)]
+    lines += [f"{k + ':':14} {one_line(v)}" for k, v in facts if v]
+    if ds.description:
+        lines += ["", clean(ds.description)]
+    if ds.resources:
+        rows = [
+            [
+                "*" if r.id == ds.resource else "",
+                r.id,
+                r.name,
+                r.format,
+                "datastore" if r.datastore else "CSV file" if r.tabular else "none",
+            ]
+            for r in ds.resources
+        ]
+        lines += ["", table(["", "resource", "name", "format", "preview"], rows, max_width=60)]
+        if sum(r.tabular for r in ds.resources) > 1:
+            lines.append("* rows shown; another resource: pdxtui show PACKAGE/RESOURCE_ID")
+    lines += [
+        "",
+        table(
+            ["field", "type", "alias", "description"],
+            [[f.name, f.type, f.alias, f.description] for f in ds.fields],
+            max_width=60,
+        ),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,232 @@
+"""The entry points: export a loaded frame, a stream of frames, a query, or one of the dialog's scopes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import AsyncIterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pdxtui.errors import PdxError
+from pdxtui.model import Dataset, Progress, Query
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from pdxtui.service import Service
+
+from pdxtui.export.formats import (
+    CancelCheck,
+    ExportOptions,
+    ExportResult,
+    ExportUsageError,
+    ProgressCallback,
+    format_for,
+    resolve_columns,
+)
+from pdxtui.export.job import _Job, _translated
+from pdxtui.export.target import _Target
+
+
+def check_target(path: str | os.PathLike[str], overwrite: bool = False) -> str:
+    """The absolute target path, after the checks an export makes first: the folder exists and is a folder, the
+    path is not a folder, and it does not exist unless ``overwrite``. Raises :class:`ExportError`."""
+    return _Target(path, overwrite).path
+
+
+# -- the three scopes ---------------------------------------------------------------------------------------------
+
+
+def export_frame(
+    frame: pl.DataFrame,
+    path: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+    *,
+    dataset: Dataset | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ExportResult:
+    """Write a loaded frame to ``path``. Synchronous: call it from a thread worker in the UI (``progress`` is
+    then called in that thread). ``cancel()`` is polled between chunks of rows; when it says True the temp file
+    is removed and :class:`ExportCancelled` raised."""
+    options = options or ExportOptions()
+    fmt = format_for(path, options.format)
+    fields = dataset.fields if dataset else ()
+    columns = resolve_columns(options.columns, frame.columns, fields) or list(frame.columns)
+    job = _Job(path, options, fmt, columns, dataset, frame.columns, progress, cancel)
+    job.check_rows(frame.height)
+    job.total = frame.height
+    try:
+        job.open()
+        job.write_loaded(frame)
+        job.finish()
+        return job.commit()
+    except BaseException as exc:
+        job.discard()
+        error = _translated(exc, job)
+        if error is exc:
+            raise
+        raise error from exc
+
+
+async def export_frames(
+    frames: AsyncIterable[pl.DataFrame],
+    path: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+    *,
+    dataset: Dataset | None = None,
+    columns: Sequence[str] | None = None,
+    total: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ExportResult:
+    """Write pages of rows as they arrive. Each page is written in a worker thread, so the event loop stays free.
+
+    ``columns``: the columns the pages have (for checking ``options.columns`` and finding GeoJSON coordinates;
+    default: the dataset's fields, else the first page's columns are taken as they come). ``total``: the number
+    of rows expected, for progress. Cancelling the task (asyncio) or ``cancel()`` returning True stops after the
+    page being written, and removes the temp file; the first raises ``CancelledError``, the second
+    :class:`ExportCancelled`."""
+    options = options or ExportOptions()
+    fmt = format_for(path, options.format)
+    fields = dataset.fields if dataset else ()
+    known = list(columns) if columns is not None else [f.name for f in fields]
+    chosen = resolve_columns(options.columns, known, fields) if known else list(options.columns)
+    job = _Job(path, options, fmt, chosen or known, dataset, known, progress, cancel)
+    job.check_rows(total)
+    job.total = total
+    return await job.stream(frames)
+
+
+async def export_query(
+    service: Service,
+    dataset: Dataset,
+    path: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+    *,
+    query: Query | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ExportResult:
+    """Export the rows of ``query`` (its ``where``, ``order``, ``offset`` and ``limit``; None: the whole dataset)
+    by streaming them from ``service``. ``options.columns`` picks the columns (else ``query.columns``, else all).
+
+    The target is checked before anything is fetched. The row count (for progress, and the XLSX row limit) comes
+    from ``service.count`` when that is cheap to know. A filter the portal cannot run (``service.can("filter")``
+    false) is applied here to each page, with ``query.limit`` counted after filtering."""
+    from pdxtui.filters import columns as filter_columns
+    from pdxtui.filters import parse
+
+    options = options or ExportOptions()
+    query = query or Query()
+    fmt = format_for(path, options.format)
+    names = [f.name for f in dataset.fields]
+    chosen = resolve_columns(options.columns or query.columns, names, dataset.fields) or names
+    job = _Job(path, options, fmt, chosen, dataset, names, progress, cancel)
+    _Target(path, options.overwrite)  # the cheap checks, before any request
+
+    where = query.where if query.where and query.where.strip() else None
+    node = parse(where, dataset.fields) if where else None
+    local = node is not None and not service.can("filter")
+    needed = list(job.select or ())
+    if local:
+        needed += [name for name in names if name in filter_columns(node) and name not in needed]
+    fetch = Query(
+        where=None if local else where,
+        columns=() if not needed or set(needed) == set(names) else tuple(needed),
+        order=query.order,
+        limit=None if local else query.limit,
+        offset=0 if local else query.offset,
+        near=query.near,
+    )
+    total: int | None = None
+    if not local:
+        with contextlib.suppress(PdxError):
+            matching = await service.count(dataset, Query(where=where, near=query.near))
+            total = max(0, matching - query.offset)
+            if query.limit is not None:
+                total = min(total, query.limit)
+    job.check_rows(total)
+    job.total = total
+
+    pages: AsyncIterable[pl.DataFrame] = service.stream(dataset, fetch)
+    if local:
+        pages = _filtered(pages, node, query.offset, query.limit)
+    return await job.stream(pages)
+
+
+SCOPES = ("loaded", "filtered", "all")
+
+
+async def export_scope(
+    scope: str,
+    path: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+    *,
+    frame: pl.DataFrame | None = None,
+    service: Service | None = None,
+    dataset: Dataset | None = None,
+    query: Query | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ExportResult:
+    """One call for the export dialog (from an async worker); ``progress`` is always called on the event loop.
+
+    * ``"loaded"``: ``frame`` (the rows in the grid), written in a worker thread by :func:`export_frame`;
+    * ``"filtered"``: every row of ``dataset`` matching ``query`` (the grid's filter, order) from ``service``;
+    * ``"all"`` (or ``"dataset"``): every row of ``dataset`` (``query``'s filter and limit dropped, order kept).
+
+    Cancelling the worker (asyncio) stops the export and removes its temp file, then raises CancelledError."""
+    if scope == "loaded":
+        if frame is None:
+            raise ExportUsageError("no loaded rows to export")
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+
+        def report(p: Progress) -> None:
+            if progress is not None:
+                loop.call_soon_threadsafe(progress, p)
+
+        def stopped() -> bool:
+            return stop.is_set() or (cancel is not None and cancel())
+
+        future = loop.run_in_executor(
+            None, lambda: export_frame(frame, path, options, dataset=dataset, progress=report, cancel=stopped)
+        )
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            stop.set()
+            while not future.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait({future})
+            raise
+    scope = "all" if scope == "dataset" else scope
+    if scope not in SCOPES:
+        raise ExportUsageError(f"unknown scope {scope!r}: use one of {', '.join(SCOPES)}")
+    if service is None or dataset is None:
+        raise ExportUsageError(f"exporting {scope} rows needs the service and the dataset")
+    if scope == "all":
+        query = Query(order=query.order) if query else None
+    return await export_query(service, dataset, path, options, query=query, progress=progress, cancel=cancel)
+
+
+async def _filtered(pages: AsyncIterable[pl.DataFrame], node: Any, offset: int, limit: int | None) -> Any:
+    """Pages with the filter applied here: the first ``offset`` matching rows skipped, then at most ``limit``."""
+    from pdxtui.filters import to_polars
+
+    kept = 0
+    async with contextlib.aclosing(pages) as source:  # type: ignore[type-var]  # service.stream gives an async generator, which has aclose
+        async for frame in source:
+            page = frame.filter(to_polars(node, frame.schema))
+            if offset:
+                skipped = min(offset, page.height)
+                page, offset = page.slice(skipped), offset - skipped
+            if limit is not None:
+                page = page.head(max(0, limit - kept))
+            kept += page.height
+            yield page
+            if limit is not None and kept >= limit:
+                return

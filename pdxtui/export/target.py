@@ -1,0 +1,188 @@
+"""THE atomic writer: a temp file beside the target, fsynced, then renamed onto it (without ``overwrite``
+linked, so a file that appeared meanwhile is never replaced); the temp file is removed on any failure."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    pass
+
+from pdxtui.export.formats import ExportError, ExportUsageError, TargetExists
+
+_TEMP_MARK = ".pdxtui-tmp-"
+
+
+# -- the target file ----------------------------------------------------------------------------------------------
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, overwrite: bool, mode: int | None = None) -> int:
+    """Write ``text`` (UTF-8) to ``path`` the way exports are written: a temp file beside it, fsynced, then
+    renamed onto it; without ``overwrite`` an existing file is never replaced. ``mode``: the file's permissions
+    (default: those of the file replaced, else as the umask allows). Returns the size in bytes."""
+    target = _Target(path, overwrite, mode)
+    handle = target.open()
+    try:
+        handle.write(text.encode("utf-8", "surrogateescape"))
+        return target.commit()
+    except OSError as exc:
+        raise ExportError(f"cannot write {target.path}: {_os_problem(exc, target.path) or exc}") from None
+    finally:
+        target.discard()
+
+
+class _Target:
+    """A temp file beside the target, renamed onto it at the end (or removed)."""
+
+    def __init__(self, path: str | os.PathLike[str], overwrite: bool, mode: int | None = None) -> None:
+        raw = os.path.expanduser(os.fspath(path))
+        if not raw.strip():
+            raise ExportUsageError("no file name given")
+        self.path = os.path.abspath(raw)
+        self.folder, self.name = os.path.split(self.path)
+        self.overwrite = overwrite
+        self.mode = mode
+        self.temp: str | None = None
+        self.file: BinaryIO | None = None
+        if raw.endswith(("/", os.sep)) or os.path.isdir(self.path):
+            raise ExportUsageError(f"{self.path} is a folder: give a file name")
+        if not os.path.exists(self.folder):
+            raise ExportError(f"the folder {self.folder} does not exist")
+        if not os.path.isdir(self.folder):
+            raise ExportError(f"{self.folder} is not a folder")
+        if os.path.lexists(self.path):
+            if not overwrite:
+                raise TargetExists(f"{self.path} already exists; use --force to replace it")
+            if os.path.exists(self.path) and not os.path.isfile(self.path):
+                raise ExportError(f"{self.path} exists and is not a regular file")
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise ExportError(f"cannot write in the folder {self.folder}: permission denied")
+
+    @property
+    def prefix(self) -> str:
+        return f".{self.name[:100]}{_TEMP_MARK}"
+
+    def open(self) -> BinaryIO:
+        self._remove_stale()
+        try:
+            fd, self.temp = tempfile.mkstemp(prefix=f"{self.prefix}{os.getpid()}-", dir=self.folder)
+        except OSError as exc:
+            raise ExportError(f"cannot write in the folder {self.folder}: {_os_problem(exc, self.path)}") from exc
+        self.file = os.fdopen(fd, "wb")
+        return self.file
+
+    def commit(self) -> int:
+        """Flush, fsync, set the mode, rename onto the target; the file's size."""
+        assert self.file is not None and self.temp is not None
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        mode = self.mode
+        if mode is None:
+            try:
+                mode = os.stat(self.path).st_mode & 0o7777
+            except OSError:
+                mode = 0o666 & ~_umask()
+        with contextlib.suppress(OSError):  # some file systems (FAT, some network mounts) have no modes
+            os.chmod(self.temp, mode)
+        size = os.stat(self.temp).st_size
+        if self.overwrite:
+            os.replace(self.temp, self.path)
+        else:
+            self._link()
+        self.temp = None
+        _fsync_folder(self.folder)
+        return size
+
+    def _link(self) -> None:
+        """Put the temp file at the target unless a file appeared there meanwhile (hard link: atomic, never
+        replaces). Where links are not supported, check once more and rename."""
+        assert self.temp is not None
+        try:
+            os.link(self.temp, self.path)
+        except FileExistsError:
+            raise TargetExists(f"{self.path} already exists; use --force to replace it") from None
+        except OSError:
+            if os.path.lexists(self.path):
+                raise TargetExists(f"{self.path} already exists; use --force to replace it") from None
+            os.replace(self.temp, self.path)
+            return
+        os.unlink(self.temp)
+
+    def discard(self) -> None:
+        if self.file is not None:
+            with contextlib.suppress(Exception):
+                self.file.close()
+        if self.temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.temp)
+            self.temp = None
+
+    def _remove_stale(self) -> None:
+        """Temp files of earlier exports to this name whose process is gone (killed before it could clean up)."""
+        try:
+            entries = [e.name for e in os.scandir(self.folder) if e.name.startswith(self.prefix)]
+        except OSError:
+            return
+        for entry in entries:
+            pid = entry[len(self.prefix) :].partition("-")[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self.folder, entry))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: str) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _os_problem(exc: BaseException, path: str) -> str | None:
+    """A plain reason for an OS-level failure (also when polars or pyarrow only put it in the message)."""
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if code == errno.ENOSPC or "No space left on device" in text or "os error 28" in text:
+        return "the disk is full"
+    if code == getattr(errno, "EDQUOT", -1) or "Disk quota exceeded" in text:
+        return "the disk quota is used up"
+    if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        return f"permission denied in {os.path.dirname(path) or '.'}"
+    if code == errno.EROFS or "Read-only file system" in text:
+        return "the folder is on a read-only file system"
+    if code == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    if code == errno.ENOENT:
+        return f"the folder {os.path.dirname(path)} does not exist (any more)"
+    if isinstance(exc, OSError):
+        return exc.strerror or text
+    return None
