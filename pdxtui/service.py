@@ -193,27 +193,16 @@ class Service:
 
     def api_url(self, dataset: Dataset, query: Query) -> str:
         """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""
-        build = getattr(self.portal, "query_url", None)
-        if build is not None:
-            return build(dataset, query)
-        if not dataset.api_url.endswith("/query"):
-            return dataset.api_url
-        from urllib.parse import urlencode
-
-        params = {"where": "1=1", "outFields": ",".join(query.columns) or "*", "f": "json"}
-        if query.order:
-            params["orderByFields"] = ", ".join(f"{c} {'DESC' if d else 'ASC'}" for c, d in query.order)
-        return f"{dataset.api_url}?{urlencode(params)}"
+        return self.portal.query_url(dataset, query)
 
     async def facet(self, dataset: Dataset, column: str, query: Query | None = None, *, limit: int = 1000) -> Any:
         """Value counts of ``column`` over the whole dataset (narrowed by the query's filter), counted by the
         portal's own group-by: a :class:`pdxtui.stats.Facet` with scope "dataset"."""
         from pdxtui.stats import facet_from_counts
 
-        group = getattr(self.portal, "group_counts", None)
-        if group is None or not self.can("group"):
+        if not self.can("group"):
             raise PdxError(f"{self.label} cannot count values on the server")
-        pairs, total = await group(dataset, column, query)
+        pairs, total = await self.portal.group_counts(dataset, column, query)
         nulls = sum(count for value, count in pairs if value is None)
         return facet_from_counts(
             column, [(v, c) for v, c in pairs if v is not None], total, nulls, "dataset", limit=limit
@@ -240,7 +229,7 @@ class Service:
 
     def can(self, feature: str) -> bool:
         """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""
-        return feature in getattr(self.portal, "capabilities", frozenset())
+        return feature in self.portal.capabilities
 
     async def aclose(self) -> None:
         await self.portal.aclose()

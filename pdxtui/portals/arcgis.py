@@ -25,7 +25,7 @@ import json
 import logging
 import math
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -48,7 +48,7 @@ from pdxtui.model import (
     finite_float,
 )
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal
+from pdxtui.portals.network import NetworkPortal, as_text, both, check_columns, context, count_or_none, ranked, short
 from pdxtui.portals.snapshot import ESRI_KINDS
 
 if TYPE_CHECKING:
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PORTLAND_URL = "https://gis-pdx.opendata.arcgis.com"
 PORTLAND_HOST = "gis-pdx.opendata.arcgis.com"
 PORTLAND_LABEL = f"PortlandMaps Open Data ({PORTLAND_HOST})"
 
@@ -69,7 +68,6 @@ NEWEST_FIRST = "-properties.modified"
 FACET_RECORDS = 500  # facets are counted over the newest this-many catalog records
 MAX_SEARCH_PAGES = 200  # guard against a ``next`` link that never ends
 DEFAULT_PAGE_ROWS = 1000  # rows per query when the layer does not state maxRecordCount
-MAX_PLANS = 64
 
 OID = "esriFieldTypeOID"
 GEOMETRY = "esriFieldTypeGeometry"
@@ -98,22 +96,17 @@ class LayerError(PortalError):
         self.code = code
 
 
-def _error_text(error: Any) -> tuple[Any, str]:
+def _erroras_text(error: Any) -> tuple[Any, str]:
     """(code, "message (detail; detail)") from an ArcGIS or Hub error object."""
     if not isinstance(error, dict):
-        return None, _short(error)
-    message = _short(error.get("message") or error.get("description") or "")
+        return None, short(error)
+    message = short(error.get("message") or error.get("description") or "")
     details = error.get("details")
     if isinstance(details, list):
-        extra = "; ".join(_short(d, 160) for d in details[:3] if d not in (None, ""))
+        extra = "; ".join(short(d, 160) for d in details[:3] if d not in (None, ""))
         if extra and extra != message:
             message = f"{message} ({extra})" if message else extra
     return error.get("code"), message or "no message"
-
-
-def _short(value: Any, limit: int = 300) -> str:
-    text = " ".join(str(value).split()) if value is not None else ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- small conversions -------------------------------------------------------------------------------------------
@@ -210,10 +203,6 @@ def _strings(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in values if isinstance(v, (str, int, float)) and str(v).strip())
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
 def layer_url_for(url: Any, item_id: str) -> str:
     """The REST layer URL behind a Hub record, or "" when the record is not a single layer.
 
@@ -277,7 +266,7 @@ def _domain(raw: Any) -> tuple[tuple[Any, str], ...]:
     out = []
     for entry in raw.get("codedValues") or ():
         if isinstance(entry, dict) and "code" in entry:
-            out.append((entry["code"], _text(entry.get("name", entry["code"]))))
+            out.append((entry["code"], as_text(entry.get("name", entry["code"]))))
     return tuple(out)
 
 
@@ -312,7 +301,7 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
     out: list[Field] = []
     oid: str | None = None
     for f in raw:
-        kind_name = _text(f.get("type"))
+        kind_name = as_text(f.get("type"))
         if kind_name == GEOMETRY:
             if ((point and lat) or shape_type) and not any(x.name == coords[0].name for x in out):
                 out.extend(coords)
@@ -327,7 +316,7 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
                 name=f["name"],
                 type=kind_name,
                 kind="string" if domain else ESRI_KINDS.get(kind_name, "string"),  # coded values show labels
-                alias=_text(f.get("alias")),
+                alias=as_text(f.get("alias")),
                 domain=domain,
             )
         )
@@ -698,10 +687,7 @@ class _FastRows:
         for key in sample:
             if key not in values and key.lower() in self.lowered:
                 return False
-        for name, array in values.items():
-            if array[0].as_py() != sample.get(name):
-                return False
-        return True
+        return all(array[0].as_py() == sample.get(name) for name, array in values.items())
 
     def _column(self, array: Any, field: Field) -> Any:
         import pyarrow as pa
@@ -755,7 +741,7 @@ def _where(plan: _Plan, text: str | None) -> str:
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class ArcGISPortal(NetworkPortal):
+class ArcGISPortal(NetworkPortal[_Plan]):
     """An ArcGIS Hub site and the ArcGIS REST layers its datasets point at.
 
     ``fetcher`` is a :class:`pdxtui.net.Fetcher`, or a zero-argument callable that makes one on first use (so
@@ -780,7 +766,6 @@ class ArcGISPortal(NetworkPortal):
         host = urlsplit(self.site).hostname or self.site
         self.portland = host.lower() == PORTLAND_HOST
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
-        self._plans: OrderedDict[str, _Plan] = OrderedDict()
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
@@ -800,7 +785,6 @@ class ArcGISPortal(NetworkPortal):
             owner=request.owner,
             tags=request.tag,
             categories=self._category_value(request.category) if request.category else None,
-            type=getattr(request, "type", None),
         )
         if where:
             params["filter"] = where
@@ -829,7 +813,7 @@ class ArcGISPortal(NetworkPortal):
                 owners[props["owner"]] += 1
             categories.update({self._category(c) for c in _strings(props.get("categories"))})
             tags.update(set(_strings(props.get("tags"))))
-        return Facets(owners=_ranked(owners), categories=_ranked(categories), tags=_ranked(tags))
+        return Facets(owners=ranked(owners), categories=ranked(categories), tags=ranked(tags))
 
     async def dataset(self, dataset_id: str) -> Dataset:
         self._begin()
@@ -838,13 +822,13 @@ class ArcGISPortal(NetworkPortal):
             raise NotFound("no dataset id given")
         feature = await self._record(ident)
         props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
-        ident = _text(feature.get("id") or props.get("id") or ident)
-        title = _text(props.get("title") or props.get("name")) or ident
+        ident = as_text(feature.get("id") or props.get("id") or ident)
+        title = as_text(props.get("title") or props.get("name")) or ident
         layer = layer_url_for(props.get("url"), ident)
         info: dict[str, Any] = {}
         rows: int | None = None
         if layer:
-            info, rows = await _both(self._layer_info(layer, title), self._count_or_none(layer, title))
+            info, rows = await both(self._layer_info(layer, title), count_or_none(self._count(layer, title)))
         return self._build(ident, title, props, layer, info, rows)
 
     async def count(self, dataset: Dataset, query: Query) -> int:
@@ -882,7 +866,7 @@ class ArcGISPortal(NetworkPortal):
             "returnGeometry": "false",
             "f": "json",
         }
-        with _context(f"counting the values of {column} in {plan.title or plan.url}"):
+        with _doing(f"counting the values of {column} in {plan.title or plan.url}"):
             data = await self._get(
                 f"{plan.url}/query", params, "metadata", _check_rows(plan.title, plan.url, self.name)
             )
@@ -928,17 +912,14 @@ class ArcGISPortal(NetworkPortal):
         planned = max(0, stop - start)
         base = self._query_params(plan, query, fields)
         size = plan.page_rows
-        if not plan.paging:
-            if start > 0 or planned > size:
-                raise PdxError(
-                    f"{plan.title} cannot be read page by page (the server does not support pagination); "
-                    f"only its first {size:,} rows can be fetched"
-                )
+        if not plan.paging and (start > 0 or planned > size):
+            raise PdxError(
+                f"{plan.title} cannot be read page by page (the server does not support pagination); "
+                f"only its first {size:,} rows can be fetched"
+            )
         slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
         reader = _FastRows(fields, plan.lat, plan.lon)
-        # Requests in flight are bounded by the fetcher's per-host limit; twice as many tasks keep that limit
-        # busy while an earlier page is still on its way (pages are yielded in order).
-        window = 2 * max(1, getattr(self.fetcher, "max_per_host", 4))
+        window = self.window
         tasks: dict[int, asyncio.Task[_Slot]] = {}
         delivered = pages = 0
         last: _Slot | None = None
@@ -987,11 +968,6 @@ class ArcGISPortal(NetworkPortal):
 
     # -- requests ----------------------------------------------------------------------------------------------
 
-    async def _get(self, url: str, params: dict[str, Any] | None, kind: str, validate: Callable[[Any], Any]) -> Any:
-        data = await self.fetcher.get_json(url, params, kind=kind, refresh=self.refresh, validate=validate)
-        self._note(self.fetcher.state)
-        return data
-
     async def _records(self, params: dict[str, Any], wanted: int) -> tuple[list[dict[str, Any]], int | None]:
         """Search records, following ``next`` links until ``wanted`` are in hand or the results run out."""
         url: str = self.items_url
@@ -1027,24 +1003,14 @@ class ArcGISPortal(NetworkPortal):
             raise
 
     async def _layer_info(self, url: str, title: str) -> dict[str, Any]:
-        with _context(f"reading the layer metadata of {title or url}"):
+        with _doing(f"reading the layer metadata of {title or url}"):
             return await self._get(url, {"f": "json"}, "metadata", _check_layer(title, url, self.name))
 
     async def _count(self, url: str, title: str, where: str = "1=1", near: dict[str, str] | None = None) -> int:
         params = {"where": where, **(near or {}), "returnCountOnly": "true", "f": "json"}
-        with _context(f"counting the rows of {title or url}"):
+        with _doing(f"counting the rows of {title or url}"):
             data = await self._get(f"{url}/query", params, "metadata", _check_count(title, url, self.name))
         return int(data["count"])
-
-    async def _count_or_none(self, url: str, title: str) -> int | None:
-        """The row count for metadata: None when the server will not count (the metadata is still useful)."""
-        try:
-            return await self._count(url, title)
-        except PortalError as exc:
-            if exc.offline:
-                raise
-            log.info("row count unavailable: %s", exc)
-            return None
 
     async def _slot(
         self,
@@ -1069,7 +1035,7 @@ class ArcGISPortal(NetworkPortal):
                 params["resultOffset"] = offset + got
             params["resultRecordCount"] = ask
             first, last = offset + got + 1, offset + count
-            with _context(f"reading rows {first:,}-{last:,} of {plan.title or plan.url}"):
+            with _doing(f"reading rows {first:,}-{last:,} of {plan.title or plan.url}"):
                 page = await self._get_rows(f"{plan.url}/query", params, check, reader, ask)
             exceeded = page.exceeded
             if page.table is not None:
@@ -1113,7 +1079,7 @@ class ArcGISPortal(NetworkPortal):
     def _build(
         self, ident: str, title: str, props: dict[str, Any], layer: str, info: dict[str, Any], rows: int | None
     ) -> Dataset:
-        description = html_to_text(_text(props.get("description")) or _text(info.get("description")))
+        description = html_to_text(as_text(props.get("description")) or as_text(info.get("description")))
         description, frequency = pull_update_frequency(description)
         description, metadata = pull_metadata_link(description)
         fields, oid, lat, lon = _fields(info) if info else ((), None, None, None)
@@ -1148,9 +1114,9 @@ class ArcGISPortal(NetworkPortal):
         return Dataset(
             id=ident,
             title=title,
-            owner=_text(props.get("owner")),
+            owner=as_text(props.get("owner")),
             description=description,
-            licence=html_to_text(_text(props.get("licenseInfo"))),
+            licence=html_to_text(as_text(props.get("licenseInfo"))),
             update_frequency=frequency,
             updated=epoch_ms(props.get("modified")),
             created=epoch_ms(props.get("created")),
@@ -1161,22 +1127,21 @@ class ArcGISPortal(NetworkPortal):
             page_url=page_url,
             categories=tuple(self._category(c) for c in _strings(props.get("categories"))),
             tags=_strings(props.get("tags")),
-            geometry_type=_text(info.get("geometryType")),
-            max_record_count=max_records,
+            geometry_type=as_text(info.get("geometryType")),
             sample=False,
         )
 
     def _summary(self, record: dict[str, Any]) -> DatasetSummary:
         props = record.get("properties") if isinstance(record.get("properties"), dict) else {}
-        ident = _text(record.get("id") or props.get("id"))
+        ident = as_text(record.get("id") or props.get("id"))
         return DatasetSummary(
             id=ident,
-            title=_text(props.get("title") or props.get("name")) or ident,
-            owner=_text(props.get("owner")),
+            title=as_text(props.get("title") or props.get("name")) or ident,
+            owner=as_text(props.get("owner")),
             updated=epoch_ms(props.get("modified")),
             rows=None,
-            type=_text(props.get("type")),
-            snippet=html_to_text(_text(props.get("snippet"))),
+            type=as_text(props.get("type")),
+            snippet=html_to_text(as_text(props.get("snippet"))),
             categories=tuple(self._category(c) for c in _strings(props.get("categories"))),
             tags=_strings(props.get("tags")),
         )
@@ -1192,12 +1157,6 @@ class ArcGISPortal(NetworkPortal):
         if known:
             return known
         return label if label.startswith("/") else f"/Categories/{label.strip()}"
-
-    def _remember(self, ident: str, plan: _Plan) -> None:
-        self._plans[ident] = plan
-        self._plans.move_to_end(ident)
-        while len(self._plans) > MAX_PLANS:
-            self._plans.popitem(last=False)
 
     async def _plan(self, dataset: Dataset) -> _Plan:
         plan = self._plans.get(dataset.id)
@@ -1230,24 +1189,10 @@ class ArcGISPortal(NetworkPortal):
         if query.where is not None:
             _where(plan, query.where)  # a filter that cannot be sent raises FilterError, before any request
         _near_params(plan, query.near)  # a distance filter on a layer without points: PdxError
-        if query.offset < 0 or (query.limit is not None and query.limit < 0):
-            raise PdxError("offset and limit must not be negative")
-        known = {f.name for f in plan.fields}
-        for name in list(query.columns) + [name for name, _ in query.order]:
-            if name not in known:
-                raise PdxError(f"no column {name!r} in {plan.title}")
-        if len(set(query.columns)) != len(query.columns):
-            raise PdxError("a column is asked for more than once")
+        check_columns(query, plan.fields, plan.title)
         for name, _ in query.order:
             if name not in plan.attributes:
                 raise PdxError(f"cannot sort by {name!r}: it comes from the geometry, not from the layer's fields")
-
-    @staticmethod
-    def _selected(plan: _Plan, query: Query) -> tuple[Field, ...]:
-        if not query.columns:
-            return plan.fields
-        by_name = {f.name: f for f in plan.fields}
-        return tuple(by_name[name] for name in query.columns)
 
     @staticmethod
     def _query_params(plan: _Plan, query: Query, fields: tuple[Field, ...]) -> dict[str, Any]:
@@ -1299,19 +1244,19 @@ def _near_params(plan: _Plan, near: tuple[float, float, float] | None) -> dict[s
 def _check_collection(data: Any) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         if isinstance(data, dict) and data.get("error") is not None:
-            raise PortalError(f"the catalog search failed: {_error_text(data['error'])[1]}")
+            raise PortalError(f"the catalog search failed: {_erroras_text(data['error'])[1]}")
         raise PortalError("the catalog search answered, but not with a list of records (is this an ArcGIS Hub site?)")
 
 
 def _check_record(data: Any) -> None:
     if isinstance(data, dict) and data.get("error") is not None:
-        raise PortalError(f"the catalog record could not be read: {_error_text(data['error'])[1]}")
+        raise PortalError(f"the catalog record could not be read: {_erroras_text(data['error'])[1]}")
     if not isinstance(data, dict) or not isinstance(data.get("properties", {}), dict):
         raise PortalError("the catalog answered, but not with a dataset record")
 
 
 def _layer_error(title: str, url: str, portal: str, data: Any) -> LayerError:
-    code, message = _error_text(data.get("error"))
+    code, message = _erroras_text(data.get("error"))
     name = f"{title} ({url})" if title else url
     return LayerError(
         f"the ArcGIS layer {name} answered with an error: {message}"
@@ -1355,38 +1300,6 @@ def _check_rows(title: str, url: str, portal: str) -> Callable[[Any], None]:
 # -- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
-
-
-class _context:
+def _doing(doing: str) -> context:
     """Prefix network and format errors with what was being done (ArcGIS errors already say so)."""
-
-    def __init__(self, doing: str) -> None:
-        self.doing = doing
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or not isinstance(exc, PortalError) or isinstance(exc, (LayerError, NotFound)):
-            return False
-        wrapped = PortalError(f"{self.doing}: {exc}", portal=exc.portal, offline=exc.offline)
-        wrapped.status = getattr(exc, "status", None)  # type: ignore[attr-defined]
-        raise wrapped from exc
-
-
-async def _both(first: Any, second: Any) -> tuple[Any, Any]:
-    """Run two coroutines concurrently; if one fails, cancel the other and raise."""
-    tasks = [asyncio.ensure_future(first), asyncio.ensure_future(second)]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
-        return tasks[0].result(), tasks[1].result()
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    return context(doing, keep=(LayerError,))

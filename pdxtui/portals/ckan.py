@@ -51,7 +51,7 @@ from pdxtui.model import (
     SearchResult,
 )
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal
+from pdxtui.portals.network import NetworkPortal, as_text, check_columns, prefixed, short
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -64,7 +64,6 @@ SEARCH_MAX_ROWS = 1000  # CKAN's default ckan.search.rows_max
 FACET_FIELDS = ("organization", "groups", "tags")
 FACET_LIMIT = 100
 PAGE_ROWS = 1000  # rows per datastore_search request
-MAX_PLANS = 64
 MAX_FRAMES = 4  # parsed CSV resources kept in memory
 SAMPLE_BYTES = 64 * 1024  # of a CSV file read to type its columns when the dataset opens
 SYSTEM_FIELDS = frozenset({"_id", "_full_text"})
@@ -123,37 +122,28 @@ class CKANError(PortalError):
         self.status = status
 
 
-def _short(value: Any, limit: int = 300) -> str:
-    text = " ".join(str(value).split()) if value is not None else ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def envelope_error(error: Any) -> tuple[str, str]:
     """(__type, "message") from a CKAN ``error`` object: ``message`` when there is one, else the field errors of
     a Validation Error (``rows: Invalid integer; q: …``)."""
     if not isinstance(error, dict):
-        return "", _short(error) if error not in (None, "") else "no message"
-    kind = _short(error.get("__type") or "", 80)
+        return "", short(error) if error not in (None, "") else "no message"
+    kind = short(error.get("__type") or "", 80)
     message = error.get("message")
     if isinstance(message, str) and message.strip():
-        return kind, _short(message)
+        return kind, short(message)
     parts = []
     for name, value in error.items():
         if name in ("__type", "message"):
             continue
         if isinstance(value, list):
-            value = "; ".join(_short(v, 160) for v in value[:3])
+            value = "; ".join(short(v, 160) for v in value[:3])
         elif isinstance(value, dict):
             value = json.dumps(value, ensure_ascii=False)[:160]
-        parts.append(f"{_short(name, 60)}: {_short(value, 200)}")
-    return kind, _short(", ".join(parts[:4])) or "no message"
+        parts.append(f"{short(name, 60)}: {short(value, 200)}")
+    return kind, short(", ".join(parts[:4])) or "no message"
 
 
 # -- small conversions ---------------------------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def solr_phrase(value: str) -> str:
@@ -192,7 +182,7 @@ def ckan_time(value: Any) -> datetime | None:
 
 
 def pg_kind(type_name: Any) -> str:
-    name = _text(type_name).strip().lower()
+    name = as_text(type_name).strip().lower()
     if name.startswith("_") or name.endswith("[]"):
         return "json"  # arrays
     return PG_KINDS.get(name, "string")
@@ -203,8 +193,8 @@ def _names(values: Any, key: str = "name", label: str = "title") -> tuple[tuple[
     out = []
     for item in values if isinstance(values, list) else ():
         if isinstance(item, dict):
-            name = _text(item.get(key))
-            title = _text(item.get(label) or item.get("display_name") or name)
+            name = as_text(item.get(key))
+            title = as_text(item.get(label) or item.get("display_name") or name)
             if name or title:
                 out.append((name or title, title or name))
         elif isinstance(item, str) and item:
@@ -213,12 +203,12 @@ def _names(values: Any, key: str = "name", label: str = "title") -> tuple[tuple[
 
 
 def resource_format(raw: dict[str, Any]) -> str:
-    fmt = _text(raw.get("format")).strip()
+    fmt = as_text(raw.get("format")).strip()
     if not fmt:
-        mimetype = _text(raw.get("mimetype")).lower()
+        mimetype = as_text(raw.get("mimetype")).lower()
         if "csv" in mimetype:
             return "CSV"
-        url = _text(raw.get("url")).split("?", 1)[0].lower()
+        url = as_text(raw.get("url")).split("?", 1)[0].lower()
         if "." in url.rsplit("/", 1)[-1]:
             return url.rsplit(".", 1)[-1].upper()[:12]
     return fmt
@@ -227,13 +217,13 @@ def resource_format(raw: dict[str, Any]) -> str:
 def to_resource(raw: dict[str, Any], site: str = "") -> Resource:
     fmt = resource_format(raw)
     datastore = raw.get("datastore_active") is True
-    csv = fmt.strip().lower().lstrip(".") in TABULAR_FORMATS or "csv" in _text(raw.get("mimetype")).lower()
-    url = _text(raw.get("url")).strip()
+    csv = fmt.strip().lower().lstrip(".") in TABULAR_FORMATS or "csv" in as_text(raw.get("mimetype")).lower()
+    url = as_text(raw.get("url")).strip()
     if url.startswith("/") and not url.startswith("//") and site:
         url = site.rstrip("/") + url  # an upload named relative to the site
     return Resource(
-        id=_text(raw.get("id")),
-        name=_text(raw.get("name")) or _text(raw.get("id")),
+        id=as_text(raw.get("id")),
+        name=as_text(raw.get("name")) or as_text(raw.get("id")),
         format=fmt,
         url=url,
         tabular=datastore or csv,
@@ -276,9 +266,9 @@ def datastore_fields(raw: Any) -> tuple[Field, ...]:
         info = f.get("info") if isinstance(f.get("info"), dict) else {}  # the Data Dictionary, where filled in
         # the column's real ``type`` decides: a ``type_override`` only takes effect when the datastore is
         # reloaded, and until then the values are still text ("false", "1,234")
-        type_name = _text(f.get("type")) or "text"
-        description = _text(info.get("notes"))
-        override = _text(info.get("type_override")).strip()
+        type_name = as_text(f.get("type")) or "text"
+        description = as_text(info.get("notes"))
+        override = as_text(info.get("type_override")).strip()
         if override and override.lower() != type_name.lower():
             note = f"(Data Dictionary type: {override}; stored as {type_name})"
             description = f"{description} {note}" if description else note
@@ -287,7 +277,7 @@ def datastore_fields(raw: Any) -> tuple[Field, ...]:
                 name=f["id"],
                 type=type_name,
                 kind=pg_kind(type_name),
-                alias=_text(info.get("label")),
+                alias=as_text(info.get("label")),
                 description=description,
             )
         )
@@ -326,7 +316,7 @@ def parse_csv(body: bytes, declared: dict[str, str] | None = None) -> Any:
     try:
         frame = pl.read_csv(body, infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
     except Exception as exc:
-        raise PdxError(f"the CSV file could not be read: {_short(exc, 200)}") from None
+        raise PdxError(f"the CSV file could not be read: {short(exc, 200)}") from None
     return _typed(frame, declared or {}).to_arrow()
 
 
@@ -433,7 +423,7 @@ def records_table(records: list[Any], fields: Sequence[Field]) -> Any:
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class CKANPortal(NetworkPortal):
+class CKANPortal(NetworkPortal[_Plan]):
     """A CKAN site: its catalog (package_search), packages (package_show) and the rows of their resources
     (datastore_search, or the resource's CSV file).
 
@@ -461,7 +451,6 @@ class CKANPortal(NetworkPortal):
         self.label = f"CKAN: {self.host}"
         self.api = f"{self.site}{API}"
         self._offsite: Fetcher | None = None
-        self._plans: OrderedDict[str, _Plan] = OrderedDict()
         self._frames: OrderedDict[str, Any] = OrderedDict()
         self._owners: dict[str, str] = {}  # organization title (as shown) -> name (for fq)
         self._groups: dict[str, str] = {}
@@ -563,8 +552,8 @@ class CKANPortal(NetworkPortal):
             for item in block.get("items") or ():
                 if not isinstance(item, dict) or not isinstance(item.get("count"), int):
                     continue
-                name = _text(item.get("name"))
-                shown = _text(item.get("display_name")) or name
+                name = as_text(item.get("name"))
+                shown = as_text(item.get("display_name")) or name
                 if not shown:
                     continue
                 if names is not None and name:
@@ -590,14 +579,14 @@ class CKANPortal(NetworkPortal):
         if wanted:
             chosen = next((r for r in resources if r.id == wanted), None)
             if chosen is None:
-                title = _text(raw.get("title")) or package
+                title = as_text(raw.get("title")) or package
                 raise NotFound(f"{title} ({package}) has no resource {wanted!r} on {self.label}")
         else:
             chosen = pick_resource(resources)
         ident = f"{package}/{wanted}" if wanted else package
         fields: tuple[Field, ...] = ()
         rows: int | None = None
-        title = _text(raw.get("title")) or _text(raw.get("name")) or package
+        title = as_text(raw.get("title")) or as_text(raw.get("name")) or package
         if chosen is not None and chosen.datastore:
             try:
                 fields, rows = await self._datastore_schema(chosen, title)
@@ -776,11 +765,7 @@ class CKANPortal(NetworkPortal):
         message = str(exc)
         if message.startswith(self.label):
             return exc
-        wrapped = PortalError(
-            self._scrub(f"{self.label}: {doing}: {message}"), portal=exc.portal or self.name, offline=exc.offline
-        )
-        wrapped.status = getattr(exc, "status", None)  # type: ignore[attr-defined]
-        return wrapped
+        return prefixed(exc, self._scrub(f"{self.label}: {doing}: {message}"), portal=self.name)
 
     def _scrub(self, text: str) -> str:
         token = self.fetcher.token
@@ -985,7 +970,7 @@ class CKANPortal(NetworkPortal):
                 end += count
 
         plan_to(total if total is not None else start + 1)  # no count: one request to see
-        window = 2 * max(1, getattr(self.fetcher, "max_per_host", 4))
+        window = self.window
         tasks: dict[int, asyncio.Task[tuple[Any, int, int | None]]] = {}
         delivered = pages = 0
 
@@ -1078,11 +1063,11 @@ class CKANPortal(NetworkPortal):
         fields: tuple[Field, ...],
         rows: int | None,
     ) -> Dataset:
-        package = _text(raw.get("name")) or split_id(ident)[0]
+        package = as_text(raw.get("name")) or split_id(ident)[0]
         org = raw.get("organization") if isinstance(raw.get("organization"), dict) else {}
-        owner = _text(org.get("title") or org.get("name")) or _text(raw.get("author") or raw.get("maintainer"))
+        owner = as_text(org.get("title") or org.get("name")) or as_text(raw.get("author") or raw.get("maintainer"))
         if org.get("title") and org.get("name"):
-            self._owners.setdefault(_text(org["title"]), _text(org["name"]))
+            self._owners.setdefault(as_text(org["title"]), as_text(org["name"]))
         groups = _names(raw.get("groups"))
         for name, title in groups:
             self._groups.setdefault(title, name)
@@ -1090,23 +1075,23 @@ class CKANPortal(NetworkPortal):
         links = [Link("CKAN dataset page", page_url)]
         if chosen is not None and chosen.url:
             links.append(Link(f"Resource file ({chosen.format or 'file'})", chosen.url))
-        if _text(raw.get("url")).startswith(("http://", "https://")):
-            links.append(Link("Source", _text(raw["url"])))
+        if as_text(raw.get("url")).startswith(("http://", "https://")):
+            links.append(Link("Source", as_text(raw["url"])))
         api_url = ""
         if chosen is not None and chosen.datastore:
             api_url = f"{self.api}/datastore_search?resource_id={quote(chosen.id, safe='')}"
         elif chosen is not None:
             api_url = f"{self.api}/package_show?id={quote(package, safe='')}"
-        frequency = _text(raw.get("frequency") or raw.get("accrualPeriodicity"))
+        frequency = as_text(raw.get("frequency") or raw.get("accrualPeriodicity"))
         for extra in raw.get("extras") or ():
-            if isinstance(extra, dict) and _text(extra.get("key")).lower() in ("frequency", "accrualperiodicity"):
-                frequency = frequency or _text(extra.get("value"))
+            if isinstance(extra, dict) and as_text(extra.get("key")).lower() in ("frequency", "accrualperiodicity"):
+                frequency = frequency or as_text(extra.get("value"))
         return Dataset(
             id=ident,
-            title=_text(raw.get("title")) or package,
+            title=as_text(raw.get("title")) or package,
             owner=owner,
-            description=html_to_text(_text(raw.get("notes"))),
-            licence=_text(raw.get("license_title") or raw.get("license_id")),
+            description=html_to_text(as_text(raw.get("notes"))),
+            licence=as_text(raw.get("license_title") or raw.get("license_id")),
             update_frequency=frequency,
             updated=ckan_time(raw.get("metadata_modified")),
             created=ckan_time(raw.get("metadata_created")),
@@ -1125,7 +1110,7 @@ class CKANPortal(NetworkPortal):
     def _summary(self, raw: dict[str, Any]) -> DatasetSummary:
         org = raw.get("organization") if isinstance(raw.get("organization"), dict) else {}
         if org.get("title") and org.get("name"):
-            self._owners.setdefault(_text(org["title"]), _text(org["name"]))
+            self._owners.setdefault(as_text(org["title"]), as_text(org["name"]))
         groups = _names(raw.get("groups"))
         for name, title in groups:
             self._groups.setdefault(title, name)
@@ -1136,24 +1121,18 @@ class CKANPortal(NetworkPortal):
                 if isinstance(r, dict) and resource_format(r)
             }
         )
-        notes = html_to_text(_text(raw.get("notes")))
+        notes = html_to_text(as_text(raw.get("notes")))
         return DatasetSummary(
-            id=_text(raw.get("name") or raw.get("id")),
-            title=_text(raw.get("title") or raw.get("name")),
-            owner=_text(org.get("title") or org.get("name")),
+            id=as_text(raw.get("name") or raw.get("id")),
+            title=as_text(raw.get("title") or raw.get("name")),
+            owner=as_text(org.get("title") or org.get("name")),
             updated=ckan_time(raw.get("metadata_modified")),
             rows=None,
             type=", ".join(formats),
-            snippet=_short(notes, 200),
+            snippet=short(notes, 200),
             categories=tuple(title for _, title in groups),
             tags=tuple(title for _, title in _names(raw.get("tags"), "name", "display_name")),
         )
-
-    def _remember(self, ident: str, plan: _Plan) -> None:
-        self._plans[ident] = plan
-        self._plans.move_to_end(ident)
-        while len(self._plans) > MAX_PLANS:
-            self._plans.popitem(last=False)
 
     async def _plan(self, dataset: Dataset) -> _Plan:
         plan = self._plans.get(dataset.id)
@@ -1180,14 +1159,7 @@ class CKANPortal(NetworkPortal):
 
     @staticmethod
     def _check_query(plan: _Plan, query: Query) -> None:
-        if query.offset < 0 or (query.limit is not None and query.limit < 0):
-            raise PdxError("offset and limit must not be negative")
-        known = {f.name for f in plan.fields}
-        for name in list(query.columns) + [name for name, _ in query.order]:
-            if name not in known:
-                raise PdxError(f"no column {name!r} in {plan.title}")
-        if len(set(query.columns)) != len(query.columns):
-            raise PdxError("a column is asked for more than once")
+        check_columns(query, plan.fields, plan.title)
         if plan.resource.datastore and (query.order or (query.where and query.where.strip())):
             raise PdxError(
                 f"{plan.title}: CKAN's datastore cannot filter or sort this on the server; "
@@ -1197,13 +1169,6 @@ class CKANPortal(NetworkPortal):
             from pdxtui.filters import parse
 
             parse(query.where, plan.fields)  # a FilterError, before anything is read
-
-    @staticmethod
-    def _selected(plan: _Plan, query: Query) -> tuple[Field, ...]:
-        if not query.columns:
-            return plan.fields
-        by_name = {f.name: f for f in plan.fields}
-        return tuple(by_name[name] for name in query.columns)
 
     # -- fetch state -------------------------------------------------------------------------------------------
 

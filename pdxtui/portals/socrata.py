@@ -31,7 +31,7 @@ import json
 import logging
 import math
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,7 +54,7 @@ from pdxtui.model import (
     finite_float,
 )
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal
+from pdxtui.portals.network import NetworkPortal, as_text, both, check_columns, context, count_or_none, ranked, short
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -70,7 +70,6 @@ CATALOG_WINDOW = 10_000  # offset + limit above this is answered with 400
 FACET_RECORDS = 500  # facets are counted over the first this-many catalog results of the domain
 DEFAULT_PAGE_ROWS = 5000  # rows per request ($limit)
 MAX_GROUPS = 50_000  # value counts: groups asked for in one request
-MAX_PLANS = 64
 COUNT_ALIAS = "pdxtui_n"
 
 TOKEN_HINT = (
@@ -188,10 +187,6 @@ def socrata_time(text: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
 def _strings(values: Any) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
@@ -209,22 +204,17 @@ def _description(text: str) -> str:
     return html_to_text(text) if _HTML_TAG.search(text) else text.strip()
 
 
-def _short(value: Any, limit: int = 300) -> str:
-    text = " ".join(str(value).split()) if value is not None else ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def socrata_error(data: Any) -> str | None:
     """The message of a Socrata error body (``{"error": true, "message"}`` or ``{"code", "message"}``), else None."""
     if not isinstance(data, dict):
         return None
     if data.get("error") is True or (isinstance(data.get("code"), str) and "message" in data):
-        message = _short(data.get("message") or data.get("code") or "no message")
+        message = short(data.get("message") or data.get("code") or "no message")
         code = data.get("code")
         return f"{message} [{code}]" if isinstance(code, str) and code and code not in message else message
     if isinstance(data.get("error"), (str, dict)):
         err = data["error"]
-        return _short(err.get("message") if isinstance(err, dict) else err) or "no message"
+        return short(err.get("message") if isinstance(err, dict) else err) or "no message"
     return None
 
 
@@ -266,15 +256,15 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
         if name in seen:
             continue
         seen.add(name)
-        kind_name = _text(c.get("dataTypeName")).lower() or "text"
-        alias = _text(c.get("name"))
+        kind_name = as_text(c.get("dataTypeName")).lower() or "text"
+        alias = as_text(c.get("name"))
         out.append(
             Field(
                 name=name,
                 type=kind_name,
                 kind=SOCRATA_KINDS.get(kind_name, "string"),
                 alias=alias,
-                description=_description(_text(c.get("description"))),
+                description=_description(as_text(c.get("description"))),
             )
         )
         if kind_name in POINT_TYPES:
@@ -326,7 +316,7 @@ def _point_of(value: Any) -> tuple[float | None, float | None, str | None]:
     return lat, lon, f"POINT ({lon!r} {lat!r})"
 
 
-def _json_text(value: Any) -> str | None:
+def _jsonas_text(value: Any) -> str | None:
     """One SODA2 JSON value as the text CSV would carry (numbers arrive as strings; objects are flattened)."""
     if value is None:
         return None
@@ -415,7 +405,7 @@ def table_from_csv(body: bytes, fields: Sequence[Field]) -> Any:
     try:
         frame = pl.read_csv(io.BytesIO(body), infer_schema=False, truncate_ragged_lines=False, encoding="utf8-lossy")
     except Exception as exc:
-        raise PortalError(f"the rows were not readable CSV ({_short(exc, 160)})") from None
+        raise PortalError(f"the rows were not readable CSV ({short(exc, 160)})") from None
     return _typed(frame, fields).to_arrow()
 
 
@@ -438,7 +428,7 @@ def table_from_json(records: Any, fields: Sequence[Field], coords: Sequence[_Coo
             values = points.get(field.name) or [_point_of(r.get(field.name)) for r in rows]
             data[field.name] = pl.Series(field.name, [p[2] for p in values], pl.String)
         else:
-            data[field.name] = pl.Series(field.name, [_json_text(r.get(field.name)) for r in rows], pl.String)
+            data[field.name] = pl.Series(field.name, [_jsonas_text(r.get(field.name)) for r in rows], pl.String)
     return _typed(pl.DataFrame(data), fields).to_arrow()
 
 
@@ -458,7 +448,7 @@ def _group_value(value: Any, field: Field) -> Any:
         return value if isinstance(value, bool) else str(value).strip().lower() == "true"
     if field.kind == "datetime":
         return socrata_time(value)
-    return _json_text(value)
+    return _jsonas_text(value)
 
 
 # -- what pages() needs to know, kept from dataset() ----------------------------------------------------------------
@@ -494,7 +484,7 @@ class _Slot:
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class SocrataPortal(NetworkPortal):
+class SocrataPortal(NetworkPortal[_Plan]):
     """A Socrata domain: its catalog, views metadata and SODA2 resources.
 
     ``fetcher`` is a :class:`pdxtui.net.Fetcher`, a zero-argument callable that makes one on first use, or None
@@ -524,7 +514,6 @@ class SocrataPortal(NetworkPortal):
         self.page_rows = max(1, int(page_rows))
         if self._fetcher is not None:
             self._hint(self._fetcher)
-        self._plans: OrderedDict[str, _Plan] = OrderedDict()
         self._catalog: str | None = None  # the catalog URL that answered last (the domain's or the regional one)
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
@@ -564,22 +553,22 @@ class SocrataPortal(NetworkPortal):
             summary = self._summary(result)
             categories.update(set(summary.categories))
             tags.update(set(summary.tags))
-        return Facets(owners=(), categories=_ranked(categories), tags=_ranked(tags))
+        return Facets(owners=(), categories=ranked(categories), tags=ranked(tags))
 
     async def dataset(self, dataset_id: str) -> Dataset:
         self._begin()
         ident = (dataset_id or "").strip()
         if not ident:
             raise NotFound("no dataset id given")
-        view, rows = await _both(self._view(ident), self._count_or_none(ident, ident))
-        ident = _text(view.get("id")) or ident
-        title = _text(view.get("name")) or ident
+        view, rows = await both(self._view(ident), count_or_none(self._count(ident, ident)))
+        ident = as_text(view.get("id")) or ident
+        title = as_text(view.get("name")) or ident
         fields, coords = parse_columns(view.get("columns"))
-        tabular = bool(fields) and _text(view.get("viewType") or "tabular") == "tabular"
+        tabular = bool(fields) and as_text(view.get("viewType") or "tabular") == "tabular"
         rows = rows if tabular else None
         plan = _Plan(ident, title, f"{self.site}/resource/{quote(ident, safe='')}", fields, coords, rows)
         if tabular:
-            self._remember(plan)
+            self._remember(plan.id, plan)
         return self._build(view, plan, tabular)
 
     async def count(self, dataset: Dataset, query: Query) -> int:
@@ -670,7 +659,7 @@ class SocrataPortal(NetworkPortal):
         if slots and query.limit is None:
             # the count may be out of date: the last page asks for a full page, and a full answer means more
             slots[-1] = (slots[-1][0], size)
-        window = 2 * max(1, getattr(self.fetcher, "max_per_host", 4))
+        window = self.window
         tasks: dict[int, asyncio.Task[_Slot]] = {}
         delivered = pages = 0
         try:
@@ -797,15 +786,15 @@ class SocrataPortal(NetworkPortal):
         resource = result.get("resource") if isinstance(result.get("resource"), dict) else {}
         classification = result.get("classification") if isinstance(result.get("classification"), dict) else {}
         owner = result.get("owner") if isinstance(result.get("owner"), dict) else {}
-        ident = _text(resource.get("id"))
+        ident = as_text(resource.get("id"))
         return DatasetSummary(
             id=ident,
-            title=_text(resource.get("name")) or ident,
-            owner=_text(owner.get("display_name")) or _text(resource.get("attribution")),
+            title=as_text(resource.get("name")) or ident,
+            owner=as_text(owner.get("display_name")) or as_text(resource.get("attribution")),
             updated=epoch_seconds(resource.get("data_updated_at") or resource.get("updatedAt")),
             rows=None,
-            type=_text(resource.get("type")),
-            snippet=_short(_description(_text(resource.get("description"))), 300),
+            type=as_text(resource.get("type")),
+            snippet=short(_description(as_text(resource.get("description"))), 300),
             categories=_strings(
                 [*_strings(classification.get("domain_category")), *_strings(classification.get("categories"))]
             ),
@@ -839,9 +828,9 @@ class SocrataPortal(NetworkPortal):
         return Dataset(
             id=plan.id,
             title=plan.title,
-            owner=_text(owner.get("displayName")) or _text(view.get("attribution")),
-            description=_description(_text(view.get("description"))),
-            licence=_text(licence.get("name")) or _text(view.get("licenseId")),
+            owner=as_text(owner.get("displayName")) or as_text(view.get("attribution")),
+            description=_description(as_text(view.get("description"))),
+            licence=as_text(licence.get("name")) or as_text(view.get("licenseId")),
             update_frequency=_frequency(view.get("metadata")),
             updated=epoch_seconds(view.get("rowsUpdatedAt") or view.get("viewLastModified")),
             created=epoch_seconds(view.get("createdAt")),
@@ -853,15 +842,8 @@ class SocrataPortal(NetworkPortal):
             categories=_strings(view.get("category")),
             tags=_strings(view.get("tags")),
             geometry_type="point" if plan.coords else geometry,
-            max_record_count=None,
             sample=False,
         )
-
-    def _remember(self, plan: _Plan) -> None:
-        self._plans[plan.id] = plan
-        self._plans.move_to_end(plan.id)
-        while len(self._plans) > MAX_PLANS:
-            self._plans.popitem(last=False)
 
     async def _plan(self, dataset: Dataset) -> _Plan:
         plan = self._plans.get(dataset.id)
@@ -883,37 +865,14 @@ class SocrataPortal(NetworkPortal):
             data = await self._get(url, params, "metadata", _check_count)
         return _count_of(data)  # type: ignore[return-value]
 
-    async def _count_or_none(self, ident: str, title: str) -> int | None:
-        try:
-            return await self._count(ident, title)
-        except PortalError as exc:
-            if exc.offline:
-                raise
-            log.info("row count unavailable: %s", exc)
-            return None
-
     def _check_query(self, plan: _Plan, query: Query) -> str | None:
         """The SoQL ``$where`` for the query (None for all rows), after checking its columns; a filter that
         cannot run on the server as a whole raises FilterError saying which part."""
-        if query.offset < 0 or (query.limit is not None and query.limit < 0):
-            raise PdxError("offset and limit must not be negative")
-        known = {f.name for f in plan.fields}
-        for name in list(query.columns) + [name for name, _ in query.order]:
-            if name not in known:
-                raise PdxError(f"no column {name!r} in {plan.title}")
-        if len(set(query.columns)) != len(query.columns):
-            raise PdxError("a column is asked for more than once")
+        check_columns(query, plan.fields, plan.title)
         for name, _ in query.order:
             if name not in plan.comparable:
                 raise PdxError(f"cannot sort {plan.title} by {name!r} on the server (it is a location)")
         return _where(plan, query.where)
-
-    @staticmethod
-    def _selected(plan: _Plan, query: Query) -> tuple[Field, ...]:
-        if not query.columns:
-            return plan.fields
-        by_name = {f.name: f for f in plan.fields}
-        return tuple(by_name[name] for name in query.columns)
 
     @staticmethod
     def _row_params(plan: _Plan, query: Query, fields: Sequence[Field], where: str | None) -> dict[str, Any]:
@@ -967,14 +926,11 @@ class SocrataPortal(NetworkPortal):
 
     # -- requests ----------------------------------------------------------------------------------------------
 
-    async def _get(self, url: str, params: dict[str, Any] | None, kind: str, validate: Callable[[Any], Any]) -> Any:
-        data = await self.fetcher.get_json(url, params, kind=kind, refresh=self.refresh, validate=validate)
-        self._note(self.fetcher.state)
-        return data
-
-    def _doing(self, doing: str) -> _context:
+    def _doing(self, doing: str) -> context:
+        """Prefix errors with the portal and what was being done: one readable line. Without an app token, a 429
+        that outlasted the retries also says that a token avoids it."""
         token = getattr(self._fetcher, "token", None) if self._fetcher is not None else None
-        return _context(self.label, doing, hint=not token)
+        return context(doing, label=self.label, hint="" if token else TOKEN_HINT)
 
     def _hint(self, fetcher: Any) -> None:
         """Without a token, say in each 429 retry notice that a token avoids them (the final error says so too)."""
@@ -1092,46 +1048,3 @@ def _int(value: Any) -> int | None:
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------
-
-
-def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
-
-
-async def _both(first: Any, second: Any) -> tuple[Any, Any]:
-    """Run two coroutines concurrently; if one fails, cancel the other and raise."""
-    tasks = [asyncio.ensure_future(first), asyncio.ensure_future(second)]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
-        return tasks[0].result(), tasks[1].result()
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-class _context:
-    """Prefix errors with the portal and what was being done: one readable line. Without an app token, a
-    429 that outlasted the retries also says that a token avoids it."""
-
-    def __init__(self, label: str, doing: str, *, hint: bool) -> None:
-        self.label, self.doing, self.hint = label, doing, hint
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or not isinstance(exc, PortalError) or isinstance(exc, NotFound):
-            return False
-        message = str(exc)
-        if message.startswith(self.label):
-            return False  # already said
-        if self.hint and " answered 429 " in f" {message} ":
-            message = f"{message}; {TOKEN_HINT}"
-        wrapped = PortalError(f"{self.label}: {self.doing}: {message}", portal=exc.portal, offline=exc.offline)
-        wrapped.status = getattr(exc, "status", None)  # type: ignore[attr-defined]
-        raise wrapped from exc
