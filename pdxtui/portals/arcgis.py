@@ -96,7 +96,7 @@ class LayerError(PortalError):
         self.code = code
 
 
-def _erroras_text(error: Any) -> tuple[Any, str]:
+def _error_text(error: Any) -> tuple[Any, str]:
     """(code, "message (detail; detail)") from an ArcGIS or Hub error object."""
     if not isinstance(error, dict):
         return None, short(error)
@@ -1244,19 +1244,19 @@ def _near_params(plan: _Plan, near: tuple[float, float, float] | None) -> dict[s
 def _check_collection(data: Any) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         if isinstance(data, dict) and data.get("error") is not None:
-            raise PortalError(f"the catalog search failed: {_erroras_text(data['error'])[1]}")
+            raise PortalError(f"the catalog search failed: {_error_text(data['error'])[1]}")
         raise PortalError("the catalog search answered, but not with a list of records (is this an ArcGIS Hub site?)")
 
 
 def _check_record(data: Any) -> None:
     if isinstance(data, dict) and data.get("error") is not None:
-        raise PortalError(f"the catalog record could not be read: {_erroras_text(data['error'])[1]}")
+        raise PortalError(f"the catalog record could not be read: {_error_text(data['error'])[1]}")
     if not isinstance(data, dict) or not isinstance(data.get("properties", {}), dict):
         raise PortalError("the catalog answered, but not with a dataset record")
 
 
 def _layer_error(title: str, url: str, portal: str, data: Any) -> LayerError:
-    code, message = _erroras_text(data.get("error"))
+    code, message = _error_text(data.get("error"))
     name = f"{title} ({url})" if title else url
     return LayerError(
         f"the ArcGIS layer {name} answered with an error: {message}"

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pdxtui.errors import NotFound, PdxError, PortalError
-from pdxtui.model import Field, FetchState, Query
+from pdxtui.model import FetchState, Field, Query
 from pdxtui.portals.base import Portal
 
 if TYPE_CHECKING:

@@ -316,7 +316,7 @@ def _point_of(value: Any) -> tuple[float | None, float | None, str | None]:
     return lat, lon, f"POINT ({lon!r} {lat!r})"
 
 
-def _jsonas_text(value: Any) -> str | None:
+def _json_text(value: Any) -> str | None:
     """One SODA2 JSON value as the text CSV would carry (numbers arrive as strings; objects are flattened)."""
     if value is None:
         return None
@@ -428,7 +428,7 @@ def table_from_json(records: Any, fields: Sequence[Field], coords: Sequence[_Coo
             values = points.get(field.name) or [_point_of(r.get(field.name)) for r in rows]
             data[field.name] = pl.Series(field.name, [p[2] for p in values], pl.String)
         else:
-            data[field.name] = pl.Series(field.name, [_jsonas_text(r.get(field.name)) for r in rows], pl.String)
+            data[field.name] = pl.Series(field.name, [_json_text(r.get(field.name)) for r in rows], pl.String)
     return _typed(pl.DataFrame(data), fields).to_arrow()
 
 
@@ -448,7 +448,7 @@ def _group_value(value: Any, field: Field) -> Any:
         return value if isinstance(value, bool) else str(value).strip().lower() == "true"
     if field.kind == "datetime":
         return socrata_time(value)
-    return _jsonas_text(value)
+    return _json_text(value)
 
 
 # -- what pages() needs to know, kept from dataset() ----------------------------------------------------------------
