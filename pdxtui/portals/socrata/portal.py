@@ -1,45 +1,15 @@
-"""Socrata portals (most US cities: ``--portal socrata:https://data.cityofchicago.org``).
-
-Wire formats follow ``portals.md`` ("Socrata"):
-
-* search: ``GET {domain}/api/catalog/v1`` with ``domains`` and ``search_context`` set to the host,
-  ``only=dataset``, ``q``, ``categories``, ``tags``, ``limit`` and ``offset``; ``resultSetSize`` is the total.
-  When the domain's own path fails, the regional catalog (``REGIONAL_CATALOG``, same parameters) is used.
-  ``offset + limit`` above 10,000 is refused by the API with a 400, so searches stop at 10,000 with a message.
-* metadata: ``GET {domain}/api/views/{id}.json`` (times are epoch *seconds*; columns whose ``fieldName`` starts
-  with ``:`` are dropped), and the row count from ``GET {domain}/resource/{id}.json?$select=count(*)``.
-* rows: ``GET {domain}/resource/{id}.csv`` pages (``$limit``/``$offset``, always ``$order`` ending with ``:id``),
-  fetched concurrently under the fetcher's per-host limit and yielded in order, parsed with polars and typed from
-  the metadata. Where CSV cannot carry a column (``location`` and ``point`` objects) the page comes from
-  ``.json`` instead, and each such column also gives ``latitude``/``longitude`` float columns (named as the
-  ArcGIS portal names its point coordinates, so maps and GeoJSON export find them).
-* filters and sorting run on the server as SoQL ``$where`` (:func:`pdxtui.filters.to_soql`) and ``$order``;
-  value counts as ``$select=col, count(*) AS n`` with ``$group``.
-
-The app token (``X-App-Token``) is sent by the :class:`pdxtui.net.Fetcher` as a header only: it is never part of a
-URL, a cache key or a message. Without a token Socrata throttles by IP with 429; those are retried (net.py) and
-the retry notices and the final error say that an app token avoids them.
-
-Importing this module, creating the portal, ``search()``, ``facets()`` and ``dataset()`` import neither polars nor
-pyarrow.
-"""
+"""The Socrata portal: a domain's catalog, views metadata and SODA2 resources."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
-import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from pdxtui.errors import NotFound, PdxError, PortalError, UsageError
-from pdxtui.htmltext import html_to_text
 from pdxtui.model import (
     Dataset,
     DatasetSummary,
@@ -51,434 +21,43 @@ from pdxtui.model import (
     Query,
     SearchRequest,
     SearchResult,
-    finite_float,
 )
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.network import NetworkPortal, as_text, both, check_columns, context, count_or_none, ranked, short
+from pdxtui.portals.socrata.rows import _group_value, _Slot, empty_table, table_from_csv, table_from_json
+from pdxtui.portals.socrata.wire import (
+    CATALOG_PAGE,
+    CATALOG_PATH,
+    CATALOG_WINDOW,
+    COUNT_ALIAS,
+    DEFAULT_PAGE_ROWS,
+    FACET_RECORDS,
+    MAX_GROUPS,
+    POINT_TYPES,
+    TOKEN_HINT,
+    _check_catalog,
+    _check_count,
+    _check_list,
+    _check_view,
+    _count_of,
+    _description,
+    _frequency,
+    _int,
+    _Plan,
+    _strings,
+    _where,
+    epoch_seconds,
+    parse_columns,
+    plan_field,
+    socrata_error,
+    soql_name,
+)
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
     from pdxtui.portals import PortalSpec
 
 log = logging.getLogger(__name__)
-
-#: the central catalog (North America) behind every Socrata domain; tests point this at the fake server
-REGIONAL_CATALOG = "https://api.us.socrata.com/api/catalog/v1"
-CATALOG_PATH = "/api/catalog/v1"
-CATALOG_PAGE = 100  # the catalog's default (and our) page size
-CATALOG_WINDOW = 10_000  # offset + limit above this is answered with 400
-FACET_RECORDS = 500  # facets are counted over the first this-many catalog results of the domain
-DEFAULT_PAGE_ROWS = 5000  # rows per request ($limit)
-MAX_GROUPS = 50_000  # value counts: groups asked for in one request
-COUNT_ALIAS = "pdxtui_n"
-
-TOKEN_HINT = (
-    "without an app token Socrata limits requests per IP; an app token avoids this "
-    "(set PDXTUI_APP_TOKEN, or add it under [tokens] in the config)"
-)
-
-#: Socrata column types (views ``dataTypeName`` and SODA2 ``X-SODA2-Types`` names) -> model kinds
-SOCRATA_KINDS: dict[str, str] = {
-    "text": "string",
-    "html": "string",
-    "email": "string",
-    "phone": "string",
-    "url": "string",
-    "flag": "string",
-    "drop_down_list": "string",
-    "photo": "string",
-    "document": "string",
-    "blob": "string",
-    "number": "float",
-    "double": "float",
-    "money": "float",
-    "percent": "float",
-    "stars": "float",
-    "calendar_date": "datetime",
-    "floating_timestamp": "datetime",
-    "date": "datetime",
-    "fixed_timestamp": "datetime",
-    "checkbox": "boolean",
-    "point": "geometry",
-    "location": "geometry",
-    "multipoint": "geometry",
-    "line": "geometry",
-    "multiline": "geometry",
-    "polygon": "geometry",
-    "multipolygon": "geometry",
-}
-#: types CSV cannot carry: pages holding one of these come from ``.json``
-POINT_TYPES = frozenset({"point", "location"})
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_HTML_TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
-_SOQL_WORDS = frozenset(
-    {
-        "AND",
-        "OR",
-        "NOT",
-        "NULL",
-        "IS",
-        "LIKE",
-        "IN",
-        "BETWEEN",
-        "TRUE",
-        "FALSE",
-        "AS",
-        "SELECT",
-        "WHERE",
-        "ORDER",
-        "GROUP",
-        "BY",
-        "HAVING",
-        "LIMIT",
-        "OFFSET",
-        "SEARCH",
-        "ASC",
-        "DESC",
-    }
-)
-
-
-# -- small conversions -------------------------------------------------------------------------------------------
-
-
-def soql_name(name: str) -> str:
-    """A column name as SoQL takes it: bare when an identifier, else in back ticks."""
-    if _IDENTIFIER.match(name) and name.upper() not in _SOQL_WORDS:
-        return name
-    if "`" in name or not name:
-        raise PdxError(f"column {name!r} cannot be named in a Socrata query")
-    return f"`{name}`"
-
-
-def epoch_seconds(value: Any) -> datetime | None:
-    """An aware UTC datetime from epoch seconds (views JSON) or an ISO string (catalog); None when unreadable."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            try:
-                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                return None
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def socrata_time(text: Any) -> datetime | None:
-    """A SoQL timestamp (``2024-01-05T12:00:00.000``, floating, taken as UTC; or with ``Z``) as an aware datetime."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _strings(values: Any) -> tuple[str, ...]:
-    if isinstance(values, str):
-        values = [values]
-    if not isinstance(values, list):
-        return ()
-    out: list[str] = []
-    for v in values:
-        if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip() and str(v) not in out:
-            out.append(str(v))
-    return tuple(out)
-
-
-def _description(text: str) -> str:
-    """Socrata descriptions are mostly plain text (kept as is); some hold HTML (rendered as text)."""
-    return html_to_text(text) if _HTML_TAG.search(text) else text.strip()
-
-
-def socrata_error(data: Any) -> str | None:
-    """The message of a Socrata error body (``{"error": true, "message"}`` or ``{"code", "message"}``), else None."""
-    if not isinstance(data, dict):
-        return None
-    if data.get("error") is True or (isinstance(data.get("code"), str) and "message" in data):
-        message = short(data.get("message") or data.get("code") or "no message")
-        code = data.get("code")
-        return f"{message} [{code}]" if isinstance(code, str) and code and code not in message else message
-    if isinstance(data.get("error"), (str, dict)):
-        err = data["error"]
-        return short(err.get("message") if isinstance(err, dict) else err) or "no message"
-    return None
-
-
-# -- columns -------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Coords:
-    """Latitude/longitude columns taken from a point or location column."""
-
-    source: str
-    type: str  # "point" | "location"
-    lat: str
-    lon: str
-
-
-def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
-    """(fields as pages() yields them, coordinate columns) from views JSON ``columns``.
-
-    Columns whose fieldName starts with ``:`` (system and computed-region columns) are dropped; the rest are put
-    in ``position`` order. Each point/location column is kept (as ``POINT (lon lat)`` text) and followed by two
-    float columns: ``latitude``/``longitude`` for the first one when the dataset has no such columns, else
-    ``{column}_latitude``/``{column}_longitude``."""
-    columns = [
-        c
-        for c in raw or ()
-        if isinstance(c, dict)
-        and isinstance(c.get("fieldName"), str)
-        and c["fieldName"]
-        and not c["fieldName"].startswith(":")
-    ]
-    columns.sort(key=lambda c: c.get("position") if isinstance(c.get("position"), int) else 1 << 30)
-    taken = {c["fieldName"].lower() for c in columns}
-    out: list[Field] = []
-    coords: list[_Coords] = []
-    seen: set[str] = set()
-    for c in columns:
-        name = c["fieldName"]
-        if name in seen:
-            continue
-        seen.add(name)
-        kind_name = as_text(c.get("dataTypeName")).lower() or "text"
-        alias = as_text(c.get("name"))
-        out.append(
-            Field(
-                name=name,
-                type=kind_name,
-                kind=SOCRATA_KINDS.get(kind_name, "string"),
-                alias=alias,
-                description=_description(as_text(c.get("description"))),
-            )
-        )
-        if kind_name in POINT_TYPES:
-            lat, lon = "latitude", "longitude"
-            if coords or {lat, lon} & taken:
-                lat, lon = f"{name}_latitude", f"{name}_longitude"
-            if {lat.lower(), lon.lower()} & taken:
-                continue  # the dataset already has these names: it carries its own coordinates
-            taken |= {lat.lower(), lon.lower()}
-            label = alias or name
-            coords.append(_Coords(name, kind_name, lat, lon))
-            out.append(
-                Field(
-                    lat,
-                    "number",
-                    "float",
-                    "Latitude" if lat == "latitude" else f"{label} latitude",
-                    f"WGS 84 latitude of the {kind_name} column {name}",
-                )
-            )
-            out.append(
-                Field(
-                    lon,
-                    "number",
-                    "float",
-                    "Longitude" if lon == "longitude" else f"{label} longitude",
-                    f"WGS 84 longitude of the {kind_name} column {name}",
-                )
-            )
-    return tuple(out), tuple(coords)
-
-
-def _point_of(value: Any) -> tuple[float | None, float | None, str | None]:
-    """(lat, lon, "POINT (lon lat)") from a SODA2 JSON point (GeoJSON) or location object."""
-    lat = lon = None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None, None, value
-    if isinstance(value, dict):
-        coordinates = value.get("coordinates")
-        if isinstance(coordinates, list) and len(coordinates) >= 2:
-            lon, lat = finite_float(coordinates[0]), finite_float(coordinates[1])
-        else:
-            lat, lon = finite_float(value.get("latitude")), finite_float(value.get("longitude"))
-    if lat is None or lon is None:
-        return None, None, None
-    return lat, lon, f"POINT ({lon!r} {lat!r})"
-
-
-def _json_text(value: Any) -> str | None:
-    """One SODA2 JSON value as the text CSV would carry (numbers arrive as strings; objects are flattened)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        for key in ("url", "phone_number"):
-            if isinstance(value.get(key), str):
-                return value[key]
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
-
-
-# -- typing rows with polars ------------------------------------------------------------------------------------------
-
-
-def _typed(frame: Any, fields: Sequence[Field]) -> Any:
-    """A frame of text columns (as CSV gives them) cast to the fields' kinds; columns in ``fields`` order."""
-    import polars as pl
-
-    exprs = []
-    for field in fields:
-        name = field.name
-        if name not in frame.columns:
-            exprs.append(pl.lit(None, dtype=_polars_type(field.kind)).alias(name))
-            continue
-        col = pl.col(name)
-        dtype = frame.schema[name]
-        if dtype != pl.String:
-            exprs.append(col.cast(_polars_type(field.kind), strict=False))
-            continue
-        if field.kind == "float":
-            exprs.append(col.str.strip_chars().cast(pl.Float64, strict=False))
-        elif field.kind == "integer":
-            exprs.append(col.str.strip_chars().cast(pl.Int64, strict=False))
-        elif field.kind == "boolean":
-            exprs.append(
-                col.str.strip_chars()
-                .str.to_lowercase()
-                .replace_strict(
-                    {"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean
-                )
-            )
-        elif field.kind == "datetime":
-            text = col.str.strip_chars().str.strip_suffix("Z")
-            exprs.append(
-                pl.coalesce(
-                    text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="ms", strict=False),
-                    text.str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="ms", strict=False),
-                    text.str.to_datetime("%Y-%m-%d", time_unit="ms", strict=False),
-                )
-                .dt.replace_time_zone("UTC")
-                .alias(name)
-            )
-        elif field.kind == "date":
-            exprs.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-        else:  # CSV cannot tell an empty text from a missing one: both are missing, from CSV and JSON alike
-            exprs.append(pl.when(col.str.len_bytes() > 0).then(col).alias(name))
-    return frame.select(exprs)
-
-
-def _polars_type(kind: str) -> Any:
-    import polars as pl
-
-    return {
-        "integer": pl.Int64,
-        "float": pl.Float64,
-        "boolean": pl.Boolean,
-        "datetime": pl.Datetime("ms", "UTC"),
-        "date": pl.Date,
-    }.get(kind, pl.String)
-
-
-def table_from_csv(body: bytes, fields: Sequence[Field]) -> Any:
-    """A pyarrow Table (one column per field, in order) from a ``.csv`` page; every cell is read as text first."""
-    import io
-
-    import polars as pl
-
-    if not body.strip():
-        return empty_table(fields)
-    try:
-        frame = pl.read_csv(io.BytesIO(body), infer_schema=False, truncate_ragged_lines=False, encoding="utf8-lossy")
-    except Exception as exc:
-        raise PortalError(f"the rows were not readable CSV ({short(exc, 160)})") from None
-    return _typed(frame, fields).to_arrow()
-
-
-def table_from_json(records: Any, fields: Sequence[Field], coords: Sequence[_Coords]) -> Any:
-    """A pyarrow Table from a ``.json`` page (a list of objects; null values are left out of them)."""
-    import polars as pl
-
-    if not isinstance(records, list):
-        raise PortalError("the rows answer was not a list of records")
-    rows = [r if isinstance(r, dict) else {} for r in records]
-    derived = {c.lat: (c, 0) for c in coords} | {c.lon: (c, 1) for c in coords}
-    points = {c.source: [_point_of(r.get(c.source)) for r in rows] for c in coords}
-    data: dict[str, Any] = {}
-    for field in fields:
-        if field.name in derived:
-            source, axis = derived[field.name]
-            values = points.get(source.source) or [_point_of(r.get(source.source)) for r in rows]
-            data[field.name] = pl.Series(field.name, [p[axis] for p in values], pl.Float64)
-        elif field.type in POINT_TYPES:
-            values = points.get(field.name) or [_point_of(r.get(field.name)) for r in rows]
-            data[field.name] = pl.Series(field.name, [p[2] for p in values], pl.String)
-        else:
-            data[field.name] = pl.Series(field.name, [_json_text(r.get(field.name)) for r in rows], pl.String)
-    return _typed(pl.DataFrame(data), fields).to_arrow()
-
-
-def empty_table(fields: Sequence[Field]) -> Any:
-    import polars as pl
-
-    return pl.DataFrame(schema={f.name: _polars_type(f.kind) for f in fields}).to_arrow()
-
-
-def _group_value(value: Any, field: Field) -> Any:
-    """A ``$group`` answer's value typed as the rows are."""
-    if value is None:
-        return None
-    if field.kind == "float":
-        return finite_float(value)
-    if field.kind == "boolean":
-        return value if isinstance(value, bool) else str(value).strip().lower() == "true"
-    if field.kind == "datetime":
-        return socrata_time(value)
-    return _json_text(value)
-
-
-# -- what pages() needs to know, kept from dataset() ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Plan:
-    id: str
-    title: str
-    resource: str  # {domain}/resource/{id}
-    fields: tuple[Field, ...]
-    coords: tuple[_Coords, ...]
-    rows: int | None
-
-    @property
-    def server(self) -> frozenset[str]:
-        """Names of the columns the server has (not latitude/longitude taken from a location)."""
-        derived = {c.lat for c in self.coords} | {c.lon for c in self.coords}
-        return frozenset(f.name for f in self.fields if f.name not in derived)
-
-    @property
-    def comparable(self) -> frozenset[str]:
-        """Server columns SoQL can filter and sort by (not geometry)."""
-        return frozenset(f.name for f in self.fields if f.name in self.server and f.kind != "geometry")
-
-
-@dataclass
-class _Slot:
-    table: Any
-    rows: int
 
 
 # -- the portal ----------------------------------------------------------------------------------------------------
@@ -710,7 +289,9 @@ class SocrataPortal(NetworkPortal[_Plan]):
 
     @property
     def regional_url(self) -> str:
-        return (self.regional_catalog or REGIONAL_CATALOG).rstrip("/")
+        import pdxtui.portals.socrata as package  # read at call time: tests point it at their fake server
+
+        return (self.regional_catalog or package.REGIONAL_CATALOG).rstrip("/")
 
     @property
     def catalog_urls(self) -> list[str]:
@@ -947,104 +528,3 @@ class SocrataPortal(NetworkPortal[_Plan]):
 
         fetcher.on_wait = on_wait
         fetcher._socrata_hint = True
-
-    # -- fetch state -------------------------------------------------------------------------------------------
-
-
-def plan_field(plan: _Plan, name: str) -> Field | None:
-    return next((f for f in plan.fields if f.name == name), None)
-
-
-def _where(plan: _Plan, text: str | None) -> str | None:
-    """The SoQL ``$where`` for filter text (pdxtui's filter language), or None for all rows."""
-    if not text or not text.strip():
-        return None
-    from pdxtui.filters import FilterError, NotServerSide, columns, parse, to_soql
-
-    node = parse(text, plan.fields)
-    if node is None:
-        return None
-    comparable = plan.comparable
-    for name in sorted(columns(node)):
-        if name not in comparable:
-            raise FilterError(f"{plan.title} cannot filter on {name} on the server (it is a location)")
-    try:
-        return to_soql(node, plan.fields)
-    except NotServerSide as exc:
-        raise FilterError(f"{plan.title} cannot filter this on the server: {exc.reason}", exc.position) from None
-
-
-def _frequency(metadata: Any) -> str:
-    """An "update frequency" custom field, where the domain keeps one (not every domain does)."""
-    if not isinstance(metadata, dict):
-        return ""
-    custom = metadata.get("custom_fields")
-    if not isinstance(custom, dict):
-        return ""
-    for group in custom.values():
-        if not isinstance(group, dict):
-            continue
-        for key, value in group.items():
-            if "frequency" in str(key).lower() and isinstance(value, str) and value.strip():
-                return value.strip()
-    return ""
-
-
-# -- validation callbacks (run on every body before it is cached) ------------------------------------------------------
-
-
-def _check_catalog(data: Any) -> str | None:
-    problem = socrata_error(data)
-    if problem:
-        return f"the catalog search failed: {problem}"
-    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        return "the catalog answered, but not with a list of results (is this a Socrata site?)"
-    return None
-
-
-def _check_view(data: Any) -> str | None:
-    problem = socrata_error(data)
-    if problem:
-        return f"the dataset metadata could not be read: {problem}"
-    if not isinstance(data, dict) or not isinstance(data.get("id", ""), str):
-        return "the metadata answer was not a Socrata view"
-    return None
-
-
-def _check_list(data: Any) -> str | None:
-    problem = socrata_error(data)
-    if problem:
-        return problem
-    if not isinstance(data, list):
-        return "the answer was not a list of rows"
-    return None
-
-
-def _check_count(data: Any) -> str | None:
-    problem = _check_list(data)
-    if problem:
-        return problem
-    if _count_of(data) is None:
-        return "a count(*) query was answered without a count"
-    return None
-
-
-def _count_of(data: Any) -> int | None:
-    if not isinstance(data, list) or len(data) != 1 or not isinstance(data[0], dict) or len(data[0]) != 1:
-        return None
-    return _int(next(iter(data[0].values())))
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    return None
-
-
-# -- helpers -------------------------------------------------------------------------------------------------------
