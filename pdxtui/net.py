@@ -414,7 +414,12 @@ class Fetcher:
         self, url: str, params: Params, headers: Mapping[str, str] | None, host: str, cap: int | None = None
     ) -> tuple[int, str, bytes]:
         """One attempt: send (following redirects by hand, so the token never leaves its host) and read."""
-        request = self.client.build_request("GET", url, params=params, headers=self._headers(headers))
+        request = self.client.build_request(
+            "GET",
+            url,
+            params=params,  # type: ignore[arg-type]  # httpx's QueryParamTypes names its value types; ours are Any
+            headers=self._headers(headers),
+        )
         async with self._limit(host):
             for _ in range(MAX_REDIRECTS + 1):
                 response = await self.client.send(request, stream=True, follow_redirects=False)

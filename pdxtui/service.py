@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Facets, Progress, Query, SearchRequest, SearchResult
@@ -150,7 +150,7 @@ class Service:
         frames: list[pl.DataFrame] = []
         total: int | None = None
         async for page in self.portal.pages(dataset, query, progress):
-            frames.append(pl.from_arrow(page.table))  # type: ignore[arg-type]
+            frames.append(cast("pl.DataFrame", pl.from_arrow(page.table)))  # a Table gives a DataFrame
             if page.total is not None:
                 total = page.total
         if frames:
@@ -170,7 +170,7 @@ class Service:
         import polars as pl
 
         async for page in self.portal.pages(dataset, query or Query(), progress):
-            yield apply_schema(pl.from_arrow(page.table), dataset)  # type: ignore[arg-type]
+            yield apply_schema(cast("pl.DataFrame", pl.from_arrow(page.table)), dataset)  # a Table gives a DataFrame
 
     async def count(self, dataset: Dataset, query: Query | None = None) -> int:
         """How many rows match ``query`` (the whole dataset for None)."""
@@ -219,9 +219,15 @@ class Service:
         if self.can("filter") and self.can("sort"):
             return f"{label} filters and sorts the whole dataset itself{', ' + dialect if dialect else ''}."
         if self.can("filter"):
-            return f"{label} filters the whole dataset itself{', ' + dialect if dialect else ''}; sorting applies to the loaded rows only."
+            return (
+                f"{label} filters the whole dataset itself{', ' + dialect if dialect else ''}; "
+                "sorting applies to the loaded rows only."
+            )
         if self.can("sort"):
-            return f"{label} sorts the whole dataset itself; filters apply to the loaded rows only (+ loads more, L loads all)."
+            return (
+                f"{label} sorts the whole dataset itself; "
+                "filters apply to the loaded rows only (+ loads more, L loads all)."
+            )
         return (
             f"{label} cannot filter or sort on its server: filters and sorts apply to the loaded rows only "
             "(+ loads more, L loads all)."

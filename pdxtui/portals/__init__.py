@@ -73,7 +73,8 @@ def parse_portal(value: str, profiles: dict[str, PortalSpec] | None = None) -> P
     if not sep:
         names = ", ".join(sorted(known))
         raise UsageError(
-            f"unknown portal {value!r}: use a profile ({names}) or KIND:URL with KIND one of {', '.join(PORTAL_KINDS[1:])}"
+            f"unknown portal {value!r}: use a profile ({names}) or KIND:URL "
+            f"with KIND one of {', '.join(PORTAL_KINDS[1:])}"
         )
     if kind == "bundled":
         return PortalSpec(value, "bundled", "")

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeGuard, TypeVar, cast
 
 from pdxtui.errors import NotFound, PdxError, PortalError
 from pdxtui.model import FetchState, Field, Query
@@ -50,6 +50,11 @@ def short(value: Any, limit: int = 300) -> str:
 def as_text(value: Any) -> str:
     """A JSON value as text: strings as they are, None as "", anything else by ``str``."""
     return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON object where one belongs, else an empty one (never index a list or a string)."""
+    return value if isinstance(value, dict) else {}
 
 
 def ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
@@ -98,12 +103,12 @@ class context:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         if exc is None or not isinstance(exc, PortalError) or isinstance(exc, (NotFound, *self.keep)):
-            return False
+            return
         message = str(exc)
         if self.label and message.startswith(self.label):
-            return False  # already said
+            return  # already said
         if self.hint and " answered 429 " in f" {message} ":
             message = f"{message}; {self.hint}"
         prefix = f"{self.label}: {self.doing}" if self.label else self.doing
@@ -134,7 +139,7 @@ def check_columns(query: Query, fields: tuple[Field, ...], title: str) -> None:
         raise PdxError("a column is asked for more than once")
 
 
-def is_fetcher(value: Any) -> bool:
+def is_fetcher(value: Any) -> TypeGuard[Fetcher]:
     """A Fetcher (or a test double of one), as opposed to a zero-argument callable that makes one."""
     return hasattr(value, "get_json") and hasattr(value, "state")
 
@@ -161,9 +166,9 @@ class NetworkPortal(Portal, Generic[PlanT]):
         self._fetcher: Fetcher | None = None
         self._factory: Callable[[], Fetcher] | None = None
         if fetcher is None or is_fetcher(fetcher):
-            self._fetcher = fetcher  # type: ignore[assignment]
+            self._fetcher = fetcher
         else:
-            self._factory = fetcher  # type: ignore[assignment]
+            self._factory = cast("Callable[[], Fetcher]", fetcher)
         self._state = FetchState()
         self._tally: dict[str, Any] = {}
         self._plans: OrderedDict[str, PlanT] = OrderedDict()

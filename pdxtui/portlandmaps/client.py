@@ -63,7 +63,7 @@ class Settings:
         key = (env.get(ENV_KEY) or "").strip() or (getattr(table, "api_key", None) or None)
         url = (env.get(ENV_URL) or "").strip() or getattr(table, "url", "") or DEFAULT_URL
         rate = getattr(table, "rate", None) or parse_rate(DEFAULT_RATE)
-        return cls(api_key=key, url=url.rstrip("/"), rate=tuple(rate))  # type: ignore[arg-type]
+        return cls(api_key=key, url=url.rstrip("/"), rate=tuple(rate))
 
     @property
     def has_key(self) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pdxtui.model import finite_float
+from pdxtui.portals.network import as_dict
 from pdxtui.textsafe import clean, one_line
 
 # -- what the API answers -----------------------------------------------------------------------------------------
@@ -110,8 +111,8 @@ def candidate(raw: Any, *, single: bool = False) -> Candidate | None:
     """A Candidate from one entry of ``candidates`` (None when it has no address)."""
     if not isinstance(raw, dict):
         return None
-    attributes = raw.get("attributes") if isinstance(raw.get("attributes"), dict) else {}
-    location = raw.get("location") if isinstance(raw.get("location"), dict) else {}
+    attributes = as_dict(raw.get("attributes"))
+    location = as_dict(raw.get("location"))
     address = _text(raw.get("address"))
     if not address:
         return None

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from pdxtui.errors import PdxError, UsageError
 
@@ -114,7 +114,7 @@ class RateLimiter:
             return
         now = self.clock()
 
-        def number(value: Any) -> bool:
+        def number(value: Any) -> TypeGuard[float]:
             return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
         times = data.get("started")

@@ -57,7 +57,7 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
             if not taken & {"latitude", "longitude"}
             else ("shape_latitude", "shape_longitude")
         )
-    coords = (
+    coords: tuple[Field, ...] = (
         Field(lat or "", POINT, "float", "Latitude", "WGS 84 latitude of the point geometry (outSR=4326)"),
         Field(lon or "", POINT, "float", "Longitude", "WGS 84 longitude of the point geometry (outSR=4326)"),
     )
@@ -117,7 +117,7 @@ def _where(plan: _Plan, text: str | None) -> str:
 
     node = parse(text, plan.fields)
     clause, exact = server_part(node, lambda n: to_arcgis(n, plan.fields))
-    if not exact:
+    if not exact and node is not None:  # (a filter that is not exact is never empty)
         try:
             to_arcgis(node, plan.fields)
         except FilterError as exc:

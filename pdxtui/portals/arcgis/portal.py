@@ -52,7 +52,7 @@ from pdxtui.portals.arcgis.hub import (
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal, as_text, both, check_columns, context, count_or_none, ranked
+from pdxtui.portals.network import NetworkPortal, as_dict, as_text, both, check_columns, context, count_or_none, ranked
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -144,7 +144,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         if not ident:
             raise NotFound("no dataset id given")
         feature = await self._record(ident)
-        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        props = as_dict(feature.get("properties"))
         ident = as_text(feature.get("id") or props.get("id") or ident)
         title = as_text(props.get("title") or props.get("name")) or ident
         layer = layer_url_for(props.get("url"), ident)
@@ -455,7 +455,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         )
 
     def _summary(self, record: dict[str, Any]) -> DatasetSummary:
-        props = record.get("properties") if isinstance(record.get("properties"), dict) else {}
+        props = as_dict(record.get("properties"))
         ident = as_text(record.get("id") or props.get("id"))
         return DatasetSummary(
             id=ident,

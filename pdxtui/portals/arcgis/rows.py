@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Field, finite_float
 from pdxtui.portals.arcgis.hub import SHAPES, _exceeded, epoch_ms
+from pdxtui.portals.network import as_dict
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -149,7 +150,7 @@ def build_table(features: list[Any], fields: Sequence[Field], lat: str | None = 
     import pyarrow as pa
 
     features = [f if isinstance(f, dict) else {} for f in features]
-    rows = [f.get("attributes") if isinstance(f.get("attributes"), dict) else {} for f in features]
+    rows = [as_dict(f.get("attributes")) for f in features]
     sample = rows[0] if rows else {}
     lowered = {k.lower(): k for k in sample}
     arrays = []
@@ -192,7 +193,7 @@ def shape_geojson(geometry: Any, shape_type: str) -> str | None:
     if not parts:
         return None
     if shape_type == "esriGeometryPolyline":
-        shape = (
+        shape: dict[str, Any] = (
             {"type": "LineString", "coordinates": parts[0]}
             if len(parts) == 1
             else {"type": "MultiLineString", "coordinates": parts}

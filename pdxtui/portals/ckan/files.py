@@ -7,7 +7,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from pdxtui.errors import PdxError, PortalError
@@ -251,15 +251,15 @@ class CKANFiles(NetworkPortal[_Plan]):
 
         from pdxtui.filters import parse, to_polars
 
-        frame = pl.from_arrow(table)
+        frame = cast("pl.DataFrame", pl.from_arrow(table))  # a Table gives a DataFrame (a single array: a Series)
         node = parse(where, plan.fields) if where else None
         if node is not None:
-            frame = frame.filter(to_polars(node, frame.schema))  # type: ignore[union-attr]
+            frame = frame.filter(to_polars(node, frame.schema))
         if query.order:
             frame = frame.sort(
                 [c for c, _ in query.order],
-                descending=[d for _, d in query.order],  # type: ignore[union-attr]
+                descending=[d for _, d in query.order],
                 nulls_last=True,
                 maintain_order=True,
             )
-        return frame.to_arrow()  # type: ignore[union-attr]
+        return frame.to_arrow()

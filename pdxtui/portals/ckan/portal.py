@@ -51,7 +51,7 @@ from pdxtui.portals.ckan.wire import (
     split_id,
     to_resource,
 )
-from pdxtui.portals.network import as_text, check_columns, short
+from pdxtui.portals.network import as_dict, as_text, check_columns, short
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -158,10 +158,10 @@ class CKANPortal(CKANFiles):
     async def _facets(self) -> Facets:
         params = {"rows": 0, "facet.field": json.dumps(list(FACET_FIELDS)), "facet.limit": FACET_LIMIT}
         result = await self._action("package_search", params, "catalog", "reading the catalog facets")
-        facets = result.get("search_facets") if isinstance(result.get("search_facets"), dict) else {}
+        facets = as_dict(result.get("search_facets"))
 
         def items(field: str, names: dict[str, str] | None) -> tuple[tuple[str, int], ...]:
-            block = facets.get(field) if isinstance(facets.get(field), dict) else {}
+            block = as_dict(facets.get(field))
             out = []
             for item in block.get("items") or ():
                 if not isinstance(item, dict) or not isinstance(item.get("count"), int):
@@ -471,7 +471,7 @@ class CKANPortal(CKANFiles):
         rows: int | None,
     ) -> Dataset:
         package = as_text(raw.get("name")) or split_id(ident)[0]
-        org = raw.get("organization") if isinstance(raw.get("organization"), dict) else {}
+        org = as_dict(raw.get("organization"))
         owner = as_text(org.get("title") or org.get("name")) or as_text(raw.get("author") or raw.get("maintainer"))
         if org.get("title") and org.get("name"):
             self._owners.setdefault(as_text(org["title"]), as_text(org["name"]))
@@ -515,7 +515,7 @@ class CKANPortal(CKANFiles):
         )
 
     def _summary(self, raw: dict[str, Any]) -> DatasetSummary:
-        org = raw.get("organization") if isinstance(raw.get("organization"), dict) else {}
+        org = as_dict(raw.get("organization"))
         if org.get("title") and org.get("name"):
             self._owners.setdefault(as_text(org["title"]), as_text(org["name"]))
         groups = _names(raw.get("groups"))

@@ -12,7 +12,7 @@ from typing import Any
 
 from pdxtui.errors import PortalError
 from pdxtui.model import Field, Resource
-from pdxtui.portals.network import as_text, short
+from pdxtui.portals.network import as_dict, as_text, short
 
 API = "/api/3/action"
 SEARCH_MAX_ROWS = 1000  # CKAN's default ckan.search.rows_max
@@ -214,7 +214,7 @@ def datastore_fields(raw: Any) -> tuple[Field, ...]:
     for f in raw if isinstance(raw, list) else ():
         if not isinstance(f, dict) or not isinstance(f.get("id"), str) or f["id"] in SYSTEM_FIELDS:
             continue
-        info = f.get("info") if isinstance(f.get("info"), dict) else {}  # the Data Dictionary, where filled in
+        info = as_dict(f.get("info"))  # the Data Dictionary, where filled in
         # the column's real ``type`` decides: a ``type_override`` only takes effect when the datastore is
         # reloaded, and until then the values are still text ("false", "1,234")
         type_name = as_text(f.get("type")) or "text"

@@ -23,7 +23,17 @@ from pdxtui.model import (
     SearchResult,
 )
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal, as_text, both, check_columns, context, count_or_none, ranked, short
+from pdxtui.portals.network import (
+    NetworkPortal,
+    as_dict,
+    as_text,
+    both,
+    check_columns,
+    context,
+    count_or_none,
+    ranked,
+    short,
+)
 from pdxtui.portals.socrata.rows import _group_value, _Slot, empty_table, table_from_csv, table_from_json
 from pdxtui.portals.socrata.wire import (
     CATALOG_PAGE,
@@ -364,9 +374,9 @@ class SocrataPortal(NetworkPortal[_Plan]):
         raise problems[0]
 
     def _summary(self, result: dict[str, Any]) -> DatasetSummary:
-        resource = result.get("resource") if isinstance(result.get("resource"), dict) else {}
-        classification = result.get("classification") if isinstance(result.get("classification"), dict) else {}
-        owner = result.get("owner") if isinstance(result.get("owner"), dict) else {}
+        resource = as_dict(result.get("resource"))
+        classification = as_dict(result.get("classification"))
+        owner = as_dict(result.get("owner"))
         ident = as_text(resource.get("id"))
         return DatasetSummary(
             id=ident,
@@ -395,8 +405,8 @@ class SocrataPortal(NetworkPortal[_Plan]):
             raise
 
     def _build(self, view: dict[str, Any], plan: _Plan, tabular: bool) -> Dataset:
-        owner = view.get("owner") if isinstance(view.get("owner"), dict) else {}
-        licence = view.get("license") if isinstance(view.get("license"), dict) else {}
+        owner = as_dict(view.get("owner"))
+        licence = as_dict(view.get("license"))
         page_url = f"{self.site}/d/{quote(plan.id, safe='')}"
         links = [Link("Socrata dataset page", page_url)]
         if tabular:
@@ -444,7 +454,7 @@ class SocrataPortal(NetworkPortal[_Plan]):
         url = f"{self.site}/resource/{quote(ident, safe='')}.json"
         with self._doing(f"counting the rows of {title}"):
             data = await self._get(url, params, "metadata", _check_count)
-        return _count_of(data)  # type: ignore[return-value]
+        return _count_of(data)  # type: ignore[return-value]  # _check_count lets only answers with a count through
 
     def _check_query(self, plan: _Plan, query: Query) -> str | None:
         """The SoQL ``$where`` for the query (None for all rows), after checking its columns; a filter that

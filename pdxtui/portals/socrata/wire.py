@@ -183,6 +183,12 @@ class _Coords:
     lon: str
 
 
+def _position(column: dict[str, Any]) -> int:
+    """Where a views column goes (columns without a position go last)."""
+    position = column.get("position")
+    return position if isinstance(position, int) else 1 << 30
+
+
 def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
     """(fields as pages() yields them, coordinate columns) from views JSON ``columns``.
 
@@ -198,7 +204,7 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
         and c["fieldName"]
         and not c["fieldName"].startswith(":")
     ]
-    columns.sort(key=lambda c: c.get("position") if isinstance(c.get("position"), int) else 1 << 30)
+    columns.sort(key=_position)
     taken = {c["fieldName"].lower() for c in columns}
     out: list[Field] = []
     coords: list[_Coords] = []
