@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeGuard, TypeVar, cast
 
 from pdxtui.errors import NotFound, PdxError, PortalError
@@ -113,6 +113,33 @@ class context:
             message = f"{message}; {self.hint}"
         prefix = f"{self.label}: {self.doing}" if self.label else self.doing
         raise prefixed(exc, f"{prefix}: {message}") from exc
+
+
+async def in_order(
+    slots: list[tuple[int, int]], fetch: Callable[[int, int], Coroutine[Any, Any, T]], window: int
+) -> AsyncGenerator[tuple[int, int, T], None]:
+    """``fetch(offset, count)`` for each slot, at most ``window`` slots ahead of the one awaited, yielding
+    ``(offset, count, result)`` in slot order. The caller may append slots while it iterates (more rows planned).
+    Use it under ``contextlib.aclosing``: when the caller stops early, fails or is cancelled, the requests still
+    outstanding are cancelled."""
+    tasks: dict[int, asyncio.Task[T]] = {}
+    index = scheduled = 0
+    try:
+        while index < len(slots):
+            while scheduled < len(slots) and scheduled < index + window:
+                offset, count = slots[scheduled]
+                tasks[scheduled] = asyncio.ensure_future(fetch(offset, count))
+                scheduled += 1
+            result = await tasks.pop(index)
+            offset, count = slots[index]
+            index += 1
+            yield offset, count, result
+    finally:
+        for task in tasks.values():
+            if not task.done():
+                task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
 
 
 async def count_or_none(count: Awaitable[int]) -> int | None:

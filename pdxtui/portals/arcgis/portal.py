@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -52,7 +52,17 @@ from pdxtui.portals.arcgis.hub import (
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal, as_dict, as_text, both, check_columns, context, count_or_none, ranked
+from pdxtui.portals.network import (
+    NetworkPortal,
+    as_dict,
+    as_text,
+    both,
+    check_columns,
+    context,
+    count_or_none,
+    in_order,
+    ranked,
+)
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -242,52 +252,41 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             )
         slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
         reader = _FastRows(fields, plan.lat, plan.lon)
-        window = self.window
-        tasks: dict[int, asyncio.Task[_Slot]] = {}
         delivered = pages = 0
         last: _Slot | None = None
-        try:
-            index = scheduled = 0
-            ended = False
-            while index < len(slots) and not ended:
-                while scheduled < len(slots) and scheduled < index + window:
-                    offset, count = slots[scheduled]
-                    tasks[scheduled] = asyncio.ensure_future(self._slot(plan, base, fields, offset, count, reader))
-                    scheduled += 1
-                last = await tasks[index]
-                del tasks[index]
-                offset = slots[index][0]
-                index += 1
-                ended = last.ended
+        ended = False
+
+        def fetch(offset: int, count: int) -> Coroutine[Any, Any, _Slot]:
+            return self._slot(plan, base, fields, offset, count, reader)
+
+        async with aclosing(in_order(slots, fetch, self.window)) as slotted:
+            async for offset, _, last in slotted:
                 if last.rows:
                     delivered += last.rows
                     pages += 1
                     if progress is not None:
                         progress(Progress(rows=delivered, total=planned, pages=pages))
                     yield Page(table=last.table, offset=offset, total=total)
-            # The count may be out of date: keep going while the server says there is more.
-            more = last is not None and last.exceeded and not ended
-            while more and (query.limit is None or delivered < query.limit):
-                offset = start + delivered
-                count = size if query.limit is None else min(size, query.limit - delivered)
-                last = await self._slot(plan, base, fields, offset, count, reader)
-                if last.rows:
-                    delivered += last.rows
-                    pages += 1
-                    if progress is not None:
-                        progress(Progress(rows=delivered, total=None, pages=pages))
-                    yield Page(table=last.table, offset=offset, total=None)
-                more = last.exceeded and not last.ended and last.rows > 0
-            if pages == 0:
+                if last.ended:
+                    ended = True
+                    break
+        # The count may be out of date: keep going while the server says there is more.
+        more = last is not None and last.exceeded and not ended
+        while more and (query.limit is None or delivered < query.limit):
+            offset = start + delivered
+            count = size if query.limit is None else min(size, query.limit - delivered)
+            last = await self._slot(plan, base, fields, offset, count, reader)
+            if last.rows:
+                delivered += last.rows
+                pages += 1
                 if progress is not None:
-                    progress(Progress(rows=0, total=0, pages=1))
-                yield Page(table=empty_table(fields), offset=start, total=total)
-        finally:
-            pending = [task for task in tasks.values() if not task.done()]
-            for task in pending:
-                task.cancel()
-            if tasks:
-                await asyncio.gather(*tasks.values(), return_exceptions=True)
+                    progress(Progress(rows=delivered, total=None, pages=pages))
+                yield Page(table=last.table, offset=offset, total=None)
+            more = last.exceeded and not last.ended and last.rows > 0
+        if pages == 0:
+            if progress is not None:
+                progress(Progress(rows=0, total=0, pages=1))
+            yield Page(table=empty_table(fields), offset=start, total=total)
 
     # -- requests ----------------------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import aclosing
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -51,7 +52,7 @@ from pdxtui.portals.ckan.wire import (
     split_id,
     to_resource,
 )
-from pdxtui.portals.network import as_dict, as_text, check_columns, short
+from pdxtui.portals.network import as_dict, as_text, check_columns, in_order, short
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -377,8 +378,6 @@ class CKANPortal(CKANFiles):
                 end += count
 
         plan_to(total if total is not None else start + 1)  # no count: one request to see
-        window = self.window
-        tasks: dict[int, asyncio.Task[tuple[Any, int, int | None]]] = {}
         delivered = pages = 0
 
         def planned() -> int | None:
@@ -386,16 +385,11 @@ class CKANPortal(CKANFiles):
                 return None
             return max(0, (total if cap is None else min(total, cap)) - start)
 
-        try:
-            index = scheduled = 0
-            while index < len(slots):
-                while scheduled < len(slots) and scheduled < index + window:
-                    offset, count = slots[scheduled]
-                    tasks[scheduled] = asyncio.ensure_future(self._records(plan, offset, count, fields))
-                    scheduled += 1
-                table, got, reported = await tasks.pop(index)
-                offset, count = slots[index]
-                index += 1
+        def fetch(offset: int, count: int) -> Coroutine[Any, Any, tuple[Any, int, int | None]]:
+            return self._records(plan, offset, count, fields)
+
+        async with aclosing(in_order(slots, fetch, self.window)) as slotted:
+            async for offset, count, (table, got, reported) in slotted:
                 if reported is not None:
                     total = reported
                     plan_to(reported)  # rows added since the count: plan them too
@@ -407,19 +401,14 @@ class CKANPortal(CKANFiles):
                     yield Page(table=table, offset=offset, total=total)
                 if got < count:
                     break  # the data ran out (the table may have shrunk since it was counted)
-                if index == len(slots):
+                if offset + count == end:
                     plan_to(end + 1)  # a full last page: the count was out of date, ask for the next one
-            if pages == 0:
-                from pdxtui.portals.arcgis import empty_table
+        if pages == 0:
+            from pdxtui.portals.arcgis import empty_table
 
-                if progress is not None:
-                    progress(Progress(rows=0, total=0, pages=1))
-                yield Page(table=empty_table(fields), offset=start, total=total)
-        finally:
-            for task in tasks.values():
-                task.cancel()
-            if tasks:
-                await asyncio.gather(*tasks.values(), return_exceptions=True)
+            if progress is not None:
+                progress(Progress(rows=0, total=0, pages=1))
+            yield Page(table=empty_table(fields), offset=start, total=total)
         log.debug("read %d rows of resource %s", delivered, rid)
 
     async def _records(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -31,6 +31,7 @@ from pdxtui.portals.network import (
     check_columns,
     context,
     count_or_none,
+    in_order,
     ranked,
     short,
 )
@@ -248,21 +249,15 @@ class SocrataPortal(NetworkPortal[_Plan]):
         if slots and query.limit is None:
             # the count may be out of date: the last page asks for a full page, and a full answer means more
             slots[-1] = (slots[-1][0], size)
-        window = self.window
-        tasks: dict[int, asyncio.Task[_Slot]] = {}
         delivered = pages = 0
-        try:
-            index = scheduled = 0
-            ended = False
-            last: _Slot | None = None
-            while index < len(slots) and not ended:
-                while scheduled < len(slots) and scheduled < index + window:
-                    offset, count = slots[scheduled]
-                    tasks[scheduled] = asyncio.ensure_future(self._slot(plan, base, fields, offset, count))
-                    scheduled += 1
-                last = await tasks.pop(index)
-                offset, count = slots[index]
-                index += 1
+        ended = False
+        last: _Slot | None = None
+
+        def fetch(offset: int, count: int) -> Coroutine[Any, Any, _Slot]:
+            return self._slot(plan, base, fields, offset, count)
+
+        async with aclosing(in_order(slots, fetch, self.window)) as slotted:
+            async for offset, count, last in slotted:
                 ended = last.rows < count  # fewer rows than counted: the data ran out
                 if last.rows:
                     delivered += last.rows
@@ -270,30 +265,26 @@ class SocrataPortal(NetworkPortal[_Plan]):
                     if progress is not None:
                         progress(Progress(rows=delivered, total=planned, pages=pages))
                     yield Page(table=last.table, offset=offset, total=total)
-            # The count was out of date (the last page came back full), or there is none: keep asking while
-            # pages come back full (and, without a count, until the limit is reached).
-            more = (last is not None and not ended and query.limit is None) or (total is None and query.limit != 0)
-            while more:
-                offset = start + delivered
-                want = size if query.limit is None else min(size, query.limit - delivered)
-                last = await self._slot(plan, base, fields, offset, want)
-                if last.rows:
-                    delivered += last.rows
-                    pages += 1
-                    if progress is not None:
-                        progress(Progress(rows=delivered, total=None, pages=pages))
-                    yield Page(table=last.table, offset=offset, total=None)
-                more = last.rows == want and (query.limit is None or delivered < query.limit)
-            if pages == 0:
+                if ended:
+                    break
+        # The count was out of date (the last page came back full), or there is none: keep asking while
+        # pages come back full (and, without a count, until the limit is reached).
+        more = (last is not None and not ended and query.limit is None) or (total is None and query.limit != 0)
+        while more:
+            offset = start + delivered
+            want = size if query.limit is None else min(size, query.limit - delivered)
+            last = await self._slot(plan, base, fields, offset, want)
+            if last.rows:
+                delivered += last.rows
+                pages += 1
                 if progress is not None:
-                    progress(Progress(rows=0, total=0, pages=1))
-                yield Page(table=empty_table(fields), offset=start, total=total)
-        finally:
-            for task in tasks.values():
-                if not task.done():
-                    task.cancel()
-            if tasks:
-                await asyncio.gather(*tasks.values(), return_exceptions=True)
+                    progress(Progress(rows=delivered, total=None, pages=pages))
+                yield Page(table=last.table, offset=offset, total=None)
+            more = last.rows == want and (query.limit is None or delivered < query.limit)
+        if pages == 0:
+            if progress is not None:
+                progress(Progress(rows=0, total=0, pages=1))
+            yield Page(table=empty_table(fields), offset=start, total=total)
 
     # -- catalog ---------------------------------------------------------------------------------------------------
 
