@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import Counter, OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeGuard, TypeVar, cast
 
 from pdxtui.errors import NotFound, PdxError, PortalError
@@ -55,6 +57,28 @@ def as_text(value: Any) -> str:
 def as_dict(value: Any) -> dict[str, Any]:
     """A JSON object where one belongs, else an empty one (never index a list or a string)."""
     return value if isinstance(value, dict) else {}
+
+
+def epoch_or_iso(value: Any) -> float | datetime | None:
+    """A JSON time: a finite number (epoch, in whatever unit the caller knows), an aware datetime (ISO text, UTC
+    when it names no zone), or None when absent or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
 
 
 def ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:

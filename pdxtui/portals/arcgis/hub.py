@@ -3,7 +3,6 @@ records, and the validation callbacks that run on every answer before it is cach
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pdxtui.errors import PortalError
-from pdxtui.portals.network import short
+from pdxtui.portals.network import epoch_or_iso, short
 
 PORTLAND_HOST = "gis-pdx.opendata.arcgis.com"
 PORTLAND_LABEL = f"PortlandMaps Open Data ({PORTLAND_HOST})"
@@ -99,22 +98,9 @@ def hub_filter(
 
 def epoch_ms(value: Any) -> datetime | None:
     """An aware UTC datetime from epoch milliseconds (or an ISO string); None when absent or unreadable."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            try:
-                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                return None
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
+    value = epoch_or_iso(value)
+    if value is None or isinstance(value, datetime):
+        return value
     try:
         return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
     except OverflowError:

@@ -5,7 +5,6 @@ run on every answer before it is cached."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from typing import Any
 from pdxtui.errors import PdxError
 from pdxtui.htmltext import html_to_text
 from pdxtui.model import Field, finite_float
-from pdxtui.portals.network import as_text, short
+from pdxtui.portals.network import as_text, epoch_or_iso, short
 
 CATALOG_PATH = "/api/catalog/v1"
 CATALOG_PAGE = 100  # the catalog's default (and our) page size
@@ -106,22 +105,9 @@ def soql_name(name: str) -> str:
 
 def epoch_seconds(value: Any) -> datetime | None:
     """An aware UTC datetime from epoch seconds (views JSON) or an ISO string (catalog); None when unreadable."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            try:
-                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                return None
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
+    value = epoch_or_iso(value)
+    if value is None or isinstance(value, datetime):
+        return value
     try:
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
