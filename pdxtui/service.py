@@ -123,6 +123,7 @@ class Service:
         return await self.portal.search(request)
 
     async def facets(self) -> Facets:
+        """Owner, category and tag counts over the catalog (the facet bar); :meth:`facet` counts a column's values."""
         return await self.portal.facets()
 
     async def dataset(self, dataset_id: str) -> Dataset:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pdxtui.errors import UsageError
-from pdxtui.portals.base import Portal, ProgressCallback
+from pdxtui.portals.base import Portal, ProgressCallback, Unsupported
 
 __all__ = [
     "BUILTIN_PROFILES",
@@ -17,6 +17,7 @@ __all__ = [
     "Portal",
     "PortalSpec",
     "ProgressCallback",
+    "Unsupported",
     "open_portal",
     "parse_portal",
 ]
