@@ -10,6 +10,7 @@ so no secret reaches the disk even by mistake.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -229,10 +230,8 @@ class Store:
         if not (damaged or isinstance(exc, OSError)) or self._cache is None:
             return
         cache, self._cache = self._cache, None
-        try:
+        with contextlib.suppress(Exception):  # closing a damaged cache may fail too; it is dropped either way
             cache.close()
-        except Exception:
-            pass
         folder = self.path if self.path is not None else Path(".")
         self.warning = _open_warning(folder, exc)
         log.warning("%s", self.warning)

@@ -93,7 +93,6 @@ class Dataset:
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     geometry_type: str = ""
-    max_record_count: int | None = None
     sample: bool = False  # True: rows are generated sample data, not the publisher's
     #: the parts of a dataset (CKAN resources); ``resource`` is the id of the one whose rows ``pages()`` gives
     resources: tuple[Resource, ...] = ()

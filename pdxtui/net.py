@@ -25,6 +25,7 @@ from pdxtui.cache import Params, Store
 from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
+from pdxtui.portals.network import short
 from pdxtui.textsafe import fix_surrogates, has_surrogate_escape
 
 log = logging.getLogger(__name__)
@@ -133,18 +134,13 @@ def _reason(response: httpx.Response) -> str:
     return response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
 
 
-def _one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def server_message(body: bytes) -> str:
     """A short excerpt of an error body: JSON ``message`` / ``error`` (ArcGIS, Socrata, CKAN shapes) or text."""
     try:
         data = json.loads(body)
     except ValueError:
         text = body[:2000].decode("utf-8", "replace").strip()
-        return "" if text.startswith("<") else _one_line(text)
+        return "" if text.startswith("<") else short(text, 200)
     if not isinstance(data, dict):
         return ""
     err = data.get("error")
@@ -153,11 +149,11 @@ def server_message(body: bytes) -> str:
         details = err.get("details")
         if isinstance(details, list) and details:
             msg = f"{msg} ({'; '.join(str(d) for d in details[:3])})" if msg else "; ".join(map(str, details[:3]))
-        return _one_line(msg)
+        return short(msg, 200)
     msg = data.get("message")
     if isinstance(msg, str) and msg:
-        return _one_line(msg)
-    return _one_line(err) if isinstance(err, str) else ""
+        return short(msg, 200)
+    return short(err, 200) if isinstance(err, str) else ""
 
 
 class Fetcher:
@@ -418,7 +414,12 @@ class Fetcher:
         self, url: str, params: Params, headers: Mapping[str, str] | None, host: str, cap: int | None = None
     ) -> tuple[int, str, bytes]:
         """One attempt: send (following redirects by hand, so the token never leaves its host) and read."""
-        request = self.client.build_request("GET", url, params=params, headers=self._headers(headers))
+        request = self.client.build_request(
+            "GET",
+            url,
+            params=params,  # type: ignore[arg-type]  # httpx's QueryParamTypes names its value types; ours are Any
+            headers=self._headers(headers),
+        )
         async with self._limit(host):
             for _ in range(MAX_REDIRECTS + 1):
                 response = await self.client.send(request, stream=True, follow_redirects=False)
@@ -497,9 +498,9 @@ class Fetcher:
         if isinstance(exc, httpx.TimeoutException):
             return f"{host} timed out (no answer in time)"
         if isinstance(exc, httpx.ConnectError):
-            detail = _one_line(str(exc), 120)
+            detail = short(str(exc), 120)
             return f"could not connect to {host}" + (f" ({detail})" if detail else "")
-        detail = _one_line(str(exc), 120) or type(exc).__name__
+        detail = short(str(exc), 120) or type(exc).__name__
         return f"connection to {host} failed ({detail})"
 
     def _too_big(self, host: str, cap: int | None = None) -> str:
@@ -549,4 +550,4 @@ class Fetcher:
         problem = validate(value)
         if problem:
             host = _host(url)
-            raise PortalError(self._scrub(f"{host}: {_one_line(problem)}"), portal=self.portal_name)
+            raise PortalError(self._scrub(f"{host}: {short(problem, 200)}"), portal=self.portal_name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Facets, Progress, Query, SearchRequest, SearchResult
@@ -123,6 +123,7 @@ class Service:
         return await self.portal.search(request)
 
     async def facets(self) -> Facets:
+        """Owner, category and tag counts over the catalog (the facet bar); :meth:`facet` counts a column's values."""
         return await self.portal.facets()
 
     async def dataset(self, dataset_id: str) -> Dataset:
@@ -150,7 +151,7 @@ class Service:
         frames: list[pl.DataFrame] = []
         total: int | None = None
         async for page in self.portal.pages(dataset, query, progress):
-            frames.append(pl.from_arrow(page.table))  # type: ignore[arg-type]
+            frames.append(cast("pl.DataFrame", pl.from_arrow(page.table)))  # a Table gives a DataFrame
             if page.total is not None:
                 total = page.total
         if frames:
@@ -170,7 +171,7 @@ class Service:
         import polars as pl
 
         async for page in self.portal.pages(dataset, query or Query(), progress):
-            yield apply_schema(pl.from_arrow(page.table), dataset)  # type: ignore[arg-type]
+            yield apply_schema(cast("pl.DataFrame", pl.from_arrow(page.table)), dataset)  # a Table gives a DataFrame
 
     async def count(self, dataset: Dataset, query: Query | None = None) -> int:
         """How many rows match ``query`` (the whole dataset for None)."""
@@ -193,27 +194,16 @@ class Service:
 
     def api_url(self, dataset: Dataset, query: Query) -> str:
         """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""
-        build = getattr(self.portal, "query_url", None)
-        if build is not None:
-            return build(dataset, query)
-        if not dataset.api_url.endswith("/query"):
-            return dataset.api_url
-        from urllib.parse import urlencode
-
-        params = {"where": "1=1", "outFields": ",".join(query.columns) or "*", "f": "json"}
-        if query.order:
-            params["orderByFields"] = ", ".join(f"{c} {'DESC' if d else 'ASC'}" for c, d in query.order)
-        return f"{dataset.api_url}?{urlencode(params)}"
+        return self.portal.query_url(dataset, query)
 
     async def facet(self, dataset: Dataset, column: str, query: Query | None = None, *, limit: int = 1000) -> Any:
         """Value counts of ``column`` over the whole dataset (narrowed by the query's filter), counted by the
         portal's own group-by: a :class:`pdxtui.stats.Facet` with scope "dataset"."""
         from pdxtui.stats import facet_from_counts
 
-        group = getattr(self.portal, "group_counts", None)
-        if group is None or not self.can("group"):
+        if not self.can("group"):
             raise PdxError(f"{self.label} cannot count values on the server")
-        pairs, total = await group(dataset, column, query)
+        pairs, total = await self.portal.group_counts(dataset, column, query)
         nulls = sum(count for value, count in pairs if value is None)
         return facet_from_counts(
             column, [(v, c) for v, c in pairs if v is not None], total, nulls, "dataset", limit=limit
@@ -230,9 +220,15 @@ class Service:
         if self.can("filter") and self.can("sort"):
             return f"{label} filters and sorts the whole dataset itself{', ' + dialect if dialect else ''}."
         if self.can("filter"):
-            return f"{label} filters the whole dataset itself{', ' + dialect if dialect else ''}; sorting applies to the loaded rows only."
+            return (
+                f"{label} filters the whole dataset itself{', ' + dialect if dialect else ''}; "
+                "sorting applies to the loaded rows only."
+            )
         if self.can("sort"):
-            return f"{label} sorts the whole dataset itself; filters apply to the loaded rows only (+ loads more, L loads all)."
+            return (
+                f"{label} sorts the whole dataset itself; "
+                "filters apply to the loaded rows only (+ loads more, L loads all)."
+            )
         return (
             f"{label} cannot filter or sort on its server: filters and sorts apply to the loaded rows only "
             "(+ loads more, L loads all)."
@@ -240,7 +236,7 @@ class Service:
 
     def can(self, feature: str) -> bool:
         """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""
-        return feature in getattr(self.portal, "capabilities", frozenset())
+        return feature in self.portal.capabilities
 
     async def aclose(self) -> None:
         await self.portal.aclose()

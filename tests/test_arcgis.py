@@ -269,7 +269,7 @@ async def test_show_permits(server, make):
     layer = server.url + PERMITS.path
     assert ds.id == PERMITS.id and ds.title == "Residential Building Permits"
     assert ds.owner == "BPS_GIS" and ds.sample is False
-    assert ds.rows == 1234 and ds.max_record_count == 150
+    assert ds.rows == 1234 and portal._plans[ds.id].page_rows == 150  # maxRecordCount
     assert ds.geometry_type == "esriGeometryPoint"
     assert ds.api_url == layer + "/query"
     assert ds.page_url == f"{server.url}/hub/datasets/{PERMITS.id}"
@@ -320,7 +320,7 @@ async def test_show_domains_dates_and_html(server, make):
     assert dict((link.label, link.url) for link in ds.links)["Metadata"].endswith("LayerID=52")
     trees = await portal.dataset(TREES.id)
     assert trees.field("Condition").domain[0] == ("G", "Good")
-    assert trees.rows == 20_437 and trees.max_record_count == 500
+    assert trees.rows == 20_437 and portal._plans[trees.id].page_rows == 500  # maxRecordCount
 
 
 async def test_polygon_layer_has_a_geojson_geometry_column(server, make):

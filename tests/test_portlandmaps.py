@@ -282,6 +282,21 @@ def test_rate_limit_is_shared_by_successive_runs(tmp_path):
     assert RateLimiter(3, 60.0, clock=clock, state_path=state).delay() == 0  # damaged state is ignored
 
 
+def test_a_state_file_that_cannot_be_written_does_not_stop_requests(tmp_path, caplog):
+    clock = FakeClock()
+    missing = RateLimiter(3, 60.0, clock=clock, sleep=clock.sleep, state_path=tmp_path / "gone" / "rate.json")
+    run(missing.acquire())  # its folder does not exist
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    (folder / "rate.json").mkdir()  # a folder where the file should be
+    blocked = RateLimiter(3, 60.0, clock=clock, sleep=clock.sleep, state_path=folder / "rate.json")
+    run(blocked.acquire())
+    blocked.block_for(5)
+    assert len(missing.started) == 1 and len(blocked.started) == 1
+    assert "could not keep the PortlandMaps request times" in caplog.text
+    assert [p.name for p in folder.iterdir()] == ["rate.json"]  # no temp file left behind
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [("200/15min", (200, 900.0)), ("10 per 1 s", (10, 1.0)), ("1000/h", (1000, 3600.0)), ("5/30", (5, 30.0))],

@@ -33,6 +33,7 @@ from pdxtui.portals.socrata import (
     socrata_error,
     soql_name,
 )
+from pdxtui.portals.socrata import portal as socrata_portal
 from tests.fakeportal.socrata import (
     CATALOG,
     INSPECTIONS,
@@ -270,7 +271,7 @@ async def test_the_fake_refuses_offsets_past_10000_as_socrata_does(server, app, 
     direct = httpx.get(f"{server.url}/api/catalog/v1", params={"offset": 9_990, "limit": 20})
     assert direct.status_code == 400
     assert direct.json()["error"] is True and "10000" in direct.json()["message"]
-    monkeypatch.setattr(socrata_module, "CATALOG_WINDOW", 20_000)  # a client that does not know the window
+    monkeypatch.setattr(socrata_portal, "CATALOG_WINDOW", 20_000)  # a client that does not know the window
     portal = make(server)
     with pytest.raises(PortalError) as info:
         await portal.search(SearchRequest(limit=20, offset=9_990))

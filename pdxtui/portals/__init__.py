@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pdxtui.errors import UsageError
-from pdxtui.portals.base import Portal, ProgressCallback
+from pdxtui.portals.base import Portal, ProgressCallback, Unsupported
 
 __all__ = [
     "BUILTIN_PROFILES",
@@ -17,6 +17,7 @@ __all__ = [
     "Portal",
     "PortalSpec",
     "ProgressCallback",
+    "Unsupported",
     "open_portal",
     "parse_portal",
 ]
@@ -73,7 +74,8 @@ def parse_portal(value: str, profiles: dict[str, PortalSpec] | None = None) -> P
     if not sep:
         names = ", ".join(sorted(known))
         raise UsageError(
-            f"unknown portal {value!r}: use a profile ({names}) or KIND:URL with KIND one of {', '.join(PORTAL_KINDS[1:])}"
+            f"unknown portal {value!r}: use a profile ({names}) or KIND:URL "
+            f"with KIND one of {', '.join(PORTAL_KINDS[1:])}"
         )
     if kind == "bundled":
         return PortalSpec(value, "bundled", "")

@@ -1,38 +1,74 @@
-"""The small protocol every portal kind implements. All methods are async and return model objects."""
+"""The abstract Portal every portal kind subclasses. All data methods are async and return model objects.
+
+Required methods are abstract. Optional capabilities have a real default here (``query_url`` gives the dataset's
+API URL, ``group_counts`` raises :class:`Unsupported`, ``capabilities`` is empty), so callers call them and never
+probe for them.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
-from typing import Protocol, runtime_checkable
+from typing import Any
 
+from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Facets, FetchState, Page, Progress, Query, SearchRequest, SearchResult
 
 ProgressCallback = Callable[[Progress], None]
 
 
-@runtime_checkable
-class Portal(Protocol):
-    #: short kind name: "bundled", "arcgis", "socrata", "ckan"
-    kind: str
-    #: what the user called it: a profile name or the KIND:URL string
-    name: str
-    #: human label for headers and banners
-    label: str
-    #: where the last answer came from (network, cache, stale cache, bundled)
-    state: FetchState
-    #: what the portal does over the whole dataset itself: "sort", "filter", "group" (else done on loaded rows)
-    capabilities: frozenset[str]
+class Unsupported(PdxError):
+    """The portal cannot do this (an optional capability it does not have)."""
 
+
+class Portal(ABC):
+    #: short kind name: "bundled", "arcgis", "socrata", "ckan"
+    kind: str = ""
+    #: what the user called it: a profile name or the KIND:URL string
+    name: str = ""
+    #: human label for headers and banners
+    label: str = ""
+    #: what the portal does over the whole dataset itself: "sort", "filter", "group", "near" (else done on loaded
+    #: rows)
+    capabilities: frozenset[str] = frozenset()
+
+    @property
+    @abstractmethod
+    def state(self) -> FetchState:
+        """Where the last answer came from (network, cache, stale cache, bundled)."""
+
+    @abstractmethod
     async def search(self, request: SearchRequest) -> SearchResult: ...
 
+    @abstractmethod
     async def facets(self) -> Facets: ...
 
+    @abstractmethod
     async def dataset(self, dataset_id: str) -> Dataset: ...
 
+    @abstractmethod
     async def count(self, dataset: Dataset, query: Query) -> int: ...
 
+    @abstractmethod
     def pages(
         self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None
     ) -> AsyncIterator[Page]: ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Release what the portal holds (nothing by default)."""
+        return None
+
+    # -- optional capabilities, with real defaults ------------------------------------------------------------------
+
+    def query_url(self, dataset: Dataset, query: Query) -> str:
+        """The portal API URL that returns the rows of ``query`` (for copying into other tools); by default the
+        dataset's own API URL."""
+        return dataset.api_url
+
+    async def group_counts(
+        self, dataset: Dataset, column: str, query: Query | None = None
+    ) -> tuple[list[tuple[Any, int]], int]:
+        """How many rows hold each value of ``column`` over the whole dataset (narrowed by the query's filter):
+        (value, count) pairs, most frequent first (None counts the rows with no value), and the rows counted.
+        Only portals with the "group" capability can."""
+        raise Unsupported(f"{self.label} cannot count values on the server")

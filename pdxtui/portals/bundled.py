@@ -33,7 +33,7 @@ from pdxtui.model import (
     SearchResult,
 )
 from pdxtui.portals import snapshot
-from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.base import Portal, ProgressCallback
 
 if TYPE_CHECKING:
     import polars as pl
@@ -50,7 +50,7 @@ PAGE_ROWS = 50_000
 CACHED_FRAMES = 3
 
 
-class BundledPortal:
+class BundledPortal(Portal):
     """A Portal over the bundled snapshot. Needs no network and never fails for lack of one."""
 
     kind = "bundled"
@@ -60,11 +60,15 @@ class BundledPortal:
 
     def __init__(self, name: str = "demo") -> None:
         self.name = name
-        self.state = FetchState(source="bundled")
+        self._state = FetchState(source="bundled")
         entries = snapshot.catalog()["datasets"]
         self._datasets: dict[str, Dataset] = {e["id"]: _dataset(e) for e in entries}
         self._summaries: dict[str, DatasetSummary] = {e["id"]: _summary(e) for e in entries}
         self._haystacks: dict[str, str] = {e["id"]: _haystack(e) for e in entries}
+
+    @property
+    def state(self) -> FetchState:
+        return self._state
 
     async def search(self, request: SearchRequest) -> SearchResult:
         words = request.text.casefold().split()
@@ -128,8 +132,17 @@ class BundledPortal:
             if done >= frame.height:
                 return
 
-    async def aclose(self) -> None:
-        return None
+    def query_url(self, dataset: Dataset, query: Query) -> str:
+        """The query of the City's ArcGIS layer that the snapshot follows, with the columns and the order (its rows
+        are the City's, not the snapshot's sample rows)."""
+        if not dataset.api_url.endswith("/query"):
+            return dataset.api_url
+        from urllib.parse import urlencode
+
+        params = {"where": "1=1", "outFields": ",".join(query.columns) or "*", "f": "json"}
+        if query.order:
+            params["orderByFields"] = ", ".join(f"{c} {'DESC' if d else 'ASC'}" for c, d in query.order)
+        return f"{dataset.api_url}?{urlencode(params)}"
 
     def _get(self, dataset_id: str) -> Dataset:
         try:
@@ -164,7 +177,6 @@ def _dataset(entry: dict[str, Any]) -> Dataset:
         categories=tuple(entry["categories"]),
         tags=tuple(entry["tags"]),
         geometry_type=entry["geometry_type"],
-        max_record_count=entry["max_record_count"],
         sample=True,
     )
 

@@ -1,31 +1,205 @@
 """What the portals that talk to a server (ArcGIS, Socrata, CKAN) share: their Fetcher, made on first use and
-closed with the portal, and the tally that says where the answers of one call came from (network, cache, or a
-stale cached copy served while offline)."""
+closed with the portal; the tally that says where the answers of one call came from (network, cache, or a stale
+cached copy served while offline); the cache of what ``pages()`` needs to know about the datasets opened; and the
+small helpers every wire format needs (``short``, ``as_text``, ``ranked``, ``both``, ``context``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import asyncio
+import logging
+import math
+from collections import Counter, OrderedDict
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeGuard, TypeVar, cast
 
-from pdxtui.model import FetchState
+from pdxtui.errors import NotFound, PdxError, PortalError
+from pdxtui.model import FetchState, Field, Query
+from pdxtui.portals.base import Portal
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
     from pdxtui.portals import PortalSpec
 
+log = logging.getLogger(__name__)
 
-def is_fetcher(value: Any) -> bool:
+#: datasets whose plan (what pages() needs to know) a portal keeps, most recently used last
+MAX_PLANS = 64
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class HasFields(Protocol):
+    """A plan: what pages() needs to know about a dataset, kept from dataset(). All have the columns."""
+
+    @property
+    def fields(self) -> tuple[Field, ...]: ...
+
+
+PlanT = TypeVar("PlanT", bound=HasFields)
+
+
+# -- small helpers ----------------------------------------------------------------------------------------------------
+
+
+def short(value: Any, limit: int = 300) -> str:
+    """``value`` as one line of at most ``limit`` characters (white space folded, "…" where it is cut)."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def as_text(value: Any) -> str:
+    """A JSON value as text: strings as they are, None as "", anything else by ``str``."""
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON object where one belongs, else an empty one (never index a list or a string)."""
+    return value if isinstance(value, dict) else {}
+
+
+def epoch_or_iso(value: Any) -> float | datetime | None:
+    """A JSON time: a finite number (epoch, in whatever unit the caller knows), an aware datetime (ISO text, UTC
+    when it names no zone), or None when absent or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
+
+
+def ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """Facet counts, most frequent first, ties in alphabetical order (ignoring case)."""
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
+
+
+async def both(first: Coroutine[Any, Any, T], second: Coroutine[Any, Any, U]) -> tuple[T, U]:
+    """Run two coroutines concurrently; if one fails, cancel the other and raise."""
+    one, two = asyncio.ensure_future(first), asyncio.ensure_future(second)
+    tasks: list[asyncio.Future[Any]] = [one, two]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            if task.done() and not task.cancelled():
+                problem = task.exception()
+                if problem is not None:
+                    raise problem
+        return one.result(), two.result()
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def prefixed(exc: PortalError, message: str, *, portal: str = "") -> PortalError:
+    """A PortalError saying ``message`` instead of ``exc``'s, keeping its portal, offline flag and HTTP status."""
+    wrapped = PortalError(message, portal=exc.portal or portal, offline=exc.offline)
+    wrapped.status = getattr(exc, "status", None)  # type: ignore[attr-defined]  # PortalError declares no status; HTTP errors carry one
+    return wrapped
+
+
+class context:
+    """Prefix network and format errors raised inside the block with what was being done: one readable line.
+
+    ArcGIS says only ``doing`` (its layer errors, ``keep``, already say so); Socrata says ``label: doing`` and
+    leaves a message that already starts with its label alone, and ``hint`` is added to a 429 that outlasted the
+    retries. NotFound passes unchanged."""
+
+    def __init__(
+        self, doing: str, *, label: str = "", hint: str = "", keep: tuple[type[BaseException], ...] = ()
+    ) -> None:
+        self.doing, self.label, self.hint, self.keep = doing, label, hint, keep
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None or not isinstance(exc, PortalError) or isinstance(exc, (NotFound, *self.keep)):
+            return
+        message = str(exc)
+        if self.label and message.startswith(self.label):
+            return  # already said
+        if self.hint and " answered 429 " in f" {message} ":
+            message = f"{message}; {self.hint}"
+        prefix = f"{self.label}: {self.doing}" if self.label else self.doing
+        raise prefixed(exc, f"{prefix}: {message}") from exc
+
+
+async def in_order(
+    slots: list[tuple[int, int]], fetch: Callable[[int, int], Coroutine[Any, Any, T]], window: int
+) -> AsyncGenerator[tuple[int, int, T], None]:
+    """``fetch(offset, count)`` for each slot, at most ``window`` slots ahead of the one awaited, yielding
+    ``(offset, count, result)`` in slot order. The caller may append slots while it iterates (more rows planned).
+    Use it under ``contextlib.aclosing``: when the caller stops early, fails or is cancelled, the requests still
+    outstanding are cancelled."""
+    tasks: dict[int, asyncio.Task[T]] = {}
+    index = scheduled = 0
+    try:
+        while index < len(slots):
+            while scheduled < len(slots) and scheduled < index + window:
+                offset, count = slots[scheduled]
+                tasks[scheduled] = asyncio.ensure_future(fetch(offset, count))
+                scheduled += 1
+            result = await tasks.pop(index)
+            offset, count = slots[index]
+            index += 1
+            yield offset, count, result
+    finally:
+        for task in tasks.values():
+            if not task.done():
+                task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+
+async def count_or_none(count: Awaitable[int]) -> int | None:
+    """A row count for metadata: None when the server will not count (the metadata is still useful); a portal
+    that cannot be reached still raises."""
+    try:
+        return await count
+    except PortalError as exc:
+        if exc.offline:
+            raise
+        log.info("row count unavailable: %s", exc)
+        return None
+
+
+def check_columns(query: Query, fields: tuple[Field, ...], title: str) -> None:
+    """Refuse a negative offset or limit, a column the dataset does not have, and a column asked for twice."""
+    if query.offset < 0 or (query.limit is not None and query.limit < 0):
+        raise PdxError("offset and limit must not be negative")
+    known = {f.name for f in fields}
+    for name in list(query.columns) + [name for name, _ in query.order]:
+        if name not in known:
+            raise PdxError(f"no column {name!r} in {title}")
+    if len(set(query.columns)) != len(query.columns):
+        raise PdxError("a column is asked for more than once")
+
+
+def is_fetcher(value: Any) -> TypeGuard[Fetcher]:
     """A Fetcher (or a test double of one), as opposed to a zero-argument callable that makes one."""
     return hasattr(value, "get_json") and hasattr(value, "state")
 
 
-class NetworkPortal:
+class NetworkPortal(Portal, Generic[PlanT]):
     """Base of the network portals. ``fetcher`` is a ``pdxtui.net.Fetcher``, a zero-argument callable that makes
     one on first use (so creating the portal stays cheap), or None for a default Fetcher without a cache. With
     ``close_fetcher`` the portal owns it: ``aclose()`` closes its client and its cache store. ``refresh`` skips
     fresh cache entries (a stale copy is still served when the portal cannot be reached)."""
-
-    kind = ""
 
     def __init__(
         self,
@@ -43,11 +217,12 @@ class NetworkPortal:
         self._fetcher: Fetcher | None = None
         self._factory: Callable[[], Fetcher] | None = None
         if fetcher is None or is_fetcher(fetcher):
-            self._fetcher = fetcher  # type: ignore[assignment]
+            self._fetcher = fetcher
         else:
-            self._factory = fetcher  # type: ignore[assignment]
+            self._factory = cast("Callable[[], Fetcher]", fetcher)
         self._state = FetchState()
         self._tally: dict[str, Any] = {}
+        self._plans: OrderedDict[str, PlanT] = OrderedDict()
 
     @property
     def state(self) -> FetchState:
@@ -78,6 +253,34 @@ class NetworkPortal:
         if self.close_fetcher:
             await fetcher.client.aclose()
             fetcher.store.close()
+
+    @property
+    def window(self) -> int:
+        """Row requests in flight at once: twice the fetcher's per-host limit keeps that limit busy while an earlier
+        page is still on its way (pages are yielded in order)."""
+        return 2 * max(1, getattr(self.fetcher, "max_per_host", 4))  # test doubles of a Fetcher may not say
+
+    async def _get(self, url: str, params: dict[str, Any] | None, kind: str, validate: Callable[[Any], Any]) -> Any:
+        """One JSON GET through the fetcher (cached, retried, checked by ``validate`` before it is cached)."""
+        data = await self.fetcher.get_json(url, params, kind=kind, refresh=self.refresh, validate=validate)
+        self._note(self.fetcher.state)
+        return data
+
+    # -- what pages() needs about the datasets opened ---------------------------------------------------------------
+
+    def _remember(self, ident: str, plan: PlanT) -> None:
+        self._plans[ident] = plan
+        self._plans.move_to_end(ident)
+        while len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
+
+    @staticmethod
+    def _selected(plan: HasFields, query: Query) -> tuple[Field, ...]:
+        """The plan's fields that the query asks for, in the query's order (all of them for none)."""
+        if not query.columns:
+            return plan.fields
+        by_name = {f.name: f for f in plan.fields}
+        return tuple(by_name[name] for name in query.columns)
 
     # -- where the answers of one call came from ----------------------------------------------------------------
 
