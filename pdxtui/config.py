@@ -394,7 +394,7 @@ def save_requester(profile: Requester | Mapping[str, str], path: str | os.PathLi
     new_text = "\n".join(new_lines) + "\n"
     tomllib.loads(new_text)  # never write a file we could not read back
 
-    from pdxtui.export import write_text_atomic
+    from pdxtui.export.target import write_text_atomic
 
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, new_text, overwrite=True, mode=0o600)  # 0o600: the file may hold app tokens

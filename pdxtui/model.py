@@ -189,3 +189,13 @@ def finite_float(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def as_text(value: Any) -> str:
+    """A JSON value as text: strings as they are, None as "", anything else by ``str``."""
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON object where one belongs, else an empty one (never index a list or a string)."""
+    return value if isinstance(value, dict) else {}

@@ -25,8 +25,7 @@ from pdxtui.cache import Params, Store
 from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
-from pdxtui.portals.network import short
-from pdxtui.textsafe import fix_surrogates, has_surrogate_escape
+from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, short
 
 log = logging.getLogger(__name__)
 

@@ -77,3 +77,9 @@ def markup_literal(text: str) -> str:
     strings (the command palette's help line). Every ``[`` is escaped; backslashes elsewhere are literal there.
     (``textual.markup.escape`` is not enough: it leaves ``[B]`` and ``[$x]`` and doubles backslashes.)"""
     return text.replace("[", "\\[")
+
+
+def short(value: Any, limit: int = 300) -> str:
+    """``value`` as one line of at most ``limit`` characters (white space folded, "…" where it is cut)."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,7 +23,7 @@ from typing import Any
 from pdxtui.config import known_secrets
 from pdxtui.drafting import DRAFT_KINDS, KIND_KEYS, TOPICS, DraftInput, draft, parse_date_range, render, to_json
 from pdxtui.errors import UsageError
-from pdxtui.export import write_text_atomic
+from pdxtui.export.target import write_text_atomic
 from pdxtui.textsafe import one_line
 
 _EPILOG = (

@@ -1,7 +1,8 @@
 """What the portals that talk to a server (ArcGIS, Socrata, CKAN) share: their Fetcher, made on first use and
 closed with the portal; the tally that says where the answers of one call came from (network, cache, or a stale
 cached copy served while offline); the cache of what ``pages()`` needs to know about the datasets opened; and the
-small helpers every wire format needs (``short``, ``as_text``, ``ranked``, ``both``, ``context``)."""
+small helpers every wire format needs (``ranked``, ``both``, ``context``). ``short`` lives in textsafe and
+``as_text``/``as_dict`` in model, so that net.py and PortlandMaps need nothing from the portals."""
 
 from __future__ import annotations
 
@@ -41,22 +42,6 @@ PlanT = TypeVar("PlanT", bound=HasFields)
 
 
 # -- small helpers ----------------------------------------------------------------------------------------------------
-
-
-def short(value: Any, limit: int = 300) -> str:
-    """``value`` as one line of at most ``limit`` characters (white space folded, "…" where it is cut)."""
-    text = " ".join(str(value).split()) if value is not None else ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def as_text(value: Any) -> str:
-    """A JSON value as text: strings as they are, None as "", anything else by ``str``."""
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    """A JSON object where one belongs, else an empty one (never index a list or a string)."""
-    return value if isinstance(value, dict) else {}
 
 
 def epoch_or_iso(value: Any) -> float | datetime | None:

@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pdxtui.model import finite_float
-from pdxtui.portals.network import as_dict
+from pdxtui.model import as_dict, finite_float
 from pdxtui.textsafe import clean, one_line
 
 # -- what the API answers -----------------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ class RateLimiter:
     def _save(self) -> None:
         if self.state_path is None:
             return
-        from pdxtui.export import write_text_atomic
+        from pdxtui.export.target import write_text_atomic
 
         data = {"started": list(self.started), "blocked_until": self.blocked_until}
         try:

@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pdxtui.errors import PortalError
-from pdxtui.portals.network import epoch_or_iso, short
+from pdxtui.portals.network import epoch_or_iso
+from pdxtui.textsafe import short
 
 PORTLAND_HOST = "gis-pdx.opendata.arcgis.com"
 PORTLAND_LABEL = f"PortlandMaps Open Data ({PORTLAND_HOST})"

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pdxtui.errors import PdxError
-from pdxtui.model import Field
+from pdxtui.model import Field, as_text
 from pdxtui.portals.arcgis.hub import GEOMETRY, OID, POINT, SHAPES, UNSHOWN_TYPES
-from pdxtui.portals.network import as_text
 from pdxtui.portals.snapshot import ESRI_KINDS
 
 # -- the layer behind a dataset --------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from pdxtui.model import (
     Query,
     SearchRequest,
     SearchResult,
+    as_dict,
+    as_text,
 )
 from pdxtui.portals.arcgis.hub import (
     DEFAULT_PAGE_ROWS,
@@ -52,17 +54,7 @@ from pdxtui.portals.arcgis.hub import (
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import (
-    NetworkPortal,
-    as_dict,
-    as_text,
-    both,
-    check_columns,
-    context,
-    count_or_none,
-    in_order,
-    ranked,
-)
+from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from pdxtui.model import Field, finite_float
+from pdxtui.model import Field, as_dict, finite_float
 from pdxtui.portals.arcgis.hub import SHAPES, _exceeded, epoch_ms
-from pdxtui.portals.network import as_dict
 
 if TYPE_CHECKING:
     import pyarrow as pa

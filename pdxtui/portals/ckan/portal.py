@@ -27,6 +27,8 @@ from pdxtui.model import (
     Resource,
     SearchRequest,
     SearchResult,
+    as_dict,
+    as_text,
 )
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.ckan.files import CKANFiles
@@ -52,7 +54,8 @@ from pdxtui.portals.ckan.wire import (
     split_id,
     to_resource,
 )
-from pdxtui.portals.network import as_dict, as_text, check_columns, in_order, short
+from pdxtui.portals.network import check_columns, in_order
+from pdxtui.textsafe import short
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher

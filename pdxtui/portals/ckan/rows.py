@@ -9,7 +9,7 @@ from typing import Any
 from pdxtui.errors import PdxError
 from pdxtui.model import Field
 from pdxtui.portals.ckan.wire import ckan_time
-from pdxtui.portals.network import short
+from pdxtui.textsafe import short
 
 _INT = r"^[+-]?(?:0|[1-9][0-9]*)$"  # no leading zeros: "007" stays text
 _FLOAT = r"^[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"

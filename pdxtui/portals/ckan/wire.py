@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pdxtui.errors import PortalError
-from pdxtui.model import Field, Resource
-from pdxtui.portals.network import as_dict, as_text, short
+from pdxtui.model import Field, Resource, as_dict, as_text
+from pdxtui.textsafe import short
 
 API = "/api/3/action"
 SEARCH_MAX_ROWS = 1000  # CKAN's default ckan.search.rows_max

@@ -21,20 +21,11 @@ from pdxtui.model import (
     Query,
     SearchRequest,
     SearchResult,
-)
-from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import (
-    NetworkPortal,
     as_dict,
     as_text,
-    both,
-    check_columns,
-    context,
-    count_or_none,
-    in_order,
-    ranked,
-    short,
 )
+from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
 from pdxtui.portals.socrata.rows import _group_value, _Slot, empty_table, table_from_csv, table_from_json
 from pdxtui.portals.socrata.wire import (
     CATALOG_PAGE,
@@ -63,6 +54,7 @@ from pdxtui.portals.socrata.wire import (
     socrata_error,
     soql_name,
 )
+from pdxtui.textsafe import short
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher

@@ -9,8 +9,8 @@ from typing import Any
 
 from pdxtui.errors import PortalError
 from pdxtui.model import Field, finite_float
-from pdxtui.portals.network import short
 from pdxtui.portals.socrata.wire import POINT_TYPES, _Coords, _json_text, _point_of, socrata_time
+from pdxtui.textsafe import short
 
 # -- typing rows with polars ------------------------------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from pdxtui.errors import PdxError
 from pdxtui.htmltext import html_to_text
-from pdxtui.model import Field, finite_float
-from pdxtui.portals.network import as_text, epoch_or_iso, short
+from pdxtui.model import Field, as_text, finite_float
+from pdxtui.portals.network import epoch_or_iso
+from pdxtui.textsafe import short
 
 CATALOG_PATH = "/api/catalog/v1"
 CATALOG_PAGE = 100  # the catalog's default (and our) page size
