@@ -238,6 +238,10 @@ class Service:
         """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""
         return feature in self.portal.capabilities
 
+    def cache_warning(self) -> str:
+        """A warning the disk cache raised while fetching ("" when none)."""
+        return self.portal.cache_warning()
+
     async def aclose(self) -> None:
         await self.portal.aclose()
 

@@ -139,9 +139,8 @@ def _late_warnings(session: Any, service: Any, printed: int) -> None:
     """Warnings that came up while the command ran: the cache opens on the first fetch (and may turn itself off
     when it finds its database damaged)."""
     warnings = list(session.warnings)
-    fetcher = getattr(service.portal, "_fetcher", None)
-    late = getattr(getattr(fetcher, "store", None), "warning", "")
-    if isinstance(late, str) and late and late not in warnings:
+    late = service.cache_warning()
+    if late and late not in warnings:
         warnings.append(late)
     for warning in warnings[printed:]:
         print(f"pdxtui: warning: {one_line(warning)}", file=sys.stderr)

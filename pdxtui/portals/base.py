@@ -58,6 +58,11 @@ class Portal(ABC):
         """Release what the portal holds (nothing by default)."""
         return None
 
+    def cache_warning(self) -> str:
+        """A warning about the disk cache that came up while fetching (it opens on the first fetch and may turn
+        itself off when it finds its database damaged); "" when there is none, or no cache."""
+        return ""
+
     # -- optional capabilities, with real defaults ------------------------------------------------------------------
 
     def query_url(self, dataset: Dataset, query: Query) -> str:

@@ -230,6 +230,10 @@ class NetworkPortal(Portal, Generic[PlanT]):
     def _fetcher_ready(self, fetcher: Fetcher) -> None:
         """Called once with the fetcher made on first use (a portal may wrap its callbacks)."""
 
+    def cache_warning(self) -> str:
+        """The cache's warning, without opening a fetcher (and so a cache) just to ask."""
+        return self._fetcher.store.warning if self._fetcher is not None else ""
+
     async def aclose(self) -> None:
         fetcher, self._fetcher = self._fetcher, None
         if fetcher is None:
