@@ -14,6 +14,7 @@ from pdxtui.ui.screens.help import HelpScreen
 if TYPE_CHECKING:
     from pdxtui.service import Service
     from pdxtui.session import Session
+    from pdxtui.ui.screens.draft import DraftScreen
 
 
 class PdxApp(App[None]):
@@ -46,7 +47,10 @@ class PdxApp(App[None]):
         refresher = None
         if self.session is not None:
             session = self.session
-            refresher = lambda: session.service(refresh=True, on_wait=self.on_wait)  # noqa: E731
+
+            def refresher() -> Service:
+                return session.service(refresh=True, on_wait=self.on_wait)
+
         self.push_screen(BrowseScreen(self.service, refresher=refresher))
         self._warned = 0
         if self.session is not None:  # config and cache warnings (the cache opens on the first fetch)
@@ -72,6 +76,13 @@ class PdxApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, BrowseScreen):
                 screen.set_status(message)
+
+    def on_draft_screen_print_and_quit(self, event: DraftScreen.PrintAndQuit) -> None:
+        self.print_on_exit = event.text
+        self.exit()
+
+    def on_draft_screen_requester_saved(self, event: DraftScreen.RequesterSaved) -> None:
+        self.requester = event.requester
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from pdxtui.textsafe import clean, one_line
+from pdxtui.ui.feedback import CLIPBOARD_HINT
 
 
 def pretty(value: Any) -> str:
@@ -69,9 +70,7 @@ class CellScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         # control characters as pictures: pasted into a shell, the value cannot end a bracketed paste or run escapes
         self.app.copy_to_clipboard(clean(self.text) if self.value is not None else "")
-        self.notify(
-            "Copied the value. If nothing arrived: tmux needs `set -g set-clipboard on`.", markup=False, timeout=5
-        )
+        self.notify(f"Copied the value. {CLIPBOARD_HINT}", markup=False, timeout=5)
 
     def action_close(self) -> None:
         self.dismiss(None)

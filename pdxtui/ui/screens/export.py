@@ -36,6 +36,7 @@ from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Progress, Query, describe_near
 from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import one_line
+from pdxtui.ui.feedback import error_text
 from pdxtui.ui.safe import plain
 
 
@@ -66,7 +67,7 @@ def complete_path(text: str) -> str:
         return text
     if not names:
         return text
-    common = os.path.commonprefix(names)
+    common = os.path.commonprefix(names)  # noqa: RUF071  # a prefix of names, character by character, is meant
     prefix = text[: len(text) - len(stem)] if stem else (text if text.endswith(os.sep) or not text else text + os.sep)
     return prefix + common if len(common) > len(stem) else text
 
@@ -370,8 +371,6 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             self._finished(None, "Export cancelled: nothing was written.")
             raise
         except Exception as exc:
-            from pdxtui.ui.screens.browse import error_text
-
             self._finished(None, f"Export failed: {error_text(exc)}")
             self.notify(error_text(exc), title="Export failed", severity="error", markup=False, timeout=10)
             return

@@ -42,7 +42,8 @@ class FacetScreen(ModalScreen[tuple[str, Any] | None]):
         with Vertical():
             yield Static(
                 Text(
-                    f"Facets of {one_line(f.column, 60)}: {format_count(f.distinct)} distinct values in {format_count(f.rows)} rows"
+                    f"Facets of {one_line(f.column, 60)}: {format_count(f.distinct)} distinct values"
+                    f" in {format_count(f.rows)} rows"
                 ),
                 id="facet-title",
             )
