@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -19,14 +20,17 @@ if TYPE_CHECKING:
 
 class PdxApp(App[None]):
     TITLE = "pdxtui"
-    CSS_PATH = "app.tcss"
+    # Every screen keeps its CSS beside it (CSS_PATH); the app reads them all at start-up, so that a screen's first
+    # push finds its CSS loaded. Otherwise that push re-applies the whole stylesheet to every widget, and the schema
+    # pane (textual's DataTable) would take the rules of textual-fastdatatable's DataTable, which shares its CSS name.
+    CSS_PATH = sorted(f"screens/{path.name}" for path in (Path(__file__).parent / "screens").glob("*.tcss"))
     COMMANDS = App.COMMANDS | {DatasetCommands, AppCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
-    # below 100 columns the screen gets the class -narrow (app.tcss: the sidebar shrinks, the panes keep room)
+    # below 100 columns the screen gets the class -narrow (browse.tcss: the sidebar shrinks, the panes keep room)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, service: Service | None = None, *, session: Session | None = None) -> None:

@@ -130,25 +130,7 @@ class _FrameService:
 
 
 class AddressScreen(Screen[None]):
-    DEFAULT_CSS = """
-    AddressScreen #address-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
-    AddressScreen #address-input { margin: 0; }
-    AddressScreen #address-main { height: 1fr; }
-    AddressScreen #address-left { width: 46; }
-    AddressScreen #suggestions { height: 1fr; border: round $primary-darken-2; }
-    AddressScreen #suggestions:focus { border: round $accent; }
-    AddressScreen #suggest-status { height: 2; padding: 0 1; color: $text-muted; }
-    AddressScreen #address-right { width: 1fr; }
-    AddressScreen #place { height: auto; padding: 0 1; text-style: bold; }
-    AddressScreen #pm-tabs { height: 1fr; }
-    AddressScreen #pm-tabs > ContentSwitcher { height: 1fr; }
-    AddressScreen #pm-tabs TabPane { height: 1fr; padding: 0; }
-    AddressScreen .detail-body { height: 1fr; padding: 0 1; }
-    AddressScreen .section-title { margin-top: 1; text-style: bold; color: $accent; }
-    AddressScreen #permits-note { height: auto; padding: 0 1; color: $text-muted; }
-    AddressScreen #no-key { padding: 1 2; }
-    AddressScreen #address-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
+    CSS_PATH = "address.tcss"
 
     BINDINGS = [
         Binding("escape", "close", "Back"),
@@ -583,15 +565,7 @@ def _int64() -> Any:
 class NearbyScreen(ModalScreen[tuple[str, int] | None]):
     """Pick an open-data dataset (and a distance) to open, filtered to the rows near the address."""
 
-    DEFAULT_CSS = """
-    NearbyScreen { align: center middle; }
-    NearbyScreen > Vertical { width: 80; max-width: 96%; height: auto; max-height: 80%; border: thick $primary;
-                              background: $surface; padding: 0 1; }
-    NearbyScreen #nearby-title { height: auto; text-style: bold; }
-    NearbyScreen #nearby-list { height: auto; max-height: 14; }
-    NearbyScreen #nearby-distance { width: 24; }
-    NearbyScreen #nearby-note { height: auto; color: $text-muted; }
-    """
+    CSS_PATH = "address.tcss"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

@@ -55,6 +55,7 @@ class SearchBox(Input):
 
 
 class BrowseScreen(Screen[None]):
+    CSS_PATH = "browse.tcss"
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "cancel", "Cancel", show=False),

@@ -38,13 +38,7 @@ def pretty(value: Any) -> str:
 
 
 class CellScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    CellScreen { align: center middle; }
-    CellScreen > Vertical { width: 90%; height: auto; max-height: 85%; border: thick $primary; background: $surface; padding: 0 1; }
-    CellScreen #cell-title { text-style: bold; height: auto; }
-    CellScreen #cell-help { color: $text-muted; height: 1; }
-    CellScreen VerticalScroll { height: auto; max-height: 100%; }
-    """
+    CSS_PATH = "cell.tcss"
 
     BINDINGS = [
         Binding("escape,q,enter,space", "close", "Close"),

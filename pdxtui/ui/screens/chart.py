@@ -74,13 +74,7 @@ class ChartSource:
 
 
 class ChartScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ChartScreen #chart-title { height: 1; padding: 0 1; background: $boost; }
-    ChartScreen #chart-scope { height: 1; padding: 0 1; color: $text-muted; }
-    ChartScreen ChartCanvas { margin: 1 1 0 1; }
-    ChartScreen #chart-legend { height: auto; max-height: 3; padding: 0 1; }
-    ChartScreen #chart-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
+    CSS_PATH = "chart.tcss"
 
     BINDINGS = [
         Binding("escape,q", "close", "Close"),

@@ -50,18 +50,7 @@ class DraftScreen(Screen[None]):
     """Tells the app what it keeps for it with messages: the letter to print on exit (F6), and the requester's
     details saved when there is no session (tests)."""
 
-    DEFAULT_CSS = """
-    DraftScreen #draft-main { height: 1fr; }
-    DraftScreen #draft-form { width: 52; padding: 0 1; border-right: solid $primary-darken-2; }
-    DraftScreen #draft-form Label { margin-top: 1; color: $text-muted; }
-    DraftScreen #draft-form TextArea { height: 4; }
-    DraftScreen #draft-form SelectionList { height: 6; }
-    DraftScreen #draft-side { width: 1fr; }
-    DraftScreen #draft-letter { height: 1fr; }
-    DraftScreen #draft-state { height: 1; padding: 0 1; background: $boost; }
-    DraftScreen #draft-send { height: auto; max-height: 10; padding: 0 1; border-top: solid $primary-darken-2; }
-    DraftScreen #requester-box { height: auto; margin-top: 1; }
-    """
+    CSS_PATH = "draft.tcss"
 
     BINDINGS = [
         Binding("f2", "copy", "Copy", priority=True),
@@ -371,11 +360,7 @@ class DraftScreen(Screen[None]):
 class RequesterScreen(ModalScreen[dict[str, str] | None]):
     """Name, e-mail, phone, organisation and address, saved under [requester] in the config file."""
 
-    DEFAULT_CSS = """
-    RequesterScreen { align: center middle; }
-    RequesterScreen > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    RequesterScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    """
+    CSS_PATH = "draft.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     FIELDS = (
         ("name", "Name"),
@@ -413,10 +398,7 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
 class SaveScreen(ModalScreen[tuple[str, bool] | None]):
     """Asks where to save the letter (.txt or .md)."""
 
-    DEFAULT_CSS = """
-    SaveScreen { align: center middle; }
-    SaveScreen > Vertical { width: 80; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    """
+    CSS_PATH = "draft.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default: str) -> None:

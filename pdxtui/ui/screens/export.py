@@ -85,32 +85,7 @@ class PathInput(Input):
 
 
 class ExportScreen(ModalScreen[ex.ExportResult | None]):
-    DEFAULT_CSS = """
-    ExportScreen { align: center middle; }
-    ExportScreen > Vertical { width: 110; max-width: 98%; height: 92%; border: thick $primary; background: $surface; padding: 0 1; }
-    ExportScreen #export-title { text-style: bold; height: auto; }
-    ExportScreen #export-body { height: 1fr; }
-    ExportScreen #export-left { width: 1fr; padding-right: 1; }
-    ExportScreen #export-right { width: 40; }
-    ExportScreen Label { margin-top: 1; color: $text-muted; }
-    ExportScreen #path-note { height: auto; }
-    ExportScreen .-error { color: $error; }
-    ExportScreen #format-note { height: auto; color: $warning; }
-    ExportScreen #options { height: auto; }
-    ExportScreen #options Horizontal { height: auto; }
-    ExportScreen #options Static { width: auto; padding: 0 1 0 0; color: $text-muted; }
-    ExportScreen #delimiter { width: 6; }
-    ExportScreen #header { width: auto; margin: 0 2; }
-    ExportScreen #quote { width: 18; }
-    ExportScreen #null { width: 14; margin-left: 1; }
-    ExportScreen #compression { width: 16; }
-    ExportScreen #columns { height: 1fr; }
-    ExportScreen #export-progress-box { height: auto; display: none; }
-    ExportScreen #export-progress-box.-running { display: block; }
-    ExportScreen #buttons { height: auto; align-horizontal: right; }
-    ExportScreen Button { margin-left: 2; }
-    ExportScreen .hidden { display: none; }
-    """
+    CSS_PATH = "export.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel / close"),
