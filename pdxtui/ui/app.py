@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -14,18 +15,22 @@ from pdxtui.ui.screens.help import HelpScreen
 if TYPE_CHECKING:
     from pdxtui.service import Service
     from pdxtui.session import Session
+    from pdxtui.ui.screens.draft import DraftScreen
 
 
 class PdxApp(App[None]):
     TITLE = "pdxtui"
-    CSS_PATH = "app.tcss"
+    # Every screen keeps its CSS beside it (CSS_PATH); the app reads them all at start-up, so that a screen's first
+    # push finds its CSS loaded. Otherwise that push re-applies the whole stylesheet to every widget, and the schema
+    # pane (textual's DataTable) would take the rules of textual-fastdatatable's DataTable, which shares its CSS name.
+    CSS_PATH = sorted(f"screens/{path.name}" for path in (Path(__file__).parent / "screens").glob("*.tcss"))
     COMMANDS = App.COMMANDS | {DatasetCommands, AppCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
-    # below 100 columns the screen gets the class -narrow (app.tcss: the sidebar shrinks, the panes keep room)
+    # below 100 columns the screen gets the class -narrow (browse.tcss: the sidebar shrinks, the panes keep room)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, service: Service | None = None, *, session: Session | None = None) -> None:
@@ -46,7 +51,10 @@ class PdxApp(App[None]):
         refresher = None
         if self.session is not None:
             session = self.session
-            refresher = lambda: session.service(refresh=True, on_wait=self.on_wait)  # noqa: E731
+
+            def refresher() -> Service:
+                return session.service(refresh=True, on_wait=self.on_wait)
+
         self.push_screen(BrowseScreen(self.service, refresher=refresher))
         self._warned = 0
         if self.session is not None:  # config and cache warnings (the cache opens on the first fetch)
@@ -72,6 +80,13 @@ class PdxApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, BrowseScreen):
                 screen.set_status(message)
+
+    def on_draft_screen_print_and_quit(self, event: DraftScreen.PrintAndQuit) -> None:
+        self.print_on_exit = event.text
+        self.exit()
+
+    def on_draft_screen_requester_saved(self, event: DraftScreen.RequesterSaved) -> None:
+        self.requester = event.requester
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

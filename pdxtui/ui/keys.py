@@ -52,10 +52,23 @@ KEYS: list[tuple[str, str, str]] = [
 ]
 
 
-def markdown_table() -> str:
-    """The keys as the README's Markdown table (tests check the README carries exactly this)."""
+#: Keys inside dialogs, which show them on screen themselves, and aliases: in the README, not on the help screen.
+DIALOG_KEYS: list[tuple[str, str, str]] = [
+    ("y / n", "Answer yes / no (Esc is no)", "questions"),
+    ("ctrl+↑ / ctrl+↓", "Move the highlighted column up / down", "column picker"),
+    ("K / J", "Move the highlighted column up / down", "column picker"),
+    ("a / n", "Show all columns / none", "column picker"),
+    ("Enter / Esc", "Apply / cancel", "column picker"),
+    ("Tab", "Complete the folder name", "export dialog"),
+    ("ctrl+s", "Export", "export dialog"),
+    ("=", "Same as + (zoom in, more bins or bars, finer dates)", "chart"),
+]
+
+
+def markdown_table(keys: list[tuple[str, str, str]] = KEYS) -> str:
+    """Keys as a README Markdown table (tests check the README carries exactly this, for KEYS and DIALOG_KEYS)."""
     lines = ["| Key | Action | Where |", "|---|---|---|"]
-    lines += [f"| `{key}` | {action} | {where} |" for key, action, where in KEYS]
+    lines += [f"| `{key}` | {action} | {where} |" for key, action, where in keys]
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Field, SearchRequest
 from pdxtui.portlandmaps import ENV_KEY, KEY_URL, Candidate, Detail, Section, SuggestPage
 from pdxtui.textsafe import clean, one_line
+from pdxtui.ui import feedback
+from pdxtui.ui.feedback import error_text
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +68,6 @@ NO_KEY = (
     '       rate = "200/15min"   # requests per time: the reported limit (unconfirmed)\n\n'
     "Nothing is sent to PortlandMaps until a key is set. Esc goes back."
 )
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, PdxError):
-        return one_line(str(exc), 500)
-    return one_line(f"unexpected error: {type(exc).__name__}: {exc}", 500)
 
 
 def pairs_text(pairs: tuple[tuple[str, str], ...]) -> Text:
@@ -107,6 +104,10 @@ class Nearby:
     title: str
 
 
+#: opens a dataset showing only the rows near a place: (dataset id, (latitude, longitude, metres), the address)
+OpenNear = Callable[[str, tuple[float, float, float], str], object]
+
+
 class _FrameService:
     """Just enough of a Service for the export dialog to write rows already in memory (the permits)."""
 
@@ -129,25 +130,7 @@ class _FrameService:
 
 
 class AddressScreen(Screen[None]):
-    DEFAULT_CSS = """
-    AddressScreen #address-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
-    AddressScreen #address-input { margin: 0; }
-    AddressScreen #address-main { height: 1fr; }
-    AddressScreen #address-left { width: 46; }
-    AddressScreen #suggestions { height: 1fr; border: round $primary-darken-2; }
-    AddressScreen #suggestions:focus { border: round $accent; }
-    AddressScreen #suggest-status { height: 2; padding: 0 1; color: $text-muted; }
-    AddressScreen #address-right { width: 1fr; }
-    AddressScreen #place { height: auto; padding: 0 1; text-style: bold; }
-    AddressScreen #pm-tabs { height: 1fr; }
-    AddressScreen #pm-tabs > ContentSwitcher { height: 1fr; }
-    AddressScreen #pm-tabs TabPane { height: 1fr; padding: 0; }
-    AddressScreen .detail-body { height: 1fr; padding: 0 1; }
-    AddressScreen .section-title { margin-top: 1; text-style: bold; color: $accent; }
-    AddressScreen #permits-note { height: auto; padding: 0 1; color: $text-muted; }
-    AddressScreen #no-key { padding: 1 2; }
-    AddressScreen #address-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
+    CSS_PATH = "address.tcss"
 
     BINDINGS = [
         Binding("escape", "close", "Back"),
@@ -156,8 +139,19 @@ class AddressScreen(Screen[None]):
         Binding("ctrl+r", "refresh", "Refresh", priority=True),
     ]
 
-    def __init__(self, *, config: Any = None, cache_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config: Any = None,
+        cache_dir: str | None = None,
+        open_data: Callable[[], Any] | None = None,
+        open_near: OpenNear | None = None,
+    ) -> None:
+        """ctrl+o searches the open-data Service that ``open_data`` gives, and shows the rows near the address with
+        ``open_near`` (after closing this screen). Without them, ctrl+o says that it cannot."""
         super().__init__()
+        self.open_data = open_data
+        self.open_near = open_near
         from pdxtui.portlandmaps import Settings
 
         if config is None:
@@ -199,9 +193,8 @@ class AddressScreen(Screen[None]):
                 )
                 with TabbedContent(id="pm-tabs"):
                     for kind, label in TABS:
-                        with TabPane(label, id=f"tab-{kind}"):
-                            with VerticalScroll(id=f"body-{kind}", classes="detail-body"):
-                                yield Static(Text(""), classes="detail-empty")
+                        with TabPane(label, id=f"tab-{kind}"), VerticalScroll(id=f"body-{kind}", classes="detail-body"):
+                            yield Static(Text(""), classes="detail-empty")
         yield Static("", id="address-status")
         yield Footer()
 
@@ -235,18 +228,16 @@ class AddressScreen(Screen[None]):
 
     # ------------------------------------------------------------------ status and errors
     def set_status(self, message: str, style: str = "") -> None:
-        for status in self.query("#address-status"):
-            status.update(Text(one_line(message, 300), style))  # type: ignore[attr-defined]
+        for status in self.query("#address-status").results(Static):
+            status.update(Text(one_line(message, 300), style))
 
     def on_wait(self, message: str, seconds: float) -> None:
         """The client waits (rate limit, 429 reset, retry): say so."""
         self.set_status(message, "yellow")
 
     def report_error(self, exc: BaseException, where: str) -> None:
-        if not isinstance(exc, PdxError):
-            log.exception("%s failed", where, exc_info=exc)
         self.set_status(f"{where} failed: {error_text(exc)}", "red")
-        self.notify(error_text(exc), title=f"{where} failed", severity="error", markup=False, timeout=8)
+        feedback.report_error(self, exc, where)
 
     # ------------------------------------------------------------------ suggestions
     @on(Input.Changed, "#address-input")
@@ -453,12 +444,10 @@ class AddressScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Without a key only Esc (and the app's keys) apply: the footer shows nothing that cannot work."""
-        if action in ("export", "nearby", "refresh") and not self.settings.has_key:
-            return False
-        return True
+        return self.settings.has_key or action not in ("export", "nearby", "refresh")
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)
 
     def action_refresh(self) -> None:
         """Ask PortlandMaps again, skipping the cache: the details showing, else the suggestions."""
@@ -511,25 +500,22 @@ class AddressScreen(Screen[None]):
         if candidate is None or candidate.lat is None or candidate.lon is None:
             self.notify("Pick an address first: open data is filtered near its location.", markup=False, timeout=5)
             return
-        browse = self._browse()
-        if browse is None or not browse.service.can("near"):
-            label = browse.service.label if browse is not None else "this portal"
+        service = self.open_data() if self.open_data is not None else None
+        open_near = self.open_near
+        if service is None or open_near is None or not service.can("near"):
+            label = service.label if service is not None else "this portal"
             self.notify(f"{label} cannot filter rows by distance.", markup=False, timeout=5)
             return
+        lat, lon = candidate.lat, candidate.lon
 
         def chosen(choice: tuple[str, int] | None) -> None:
             if choice is None:
                 return
             dataset_id, metres = choice
             self.app.pop_screen()
-            browse.open_near(dataset_id, (candidate.lat, candidate.lon, float(metres)), candidate.address)
+            open_near(dataset_id, (lat, lon, float(metres)), candidate.address)
 
-        self.app.push_screen(NearbyScreen(browse.service, candidate), chosen)
-
-    def _browse(self):
-        from pdxtui.ui.screens.browse import BrowseScreen
-
-        return next((s for s in reversed(self.app.screen_stack) if isinstance(s, BrowseScreen)), None)
+        self.app.push_screen(NearbyScreen(service, candidate), chosen)
 
     @property
     def settled(self) -> bool:
@@ -579,15 +565,7 @@ def _int64() -> Any:
 class NearbyScreen(ModalScreen[tuple[str, int] | None]):
     """Pick an open-data dataset (and a distance) to open, filtered to the rows near the address."""
 
-    DEFAULT_CSS = """
-    NearbyScreen { align: center middle; }
-    NearbyScreen > Vertical { width: 80; max-width: 96%; height: auto; max-height: 80%; border: thick $primary;
-                              background: $surface; padding: 0 1; }
-    NearbyScreen #nearby-title { height: auto; text-style: bold; }
-    NearbyScreen #nearby-list { height: auto; max-height: 14; }
-    NearbyScreen #nearby-distance { width: 24; }
-    NearbyScreen #nearby-note { height: auto; color: $text-muted; }
-    """
+    CSS_PATH = "address.tcss"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -641,7 +619,8 @@ class NearbyScreen(ModalScreen[tuple[str, int] | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         metres = self.query_one("#nearby-distance", Select).value
-        self.dismiss((str(event.option.id), int(metres)))  # type: ignore[arg-type]
+        assert isinstance(metres, int)  # the drop-down has no blank: it always holds one of DISTANCES
+        self.dismiss((str(event.option.id), metres))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

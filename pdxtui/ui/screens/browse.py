@@ -7,7 +7,6 @@ loading state; every error ends up in :meth:`BrowseScreen.report_error`.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 from rich.text import Text
@@ -24,14 +23,14 @@ from pdxtui.model import Dataset, SearchRequest
 from pdxtui.service import Service
 from pdxtui.textout import fmt_count, human_age
 from pdxtui.textsafe import markup_literal, one_line
+from pdxtui.ui import feedback
+from pdxtui.ui.feedback import error_text
 from pdxtui.ui.widgets.catalog import CatalogList
 from pdxtui.ui.widgets.facets import FacetBar, owner_word
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
 from pdxtui.ui.widgets.stats import StatsPane
-
-log = logging.getLogger(__name__)
 
 SEARCH_DEBOUNCE = 0.15
 SPINNER_DELAY = 0.6
@@ -51,18 +50,12 @@ def scope_note(preview, whole: bool) -> str:
     return f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)} (L loads all)."
 
 
-def error_text(exc: BaseException) -> str:
-    """One plain line for the user. Our own errors carry a finished message; others get their type name."""
-    if isinstance(exc, PdxError):
-        return one_line(str(exc), 500)
-    return one_line(f"unexpected error: {type(exc).__name__}: {exc}", 500)
-
-
 class SearchBox(Input):
     BINDINGS = [Binding("down", "screen.focus_results", "Results", show=False)]
 
 
 class BrowseScreen(Screen[None]):
+    CSS_PATH = "browse.tcss"
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "cancel", "Cancel", show=False),
@@ -263,9 +256,7 @@ class BrowseScreen(Screen[None]):
 
     # ------------------------------------------------------------------ errors, status, actions
     def report_error(self, exc: BaseException, where: str) -> None:
-        if not isinstance(exc, PdxError):
-            log.exception("%s failed", where, exc_info=exc)
-        self.notify(error_text(exc), title=f"{where} failed", severity="error", markup=False, timeout=8)
+        feedback.report_error(self, exc, where)
 
     def set_status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(one_line(message, 300)))
@@ -356,6 +347,47 @@ class BrowseScreen(Screen[None]):
         self.set_status("Fetch cancelled.")
         self.notify("Fetch cancelled.", markup=False, timeout=3)
 
+    # ------------------------------------------------------------------ what the panes ask for
+    @on(PreviewPane.Failed)
+    def _preview_failed(self, event: PreviewPane.Failed) -> None:
+        self.report_error(event.error, event.where)
+
+    @on(PreviewPane.Loaded)
+    def _preview_loaded(self, event: PreviewPane.Loaded) -> None:
+        self.note_state(event.service)
+
+    @on(PreviewPane.CellWanted)
+    def _cell_wanted(self, event: PreviewPane.CellWanted) -> None:
+        from pdxtui.ui.screens.cell import CellScreen
+
+        self.app.push_screen(CellScreen(event.column, event.row, event.value))
+
+    @on(PreviewPane.ColumnsWanted)
+    def _columns_wanted(self, event: PreviewPane.ColumnsWanted) -> None:
+        from pdxtui.ui.screens.columns import ColumnsScreen
+
+        self.app.push_screen(ColumnsScreen(event.columns, event.visible), event.pane.set_columns)
+
+    @on(PreviewPane.LoadAllAsked)
+    def _load_all_asked(self, event: PreviewPane.LoadAllAsked) -> None:
+        from pdxtui.ui.screens.confirm import ConfirmScreen
+
+        load = event.load
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                load()
+
+        self.app.push_screen(ConfirmScreen(event.question, event.detail), answered)
+
+    @on(PreviewPane.MapWanted)
+    def _map_wanted(self) -> None:
+        self.action_chart("map")
+
+    @on(StatsPane.ChartWanted)
+    def _chart_wanted(self, event: StatsPane.ChartWanted) -> None:
+        self.action_chart(None, event.column)
+
     # ------------------------------------------------------------------ statistics and facets
     @on(PreviewPane.ColumnChosen)
     def _column_chosen(self, event: PreviewPane.ColumnChosen) -> None:
@@ -406,6 +438,7 @@ class BrowseScreen(Screen[None]):
         from pdxtui.stats import stats_from_facet
 
         service = self.query_one(PreviewPane).service
+        assert service is not None  # _server_counts said the pane has one
         field = preview.dataset.field(column)
         try:
             facet = await service.facet(preview.dataset, column, preview.query)
@@ -449,6 +482,7 @@ class BrowseScreen(Screen[None]):
     @work(exclusive=True, group="facets-view", exit_on_error=False)
     async def _server_facets(self, preview, column: str) -> None:
         service = self.query_one(PreviewPane).service
+        assert service is not None  # _server_counts said the pane has one
         self.set_status(f"Counting the values of {column} on {service.label}…")
         try:
             facet = await service.facet(preview.dataset, column, preview.query, limit=FACET_LIMIT)
@@ -552,7 +586,8 @@ class BrowseScreen(Screen[None]):
         self.app.push_screen(ResourcesScreen(ds), chosen)
 
     def action_address(self) -> None:
-        """The PortlandMaps address lookup (it explains how to get a key when none is set)."""
+        """The PortlandMaps address lookup (it explains how to get a key when none is set). Its ctrl+o searches this
+        screen's portal, and opens the dataset here with the rows near the address."""
         from pdxtui.ui.screens.address import AddressScreen
 
         session = getattr(self.app, "session", None)
@@ -560,6 +595,8 @@ class BrowseScreen(Screen[None]):
             AddressScreen(
                 config=session.config if session is not None else None,
                 cache_dir=session.cache_dir if session is not None else None,
+                open_data=lambda: self.service,
+                open_near=self.open_near,
             )
         )
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from pdxtui.textsafe import clean, one_line
+from pdxtui.ui.feedback import CLIPBOARD_HINT
 
 
 def pretty(value: Any) -> str:
@@ -37,13 +38,7 @@ def pretty(value: Any) -> str:
 
 
 class CellScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    CellScreen { align: center middle; }
-    CellScreen > Vertical { width: 90%; height: auto; max-height: 85%; border: thick $primary; background: $surface; padding: 0 1; }
-    CellScreen #cell-title { text-style: bold; height: auto; }
-    CellScreen #cell-help { color: $text-muted; height: 1; }
-    CellScreen VerticalScroll { height: auto; max-height: 100%; }
-    """
+    CSS_PATH = "cell.tcss"
 
     BINDINGS = [
         Binding("escape,q,enter,space", "close", "Close"),
@@ -69,9 +64,7 @@ class CellScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         # control characters as pictures: pasted into a shell, the value cannot end a bracketed paste or run escapes
         self.app.copy_to_clipboard(clean(self.text) if self.value is not None else "")
-        self.notify(
-            "Copied the value. If nothing arrived: tmux needs `set -g set-clipboard on`.", markup=False, timeout=5
-        )
+        self.notify(f"Copied the value. {CLIPBOARD_HINT}", markup=False, timeout=5)
 
     def action_close(self) -> None:
         self.dismiss(None)

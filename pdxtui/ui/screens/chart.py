@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,7 +19,8 @@ from textual.widgets import Footer, Header, Static
 from pdxtui import charts
 from pdxtui.textout import fmt_count
 from pdxtui.textsafe import one_line
-from pdxtui.ui.widgets.chart import ChartCanvas
+from pdxtui.ui.feedback import error_text
+from pdxtui.ui.widgets.chart import ChartCanvas, Painter
 
 if TYPE_CHECKING:
     import polars as pl
@@ -73,13 +74,7 @@ class ChartSource:
 
 
 class ChartScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ChartScreen #chart-title { height: 1; padding: 0 1; background: $boost; }
-    ChartScreen #chart-scope { height: 1; padding: 0 1; color: $text-muted; }
-    ChartScreen ChartCanvas { margin: 1 1 0 1; }
-    ChartScreen #chart-legend { height: auto; max-height: 3; padding: 0 1; }
-    ChartScreen #chart-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
+    CSS_PATH = "chart.tcss"
 
     BINDINGS = [
         Binding("escape,q", "close", "Close"),
@@ -117,7 +112,8 @@ class ChartScreen(Screen[None]):
         frame = source.frame
         # map
         coords = charts.coordinate_columns(frame.columns)
-        self.lat, self.lon = coords if coords else (None, None)
+        self.lat: str | None = coords[0] if coords else None
+        self.lon: str | None = coords[1] if coords else None
         self.geometry = charts.geometry_column(frame.columns)
         self.colours: list[str | None] | None = None  # found by the first drawing, off the UI thread
         self.colour_index = 0
@@ -191,12 +187,12 @@ class ChartScreen(Screen[None]):
         return not found or found.first().idle
 
     # ------------------------------------------------------------------ drawing (these run in the canvas's thread)
-    def painter(self):
+    def painter(self) -> Painter:
         kind = self.kind
         if kind == "map":
             index, zoom, centre, density = self.colour_index, self.zoom, self.centre, self.density
 
-            def paint(cols: int, rows: int):
+            def paint_map(cols: int, rows: int) -> Any:
                 data = self._map_data(index)
                 base = data.extent()
                 if base is None:
@@ -209,34 +205,34 @@ class ChartScreen(Screen[None]):
                 picture = charts.draw_map(data, view, cols, rows, density_mode=density)
                 return MapResult(picture, data)
 
-            return paint
-        column = self.column
+            return paint_map
+        column = cast(str, self.column)  # every kind but the map has a column (open_chart checks it)
         frame = self.source.frame
         if kind == "histogram":
             bins = self.bins
 
-            def paint(cols: int, rows: int):
+            def paint_histogram(cols: int, rows: int) -> Any:
                 import polars as pl
 
                 values = frame[column].cast(pl.Float64, strict=False).to_numpy()
                 return charts.draw_histogram(values, bins, cols, rows)
 
-            return paint
+            return paint_histogram
         if kind == "bars":
             bars = self.bins
 
-            def paint(cols: int, rows: int):
+            def paint_bars(cols: int, rows: int) -> Any:
                 return charts.draw_bars(charts.top_values(frame[column], bars), cols, rows)
 
-            return paint
+            return paint_bars
         unit = self.unit
 
-        def paint(cols: int, rows: int):
+        def paint_dates(cols: int, rows: int) -> Any:
             # buckets grow coarser (up to many years) until each has a column: nothing is cropped
             picture, self.shown_unit = charts.draw_dates(frame[column], cols, rows, unit)
             return picture
 
-        return paint
+        return paint_dates
 
     def redraw(self) -> None:
         self.canvas.draw(self.painter())
@@ -244,8 +240,6 @@ class ChartScreen(Screen[None]):
     def on_chart_canvas_drawn(self, event: ChartCanvas.Drawn) -> None:
         legend, status = self.query_one("#chart-legend", Static), self.query_one("#chart-status", Static)
         if event.error is not None:
-            from pdxtui.ui.screens.browse import error_text
-
             self.error = error_text(event.error)
             legend.update(Text(f"Could not draw the chart: {self.error}", "red"))
             status.update("")

@@ -14,12 +14,7 @@ from pdxtui.textsafe import one_line
 
 
 class ColumnsScreen(ModalScreen[list[str] | None]):
-    DEFAULT_CSS = """
-    ColumnsScreen { align: center middle; }
-    ColumnsScreen > Vertical { width: 64; max-width: 95%; height: 80%; border: thick $primary; background: $surface; padding: 0 1; }
-    ColumnsScreen #columns-help { color: $text-muted; height: auto; }
-    ColumnsScreen SelectionList { height: 1fr; }
-    """
+    CSS_PATH = "columns.tcss"
 
     BINDINGS = [
         Binding("enter", "apply", "Apply", priority=True),

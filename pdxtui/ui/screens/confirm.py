@@ -12,13 +12,7 @@ from pdxtui.ui.safe import plain
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 72; max-width: 95%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    ConfirmScreen #confirm-detail { color: $text-muted; margin-top: 1; }
-    ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmScreen Button { margin-left: 2; }
-    """
+    CSS_PATH = "confirm.tcss"
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),

@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
@@ -46,18 +47,10 @@ def slug(text: str) -> str:
 
 
 class DraftScreen(Screen[None]):
-    DEFAULT_CSS = """
-    DraftScreen #draft-main { height: 1fr; }
-    DraftScreen #draft-form { width: 52; padding: 0 1; border-right: solid $primary-darken-2; }
-    DraftScreen #draft-form Label { margin-top: 1; color: $text-muted; }
-    DraftScreen #draft-form TextArea { height: 4; }
-    DraftScreen #draft-form SelectionList { height: 6; }
-    DraftScreen #draft-side { width: 1fr; }
-    DraftScreen #draft-letter { height: 1fr; }
-    DraftScreen #draft-state { height: 1; padding: 0 1; background: $boost; }
-    DraftScreen #draft-send { height: auto; max-height: 10; padding: 0 1; border-top: solid $primary-darken-2; }
-    DraftScreen #requester-box { height: auto; margin-top: 1; }
-    """
+    """Tells the app what it keeps for it with messages: the letter to print on exit (F6), and the requester's
+    details saved when there is no session (tests)."""
+
+    CSS_PATH = "draft.tcss"
 
     BINDINGS = [
         Binding("f2", "copy", "Copy", priority=True),
@@ -67,6 +60,18 @@ class DraftScreen(Screen[None]):
         Binding("escape", "close", "Close"),
     ]
 
+    @dataclass
+    class PrintAndQuit(Message):
+        """F6: the app quits and prints ``text`` on stdout."""
+
+        text: str
+
+    @dataclass
+    class RequesterSaved(Message):
+        """The requester's details were saved, and there is no session to keep them: the app keeps them."""
+
+        requester: Any
+
     def __init__(self, context: DraftContext, kind: str = "records", *, today: date | None = None) -> None:
         super().__init__()
         self.context = context
@@ -75,6 +80,7 @@ class DraftScreen(Screen[None]):
         self.generated = ""  # the text the form last produced
         self.edited = False  # the letter was changed by hand
         self.current: Draft | None = None
+        self.saved_requester: Any = None  # the details saved here when there is no session
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -159,6 +165,8 @@ class DraftScreen(Screen[None]):
         return values
 
     def requester(self) -> Any:
+        if self.saved_requester is not None:
+            return self.saved_requester
         session = getattr(self.app, "session", None)
         return (
             getattr(getattr(session, "config", None), "requester", None)
@@ -187,7 +195,7 @@ class DraftScreen(Screen[None]):
         )
         session = getattr(self.app, "session", None)
         secrets = known_secrets(session.config) if session is not None else []
-        return draft(inp, today=self.today, secrets=secrets)
+        return draft(inp, today=self.today or date.today(), secrets=secrets)
 
     def refresh_letter(self, *, force: bool = False) -> None:
         try:
@@ -244,12 +252,8 @@ class DraftScreen(Screen[None]):
     @on(Input.Changed)
     @on(Checkbox.Changed)
     @on(SelectionList.SelectedChanged)
-    def _form_changed(self, event) -> None:
-        if (
-            getattr(event, "control", None) is not None
-            and getattr(event.control, "id", "")
-            and str(event.control.id).startswith("f-")
-        ):
+    def _form_changed(self, event: Input.Changed | Checkbox.Changed | SelectionList.SelectedChanged) -> None:
+        if str(getattr(event.control, "id", None) or "").startswith("f-"):
             self.refresh_letter()
 
     @on(Select.Changed)
@@ -285,7 +289,8 @@ class DraftScreen(Screen[None]):
             if session is not None:
                 session.config = replace(session.config, requester=requester)
             else:
-                self.app.requester = requester  # type: ignore[attr-defined]
+                self.saved_requester = requester
+                self.post_message(self.RequesterSaved(requester))
         except (PdxError, OSError, TypeError) as exc:
             self.notify(f"Could not save your details: {exc}", severity="error", markup=False)
             return
@@ -346,8 +351,7 @@ class DraftScreen(Screen[None]):
         )
 
     def action_print_on_exit(self) -> None:
-        self.app.print_on_exit = self.letter_text()  # type: ignore[attr-defined]
-        self.app.exit()
+        self.post_message(self.PrintAndQuit(self.letter_text()))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -356,11 +360,7 @@ class DraftScreen(Screen[None]):
 class RequesterScreen(ModalScreen[dict[str, str] | None]):
     """Name, e-mail, phone, organisation and address, saved under [requester] in the config file."""
 
-    DEFAULT_CSS = """
-    RequesterScreen { align: center middle; }
-    RequesterScreen > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    RequesterScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    """
+    CSS_PATH = "draft.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     FIELDS = (
         ("name", "Name"),
@@ -398,10 +398,7 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
 class SaveScreen(ModalScreen[tuple[str, bool] | None]):
     """Asks where to save the letter (.txt or .md)."""
 
-    DEFAULT_CSS = """
-    SaveScreen { align: center middle; }
-    SaveScreen > Vertical { width: 80; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    """
+    CSS_PATH = "draft.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default: str) -> None:

@@ -36,6 +36,7 @@ from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Progress, Query, describe_near
 from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import one_line
+from pdxtui.ui.feedback import error_text
 from pdxtui.ui.safe import plain
 
 
@@ -66,7 +67,7 @@ def complete_path(text: str) -> str:
         return text
     if not names:
         return text
-    common = os.path.commonprefix(names)
+    common = os.path.commonprefix(names)  # noqa: RUF071  # a prefix of names, character by character, is meant
     prefix = text[: len(text) - len(stem)] if stem else (text if text.endswith(os.sep) or not text else text + os.sep)
     return prefix + common if len(common) > len(stem) else text
 
@@ -84,32 +85,7 @@ class PathInput(Input):
 
 
 class ExportScreen(ModalScreen[ex.ExportResult | None]):
-    DEFAULT_CSS = """
-    ExportScreen { align: center middle; }
-    ExportScreen > Vertical { width: 110; max-width: 98%; height: 92%; border: thick $primary; background: $surface; padding: 0 1; }
-    ExportScreen #export-title { text-style: bold; height: auto; }
-    ExportScreen #export-body { height: 1fr; }
-    ExportScreen #export-left { width: 1fr; padding-right: 1; }
-    ExportScreen #export-right { width: 40; }
-    ExportScreen Label { margin-top: 1; color: $text-muted; }
-    ExportScreen #path-note { height: auto; }
-    ExportScreen .-error { color: $error; }
-    ExportScreen #format-note { height: auto; color: $warning; }
-    ExportScreen #options { height: auto; }
-    ExportScreen #options Horizontal { height: auto; }
-    ExportScreen #options Static { width: auto; padding: 0 1 0 0; color: $text-muted; }
-    ExportScreen #delimiter { width: 6; }
-    ExportScreen #header { width: auto; margin: 0 2; }
-    ExportScreen #quote { width: 18; }
-    ExportScreen #null { width: 14; margin-left: 1; }
-    ExportScreen #compression { width: 16; }
-    ExportScreen #columns { height: 1fr; }
-    ExportScreen #export-progress-box { height: auto; display: none; }
-    ExportScreen #export-progress-box.-running { display: block; }
-    ExportScreen #buttons { height: auto; align-horizontal: right; }
-    ExportScreen Button { margin-left: 2; }
-    ExportScreen .hidden { display: none; }
-    """
+    CSS_PATH = "export.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel / close"),
@@ -370,8 +346,6 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             self._finished(None, "Export cancelled: nothing was written.")
             raise
         except Exception as exc:
-            from pdxtui.ui.screens.browse import error_text
-
             self._finished(None, f"Export failed: {error_text(exc)}")
             self.notify(error_text(exc), title="Export failed", severity="error", markup=False, timeout=10)
             return

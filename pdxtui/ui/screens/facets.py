@@ -20,13 +20,7 @@ BAR_WIDTH = 30
 class FacetScreen(ModalScreen[tuple[str, Any] | None]):
     """Dismisses with (column, value) when the user picks a value, else None."""
 
-    DEFAULT_CSS = """
-    FacetScreen { align: center middle; }
-    FacetScreen > Vertical { width: 100; max-width: 95%; height: 85%; border: thick $primary; background: $surface; padding: 0 1; }
-    FacetScreen #facet-title { text-style: bold; height: auto; }
-    FacetScreen #facet-note { color: $text-muted; height: auto; }
-    FacetScreen DataTable { height: 1fr; }
-    """
+    CSS_PATH = "facets.tcss"
 
     BINDINGS = [
         Binding("escape,q", "close", "Close"),
@@ -42,7 +36,8 @@ class FacetScreen(ModalScreen[tuple[str, Any] | None]):
         with Vertical():
             yield Static(
                 Text(
-                    f"Facets of {one_line(f.column, 60)}: {format_count(f.distinct)} distinct values in {format_count(f.rows)} rows"
+                    f"Facets of {one_line(f.column, 60)}: {format_count(f.distinct)} distinct values"
+                    f" in {format_count(f.rows)} rows"
                 ),
                 id="facet-title",
             )

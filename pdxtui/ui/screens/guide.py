@@ -24,16 +24,7 @@ KIND_TITLES = {k.key: k.title for k in DRAFT_KINDS}
 class GuideScreen(Screen[str | None]):
     """Dismisses with a drafting kind when the user asks to draft from a section, else None."""
 
-    DEFAULT_CSS = """
-    GuideScreen #guide-main { height: 1fr; }
-    GuideScreen #guide-left { width: 44; border-right: solid $primary-darken-2; }
-    GuideScreen #guide-toc { height: 1fr; }
-    GuideScreen #guide-hits { height: 12; display: none; border-top: solid $primary-darken-2; }
-    GuideScreen #guide-hits.-shown { display: block; }
-    GuideScreen #guide-body { padding: 0 2; }
-    GuideScreen #guide-title { text-style: bold; margin-bottom: 1; }
-    GuideScreen #guide-draft { margin-top: 1; color: $accent; }
-    """
+    CSS_PATH = "guide.tcss"
 
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),

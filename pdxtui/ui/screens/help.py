@@ -25,16 +25,7 @@ def keys_table() -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 1 2;
-    }
-    HelpScreen #help-title { text-style: bold; margin-bottom: 1; }
-    HelpScreen #help-foot { color: $text-muted; margin-top: 1; }
-    HelpScreen #help-filters { margin-top: 1; }
-    """
+    CSS_PATH = "help.tcss"
 
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close", priority=True),

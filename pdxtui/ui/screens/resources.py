@@ -24,14 +24,7 @@ def preview_kind(resource: Resource) -> str:
 class ResourcesScreen(ModalScreen[str | None]):
     """Dismisses with the id of the chosen tabular resource, or None (Esc, or a resource without rows)."""
 
-    DEFAULT_CSS = """
-    ResourcesScreen { align: center middle; }
-    ResourcesScreen > Vertical { width: 110; max-width: 95%; height: auto; max-height: 85%; border: thick $primary;
-                                 background: $surface; padding: 0 1; }
-    ResourcesScreen #resources-title { text-style: bold; height: auto; }
-    ResourcesScreen #resources-note { color: $text-muted; height: auto; }
-    ResourcesScreen DataTable { height: auto; max-height: 30; }
-    """
+    CSS_PATH = "resources.tcss"
 
     BINDINGS = [Binding("escape", "close", "Cancel")]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -42,7 +42,7 @@ def render_metadata(ds: Dataset) -> Group:
     for label, value in rows:
         if value:
             facts.add_row(Text(one_line(label, 18)), plain(one_line(value, 2000)))
-    parts = [head, facts]
+    parts: list[RenderableType] = [head, facts]
     if ds.resources:
         parts.append(render_resources(ds))
     if ds.description:

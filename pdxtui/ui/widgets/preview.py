@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from textual.widgets import Input, ProgressBar, Static
 from pdxtui.model import Dataset, Progress, Query
 from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import clean, one_line
+from pdxtui.ui.feedback import CLIPBOARD_HINT, error_text
 from pdxtui.ui.safe import line, plain
 
 if TYPE_CHECKING:
@@ -53,6 +55,17 @@ def describe_order(order: tuple[tuple[str, bool], ...]) -> str:
     return ", ".join(f"{col} {'↓' if desc else '↑'}" for col, desc in order)
 
 
+@dataclass
+class PaneMessage(Message):
+    """What the preview pane tells its screen; ``control`` is the pane."""
+
+    pane: PreviewPane
+
+    @property
+    def control(self) -> PreviewPane:
+        return self.pane
+
+
 class PreviewPane(Vertical):
     DEFAULT_CSS = """
     PreviewPane { height: 1fr; }
@@ -65,23 +78,58 @@ class PreviewPane(Vertical):
     """
 
     @dataclass
-    class ColumnChosen(Message):
-        """The user asked for statistics ("stats") or facets ("facets") of a column."""
+    class ColumnChosen(PaneMessage):
+        """The user asked for statistics ("stats"), facets ("facets") or a chart ("chart") of a column."""
 
-        pane: PreviewPane
         column: str
         purpose: str
 
-        @property
-        def control(self) -> PreviewPane:
-            return self.pane
+    @dataclass
+    class MapWanted(PaneMessage):
+        """The user asked for a map of the rows (m)."""
+
+    @dataclass
+    class Failed(PaneMessage):
+        """Rows could not be loaded: the pane shows it inline; the screen reports ``error``."""
+
+        error: BaseException
+        where: str = "Preview"
+
+    @dataclass
+    class Loaded(PaneMessage):
+        """Rows arrived from ``service``: the screen says where from (a stale cached copy, say)."""
+
+        service: Service
+
+    @dataclass
+    class CellWanted(PaneMessage):
+        """The user asked for the full value of a cell (Enter or space)."""
+
+        column: str
+        row: int
+        value: Any
+
+    @dataclass
+    class ColumnsWanted(PaneMessage):
+        """The user asked to choose and order the columns (C): the answer goes to :meth:`PreviewPane.set_columns`."""
+
+        columns: list[str]
+        visible: list[str]
+
+    @dataclass
+    class LoadAllAsked(PaneMessage):
+        """Loading all rows needs a yes first: ``question`` and ``detail`` for the user, ``load`` runs on yes."""
+
+        question: str
+        detail: str
+        load: Callable[[], object]
 
     BINDINGS = [
         Binding("left_square_bracket", "sort(False)", "Sort ↑"),
         Binding("right_square_bracket", "sort(True)", "Sort ↓"),
         Binding("s", "column_info('stats')", "Stats"),
         Binding("F", "column_info('facets')", "Facets"),
-        Binding("m", "screen.chart('map')", "Map", show=False),
+        Binding("m", "map", "Map", show=False),
         Binding("v", "column_info('chart')", "Chart", show=False),
         Binding("plus", "load_more", "More rows"),
         Binding("L", "load_all", "Load all"),
@@ -146,15 +194,13 @@ class PreviewPane(Vertical):
                 )
             raise
         except Exception as exc:
-            from pdxtui.ui.screens.browse import error_text
-
             if previous is not None:
                 await self.show(previous)
             else:
                 await self.show_message("Rows could not be loaded.", error_text(exc), "red")
-            self.screen.report_error(exc, "Preview")  # type: ignore[attr-defined]
+            self.post_message(self.Failed(self, exc))
         else:
-            self.screen.note_state(service)  # type: ignore[attr-defined]
+            self.post_message(self.Loaded(self, service))
         finally:
             self.stop_progress()
 
@@ -214,9 +260,8 @@ class PreviewPane(Vertical):
         if preview.query.where:
             notes.append(f"filtered by {preview.query.where}")
         if self.local_where:
-            notes.append(
-                f"filtered by {self.local_where} (loaded rows only: {self.view.height if self.view is not None else 0:,} match)"
-            )
+            matching = self.view.height if self.view is not None else 0
+            notes.append(f"filtered by {self.local_where} (loaded rows only: {matching:,} match)")
         hidden = preview.frame.width - len(self.visible_columns())
         if hidden:
             notes.append(f"{hidden} columns hidden")
@@ -376,50 +421,49 @@ class PreviewPane(Vertical):
             self.notify("All rows are loaded.", markup=False, timeout=3)
             return
 
-        def go(confirmed: bool | None) -> None:
-            if confirmed:
-                rest = total - preview.shown if total is not None else ALL_ROWS
-                self._fetch(preview.dataset, service, preview.query, rest, append=True)
+        def go() -> None:
+            rest = total - preview.shown if total is not None else ALL_ROWS
+            self._fetch(preview.dataset, service, preview.query, rest, append=True)
 
         if total is None or total > CONFIRM_ROWS:
             from pdxtui.service import estimated_bytes
-            from pdxtui.ui.screens.confirm import ConfirmScreen
 
             size = estimated_bytes(preview.frame, total)
             what = f"{fmt_count(total)} rows" if total is not None else "an unknown number of rows"
             about = f", about {human_bytes(size)} in memory" if size else ""
-            self.app.push_screen(
-                ConfirmScreen(
+            self.post_message(
+                self.LoadAllAsked(
+                    self,
                     f"Load all {what} of {one_line(preview.dataset.title, 80)}{about}?",
                     "Esc cancels the download at any time; the rows already loaded stay.",
-                ),
-                go,
+                    go,
+                )
             )
         else:
-            go(True)
+            go()
 
     def action_pick_columns(self) -> None:
         if not self._loaded():
             return
         assert self.preview is not None
-        from pdxtui.ui.screens.columns import ColumnsScreen
+        self.post_message(self.ColumnsWanted(self, self.preview.frame.columns, self.visible_columns()))
 
-        def chosen(columns: list[str] | None) -> None:
-            if columns is None:
-                return
-            self.columns = None if columns == self.preview.frame.columns else columns  # type: ignore[union-attr]
-            self.run_worker(self.refresh_view(), exclusive=False)
-
-        self.app.push_screen(ColumnsScreen(self.preview.frame.columns, self.visible_columns()), chosen)
+    def set_columns(self, columns: list[str] | None) -> None:
+        """Show ``columns`` in this order (None: keep the columns as they are)."""
+        if columns is None or self.preview is None:
+            return
+        self.columns = None if columns == self.preview.frame.columns else columns
+        self.run_worker(self.refresh_view(), exclusive=False)
 
     def action_open_cell(self) -> None:
         grid = self.grid
         if grid is None or self.view is None or self.view.height == 0:
             return
-        from pdxtui.ui.screens.cell import CellScreen
-
         row, col = grid.cursor_coordinate.row, grid.cursor_coordinate.column
-        self.app.push_screen(CellScreen(self.view.columns[col], row, self.cell_value(row, col)))
+        self.post_message(self.CellWanted(self, self.view.columns[col], row, self.cell_value(row, col)))
+
+    def action_map(self) -> None:
+        self.post_message(self.MapWanted(self))
 
     def action_copy_cells(self) -> None:
         bounds = self._selection()
@@ -525,7 +569,8 @@ class PreviewPane(Vertical):
             self.run_worker(self.refresh_view(), exclusive=False)
             if where:
                 self.notify(
-                    f"{self.service.label} cannot filter on the server: filtered the {self.preview.shown:,} loaded rows here.",
+                    f"{self.service.label} cannot filter on the server:"
+                    f" filtered the {self.preview.shown:,} loaded rows here.",
                     markup=False,
                     timeout=5,
                 )
@@ -556,8 +601,6 @@ class PreviewPane(Vertical):
 
 FILTER_PLACEHOLDER = "Filter (f): COLUMN OP VALUE, e.g. NAME ~ park and ACRES > 5 · Enter applies · F1 help"
 LOCAL_FILTER_PLACEHOLDER = "Filter (f), on the loaded rows only (this portal cannot filter on its server) · F1 help"
-
-CLIPBOARD_HINT = "If nothing arrived: tmux needs `set -g set-clipboard on`."
 
 
 def tsv_cell(value: Any) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from pdxtui.stats import ColumnStats, bar, format_count, format_pct, format_value
@@ -78,10 +81,20 @@ class StatsPane(VerticalScroll, can_focus=True):
     BINDINGS = [Binding("v", "chart", "Chart")]
     column: str | None = None
 
+    @dataclass
+    class ChartWanted(Message):
+        """The user asked for a chart of the column shown (histogram, top values or time series, by its type)."""
+
+        pane: StatsPane
+        column: str
+
+        @property
+        def control(self) -> StatsPane:
+            return self.pane
+
     def action_chart(self) -> None:
-        """A chart of the column shown (histogram, top values or time series, by its type)."""
         if self.column is not None:
-            self.screen.action_chart(None, self.column)  # type: ignore[attr-defined]
+            self.post_message(self.ChartWanted(self, self.column))
 
     def compose(self):
         yield Static(
