@@ -116,13 +116,14 @@ async def test_facet_dropdowns_without_values_are_disabled_and_say_so():
         assert "No category facets" in text and "No tag facets" in text and "Any bureau" in text
 
 
-def test_owner_word_follows_the_portal():
-    from types import SimpleNamespace
+def test_publisher_word_follows_the_portal():
+    from pdxtui.portals import BUILTIN_PROFILES, PortalSpec
+    from pdxtui.portals.arcgis import ArcGISPortal
+    from pdxtui.portals.ckan import CKANPortal
+    from pdxtui.portals.socrata import SocrataPortal
 
-    from pdxtui.ui.widgets.facets import owner_word
-
-    assert owner_word(BundledPortal()) == "bureau"
-    assert owner_word(SimpleNamespace(kind="arcgis", portland=True)) == "bureau"
-    assert owner_word(SimpleNamespace(kind="arcgis", portland=False)) == "publisher"
-    assert owner_word(SimpleNamespace(kind="socrata")) == "publisher"
-    assert owner_word(SimpleNamespace(kind="ckan")) == "organization"
+    assert BundledPortal().publisher_word == "bureau"
+    assert ArcGISPortal(BUILTIN_PROFILES["portland"]).publisher_word == "bureau"
+    assert ArcGISPortal(PortalSpec("x", "arcgis", "https://hub.example.org")).publisher_word == "publisher"
+    assert SocrataPortal(PortalSpec("x", "socrata", "https://data.example.org")).publisher_word == "publisher"
+    assert CKANPortal(PortalSpec("x", "ckan", "https://ckan.example.org")).publisher_word == "organization"

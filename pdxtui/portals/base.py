@@ -28,6 +28,10 @@ class Portal(ABC):
     name: str = ""
     #: human label for headers and banners
     label: str = ""
+    #: the server's host name, for messages ("" for the bundled snapshot)
+    host: str = ""
+    #: what the portal calls a dataset's publisher: Portland's bureaus, CKAN's organizations, else publishers
+    publisher_word: str = "publisher"
     #: what the portal does over the whole dataset itself: "sort", "filter", "group", "near" (else done on loaded
     #: rows)
     capabilities: frozenset[str] = frozenset()

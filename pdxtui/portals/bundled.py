@@ -54,6 +54,7 @@ class BundledPortal(Portal):
     """A Portal over the bundled snapshot. Needs no network and never fails for lack of one."""
 
     kind = "bundled"
+    publisher_word = "bureau"
     label = LABEL
     #: sorts (and, with the filter language, filters) the whole dataset in-process; near: Query.near on point layers
     capabilities = frozenset({"sort", "filter", "near"})

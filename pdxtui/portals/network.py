@@ -197,6 +197,7 @@ class NetworkPortal(Portal, Generic[PlanT]):
         self.spec = spec
         self.name = spec.name
         self.site = spec.url.rstrip("/")
+        self.host = spec.host
         self.refresh = refresh
         self.close_fetcher = close_fetcher
         self._fetcher: Fetcher | None = None

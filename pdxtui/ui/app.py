@@ -63,11 +63,13 @@ class PdxApp(App[None]):
 
     def show_warnings(self) -> None:
         """Each new warning of the session (bad config keys, a corrupt or unwritable cache) once, as a toast."""
+        from pdxtui.service import Service as ServiceClass  # loaded by the browser already; not at start-up
+
         warnings = list(self.session.warnings) if self.session is not None else []
         for screen in self.screen_stack:  # a cache found damaged (or unwritable) after it opened
-            fetcher = getattr(getattr(getattr(screen, "service", None), "portal", None), "_fetcher", None)
-            late = getattr(getattr(fetcher, "store", None), "warning", "")
-            if isinstance(late, str) and late and late not in warnings:
+            service = getattr(screen, "service", None)  # the screens that browse a portal have one
+            late = service.cache_warning() if isinstance(service, ServiceClass) else ""
+            if late and late not in warnings:
                 warnings.append(late)
                 if self.session is not None:
                     self.session.warnings.append(late)

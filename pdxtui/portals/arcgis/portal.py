@@ -91,6 +91,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         host = urlsplit(self.site).hostname or self.site
         self.portland = host.lower() == PORTLAND_HOST
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
+        self.publisher_word = "bureau" if self.portland else "publisher"
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
 
     # -- Portal protocol -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import aclosing
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from pdxtui.errors import NotFound, PdxError, PortalError
 from pdxtui.htmltext import html_to_text
@@ -74,6 +74,7 @@ class CKANPortal(CKANFiles):
     """
 
     kind = "ckan"
+    publisher_word = "organization"
     #: datastore_search cannot run the filter language and documents no sort: the UI works on loaded rows
     capabilities: frozenset[str] = frozenset()
     #: seconds dataset() waits for the start of a CSV file to type its columns (past that, pages() does it)
@@ -88,7 +89,6 @@ class CKANPortal(CKANFiles):
         close_fetcher: bool = True,
     ) -> None:
         super().__init__(spec, fetcher, refresh=refresh, close_fetcher=close_fetcher)
-        self.host = urlsplit(self.site).hostname or self.site
         self.label = f"CKAN: {self.host}"
         self.api = f"{self.site}{API}"
         self._offsite: Fetcher | None = None

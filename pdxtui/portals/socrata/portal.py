@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from pdxtui.errors import NotFound, PdxError, PortalError, UsageError
 from pdxtui.model import (
@@ -90,7 +90,6 @@ class SocrataPortal(NetworkPortal[_Plan]):
         page_rows: int = DEFAULT_PAGE_ROWS,
     ) -> None:
         super().__init__(spec, fetcher, refresh=refresh, close_fetcher=close_fetcher)
-        self.host = urlsplit(self.site).hostname or self.site
         self.label = f"Socrata: {self.host}"
         self.regional_catalog = regional_catalog
         self.page_rows = max(1, int(page_rows))

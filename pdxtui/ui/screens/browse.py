@@ -26,7 +26,7 @@ from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
 from pdxtui.ui.widgets.catalog import CatalogList
-from pdxtui.ui.widgets.facets import FacetBar, owner_word
+from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
@@ -194,7 +194,7 @@ class BrowseScreen(Screen[None]):
     async def load_facets(self) -> None:
         try:
             facets = await self.service.facets()
-            await self.query_one(FacetBar).set_facets(facets, owner_word(self.service.portal))
+            await self.query_one(FacetBar).set_facets(facets, self.service.portal.publisher_word)
         except Exception as exc:
             self.report_error(exc, "Facets")
         finally:
@@ -270,8 +270,7 @@ class BrowseScreen(Screen[None]):
         """The portal cannot be reached and nothing is cached: browse the bundled snapshot instead, and say so."""
         from pdxtui.portals.bundled import BundledPortal
 
-        spec = getattr(self.service.portal, "spec", None)
-        host = spec.host if spec is not None else self.service.portal.label
+        host = self.service.portal.host or self.service.portal.label
         self.fallback_reason = error_text(exc)
         broken, self.service = self.service, Service(BundledPortal(name="demo"))
         await broken.aclose()

@@ -15,14 +15,6 @@ from pdxtui.textsafe import one_line
 FACETS = (("owner", "bureau"), ("category", "category"), ("tag", "tag"))
 
 
-def owner_word(portal: object) -> str:
-    """What the portal calls a dataset's publisher: Portland's bureaus, CKAN's organizations, else publishers."""
-    kind = getattr(portal, "kind", "")
-    if kind == "bundled" or getattr(portal, "portland", False):
-        return "bureau"
-    return "organization" if kind == "ckan" else "publisher"
-
-
 class FacetBar(Vertical):
     DEFAULT_CSS = """
     FacetBar { height: 3; }
