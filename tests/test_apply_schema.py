@@ -6,8 +6,8 @@ from datetime import date
 
 import polars as pl
 
+from pdxtui.frames import apply_schema
 from pdxtui.model import Dataset, Field
-from pdxtui.service import apply_schema
 
 DS = Dataset(
     id="x",

@@ -272,7 +272,7 @@ def _chunks(frame: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
 def _dtype_for(name: str, dataset: Dataset | None) -> Any:
     import polars as pl
 
-    from pdxtui.service import polars_dtype
+    from pdxtui.frames import polars_dtype
 
     field = dataset.field(name) if dataset else None
     return polars_dtype(field.dtype) if field else pl.String

@@ -275,7 +275,7 @@ class PreviewPane(Vertical):
         return out
 
     async def show(self, preview: Preview) -> None:
-        from pdxtui.service import display_frame
+        from pdxtui.frames import display_frame
         from pdxtui.ui.widgets.grid import PreviewGrid
 
         self.preview = preview
@@ -426,7 +426,7 @@ class PreviewPane(Vertical):
             self._fetch(preview.dataset, service, preview.query, rest, append=True)
 
         if total is None or total > CONFIRM_ROWS:
-            from pdxtui.service import estimated_bytes
+            from pdxtui.frames import estimated_bytes
 
             size = estimated_bytes(preview.frame, total)
             what = f"{fmt_count(total)} rows" if total is not None else "an unknown number of rows"
