@@ -15,6 +15,10 @@ class NotFound(PdxError):
     """A dataset id that the portal does not know."""
 
 
+class Unsupported(PdxError):
+    """The portal cannot do this (an optional capability it does not have)."""
+
+
 class PortalError(PdxError):
     """The portal answered, but with an error, or could not be reached."""
 

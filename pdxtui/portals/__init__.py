@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pdxtui.errors import UsageError
-from pdxtui.portals.base import Portal, ProgressCallback, Unsupported
+from pdxtui.errors import Unsupported, UsageError
+from pdxtui.portals.base import Portal, ProgressCallback
 
 __all__ = [
     "BUILTIN_PROFILES",

@@ -11,14 +11,10 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from pdxtui.errors import PdxError
+from pdxtui.errors import Unsupported
 from pdxtui.model import Dataset, Facets, FetchState, Page, Progress, Query, SearchRequest, SearchResult
 
 ProgressCallback = Callable[[Progress], None]
-
-
-class Unsupported(PdxError):
-    """The portal cannot do this (an optional capability it does not have)."""
 
 
 class Portal(ABC):
