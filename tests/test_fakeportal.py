@@ -96,6 +96,61 @@ def test_mount_another_app():
         assert fake.apps["socrata"] is not None
 
 
+# A shared fake server, as the conftest fixtures hand it out: two tests in a row in a pytest of their own (so that
+# they surely run in this order, in one process, whatever xdist does with this file). The first switches on, changes
+# and stops what it can; the second gets the same server back with none of it.
+SHARED_SERVER_TESTS = """
+import httpx
+
+SEEN = {}
+
+
+def test_a_switches_everything_on(fake_arcgis, fake_ckan, fake_socrata, fake_portlandmaps):
+    SEEN.update(arcgis=fake_arcgis, ckan=fake_ckan, socrata=fake_socrata, portlandmaps=fake_portlandmaps)
+    fake_arcgis.faults.set("500")
+    fake_arcgis.arcgis.hub_page_cap = 7
+    assert httpx.get(fake_arcgis.url + "/hub/api/search/v1").status_code == 500
+    fake_ckan.apps["ckan"].packages.clear()
+    fake_socrata.apps["socrata"].require_token = "secret"
+    fake_portlandmaps.apps["portlandmaps"].throttle(5)
+    fake_portlandmaps.faults.set("html200")
+
+
+def test_b_sees_none_of_it(fake_arcgis, fake_ckan, fake_socrata, fake_portlandmaps):
+    assert fake_arcgis is SEEN["arcgis"] and fake_ckan is SEEN["ckan"]  # the same servers, reset
+    assert fake_socrata is SEEN["socrata"] and fake_portlandmaps is SEEN["portlandmaps"]
+    for server in SEEN.values():
+        assert server.running and not server.faults.active and server.requests == []
+    assert fake_arcgis.arcgis.hub_page_cap is None
+    assert httpx.get(fake_arcgis.url + "/hub/api/search/v1").status_code == 200
+    assert fake_ckan.apps["ckan"].package("street-trees")
+    assert fake_socrata.apps["socrata"].require_token is None
+    assert httpx.get(fake_socrata.url + "/api/catalog/v1").status_code == 200
+    assert fake_portlandmaps.apps["portlandmaps"]._throttled == 0
+    SEEN["arcgis"].stop()
+
+
+def test_c_a_stopped_server_is_replaced(fake_arcgis):
+    assert fake_arcgis is not SEEN["arcgis"] and fake_arcgis.running
+    assert httpx.get(fake_arcgis.url + "/hub/api/search/v1").status_code == 200
+"""
+
+
+def test_shared_fake_servers_are_reset_between_tests(tmp_path):
+    (tmp_path / "test_shared.py").write_text(SHARED_SERVER_TESTS, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:xdist", "-p", "no:cacheprovider"]
+        + ["-p", "no:randomly", "--rootdir", str(tmp_path), "-c", str(tmp_path / "pytest.ini"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
+    assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout + run.stderr
+
+
 # --- Hub search -----------------------------------------------------------------------------------------------------
 
 
