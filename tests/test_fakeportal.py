@@ -140,9 +140,10 @@ def test_shared_fake_servers_are_reset_between_tests(tmp_path):
     (tmp_path / "test_shared.py").write_text(SHARED_SERVER_TESTS, encoding="utf-8")
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     root = Path(__file__).resolve().parent.parent
+    options = ["-p", "tests.conftest", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    options += ["--rootdir", str(tmp_path), "-c", str(tmp_path / "pytest.ini"), str(tmp_path)]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:xdist", "-p", "no:cacheprovider"]
-        + ["-p", "no:randomly", "--rootdir", str(tmp_path), "-c", str(tmp_path / "pytest.ini"), str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", *options],
         capture_output=True,
         text=True,
         cwd=root,
