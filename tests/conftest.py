@@ -8,6 +8,24 @@ from typing import Any
 import pytest
 
 
+def pytest_addoption(parser, pluginmanager):
+    """With ``-p no:xdist`` (one process, as when running a file or two), the ``-n``/``--dist`` that addopts in
+    pyproject.toml holds would be unknown options: accept them, and do nothing with them."""
+    if pluginmanager.is_blocked("xdist") or not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("xdist (off)")
+        # _addoption: pytest keeps lowercase short options for itself and for plugins; xdist registers -n this way
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=None, help="ignored: xdist is off")
+        group.addoption("--dist", dest="dist", default="no", help="ignored: xdist is off")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(items):
+    """``@pytest.mark.serial`` tests share one xdist group: they run one after another on one worker."""
+    for item in items:
+        if item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
+
+
 @pytest.fixture(autouse=True)
 def hermetic(tmp_path, tmp_path_factory, monkeypatch):
     for name in ("PDXTUI_PORTAL", "PDXTUI_APP_TOKEN", "PDXTUI_PORTLANDMAPS_KEY"):

@@ -277,6 +277,7 @@ def test_429_then_success_is_retried_within_bounds(request, config, kind_name):
     assert switch.fired == 2
 
 
+@pytest.mark.serial  # real waits, and a wall-clock bound (< 3 s)
 def test_retries_are_bounded_in_time_with_real_waits(fake_arcgis):
     """Without stamina's testing mode: Retry-After: 3600 is capped at max_wait, and attempts stop the loop."""
     from pdxtui.net import Fetcher
