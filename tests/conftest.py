@@ -19,8 +19,10 @@ def pytest_addoption(parser, pluginmanager):
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """``@pytest.mark.serial`` tests share one xdist group: they run one after another on one worker."""
+    if not config.pluginmanager.has_plugin("xdist"):  # one process: they run one after another anyway
+        return
     for item in items:
         if item.get_closest_marker("serial"):
             item.add_marker(pytest.mark.xdist_group("serial"))
