@@ -195,7 +195,7 @@ def test_search_response_shape(client, server):
     assert props["url"] == server.url + DATASETS["heritage_trees"].path
     assert props["modified"] == DATASETS["heritage_trees"].modified and props["modified"] > 10**12
     assert "<p>" in props["description"] and "Update Frequency: Annually" in props["description"]
-    assert [link["rel"] for link in data["links"]][0] == "self"
+    assert next(link["rel"] for link in data["links"]) == "self"
     assert first["links"][0]["rel"] == "self"
 
 
@@ -247,7 +247,8 @@ def test_limit_zero_and_clamp(client):
         ("owner='BES_GIS'", {i.id for i in catalog("dataset") if i.owner == "BES_GIS"}),
         ("categories IN (Boundaries)", {i.id for i in catalog("dataset") if "/Categories/Boundaries" in i.categories}),
         (
-            "type='Feature Service' AND (tags IN (trees) OR owner=BPS_GIS) AND categories IN ('/Categories/Environment')",
+            "type='Feature Service' AND (tags IN (trees) OR owner=BPS_GIS)"
+            " AND categories IN ('/Categories/Environment')",
             {DATASETS[k].id for k in ("street_trees", "heritage_trees", "parks_trees")},
         ),
         ("type NOT IN ('Feature Service')", {i.id for i in catalog("dataset") if i.type != "Feature Service"}),

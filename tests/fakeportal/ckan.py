@@ -17,8 +17,9 @@ matches every word (case-insensitive substring) against title, name, notes and t
 
 Switches (plain attributes): ``envelope_on_200``: action names that answer HTTP 200 with ``success: false``
 (as some proxies and old sites do); ``datastore_gone``: resource ids that package_show still calls
-``datastore_active`` but whose datastore table is missing (a real CKAN failure mode); ``require_token``: when set, every request must carry
-``Authorization: <token>`` (else 403 Authorization Error); ``tokens_seen``: the Authorization values received.
+``datastore_active`` but whose datastore table is missing (a real CKAN failure mode); ``require_token``: when set,
+every request must carry ``Authorization: <token>`` (else 403 Authorization Error); ``tokens_seen``: the
+Authorization values received.
 """
 
 from __future__ import annotations
