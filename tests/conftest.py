@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
+
+
+def pytest_addoption(parser, pluginmanager):
+    """With ``-p no:xdist`` (one process, as when running a file or two), the ``-n``/``--dist`` that addopts in
+    pyproject.toml holds would be unknown options: accept them, and do nothing with them."""
+    if pluginmanager.is_blocked("xdist") or not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("xdist (off)")
+        # _addoption: pytest keeps lowercase short options for itself and for plugins; xdist registers -n this way
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=None, help="ignored: xdist is off")
+        group.addoption("--dist", dest="dist", default="no", help="ignored: xdist is off")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.serial`` tests share one xdist group: they run one after another on one worker."""
+    if not config.pluginmanager.has_plugin("xdist"):  # one process: they run one after another anyway
+        return
+    for item in items:
+        if item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 @pytest.fixture(autouse=True)
@@ -26,62 +49,86 @@ def demo_service():
     return Service(BundledPortal(name="demo"))
 
 
+class _FakeServers:
+    """One fake server per portal kind and test process, started on first use and shared by the tests that ask
+    for it: a test gets it back as if just started (no faults, an empty request log, fresh apps), so what one test
+    switches on or changes is never seen by the next (tests/test_fakeportal.py proves it). A test that stops its
+    server gets a new one next time."""
+
+    def __init__(self) -> None:
+        self._servers: dict[str, Any] = {}
+
+    def get(self, kind: str, make_app: Callable[[], Any]) -> Any:
+        from tests.fakeportal.server import FakeServer
+
+        server = self._servers.get(kind)
+        if server is None or not server.running:
+            server = self._servers[kind] = FakeServer().start()
+        return server.reset(make_app())
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def _fake_servers():
+    servers = _FakeServers()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+def _shared(servers: _FakeServers, kind: str, make_app: Callable[[], Any]) -> Iterator[Any]:
+    server = servers.get(kind, make_app)
+    try:
+        yield server
+    finally:
+        if server.running:  # nothing a test switched on outlives it (a late request from its workers included)
+            server.reset(make_app())
+
+
 @pytest.fixture
-def fake_arcgis():
+def fake_arcgis(_fake_servers):
     """A started fake ArcGIS portal (tests/fakeportal) on 127.0.0.1; portal string ``arcgis:{server.url}/hub``.
-    Stopped after the test."""
-    from tests.fakeportal import start_server
+    Shared by the tests of this process, reset before and after each."""
+    from tests.fakeportal.arcgis import ArcGISApp
 
-    server = start_server()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _shared(_fake_servers, "arcgis", ArcGISApp)
 
 
 @pytest.fixture
-def fake_portlandmaps(monkeypatch):
+def fake_portlandmaps(_fake_servers, monkeypatch):
     """A started fake PortlandMaps API (tests/fakeportal/portlandmaps.py) on 127.0.0.1. ``PDXTUI_PORTLANDMAPS_URL``
-    points at it; the key (``server.apps["portlandmaps"].key``) is left for each test to set. Stopped after the test."""
+    points at it; the key (``server.apps["portlandmaps"].key``) is left for each test to set. Shared by the tests
+    of this process, reset before and after each."""
     from tests.fakeportal.portlandmaps import PortlandMapsApp
-    from tests.fakeportal.server import FakeServer
 
-    server = FakeServer()
-    app = PortlandMapsApp()
-    app.mount(server)
-    server.start()
-    monkeypatch.setenv("PDXTUI_PORTLANDMAPS_URL", app.base_url(server))
-    try:
+    for server in _shared(_fake_servers, "portlandmaps", PortlandMapsApp):
+        monkeypatch.setenv("PDXTUI_PORTLANDMAPS_URL", server.apps["portlandmaps"].base_url(server))
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-def fake_ckan():
+def fake_ckan(_fake_servers):
     """A started fake CKAN portal (tests/fakeportal/ckan.py) on 127.0.0.1, at the server's root: portal string
-    ``ckan:{server.url}``; the app is ``server.apps["ckan"]``. Stopped after the test."""
-    from tests.fakeportal.ckan import start_ckan_server
+    ``ckan:{server.url}``; the app is ``server.apps["ckan"]``. Shared by the tests of this process, reset before
+    and after each."""
+    from tests.fakeportal.ckan import CKANApp
 
-    server = start_ckan_server()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _shared(_fake_servers, "ckan", CKANApp)
 
 
 @pytest.fixture
-def fake_socrata(monkeypatch):
+def fake_socrata(_fake_servers, monkeypatch):
     """A started fake Socrata portal (tests/fakeportal/socrata.py) on 127.0.0.1, at the server's root: portal string
     ``socrata:{server.url}``; the app is ``server.apps["socrata"]``. The regional catalog the portal falls back to
-    is pointed at the fake (``{server.url}/regional/api/catalog/v1``), so nothing leaves loopback. Stopped after
-    the test."""
+    is pointed at the fake (``{server.url}/regional/api/catalog/v1``), so nothing leaves loopback. Shared by the
+    tests of this process, reset before and after each."""
     import pdxtui.portals.socrata as socrata
-    from tests.fakeportal.socrata import start_socrata_server
+    from tests.fakeportal.socrata import SocrataApp
 
-    server = start_socrata_server()
-    monkeypatch.setattr(socrata, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))
-    try:
+    for server in _shared(_fake_servers, "socrata", SocrataApp):
+        monkeypatch.setattr(socrata, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))
         yield server
-    finally:
-        server.stop()

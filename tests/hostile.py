@@ -1,7 +1,7 @@
 """A corpus of hostile text, as a portal we do not control might send it, and checks that it stayed inert.
 
 Every value here goes into the fake portals' titles, descriptions, field names and cells (see
-``tests/fakeportal/fixtures.py`` ``HOSTILE``). The checks say what "inert" means for text that reached a screen,
+``tests/fakeportal/fixtures`` ``HOSTILE``). The checks say what "inert" means for text that reached a screen,
 a stdout byte stream or a file:
 
 * no ESC, no other C0 control but TAB/LF, no DEL, no C1 control (so no CSI, OSC 52, OSC 8, cursor moves);

@@ -633,6 +633,7 @@ async def test_datastore_without_a_total_is_not_empty(server, make, app):
     assert len(empty) == 1 and empty[0].table.num_rows == 0
 
 
+@pytest.mark.serial  # asserts a wall-clock bound (< 2 s)
 async def test_show_does_not_wait_for_the_whole_csv_file(server, make, app):
     """dataset() types the columns from the start of the CSV file; the whole file waits for pages()."""
     import time
@@ -756,6 +757,7 @@ async def test_error_envelope_from_the_kept_body(server, make):
     ) == ("Not Found Error", "Not found")
 
 
+@pytest.mark.serial  # asserts a wall-clock bound (< 2 s)
 async def test_show_does_not_wait_for_a_slow_file_server(server, make, app):
     """Latency on every download: dataset() gives up on the column sample after ``sample_wait`` and returns
     the metadata; pages() then reads the whole file and the columns come with it."""

@@ -96,6 +96,62 @@ def test_mount_another_app():
         assert fake.apps["socrata"] is not None
 
 
+# A shared fake server, as the conftest fixtures hand it out: two tests in a row in a pytest of their own (so that
+# they surely run in this order, in one process, whatever xdist does with this file). The first switches on, changes
+# and stops what it can; the second gets the same server back with none of it.
+SHARED_SERVER_TESTS = """
+import httpx
+
+SEEN = {}
+
+
+def test_a_switches_everything_on(fake_arcgis, fake_ckan, fake_socrata, fake_portlandmaps):
+    SEEN.update(arcgis=fake_arcgis, ckan=fake_ckan, socrata=fake_socrata, portlandmaps=fake_portlandmaps)
+    fake_arcgis.faults.set("500")
+    fake_arcgis.arcgis.hub_page_cap = 7
+    assert httpx.get(fake_arcgis.url + "/hub/api/search/v1").status_code == 500
+    fake_ckan.apps["ckan"].packages.clear()
+    fake_socrata.apps["socrata"].require_token = "secret"
+    fake_portlandmaps.apps["portlandmaps"].throttle(5)
+    fake_portlandmaps.faults.set("html200")
+
+
+def test_b_sees_none_of_it(fake_arcgis, fake_ckan, fake_socrata, fake_portlandmaps):
+    assert fake_arcgis is SEEN["arcgis"] and fake_ckan is SEEN["ckan"]  # the same servers, reset
+    assert fake_socrata is SEEN["socrata"] and fake_portlandmaps is SEEN["portlandmaps"]
+    for server in SEEN.values():
+        assert server.running and not server.faults.active and server.requests == []
+    assert fake_arcgis.arcgis.hub_page_cap is None
+    assert httpx.get(fake_arcgis.url + "/hub/api/search/v1").status_code == 200
+    assert fake_ckan.apps["ckan"].package("street-trees")
+    assert fake_socrata.apps["socrata"].require_token is None
+    assert httpx.get(fake_socrata.url + "/api/catalog/v1").status_code == 200
+    assert fake_portlandmaps.apps["portlandmaps"]._throttled == 0
+    SEEN["arcgis"].stop()
+
+
+def test_c_a_stopped_server_is_replaced(fake_arcgis):
+    assert fake_arcgis is not SEEN["arcgis"] and fake_arcgis.running
+    assert httpx.get(fake_arcgis.url + "/hub/api/search/v1").status_code == 200
+"""
+
+
+def test_shared_fake_servers_are_reset_between_tests(tmp_path):
+    (tmp_path / "test_shared.py").write_text(SHARED_SERVER_TESTS, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    options = ["-p", "tests.conftest", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    options += ["--rootdir", str(tmp_path), "-c", str(tmp_path / "pytest.ini"), str(tmp_path)]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *options],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
+    assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout + run.stderr
+
+
 # --- Hub search -----------------------------------------------------------------------------------------------------
 
 
@@ -139,7 +195,7 @@ def test_search_response_shape(client, server):
     assert props["url"] == server.url + DATASETS["heritage_trees"].path
     assert props["modified"] == DATASETS["heritage_trees"].modified and props["modified"] > 10**12
     assert "<p>" in props["description"] and "Update Frequency: Annually" in props["description"]
-    assert [link["rel"] for link in data["links"]][0] == "self"
+    assert next(link["rel"] for link in data["links"]) == "self"
     assert first["links"][0]["rel"] == "self"
 
 
@@ -191,7 +247,8 @@ def test_limit_zero_and_clamp(client):
         ("owner='BES_GIS'", {i.id for i in catalog("dataset") if i.owner == "BES_GIS"}),
         ("categories IN (Boundaries)", {i.id for i in catalog("dataset") if "/Categories/Boundaries" in i.categories}),
         (
-            "type='Feature Service' AND (tags IN (trees) OR owner=BPS_GIS) AND categories IN ('/Categories/Environment')",
+            "type='Feature Service' AND (tags IN (trees) OR owner=BPS_GIS)"
+            " AND categories IN ('/Categories/Environment')",
             {DATASETS[k].id for k in ("street_trees", "heritage_trees", "parks_trees")},
         ),
         ("type NOT IN ('Feature Service')", {i.id for i in catalog("dataset") if i.type != "Feature Service"}),

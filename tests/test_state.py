@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -171,7 +170,7 @@ async def test_tui_runs_without_the_cache_and_shows_the_warning(tmp_path, fake_a
         await settle(pilot)
         assert app.screen.query_one("#catalog").hits  # the catalog came from the portal
         await wait_for(pilot, lambda: any(n.severity == "warning" for n in app._notifications))
-        warning = [n.message for n in app._notifications if n.severity == "warning"][0]
+        warning = next(n.message for n in app._notifications if n.severity == "warning")
         assert "cache disabled" in warning and "cache.db" in warning
         app.screen.open_dataset(DATASETS["heritage_trees"].id)
         await settle(pilot)
@@ -253,9 +252,11 @@ def test_export_killed_at_random_points_is_absent_or_complete(tmp_path, name):
             old = "OBJECTID\n1\n2\n"
             target.write_text(old)
         proc = _export(target, *(["--force"] if old else []))
-        time.sleep(rng.uniform(0.2, 6.0))  # the export takes 2-5 s: before, during and after writing
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+        try:  # the export takes 1-5 s: killed before, during or after writing (no waiting on past its end)
+            proc.communicate(timeout=rng.uniform(0.2, 6.0))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate()
         leftovers = [p.name for p in folder.iterdir() if p.name != name]
         assert all(n.startswith(f".{name}.pdxtui-tmp-{proc.pid}-") for n in leftovers), (leftovers, seed)
         if not target.exists():

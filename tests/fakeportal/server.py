@@ -11,6 +11,7 @@ int status, a dict (or list of pairs) of response headers and the body bytes. Th
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 HOST = "127.0.0.1"  # the fake never binds anything else
+POLL_INTERVAL = 0.01  # how often the serving loop looks for stop(): stop() waits up to this long
 
 Query = dict[str, list[str]]
 Response = tuple[int, Any, bytes]
@@ -390,7 +392,10 @@ class FakeServer:
         self._httpd = httpd
         self._port = httpd.server_address[1]
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fakeportal:{self.port}", daemon=True
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"fakeportal:{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -404,12 +409,26 @@ class FakeServer:
         with self._lock:
             connections = list(self._connections)
         for connection in connections:  # wake handler threads parked on keep-alive connections
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None
+
+    def reset(self, *apps: Any) -> FakeServer:
+        """Back to a just-started state, for a server shared by several tests: no faults, an empty request log,
+        and ``apps`` (fresh ones, each with a ``mount(server)`` method) mounted in place of the old."""
+        self.faults.clear()
+        with self._lock:
+            self._requests.clear()
+            self._routes.clear()
+            self.apps.clear()
+        for app in apps:
+            app.mount(self)
+        return self
 
     def __enter__(self) -> FakeServer:
         return self.start()

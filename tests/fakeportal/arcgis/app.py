@@ -1,0 +1,71 @@
+"""The fake ArcGIS portal's app: the switches, the answer cache, and routing to the Hub or REST half."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from .. import fixtures
+from ..fixtures import CatalogItem, Dataset
+from .common import HubError, Query, Response, arcgis_error, base_url, hub_error
+from .hub import HubSite
+from .rest import RestServices
+
+
+class ArcGISApp(HubSite, RestServices):
+    """Serves the Hub site under ``hub_prefix`` and the MapServer REST tree under ``rest_prefix``.
+
+    Switches (plain attributes, safe to change between requests):
+    ``hub_page_cap``: when set, a search page holds at most this many records whatever ``limit`` asks for; the
+    ``next`` link still advances by what was returned, so clients that follow ``next`` get everything.
+    """
+
+    name = "arcgis"
+
+    def __init__(
+        self,
+        hub_prefix: str = "/hub",
+        rest_prefix: str = "/arcgis/rest/services",
+        hub_page_cap: int | None = None,
+        extra: Sequence[Dataset] = (),
+    ):
+        self.extra = tuple(extra)  # datasets served on top of fixtures.DATASETS (e.g. fixtures.HOSTILE)
+        self.hub_prefix = "/" + hub_prefix.strip("/")
+        self.rest_prefix = "/" + rest_prefix.strip("/")
+        self.hub_page_cap = hub_page_cap
+        self._cache: OrderedDict[tuple, Sequence[int]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        # Serialized answers of the read-only query endpoint, per (layer, normalized parameters). The fixture
+        # data never change, so an answer is a pure function of its key. This keeps the fake cheap (a real portal
+        # is another machine); latency, faults and the request log still apply per request in server.py.
+        self._answers: OrderedDict[tuple, Response] = OrderedDict()
+        self._answers_bytes = 0
+
+    def _catalog(self, collection: str) -> list[CatalogItem]:
+        return fixtures.catalog(collection) + [fixtures.item_for(ds) for ds in self.extra if collection != "site"]
+
+    def _datasets(self) -> list[Dataset]:
+        return list(fixtures.DATASETS.values()) + list(self.extra)
+
+    def _dataset_by_path(self, path: str) -> Dataset | None:
+        lowered = path.rstrip("/").lower()
+        return fixtures.dataset_by_path(path) or next((d for d in self.extra if d.path.lower() == lowered), None)
+
+    def mount(self, server: Any) -> None:
+        server.mount(self.hub_prefix, self, name=self.name)
+        server.mount(self.rest_prefix, self)
+
+    def handle(self, method: str, path: str, query: Query, headers: Any) -> Response:
+        base = base_url(headers)
+        if path == self.hub_prefix or path.startswith(self.hub_prefix + "/"):
+            if method != "GET":
+                return hub_error(405, f"{method} is not allowed")
+            try:
+                return self.hub(path[len(self.hub_prefix) :].rstrip("/"), query, base)
+            except HubError as error:
+                return hub_error(error.status, error.message)
+        if method not in ("GET", "POST"):
+            return arcgis_error(405, "Method not allowed")
+        return self.rest(path[len(self.rest_prefix) :].strip("/"), query, base)
