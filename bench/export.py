@@ -7,7 +7,7 @@
 (b) Streaming to Parquet with ``pdxtui export`` in a child process, its peak RSS (``os.wait4`` rusage) at N and
     2N rows (``--limit``); goal <= 300 MB and flat as the rows double. Sources: the bundled demo portal's street
     trees (252,184 rows; the fake ArcGIS portal has no layer of 200,000 rows), and the fake ArcGIS portal's
-    100,000-row address points layer over HTTP on 127.0.0.1 (``python -m tests.fakeportal``, its own process).
+    100,000-row address points layer over HTTP on 127.0.0.1 (``python -m tests.support.fakeportal``, its own process).
 
     python bench/export.py [--runs 3] [--rows 1000000] [--excel] [--skip-stream]
 """
@@ -179,7 +179,7 @@ def bench_stream() -> None:
         print(f"    demo street trees    {out.split(' to ')[0]:>22}  peak RSS {rss:5.0f} MiB  {seconds:5.2f} s")
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakeportal", "--port", "0"],
+        [sys.executable, "-m", "tests.support.fakeportal", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -195,7 +195,7 @@ def bench_stream() -> None:
                 break
         if url is None:
             raise RuntimeError("the fake portal did not start")
-        from tests.fakeportal.fixtures import DATASETS
+        from tests.support.fakeportal.fixtures import DATASETS
 
         layer = DATASETS["address_points"]
         for rows in (25_000, 50_000, 100_000):

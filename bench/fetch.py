@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeportal import fixtures  # noqa: E402
+from tests.support.fakeportal import fixtures  # noqa: E402
 
 LATENCY = 0.02
 
@@ -99,7 +99,7 @@ async def bare_fetch(layer_url: str, rows: int, page: int, per_host: int = 4) ->
 def served(latency: float):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakeportal", "--port", str(port), "--latency", str(latency)],
+        [sys.executable, "-m", "tests.support.fakeportal", "--port", str(port), "--latency", str(latency)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

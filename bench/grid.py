@@ -143,7 +143,7 @@ class FramePortal:
 async def run_app(frame) -> dict[str, float]:
     from pdxtui.service import Service
     from pdxtui.ui.app import PdxApp
-    from tests.uihelpers import settle
+    from tests.support.uihelpers import settle
 
     app = PdxApp(Service(FramePortal(frame)))
     out: dict[str, float] = {}
@@ -199,7 +199,7 @@ async def run_map(frame) -> dict[str, float]:
     from pdxtui.ui.app import PdxApp
     from pdxtui.ui.screens.chart import ChartScreen
     from pdxtui.ui.widgets.chart import ChartCanvas
-    from tests.uihelpers import settle
+    from tests.support.uihelpers import settle
 
     portal = FramePortal(frame)
     portal.label = f"benchmark points ({frame.height:,} rows)"

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.uihelpers import demo_app, settle  # noqa: E402
+from tests.support.uihelpers import demo_app, settle  # noqa: E402
 
 SIZE = (140, 42)
 Shot = Callable[..., Awaitable[None]]

@@ -52,14 +52,14 @@ def demo_service():
 class _FakeServers:
     """One fake server per portal kind and test process, started on first use and shared by the tests that ask
     for it: a test gets it back as if just started (no faults, an empty request log, fresh apps), so what one test
-    switches on or changes is never seen by the next (tests/test_fakeportal.py proves it). A test that stops its
+    switches on or changes is never seen by the next (tests/portals/test_fakeportal.py proves it). A test that stops its
     server gets a new one next time."""
 
     def __init__(self) -> None:
         self._servers: dict[str, Any] = {}
 
     def get(self, kind: str, make_app: Callable[[], Any]) -> Any:
-        from tests.fakeportal.server import FakeServer
+        from tests.support.fakeportal.server import FakeServer
 
         server = self._servers.get(kind)
         if server is None or not server.running:
@@ -93,17 +93,17 @@ def _shared(servers: _FakeServers, kind: str, make_app: Callable[[], Any]) -> It
 def fake_arcgis(_fake_servers):
     """A started fake ArcGIS portal (tests/fakeportal) on 127.0.0.1; portal string ``arcgis:{server.url}/hub``.
     Shared by the tests of this process, reset before and after each."""
-    from tests.fakeportal.arcgis import ArcGISApp
+    from tests.support.fakeportal.arcgis import ArcGISApp
 
     yield from _shared(_fake_servers, "arcgis", ArcGISApp)
 
 
 @pytest.fixture
 def fake_portlandmaps(_fake_servers, monkeypatch):
-    """A started fake PortlandMaps API (tests/fakeportal/portlandmaps.py) on 127.0.0.1. ``PDXTUI_PORTLANDMAPS_URL``
-    points at it; the key (``server.apps["portlandmaps"].key``) is left for each test to set. Shared by the tests
-    of this process, reset before and after each."""
-    from tests.fakeportal.portlandmaps import PortlandMapsApp
+    """A started fake PortlandMaps API (tests/support/fakeportal/portlandmaps.py) on 127.0.0.1.
+    ``PDXTUI_PORTLANDMAPS_URL`` points at it; the key (``server.apps["portlandmaps"].key``) is left for each test
+    to set. Shared by the tests of this process, reset before and after each."""
+    from tests.support.fakeportal.portlandmaps import PortlandMapsApp
 
     for server in _shared(_fake_servers, "portlandmaps", PortlandMapsApp):
         monkeypatch.setenv("PDXTUI_PORTLANDMAPS_URL", server.apps["portlandmaps"].base_url(server))
@@ -112,22 +112,22 @@ def fake_portlandmaps(_fake_servers, monkeypatch):
 
 @pytest.fixture
 def fake_ckan(_fake_servers):
-    """A started fake CKAN portal (tests/fakeportal/ckan.py) on 127.0.0.1, at the server's root: portal string
+    """A started fake CKAN portal (tests/support/fakeportal/ckan/) on 127.0.0.1, at the server's root: portal string
     ``ckan:{server.url}``; the app is ``server.apps["ckan"]``. Shared by the tests of this process, reset before
     and after each."""
-    from tests.fakeportal.ckan import CKANApp
+    from tests.support.fakeportal.ckan import CKANApp
 
     yield from _shared(_fake_servers, "ckan", CKANApp)
 
 
 @pytest.fixture
 def fake_socrata(_fake_servers, monkeypatch):
-    """A started fake Socrata portal (tests/fakeportal/socrata.py) on 127.0.0.1, at the server's root: portal string
-    ``socrata:{server.url}``; the app is ``server.apps["socrata"]``. The regional catalog the portal falls back to
-    is pointed at the fake (``{server.url}/regional/api/catalog/v1``), so nothing leaves loopback. Shared by the
-    tests of this process, reset before and after each."""
+    """A started fake Socrata portal (tests/support/fakeportal/socrata/) on 127.0.0.1, at the server's root: portal
+    string ``socrata:{server.url}``; the app is ``server.apps["socrata"]``. The regional catalog the portal falls
+    back to is pointed at the fake (``{server.url}/regional/api/catalog/v1``), so nothing leaves loopback. Shared by
+    the tests of this process, reset before and after each."""
     import pdxtui.portals.socrata as socrata
-    from tests.fakeportal.socrata import SocrataApp
+    from tests.support.fakeportal.socrata import SocrataApp
 
     for server in _shared(_fake_servers, "socrata", SocrataApp):
         monkeypatch.setattr(socrata, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))

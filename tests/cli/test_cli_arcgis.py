@@ -1,0 +1,138 @@
+"""The scripting CLI against the fake ArcGIS portal: search, show, preview, cache, and error exits."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+import stamina
+
+from pdxtui.cli import main
+from pdxtui.session import open_session
+from tests.support.fakeportal.fixtures import DATASETS, catalog
+
+PERMITS = DATASETS["permits"]
+HERITAGE = DATASETS["heritage_trees"]
+
+
+@pytest.fixture
+def portal(fake_arcgis):
+    return f"arcgis:{fake_arcgis.url}/hub"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_default_portal_is_portland():
+    session = open_session()
+    assert session.spec.name == "portland" and session.spec.kind == "arcgis"
+    assert session.spec.url == "https://gis-pdx.opendata.arcgis.com"
+
+
+def test_search_json(capsys, portal, fake_arcgis):
+    code, out, err = run(capsys, "--portal", portal, "search", "--json", "--limit", "5")
+    assert code == 0, err
+    hits = json.loads(out)
+    newest = sorted(catalog("dataset"), key=lambda item: item.modified, reverse=True)
+    assert [h["id"] for h in hits] == [item.id for item in newest[:5]]
+    assert all(h["rows"] is None and h["updated"].endswith("+00:00") for h in hits)
+    code, out, err = run(capsys, "search", "--portal", portal, "--owner", "BPS_GIS", "--tag", "permits")
+    assert code == 0
+    assert "Residential Building Permits" in out
+    assert err.strip().endswith("datasets")
+    assert fake_arcgis.requests[-1].params["filter"] == "owner='BPS_GIS' AND tags IN ('permits')"
+
+
+def test_show_json_and_text(capsys, portal):
+    code, out, err = run(capsys, "--portal", portal, "show", HERITAGE.id, "--json")
+    assert code == 0, err
+    ds = json.loads(out)
+    assert ds["title"] == "Heritage Trees" and ds["rows"] == 316 and ds["sample"] is False
+    assert ds["update_frequency"] == "Annually"
+    assert "<" not in ds["description"] and "& rarity" in ds["description"]
+    assert "PDDL" in ds["licence"]
+    fields = {f["name"]: f for f in ds["fields"]}
+    assert fields["DATE_DESIG"]["kind"] == "datetime" and fields["HEIGHT"]["alias"] == "Height (ft)"
+    assert fields["latitude"]["kind"] == "float"
+    code, out, _ = run(capsys, "--portal", portal, "show", HERITAGE.id)
+    assert code == 0
+    assert out.startswith("Heritage Trees\n") and "SAMPLE" not in out
+    assert "updates:" in out and "Annually" in out and "Metadata" in out
+
+
+def test_preview_json_and_table(capsys, portal):
+    code, out, err = run(capsys, "--portal", portal, "preview", PERMITS.id, "--rows", "200", "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [r["OBJECTID"] for r in records] == list(range(1, 201))
+    assert [r["PERMIT_NUM"] for r in records] == [r["PERMIT_NUM"] for r in PERMITS.rows[:200]]
+    assert {"latitude", "longitude", "ISSUED"} <= records[0].keys()
+    code, out, err = run(capsys, "--portal", portal, "preview", PERMITS.id, "--rows", "3")
+    assert code == 0
+    assert len(out.splitlines()) == 2 + 3
+    assert "Showing 3 of 1,234 rows" in err and "SAMPLE" not in err
+
+
+def test_second_run_comes_from_the_cache(capsys, portal, fake_arcgis):
+    assert run(capsys, "--portal", portal, "preview", PERMITS.id, "--rows", "5", "--json")[0] == 0
+    before = len(fake_arcgis.requests)
+    code, out, _ = run(capsys, "--portal", portal, "preview", PERMITS.id, "--rows", "5", "--json")
+    assert code == 0 and len(json.loads(out)) == 5
+    assert len(fake_arcgis.requests) == before
+
+
+def test_cache_info_and_clear(capsys, portal, tmp_path):
+    assert run(capsys, "--portal", portal, "search", "--json")[0] == 0
+    code, out, _ = run(capsys, "--portal", portal, "cache", "info", "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert info["entries"] >= 1 and info["path"] == str(tmp_path / "cache")
+    code, out, _ = run(capsys, "--portal", portal, "cache", "clear")
+    assert code == 0 and out.startswith("cache cleared:")
+    code, out, _ = run(capsys, "--portal", portal, "cache", "info", "--json")
+    assert json.loads(out)["entries"] == 0
+
+
+@pytest.mark.parametrize("command", ["show", "preview"])
+def test_unknown_id_exits_1_with_one_line(capsys, portal, command):
+    code, out, err = run(capsys, "--portal", portal, command, "no-such-dataset")
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("pdxtui: ") and "no-such-dataset" in err
+
+
+def test_layer_error_exits_1_naming_the_layer(capsys, portal, fake_arcgis):
+    fake_arcgis.faults.set("error200", path_contains="/query", count=None)
+    code, out, err = run(capsys, "--portal", portal, "preview", PERMITS.id, "--rows", "3")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert "Residential Building Permits" in err and "Error performing query operation" in err
+
+
+def test_unreachable_portal_exits_1(capsys):
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with stamina.set_testing(True, attempts=5, cap=True):
+        code, out, err = run(capsys, "--portal", f"arcgis:http://127.0.0.1:{port}/hub", "search")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "could not connect to 127.0.0.1" in err
+
+
+def test_refresh_while_offline_serves_the_stale_copy_with_a_warning(capsys, portal, fake_arcgis):
+    with stamina.set_testing(True, attempts=3, cap=True):
+        code, first, _ = run(capsys, "--portal", portal, "search", "--json", "--limit", "3")
+        assert code == 0
+        before = len(fake_arcgis.requests)
+        code, again, err = run(capsys, "--portal", portal, "search", "--refresh", "--json", "--limit", "3")
+        assert code == 0 and again == first
+        assert len(fake_arcgis.requests) > before  # --refresh asked the portal again
+        fake_arcgis.stop()
+        code, offline, err = run(capsys, "--portal", portal, "search", "--refresh", "--json", "--limit", "3")
+    assert code == 0
+    assert offline == first
+    assert "offline, showing a copy cached" in err

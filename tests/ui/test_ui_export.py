@@ -1,0 +1,125 @@
+"""Pilot tests of the export dialog: format from the extension, validation, overwrite prompt, progress, result."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from pdxtui.ui.screens.confirm import ConfirmScreen
+from pdxtui.ui.screens.export import ExportScreen, complete_path
+from tests.support.uihelpers import demo_app, settle, text_of
+
+SIZE = (140, 42)
+HERITAGE = "63d4fe31021075f62edebe781978c0fc_26"
+PARKS_TREES = "942034da708da9f6719188b66b3f8782_220"
+
+
+async def open_dialog(pilot, dataset_id: str = HERITAGE) -> ExportScreen:
+    await settle(pilot)
+    pilot.app.screen.open_dataset(dataset_id)
+    await settle(pilot)
+    await pilot.press("ctrl+e")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ExportScreen)
+    return pilot.app.screen
+
+
+async def test_format_follows_the_extension_and_problems_show_inline(tmp_path):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        path = dialog.query_one("#path")
+        path.value = str(tmp_path / "trees.parquet")
+        await pilot.pause()
+        assert dialog.chosen_format() == "parquet"
+        assert not dialog.query_one("#opt-parquet").has_class("hidden") and dialog.query_one("#opt-csv").has_class(
+            "hidden"
+        )
+        path.value = str(tmp_path / "trees.xyz")
+        await pilot.pause()
+        assert "unknown file extension '.xyz'" in text_of(dialog.query_one("#path-note"))
+        path.value = str(tmp_path / "no-such-folder" / "trees.csv")
+        await pilot.pause()
+        assert text_of(dialog.query_one("#path-note"))  # the missing folder is reported before anything runs
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen) and not (tmp_path / "no-such-folder").exists()
+
+
+async def test_geojson_is_refused_without_geometry(tmp_path):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, "e5239d11143312e293ded5be6cfeaab4_11")  # Business Districts: no points
+        dialog.query_one("#path").value = str(tmp_path / "districts.geojson")
+        await pilot.pause()
+        assert "GeoJSON export needs point geometry" in text_of(dialog.query_one("#format-note"))
+        assert dialog.query_one("#go").disabled
+
+
+async def test_export_loaded_rows_with_chosen_columns(tmp_path):
+    app = demo_app()
+    target = tmp_path / "heritage.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        dialog.query_one("#path").value = str(target)
+        picker = dialog.query_one("#columns")
+        picker.deselect_all()
+        picker.select("COMMON")
+        picker.select("HEIGHT")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen)
+        assert any("wrote 338 rows" in str(n.message) for n in app._notifications)
+    frame = pl.read_csv(target)
+    assert frame.columns == ["COMMON", "HEIGHT"] and frame.height == 338
+
+
+async def test_whole_dataset_export_with_progress_and_overwrite_prompt(tmp_path):
+    app = demo_app()
+    target = tmp_path / "parks.ndjson"
+    target.write_text("old\n")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, PARKS_TREES)
+        dialog.query_one("#path").value = str(target)
+        await pilot.pause()
+        assert "exists" in text_of(dialog.query_one("#path-note"))
+        dialog.query_one("#scope-dataset").value = True
+        await pilot.pause()
+        assert dialog.scope() == "dataset"
+        seen: list[int] = []
+        original = dialog._progress
+        dialog._progress = lambda step: (seen.append(step.rows), original(step))  # type: ignore[method-assign]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert seen and seen[-1] == 25_534
+    lines = target.read_text().splitlines()
+    assert len(lines) == 25_534
+    assert json.loads(lines[-1])["OBJECTID"] == 25_534
+
+
+async def test_declining_the_overwrite_keeps_the_file(tmp_path):
+    app = demo_app()
+    target = tmp_path / "keep.csv"
+    target.write_text("precious\n")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        dialog.query_one("#path").value = str(target)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportScreen)
+    assert target.read_text() == "precious\n"
+
+
+def test_tab_completion_of_folders(tmp_path):
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "extra").mkdir()
+    assert complete_path(str(tmp_path / "exp")) == str(tmp_path / "exports") + "/"
+    assert complete_path(str(tmp_path / "e")) == str(tmp_path / "ex")
+    assert complete_path(str(tmp_path / "zzz")) == str(tmp_path / "zzz")
