@@ -76,8 +76,9 @@ _SQL_RESERVED = frozenset(
         "WHERE",
     }
 )
-_SOQL_RESERVED = frozenset(
-    {
+#: words SoQL reserves (in $where, $select and $order): a column named like one goes in back ticks
+SOQL_WORDS = frozenset(
+    [
         "AND",
         "OR",
         "NOT",
@@ -98,7 +99,9 @@ _SOQL_RESERVED = frozenset(
         "LIMIT",
         "OFFSET",
         "SEARCH",
-    }
+        "ASC",
+        "DESC",
+    ]
 )
 
 
@@ -143,11 +146,10 @@ class _Sql:
             ):
                 raise NotServerSide(f"cannot filter on {name} on the server", node.position)
             return name
-        if _IDENTIFIER.match(name) and name.upper() not in _SOQL_RESERVED:
-            return name
-        if "`" in name or not name:
+        quoted = soql_identifier(name)
+        if quoted is None:
             raise NotServerSide(f"cannot filter on {name} on the server", node.position)
-        return f"`{name}`"
+        return quoted
 
     def literal(self, column: Field, value: Any) -> str:
         if isinstance(value, bool):
@@ -266,3 +268,13 @@ def server_part(node: Node | None, translate: Callable[[Node], str]) -> tuple[st
     if not kept:
         return None, False
     return translate(_join(And, kept)), False
+
+
+def soql_identifier(name: str) -> str | None:
+    """A column name as SoQL takes it: bare when a plain identifier, else in back ticks; None when it cannot be
+    named at all (empty, or holding a back tick)."""
+    if _IDENTIFIER.match(name) and name.upper() not in SOQL_WORDS:
+        return name
+    if "`" in name or not name:
+        return None
+    return f"`{name}`"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pdxtui.errors import PdxError
+from pdxtui.filters.sql import soql_identifier
 from pdxtui.htmltext import html_to_text
 from pdxtui.model import Field, as_text, finite_float
 from pdxtui.portals.network import epoch_or_iso
@@ -62,34 +63,7 @@ SOCRATA_KINDS: dict[str, str] = {
 #: types CSV cannot carry: pages holding one of these come from ``.json``
 POINT_TYPES = frozenset({"point", "location"})
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _HTML_TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*\b[^>]*|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
-_SOQL_WORDS = frozenset(
-    {
-        "AND",
-        "OR",
-        "NOT",
-        "NULL",
-        "IS",
-        "LIKE",
-        "IN",
-        "BETWEEN",
-        "TRUE",
-        "FALSE",
-        "AS",
-        "SELECT",
-        "WHERE",
-        "ORDER",
-        "GROUP",
-        "BY",
-        "HAVING",
-        "LIMIT",
-        "OFFSET",
-        "SEARCH",
-        "ASC",
-        "DESC",
-    }
-)
 
 
 # -- small conversions -------------------------------------------------------------------------------------------
@@ -97,11 +71,10 @@ _SOQL_WORDS = frozenset(
 
 def soql_name(name: str) -> str:
     """A column name as SoQL takes it: bare when an identifier, else in back ticks."""
-    if _IDENTIFIER.match(name) and name.upper() not in _SOQL_WORDS:
-        return name
-    if "`" in name or not name:
+    quoted = soql_identifier(name)
+    if quoted is None:
         raise PdxError(f"column {name!r} cannot be named in a Socrata query")
-    return f"`{name}`"
+    return quoted
 
 
 def epoch_seconds(value: Any) -> datetime | None:
