@@ -15,7 +15,8 @@ from tests.support.uihelpers import screen_text, settle, text_of, wait_for
 SIZE = (140, 42)
 BUDGET_2023 = "c0ffee00-3333-4e3f-9c9d-000000002023"
 BUDGET_2024 = "c0ffee00-3333-4e3f-9c9d-000000002024"
-SNAPSHOT_PORT = 47613  # fixed, so the URLs in the metadata pane (and so the snapshot) do not change between runs
+SNAPSHOT_PORT = 29613  # fixed, so the URLs in the metadata pane (and so the snapshot) do not change between runs;
+# below the ephemeral range (32768-60999 on Linux), so no shared fake server or client socket can hold it
 
 
 @pytest.fixture(autouse=True)
@@ -184,7 +185,10 @@ async def test_dataset_without_a_table_says_so_in_the_preview(fake_ckan):
 
 
 def _free(port: int) -> bool:
+    """Whether the fake server can bind ``port``: asked the way it binds (SO_REUSEADDR, as http.server does), so the
+    TIME_WAIT left by the other snapshot's server moments ago does not count as taken."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
