@@ -136,3 +136,49 @@ def test_refresh_while_offline_serves_the_stale_copy_with_a_warning(capsys, port
     assert code == 0
     assert offline == first
     assert "offline, showing a copy cached" in err
+
+
+MAP_SERVICE = next(item for item in catalog("dataset") if item.type == "Map Service")
+PDF_ITEM = next(item for item in catalog("dataset") if item.type == "PDF")
+
+
+def test_show_json_lists_the_layers_of_a_service(capsys, portal):
+    code, out, err = run(capsys, "--portal", portal, "show", MAP_SERVICE.id, "--json")
+    assert code == 0, err
+    ds = json.loads(out)
+    assert ds["fields"] == [] and "open one of them" in ds["notice"]
+    assert {"id": f"{MAP_SERVICE.id}_26", "title": "Heritage Trees", "kind": "layer"} in ds["layers"]
+    assert len(ds["layers"]) == 6
+    code, out, err = run(capsys, "--portal", portal, "show", MAP_SERVICE.id)
+    assert code == 0, err
+    assert f"{MAP_SERVICE.id}_1415" in out and "Street Tree Inventory" in out and "ITEMID_N" in out
+
+
+def test_item_layer_id_in_show_and_preview(capsys, portal):
+    ident = f"{MAP_SERVICE.id}_26"
+    code, out, err = run(capsys, "--portal", portal, "show", ident, "--json")
+    assert code == 0, err
+    ds = json.loads(out)
+    assert ds["id"] == ident and ds["title"] == "Environment Map Service – Heritage Trees" and ds["rows"] == 316
+    assert ds["layers"] == []
+    code, out, err = run(capsys, "--portal", portal, "preview", ident, "--rows", "5", "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [r["TREEID"] for r in records] == [r["TREEID"] for r in HERITAGE.rows[:5]]
+
+
+def test_preview_of_a_service_root_names_its_layers(capsys, portal):
+    code, out, err = run(capsys, "--portal", portal, "preview", MAP_SERVICE.id, "--rows", "5")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "open one of them" in err and f"{MAP_SERVICE.id}_26" in err
+
+
+def test_item_that_is_a_file_has_no_preview(capsys, portal, fake_arcgis):
+    code, out, err = run(capsys, "--portal", portal, "show", PDF_ITEM.id)
+    assert code == 0, err
+    data_url = f"{fake_arcgis.url}/sharing/rest/content/items/{PDF_ITEM.id}/data"
+    assert "a PDF document" in out and "no tabular preview" in out and data_url in out
+    code, out, err = run(capsys, "--portal", portal, "preview", PDF_ITEM.id, "--rows", "5")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("pdxtui: ")
+    assert "is a PDF document, not a map layer: it has no tabular preview" in err and data_url in err

@@ -342,8 +342,22 @@ async def test_item_that_is_not_a_layer(server, make):
     portal = make(server)
     ds = await portal.dataset(MAP_SERVICE.id)
     assert ds.title == "Environment Map Service" and ds.fields == () and ds.api_url == "" and ds.rows is None
-    with pytest.raises(PdxError, match="not a map layer"):
+    assert len(ds.layers) == 6 and all(item.kind == "layer" for item in ds.layers)
+    assert ds.layers[0].id == f"{MAP_SERVICE.id}_26" and ds.layers[0].title == "Heritage Trees"
+    with pytest.raises(PdxError, match="open one of them"):
         await collect(portal, ds)
+
+
+async def test_layer_of_a_service_by_item_id_and_number(server, make):
+    """ITEMID_N: the record of the bare item id, then layer N of its service, titled service – layer."""
+    portal = make(server)
+    ds = await portal.dataset(f"{MAP_SERVICE.id}_26")
+    assert ds.id == f"{MAP_SERVICE.id}_26" and ds.title == "Environment Map Service – Heritage Trees"
+    assert ds.layers == () and ds.fields and ds.rows == DATASETS["heritage_trees"].row_count
+    pages = await collect(portal, ds)
+    assert sum(p.table.num_rows for p in pages) == ds.rows
+    with pytest.raises(NotFound, match="no layer or table 9"):
+        await portal.dataset(f"{MAP_SERVICE.id}_9")
 
 
 # -- rows -------------------------------------------------------------------------------------------------------
