@@ -53,6 +53,8 @@ from pdxtui.portals.arcgis.hub import (
     pull_metadata_link,
     pull_update_frequency,
 )
+from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
+from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
 from pdxtui.portals.arcgis.services import (
     is_file,
     item_data_url,
@@ -62,8 +64,6 @@ from pdxtui.portals.arcgis.services import (
     service_layers,
     service_root,
 )
-from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
-from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
 
