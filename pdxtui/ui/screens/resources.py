@@ -18,7 +18,7 @@ from pdxtui.textsafe import one_line
 
 def preview_kind(resource: Resource) -> str:
     if resource.format in ("layer", "table") and not resource.url:
-        return "map layer" if resource.format == "layer" else "table"
+        return "query"  # an ArcGIS layer or table: its own query endpoint
     if resource.datastore:
         return "datastore"
     if resource.tabular:
@@ -58,10 +58,12 @@ class ResourcesScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("", width=1)
-        table.add_column("Name", width=34)
+        id_width = min(40, max([36, *(len(r.id) for r in self.dataset.resources)]))
+        name_width = 34 - (id_width - 36)
+        table.add_column("Name", width=name_width)
         table.add_column("Format", width=8)
         table.add_column("Rows from", width=10)
-        table.add_column("Id", width=36)
+        table.add_column("Id", width=id_width)
         current = 0
         for index, resource in enumerate(self.dataset.resources):
             shown = resource.id == self.dataset.resource
@@ -70,10 +72,10 @@ class ResourcesScreen(ModalScreen[str | None]):
             style = "" if resource.tabular else "dim"
             table.add_row(
                 Text("●" if shown else ""),
-                Text(one_line(resource.name, 34), style),
+                Text(one_line(resource.name, name_width), style),
                 Text(one_line(resource.format, 8), style),
                 Text(preview_kind(resource), style),
-                Text(one_line(resource.id, 36), "dim"),
+                Text(one_line(resource.id, id_width), "dim"),
                 key=str(index),
             )
         table.move_cursor(row=current)
