@@ -182,3 +182,39 @@ def test_item_that_is_a_file_has_no_preview(capsys, portal, fake_arcgis):
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("pdxtui: ")
     assert "is a PDF document, not a map layer: it has no tabular preview" in err and data_url in err
+
+
+CSV_ITEM = next(item for item in catalog("dataset") if item.type == "CSV")
+
+
+def test_preview_of_a_csv_item(capsys, portal, fake_arcgis):
+    code, out, err = run(capsys, "--portal", portal, "show", CSV_ITEM.id, "--json")
+    assert code == 0, err
+    ds = json.loads(out)
+    assert ds["rows"] == 5 and ds["notice"] == "" and ds["layers"] == []
+    assert {f["name"]: f["kind"] for f in ds["fields"]} == {
+        "GARDEN": "string",
+        "ADDRESS": "string",
+        "PLOTS": "integer",
+        "OPENED": "date",
+        "WAITLIST": "boolean",
+    }
+    assert ds["api_url"] == f"{fake_arcgis.url}/sharing/rest/content/items/{CSV_ITEM.id}/data"
+    code, out, err = run(capsys, "--portal", portal, "preview", CSV_ITEM.id, "--rows", "3", "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [r["GARDEN"] for r in records] == ["Sellwood", "Kenton", "Fulton"] and records[2]["PLOTS"] == 104
+
+
+def test_a_csv_item_that_is_refused_says_so_in_one_line(capsys, portal, fake_arcgis):
+    fake_arcgis.arcgis.forbidden_items.add(CSV_ITEM.id)
+    try:
+        code, out, err = run(capsys, "--portal", portal, "preview", CSV_ITEM.id, "--rows", "3")
+    finally:
+        fake_arcgis.arcgis.forbidden_items.discard(CSV_ITEM.id)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Community Garden Plots" in err and "403" in err
+    fake_arcgis.faults.set("html200", path_contains="/sharing/rest/", count=None)
+    code, out, err = run(capsys, "--portal", portal, "--refresh", "show", CSV_ITEM.id)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "web page" in err

@@ -716,3 +716,17 @@ async def test_session_builds_the_fetcher_from_config(tmp_path, monkeypatch, fak
     assert fetcher.store.info()["entries"] == 1
     await service.aclose()
     assert fetcher.client.is_closed
+
+
+async def test_csv_item_filters_sorts_and_counts_over_the_whole_file(server, make):
+    csv_item = next(item for item in catalog("dataset") if item.type == "CSV")
+    portal = make(server)
+    ds = await portal.dataset(csv_item.id)
+    assert ds.rows == 5 and ds.field("OPENED").kind == "date" and ds.notice == ""
+    query = Query(where="PLOTS > 50", order=(("PLOTS", True),))
+    pages = await collect(portal, ds, query)
+    assert [g for p in pages for g in p.table.column("GARDEN").to_pylist()] == ["Fulton", "Gabriel Park"]
+    assert await portal.count(ds, query) == 2
+    pairs, total = await portal.group_counts(ds, "WAITLIST")
+    assert pairs == [(True, 3), (False, 2)] and total == 5
+    assert portal.query_url(ds, query) == ds.api_url

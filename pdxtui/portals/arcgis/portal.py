@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import aclosing
 from dataclasses import replace
@@ -53,9 +53,11 @@ from pdxtui.portals.arcgis.hub import (
     pull_metadata_link,
     pull_update_frequency,
 )
+from pdxtui.portals.arcgis.items import CSVItems
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
 from pdxtui.portals.arcgis.services import (
+    is_csv,
     is_file,
     item_data_url,
     item_kind,
@@ -65,7 +67,8 @@ from pdxtui.portals.arcgis.services import (
     service_root,
 )
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
+from pdxtui.portals.csvtable import csv_fields
+from pdxtui.portals.network import both, check_columns, context, count_or_none, in_order, ranked
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -77,7 +80,7 @@ log = logging.getLogger(__name__)
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class ArcGISPortal(NetworkPortal[_Plan]):
+class ArcGISPortal(CSVItems):
     """An ArcGIS Hub site and the ArcGIS REST layers its datasets point at.
 
     ``fetcher`` is a :class:`pdxtui.net.Fetcher`, or a zero-argument callable that makes one on first use (so
@@ -104,6 +107,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
         self.publisher_word = "bureau" if self.portland else "publisher"
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
+        self._csv_items: OrderedDict[str, Any] = OrderedDict()
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
 
@@ -196,11 +200,18 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             return replace(ds, layers=layers, notice=_several(layers))
         if not layer:
             links = self._file_links(record_id, props)
+            if is_csv(as_text(props.get("type"))):  # previewed as CKAN's CSV resources are
+                table = await self._csv_item(record_id, links[0].url, title)
+                return replace(
+                    ds, fields=csv_fields(table), rows=table.num_rows, api_url=links[0].url, links=ds.links + links
+                )
             return replace(ds, notice=self._not_a_layer(props, links), links=ds.links + links)
         return ds
 
     async def count(self, dataset: Dataset, query: Query) -> int:
         self._begin()
+        if self._is_csv_item(dataset):
+            return (await self._csv_item_table(dataset, query)).num_rows
         plan = await self._plan(dataset)
         self._check_query(plan, query)
         where = _where(plan, query.where)
@@ -217,6 +228,8 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         pairs, most frequent first (a None value counts the rows with no value), and the number of rows counted.
         Coded values come back as their labels and dates as datetimes, as in the rows."""
         self._begin()
+        if self._is_csv_item(dataset):
+            return await self._csv_item_counts(dataset, column, query)
         plan = await self._plan(dataset)
         field = next((f for f in plan.fields if f.name == column), None)
         if field is None or column not in plan.attributes:
@@ -267,6 +280,10 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         consumer stops early or is cancelled, outstanding requests are cancelled too.
         """
         self._begin()
+        if self._is_csv_item(dataset):
+            async for page in self._csv_item_pages(dataset, query, progress):
+                yield page
+            return
         plan = await self._plan(dataset)
         self._check_query(plan, query)
         fields = self._selected(plan, query)
@@ -378,7 +395,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         if is_file(record_type):
             out.append(Link(f"Download ({record_type.strip() or 'file'})", item_data_url(self.site, item_id)))
         url = as_text(props.get("url")).strip()
-        if url.startswith(("http://", "https://")) and not service_root(url):
+        if url.startswith(("http://", "https://")) and not service_root(url) and url not in (x.url for x in out):
             out.append(Link("Item URL", url))
         return tuple(out)
 
@@ -559,6 +576,8 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         from urllib.parse import urlencode
 
         plan = self._plans.get(dataset.id)
+        if self._is_csv_item(dataset):
+            return dataset.api_url  # the file itself
         if plan is None:
             return (
                 f"{dataset.api_url}?{urlencode({'where': ALL_ROWS, 'outFields': '*', 'f': 'json'})}"
