@@ -148,7 +148,8 @@ def test_show_json_lists_the_layers_of_a_service(capsys, portal):
     ds = json.loads(out)
     assert ds["fields"] == [] and "open one of them" in ds["notice"]
     assert {"id": f"{MAP_SERVICE.id}_26", "title": "Heritage Trees", "kind": "layer"} in ds["layers"]
-    assert len(ds["layers"]) == 6
+    assert len(ds["layers"]) == 7
+    assert ds["layers"][-1] == {"id": f"{MAP_SERVICE.id}_230", "title": "Tree Permit Fees", "kind": "table"}
     code, out, err = run(capsys, "--portal", portal, "show", MAP_SERVICE.id)
     assert code == 0, err
     assert f"{MAP_SERVICE.id}_1415" in out and "Street Tree Inventory" in out and "ITEMID_N" in out

@@ -342,7 +342,8 @@ async def test_item_that_is_not_a_layer(server, make):
     portal = make(server)
     ds = await portal.dataset(MAP_SERVICE.id)
     assert ds.title == "Environment Map Service" and ds.fields == () and ds.api_url == "" and ds.rows is None
-    assert len(ds.layers) == 6 and all(item.kind == "layer" for item in ds.layers)
+    assert [item.kind for item in ds.layers] == ["layer"] * 6 + ["table"]
+    assert ds.layers[-1].id == f"{MAP_SERVICE.id}_230" and ds.layers[-1].title == "Tree Permit Fees"
     assert ds.layers[0].id == f"{MAP_SERVICE.id}_26" and ds.layers[0].title == "Heritage Trees"
     with pytest.raises(PdxError, match="open one of them"):
         await collect(portal, ds)
@@ -730,3 +731,14 @@ async def test_csv_item_filters_sorts_and_counts_over_the_whole_file(server, mak
     pairs, total = await portal.group_counts(ds, "WAITLIST")
     assert pairs == [(True, 3), (False, 2)] and total == 5
     assert portal.query_url(ds, query) == ds.api_url
+
+
+async def test_a_table_of_a_service_reads_like_a_layer_without_geometry(server, make):
+    portal = make(server)
+    ds = await portal.dataset(f"{MAP_SERVICE.id}_230")
+    assert ds.title == "Environment Map Service – Tree Permit Fees" and ds.rows == 12 and ds.geometry_type == ""
+    assert [f.name for f in ds.fields] == ["OBJECTID", "PERMIT_TYPE", "FEE", "EFFECTIVE"]
+    pages = await collect(portal, ds)
+    assert sum(p.table.num_rows for p in pages) == 12
+    assert pages[0].table.column("PERMIT_TYPE").to_pylist()[0] == "Street tree removal"
+    assert server.requests_to("/MapServer/230/query")[-1].params["returnGeometry"] == "false"

@@ -113,3 +113,19 @@ def test_snapshot_of_the_layer_picker(snap_compare):
         assert snap_compare(app_for(server.url), terminal_size=SIZE, run_before=run_before)
     finally:
         server.stop()
+
+
+async def test_a_table_shows_rows_and_its_map_key_says_there_are_no_coordinates(fake_arcgis):
+    from pdxtui.ui.widgets.grid import PreviewGrid
+
+    app = app_for(fake_arcgis.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(f"{MAP_SERVICE.id}_230")
+        await settle(pilot)
+        assert app.screen.dataset.title == "Environment Map Service – Tree Permit Fees"
+        assert app.screen.query_one(PreviewGrid).row_count == 12
+        app.screen.query_one("#preview").grid.focus()
+        await pilot.press("m")
+        await settle(pilot)
+        assert any("no latitude/longitude" in str(n.message) for n in app._notifications)

@@ -48,11 +48,13 @@ class ArcGISApp(HubSite, RestServices):
         return fixtures.catalog(collection) + [fixtures.item_for(ds) for ds in self.extra if collection != "site"]
 
     def _datasets(self) -> list[Dataset]:
-        return list(fixtures.DATASETS.values()) + list(self.extra)
+        return list(fixtures.DATASETS.values()) + list(fixtures.SERVICE_TABLES) + list(self.extra)
 
     def _dataset_by_path(self, path: str) -> Dataset | None:
         lowered = path.rstrip("/").lower()
-        return fixtures.dataset_by_path(path) or next((d for d in self.extra if d.path.lower() == lowered), None)
+        return fixtures.dataset_by_path(path) or next(
+            (d for d in (*fixtures.SERVICE_TABLES, *self.extra) if d.path.lower() == lowered), None
+        )
 
     def item_data(self, path: str, forbidden: set[str]) -> Response:
         """``/sharing/rest/content/items/{id}/data``: a file item's bytes (403 with an error object when private)."""
