@@ -10,7 +10,7 @@ import stamina
 
 from pdxtui.cli import main
 from pdxtui.session import open_session
-from tests.support.fakeportal.fixtures import DATASETS, catalog
+from tests.support.fakeportal.fixtures import DATASETS, SERVICE_TABLES, catalog
 
 PERMITS = DATASETS["permits"]
 HERITAGE = DATASETS["heritage_trees"]
@@ -219,3 +219,23 @@ def test_a_csv_item_that_is_refused_says_so_in_one_line(capsys, portal, fake_arc
     code, out, err = run(capsys, "--portal", portal, "--refresh", "show", CSV_ITEM.id)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "web page" in err
+
+
+def test_export_of_a_service_table_and_a_csv_item(capsys, portal, tmp_path):
+    target = tmp_path / "fees.csv"
+    code, _, err = run(
+        capsys, "--portal", portal, "export", f"{MAP_SERVICE.id}_230", "-o", str(target), "--where", "FEE > 30"
+    )
+    assert code == 0, err
+    lines = target.read_text(encoding="utf-8").splitlines()
+    fees = SERVICE_TABLES[0]
+    assert lines[0] == "OBJECTID,PERMIT_TYPE,FEE,EFFECTIVE"
+    assert [int(line.split(",")[0]) for line in lines[1:]] == [r["OBJECTID"] for r in fees.rows if r["FEE"] > 30]
+    gardens = tmp_path / "gardens.csv"
+    code, _, err = run(capsys, "--portal", portal, "export", CSV_ITEM.id, "-o", str(gardens), "--where", "PLOTS > 50")
+    assert code == 0, err
+    assert [line.split(",")[0] for line in gardens.read_text(encoding="utf-8").splitlines()] == [
+        "GARDEN",
+        "Fulton",
+        "Gabriel Park",
+    ]
