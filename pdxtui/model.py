@@ -74,6 +74,15 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One layer or table of a map service behind a catalog record; ``id`` opens it (ArcGIS: ``ITEMID_N``)."""
+
+    id: str
+    title: str
+    kind: str = "layer"  # "layer" (has geometry) or "table" (rows only)
+
+
+@dataclass(frozen=True)
 class Dataset:
     """Everything the metadata and schema panes show."""
 
@@ -97,6 +106,10 @@ class Dataset:
     #: the parts of a dataset (CKAN resources); ``resource`` is the id of the one whose rows ``pages()`` gives
     resources: tuple[Resource, ...] = ()
     resource: str = ""
+    #: the layers and tables of a service with several (ArcGIS): each opens as a dataset of its own
+    layers: tuple[Layer, ...] = ()
+    #: why there are no rows to show, when the item is not a table (e.g. "a PDF document: no tabular preview")
+    notice: str = ""
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:

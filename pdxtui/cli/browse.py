@@ -118,6 +118,8 @@ def dataset_json(ds: Dataset) -> dict[str, Any]:
             }
             for r in ds.resources
         ],
+        "layers": [{"id": item.id, "title": item.title, "kind": item.kind} for item in ds.layers],
+        "notice": ds.notice,
         "fields": [
             {"name": f.name, "type": f.type, "kind": f.kind, "alias": f.alias, "description": f.description}
             for f in ds.fields
@@ -140,8 +142,14 @@ def _show_text(ds: Dataset) -> str:
         ("API", ds.api_url),
     ] + [(link.label, link.url) for link in ds.links if link.url not in (ds.page_url, ds.api_url)]
     lines += [f"{k + ':':14} {one_line(v)}" for k, v in facts if v]
+    if ds.notice:
+        lines += ["", one_line(ds.notice)]
     if ds.description:
         lines += ["", clean(ds.description)]
+    if ds.layers:
+        rows = [[item.id, item.title, item.kind] for item in ds.layers]
+        lines += ["", table(["layer", "name", "kind"], rows, max_width=60)]
+        lines.append("rows of one of them: pdxtui preview ITEMID_N")
     if ds.resources:
         rows = [
             [

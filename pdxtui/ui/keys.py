@@ -43,7 +43,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("a", "Address lookup (PortlandMaps, needs an API key): property, assessor, zoning, permits", "browser"),
     ("ctrl+o", "Open a dataset (street trees, permits, ...) filtered to the rows near the address", "address lookup"),
     ("ctrl+e", "Export the permits of the address", "address lookup"),
-    ("R", "Pick the resource (table) of a CKAN dataset", "browser"),
+    ("R", "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service", "browser"),
     ("F2 / ctrl+s", "Copy the letter (OSC 52) / save it to a file", "drafting"),
     ("F4 / F6", "Regenerate the letter from the form / quit and print it", "drafting"),
     ("ctrl+p", "Command palette: find datasets by title or id, run commands", "anywhere"),

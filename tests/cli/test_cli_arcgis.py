@@ -10,7 +10,7 @@ import stamina
 
 from pdxtui.cli import main
 from pdxtui.session import open_session
-from tests.support.fakeportal.fixtures import DATASETS, catalog
+from tests.support.fakeportal.fixtures import DATASETS, SERVICE_TABLES, catalog
 
 PERMITS = DATASETS["permits"]
 HERITAGE = DATASETS["heritage_trees"]
@@ -136,3 +136,106 @@ def test_refresh_while_offline_serves_the_stale_copy_with_a_warning(capsys, port
     assert code == 0
     assert offline == first
     assert "offline, showing a copy cached" in err
+
+
+MAP_SERVICE = next(item for item in catalog("dataset") if item.type == "Map Service")
+PDF_ITEM = next(item for item in catalog("dataset") if item.type == "PDF")
+
+
+def test_show_json_lists_the_layers_of_a_service(capsys, portal):
+    code, out, err = run(capsys, "--portal", portal, "show", MAP_SERVICE.id, "--json")
+    assert code == 0, err
+    ds = json.loads(out)
+    assert ds["fields"] == [] and "open one of them" in ds["notice"]
+    assert {"id": f"{MAP_SERVICE.id}_26", "title": "Heritage Trees", "kind": "layer"} in ds["layers"]
+    assert len(ds["layers"]) == 7
+    assert ds["layers"][-1] == {"id": f"{MAP_SERVICE.id}_230", "title": "Tree Permit Fees", "kind": "table"}
+    code, out, err = run(capsys, "--portal", portal, "show", MAP_SERVICE.id)
+    assert code == 0, err
+    assert f"{MAP_SERVICE.id}_1415" in out and "Street Tree Inventory" in out and "ITEMID_N" in out
+
+
+def test_item_layer_id_in_show_and_preview(capsys, portal):
+    ident = f"{MAP_SERVICE.id}_26"
+    code, out, err = run(capsys, "--portal", portal, "show", ident, "--json")
+    assert code == 0, err
+    ds = json.loads(out)
+    assert ds["id"] == ident and ds["title"] == "Environment Map Service – Heritage Trees" and ds["rows"] == 316
+    assert ds["layers"] == []
+    code, out, err = run(capsys, "--portal", portal, "preview", ident, "--rows", "5", "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [r["TREEID"] for r in records] == [r["TREEID"] for r in HERITAGE.rows[:5]]
+
+
+def test_preview_of_a_service_root_names_its_layers(capsys, portal):
+    code, out, err = run(capsys, "--portal", portal, "preview", MAP_SERVICE.id, "--rows", "5")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "open one of them" in err and f"{MAP_SERVICE.id}_26" in err
+
+
+def test_item_that_is_a_file_has_no_preview(capsys, portal, fake_arcgis):
+    code, out, err = run(capsys, "--portal", portal, "show", PDF_ITEM.id)
+    assert code == 0, err
+    data_url = f"{fake_arcgis.url}/sharing/rest/content/items/{PDF_ITEM.id}/data"
+    assert "a PDF document" in out and "no tabular preview" in out and data_url in out
+    code, out, err = run(capsys, "--portal", portal, "preview", PDF_ITEM.id, "--rows", "5")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("pdxtui: ")
+    assert "is a PDF document, not a map layer: it has no tabular preview" in err and data_url in err
+
+
+CSV_ITEM = next(item for item in catalog("dataset") if item.type == "CSV")
+
+
+def test_preview_of_a_csv_item(capsys, portal, fake_arcgis):
+    code, out, err = run(capsys, "--portal", portal, "show", CSV_ITEM.id, "--json")
+    assert code == 0, err
+    ds = json.loads(out)
+    assert ds["rows"] == 5 and ds["notice"] == "" and ds["layers"] == []
+    assert {f["name"]: f["kind"] for f in ds["fields"]} == {
+        "GARDEN": "string",
+        "ADDRESS": "string",
+        "PLOTS": "integer",
+        "OPENED": "date",
+        "WAITLIST": "boolean",
+    }
+    assert ds["api_url"] == f"{fake_arcgis.url}/sharing/rest/content/items/{CSV_ITEM.id}/data"
+    code, out, err = run(capsys, "--portal", portal, "preview", CSV_ITEM.id, "--rows", "3", "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [r["GARDEN"] for r in records] == ["Sellwood", "Kenton", "Fulton"] and records[2]["PLOTS"] == 104
+
+
+def test_a_csv_item_that_is_refused_says_so_in_one_line(capsys, portal, fake_arcgis):
+    fake_arcgis.arcgis.forbidden_items.add(CSV_ITEM.id)
+    try:
+        code, out, err = run(capsys, "--portal", portal, "preview", CSV_ITEM.id, "--rows", "3")
+    finally:
+        fake_arcgis.arcgis.forbidden_items.discard(CSV_ITEM.id)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Community Garden Plots" in err and "403" in err
+    fake_arcgis.faults.set("html200", path_contains="/sharing/rest/", count=None)
+    code, out, err = run(capsys, "--portal", portal, "--refresh", "show", CSV_ITEM.id)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "web page" in err
+
+
+def test_export_of_a_service_table_and_a_csv_item(capsys, portal, tmp_path):
+    target = tmp_path / "fees.csv"
+    code, _, err = run(
+        capsys, "--portal", portal, "export", f"{MAP_SERVICE.id}_230", "-o", str(target), "--where", "FEE > 30"
+    )
+    assert code == 0, err
+    lines = target.read_text(encoding="utf-8").splitlines()
+    fees = SERVICE_TABLES[0]
+    assert lines[0] == "OBJECTID,PERMIT_TYPE,FEE,EFFECTIVE"
+    assert [int(line.split(",")[0]) for line in lines[1:]] == [r["OBJECTID"] for r in fees.rows if r["FEE"] > 30]
+    gardens = tmp_path / "gardens.csv"
+    code, _, err = run(capsys, "--portal", portal, "export", CSV_ITEM.id, "-o", str(gardens), "--where", "PLOTS > 50")
+    assert code == 0, err
+    assert [line.split(",")[0] for line in gardens.read_text(encoding="utf-8").splitlines()] == [
+        "GARDEN",
+        "Fulton",
+        "Gabriel Park",
+    ]

@@ -342,8 +342,23 @@ async def test_item_that_is_not_a_layer(server, make):
     portal = make(server)
     ds = await portal.dataset(MAP_SERVICE.id)
     assert ds.title == "Environment Map Service" and ds.fields == () and ds.api_url == "" and ds.rows is None
-    with pytest.raises(PdxError, match="not a map layer"):
+    assert [item.kind for item in ds.layers] == ["layer"] * 6 + ["table"]
+    assert ds.layers[-1].id == f"{MAP_SERVICE.id}_230" and ds.layers[-1].title == "Tree Permit Fees"
+    assert ds.layers[0].id == f"{MAP_SERVICE.id}_26" and ds.layers[0].title == "Heritage Trees"
+    with pytest.raises(PdxError, match="open one of them"):
         await collect(portal, ds)
+
+
+async def test_layer_of_a_service_by_item_id_and_number(server, make):
+    """ITEMID_N: the record of the bare item id, then layer N of its service, titled service – layer."""
+    portal = make(server)
+    ds = await portal.dataset(f"{MAP_SERVICE.id}_26")
+    assert ds.id == f"{MAP_SERVICE.id}_26" and ds.title == "Environment Map Service – Heritage Trees"
+    assert ds.layers == () and ds.fields and ds.rows == DATASETS["heritage_trees"].row_count
+    pages = await collect(portal, ds)
+    assert sum(p.table.num_rows for p in pages) == ds.rows
+    with pytest.raises(NotFound, match="no layer or table 9"):
+        await portal.dataset(f"{MAP_SERVICE.id}_9")
 
 
 # -- rows -------------------------------------------------------------------------------------------------------
@@ -702,3 +717,28 @@ async def test_session_builds_the_fetcher_from_config(tmp_path, monkeypatch, fak
     assert fetcher.store.info()["entries"] == 1
     await service.aclose()
     assert fetcher.client.is_closed
+
+
+async def test_csv_item_filters_sorts_and_counts_over_the_whole_file(server, make):
+    csv_item = next(item for item in catalog("dataset") if item.type == "CSV")
+    portal = make(server)
+    ds = await portal.dataset(csv_item.id)
+    assert ds.rows == 5 and ds.field("OPENED").kind == "date" and ds.notice == ""
+    query = Query(where="PLOTS > 50", order=(("PLOTS", True),))
+    pages = await collect(portal, ds, query)
+    assert [g for p in pages for g in p.table.column("GARDEN").to_pylist()] == ["Fulton", "Gabriel Park"]
+    assert await portal.count(ds, query) == 2
+    pairs, total = await portal.group_counts(ds, "WAITLIST")
+    assert pairs == [(True, 3), (False, 2)] and total == 5
+    assert portal.query_url(ds, query) == ds.api_url
+
+
+async def test_a_table_of_a_service_reads_like_a_layer_without_geometry(server, make):
+    portal = make(server)
+    ds = await portal.dataset(f"{MAP_SERVICE.id}_230")
+    assert ds.title == "Environment Map Service – Tree Permit Fees" and ds.rows == 12 and ds.geometry_type == ""
+    assert [f.name for f in ds.fields] == ["OBJECTID", "PERMIT_TYPE", "FEE", "EFFECTIVE"]
+    pages = await collect(portal, ds)
+    assert sum(p.table.num_rows for p in pages) == 12
+    assert pages[0].table.column("PERMIT_TYPE").to_pylist()[0] == "Street tree removal"
+    assert server.requests_to("/MapServer/230/query")[-1].params["returnGeometry"] == "false"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import aclosing
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -17,6 +18,7 @@ from pdxtui.model import (
     DatasetSummary,
     Facets,
     Field,
+    Layer,
     Link,
     Page,
     Progress,
@@ -51,10 +53,22 @@ from pdxtui.portals.arcgis.hub import (
     pull_metadata_link,
     pull_update_frequency,
 )
+from pdxtui.portals.arcgis.items import CSVItems
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
+from pdxtui.portals.arcgis.services import (
+    is_csv,
+    is_file,
+    item_data_url,
+    item_kind,
+    item_layer,
+    layer_title,
+    service_layers,
+    service_root,
+)
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
+from pdxtui.portals.csvtable import csv_fields
+from pdxtui.portals.network import both, check_columns, context, count_or_none, in_order, ranked
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -66,7 +80,7 @@ log = logging.getLogger(__name__)
 # -- the portal ----------------------------------------------------------------------------------------------------
 
 
-class ArcGISPortal(NetworkPortal[_Plan]):
+class ArcGISPortal(CSVItems):
     """An ArcGIS Hub site and the ArcGIS REST layers its datasets point at.
 
     ``fetcher`` is a :class:`pdxtui.net.Fetcher`, or a zero-argument callable that makes one on first use (so
@@ -93,6 +107,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
         self.publisher_word = "bureau" if self.portland else "publisher"
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
+        self._csv_items: OrderedDict[str, Any] = OrderedDict()
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
 
@@ -146,19 +161,57 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         ident = (dataset_id or "").strip()
         if not ident:
             raise NotFound("no dataset id given")
-        feature = await self._record(ident)
+        wanted = item_layer(ident)  # ITEMID_N: layer N of the service behind item ITEMID
+        try:
+            feature = await self._record(ident)
+        except NotFound:
+            if wanted is None:
+                raise
+            feature = await self._record(wanted[0])  # Hub lists the item itself under its bare id
         props = as_dict(feature.get("properties"))
-        ident = as_text(feature.get("id") or props.get("id") or ident)
-        title = as_text(props.get("title") or props.get("name")) or ident
-        layer = layer_url_for(props.get("url"), ident)
+        record_id = as_text(feature.get("id") or props.get("id") or ident)
+        title = as_text(props.get("title") or props.get("name")) or record_id
+        layer = layer_url_for(props.get("url"), record_id)
+        layers: tuple[Layer, ...] = ()
+        service = "" if layer else service_root(props.get("url"))
+        if service:
+            layers = await self._service_layers(service, record_id.split("_", 1)[0], title)
+            chosen = next((item for item in layers if item.id == ident), None) if wanted else None
+            if wanted and chosen is None:
+                raise NotFound(f"{title} ({record_id}) has no layer or table {wanted[1]} on {self.label}")
+            if chosen is None and len(layers) == 1:
+                chosen = layers[0]  # one layer or table: opened directly
+            if chosen is not None:
+                layer = f"{service}/{chosen.id.rsplit('_', 1)[1]}"
+                title = layer_title(title, chosen.title) if len(layers) > 1 else title
+                ident, layers = chosen.id if wanted else record_id, ()
+            else:
+                ident = record_id
+        elif wanted and not layer and record_id != ident:
+            raise NotFound(f"no dataset with id {ident!r} on {self.label} ({title} is not a map service)")
+        else:
+            ident = record_id
         info: dict[str, Any] = {}
         rows: int | None = None
         if layer:
             info, rows = await both(self._layer_info(layer, title), count_or_none(self._count(layer, title)))
-        return self._build(ident, title, props, layer, info, rows)
+        ds = self._build(ident, title, props, layer, info, rows)
+        if layers:
+            return replace(ds, layers=layers, notice=_several(layers))
+        if not layer:
+            links = self._file_links(record_id, props)
+            if is_csv(as_text(props.get("type"))):  # previewed as CKAN's CSV resources are
+                table = await self._csv_item(record_id, links[0].url, title)
+                return replace(
+                    ds, fields=csv_fields(table), rows=table.num_rows, api_url=links[0].url, links=ds.links + links
+                )
+            return replace(ds, notice=self._not_a_layer(props, links), links=ds.links + links)
+        return ds
 
     async def count(self, dataset: Dataset, query: Query) -> int:
         self._begin()
+        if self._is_csv_item(dataset):
+            return (await self._csv_item_table(dataset, query)).num_rows
         plan = await self._plan(dataset)
         self._check_query(plan, query)
         where = _where(plan, query.where)
@@ -175,6 +228,8 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         pairs, most frequent first (a None value counts the rows with no value), and the number of rows counted.
         Coded values come back as their labels and dates as datetimes, as in the rows."""
         self._begin()
+        if self._is_csv_item(dataset):
+            return await self._csv_item_counts(dataset, column, query)
         plan = await self._plan(dataset)
         field = next((f for f in plan.fields if f.name == column), None)
         if field is None or column not in plan.attributes:
@@ -225,6 +280,10 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         consumer stops early or is cancelled, outstanding requests are cancelled too.
         """
         self._begin()
+        if self._is_csv_item(dataset):
+            async for page in self._csv_item_pages(dataset, query, progress):
+                yield page
+            return
         plan = await self._plan(dataset)
         self._check_query(plan, query)
         fields = self._selected(plan, query)
@@ -316,6 +375,29 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             if getattr(exc, "status", None) in (404, 410):
                 raise NotFound(f"no dataset with id {ident!r} on {self.label}") from None
             raise
+
+    async def _service_layers(self, service: str, item_id: str, title: str) -> tuple[Layer, ...]:
+        """The layers and tables of the service at ``service`` (its ``?f=json``), as ``ITEMID_N`` entries."""
+        with _doing(f"reading the list of layers of {title or service}"):
+            info = await self._get(service, {"f": "json"}, "metadata", _check_layer(title, service, self.name))
+        return service_layers(item_id, info)
+
+    @staticmethod
+    def _not_a_layer(props: dict[str, Any], links: tuple[Link, ...]) -> str:
+        """What an item that is not a layer is, that it has no tabular preview, and where to get it."""
+        kind = item_kind(as_text(props.get("type")))
+        where = f" Download or open it at {links[0].url}" if links else ""
+        return f"This item is {kind}, not a map layer: it has no tabular preview.{where}"
+
+    def _file_links(self, item_id: str, props: dict[str, Any]) -> tuple[Link, ...]:
+        record_type = as_text(props.get("type"))
+        out: list[Link] = []
+        if is_file(record_type):
+            out.append(Link(f"Download ({record_type.strip() or 'file'})", item_data_url(self.site, item_id)))
+        url = as_text(props.get("url")).strip()
+        if url.startswith(("http://", "https://")) and not service_root(url) and url not in (x.url for x in out):
+            out.append(Link("Item URL", url))
+        return tuple(out)
 
     async def _layer_info(self, url: str, title: str) -> dict[str, Any]:
         with _doing(f"reading the layer metadata of {title or url}"):
@@ -479,6 +561,12 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             await self.dataset(dataset.id)
             plan = self._plans.get(dataset.id)
         if plan is None:
+            if dataset.layers:
+                ids = ", ".join(item.id for item in dataset.layers[:6])
+                more = ", …" if len(dataset.layers) > 6 else ""
+                raise PdxError(f"{dataset.title or dataset.id}: {dataset.notice} Its layers and tables: {ids}{more}")
+            if dataset.notice:
+                raise PdxError(f"{dataset.title or dataset.id}: {dataset.notice}")
             raise PdxError(f"{dataset.title or dataset.id} has no table of rows to show (it is not a map layer)")
         return plan
 
@@ -488,6 +576,8 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         from urllib.parse import urlencode
 
         plan = self._plans.get(dataset.id)
+        if self._is_csv_item(dataset):
+            return dataset.api_url  # the file itself
         if plan is None:
             return (
                 f"{dataset.api_url}?{urlencode({'where': ALL_ROWS, 'outFields': '*', 'f': 'json'})}"
@@ -537,6 +627,14 @@ class ArcGISPortal(NetworkPortal[_Plan]):
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _several(layers: tuple[Layer, ...]) -> str:
+    tables = sum(1 for item in layers if item.kind == "table")
+    parts = [f"{len(layers) - tables} layer{'s' if len(layers) - tables != 1 else ''}"]
+    if tables:
+        parts.append(f"{tables} table{'s' if tables != 1 else ''}")
+    return f"This map service holds {' and '.join(parts)}: open one of them to see its rows."
 
 
 def _doing(doing: str) -> context:

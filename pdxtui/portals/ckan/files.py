@@ -7,14 +7,14 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Field, Page, Progress, Query, Resource
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.ckan.rows import csv_fields, parse_csv
 from pdxtui.portals.ckan.wire import MAX_FRAMES, PAGE_ROWS, SAMPLE_BYTES, _Plan
+from pdxtui.portals.csvtable import csv_fields, local_rows, parse_csv
 from pdxtui.portals.network import NetworkPortal, prefixed
 
 if TYPE_CHECKING:
@@ -244,22 +244,4 @@ class CKANFiles(NetworkPortal[_Plan]):
 
     def _local(self, table: Any, plan: _Plan, query: Query) -> Any:
         """A CSV resource's rows narrowed by the filter and put in order, here (the whole file is at hand)."""
-        where = query.where if query.where and query.where.strip() else None
-        if where is None and not query.order:
-            return table
-        import polars as pl
-
-        from pdxtui.filters import parse, to_polars
-
-        frame = cast("pl.DataFrame", pl.from_arrow(table))  # a Table gives a DataFrame (a single array: a Series)
-        node = parse(where, plan.fields) if where else None
-        if node is not None:
-            frame = frame.filter(to_polars(node, frame.schema))
-        if query.order:
-            frame = frame.sort(
-                [c for c, _ in query.order],
-                descending=[d for _, d in query.order],
-                nulls_last=True,
-                maintain_order=True,
-            )
-        return frame.to_arrow()
+        return local_rows(table, plan.fields, query)

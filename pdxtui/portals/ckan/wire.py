@@ -4,15 +4,16 @@ resources, and the plan kept from dataset() for pages()."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pdxtui.errors import PortalError
 from pdxtui.model import Field, Resource, as_dict, as_text
+from pdxtui.portals.csvtable import iso_time
 from pdxtui.textsafe import short
+
+ckan_time = iso_time  # CKAN's ``metadata_modified``: ISO 8601 without a zone, UTC
 
 API = "/api/3/action"
 SEARCH_MAX_ROWS = 1000  # CKAN's default ckan.search.rows_max
@@ -56,9 +57,6 @@ PG_KINDS: dict[str, str] = {
     "json": "json",
     "jsonb": "json",
 }
-
-
-_ISO_SECONDS = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?")
 
 
 # -- errors ---------------------------------------------------------------------------------------------------------
@@ -112,24 +110,6 @@ def build_fq(owner: str | None = None, group: str | None = None, tag: str | None
     if tag:
         parts.append(f"tags:{solr_phrase(tag)}")
     return " AND ".join(parts)
-
-
-def ckan_time(value: Any) -> datetime | None:
-    """CKAN's ``metadata_modified`` (ISO 8601 without zone, UTC) as an aware datetime; None when unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        match = _ISO_SECONDS.match(text)
-        if not match:
-            return None
-        try:
-            moment = datetime.fromisoformat(match.group(1))
-        except ValueError:
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def pg_kind(type_name: Any) -> str:

@@ -235,6 +235,11 @@ class BrowseScreen(Screen[None]):
         self.note_state(service)
         metadata.show(ds)
         schema.show(ds)
+        if ds.layers or (ds.notice and not ds.fields):  # a map service, or an item that is not a table
+            await preview.show_message("No rows here.", ds.notice, "yellow")
+            if ds.layers:
+                self.action_pick_resource()  # offer its layers and tables
+            return
         self.load_preview(ds, service, query)
 
     def load_preview(self, ds: Dataset, service: Service | None = None, query=None) -> None:
@@ -569,18 +574,23 @@ class BrowseScreen(Screen[None]):
         self.app.push_screen(DraftScreen(self.draft_context(), kind))
 
     def action_pick_resource(self) -> None:
-        """Choose which resource (table) of a CKAN dataset the grid shows: reopens it as PACKAGE/RESOURCE_ID."""
+        """Choose which resource (table) of a CKAN dataset the grid shows (reopens it as PACKAGE/RESOURCE_ID), or
+        which layer or table of an ArcGIS map service to open (by its own id, ITEMID_N)."""
         from pdxtui.ui.screens.resources import ResourcesScreen
 
         ds = self.dataset
-        if ds is None or not ds.resources:
-            self.notify("Open a dataset made of resources (a CKAN dataset) first.", markup=False, timeout=4)
+        if ds is None or not (ds.resources or ds.layers):
+            self.notify(
+                "Open a dataset made of parts (a CKAN dataset or an ArcGIS map service) first.", markup=False, timeout=4
+            )
             return
         package = ds.id.split("/", 1)[0]
 
-        def chosen(resource_id: str | None) -> None:
-            if resource_id and resource_id != ds.resource:
-                self.open_dataset(f"{package}/{resource_id}")
+        def chosen(part: str | None) -> None:
+            if part and ds.layers and not ds.resources:
+                self.open_dataset(part)
+            elif part and part != ds.resource:
+                self.open_dataset(f"{package}/{part}")
 
         self.app.push_screen(ResourcesScreen(ds), chosen)
 

@@ -43,8 +43,12 @@ def render_metadata(ds: Dataset) -> Group:
         if value:
             facts.add_row(Text(one_line(label, 18)), plain(one_line(value, 2000)))
     parts: list[RenderableType] = [head, facts]
+    if ds.notice:
+        parts.append(Text("\n" + one_line(ds.notice, 400), "italic"))
     if ds.resources:
         parts.append(render_resources(ds))
+    if ds.layers:
+        parts.append(render_layers(ds))
     if ds.description:
         parts += [Text(""), plain(ds.description, max_len=20_000)]
     return Group(*parts)
@@ -61,6 +65,17 @@ def render_resources(ds: Dataset) -> Text:
         out.append(f"  {one_line(r.format, 12) or '?'} · {what}", "dim")
     if sum(r.tabular for r in ds.resources) > 1:
         out.append("\nR shows the rows of another resource", "dim italic")
+    return out
+
+
+def render_layers(ds: Dataset) -> Text:
+    """The layers and tables of a map service (ArcGIS); R opens one of them."""
+    out = Text("\nLayers and tables", "bold")
+    for item in ds.layers:
+        out.append("\n  ")
+        out.append(one_line(item.title, 60))
+        out.append(f"  {item.kind} · {one_line(item.id, 40)}", "dim")
+    out.append("\nR opens one of them", "dim italic")
     return out
 
 

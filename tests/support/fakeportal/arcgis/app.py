@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import fixtures
 from ..fixtures import CatalogItem, Dataset
-from .common import HubError, Query, Response, arcgis_error, base_url, hub_error
+from .common import HubError, Query, Response, arcgis_error, base_url, hub_error, json_response
 from .hub import HubSite
 from .rest import RestServices
 
@@ -42,20 +42,47 @@ class ArcGISApp(HubSite, RestServices):
         # is another machine); latency, faults and the request log still apply per request in server.py.
         self._answers: OrderedDict[tuple, Response] = OrderedDict()
         self._answers_bytes = 0
+        self.forbidden_items: set[str] = set()  # item ids whose /data answers 403 (a private item)
 
     def _catalog(self, collection: str) -> list[CatalogItem]:
         return fixtures.catalog(collection) + [fixtures.item_for(ds) for ds in self.extra if collection != "site"]
 
     def _datasets(self) -> list[Dataset]:
-        return list(fixtures.DATASETS.values()) + list(self.extra)
+        return list(fixtures.DATASETS.values()) + list(fixtures.SERVICE_TABLES) + list(self.extra)
 
     def _dataset_by_path(self, path: str) -> Dataset | None:
         lowered = path.rstrip("/").lower()
-        return fixtures.dataset_by_path(path) or next((d for d in self.extra if d.path.lower() == lowered), None)
+        return fixtures.dataset_by_path(path) or next(
+            (d for d in (*fixtures.SERVICE_TABLES, *self.extra) if d.path.lower() == lowered), None
+        )
+
+    def item_data(self, path: str, forbidden: set[str]) -> Response:
+        """``/sharing/rest/content/items/{id}/data``: a file item's bytes (403 with an error object when private)."""
+        parts = path.strip("/").split("/")
+        if len(parts) == 6 and parts[2:4] == ["content", "items"] and parts[5] == "data":
+            if parts[4] in forbidden:
+                return json_response(
+                    {
+                        "error": {
+                            "code": 403,
+                            "messageCode": "GWM_0003",
+                            "message": "You do not have permissions to access this resource or perform this operation.",
+                            "details": [],
+                        }
+                    },
+                    status=403,
+                )
+            for item in self._catalog("all"):
+                if item.id == parts[4] and item.data:
+                    return 200, {"Content-Type": item.data_type}, item.data
+        return json_response(
+            {"error": {"code": 400, "message": "Item does not exist or is inaccessible.", "details": []}}, status=400
+        )
 
     def mount(self, server: Any) -> None:
         server.mount(self.hub_prefix, self, name=self.name)
         server.mount(self.rest_prefix, self)
+        server.mount("/sharing/rest", self)  # item content, as on the organisation's portal
 
     def handle(self, method: str, path: str, query: Query, headers: Any) -> Response:
         base = base_url(headers)
@@ -66,6 +93,8 @@ class ArcGISApp(HubSite, RestServices):
                 return self.hub(path[len(self.hub_prefix) :].rstrip("/"), query, base)
             except HubError as error:
                 return hub_error(error.status, error.message)
+        if path.startswith("/sharing/rest/"):
+            return self.item_data(path, self.forbidden_items)
         if method not in ("GET", "POST"):
             return arcgis_error(405, "Method not allowed")
         return self.rest(path[len(self.rest_prefix) :].strip("/"), query, base)

@@ -102,8 +102,13 @@ class RestServices:
                     "geometryType": ds.geometry_type,
                 }
                 for ds in sorted(layers, key=lambda d: d.layer_id)
+                if ds.geometry_type
             ],
-            "tables": [],
+            "tables": [  # no geometry: a table (queried the same way)
+                {"id": ds.layer_id, "name": ds.title, "type": "Table"}
+                for ds in sorted(layers, key=lambda d: d.layer_id)
+                if not ds.geometry_type
+            ],
             "spatialReference": WEB_MERCATOR,
             "initialExtent": extent,
             "fullExtent": extent,
@@ -114,6 +119,14 @@ class RestServices:
         }
 
     def layer_info(self, ds: Dataset) -> dict:
+        info = self._layer_info(ds)
+        if not ds.geometry_type:  # a table: no geometry, no extent
+            info["type"] = "Table"
+            for key in ("geometryType", "geometryField", "extent", "sourceSpatialReference"):
+                info.pop(key, None)
+        return info
+
+    def _layer_info(self, ds: Dataset) -> dict:
         return {
             "currentVersion": CURRENT_VERSION,
             "id": ds.layer_id,
