@@ -702,3 +702,57 @@ async def test_session_builds_the_fetcher_from_config(tmp_path, monkeypatch, fak
     assert fetcher.store.info()["entries"] == 1
     await service.aclose()
     assert fetcher.client.is_closed
+
+
+# -- an ArcGIS Server before 10.0: dates as text -----------------------------------------------------------------------
+
+
+async def test_grid_shows_the_text_dates_of_an_old_server(server, make):
+    import polars as pl
+
+    from pdxtui.frames import display_frame
+    from pdxtui.service import Service
+
+    legacy = DATASETS["code_cases_2006"]
+    service = Service(make(server))
+    dataset = await service.dataset(legacy.id)
+    preview = await service.preview(dataset)
+    frame = preview.frame
+    assert frame.schema["OPENED"] == pl.Datetime("ms", "UTC")  # the same type as epoch-ms dates
+    assert frame["OPENED"].to_list()[:3] == [
+        datetime(2005, 12, 23, tzinfo=UTC),
+        datetime(2005, 12, 23, tzinfo=UTC),
+        datetime(2006, 1, 2, 9, 5, 30, tzinfo=UTC),
+    ]
+    assert frame["OPENED"].to_list()[3:] == [
+        datetime(2006, 3, 15, 12, 30, tzinfo=UTC),
+        datetime(2006, 7, 4, 23, 59, 59, tzinfo=UTC),
+        None,
+    ]
+    assert frame["CLOSED"].to_list() == [r["CLOSED"] for r in legacy.rows]  # "pending" keeps the column as text
+    assert frame["PARCEL"].to_list() == ["R123456", "1234567", "R223344", "7654321", "R998877", None]
+    shown = display_frame(frame)
+    assert shown["OPENED"].to_list()[0] == datetime(2005, 12, 23)
+    assert shown["CLOSED"].to_list()[2] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12/23/2005 12:00:00 AM", datetime(2005, 12, 23, tzinfo=UTC)),
+        ("12/23/2005 12:00:00 PM", datetime(2005, 12, 23, 12, tzinfo=UTC)),
+        ("1/2/2006 9:05:30 am", datetime(2006, 1, 2, 9, 5, 30, tzinfo=UTC)),
+        ("12/23/2005", datetime(2005, 12, 23, tzinfo=UTC)),
+        (" 7/4/2006 23:59 ", datetime(2006, 7, 4, 23, 59, tzinfo=UTC)),
+        ("2006-07-04T10:00:00Z", datetime(2006, 7, 4, 10, tzinfo=UTC)),
+        ("2006-07-04", datetime(2006, 7, 4, tzinfo=UTC)),
+        ("13/1/2006", None),
+        ("1/1/2006 13:00:00 PM", None),
+        ("pending", None),
+        ("1135296000000", None),  # a number is epoch ms, not text: the caller reads it
+    ],
+)
+def test_text_moment(text, expected):
+    from pdxtui.portals.arcgis.rows import text_moment
+
+    assert text_moment(text) == expected

@@ -52,7 +52,7 @@ from pdxtui.portals.arcgis.hub import (
     pull_update_frequency,
 )
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
-from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
+from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json, text_moment
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
 
@@ -208,7 +208,9 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             if value is not None and labels:
                 value = labels.get(value, value)
             elif value is not None and field.kind in ("datetime", "date"):
-                value = epoch_ms(value)
+                # epoch ms, or the text dates of servers before 10.0; a value that is no date stays as sent
+                moment = text_moment(value) if isinstance(value, str) else None
+                value = moment or epoch_ms(value) or value
             pairs.append((value, count))
         total = sum(count for _, count in pairs)
         return pairs, total
