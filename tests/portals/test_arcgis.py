@@ -756,3 +756,53 @@ def test_text_moment(text, expected):
     from pdxtui.portals.arcgis.rows import text_moment
 
     assert text_moment(text) == expected
+
+
+# -- the Hub search throttle -------------------------------------------------------------------------------------------
+
+
+async def test_search_waits_when_the_hub_allowance_is_used_up(server, make):
+    import time
+
+    waits: list[tuple[str, float]] = []
+    server.arcgis.search_limit = 2  # the second answer says 0 remain
+    portal = make(server, on_wait=lambda message, seconds: waits.append((message, seconds)))
+    portal.search_wait = 0.4  # no reset header: the configured wait
+    await portal.search(SearchRequest(text="trees", limit=5))
+    assert waits == [] and portal.rate_limits()["127.0.0.1"] == {
+        "x-ratelimit-limit-portal_search_throttler": "2",
+        "x-ratelimit-remaining-portal_search_throttler": "1",
+    }
+    await portal.search(SearchRequest(text="permits", limit=5))
+    assert waits == [] and portal.rate_limits()["127.0.0.1"]["x-ratelimit-remaining-portal_search_throttler"] == "0"
+    await portal.search(SearchRequest(text="permits", limit=5))  # from the cache: no request, no wait
+    assert waits == []
+    started = time.monotonic()
+    await portal.search(SearchRequest(text="heritage", limit=5))
+    assert time.monotonic() - started >= 0.3
+    assert len(waits) == 1 and 0.3 <= waits[0][1] <= 0.4
+    assert "search allowance (2 searches) is used up" in waits[0][0]
+    assert len([r for r in server.requests_to("/collections/dataset/items") if r.params.get("q")]) == 3
+
+
+async def test_search_wait_honours_the_reset_header(server, make):
+    waits: list[float] = []
+    server.arcgis.search_limit, server.arcgis.search_reset = 1, 0.2
+    portal = make(server, on_wait=lambda message, seconds: waits.append(seconds))
+    portal.search_wait = 30  # would fail the test by its length: the reset header wins
+    await portal.search(SearchRequest(text="trees", limit=5))
+    await portal.search(SearchRequest(text="permits", limit=5))
+    assert len(waits) == 1 and 0 < waits[0] <= 0.2
+
+
+def test_throttle_wait():
+    from pdxtui.portals.arcgis.hub import throttle_wait
+
+    spent = {"x-ratelimit-remaining-portal_search_throttler": "0"}
+    assert throttle_wait(None, 100.0, 10) == 0
+    assert throttle_wait((100.0, {"x-ratelimit-remaining-portal_search_throttler": "3"}), 100.0, 10) == 0
+    assert throttle_wait((100.0, spent), 104.0, 10) == 6
+    assert throttle_wait((100.0, spent), 120.0, 10) == 0
+    assert throttle_wait((100.0, {**spent, "x-ratelimit-reset-portal_search_throttler": "2"}), 100.5, 10) == 1.5
+    assert throttle_wait((1.7e9, {**spent, "x-ratelimit-reset-x": str(1.7e9 + 5)}), 1.7e9, 10) == 5
+    assert throttle_wait((100.0, {**spent, "retry-after": "3"}), 100.0, 10) == 3

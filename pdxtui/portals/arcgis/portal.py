@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import aclosing
@@ -35,6 +36,7 @@ from pdxtui.portals.arcgis.hub import (
     PORTLAND_HOST,
     PORTLAND_LABEL,
     SEARCH_API,
+    SEARCH_THROTTLE_WAIT,
     SHAPES,
     LayerError,
     _check_collection,
@@ -50,6 +52,7 @@ from pdxtui.portals.arcgis.hub import (
     layer_url_for,
     pull_metadata_link,
     pull_update_frequency,
+    throttle_wait,
 )
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json, text_moment
@@ -93,6 +96,8 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
         self.publisher_word = "bureau" if self.portland else "publisher"
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
+        #: seconds to wait when the search allowance is used up and the Hub does not say for how long
+        self.search_wait = SEARCH_THROTTLE_WAIT
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
 
@@ -293,7 +298,10 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         total: int | None = None
         seen: set[str] = set()
         for _ in range(MAX_SEARCH_PAGES):
-            data = await self._get(url, query, "catalog", _check_collection)
+            data = await self.fetcher.get_json(
+                url, query, kind="catalog", refresh=self.refresh, validate=_check_collection, gate=self._search_gate
+            )
+            self._note(self.fetcher.state)
             matched = data.get("numberMatched")
             if isinstance(matched, int) and not isinstance(matched, bool):
                 total = matched
@@ -309,6 +317,23 @@ class ArcGISPortal(NetworkPortal[_Plan]):
                 break
             seen.add(url)
         return records, total
+
+    async def _search_gate(self) -> None:
+        """Before a search goes to the network: when the Hub said its search allowance was used up
+        (``x-ratelimit-remaining-portal_search_throttler: 0``), wait (announced) rather than send a search it
+        would refuse."""
+        fetcher = self.fetcher
+        seen = fetcher.rate_limits_for(self.items_url)
+        wait = throttle_wait(seen, time.time(), self.search_wait)
+        if wait <= 0 or seen is None:
+            return
+        limit = next((v for k, v in seen[1].items() if k.startswith("x-ratelimit-limit")), "")
+        allowance = f" ({limit} searches)" if limit else ""
+        await fetcher.pause(
+            f"{urlsplit(self.site).hostname or self.site}: the catalog search allowance{allowance} is used up; "
+            f"waiting {wait:.3g} s before the next search",
+            wait,
+        )
 
     async def _record(self, ident: str) -> dict[str, Any]:
         url = f"{self.items_url}/{quote(ident, safe='')}"
