@@ -21,8 +21,9 @@ class ArcGISApp(HubSite, RestServices):
     ``hub_page_cap``: when set, a search page holds at most this many records whatever ``limit`` asks for; the
     ``next`` link still advances by what was returned, so clients that follow ``next`` get everything.
     ``search_limit``: the allowance the search answers' throttle headers count down from (a Hub site was seen
-    with 10; the default is high so that ordinary tests never wait; the answer that uses it up says 0 remain); ``search_reset``: seconds sent as the reset header (None: no
-    such header, as the real window is unconfirmed). ``searches_served`` counts the search answers.
+    with 10; the default is high so that ordinary tests never wait; the answer that uses it up says 0 remain);
+    ``search_reset``: seconds sent as the reset header (None: no such header, as the real window is
+    unconfirmed). ``searches_served`` counts the search answers.
     """
 
     name = "arcgis"
