@@ -177,6 +177,7 @@ class Fetcher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         connect_attempts: int = 2,
         max_small_bytes: int = DEFAULT_MAX_SMALL_BYTES,
+        throttle_wait: float = 10.0,
     ) -> None:
         self.portal_name = portal_name
         self._own_client = client is None
@@ -190,6 +191,8 @@ class Fetcher:
         self.connect_attempts = max(1, min(int(connect_attempts), self.attempts))
         self.max_wait = float(max_wait)
         self.on_wait = on_wait
+        #: seconds a portal waits when a server said its allowance is used up but not for how long
+        self.throttle_wait = float(throttle_wait)
         self.max_bytes = int(max_bytes)
         self.max_small_bytes = min(int(max_small_bytes), self.max_bytes)  # for SMALL_KINDS (catalog, metadata)
         self.state = FetchState()

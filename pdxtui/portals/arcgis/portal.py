@@ -96,8 +96,9 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
         self.publisher_word = "bureau" if self.portland else "publisher"
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
-        #: seconds to wait when the search allowance is used up and the Hub does not say for how long
-        self.search_wait = SEARCH_THROTTLE_WAIT
+        #: seconds to wait when the search allowance is used up and the Hub does not say for how long (None: the
+        #: fetcher's ``throttle_wait``, config ``net.throttle_wait``)
+        self.search_wait: float | None = None
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
 
@@ -324,7 +325,10 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         would refuse."""
         fetcher = self.fetcher
         seen = fetcher.rate_limits_for(self.items_url)
-        wait = throttle_wait(seen, time.time(), self.search_wait)
+        default = self.search_wait
+        if default is None:
+            default = getattr(fetcher, "throttle_wait", SEARCH_THROTTLE_WAIT)  # test doubles of a Fetcher may not say
+        wait = throttle_wait(seen, time.time(), default)
         if wait <= 0 or seen is None:
             return
         limit = next((v for k, v in seen[1].items() if k.startswith("x-ratelimit-limit")), "")
