@@ -25,6 +25,7 @@ Location: ``$PDXTUI_CONFIG``, else ``<user config dir>/pdxtui/config.toml``. A m
     connect_timeout = 10
     read_timeout = 30
     max_per_host = 4
+    throttle_wait = 10          # seconds, when a search allowance is used up and the server says not how long
 
     [portlandmaps]              # the PortlandMaps API (address lookup); or PDXTUI_PORTLANDMAPS_KEY
     api_key = "your-key"
@@ -76,6 +77,9 @@ class NetConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_per_host: int = 4
+    #: seconds to wait when a server said its allowance is used up (the Hub's search throttle) without saying
+    #: for how long
+    throttle_wait: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -288,6 +292,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
         connect_timeout=float(r.number(net, "connect_timeout", "net.connect_timeout", defaults.connect_timeout)),
         read_timeout=float(r.number(net, "read_timeout", "net.read_timeout", defaults.read_timeout)),
         max_per_host=int(r.number(net, "max_per_host", "net.max_per_host", defaults.max_per_host, integer=True)),
+        throttle_wait=float(r.number(net, "throttle_wait", "net.throttle_wait", defaults.throttle_wait)),
     )
 
     pm = r.table(data, "portlandmaps")

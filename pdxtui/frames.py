@@ -118,3 +118,38 @@ def _readable_datetimes(frame: pl.DataFrame) -> pl.DataFrame:
             for c, only_dates in zip(stamps, midnight)
         ]
     )
+
+
+#: floats of larger magnitude are not all exact integers (a float64 has 53 bits of mantissa)
+_WHOLE_LIMIT = 2.0**53
+
+
+def whole_float_columns(frame: pl.DataFrame) -> list[str]:
+    """The float columns of ``frame`` whose values (at least one) are all whole numbers within +-2**53, so that
+    they are exactly integers: a Socrata ``number`` column of ids or counts (``297720928``, not ``297720928.0``)."""
+    import polars as pl
+
+    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
+    if not floats or frame.height == 0:
+        return []
+    whole = frame.select(
+        [
+            (
+                (pl.col(n).drop_nulls().len() > 0)
+                & (pl.col(n).drop_nulls().is_finite().all())
+                & ((pl.col(n).drop_nulls() == pl.col(n).drop_nulls().round(0)).all())
+                & (pl.col(n).drop_nulls().abs().max() <= _WHOLE_LIMIT)
+            ).alias(n)
+            for n in floats
+        ]
+    ).row(0)
+    return [name for name, ok in zip(floats, whole) if ok]
+
+
+def whole_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its float columns that hold only whole numbers (see :func:`whole_float_columns`) as Int64,
+    as the grid prints them. What export writes and the copy key copies; other floats stay floats."""
+    import polars as pl
+
+    names = whole_float_columns(frame)
+    return frame.with_columns([pl.col(n).cast(pl.Int64) for n in names]) if names else frame

@@ -11,7 +11,7 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -44,6 +44,9 @@ WORKER_THREADS = 1
 
 T = TypeVar("T")
 WaitCallback = Callable[[str, float], None]
+Gate = Callable[[], Awaitable[None]]
+#: response headers that tell a client its allowance (x-ratelimit-limit-*, x-ratelimit-remaining-*, ...)
+RATE_HEADER_PREFIXES = ("x-ratelimit-", "ratelimit-", "x-rate-limit-")
 
 
 def make_client(
@@ -174,6 +177,7 @@ class Fetcher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         connect_attempts: int = 2,
         max_small_bytes: int = DEFAULT_MAX_SMALL_BYTES,
+        throttle_wait: float = 10.0,
     ) -> None:
         self.portal_name = portal_name
         self._own_client = client is None
@@ -187,11 +191,15 @@ class Fetcher:
         self.connect_attempts = max(1, min(int(connect_attempts), self.attempts))
         self.max_wait = float(max_wait)
         self.on_wait = on_wait
+        #: seconds a portal waits when a server said its allowance is used up but not for how long
+        self.throttle_wait = float(throttle_wait)
         self.max_bytes = int(max_bytes)
         self.max_small_bytes = min(int(max_small_bytes), self.max_bytes)  # for SMALL_KINDS (catalog, metadata)
         self.state = FetchState()
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._workers: ThreadPoolExecutor | None = None
+        #: host -> (time.time() when seen, the rate-limit headers of its last answer that carried any, lowercased)
+        self.rate_seen: dict[str, tuple[float, dict[str, str]]] = {}
 
     # -- public -----------------------------------------------------------------------------------------
 
@@ -224,16 +232,19 @@ class Fetcher:
         refresh: bool = False,
         validate: Callable[[Any], str | None] | None = None,
         headers: Mapping[str, str] | None = None,
+        gate: Gate | None = None,
     ) -> Any:
         """GET and parse JSON. HTML or invalid JSON raises PortalError; so does ``validate(data)`` returning a
-        message (e.g. ArcGIS ``{"error": ...}`` with HTTP 200). Only bodies that pass are cached."""
+        message (e.g. ArcGIS ``{"error": ...}`` with HTTP 200). Only bodies that pass are cached. ``gate`` is
+        awaited before the request goes to the network (not for an answer from the cache): a portal's own
+        throttle waits there."""
 
         def accept(body: bytes, ctype: str) -> Any:
             data = self._parse_json(url, body, ctype)
             self._check(url, validate, data)
             return data
 
-        _, data = await self._get(url, params, kind, refresh, accept, headers)
+        _, data = await self._get(url, params, kind, refresh, accept, headers, gate=gate)
         return data
 
     async def get_parsed(
@@ -253,6 +264,15 @@ class Fetcher:
         then the cache write) in a worker thread, so that a large page does not hold up the event loop, and with
         it the next requests."""
         return await self._get(url, params, kind, refresh, parse, headers, offload)
+
+    def rate_limits_for(self, url: str) -> tuple[float, dict[str, str]] | None:
+        """(when, headers) of the last answer from ``url``'s host that carried rate-limit headers, or None."""
+        return self.rate_seen.get(_host(url))
+
+    async def pause(self, message: str, seconds: float) -> None:
+        """Wait ``seconds``, announced through ``on_wait`` as Retry-After waits are."""
+        self._notify(message, seconds)
+        await asyncio.sleep(seconds)
 
     def parse_json(self, url: str, body: bytes, content_type: str = "") -> Any:
         """``body`` as JSON, as ``get_json`` reads it: HTML or invalid JSON raises PortalError."""
@@ -276,9 +296,11 @@ class Fetcher:
         accept: Callable[[bytes, str], T],
         headers: Mapping[str, str] | None,
         offload: bool = False,
+        *,
+        gate: Gate | None = None,
     ) -> tuple[Fetched, T]:
         try:
-            return await self._get_unscrubbed(url, params, kind, refresh, accept, headers, offload)
+            return await self._get_unscrubbed(url, params, kind, refresh, accept, headers, offload, gate)
         except PortalError as exc:  # portals' own validators raise too: a server may echo the token back
             text = str(exc)
             if self.token and self._scrub(text) != text:
@@ -294,6 +316,7 @@ class Fetcher:
         accept: Callable[[bytes, str], T],
         headers: Mapping[str, str] | None,
         offload: bool = False,
+        gate: Gate | None = None,
     ) -> tuple[Fetched, T]:
         async def accepted(body: bytes, ctype: str) -> T:
             if offload:
@@ -313,6 +336,8 @@ class Fetcher:
             else:
                 self.state = FetchState(source="cache", age_seconds=entry.age)
                 return Fetched(entry.body, entry.content_type, True, False, entry.age, url), value
+        if gate is not None:
+            await gate()
         try:
             cap = self.max_small_bytes if kind in SMALL_KINDS else self.max_bytes
             status, ctype, body = await self._download(url, params, headers, cap)
@@ -434,6 +459,12 @@ class Fetcher:
 
     async def _read(self, response: httpx.Response, host: str, cap: int | None = None) -> tuple[int, str, bytes]:
         status = response.status_code
+        limits = {k.lower(): v for k, v in response.headers.items() if k.lower().startswith(RATE_HEADER_PREFIXES)}
+        if limits:
+            retry_after = response.headers.get("Retry-After")
+            if retry_after is not None:
+                limits["retry-after"] = retry_after
+            self.rate_seen[host] = (time.time(), limits)
         if status in RETRY_STATUSES:
             raise _RetryableStatus(status, _reason(response), parse_retry_after(response.headers.get("Retry-After")))
         if not 200 <= status < 300:

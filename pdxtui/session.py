@@ -57,6 +57,7 @@ class Session:
             token=template.format(token) if token else None,
             token_header=header,
             on_wait=on_wait,
+            throttle_wait=cfg.net.throttle_wait,
         )
 
     def service(

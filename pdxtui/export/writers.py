@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from pdxtui.export.job import _Job
 
 from pdxtui.export.formats import PARQUET_ROW_GROUP, PARQUET_ROW_GROUP_BYTES, ExportOptions
+from pdxtui.frames import whole_float_columns, whole_floats
 
 
 def _delimiter(options: ExportOptions, fmt: str) -> str:
@@ -43,9 +44,11 @@ def _json_text(name: str) -> Any:
 
 def _text_ready(frame: pl.DataFrame, *, nested: bool, datetimes: str) -> pl.DataFrame:
     """Columns turned into what a text format writes: nested values as JSON text (``nested``), binary as hex,
-    other Python objects as text; datetimes as ISO text: ``datetimes`` is "all", "naive" or "none"."""
+    other Python objects as text; datetimes as ISO text: ``datetimes`` is "all", "naive" or "none". Float
+    columns whose values (in this chunk) are all whole are written as integers (``frames.whole_floats``)."""
     import polars as pl
 
+    frame = whole_floats(frame)
     exprs = []
     for name, dtype in frame.schema.items():
         if nested and _is_nested(dtype):
@@ -221,12 +224,17 @@ class _ParquetWriter(_Writer):
         self.writer: Any = None
         self.schema = frame.clear().to_arrow().schema
         self.done = False
+        # float columns whose values have all been whole so far: written as floats while streaming (a later page
+        # may hold a fraction), made Int64 at the end when they stayed whole (see finish)
+        # (None: no value seen yet)
+        self.whole: dict[str, bool | None] = {name: None for name, dtype in frame.schema.items() if dtype.is_float()}
 
     def write_whole(self, frame: pl.DataFrame) -> bool:
         if self.writer is not None or self.buffer:
             return False
         self.job.check_cancelled()
         compression = "uncompressed" if self.options.compression == "none" else self.options.compression
+        frame = whole_floats(frame)
         frame.write_parquet(self.temp, compression=compression, statistics=True)  # type: ignore[arg-type]  # a str checked against COMPRESSIONS up front
         self.done = True
         return True
@@ -234,6 +242,12 @@ class _ParquetWriter(_Writer):
     def write(self, frame: pl.DataFrame) -> None:
         if not frame.height:
             return
+        if self.whole:
+            whole = set(whole_float_columns(frame))
+            nulls = dict(zip(frame.columns, frame.null_count().row(0)))
+            for name, was in self.whole.items():
+                if nulls[name] < frame.height:  # a page of nulls says nothing either way
+                    self.whole[name] = was is not False and name in whole
         table = frame.to_arrow()
         if table.schema != self.schema:
             table = table.cast(self.schema)
@@ -261,6 +275,22 @@ class _ParquetWriter(_Writer):
         self.flush()
         self.writer.close()
         self.writer = None
+        self._whole_as_integers()
+
+    def _whole_as_integers(self) -> None:
+        """Float columns whose every value was whole become int64, as the grid prints them: the file is read back
+        and written again (Parquet files are fast to read and write; a column's type cannot change mid-file)."""
+        names = [name for name, whole in self.whole.items() if whole]
+        if not names:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.job.check_cancelled()
+        table = pq.read_table(self.temp)
+        schema = pa.schema([f.with_type(pa.int64()) if f.name in names else f for f in table.schema])
+        compression = "none" if self.options.compression == "none" else self.options.compression
+        pq.write_table(table.cast(schema), self.temp, compression=compression, row_group_size=PARQUET_ROW_GROUP)
 
     def abort(self) -> None:
         if getattr(self, "writer", None) is not None:

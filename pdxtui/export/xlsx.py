@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from pdxtui.export import formats as limits
 from pdxtui.export.formats import _XLSX_DEFLATE_LEVEL, XLSX_MAX_TEXT, ExportError
 from pdxtui.export.writers import _ISO_NAIVE, _ISO_TIME, _text_ready, _Writer
+from pdxtui.frames import whole_floats
 
 
 class _XlsxWriter(_Writer):
@@ -94,7 +95,7 @@ class _XlsxWriter(_Writer):
                 f"an XLSX sheet holds at most {limits.XLSX_MAX_ROWS - 1:,} rows under its header; "
                 "export CSV or Parquet instead, or narrow the filter"
             )
-        self.sheet.write(_xlsx_rows(frame, self.next_row, self.styles).encode("utf-8"))
+        self.sheet.write(_xlsx_rows(whole_floats(frame), self.next_row, self.styles).encode("utf-8"))
         self.next_row = last + 1
 
     def finish(self) -> None:

@@ -63,6 +63,11 @@ class Portal(ABC):
         itself off when it finds its database damaged); "" when there is none, or no cache."""
         return ""
 
+    def rate_limits(self) -> dict[str, dict[str, str]]:
+        """The rate-limit figures the portal's servers last sent, per host (e.g. the Hub's
+        ``x-ratelimit-remaining-portal_search_throttler``), for a request log; empty when none were seen."""
+        return {}
+
     # -- optional capabilities, with real defaults ------------------------------------------------------------------
 
     def query_url(self, dataset: Dataset, query: Query) -> str:

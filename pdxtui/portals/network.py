@@ -231,6 +231,12 @@ class NetworkPortal(Portal, Generic[PlanT]):
     def _fetcher_ready(self, fetcher: Fetcher) -> None:
         """Called once with the fetcher made on first use (a portal may wrap its callbacks)."""
 
+    def rate_limits(self) -> dict[str, dict[str, str]]:
+        """The last rate-limit headers each host sent (from the fetcher; empty before the first request)."""
+        fetcher = self._fetcher
+        seen = getattr(fetcher, "rate_seen", None) if fetcher is not None else None  # test doubles may not keep any
+        return {host: dict(headers) for host, (_, headers) in (seen or {}).items()}
+
     def cache_warning(self) -> str:
         """The cache's warning, without opening a fetcher (and so a cache) just to ask."""
         return self._fetcher.store.warning if self._fetcher is not None else ""

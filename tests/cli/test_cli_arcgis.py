@@ -239,3 +239,41 @@ def test_export_of_a_service_table_and_a_csv_item(capsys, portal, tmp_path):
         "Fulton",
         "Gabriel Park",
     ]
+
+
+# -- an ArcGIS Server before 10.0: dates as text -----------------------------------------------------------------------
+
+LEGACY = DATASETS["code_cases_2006"]
+
+
+def test_text_dates_of_an_old_server_are_read_not_dropped(capsys, portal, tmp_path):
+    """A 9.31 server sends dates as text: they are read as dates (with and without the time); a column with a
+    value that is no date keeps every value as sent; a number in a string field arrives as text. None is null."""
+    code, out, err = run(capsys, "--portal", portal, "preview", LEGACY.id, "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [r["CASE_NUM"] for r in records] == [r["CASE_NUM"] for r in LEGACY.rows]
+    assert [r["OPENED"] for r in records] == [
+        "2005-12-23T00:00:00+00:00",
+        "2005-12-23T00:00:00+00:00",
+        "2006-01-02T09:05:30+00:00",
+        "2006-03-15T12:30:00+00:00",
+        "2006-07-04T23:59:59+00:00",
+        None,
+    ]
+    assert [r["CLOSED"] for r in records] == [r["CLOSED"] for r in LEGACY.rows]  # "pending": the text, as sent
+    assert [r["PARCEL"] for r in records] == ["R123456", "1234567", "R223344", "7654321", "R998877", None]
+
+    target = tmp_path / "cases.csv"
+    code, out, err = run(capsys, "--portal", portal, "export", LEGACY.id, "-o", str(target))
+    assert code == 0, err
+    import csv
+
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert [r["OPENED"] for r in rows][:3] == [
+        "2005-12-23T00:00:00+00:00",
+        "2005-12-23T00:00:00+00:00",
+        "2006-01-02T09:05:30+00:00",
+    ]
+    assert [r["CLOSED"] for r in rows] == [r["CLOSED"] or "" for r in LEGACY.rows]
+    assert [r["PARCEL"] for r in rows] == ["R123456", "1234567", "R223344", "7654321", "R998877", ""]

@@ -182,3 +182,39 @@ def test_the_token_is_sent_and_never_written_anywhere(capsys, portal, fake_socra
     assert len([p for p in files if p.parent == tmp_path / "out"]) == 3
     for path in files:
         assert TOKEN.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "ndjson", "xlsx", "parquet"])
+def test_whole_numbers_are_exported_as_integers(capsys, portal, tmp_path, fmt):
+    """A ``number`` column of whole values (inspection_id) is written as integers in every format, as the grid
+    prints them; a number column with fractions (score) stays float."""
+    import re
+    import zipfile
+
+    target = tmp_path / f"inspections.{fmt}"
+    code, _out, err = run(capsys, "--portal", portal, "export", INSPECTIONS.id, "-o", str(target))
+    assert code == 0, err
+    rows = INSPECTIONS.by_id_order()
+    ids = [int(r["inspection_id"]) for r in rows]
+    scores = [None if r["score"] is None else float(r["score"]) for r in rows]
+    if fmt == "parquet":
+        frame = pl.read_parquet(target)
+        assert frame.schema["inspection_id"] == pl.Int64 and frame["inspection_id"].to_list() == ids
+        assert frame.schema["score"] == pl.Float64 and frame["score"].to_list() == scores
+    elif fmt == "xlsx":
+        with zipfile.ZipFile(target) as package:
+            sheet = package.read("xl/worksheets/sheet1.xml").decode()
+        assert re.search(rf'<c r="A2"[^>]*><v>{ids[0]}</v>', sheet), sheet[:2000]
+        assert f"<v>{ids[0]}.0</v>" not in sheet
+        assert re.search(r"<v>\d+\.\d*[1-9]</v>", sheet)  # the scores keep their fractions
+    elif fmt in ("json", "ndjson"):
+        text = target.read_text(encoding="utf-8")
+        records = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
+        assert [r["inspection_id"] for r in records] == ids
+        assert all(type(r["inspection_id"]) is int for r in records)
+        assert f'"inspection_id":{ids[0]}.0' not in text.replace(" ", "")
+        assert any(type(r["score"]) is float and not r["score"].is_integer() for r in records)
+    else:
+        frame = pl.read_csv(target, separator="\t" if fmt == "tsv" else ",", infer_schema=False)
+        assert frame["inspection_id"].to_list() == [str(i) for i in ids]
+        assert any("." in s for s in frame["score"].drop_nulls().to_list())

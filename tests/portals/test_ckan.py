@@ -775,3 +775,20 @@ async def test_show_does_not_wait_for_a_slow_file_server(server, make, app):
     assert str(pages[0].table.column("riders").type) == "int64"
     again = await portal.dataset("bike-counts")  # the file is in memory now: its columns are known
     assert ("riders", "integer") in [(f.name, f.kind) for f in again.fields] and again.rows == 157
+
+
+# -- owner: one rule for search and show (portals.md, CKAN "Owner") ---------------------------------------------------
+
+
+async def test_owner_of_a_package_without_organization_is_the_same_in_search_and_show(server, app, make):
+    from tests.support.fakeportal.ckan import orphan_packages
+
+    app.packages.update(orphan_packages())
+    portal = make(server)
+    hits = {h.id: h for h in (await portal.search(SearchRequest(text="community"))).hits}
+    assert hits["tool-library"].owner == "Jo Volunteer"  # no organization: the author
+    assert hits["seed-swap"].owner == "Garden Club"  # no organization, no author: the maintainer
+    assert (await portal.dataset("tool-library")).owner == "Jo Volunteer"
+    assert (await portal.dataset("seed-swap")).owner == "Garden Club"
+    trees = next(h for h in (await portal.search(SearchRequest(text="trees"))).hits if h.id == "street-trees")
+    assert trees.owner == (await portal.dataset("street-trees")).owner == "Parks Department"

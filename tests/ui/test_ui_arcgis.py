@@ -178,3 +178,35 @@ async def test_load_all_can_be_cancelled_and_keeps_the_loaded_rows(fake_arcgis):
         await settle(pilot)
         assert pane.preview.shown == trees.row_count
         assert pane.view["OBJECTID"].to_list() == list(range(1, trees.row_count + 1))
+
+
+async def test_typing_a_word_sends_one_search_for_the_final_text(fake_arcgis):
+    """Search-as-you-type must not spend the Hub's search allowance on every key: keystrokes are coalesced and the
+    last search sent is for the text in the box."""
+    app = app_for(fake_arcgis.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        fake_arcgis.reset_log()
+        await pilot.press(*"heritage")
+        await settle(pilot)
+        searched = [r.params.get("q") for r in fake_arcgis.requests_to("/collections/dataset/items") if "q" in r.params]
+        assert 1 <= len(searched) <= 2 and searched[-1] == "heritage"
+        assert next(h.title for h in app.screen.query_one("#catalog").hits) == HERITAGE.title
+
+
+async def test_a_search_held_back_by_the_throttle_is_dropped_when_the_text_changes(fake_arcgis):
+    fake_arcgis.arcgis.search_limit = 1  # the first catalog answer says no search remains
+    app = app_for(fake_arcgis.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        portal = app.screen.service.portal
+        portal.search_wait = 30  # the search for "her" waits (announced) ...
+        await pilot.press(*"her")
+        await pilot.pause(0.6)
+        assert not [r for r in fake_arcgis.requests_to("/collections/dataset/items") if "q" in r.params]
+        portal.search_wait = 0.2  # ... and is dropped by the next keys; the final text waits its (short) turn
+        await pilot.press(*"itage")
+        await wait_for(pilot, lambda: app.screen._last_request.text == "heritage")
+        assert app.screen.query_one("#catalog").hits[0].title == HERITAGE.title
+        searched = [r.params["q"] for r in fake_arcgis.requests_to("/collections/dataset/items") if "q" in r.params]
+        assert searched == ["heritage"]

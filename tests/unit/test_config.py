@@ -211,3 +211,15 @@ def test_save_requester_refuses_broken_or_inline(tmp_path):
 @pytest.mark.parametrize("value", ["", "plain", 'q"uote', "back\\slash", "tab\tnl\ncr\r", "\x00\x1f\x7f", "ünï ☃"])
 def test_toml_string_round_trips(value):
     assert tomllib.loads(f"v = {toml_string(value)}")["v"] == value
+
+
+def test_throttle_wait_reaches_the_fetcher(tmp_path):
+    from pdxtui.session import open_session
+
+    path = tmp_path / "config.toml"
+    path.write_text("[net]\nthrottle_wait = 2.5\n", encoding="utf-8")
+    session = open_session(portal="arcgis:http://127.0.0.1:9/hub", config_path=str(path))
+    assert session.config.net.throttle_wait == 2.5 and not session.warnings
+    fetcher = session.fetcher()
+    assert fetcher.throttle_wait == 2.5
+    fetcher.store.close()

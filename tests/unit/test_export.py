@@ -819,3 +819,27 @@ async def test_export_scope_loaded_cancels_its_thread(tmp_path):
     with pytest.raises(asyncio.CancelledError):
         await task
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_streamed_whole_floats_become_integers_only_when_every_page_is_whole(tmp_path):
+    """Parquet fixes a column's type for the file: a float column becomes Int64 only when all its pages held whole
+    numbers; a fraction on a later page keeps the column float (nothing truncated)."""
+
+    async def pages(later: list[float | None]):
+        yield pl.DataFrame({"id": [297720928.0, 2.0], "x": [1.0, None]})
+        yield pl.DataFrame({"id": [3.0, None], "x": later})
+
+    await export_frames(pages([4.0, 5.0]), tmp_path / "whole.parquet", ExportOptions())
+    whole = pl.read_parquet(tmp_path / "whole.parquet")
+    assert whole.schema == {"id": pl.Int64, "x": pl.Int64}
+    assert whole["id"].to_list() == [297720928, 2, 3, None] and whole["x"].to_list() == [1, None, 4, 5]
+    await export_frames(pages([4.5, None]), tmp_path / "mixed.parquet", ExportOptions())
+    mixed = pl.read_parquet(tmp_path / "mixed.parquet")
+    assert mixed.schema == {"id": pl.Int64, "x": pl.Float64} and mixed["x"].to_list() == [1.0, None, 4.5, None]
+
+
+def test_copied_whole_floats_read_as_integers():
+    from pdxtui.ui.widgets.preview import to_tsv
+
+    frame = pl.DataFrame({"id": [297720928.0, None], "x": [1.5, 2.0]})
+    assert to_tsv(frame, header=True) == "id\tx\n297720928\t1.5\n\t2.0"

@@ -163,6 +163,44 @@ def layer_url_for(url: Any, item_id: str) -> str:
     return ""
 
 
+#: seconds to wait when the Hub search allowance is used up and no reset header says for how long (the Hub's
+#: throttle window is unconfirmed: a conservative guess)
+SEARCH_THROTTLE_WAIT = 10.0
+
+
+def throttle_wait(seen: tuple[float, dict[str, str]] | None, now: float, default: float) -> float:
+    """Seconds to wait before the next search, from the rate-limit headers of the host's last answer (``seen``:
+    (time.time() when seen, lowercased headers)): 0 unless an ``x-ratelimit-remaining-*`` was 0; then until the
+    ``x-ratelimit-reset-*`` (seconds, or an epoch time) or ``Retry-After`` it sent, else ``default`` seconds."""
+    if seen is None:
+        return 0.0
+    at, headers = seen
+    spent = [name for name, value in headers.items() if "remaining" in name and _number(value) == 0]
+    if not spent:
+        return 0.0
+    delay: float | None = None
+    for name, value in headers.items():
+        number = _number(value)
+        if "reset" in name and number is not None and number >= 0:
+            delay = number - at if number > 1e9 else number  # an epoch time, or seconds from the answer
+            break
+    if delay is None and "retry-after" in headers:
+        from pdxtui.net import parse_retry_after
+
+        delay = parse_retry_after(headers["retry-after"], now=at)
+    if delay is None:
+        delay = default
+    return max(0.0, at + delay - now)
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
 def _next_link(data: dict[str, Any]) -> str:
     for link in data.get("links") or ():
         if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import aclosing
@@ -37,6 +38,7 @@ from pdxtui.portals.arcgis.hub import (
     PORTLAND_HOST,
     PORTLAND_LABEL,
     SEARCH_API,
+    SEARCH_THROTTLE_WAIT,
     SHAPES,
     LayerError,
     _check_collection,
@@ -52,10 +54,11 @@ from pdxtui.portals.arcgis.hub import (
     layer_url_for,
     pull_metadata_link,
     pull_update_frequency,
+    throttle_wait,
 )
 from pdxtui.portals.arcgis.items import CSVItems
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
-from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
+from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json, text_moment
 from pdxtui.portals.arcgis.services import (
     is_csv,
     is_file,
@@ -108,6 +111,9 @@ class ArcGISPortal(CSVItems):
         self.publisher_word = "bureau" if self.portland else "publisher"
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
         self._csv_items: OrderedDict[str, Any] = OrderedDict()
+        #: seconds to wait when the search allowance is used up and the Hub does not say for how long (None: the
+        #: fetcher's ``throttle_wait``, config ``net.throttle_wait``)
+        self.search_wait: float | None = None
 
     # -- Portal protocol -----------------------------------------------------------------------------------------
 
@@ -263,7 +269,9 @@ class ArcGISPortal(CSVItems):
             if value is not None and labels:
                 value = labels.get(value, value)
             elif value is not None and field.kind in ("datetime", "date"):
-                value = epoch_ms(value)
+                # epoch ms, or the text dates of servers before 10.0; a value that is no date stays as sent
+                moment = text_moment(value) if isinstance(value, str) else None
+                value = moment or epoch_ms(value) or value
             pairs.append((value, count))
         total = sum(count for _, count in pairs)
         return pairs, total
@@ -350,7 +358,10 @@ class ArcGISPortal(CSVItems):
         total: int | None = None
         seen: set[str] = set()
         for _ in range(MAX_SEARCH_PAGES):
-            data = await self._get(url, query, "catalog", _check_collection)
+            data = await self.fetcher.get_json(
+                url, query, kind="catalog", refresh=self.refresh, validate=_check_collection, gate=self._search_gate
+            )
+            self._note(self.fetcher.state)
             matched = data.get("numberMatched")
             if isinstance(matched, int) and not isinstance(matched, bool):
                 total = matched
@@ -366,6 +377,26 @@ class ArcGISPortal(CSVItems):
                 break
             seen.add(url)
         return records, total
+
+    async def _search_gate(self) -> None:
+        """Before a search goes to the network: when the Hub said its search allowance was used up
+        (``x-ratelimit-remaining-portal_search_throttler: 0``), wait (announced) rather than send a search it
+        would refuse."""
+        fetcher = self.fetcher
+        seen = fetcher.rate_limits_for(self.items_url)
+        default = self.search_wait
+        if default is None:
+            default = getattr(fetcher, "throttle_wait", SEARCH_THROTTLE_WAIT)  # test doubles of a Fetcher may not say
+        wait = throttle_wait(seen, time.time(), default)
+        if wait <= 0 or seen is None:
+            return
+        limit = next((v for k, v in seen[1].items() if k.startswith("x-ratelimit-limit")), "")
+        allowance = f" ({limit} searches)" if limit else ""
+        await fetcher.pause(
+            f"{urlsplit(self.site).hostname or self.site}: the catalog search allowance{allowance} is used up; "
+            f"waiting {wait:.3g} s before the next search",
+            wait,
+        )
 
     async def _record(self, ident: str) -> dict[str, Any]:
         url = f"{self.items_url}/{quote(ident, safe='')}"

@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Field, as_dict, finite_float
@@ -47,12 +47,51 @@ def _to_int(value: Any) -> Any:
     raise ValueError(value)
 
 
+#: the text dates of ArcGIS Server before 10.0: ``12/23/2005 12:00:00 AM``, ``12/23/2005``, ``1/2/2006 13:05``
+_US_DATE = re.compile(
+    r"\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*([AaPp][Mm])?)?\s*"
+)
+
+
+def text_moment(text: str) -> datetime | None:
+    """A date sent as text, as an aware datetime: ``M/D/YYYY`` with or without ``h:mm[:ss] AM|PM`` (or a 24-hour
+    time), as servers before 10.0 send them, or ISO text. A time without a zone is read as UTC, so the moment shows
+    the wall-clock time the server wrote. None when the text is no such date."""
+    match = _US_DATE.fullmatch(text)
+    if match is None:
+        moment = epoch_ms(text) if not _NUMBER.fullmatch(text) else None
+        return moment if isinstance(moment, datetime) else None
+    month, day, year, hour, minute, second, fraction, half = match.groups()
+    hours = int(hour or 0)
+    if half is not None:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            hours,
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0").ljust(6, "0")),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+
+
+_NUMBER = re.compile(r"\s*[-+]?\d+(?:\.\d*)?\s*")
+
+
 def _to_ms(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return int(value) if math.isfinite(value) else None
-    moment = epoch_ms(value)
+    text = isinstance(value, str) and not _NUMBER.fullmatch(value)
+    moment = text_moment(value) if text else epoch_ms(value)  # text: ISO or M/D/YYYY; else epoch ms
     return None if moment is None else int(moment.timestamp() * 1000)
 
 
@@ -63,9 +102,23 @@ def _to_date(value: Any) -> date | None:
         try:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
-            return None
+            moment = text_moment(value)
+            return None if moment is None else moment.date()
     moment = epoch_ms(value)
     return None if moment is None else moment.date()
+
+
+def _lost(values: list[Any], read: list[Any]) -> bool:
+    """Whether reading turned a value the server sent into null (blank text counts as no value)."""
+    return any(r is None and v is not None and not (isinstance(v, str) and not v.strip()) for v, r in zip(values, read))
+
+
+def _as_sent(values: list[Any]) -> Any:
+    """A column of every value as the server sent it, as text: what a date column becomes when one of its values
+    is no date (a value the server sent is never turned into null)."""
+    import pyarrow as pa
+
+    return pa.array([_to_str(v) for v in values], pa.string())
 
 
 def _to_str(value: Any) -> str | None:
@@ -92,8 +145,11 @@ def column(values: list[Any], field: Field) -> pa.Array:
         inferred = _infer(values)  # fast path: whole numbers (epoch ms for dates) and nulls
         if inferred is not None and (pa.types.is_integer(inferred.type) or pa.types.is_null(inferred.type)):
             return inferred.cast(pa.int64() if kind == "integer" else pa.timestamp("ms", tz="UTC"))
-        if kind == "datetime":
-            return pa.array([_to_ms(v) for v in values], pa.timestamp("ms", tz="UTC"))
+        if kind == "datetime":  # ISO text, or the text dates of servers before 10.0
+            moments = [_to_ms(v) for v in values]
+            if _lost(values, moments):
+                return _as_sent(values)
+            return pa.array(moments, pa.timestamp("ms", tz="UTC"))
         try:
             return pa.array([_to_int(v) for v in values], pa.int64())
         except (ValueError, TypeError, OverflowError):
@@ -104,7 +160,8 @@ def column(values: list[Any], field: Field) -> pa.Array:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             return pa.array([finite_float(v) for v in values], pa.float64())
     if kind == "date":
-        return pa.array([_to_date(v) for v in values], pa.date32())
+        days = [_to_date(v) for v in values]
+        return _as_sent(values) if _lost(values, days) else pa.array(days, pa.date32())
     if kind == "boolean":
         return pa.array([None if v is None else bool(v) for v in values], pa.bool_())
     try:

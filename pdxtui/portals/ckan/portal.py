@@ -464,7 +464,7 @@ class CKANPortal(CKANFiles):
     ) -> Dataset:
         package = as_text(raw.get("name")) or split_id(ident)[0]
         org = as_dict(raw.get("organization"))
-        owner = as_text(org.get("title") or org.get("name")) or as_text(raw.get("author") or raw.get("maintainer"))
+        owner = package_owner(raw)
         if org.get("title") and org.get("name"):
             self._owners.setdefault(as_text(org["title"]), as_text(org["name"]))
         groups = _names(raw.get("groups"))
@@ -524,7 +524,7 @@ class CKANPortal(CKANFiles):
         return DatasetSummary(
             id=as_text(raw.get("name") or raw.get("id")),
             title=as_text(raw.get("title") or raw.get("name")),
-            owner=as_text(org.get("title") or org.get("name")),
+            owner=package_owner(raw),
             updated=ckan_time(raw.get("metadata_modified")),
             rows=None,
             type=", ".join(formats),
@@ -568,3 +568,14 @@ class CKANPortal(CKANFiles):
             from pdxtui.filters import parse
 
             parse(query.where, plan.fields)  # a FilterError, before anything is read
+
+
+def package_owner(raw: dict[str, Any]) -> str:
+    """A package's owner, the same in search and show (portals.md, CKAN "Owner"): the organization's title (its
+    name when it has none), else the author, else the maintainer; "" when none is given."""
+    org = as_dict(raw.get("organization"))
+    for value in (org.get("title"), org.get("name"), raw.get("author"), raw.get("maintainer")):
+        text = as_text(value).strip()
+        if text:
+            return text
+    return ""

@@ -131,6 +131,9 @@ class BrowseScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self) -> None:
+        # keystrokes are coalesced: each one restarts the timer, and cancels a search for the old text that is
+        # still waiting to be sent (a portal may hold a search back while its allowance is used up) or answering
+        self.workers.cancel_group(self, "search")
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(SEARCH_DEBOUNCE, self._search_now)
@@ -154,6 +157,8 @@ class BrowseScreen(Screen[None]):
 
     @work(exclusive=True, group="search", exit_on_error=False)
     async def run_search(self, request: SearchRequest, service: Service | None = None) -> None:
+        if request.text != self.query_one("#search", Input).value.strip():
+            return  # the box holds newer text: its own search follows (never send one for text that is gone)
         catalog = self.query_one(CatalogList)
         status = self.query_one("#catalog-status", Static)
         # the spinner only appears when a search is slow: no flicker for fast (local or cached) answers

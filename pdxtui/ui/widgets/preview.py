@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
+from pdxtui.frames import whole_floats
 from pdxtui.model import Dataset, Progress, Query
 from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import clean, one_line
@@ -618,6 +619,7 @@ def tsv_cell(value: Any) -> str:
 
 
 def to_tsv(frame: pl.DataFrame, *, header: bool) -> str:
+    frame = whole_floats(frame)  # whole numbers as the grid prints them (297720928, not 297720928.0)
     lines = ["\t".join(tsv_cell(c) for c in frame.columns)] if header else []
     lines += ["\t".join(tsv_cell(v) for v in row) for row in frame.rows()]
     return "\n".join(lines)

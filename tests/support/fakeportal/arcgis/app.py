@@ -20,6 +20,10 @@ class ArcGISApp(HubSite, RestServices):
     Switches (plain attributes, safe to change between requests):
     ``hub_page_cap``: when set, a search page holds at most this many records whatever ``limit`` asks for; the
     ``next`` link still advances by what was returned, so clients that follow ``next`` get everything.
+    ``search_limit``: the allowance the search answers' throttle headers count down from (a Hub site was seen
+    with 10; the default is high so that ordinary tests never wait; the answer that uses it up says 0 remain);
+    ``search_reset``: seconds sent as the reset header (None: no such header, as the real window is
+    unconfirmed). ``searches_served`` counts the search answers.
     """
 
     name = "arcgis"
@@ -35,6 +39,9 @@ class ArcGISApp(HubSite, RestServices):
         self.hub_prefix = "/" + hub_prefix.strip("/")
         self.rest_prefix = "/" + rest_prefix.strip("/")
         self.hub_page_cap = hub_page_cap
+        self.search_limit = 10_000  # high enough that ordinary tests never see 0 remaining
+        self.search_reset: float | None = None
+        self.searches_served = 0
         self._cache: OrderedDict[tuple, Sequence[int]] = OrderedDict()
         self._cache_lock = threading.Lock()
         # Serialized answers of the read-only query endpoint, per (layer, normalized parameters). The fixture

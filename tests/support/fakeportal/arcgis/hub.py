@@ -78,7 +78,26 @@ class HubSite:
                 if item.id == item_id:
                     return json_response(self.feature(item, base, site), content_type=GEOJSON_TYPE)
             raise HubError(404, f"Item {item_id!r} not found")
-        return json_response(self.search(collection, query, base, site + sub), content_type=GEOJSON_TYPE)
+        status, headers, body = json_response(
+            self.search(collection, query, base, site + sub), content_type=GEOJSON_TYPE
+        )
+        return status, {**headers, **self.throttle_headers()}, body
+
+    def throttle_headers(self) -> dict[str, str]:
+        """The Hub's search throttle headers (portals.md: limit 10 seen on a Hub site), counting search answers:
+        the ``search_limit``-th answer since the app was made says 0 remain, and so do those after it (the
+        window is unconfirmed, so the fake never refills it; ``search_reset``, when set, is sent as
+        ``x-ratelimit-reset-portal_search_throttler``)."""
+        with self._cache_lock:
+            self.searches_served += 1
+            remaining = max(0, self.search_limit - self.searches_served)
+        headers = {
+            "x-ratelimit-limit-portal_search_throttler": str(self.search_limit),
+            "x-ratelimit-remaining-portal_search_throttler": str(remaining),
+        }
+        if self.search_reset is not None:
+            headers["x-ratelimit-reset-portal_search_throttler"] = str(self.search_reset)
+        return headers
 
     def landing(self, site: str) -> dict:
         return {

@@ -124,6 +124,8 @@ class RestServices:
             info["type"] = "Table"
             for key in ("geometryType", "geometryField", "extent", "sourceSpatialReference"):
                 info.pop(key, None)
+        if ds.current_version is not None:
+            info = old_layer_info(info, ds.current_version)
         return info
 
     def _layer_info(self, ds: Dataset) -> dict:
@@ -225,6 +227,9 @@ class RestServices:
         offset = self.count_param(params, "resultoffset", "resultOffset")
         count = self.count_param(params, "resultrecordcount", "resultRecordCount")
         count = min(count or ds.max_record_count, ds.max_record_count)
+        if ds.current_version is not None and ds.current_version < 10.3:  # no pagination: these are ignored
+            offset, count = 0, ds.max_record_count
+            params = {k: v for k, v in params.items() if k != "orderbyfields"}
         count_only = self.flag(params, "returncountonly", False)
         ids_only = self.flag(params, "returnidsonly", False)
         distinct = self.flag(params, "returndistinctvalues", False)
@@ -566,6 +571,16 @@ class RestServices:
                 raise QueryError("'orderByFields' parameter is invalid")
             order.append((name, direction == "DESC"))
         return order
+
+
+def old_layer_info(info: dict, version: float) -> dict:
+    """A layer's JSON as an older server writes it: its own ``currentVersion``; before 10.3 no
+    ``advancedQueryCapabilities`` (no pagination, no orderBy), which 10.3 introduced."""
+    info = dict(info, currentVersion=version)
+    if version < 10.3:
+        for key in ("advancedQueryCapabilities", "supportsAdvancedQueries", "useStandardizedQueries"):
+            info.pop(key, None)
+    return info
 
 
 def compute_statistic(kind: str, values: list[Any]) -> Any:

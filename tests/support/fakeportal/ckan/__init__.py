@@ -57,6 +57,7 @@ from .data import (
     bikes_table,
     budget_table,
     make_packages,
+    orphan_packages,
     trees_table,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "invalid",
     "make_packages",
     "not_found",
+    "orphan_packages",
     "start_ckan_server",
     "trees_table",
 ]

@@ -293,7 +293,7 @@ class CKANApp:
     @staticmethod
     def _facet_values(package: FakePackage, name: str) -> list[str]:
         if name == "organization":
-            return [package.org]
+            return [package.org] if package.org else []
         if name == "groups":
             return list(package.groups)
         if name == "tags":
@@ -313,7 +313,7 @@ class CKANApp:
         return value
 
     def package_dict(self, package: FakePackage, base: str) -> dict[str, Any]:
-        org = ORGS[package.org]
+        org = ORGS.get(package.org)  # None: a package of no organization
         return {
             "id": package.id,
             "name": package.name,
@@ -326,11 +326,13 @@ class CKANApp:
             "license_title": package.license_title,
             "metadata_created": package.created,
             "metadata_modified": package.modified,
-            "maintainer": "Open Data Team",
-            "author": None,
+            "maintainer": package.maintainer,
+            "author": package.author,
             "url": "",
-            "organization": {**org, "type": "organization", "is_organization": True, "state": "active"},
-            "owner_org": org["id"],
+            "organization": (
+                {**org, "type": "organization", "is_organization": True, "state": "active"} if org else None
+            ),
+            "owner_org": org["id"] if org else None,
             "groups": [dict(GROUPS[g]) for g in package.groups],
             "tags": [{"id": f"tag-{t}", "name": t, "display_name": t, "state": "active"} for t in package.tags],
             "extras": list(package.extras),

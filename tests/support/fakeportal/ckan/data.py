@@ -198,6 +198,8 @@ class FakePackage:
     license_title: str = "Open Data Commons Public Domain Dedication and License (PDDL)"
     id: str = ""
     extras: list[dict[str, str]] = field(default_factory=list)
+    author: str | None = None
+    maintainer: str | None = "Open Data Team"
 
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -324,5 +326,38 @@ def make_packages() -> dict[str, FakePackage]:
         ),
     ]
     for index, package in enumerate(packages, start=1):
+        package.id = f"5e7a0000-0000-4000-8000-{index:012d}"
+    return {package.name: package for package in packages}
+
+
+def orphan_packages() -> dict[str, FakePackage]:
+    """Packages that belong to no organization (``org`` ""), as CKAN allows: one with an author and a maintainer,
+    one with a maintainer only. Not in ``make_packages()``: a test adds them with ``app.packages.update(...)``."""
+    packages = [
+        FakePackage(
+            name="tool-library",
+            title="Tool Library Loans",
+            org="",
+            notes="Loans from the volunteer-run tool library.",
+            groups=[],
+            tags=["community"],
+            resources=[],
+            modified="2021-04-04T04:04:04.000000",
+            author="Jo Volunteer",
+            maintainer="Tool Library Desk",
+        ),
+        FakePackage(
+            name="seed-swap",
+            title="Seed Swap Sites",
+            org="",
+            notes="Where seeds are swapped.",
+            groups=[],
+            tags=["community"],
+            resources=[],
+            modified="2020-02-02T02:02:02.000000",
+            maintainer="Garden Club",
+        ),
+    ]
+    for index, package in enumerate(packages, start=901):
         package.id = f"5e7a0000-0000-4000-8000-{index:012d}"
     return {package.name: package for package in packages}
