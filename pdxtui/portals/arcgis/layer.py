@@ -26,8 +26,9 @@ class _Plan:
     lat: str | None
     lon: str | None
     page_rows: int
-    paging: bool
+    paging: bool  # resultOffset paging (else object id batches: pdxtui.portals.arcgis.paging)
     rows: int | None
+    order_by: bool = True  # the server honours orderByFields (else a sort is done on the rows read)
 
     @property
     def label(self) -> str:

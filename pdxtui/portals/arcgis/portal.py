@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -52,9 +52,26 @@ from pdxtui.portals.arcgis.hub import (
     pull_update_frequency,
 )
 from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
+from pdxtui.portals.arcgis.paging import (
+    NEAR_KEYS,
+    Chunk,
+    Reader,
+    as_chunk,
+    by_ids,
+    by_offset,
+    check_ids,
+    in_oid_order,
+    object_ids,
+    sort_note,
+    sorted_locally,
+    supports_order_by,
+    supports_pagination,
+    switch_note,
+    wire_fields,
+)
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
+from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, ranked
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -230,56 +247,81 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         fields = self._selected(plan, query)
         where = _where(plan, query.where)
         near = _near_params(plan, query.near)
-        total = (dataset.rows if dataset.rows is not None else plan.rows) if where == ALL_ROWS and not near else None
-        if total is None:
-            total = await self._count(plan.url, plan.title, where, near)
-        start = query.offset
-        stop = total if query.limit is None else min(total, start + query.limit)
-        planned = max(0, stop - start)
-        base = self._query_params(plan, query, fields)
-        size = plan.page_rows
-        if not plan.paging and (start > 0 or planned > size):
-            raise PdxError(
-                f"{plan.title} cannot be read page by page (the server does not support pagination); "
-                f"only its first {size:,} rows can be fetched"
-            )
-        slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
-        reader = _FastRows(fields, plan.lat, plan.lon)
-        delivered = pages = 0
-        last: _Slot | None = None
-        ended = False
+        wire = wire_fields(plan, fields, [name for name, _ in query.order])
+        reader = self._reader(plan, self._query_params(plan, query, wire), wire)
+        start, size, window = query.offset, plan.page_rows, self.window
+        chunks: AsyncGenerator[tuple[int, Chunk], None]
+        total: int | None
+        if query.order and not (plan.paging and plan.order_by):
+            note = sort_note(plan)
+            log.warning("%s", note)
+            if progress is not None:
+                progress(Progress(rows=0, total=None, pages=0, message=note))
+            reader = self._reader(plan, self._query_params(plan, Query(where=query.where, near=query.near), wire), wire)
+            total, chunks = await sorted_locally(reader, plan, query, wire, window)
+            stop = total
+        elif plan.paging:
+            known = dataset.rows if dataset.rows is not None else plan.rows
+            total = known if where == ALL_ROWS and not near else None
+            if total is None:
+                total = await self._count(plan.url, plan.title, where, near)
+            stop = total if query.limit is None else min(total, start + query.limit)
 
-        def fetch(offset: int, count: int) -> Coroutine[Any, Any, _Slot]:
-            return self._slot(plan, base, fields, offset, count, reader)
-
-        async with aclosing(in_order(slots, fetch, self.window)) as slotted:
-            async for offset, _, last in slotted:
-                if last.rows:
-                    delivered += last.rows
-                    pages += 1
-                    if progress is not None:
-                        progress(Progress(rows=delivered, total=planned, pages=pages))
-                    yield Page(table=last.table, offset=offset, total=total)
-                if last.ended:
-                    ended = True
-                    break
-        # The count may be out of date: keep going while the server says there is more.
-        more = last is not None and last.exceeded and not ended
-        while more and (query.limit is None or delivered < query.limit):
-            offset = start + delivered
-            count = size if query.limit is None else min(size, query.limit - delivered)
-            last = await self._slot(plan, base, fields, offset, count, reader)
-            if last.rows:
-                delivered += last.rows
-                pages += 1
+            def switched(delivered: int) -> None:
+                note = switch_note(plan, delivered)
+                log.warning("%s", note)
                 if progress is not None:
-                    progress(Progress(rows=delivered, total=None, pages=pages))
-                yield Page(table=last.table, offset=offset, total=None)
-            more = last.exceeded and not last.ended and last.rows > 0
+                    progress(Progress(rows=delivered, total=None, pages=0, message=note))
+
+            chunks = by_offset(
+                reader, start=start, stop=stop, limit=query.limit, size=size, window=window, on_switch=switched
+            )
+        else:
+            ids = sorted(await reader.all_ids())
+            total = len(ids)
+            stop = total if query.limit is None else min(total, start + query.limit)
+            chunks = by_ids(reader, ids[start:stop], size, window, first=start)
+        planned = max(0, stop - start)
+        names = [f.name for f in fields]
+        delivered = pages = 0
+        async with aclosing(chunks) as delivering:
+            async for position, chunk in delivering:
+                table = chunk.table if len(wire) == len(fields) else chunk.table.select(names)
+                delivered += chunk.rows
+                pages += 1
+                counted = position < stop
+                if progress is not None:
+                    progress(Progress(rows=delivered, total=planned if counted else None, pages=pages))
+                yield Page(table=table, offset=position, total=total if counted else None)
         if pages == 0:
             if progress is not None:
                 progress(Progress(rows=0, total=0, pages=1))
             yield Page(table=empty_table(fields), offset=start, total=total)
+
+    def _reader(self, plan: _Plan, base: dict[str, Any], wire: tuple[Field, ...]) -> Reader:
+        """The requests paging makes for ``plan``: offset slots, object id batches, and the matching ids."""
+        rows = _FastRows(wire, plan.lat, plan.lon)
+
+        async def offset_chunk(offset: int, count: int) -> Chunk:
+            return as_chunk(await self._slot(plan, base, wire, offset, count, rows), plan.oid)
+
+        async def id_chunk(ids: Sequence[int]) -> Chunk:
+            params = {k: v for k, v in base.items() if k != "orderByFields"}
+            params["objectIds"] = ",".join(str(i) for i in ids)
+            with _doing(f"reading {len(ids):,} rows of {plan.title or plan.url} by object id"):
+                page = await self._get_rows(
+                    f"{plan.url}/query", params, _check_rows(plan.title, plan.url, self.name), rows, len(ids)
+                )
+            return in_oid_order(page, wire, plan.oid)
+
+        async def all_ids() -> list[int]:
+            params = {"where": base["where"], **{k: base[k] for k in NEAR_KEYS if k in base}}
+            params.update({"returnIdsOnly": "true", "f": "json"})
+            with _doing(f"reading the object ids of {plan.title or plan.url}"):
+                data = await self._get(f"{plan.url}/query", params, "rows", check_ids(plan.title, plan.url, self.name))
+            return object_ids(data)
+
+        return Reader(offset_chunk=offset_chunk, id_chunk=id_chunk, all_ids=all_ids)
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -406,8 +448,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             links.append(Link("ArcGIS REST layer", layer))
         if metadata:
             links.append(Link("Metadata", metadata))
-        capabilities = info.get("advancedQueryCapabilities")
-        paging = not (isinstance(capabilities, dict) and capabilities.get("supportsPagination") is False)
+        paging = supports_pagination(info)
         if layer and fields:
             self._remember(
                 ident,
@@ -422,6 +463,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
                     page_rows=max_records or DEFAULT_PAGE_ROWS,
                     paging=paging,
                     rows=rows,
+                    order_by=supports_order_by(info),
                 ),
             )
         for raw in _strings(props.get("categories")):
@@ -528,6 +570,8 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             "orderByFields": ",".join(order),
             "returnGeometry": "true" if geometry else "false",
         }
+        if not plan.order_by:  # an old server: it would ignore (or refuse) it; pages() sorts the rows it read
+            del params["orderByFields"]
         if geometry:
             params["outSR"] = "4326"
         params["f"] = "json"
