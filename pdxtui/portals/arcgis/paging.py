@@ -78,6 +78,30 @@ class Reader:
     offset_chunk: Callable[[int, int], Coroutine[Any, Any, Chunk]]
     id_chunk: Callable[[Sequence[int]], Coroutine[Any, Any, Chunk]]
     all_ids: Callable[[], Coroutine[Any, Any, list[int]]]
+    join: Callable[[list[Any]], Any] = lambda tables: _concat(tables)
+
+
+def _concat(tables: list[Any]) -> Any:
+    import pyarrow as pa
+
+    return pa.concat_tables(tables)
+
+
+async def _batch(reader: Reader, ids: Sequence[int]) -> Chunk:
+    """The rows of ``ids``, asking again for those missing while the server says it sent fewer than it has (a
+    server may cap an answer below its maxRecordCount)."""
+    chunk = await reader.id_chunk(ids)
+    parts, got = [chunk], list(chunk.oids)
+    while chunk.exceeded and chunk.rows and len(got) < len(ids) and got:
+        have = set(got)
+        chunk = await reader.id_chunk([i for i in ids if i not in have])
+        if not chunk.rows or not have.isdisjoint(chunk.oids):
+            break
+        parts.append(chunk)
+        got.extend(chunk.oids)
+    if len(parts) == 1:
+        return parts[0]
+    return Chunk(reader.join([p.table for p in parts]), len(got), got, False, False)
 
 
 def id_batches(count: int, size: int) -> list[tuple[int, int]]:
@@ -101,7 +125,7 @@ async def by_ids(
     position = first
 
     def fetch(index: int, count: int) -> Coroutine[Any, Any, Chunk]:
-        return reader.id_chunk(ids[index : index + count])
+        return _batch(reader, ids[index : index + count])
 
     async with aclosing(in_order(id_batches(len(ids), size), fetch, window)) as slotted:
         async for _, _, chunk in slotted:
@@ -256,10 +280,10 @@ async def sorted_locally(
         async for _, chunk in batches:
             tables.append(chunk.table)
     table = pa.concat_tables(tables) if tables else empty_table(wire)
-    keys = [(name, "descending" if descending else "ascending") for name, descending in query.order]
+    keys = [(name, "descending" if descending else "ascending", "at_start") for name, descending in query.order]
     if plan.oid and plan.oid not in [name for name, _ in query.order]:
-        keys.append((plan.oid, "ascending"))
-    table = table.sort_by(keys, null_placement="at_start")
+        keys.append((plan.oid, "ascending", "at_start"))
+    table = table.sort_by(keys)
     start = query.offset
     stop = table.num_rows if query.limit is None else min(table.num_rows, start + query.limit)
 

@@ -83,7 +83,7 @@ class RestServices:
         layers = [ds for ds in self._datasets() if ds.service == service]
         extent = self.mercator_extent(fixtures.PDX_EXTENT)
         return {
-            "currentVersion": CURRENT_VERSION,
+            "currentVersion": next((d.server_version for d in layers if d.server_version), CURRENT_VERSION),
             "serviceDescription": f"{service} (pdxtui fake)",
             "mapName": "Layers",
             "description": "",
@@ -114,6 +114,15 @@ class RestServices:
         }
 
     def layer_info(self, ds: Dataset) -> dict:
+        info = self.current_layer_info(ds)
+        if ds.server_version is not None:
+            info["currentVersion"] = ds.server_version
+        if ds.paging == "none":  # before 10.3: no advanced query capabilities (no paging, no orderByFields)
+            del info["advancedQueryCapabilities"]
+            info["supportsAdvancedQueries"] = False
+        return info
+
+    def current_layer_info(self, ds: Dataset) -> dict:
         return {
             "currentVersion": CURRENT_VERSION,
             "id": ds.layer_id,
@@ -212,6 +221,11 @@ class RestServices:
         offset = self.count_param(params, "resultoffset", "resultOffset")
         count = self.count_param(params, "resultrecordcount", "resultRecordCount")
         count = min(count or ds.max_record_count, ds.max_record_count)
+        if ds.paging != "full":  # an old (or lying) server: resultOffset ignored; before 10.3 the rest too
+            offset = 0
+            if ds.paging == "none":
+                count = ds.max_record_count
+                params = {k: v for k, v in params.items() if k != "orderbyfields"}
         count_only = self.flag(params, "returncountonly", False)
         ids_only = self.flag(params, "returnidsonly", False)
         distinct = self.flag(params, "returndistinctvalues", False)
