@@ -102,3 +102,10 @@ async def test_count_on_an_old_server(server, make):
     portal = make(server)
     ds = await portal.dataset(OLD.id)
     assert await portal.count(ds, Query(where="TYPE = 'Drop'")) == sum(1 for r in OLD.rows if r["TYPE"] == "Drop")
+
+
+async def test_group_counts_on_an_old_server_come_most_frequent_first(server, make):
+    portal = make(server)
+    ds = await portal.dataset(OLD.id)
+    pairs, total = await portal.group_counts(ds, "TYPE")
+    assert total == 345 and [count for _, count in pairs] == sorted((count for _, count in pairs), reverse=True)

@@ -227,6 +227,8 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             elif value is not None and field.kind in ("datetime", "date"):
                 value = epoch_ms(value)
             pairs.append((value, count))
+        if not plan.order_by:  # the server ignored orderByFields: most frequent first here (a stable sort)
+            pairs.sort(key=lambda pair: -pair[1])
         total = sum(count for _, count in pairs)
         return pairs, total
 
