@@ -252,6 +252,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
         wire = wire_fields(plan, fields, [name for name, _ in query.order])
         reader = self._reader(plan, self._query_params(plan, query, wire), wire)
         start, size, window = query.offset, plan.page_rows, self.window
+        delivered = pages = 0
         chunks: AsyncGenerator[tuple[int, Chunk], None]
         total: int | None
         if query.order and not (plan.paging and plan.order_by):
@@ -273,7 +274,7 @@ class ArcGISPortal(NetworkPortal[_Plan]):
                 note = switch_note(plan, delivered)
                 log.warning("%s", note)
                 if progress is not None:
-                    progress(Progress(rows=delivered, total=None, pages=0, message=note))
+                    progress(Progress(rows=delivered, total=None, pages=pages, message=note))
 
             chunks = by_offset(
                 reader, start=start, stop=stop, limit=query.limit, size=size, window=window, on_switch=switched
@@ -285,7 +286,6 @@ class ArcGISPortal(NetworkPortal[_Plan]):
             chunks = by_ids(reader, ids[start:stop], size, window, first=start)
         planned = max(0, stop - start)
         names = [f.name for f in fields]
-        delivered = pages = 0
         async with aclosing(chunks) as delivering:
             async for position, chunk in delivering:
                 table = chunk.table if len(wire) == len(fields) else chunk.table.select(names)
