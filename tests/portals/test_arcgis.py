@@ -465,7 +465,7 @@ async def test_order_and_columns(server, make):
     assert values == sorted((r["VALUATION"] for r in PERMITS.rows if r["VALUATION"] is not None), reverse=True)[:300]
     for request in queries(server):
         assert request.params["orderByFields"] == "VALUATION DESC,OBJECTID ASC"
-        assert request.params["outFields"] == "PERMIT_NUM,VALUATION"
+        assert request.params["outFields"] == "PERMIT_NUM,VALUATION,OBJECTID"  # the id: no row is delivered twice
         assert request.params["returnGeometry"] == "true"
     server.reset_log()
     await collect(portal, ds, Query(columns=("OBJECTID",), order=(("OBJECTID", True),), limit=5))

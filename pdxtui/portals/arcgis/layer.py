@@ -1,5 +1,5 @@
 """The layer behind a dataset: its plan (the columns pages() yields, from the layer's metadata) and the ``where``
-and distance parameters of its queries."""
+and distance parameters of its queries, and the whole ``query`` parameters."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pdxtui.errors import PdxError
-from pdxtui.model import Field, as_text
+from pdxtui.model import Field, Query, as_text
 from pdxtui.portals.arcgis.hub import GEOMETRY, OID, POINT, SHAPES, UNSHOWN_TYPES
+from pdxtui.portals.network import check_columns
 from pdxtui.portals.snapshot import ESRI_KINDS
 
 # -- the layer behind a dataset --------------------------------------------------------------------------------------
@@ -26,8 +27,9 @@ class _Plan:
     lat: str | None
     lon: str | None
     page_rows: int
-    paging: bool
+    paging: bool  # resultOffset paging (else object id batches: pdxtui.portals.arcgis.paging)
     rows: int | None
+    order_by: bool = True  # the server honours orderByFields (else a sort is done on the rows read)
 
     @property
     def label(self) -> str:
@@ -141,3 +143,44 @@ def _near_params(plan: _Plan, near: tuple[float, float, float] | None) -> dict[s
         "distance": f"{metres:g}",
         "units": "esriSRUnit_Meter",
     }
+
+
+# -- the query parameters ----------------------------------------------------------------------------------------
+
+
+def check_query(plan: _Plan, query: Query) -> None:
+    """Raise before any request when ``query`` cannot be sent to the layer."""
+    if query.where is not None:
+        _where(plan, query.where)  # a filter that cannot be sent raises FilterError, before any request
+    _near_params(plan, query.near)  # a distance filter on a layer without points: PdxError
+    check_columns(query, plan.fields, plan.title)
+    for name, _ in query.order:
+        if name not in plan.attributes:
+            raise PdxError(f"cannot sort by {name!r}: it comes from the geometry, not from the layer's fields")
+
+
+def query_params(plan: _Plan, query: Query, fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The ``query`` parameters that read ``fields`` of the rows ``query`` selects, in its order."""
+    attributes = [f.name for f in fields if f.name in plan.attributes]
+    geometry = any(f.name in (plan.lat, plan.lon) or f.type in SHAPES for f in fields)
+    if not query.columns:
+        out_fields = "*"
+    else:
+        out_fields = ",".join(attributes) or plan.oid or next(iter(sorted(plan.attributes)), "*")
+    order = [f"{name} {'DESC' if descending else 'ASC'}" for name, descending in query.order]
+    tie_breaker = plan.oid or next((f.name for f in plan.fields if f.name in plan.attributes), None)
+    if tie_breaker and tie_breaker not in [name for name, _ in query.order]:
+        order.append(f"{tie_breaker} ASC")
+    params: dict[str, Any] = {
+        "where": _where(plan, query.where),
+        **_near_params(plan, query.near),
+        "outFields": out_fields,
+        "orderByFields": ",".join(order),
+        "returnGeometry": "true" if geometry else "false",
+    }
+    if not plan.order_by:  # an old server: it would ignore (or refuse) it; pages() sorts the rows it read
+        del params["orderByFields"]
+    if geometry:
+        params["outSR"] = "4326"
+    params["f"] = "json"
+    return params

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -57,7 +57,24 @@ from pdxtui.portals.arcgis.hub import (
     throttle_wait,
 )
 from pdxtui.portals.arcgis.items import CSVItems
-from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where
+from pdxtui.portals.arcgis.layer import ALL_ROWS, _fields, _near_params, _Plan, _where, check_query, query_params
+from pdxtui.portals.arcgis.paging import (
+    NEAR_KEYS,
+    Chunk,
+    Reader,
+    as_chunk,
+    by_ids,
+    by_offset,
+    check_ids,
+    in_oid_order,
+    object_ids,
+    sort_note,
+    sorted_locally,
+    supports_order_by,
+    supports_pagination,
+    switch_note,
+    wire_fields,
+)
 from pdxtui.portals.arcgis.rows import _FastRows, _Rows, _Slot, empty_table, rows_from_json, text_moment
 from pdxtui.portals.arcgis.services import (
     is_csv,
@@ -71,7 +88,7 @@ from pdxtui.portals.arcgis.services import (
 )
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.csvtable import csv_fields
-from pdxtui.portals.network import both, check_columns, context, count_or_none, in_order, ranked
+from pdxtui.portals.network import both, context, count_or_none, ranked
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -219,7 +236,7 @@ class ArcGISPortal(CSVItems):
         if self._is_csv_item(dataset):
             return (await self._csv_item_table(dataset, query)).num_rows
         plan = await self._plan(dataset)
-        self._check_query(plan, query)
+        check_query(plan, query)
         where = _where(plan, query.where)
         near = _near_params(plan, query.near)
         if dataset.rows is not None and where == ALL_ROWS and not near:
@@ -273,6 +290,8 @@ class ArcGISPortal(CSVItems):
                 moment = text_moment(value) if isinstance(value, str) else None
                 value = moment or epoch_ms(value) or value
             pairs.append((value, count))
+        if not plan.order_by:  # the server ignored orderByFields: most frequent first here (a stable sort)
+            pairs.sort(key=lambda pair: -pair[1])
         total = sum(count for _, count in pairs)
         return pairs, total
 
@@ -293,60 +312,85 @@ class ArcGISPortal(CSVItems):
                 yield page
             return
         plan = await self._plan(dataset)
-        self._check_query(plan, query)
+        check_query(plan, query)
         fields = self._selected(plan, query)
         where = _where(plan, query.where)
         near = _near_params(plan, query.near)
-        total = (dataset.rows if dataset.rows is not None else plan.rows) if where == ALL_ROWS and not near else None
-        if total is None:
-            total = await self._count(plan.url, plan.title, where, near)
-        start = query.offset
-        stop = total if query.limit is None else min(total, start + query.limit)
-        planned = max(0, stop - start)
-        base = self._query_params(plan, query, fields)
-        size = plan.page_rows
-        if not plan.paging and (start > 0 or planned > size):
-            raise PdxError(
-                f"{plan.title} cannot be read page by page (the server does not support pagination); "
-                f"only its first {size:,} rows can be fetched"
-            )
-        slots = [(offset, min(size, stop - offset)) for offset in range(start, stop, size)]
-        reader = _FastRows(fields, plan.lat, plan.lon)
+        wire = wire_fields(plan, fields, [name for name, _ in query.order])
+        reader = self._reader(plan, query_params(plan, query, wire), wire)
+        start, size, window = query.offset, plan.page_rows, self.window
         delivered = pages = 0
-        last: _Slot | None = None
-        ended = False
+        chunks: AsyncGenerator[tuple[int, Chunk], None]
+        total: int | None
+        if query.order and not (plan.paging and plan.order_by):
+            note = sort_note(plan)
+            log.warning("%s", note)
+            if progress is not None:
+                progress(Progress(rows=0, total=None, pages=0, message=note))
+            reader = self._reader(plan, query_params(plan, Query(where=query.where, near=query.near), wire), wire)
+            total, chunks = await sorted_locally(reader, plan, query, wire, window)
+            stop = total
+        elif plan.paging:
+            known = dataset.rows if dataset.rows is not None else plan.rows
+            total = known if where == ALL_ROWS and not near else None
+            if total is None:
+                total = await self._count(plan.url, plan.title, where, near)
+            stop = total if query.limit is None else min(total, start + query.limit)
 
-        def fetch(offset: int, count: int) -> Coroutine[Any, Any, _Slot]:
-            return self._slot(plan, base, fields, offset, count, reader)
-
-        async with aclosing(in_order(slots, fetch, self.window)) as slotted:
-            async for offset, _, last in slotted:
-                if last.rows:
-                    delivered += last.rows
-                    pages += 1
-                    if progress is not None:
-                        progress(Progress(rows=delivered, total=planned, pages=pages))
-                    yield Page(table=last.table, offset=offset, total=total)
-                if last.ended:
-                    ended = True
-                    break
-        # The count may be out of date: keep going while the server says there is more.
-        more = last is not None and last.exceeded and not ended
-        while more and (query.limit is None or delivered < query.limit):
-            offset = start + delivered
-            count = size if query.limit is None else min(size, query.limit - delivered)
-            last = await self._slot(plan, base, fields, offset, count, reader)
-            if last.rows:
-                delivered += last.rows
-                pages += 1
+            def switched(delivered: int) -> None:
+                note = switch_note(plan, delivered)
+                log.warning("%s", note)
                 if progress is not None:
-                    progress(Progress(rows=delivered, total=None, pages=pages))
-                yield Page(table=last.table, offset=offset, total=None)
-            more = last.exceeded and not last.ended and last.rows > 0
+                    progress(Progress(rows=delivered, total=None, pages=pages, message=note))
+
+            chunks = by_offset(
+                reader, start=start, stop=stop, limit=query.limit, size=size, window=window, on_switch=switched
+            )
+        else:
+            ids = sorted(await reader.all_ids())
+            total = len(ids)
+            stop = total if query.limit is None else min(total, start + query.limit)
+            chunks = by_ids(reader, ids[start:stop], size, window, first=start)
+        planned = max(0, stop - start)
+        names = [f.name for f in fields]
+        async with aclosing(chunks) as delivering:
+            async for position, chunk in delivering:
+                table = chunk.table if len(wire) == len(fields) else chunk.table.select(names)
+                delivered += chunk.rows
+                pages += 1
+                counted = position < stop
+                if progress is not None:
+                    progress(Progress(rows=delivered, total=planned if counted else None, pages=pages))
+                yield Page(table=table, offset=position, total=total if counted else None)
         if pages == 0:
             if progress is not None:
                 progress(Progress(rows=0, total=0, pages=1))
             yield Page(table=empty_table(fields), offset=start, total=total)
+
+    def _reader(self, plan: _Plan, base: dict[str, Any], wire: tuple[Field, ...]) -> Reader:
+        """The requests paging makes for ``plan``: offset slots, object id batches, and the matching ids."""
+        rows = _FastRows(wire, plan.lat, plan.lon)
+
+        async def offset_chunk(offset: int, count: int) -> Chunk:
+            return as_chunk(await self._slot(plan, base, wire, offset, count, rows), plan.oid)
+
+        async def id_chunk(ids: Sequence[int]) -> Chunk:
+            params = {k: v for k, v in base.items() if k != "orderByFields"}
+            params["objectIds"] = ",".join(str(i) for i in ids)
+            with _doing(f"reading {len(ids):,} rows of {plan.title or plan.url} by object id"):
+                page = await self._get_rows(
+                    f"{plan.url}/query", params, _check_rows(plan.title, plan.url, self.name), rows, len(ids)
+                )
+            return in_oid_order(page, wire, plan.oid)
+
+        async def all_ids() -> list[int]:
+            params = {"where": base["where"], **{k: base[k] for k in NEAR_KEYS if k in base}}
+            params.update({"returnIdsOnly": "true", "f": "json"})
+            with _doing(f"reading the object ids of {plan.title or plan.url}"):
+                data = await self._get(f"{plan.url}/query", params, "rows", check_ids(plan.title, plan.url, self.name))
+            return object_ids(data)
+
+        return Reader(offset_chunk=offset_chunk, id_chunk=id_chunk, all_ids=all_ids)
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -519,8 +563,7 @@ class ArcGISPortal(CSVItems):
             links.append(Link("ArcGIS REST layer", layer))
         if metadata:
             links.append(Link("Metadata", metadata))
-        capabilities = info.get("advancedQueryCapabilities")
-        paging = not (isinstance(capabilities, dict) and capabilities.get("supportsPagination") is False)
+        paging = supports_pagination(info)
         if layer and fields:
             self._remember(
                 ident,
@@ -535,6 +578,7 @@ class ArcGISPortal(CSVItems):
                     page_rows=max_records or DEFAULT_PAGE_ROWS,
                     paging=paging,
                     rows=rows,
+                    order_by=supports_order_by(info),
                 ),
             )
         for raw in _strings(props.get("categories")):
@@ -615,44 +659,8 @@ class ArcGISPortal(CSVItems):
                 if dataset.api_url
                 else ""
             )
-        params = self._query_params(plan, query, self._selected(plan, query))
+        params = query_params(plan, query, self._selected(plan, query))
         return f"{plan.url.rstrip('/')}/query?{urlencode(params)}"
-
-    # -- rows queries ----------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _check_query(plan: _Plan, query: Query) -> None:
-        if query.where is not None:
-            _where(plan, query.where)  # a filter that cannot be sent raises FilterError, before any request
-        _near_params(plan, query.near)  # a distance filter on a layer without points: PdxError
-        check_columns(query, plan.fields, plan.title)
-        for name, _ in query.order:
-            if name not in plan.attributes:
-                raise PdxError(f"cannot sort by {name!r}: it comes from the geometry, not from the layer's fields")
-
-    @staticmethod
-    def _query_params(plan: _Plan, query: Query, fields: tuple[Field, ...]) -> dict[str, Any]:
-        attributes = [f.name for f in fields if f.name in plan.attributes]
-        geometry = any(f.name in (plan.lat, plan.lon) or f.type in SHAPES for f in fields)
-        if not query.columns:
-            out_fields = "*"
-        else:
-            out_fields = ",".join(attributes) or plan.oid or next(iter(sorted(plan.attributes)), "*")
-        order = [f"{name} {'DESC' if descending else 'ASC'}" for name, descending in query.order]
-        tie_breaker = plan.oid or next((f.name for f in plan.fields if f.name in plan.attributes), None)
-        if tie_breaker and tie_breaker not in [name for name, _ in query.order]:
-            order.append(f"{tie_breaker} ASC")
-        params: dict[str, Any] = {
-            "where": _where(plan, query.where),
-            **_near_params(plan, query.near),
-            "outFields": out_fields,
-            "orderByFields": ",".join(order),
-            "returnGeometry": "true" if geometry else "false",
-        }
-        if geometry:
-            params["outSR"] = "4326"
-        params["f"] = "json"
-        return params
 
     # -- fetch state -------------------------------------------------------------------------------------------
 

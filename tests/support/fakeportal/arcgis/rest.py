@@ -83,7 +83,7 @@ class RestServices:
         layers = [ds for ds in self._datasets() if ds.service == service]
         extent = self.mercator_extent(fixtures.PDX_EXTENT)
         return {
-            "currentVersion": CURRENT_VERSION,
+            "currentVersion": next((d.current_version for d in layers if d.current_version), CURRENT_VERSION),
             "serviceDescription": f"{service} (pdxtui fake)",
             "mapName": "Layers",
             "description": "",
@@ -230,6 +230,8 @@ class RestServices:
         if ds.current_version is not None and ds.current_version < 10.3:  # no pagination: these are ignored
             offset, count = 0, ds.max_record_count
             params = {k: v for k, v in params.items() if k != "orderbyfields"}
+        elif ds.ignores_offset:  # a lying server: claims supportsPagination, always answers the first page
+            offset = 0
         count_only = self.flag(params, "returncountonly", False)
         ids_only = self.flag(params, "returnidsonly", False)
         distinct = self.flag(params, "returndistinctvalues", False)
