@@ -29,6 +29,8 @@ class Preview:
     total: int | None
     dataset: Dataset
     query: Query
+    #: what the portal said while reading (e.g. that an old server's rows were sorted here): shown with the rows
+    notes: tuple[str, ...] = ()
 
     @property
     def shown(self) -> int:
@@ -76,7 +78,15 @@ class Service:
         )
         frames: list[pl.DataFrame] = []
         total: int | None = None
-        async for page in self.portal.pages(dataset, query, progress):
+        notes: list[str] = []
+
+        def heard(step: Progress) -> None:
+            if step.message and step.message not in notes:
+                notes.append(step.message)
+            if progress is not None:
+                progress(step)
+
+        async for page in self.portal.pages(dataset, query, heard):
             frames.append(cast("pl.DataFrame", pl.from_arrow(page.table)))  # a Table gives a DataFrame
             if page.total is not None:
                 total = page.total
@@ -88,7 +98,7 @@ class Service:
         frame = apply_schema(frame.head(rows), dataset)
         if total is None:
             total = dataset.rows if query.where is None and query.near is None else None
-        return Preview(frame=frame, total=total, dataset=dataset, query=query)
+        return Preview(frame=frame, total=total, dataset=dataset, query=query, notes=tuple(notes))
 
     async def stream(
         self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
@@ -112,11 +122,12 @@ class Service:
 
         query = replace(preview.query, offset=preview.query.offset + preview.shown)
         extra = await self.preview(preview.dataset, rows=rows, query=query, progress=progress)
+        notes = preview.notes + tuple(n for n in extra.notes if n not in preview.notes)
         if extra.shown == 0:
-            return preview
+            return replace(preview, notes=notes)
         frame = pl.concat([preview.frame, extra.frame], how="vertical_relaxed", rechunk=False)
         total = extra.total if extra.total is not None else preview.total
-        return Preview(frame=frame, total=total, dataset=preview.dataset, query=preview.query)
+        return Preview(frame=frame, total=total, dataset=preview.dataset, query=preview.query, notes=notes)
 
     def api_url(self, dataset: Dataset, query: Query) -> str:
         """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""

@@ -64,6 +64,8 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             print(table(preview.frame.columns, preview.frame.rows()))
             note = " (SAMPLE data)" if ds.sample else ""
             print(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows{note}", file=sys.stderr)
+        for said in preview.notes:
+            print(f"pdxtui: note: {one_line(said, 300)}", file=sys.stderr)
     state = service.portal.state
     if state.source == "stale":
         print(

@@ -109,6 +109,17 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             return EXIT_USAGE
 
     meter = _Meter() if sys.stderr.isatty() else None
+    notes: list[str] = []
+
+    def heard(step: Any) -> None:
+        if step.message and step.message not in notes:
+            notes.append(step.message)
+            if meter is not None:
+                meter.close()
+            print(f"pdxtui: note: {one_line(step.message, 300)}", file=sys.stderr)
+        if meter is not None:
+            meter.update(step)
+
     task = asyncio.ensure_future(
         export_query(
             service,
@@ -116,7 +127,7 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             args.output,
             options,
             query=Query(where=where, limit=args.limit),
-            progress=meter.update if meter else None,
+            progress=heard,
         )
     )
     terminated = _on_sigterm(task)
@@ -184,3 +195,4 @@ class _Meter:
         if self.shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+            self.shown = False

@@ -151,7 +151,11 @@ async def export_query(
     job.check_rows(total)
     job.total = total
 
-    pages: AsyncIterable[pl.DataFrame] = service.stream(dataset, fetch)
+    def said(step: Progress) -> None:  # what the portal says while reading (e.g. rows sorted here) goes on
+        if step.message and progress is not None:
+            progress(Progress(rows=job.rows, total=job.total, pages=job.pages, message=step.message))
+
+    pages: AsyncIterable[pl.DataFrame] = service.stream(dataset, fetch, said)
     if local:
         pages = _filtered(pages, node, query.offset, query.limit)
     return await job.stream(pages)

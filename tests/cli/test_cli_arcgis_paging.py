@@ -26,3 +26,20 @@ def test_preview_of_a_layer_that_ignores_result_offset(capsys, portal):
     code, out, err = run(capsys, "--portal", portal, "preview", LYING.id, "--rows", "1000", "--json")
     assert code == 0, err
     assert [r["OBJECTID"] for r in json.loads(out)] == list(range(1, 258))
+
+
+def test_preview_says_when_it_switched_to_object_ids(capsys, portal):
+    """The switch is not only in the log: the person reading the rows is told, on stderr."""
+    code, _out, err = run(capsys, "--portal", portal, "preview", LYING.id, "--rows", "1000")
+    assert code == 0, err
+    assert "pdxtui: note:" in err and "ignores resultOffset" in err
+    code, _out, err = run(capsys, "--portal", portal, "preview", LYING.id, "--rows", "10")
+    assert "note:" not in err  # one page: nothing was switched
+
+
+def test_export_says_when_it_switched_to_object_ids(capsys, portal, tmp_path):
+    target = tmp_path / "fountains.csv"
+    code, _out, err = run(capsys, "--portal", portal, "export", LYING.id, "-o", str(target))
+    assert code == 0, err
+    assert "pdxtui: note:" in err and "ignores resultOffset" in err
+    assert len(target.read_text().splitlines()) == 258  # the header and every row once

@@ -109,3 +109,17 @@ async def test_group_counts_on_an_old_server_come_most_frequent_first(server, ma
     ds = await portal.dataset(OLD.id)
     pairs, total = await portal.group_counts(ds, "TYPE")
     assert total == 345 and [count for _, count in pairs] == sorted((count for _, count in pairs), reverse=True)
+
+
+async def test_the_preview_carries_what_the_portal_said(server, make):
+    """A sort done here on an old server's rows is said with the rows (Preview.notes), not only in the log."""
+    from pdxtui.service import Service
+
+    service = Service(make(server))
+    ds = await service.dataset(OLD.id)
+    plain = await service.preview(ds, rows=20)
+    assert plain.notes == ()
+    preview = await service.preview(ds, rows=20, query=Query(order=(("NAME", True),)))
+    assert len(preview.notes) == 1 and "sorted here" in preview.notes[0]
+    more = await service.more(preview, 20)
+    assert more.notes == preview.notes and more.shown == 40  # said once, however many pages follow

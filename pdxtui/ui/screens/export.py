@@ -354,6 +354,8 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         self.dismiss(result)
 
     def _progress(self, step: Progress) -> None:
+        if step.message:  # what the portal said while reading (e.g. an old server's rows sorted here)
+            self.notify(one_line(step.message, 300), title="Note", markup=False, timeout=8)
         self.query_one("#export-progress", ProgressBar).update(total=step.total, progress=step.rows)
         self.query_one("#export-status", Static).update(Text(f"{step.rows:,} of {fmt_count(step.total)} rows written"))
 

@@ -185,6 +185,9 @@ class PreviewPane(Vertical):
             else:
                 preview = await service.preview(dataset, rows=rows, query=query, progress=self.progress)
             await self.show(preview)
+            fresh = [n for n in preview.notes if previous is None or n not in previous.notes]
+            for said in fresh:  # the header has them too, but cut to its one line
+                self.notify(one_line(said, 300), title="Note", markup=False, timeout=8)
         except asyncio.CancelledError:
             if previous is not None:
                 await self.show(previous)
@@ -266,6 +269,7 @@ class PreviewPane(Vertical):
         hidden = preview.frame.width - len(self.visible_columns())
         if hidden:
             notes.append(f"{hidden} columns hidden")
+        notes.extend(preview.notes)  # what the portal said while reading (e.g. an old server's rows sorted here)
         if notes:
             out.append(" ")
             out.append_text(line(f"({'; '.join(notes)})", max_len=200))
