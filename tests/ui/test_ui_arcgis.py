@@ -7,6 +7,7 @@ import socket
 import pytest
 import stamina
 
+from pdxtui.model import SearchRequest
 from pdxtui.session import open_session
 from pdxtui.ui.app import PdxApp
 from tests.support.fakeportal.fixtures import DATASETS
@@ -204,9 +205,27 @@ async def test_a_search_held_back_by_the_throttle_is_dropped_when_the_text_chang
         await pilot.press(*"her")
         await pilot.pause(0.6)
         assert not [r for r in fake_arcgis.requests_to("/collections/dataset/items") if "q" in r.params]
-        portal.search_wait = 0.2  # ... and is dropped by the next keys; the final text waits its (short) turn
-        await pilot.press(*"itage")
+        held = [w for w in app.screen.workers if w.group == "search" and w.is_running]
+        assert len(held) == 1  # the search for "her", waiting its turn
+        portal.search_wait = 0.2  # ... and is dropped by the next key at once (not when the debounce fires)
+        await pilot.press("i")
+        assert held[0].is_cancelled and not held[0].is_running
+        await pilot.press(*"tage")  # the final text waits its (short) turn
         await wait_for(pilot, lambda: app.screen._last_request.text == "heritage")
         assert app.screen.query_one("#catalog").hits[0].title == HERITAGE.title
         searched = [r.params["q"] for r in fake_arcgis.requests_to("/collections/dataset/items") if "q" in r.params]
         assert searched == ["heritage"]
+
+
+async def test_a_search_for_text_no_longer_in_the_box_is_never_sent(fake_arcgis):
+    """A search that starts after its text has left the box (its worker was slow to start) is not sent."""
+    app = app_for(fake_arcgis.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"heritage")
+        await settle(pilot)
+        fake_arcgis.reset_log()
+        worker = app.screen.run_search(SearchRequest(text="herit", limit=50))
+        await worker.wait()
+        assert not [r for r in fake_arcgis.requests_to("/collections/dataset/items") if "q" in r.params]
+        assert app.screen.query_one("#catalog").hits[0].title == HERITAGE.title  # the list still answers the box
