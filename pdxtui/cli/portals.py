@@ -58,9 +58,11 @@ async def run(args: argparse.Namespace, session: Any) -> int:
         ]
         for p in profiles
     ]
-    print(table(["", "name", "kind", "url", "from", "about"], rows, max_width=70))
+    # the table first (flushed: stdout may be a pipe that shares stderr's destination), then a blank line and the
+    # footnote, so that it does not read as one more row
+    print(table(["", "name", "kind", "url", "from", "about"], rows, max_width=70), flush=True)
     print(
-        "* opens when --portal is not given. Any KIND:URL works too, e.g. --portal socrata:https://data.example.gov",
+        "\n* opens when --portal is not given. Any KIND:URL works too, e.g. --portal socrata:https://data.example.gov",
         file=sys.stderr,
     )
     return EXIT_OK
