@@ -17,7 +17,17 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def register(subparsers: Any, common: Any) -> None:
-    p = subparsers.add_parser("search", help="search the catalog")
+    p = subparsers.add_parser(
+        "search",
+        help="search the catalog",
+        description="Search the portal's catalog: a table of datasets (id, title, owner, last update, rows) on\n"
+        "stdout, newest first, and a count on stderr. The id column is what show, preview, export and open take.",
+        epilog="Examples:\n"
+        "  pdxtui search trees\n"
+        "  pdxtui search --owner 'Portland Parks & Recreation' --limit 50\n"
+        "  pdxtui --portal seattle search permits --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p, top=False)
     p.add_argument("query", nargs="*", help="words to look for (none: the whole catalog)")
     p.add_argument("--limit", type=int, default=20, help="how many hits (default 20)")
@@ -26,7 +36,16 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("--tag", help="only datasets with this tag")
     p.add_argument("--json", action="store_true", help="JSON array on stdout")
 
-    p = subparsers.add_parser("show", help="metadata and schema of one dataset")
+    p = subparsers.add_parser(
+        "show",
+        help="metadata and schema of one dataset",
+        description="One dataset's metadata (owner, licence, update frequency, links, description) and its\n"
+        "fields with their types, aliases and descriptions; its layers or resources when it has several.",
+        epilog="Examples:\n"
+        "  pdxtui show 9f50a605cf4945259b983fa35c993fe9_125\n"
+        "  pdxtui show ID --json | jq '.fields[].name'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p, top=False)
     p.add_argument("id", help="dataset id")
     p.add_argument("--json", action="store_true", help="JSON object on stdout")
