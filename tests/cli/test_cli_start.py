@@ -107,3 +107,11 @@ def test_open_hands_the_id_to_the_app(monkeypatch):
     assert main(["--portal", "demo", "--open", NEIGHBORHOODS]) == 0
     assert main(["--portal", "demo"]) == 0
     assert started == [NEIGHBORHOODS, NEIGHBORHOODS, None]
+
+
+def test_open_flag_with_a_command_is_a_usage_error(capsys):
+    from pdxtui.cli import main
+
+    assert main(["--portal", "demo", "--open", NEIGHBORHOODS, "search", "tree"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "--open" in err and "search" in err and err.count("\n") == 1

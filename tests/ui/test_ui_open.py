@@ -52,3 +52,30 @@ async def test_app_started_with_an_unknown_id_says_so_and_stays_usable():
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.dataset is not None and app.screen.dataset.title == "Neighborhoods"
+
+
+async def test_typing_before_the_rows_arrive_keeps_the_focus_where_the_user_put_it():
+    """The grid takes focus when the start-up dataset's rows arrive, unless the user has begun typing a search."""
+    import asyncio
+
+    from pdxtui.portals.bundled import BundledPortal
+    from pdxtui.service import Service
+    from pdxtui.ui.app import PdxApp
+
+    release = asyncio.Event()
+
+    class SlowRows(BundledPortal):
+        async def pages(self, dataset, query, progress=None):
+            await release.wait()
+            async for page in super().pages(dataset, query, progress):
+                yield page
+
+    app = PdxApp(Service(SlowRows(name="demo")), open_id=NEIGHBORHOODS)
+    async with app.run_test(size=(140, 42)) as pilot:
+        search = app.screen.query_one("#search")
+        await wait_for(pilot, lambda: app.focused is search)
+        await pilot.press(*"parks")
+        release.set()
+        await settle(pilot)
+        assert app.screen.query_one("PreviewPane").grid is not None  # the rows are in
+        assert app.focused is search and search.value == "parks"

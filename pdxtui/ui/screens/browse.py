@@ -370,9 +370,9 @@ class BrowseScreen(Screen[None]):
     @on(PreviewPane.Loaded)
     def _preview_loaded(self, event: PreviewPane.Loaded) -> None:
         self.note_state(event.service)
-        if self._open_id:
-            self._open_id = None  # the start-up dataset's rows are in: its keys work at once
-            if event.pane.grid is not None:
+        if self._open_id:  # the start-up dataset's rows are in: its keys work at once (unless the user is typing)
+            self._open_id, search = None, self.query_one("#search", Input)
+            if event.pane.grid is not None and self.focused in (None, search) and not search.value:
                 event.pane.grid.focus()
 
     @on(PreviewPane.CellWanted)
