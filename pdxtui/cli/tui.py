@@ -15,7 +15,7 @@ from typing import Any
 from pdxtui.errors import UsageError
 
 #: what works without a terminal (the hint names them)
-_INSTEAD = "use the commands instead: pdxtui search, show, preview, export, draft (pdxtui --help lists them all)"
+_INSTEAD = "use the commands: pdxtui search, show, preview, export, draft (pdxtui --help lists all)"
 
 
 def register(subparsers: Any, common: Any) -> None:
@@ -46,7 +46,7 @@ def no_terminal_reason(environ: Any = None) -> str:
         except (AttributeError, ValueError):  # closed, or replaced by an object that is no file
             tty = False
         if not tty:
-            return f"the full-screen browser needs a terminal, and {name} is not one (a pipe or a file)"
+            return f"the browser needs a terminal and {name} is not one (a pipe or a file)"
     return ""
 
 
