@@ -33,6 +33,9 @@ class Field:
     alias: str = ""
     description: str = ""
     domain: tuple[tuple[Any, str], ...] = ()  # coded values: (code, label)
+    #: made by pdxtui from the portal's geometry or location (ArcGIS point layers' latitude/longitude, Socrata's
+    #: point columns): in every row, but not a column the portal can filter or sort on
+    derived: bool = False
 
     @property
     def dtype(self) -> str:

@@ -36,11 +36,14 @@ COMMANDS: dict[str, str] = {
     "draft": "draft",
     "address": "portlandmaps",
     "property": "portlandmaps",
+    "open": "tui",
 }
 #: Commands that need no portal: their ``run(args, session)`` gets no service.
 OFFLINE = ("portals", "cache")
+#: Commands that start the full-screen browser (``tui.launch``) instead of ``run``.
+BROWSER = ("open",)
 #: Registered whatever the command line, so that a mistyped command lists them (as it always has).
-_ALWAYS = ("browse", "portals", "cache")
+_ALWAYS = ("browse", "portals", "cache", "tui")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,6 +108,9 @@ def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Browse the City of Portland's open data (and other open-data portals) in the terminal.",
     )
     parser.add_argument("--version", action="version", version=f"pdxtui {__version__}")
+    parser.add_argument(
+        "--open", metavar="ID", help="start the browser with this dataset open (the same as: pdxtui open ID)"
+    )
     _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _modules_for(words):
@@ -153,18 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging(debug=args.debug)
     try:
-        if args.command is None:
-            if os.environ.get("TERM", "").strip().lower() == "dumb":  # no cursor addressing: a TUI would be garbage
-                raise UsageError(
-                    "TERM=dumb: this terminal cannot show the full-screen browser; use the commands "
-                    "(pdxtui search, show, preview, export) or run it in a full terminal"
-                )
-            from pdxtui.session import open_session
-
-            session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)
-            from pdxtui.ui.app import run_app
-
-            return run_app(session)
+        if args.command is None or args.command in BROWSER:
+            return int(_module(COMMANDS["open"]).launch(args))
+        if args.open is not None:
+            raise UsageError(f"--open starts the browser; it does not go with the {args.command} command")
         import asyncio
 
         return asyncio.run(_run(args))

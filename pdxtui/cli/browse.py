@@ -6,16 +6,28 @@ import argparse
 import sys
 from typing import Any
 
+from pdxtui.cli.rowargs import bad_where, columns_of, order_of, split_columns, where_text
 from pdxtui.errors import UsageError
-from pdxtui.model import Dataset, SearchRequest
+from pdxtui.filters import HELP as FILTER_HELP
+from pdxtui.model import Dataset, Query, SearchRequest
 from pdxtui.textout import dumps, fmt_count, fmt_date, human_age, table
 from pdxtui.textsafe import clean, one_line
 
-EXIT_OK = 0
+EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def register(subparsers: Any, common: Any) -> None:
-    p = subparsers.add_parser("search", help="search the catalog")
+    p = subparsers.add_parser(
+        "search",
+        help="search the catalog",
+        description="Search the portal's catalog: a table of datasets (id, title, owner, last update, rows) on\n"
+        "stdout, newest first, and a count on stderr. The id column is what show, preview, export and open take.",
+        epilog="Examples:\n"
+        "  pdxtui search trees\n"
+        "  pdxtui search --owner 'Portland Parks & Recreation' --limit 50\n"
+        "  pdxtui --portal seattle search permits --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p, top=False)
     p.add_argument("query", nargs="*", help="words to look for (none: the whole catalog)")
     p.add_argument("--limit", type=int, default=20, help="how many hits (default 20)")
@@ -24,15 +36,41 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("--tag", help="only datasets with this tag")
     p.add_argument("--json", action="store_true", help="JSON array on stdout")
 
-    p = subparsers.add_parser("show", help="metadata and schema of one dataset")
+    p = subparsers.add_parser(
+        "show",
+        help="metadata and schema of one dataset",
+        description="One dataset's metadata (owner, licence, update frequency, links, description) and its\n"
+        "fields with their types, aliases and descriptions; its layers or resources when it has several.",
+        epilog="Examples:\n"
+        "  pdxtui show 9f50a605cf4945259b983fa35c993fe9_125\n"
+        "  pdxtui show ID --json | jq '.fields[].name'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p, top=False)
     p.add_argument("id", help="dataset id")
     p.add_argument("--json", action="store_true", help="JSON object on stdout")
 
-    p = subparsers.add_parser("preview", help="the first rows of a dataset")
+    p = subparsers.add_parser(
+        "preview",
+        help="the first rows of a dataset (optionally filtered, sorted, some columns)",
+        description="The first rows of a dataset as a table (or JSON records with --json): all of them, or those\n"
+        "a --where filter keeps, sorted by --order, with the --columns you name. The portal filters and sorts\n"
+        "the whole dataset where it can. Exit codes: 0 ok, 1 runtime error (unknown dataset, portal trouble),\n"
+        "2 usage error (bad flag, unknown column, a --where that does not parse: its message and a caret line).",
+        epilog=f"{FILTER_HELP}\n\nExamples:\n"
+        "  pdxtui preview ID --rows 20\n"
+        "  pdxtui preview ID --where 'DIAMETER > 40' --order 'DIAMETER desc,COMMON' --columns COMMON,DIAMETER\n"
+        "  pdxtui preview ID --json --rows 100 > rows.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p, top=False)
     p.add_argument("id", help="dataset id")
     p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
+    p.add_argument("--where", metavar="EXPR", help="only rows that match this filter (see below)")
+    p.add_argument("--columns", metavar="A,B,C", help="these columns, in this order (default: all)")
+    p.add_argument(
+        "--order", metavar="'A desc,B'", help="sort by these columns, each asc (default) or desc, e.g. 'DIAMETER desc'"
+    )
     p.add_argument("--json", action="store_true", help="JSON array of records on stdout")
 
 
@@ -48,7 +86,7 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             print(dumps([_summary_json(h) for h in result.hits]))
         else:
             rows = [[h.id, h.title, h.owner, fmt_date(h.updated), fmt_count(h.rows)] for h in result.hits]
-            print(table(["id", "title", "owner", "updated", "rows"], rows))
+            print(table(["id", "title", "owner", "updated", "rows"], rows), flush=True)  # before stderr's line
             print(f"{len(result.hits)} of {fmt_count(result.total)} datasets", file=sys.stderr)
     elif args.command == "show":
         ds = await service.dataset(args.id)
@@ -56,12 +94,18 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
     elif args.command == "preview":
         if args.rows < 0:
             raise UsageError("--rows must not be negative")
+        split_columns(args.columns)  # the checks that need no dataset first
+        split_columns(args.order, "--order")
         ds = await service.dataset(args.id)
-        preview = await service.preview(ds, rows=args.rows)
+        where = where_text(args.where)
+        if bad_where(where, ds.fields):
+            return EXIT_USAGE
+        query = Query(where=where, columns=columns_of(args.columns, ds.fields), order=order_of(args.order, ds.fields))
+        preview = await service.preview(ds, rows=args.rows, query=query)
         if args.json:
             print(dumps(preview.frame.to_dicts()))
         else:
-            print(table(preview.frame.columns, preview.frame.rows()))
+            print(table(preview.frame.columns, preview.frame.rows()), flush=True)  # before stderr's line
             note = " (SAMPLE data)" if ds.sample else ""
             print(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows{note}", file=sys.stderr)
         for said in preview.notes:

@@ -13,10 +13,18 @@ EXIT_OK = 0
 
 
 def register(subparsers: Any, common: Any) -> None:
-    p = subparsers.add_parser("cache", help="inspect or empty the on-disk cache")
+    p = subparsers.add_parser(
+        "cache",
+        help="inspect or empty the on-disk cache",
+        description="Portal answers are kept on disk (catalog for an hour, metadata and rows for a day, by\n"
+        "default), so that browsing again is quick and works offline. info shows where, how big and how old;\n"
+        "clear empties it. --cache-dir or $PDXTUI_CACHE_DIR choose another folder.",
+        epilog="Examples:\n  pdxtui cache info\n  pdxtui cache clear\n  pdxtui cache info --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p, top=False)
-    p.add_argument("action", choices=["info", "clear"])
-    p.add_argument("--json", action="store_true")
+    p.add_argument("action", choices=["info", "clear"], help="info: where, how big, how old; clear: empty it")
+    p.add_argument("--json", action="store_true", help="JSON object on stdout (info)")
 
 
 async def run(args: argparse.Namespace, session: Any) -> int:

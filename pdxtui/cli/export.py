@@ -70,18 +70,14 @@ def register(subparsers: Any, common: Any) -> None:
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
+    from pdxtui.cli.rowargs import bad_where, split_columns, where_text
     from pdxtui.export import ExportOptions, check_target, export_query, format_for
-    from pdxtui.filters import FilterError, caret, parse
     from pdxtui.model import Query
     from pdxtui.textsafe import one_line
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must not be negative")
-    columns: tuple[str, ...] = ()
-    if args.columns is not None:
-        columns = tuple(name.strip() for name in args.columns.split(",") if name.strip())
-        if not columns:
-            raise UsageError("--columns names no column")
+    columns = split_columns(args.columns)
     options = ExportOptions(
         format=args.format,
         columns=columns,
@@ -94,19 +90,14 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         pretty=args.pretty,
     )
     # the cheap checks first, before the portal is asked anything
+    _not_a_folder(args.output, args.id, args.format)
     format_for(args.output, args.format)
     check_target(args.output, args.force)
 
     dataset = await service.dataset(args.id)
-    where = args.where if args.where and args.where.strip() else None
-    if where is not None:
-        try:
-            parse(where, dataset.fields)
-        except FilterError as exc:
-            print(f"pdxtui: --where: {one_line(exc)}", file=sys.stderr)
-            for line in caret(where, exc).splitlines():
-                print(f"  {line}", file=sys.stderr)
-            return EXIT_USAGE
+    where = where_text(args.where)
+    if bad_where(where, dataset.fields):
+        return EXIT_USAGE
 
     meter = _Meter() if sys.stderr.isatty() else None
     notes: list[str] = []
@@ -146,6 +137,20 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         print("pdxtui: note: these are the bundled SAMPLE rows, not the publisher's data", file=sys.stderr)
     print(result.summary(args.output))
     return EXIT_OK
+
+
+def _not_a_folder(output: str, dataset_id: str, fmt: str | None) -> None:
+    """-o names a folder: say so, with a file name in it to use (before the extension check would call it an
+    unknown extension)."""
+    import os
+
+    from pdxtui.export import FORMATS, format_for
+
+    if not (output.endswith(("/", os.sep)) or os.path.isdir(os.path.expanduser(output))):
+        return
+    ext = FORMATS[format_for("", fmt)].extensions[0] if fmt else ".csv"
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in dataset_id).strip("._")[:80] or "rows"
+    raise UsageError(f"{output} is a folder: give a file name in it, e.g. -o {os.path.join(output, stem + ext)}")
 
 
 def _delimiter(value: str | None) -> str | None:

@@ -12,7 +12,18 @@ EXIT_OK = 0
 
 
 def register(subparsers: Any, common: Any) -> None:
-    p = subparsers.add_parser("portals", help="list the portal profiles (built in and from the config file)")
+    p = subparsers.add_parser(
+        "portals",
+        help="list the portal profiles (built in and from the config file)",
+        description="The portal profiles --portal accepts: those built in and those of the [portals] table of\n"
+        "the config file. * marks the one opened without --portal. Any KIND:URL works too (arcgis, socrata,\n"
+        "ckan), without a profile.",
+        epilog="Examples:\n"
+        "  pdxtui portals\n"
+        "  pdxtui portals --json\n"
+        "  pdxtui --portal socrata:https://data.example.gov search parks",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common(p, top=False)
     p.add_argument("--json", action="store_true", help="JSON array on stdout")
 
@@ -58,9 +69,11 @@ async def run(args: argparse.Namespace, session: Any) -> int:
         ]
         for p in profiles
     ]
-    print(table(["", "name", "kind", "url", "from", "about"], rows, max_width=70))
+    # the table first (flushed: stdout may be a pipe that shares stderr's destination), then a blank line and the
+    # footnote, so that it does not read as one more row
+    print(table(["", "name", "kind", "url", "from", "about"], rows, max_width=70), flush=True)
     print(
-        "* opens when --portal is not given. Any KIND:URL works too, e.g. --portal socrata:https://data.example.gov",
+        "\n* opens when --portal is not given. Any KIND:URL works too, e.g. --portal socrata:https://data.example.gov",
         file=sys.stderr,
     )
     return EXIT_OK

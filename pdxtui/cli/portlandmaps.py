@@ -16,7 +16,7 @@ WAIT_NOTE_SECONDS = 2.0  # rate-limit waits at least this long are reported on s
 
 _KEY_NOTE = """\
 PortlandMaps needs an API key: request one at https://www.portlandmaps.com/development/ and set
-PDXTUI_PORTLANDMAPS_KEY, or put it in the config file:
+PDXTUI_PORTLANDMAPS_KEY, or put it in the config file ({path}, or the --config FILE):
   [portlandmaps]
   api_key = "your-key"
   rate = "200/15min"      # requests per time; the default, as reported (unconfirmed)
@@ -25,10 +25,13 @@ Answers are cached for a week; --refresh asks again."""
 
 def register(subparsers: Any, common: Any) -> None:
     """The ``address`` and ``property`` subcommands."""
+    from pdxtui.config import default_config_path
+
+    note = _KEY_NOTE.format(path=default_config_path())
     p = subparsers.add_parser(
         "address",
         help="look up addresses with the PortlandMaps API (needs a key)",
-        description="Address suggestions from PortlandMaps (/api/suggest/).\n\n" + _KEY_NOTE,
+        description="Address suggestions from PortlandMaps (/api/suggest/).\n\n" + note,
         epilog='Example:\n  pdxtui address "1120 SW 5th Ave" --json',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,7 +46,7 @@ def register(subparsers: Any, common: Any) -> None:
     p = subparsers.add_parser(
         "property",
         help="property, assessor, zoning or permit details from PortlandMaps (needs a key)",
-        description="Details of one property from PortlandMaps (/api/detail/).\n\n" + _KEY_NOTE,
+        description="Details of one property from PortlandMaps (/api/detail/).\n\n" + note,
         epilog="Example:\n  pdxtui property R246993 --detail assessor --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

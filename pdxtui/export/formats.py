@@ -160,14 +160,11 @@ def _suggestion(name: str, available: Sequence[str], fields: Sequence[Field]) ->
     return f"; the columns are {shown}"
 
 
-_POINT_FIELD_TYPE = "esriGeometryPoint"  # the type the ArcGIS portal gives its latitude/longitude columns
-
-
 def geometry_columns(dataset: Dataset | None, columns: Sequence[str]) -> tuple[str, str] | None:
     """``(latitude column, longitude column)`` among ``columns`` when the rows are points, else None.
 
-    The columns the portal marks as point coordinates come first (ArcGIS point layers: fields typed
-    ``esriGeometryPoint`` with aliases Latitude/Longitude), then columns named as coordinates (see
+    The columns the portal made from point geometry come first (``Field.derived``, with aliases Latitude/Longitude:
+    ArcGIS point layers, a Socrata point column), then columns named as coordinates (see
     ``pdxtui.geo.coordinate_columns``: Latitude/Longitude, lat/lng, OpenDataLat/OpenDataLon, ...). A dataset whose
     geometry is not a point has none."""
     present = list(columns)
@@ -175,9 +172,7 @@ def geometry_columns(dataset: Dataset | None, columns: Sequence[str]) -> tuple[s
     if (geometry and "point" not in geometry) or "multipoint" in geometry:
         return None
     if dataset is not None:
-        marked = {
-            f.alias.casefold(): f.name for f in dataset.fields if f.type == _POINT_FIELD_TYPE and f.name in present
-        }
+        marked = {f.alias.casefold(): f.name for f in dataset.fields if f.derived and f.name in present}
         if "latitude" in marked and "longitude" in marked:
             return marked["latitude"], marked["longitude"]
     from pdxtui.geo import coordinate_columns

@@ -182,7 +182,10 @@ def _os_problem(exc: BaseException, path: str) -> str | None:
     if code == errno.ENAMETOOLONG:
         return "the file name is too long"
     if code == errno.ENOENT:
-        return f"the folder {os.path.dirname(path)} does not exist (any more)"
+        folder = os.path.dirname(path)
+        if os.path.isdir(folder):  # it exists, but new files cannot be made in it (/proc, some mounts)
+            return "it is not writable (new files cannot be created there)"
+        return f"the folder {folder} does not exist (any more)"
     if isinstance(exc, OSError):
         return exc.strerror or text
     return None

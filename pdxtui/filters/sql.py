@@ -142,7 +142,7 @@ class _Sql:
                 not _IDENTIFIER.match(name)
                 or name.upper() in _SQL_RESERVED
                 or column.kind in ("geometry", "json")
-                or column.type.startswith("esriGeometry")
+                or column.derived
             ):
                 raise NotServerSide(f"cannot filter on {name} on the server", node.position)
             return name

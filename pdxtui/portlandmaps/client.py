@@ -40,10 +40,11 @@ RATE_STATE_FILE = "portlandmaps-rate.json"  # in the cache folder: request times
 class MissingKey(PdxError):
     """No PortlandMaps API key is configured."""
 
-    def __init__(self) -> None:
+    def __init__(self, config_path: str | os.PathLike[str] | None = None) -> None:
+        where = f"the config file {os.fspath(config_path)}" if config_path else "the config file"
         super().__init__(
             f"no PortlandMaps API key: request one at {KEY_URL}, then set {ENV_KEY} or api_key in the "
-            "[portlandmaps] table of the config file"
+            f"[portlandmaps] table of {where}"
         )
 
 
@@ -302,7 +303,7 @@ def open_client(
 
     settings = Settings.from_config(config, env)
     if not settings.has_key:
-        raise MissingKey()
+        raise MissingKey(getattr(config, "path", None))  # the file this run reads (--config, $PDXTUI_CONFIG, XDG)
     size = getattr(getattr(config, "cache", None), "size_limit", None)
     store = Store.open(cache_dir, size_limit=size) if size else Store.open(cache_dir)
     net = getattr(config, "net", None)

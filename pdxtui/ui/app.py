@@ -33,9 +33,13 @@ class PdxApp(App[None]):
     # below 100 columns the screen gets the class -narrow (browse.tcss: the sidebar shrinks, the panes keep room)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
-    def __init__(self, service: Service | None = None, *, session: Session | None = None) -> None:
-        """Give a ``session`` (the CLI does) or a ready ``service`` (tests may)."""
+    def __init__(
+        self, service: Service | None = None, *, session: Session | None = None, open_id: str | None = None
+    ) -> None:
+        """Give a ``session`` (the CLI does) or a ready ``service`` (tests may). ``open_id``: a dataset to open at
+        start (``pdxtui open ID``)."""
         super().__init__()
+        self.open_id = open_id
         self.print_on_exit: str | None = None  # text the CLI prints on stdout once the screen is given back
         self.requester = None  # the drafting profile when there is no session (tests)
         self.today = None  # the date drafted letters carry (None: today; tests pin it)
@@ -55,7 +59,7 @@ class PdxApp(App[None]):
             def refresher() -> Service:
                 return session.service(refresh=True, on_wait=self.on_wait)
 
-        self.push_screen(BrowseScreen(self.service, refresher=refresher))
+        self.push_screen(BrowseScreen(self.service, refresher=refresher, open_id=self.open_id))
         self._warned = 0
         if self.session is not None:  # config and cache warnings (the cache opens on the first fetch)
             self.show_warnings()
@@ -105,8 +109,8 @@ class PdxApp(App[None]):
             pass
 
 
-def run_app(session: Session) -> int:
-    app = PdxApp(session=session)
+def run_app(session: Session, open_id: str | None = None) -> int:
+    app = PdxApp(session=session, open_id=open_id)
     app.run()
     if app.print_on_exit:
         print(app.print_on_exit)

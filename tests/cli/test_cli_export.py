@@ -281,3 +281,25 @@ def test_stopped_export_cleans_up(tmp_path, signum, code):
     assert proc.returncode == code, err
     assert "Traceback" not in err and out == ""
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", [None, "parquet"])
+def test_output_that_is_a_folder_says_so_and_suggests_a_file_name(capsys, tmp_path, fmt):
+    extra = ["--format", fmt] if fmt else []
+    for given in (str(tmp_path), f"{tmp_path}/"):
+        code, out, err = run(capsys, NEIGHBORHOODS, "-o", given, *extra)
+        assert code == 2 and out == ""
+        assert "is a folder" in err and "extension" not in err and err.count("\n") == 1
+        suggested = err.split("-o ", 1)[1].strip()
+        assert Path(suggested).parent == tmp_path and suggested.endswith(".parquet" if fmt else ".csv")
+        assert NEIGHBORHOODS in suggested
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_exists_but_takes_no_files_is_not_called_missing(capsys, tmp_path):
+    """/proc exists; files cannot be made in it (root gets ENOENT, others EACCES): say that, not "does not exist"."""
+    code, out, err = run(capsys, NEIGHBORHOODS, "-o", "/proc/x.csv")
+    assert code == 1 and out == ""
+    assert "does not exist" not in err and "Traceback" not in err and err.count("\n") == 1
+    assert any(why in err for why in ("not writable", "permission denied", "read-only"))
+    assert "/proc" in err

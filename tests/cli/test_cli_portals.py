@@ -87,3 +87,28 @@ def test_default_marker_follows_the_portal_flag(capsys, flag):
     profiles = portals_json(capsys, "--portal", flag)
     marked = [p["name"] for p in profiles if p["default"]]
     assert marked == ([flag] if flag in EXPECTED else [])
+
+
+def test_footnote_is_apart_from_the_table(capsys):
+    """The footnote (stderr) follows the table after a blank line, also when stdout and stderr share a pipe."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert main(["portals"]) == 0
+    _out, err = capsys.readouterr()
+    assert err.startswith("\n* opens when --portal is not given")
+    root = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.run(
+        [sys.executable, "-m", "pdxtui", "portals"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": root},
+    )
+    lines = proc.stdout.splitlines()
+    note = next(i for i, line in enumerate(lines) if line.startswith("* opens"))
+    assert lines[note - 1] == "" and lines[note - 2].split()[0] in {"*", *(p["name"] for p in portals_json(capsys))}
+    assert note == len(lines) - 1  # after every row of the table

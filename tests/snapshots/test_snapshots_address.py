@@ -24,7 +24,10 @@ async def finish(pilot) -> None:
     await pilot.pause()
 
 
-def test_without_a_key(snap_compare, fake_portlandmaps):
+def test_without_a_key(snap_compare, fake_portlandmaps, monkeypatch):
+    # the screen names the config file: a fixed one (a missing file means defaults), not the test's temp folder
+    monkeypatch.setenv("PDXTUI_CONFIG", "/home/you/.config/pdxtui/config.toml")
+
     async def run_before(pilot):
         await pilot.pause()
         await open_screen(pilot)

@@ -362,8 +362,8 @@ def test_geometry_columns():
         fields=(
             Field("latitude", "esriFieldTypeString"),
             Field("longitude", "esriFieldTypeString"),
-            Field("y_coord", "esriGeometryPoint", "float", alias="Latitude"),
-            Field("x_coord", "esriGeometryPoint", "float", alias="Longitude"),
+            Field("y_coord", "esriFieldTypeDouble", "float", alias="Latitude", derived=True),
+            Field("x_coord", "esriFieldTypeDouble", "float", alias="Longitude", derived=True),
         ),
     )
     assert geometry_columns(marked, ["latitude", "longitude", "y_coord", "x_coord"]) == ("y_coord", "x_coord")

@@ -58,7 +58,7 @@ FIELDS = (
     Field("PLANTED", "esriFieldTypeDateOnly", "date"),
     Field("Native", "boolean", "boolean"),
     Field("Site Type", "text", "string"),
-    Field("latitude", "esriGeometryPoint", "float", "Latitude"),
+    Field("latitude", "esriFieldTypeDouble", "float", "Latitude", derived=True),
     Field("Shape", "esriFieldTypeGeometry", "geometry"),
 )
 

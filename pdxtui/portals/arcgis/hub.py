@@ -26,6 +26,7 @@ DEFAULT_PAGE_ROWS = 1000  # rows per query when the layer does not state maxReco
 OID = "esriFieldTypeOID"
 GEOMETRY = "esriFieldTypeGeometry"
 POINT = "esriGeometryPoint"
+DOUBLE = "esriFieldTypeDouble"  # the type of the latitude/longitude columns made from a point layer's geometry
 #: non-point geometry fetched as GeoJSON text in a "geometry" column (WGS 84, outSR=4326): its part lists
 SHAPES = {"esriGeometryPolygon": "rings", "esriGeometryPolyline": "paths"}
 UNSHOWN_TYPES = frozenset({"esriFieldTypeBlob", "esriFieldTypeRaster"})

@@ -8,7 +8,7 @@ from typing import Any
 
 from pdxtui.errors import PdxError
 from pdxtui.model import Field, Query, as_text
-from pdxtui.portals.arcgis.hub import GEOMETRY, OID, POINT, SHAPES, UNSHOWN_TYPES
+from pdxtui.portals.arcgis.hub import DOUBLE, GEOMETRY, OID, POINT, SHAPES, UNSHOWN_TYPES
 from pdxtui.portals.network import check_columns
 from pdxtui.portals.snapshot import ESRI_KINDS
 
@@ -46,6 +46,9 @@ def _domain(raw: Any) -> tuple[tuple[Any, str], ...]:
     return tuple(out)
 
 
+_FROM_POINTS = "of the point geometry (outSR=4326)"
+
+
 def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | None, str | None]:
     """(fields as pages() yields them, OID field, latitude column, longitude column) from layer metadata."""
     raw = [f for f in info.get("fields") or () if isinstance(f, dict) and isinstance(f.get("name"), str)]
@@ -59,8 +62,8 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
             else ("shape_latitude", "shape_longitude")
         )
     coords: tuple[Field, ...] = (
-        Field(lat or "", POINT, "float", "Latitude", "WGS 84 latitude of the point geometry (outSR=4326)"),
-        Field(lon or "", POINT, "float", "Longitude", "WGS 84 longitude of the point geometry (outSR=4326)"),
+        Field(lat or "", DOUBLE, "float", "Latitude", f"WGS 84 latitude {_FROM_POINTS}", derived=True),
+        Field(lon or "", DOUBLE, "float", "Longitude", f"WGS 84 longitude {_FROM_POINTS}", derived=True),
     )
     shape_type = info.get("geometryType") if info.get("geometryType") in SHAPES else None
     if shape_type:  # polygons and lines: one column of GeoJSON outlines (drawn on the map)
@@ -72,6 +75,7 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
                 "string",
                 "Geometry",
                 "GeoJSON geometry in WGS 84 (outSR=4326), from the layer's shapes",
+                derived=True,
             ),
         )
     out: list[Field] = []

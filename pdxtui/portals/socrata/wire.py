@@ -201,6 +201,7 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
                     "float",
                     "Latitude" if lat == "latitude" else f"{label} latitude",
                     f"WGS 84 latitude of the {kind_name} column {name}",
+                    derived=True,
                 )
             )
             out.append(
@@ -210,6 +211,7 @@ def parse_columns(raw: Any) -> tuple[tuple[Field, ...], tuple[_Coords, ...]]:
                     "float",
                     "Longitude" if lon == "longitude" else f"{label} longitude",
                     f"WGS 84 longitude of the {kind_name} column {name}",
+                    derived=True,
                 )
             )
     return tuple(out), tuple(coords)

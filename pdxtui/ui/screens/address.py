@@ -57,17 +57,25 @@ NEARBY_TITLES = (
 DISTANCES = (50, 100, 200, 500, 1000)
 DEFAULT_DISTANCE = 200
 
-NO_KEY = (
-    "Address lookup uses the City's PortlandMaps API, which needs an API key.\n\n"
-    f"1. Request a key at {KEY_URL}\n"
-    "2. Give it to pdxtui, either in the environment:\n\n"
-    f"       export {ENV_KEY}=your-key\n\n"
-    "   or in the config file (pdxtui --help shows where it is), then start pdxtui again:\n\n"
-    "       [portlandmaps]\n"
-    '       api_key = "your-key"\n'
-    '       rate = "200/15min"   # requests per time: the reported limit (unconfirmed)\n\n'
-    "Nothing is sent to PortlandMaps until a key is set. Esc goes back."
-)
+
+def no_key_text(config_path: Any) -> str:
+    """How to get and set a key, naming the config file this run reads (``--config``, ``$PDXTUI_CONFIG``, else
+    the user config dir, which honours ``$XDG_CONFIG_HOME``)."""
+    if not config_path:
+        from pdxtui.config import default_config_path
+
+        config_path = default_config_path()
+    return (
+        "Address lookup uses the City's PortlandMaps API, which needs an API key.\n\n"
+        f"1. Request a key at {KEY_URL}\n"
+        "2. Give it to pdxtui, either in the environment:\n\n"
+        f"       export {ENV_KEY}=your-key\n\n"
+        f"   or in the config file {config_path}, then start pdxtui again:\n\n"
+        "       [portlandmaps]\n"
+        '       api_key = "your-key"\n'
+        '       rate = "200/15min"   # requests per time: the reported limit (unconfirmed)\n\n'
+        "Nothing is sent to PortlandMaps until a key is set. Esc goes back."
+    )
 
 
 def pairs_text(pairs: tuple[tuple[str, str], ...]) -> Text:
@@ -178,7 +186,7 @@ class AddressScreen(Screen[None]):
         yield Static(Text("Address lookup · PortlandMaps"), id="address-title")
         if not self.settings.has_key:
             with VerticalScroll():
-                yield Static(Text(NO_KEY), id="no-key")
+                yield Static(Text(no_key_text(getattr(self.config, "path", None))), id="no-key")
             yield Static("", id="address-status")
             yield Footer()
             return

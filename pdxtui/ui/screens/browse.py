@@ -68,9 +68,13 @@ class BrowseScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, service: Service, *, refresher: Callable[[], Service] | None = None) -> None:
-        """``refresher`` makes a one-off Service that bypasses fresh cache entries (ctrl+r)."""
+    def __init__(
+        self, service: Service, *, refresher: Callable[[], Service] | None = None, open_id: str | None = None
+    ) -> None:
+        """``refresher`` makes a one-off Service that bypasses fresh cache entries (ctrl+r); ``open_id``: a dataset
+        to open once the panes are in, with the grid focused when its rows arrive (``pdxtui open ID``)."""
         super().__init__()
+        self._open_id = open_id
         self.service = service
         self._refresher = refresher
         self.fallback_reason = ""  # set when the portal could not be reached and the bundled snapshot stands in
@@ -108,6 +112,8 @@ class BrowseScreen(Screen[None]):
     async def _after_first_paint(self) -> None:
         await self._mount_panes()
         self.load_facets()
+        if self._open_id:
+            self.open_dataset(self._open_id)
 
     async def _mount_panes(self) -> None:
         if self._panes_ready.is_set():
@@ -364,6 +370,10 @@ class BrowseScreen(Screen[None]):
     @on(PreviewPane.Loaded)
     def _preview_loaded(self, event: PreviewPane.Loaded) -> None:
         self.note_state(event.service)
+        if self._open_id:  # the start-up dataset's rows are in: its keys work at once (unless the user is typing)
+            self._open_id, search = None, self.query_one("#search", Input)
+            if event.pane.grid is not None and self.focused in (None, search) and not search.value:
+                event.pane.grid.focus()
 
     @on(PreviewPane.CellWanted)
     def _cell_wanted(self, event: PreviewPane.CellWanted) -> None:

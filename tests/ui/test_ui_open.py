@@ -1,0 +1,81 @@
+"""The browser started on one dataset (``pdxtui open ID``): its rows show, the grid has focus, and an unknown id
+is a message in the app, which stays usable."""
+
+from __future__ import annotations
+
+from tests.support.uihelpers import settle, wait_for
+
+NEIGHBORHOODS = "9f50a605cf4945259b983fa35c993fe9_125"
+
+
+def _open_app(dataset_id: str):
+    from pdxtui.portals.bundled import BundledPortal
+    from pdxtui.service import Service
+    from pdxtui.ui.app import PdxApp
+
+    return PdxApp(Service(BundledPortal(name="demo")), open_id=dataset_id)
+
+
+async def test_app_started_with_open_id_shows_the_rows_with_the_grid_focused():
+    from pdxtui.ui.widgets.grid import PreviewGrid
+    from pdxtui.ui.widgets.preview import PreviewPane
+
+    app = _open_app(NEIGHBORHOODS)
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(PreviewPane)
+        await wait_for(pilot, lambda: pane.grid is not None)
+        assert pane.preview is not None and pane.preview.dataset.id == NEIGHBORHOODS
+        assert pane.preview.shown > 0
+        assert isinstance(app.focused, PreviewGrid)
+        assert app.screen.dataset is not None and app.screen.dataset.title == "Neighborhoods"
+        await pilot.press("j")  # the grid takes keys at once
+        await settle(pilot)
+        assert isinstance(app.focused, PreviewGrid)
+
+
+async def test_app_started_with_an_unknown_id_says_so_and_stays_usable():
+    from pdxtui.ui.widgets.catalog import CatalogList
+    from pdxtui.ui.widgets.preview import PreviewPane
+
+    app = _open_app("no-such-dataset")
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        messages = " ".join(str(n.message) for n in app._notifications)
+        assert "no-such-dataset" in messages
+        assert app.screen.query_one(PreviewPane).preview is None
+        assert app.is_running
+        # still usable: the search box has focus, and a dataset opens from the list
+        await pilot.press(*"neighborhoods", "enter")
+        await settle(pilot)
+        assert isinstance(app.focused, CatalogList)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.dataset is not None and app.screen.dataset.title == "Neighborhoods"
+
+
+async def test_typing_before_the_rows_arrive_keeps_the_focus_where_the_user_put_it():
+    """The grid takes focus when the start-up dataset's rows arrive, unless the user has begun typing a search."""
+    import asyncio
+
+    from pdxtui.portals.bundled import BundledPortal
+    from pdxtui.service import Service
+    from pdxtui.ui.app import PdxApp
+
+    release = asyncio.Event()
+
+    class SlowRows(BundledPortal):
+        async def pages(self, dataset, query, progress=None):
+            await release.wait()
+            async for page in super().pages(dataset, query, progress):
+                yield page
+
+    app = PdxApp(Service(SlowRows(name="demo")), open_id=NEIGHBORHOODS)
+    async with app.run_test(size=(140, 42)) as pilot:
+        search = app.screen.query_one("#search")
+        await wait_for(pilot, lambda: app.focused is search)
+        await pilot.press(*"parks")
+        release.set()
+        await settle(pilot)
+        assert app.screen.query_one("PreviewPane").grid is not None  # the rows are in
+        assert app.focused is search and search.value == "parks"
