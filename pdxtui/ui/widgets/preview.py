@@ -250,22 +250,42 @@ class PreviewPane(Vertical):
             return list(names)
         return [c for c in self.columns if c in names]
 
+    def local_rows(self) -> pl.DataFrame:
+        """The loaded rows (all columns, in the order loaded), narrowed by the filter applied here (if any)."""
+        assert self.preview is not None
+        frame = self.preview.frame
+        if self.local_where:
+            from pdxtui.filters import parse, to_polars
+
+            node = parse(self.local_where, self.preview.dataset.fields)
+            if node is not None:
+                frame = frame.filter(to_polars(node, frame.schema))
+        return frame
+
     def header_text(self) -> Text:
         preview = self.preview
         out = Text()
         if preview is None:
             return out
-        out.append(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows", "bold")
         notes = []
+        if self.local_where:  # what the filter kept comes first: a long header is cut at its end, never there
+            matching = self.view.height if self.view is not None else 0
+            whole = preview.total is not None and preview.shown >= preview.total
+            loaded = "rows" if whole else "loaded rows"
+            out.append(f"{matching:,} of {preview.shown:,} {loaded} match", "bold")
+            out.append(" ")
+            out.append_text(line(self.local_where, max_len=120))
+            if not whole:
+                notes.append(f"{fmt_count(preview.total)} rows in all")
+            notes.append("filtered here: the portal cannot filter")
+        else:
+            out.append(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows", "bold")
         if preview.query.order:
             notes.append(f"sorted by {describe_order(preview.query.order)}")
         if self.local_order:
             notes.append(f"sorted by {describe_order(self.local_order)} (loaded rows only)")
         if preview.query.where:
             notes.append(f"filtered by {preview.query.where}")
-        if self.local_where:
-            matching = self.view.height if self.view is not None else 0
-            notes.append(f"filtered by {self.local_where} (loaded rows only: {matching:,} match)")
         hidden = preview.frame.width - len(self.visible_columns())
         if hidden:
             notes.append(f"{hidden} columns hidden")
@@ -288,14 +308,7 @@ class PreviewPane(Vertical):
         cursor = old.cursor_coordinate if old is not None else None
         had_focus = old is not None and old.has_focus
         await self._clear_body()
-        view = preview.frame
-        if self.local_where:
-            from pdxtui.filters import parse, to_polars
-
-            node = parse(self.local_where, preview.dataset.fields)
-            if node is not None:
-                view = view.filter(to_polars(node, view.schema))
-        view = view.select(self.visible_columns())
+        view = self.local_rows().select(self.visible_columns())
         if self.local_order:
             cols = [c for c, _ in self.local_order if c in view.columns]
             view = view.sort(cols, descending=[d for c, d in self.local_order if c in view.columns], nulls_last=True)
