@@ -39,12 +39,15 @@ ALL_ROWS = 10**12  # "everything" when the portal does not say how many rows the
 
 
 class FilterBar(Input):
-    """The row filter. Esc goes back to the grid."""
+    """The row filter. Esc goes back to the grid, and the bar shows the filter applied again (not the text typed
+    and never applied, nor its error)."""
 
     BINDINGS = [Binding("escape", "back", "Back to the grid", show=False)]
 
     def action_back(self) -> None:
         pane = self.parent
+        if isinstance(pane, PreviewPane):
+            pane.restore_filter()
         grid = getattr(pane, "grid", None)
         if grid is not None:
             grid.focus()
@@ -548,6 +551,18 @@ class PreviewPane(Vertical):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
+
+    def applied_filter(self) -> str:
+        """The filter the rows shown are filtered by ("" for none), applied by the portal or here."""
+        return self.local_where or (self.preview.query.where if self.preview is not None else None) or ""
+
+    def restore_filter(self) -> None:
+        """Put the applied filter back in the bar (the text typed since is dropped), and clear the error line."""
+        bar = self.query_one("#filter", Input)
+        with bar.prevent(Input.Changed):
+            bar.value = self.applied_filter()
+        bar.cursor_position = len(bar.value)
+        self.show_filter_error(None)
 
     def show_filter_error(self, message: str | None) -> None:
         error = self.query_one("#filter-error", Static)

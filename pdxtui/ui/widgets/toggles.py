@@ -20,8 +20,11 @@ Value = TypeVar("Value")
 
 
 def _glyphs(widget, left: str, inner: str, right: str) -> Content:
-    style = widget.get_visual_style("toggle--button")
-    return Content.assemble((left, style), (inner, style), (right, style))
+    # the brackets in the text colour (textual's button colours would make an empty box nearly invisible), the
+    # mark in the button's colour (green when on)
+    mark = widget.get_visual_style("toggle--button")
+    plain = widget.get_visual_style()
+    return Content.assemble((left, plain), (inner, mark), (right, plain))
 
 
 class TickBox(Checkbox):
@@ -53,5 +56,7 @@ class TickList(SelectionList[Value], Generic[Value]):
             return strip
         ticked = self.get_option_at_index(index).value in self._selected
         marks = TICKED if ticked else UNTICKED
-        segments[:3] = [Segment(mark, segment.style) for mark, segment in zip(marks, segments[:3], strict=True)]
+        text = segments[3].style if len(segments) > 3 else None  # the row's own style: brackets that show
+        left, mark, right = marks
+        segments[:3] = [Segment(left, text), Segment(mark, segments[1].style), Segment(right, text)]
         return Strip(segments, strip.cell_length)
