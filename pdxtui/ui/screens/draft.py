@@ -375,6 +375,13 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
         ("organisation", "Organisation (optional)"),
         ("address", "Postal address (optional)"),
     )
+    HINTS = {  # an empty field shows these, so that it reads as a field also without colour
+        "name": "e.g. Ada Lovelace",
+        "email": "e.g. ada@example.org",
+        "phone": "(none)",
+        "organisation": "(none)",
+        "address": "(none)",
+    }
 
     def __init__(self, current: Any) -> None:
         super().__init__()
@@ -384,10 +391,12 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
         with Vertical():
             yield Static(Text("Your details for drafted requests (saved in your pdxtui config file)", "bold"))
             for key, label in self.FIELDS:
-                yield Label(label)
-                yield Input(value=str(getattr(self.current, key, "") or ""), id=f"r-{key}", compact=True)
+                with Horizontal(classes="r-row"):
+                    yield Label(label, classes="r-label")
+                    value = str(getattr(self.current, key, "") or "")
+                    yield Input(value=value, placeholder=self.HINTS[key], id=f"r-{key}", compact=True)
             yield Static(Text("Enter or ctrl+s saves · Esc cancels", "dim"), id="r-hint")
-            with Horizontal():
+            with Horizontal(id="r-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
 
