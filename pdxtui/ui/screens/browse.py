@@ -214,7 +214,8 @@ class BrowseScreen(Screen[None]):
             self.query_one(PreviewPane),
         )
         metadata.loading = schema.loading = True
-        self.workers.cancel_group(self, "stats")  # statistics of the dataset shown until now are of no use
+        for group in ("stats", "facets-view"):  # counts of the dataset shown until now are of no use
+            self.workers.cancel_group(self, group)
         self.query_one(StatsPane).reset()
         try:
             ds = await service.dataset(dataset_id)
