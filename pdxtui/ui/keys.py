@@ -61,6 +61,7 @@ DIALOG_KEYS: list[tuple[str, str, str]] = [
     ("Enter / Esc", "Apply / cancel", "column picker"),
     ("Tab", "Complete the folder name", "export dialog"),
     ("ctrl+s", "Export", "export dialog"),
+    ("Enter / ctrl+s", "Save your details (Esc cancels)", "your details (drafting)"),
     ("=", "Same as + (zoom in, more bins or bars, finer dates)", "chart"),
 ]
 

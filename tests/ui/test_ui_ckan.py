@@ -77,7 +77,7 @@ async def test_filter_and_sort_the_loaded_rows_locally(fake_ckan):
         assert pane.local_where == "species = 'Acer rubrum' and healthy = true"
         assert pane.preview.query.where is None and pane.preview.shown == 1000
         assert len(fake_ckan.requests_to("/datastore_search")) == asked  # nothing asked of CKAN
-        assert f"loaded rows only: {len(expected)} match" in text_of(pane.query_one("#preview-header"))
+        assert text_of(pane.query_one("#preview-header")).startswith(f"{len(expected)} of 1,000 loaded rows match")
         assert any("cannot filter on the server" in str(n.message) for n in app._notifications)
         pane.grid.focus()
         pane.grid.move_cursor(column=pane.view.columns.index("diameter"))
@@ -235,3 +235,92 @@ def test_snapshot_of_the_resource_picker(snap_compare):
         await settle(pilot)
 
     assert _snapshot(snap_compare, pick)
+
+
+# --- counts under a local filter (issue 16, bug 5) ------------------------------------------------------------
+
+
+async def _filter_locally(pilot, dataset: str, text: str):
+    pilot.app.screen.open_dataset(dataset)
+    await settle(pilot)
+    pane = pilot.app.screen.query_one("#preview")
+    pane.grid.focus()
+    await pilot.press("f", *text, "enter")
+    await settle(pilot)
+    return pane
+
+
+async def test_header_leads_with_the_matching_count_of_a_local_filter(fake_ckan):
+    app = app_for(fake_ckan.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = await _filter_locally(pilot, "city-budget", "department = 'Parks'")
+        assert pane.preview.shown == 40 and pane.view.height == 7
+        header = text_of(pane.query_one("#preview-header"))
+        assert header.startswith("7 of 40 rows match")
+        assert "Showing 40 of 40" not in header
+        shown = screen_text(app)  # painted, not cut off at 80 columns
+        assert "7 of 40 rows match" in shown
+        # a filter on part of the dataset: the loaded rows, and how many there are in all
+        pane = await _filter_locally(pilot, "street-trees", "species = 'Acer rubrum'")
+        matching = pane.view.height
+        assert 0 < matching < 1000
+        header = text_of(pane.query_one("#preview-header"))
+        assert header.startswith(f"{matching:,} of 1,000 loaded rows match") and "2,345" in header
+        assert f"{matching:,} of 1,000 loaded rows match" in screen_text(app)
+
+
+async def test_export_dialog_counts_what_a_local_filter_keeps_and_writes_it(fake_ckan, tmp_path):
+    import polars as pl
+
+    from pdxtui.ui.screens.export import ExportScreen
+
+    app = app_for(fake_ckan.url)
+    target = tmp_path / "parks.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _filter_locally(pilot, "city-budget", "department = 'Parks'")
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        dialog = app.screen
+        labels = {b.id: str(b.label) for b in dialog.query("RadioButton")}
+        assert "(7" in labels["scope-loaded"] and "(7" in labels["scope-filtered"], labels
+        assert "(40" in labels["scope-dataset"]
+        assert dialog.scope() == "filtered"  # a filter is on: its rows are the default
+        assert dialog.rows_for_scope() == 7
+        dialog.query_one("#path").value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen)
+    assert pl.read_csv(target)["department"].to_list() == ["Parks"] * 7
+
+
+async def test_export_dialog_does_not_pretend_to_know_the_count_of_a_partial_local_filter(fake_ckan):
+    from pdxtui.ui.screens.export import ExportScreen
+
+    app = app_for(fake_ckan.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = await _filter_locally(pilot, "street-trees", "species = 'Acer rubrum'")
+        matching = pane.view.height
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        labels = {b.id: str(b.label) for b in app.screen.query("RadioButton")}
+        assert f"({matching:,}" in labels["scope-loaded"], labels
+        filtered = labels["scope-filtered"]
+        assert "(1,000" not in filtered and "(2,345" not in filtered  # neither the loaded rows nor all rows
+        assert "count unknown" in filtered and "2,345" in filtered  # how many rows are read to find them
+
+
+async def test_stats_of_a_local_filter_count_the_matching_rows(fake_ckan):
+    app = app_for(fake_ckan.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = await _filter_locally(pilot, "city-budget", "department = 'Parks'")
+        pane.grid.focus()
+        pane.grid.move_cursor(column=pane.view.columns.index("department"))
+        await pilot.press("s")
+        await settle(pilot)
+        shown = " ".join(text_of(app.screen.query_one("#stats-body")).split())
+        assert "All 7 rows matching the filter department = 'Parks'" in shown
+        assert "Rows 7" in shown and "of the dataset" not in shown

@@ -177,3 +177,56 @@ async def test_missing_details_can_be_filled_in_and_saved(tmp_path, monkeypatch)
         assert "Ada Lovelace" in screen.letter_text() and "[your name]" not in screen.letter_text()
     saved = load_config(str(config)).requester
     assert (saved.name, saved.email) == ("Ada Lovelace", "ada@example.org")
+
+
+async def _details_dialog(pilot):
+    from pdxtui.ui.screens.draft import RequesterScreen
+
+    await settle(pilot)
+    pilot.app.screen.open_dataset(NEIGHBORHOODS)
+    await settle(pilot)
+    pilot.app.screen.action_draft()
+    await settle(pilot)
+    draft_screen = pilot.app.screen
+    draft_screen.query_one("#edit-requester").focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, RequesterScreen)
+    assert pilot.app.focused is pilot.app.screen.query_one("#r-name")  # opens ready to type
+    return draft_screen
+
+
+async def test_enter_saves_your_details(tmp_path):
+    from pdxtui.config import load_config
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+
+    config = tmp_path / "config.toml"
+    app = PdxApp(session=open_session(portal="demo", config_path=str(config)))
+    app.today = DAY
+    async with app.run_test(size=SIZE) as pilot:
+        draft_screen = await _details_dialog(pilot)
+        await pilot.press(*"Ada Lovelace", "tab", *"ada@example.org", "enter")
+        await settle(pilot)
+        assert app.screen is draft_screen
+        assert "Ada Lovelace" in draft_screen.letter_text()
+    saved = load_config(str(config)).requester
+    assert (saved.name, saved.email) == ("Ada Lovelace", "ada@example.org")
+
+
+async def test_ctrl_s_saves_your_details_not_the_letter(tmp_path):
+    from pdxtui.config import load_config
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.screens.draft import SaveScreen
+
+    config = tmp_path / "config.toml"
+    app = PdxApp(session=open_session(portal="demo", config_path=str(config)))
+    app.today = DAY
+    async with app.run_test(size=SIZE) as pilot:
+        draft_screen = await _details_dialog(pilot)
+        await pilot.press(*"Grace Hopper", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is draft_screen and not isinstance(app.screen, SaveScreen)
+        assert "Grace Hopper" in draft_screen.letter_text()
+    assert load_config(str(config)).requester.name == "Grace Hopper"

@@ -8,7 +8,7 @@ import polars as pl
 
 from pdxtui.ui.screens.confirm import ConfirmScreen
 from pdxtui.ui.screens.export import ExportScreen, complete_path
-from tests.support.uihelpers import demo_app, settle, text_of
+from tests.support.uihelpers import demo_app, screen_text, settle, text_of
 
 SIZE = (140, 42)
 HERITAGE = "63d4fe31021075f62edebe781978c0fc_26"
@@ -123,3 +123,133 @@ def test_tab_completion_of_folders(tmp_path):
     assert complete_path(str(tmp_path / "exp")) == str(tmp_path / "exports") + "/"
     assert complete_path(str(tmp_path / "e")) == str(tmp_path / "ex")
     assert complete_path(str(tmp_path / "zzz")) == str(tmp_path / "zzz")
+
+
+# --- layout, defaults and what the dialog remembers (issue 16) --------------------------------------------------
+
+
+async def _tab_through(pilot, dialog, presses: int = 14) -> list:
+    """Press Tab through the dialog: every widget it reaches must be on screen, inside the dialog, whole."""
+    frame = dialog.query_one("#export-dialog").region
+    reached = []
+    for _ in range(presses):
+        await pilot.press("tab")
+        await pilot.pause()
+        widget = pilot.app.focused
+        reached.append(widget.id)
+        region = widget.region
+        assert region.area and frame.contains_region(region), (widget, region, frame)
+    return reached
+
+
+async def test_every_part_of_the_dialog_is_reachable_and_visible_at_80x24():
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(pilot)
+        assert app.focused is dialog.query_one("#path")  # opens with the file name focused
+        shown = screen_text(app)
+        for text in (
+            "Delimiter",
+            "Header row",
+            "Quoting",
+            "Empty values as",
+            "The loaded rows (338)",
+            "Export (ctrl+s)",
+        ):
+            assert text in shown, text
+        reached = await _tab_through(pilot, dialog)
+        for ident in ("format", "delimiter", "header", "quote", "null", "scope", "columns", "close", "go"):
+            assert ident in reached, (ident, reached)
+
+
+async def test_the_csv_options_fit_at_140_columns():
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        frame = dialog.query_one("#export-dialog").region
+        for ident in ("#delimiter", "#header", "#quote", "#null"):
+            region = dialog.query_one(ident).region
+            assert region.area and frame.contains_region(region), (ident, region, frame)
+        await _tab_through(pilot, dialog)
+
+
+async def test_with_a_filter_on_the_default_scope_is_every_matching_row():
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(PARKS_TREES)
+        await settle(pilot)
+        pane = app.screen.query_one("#preview")
+        pane.grid.focus()
+        await pilot.press("f", *"Condition = 'Good'", "enter")
+        await settle(pilot)
+        assert pane.preview.total > pane.preview.shown == 1000
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportScreen)
+        assert dialog.scope() == "filtered"
+        assert dialog.rows_for_scope() == pane.preview.total
+        assert dialog.query_one("#scope-filtered").value and not dialog.query_one("#scope-loaded").value
+
+
+async def test_the_dialog_remembers_folder_format_and_scope(tmp_path):
+    app = demo_app()
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        assert dialog.scope() == "loaded" and dialog.chosen_format() == "csv"  # nothing remembered yet
+        dialog.query_one("#path").value = str(folder / "first.parquet")
+        dialog.query_one("#scope").focus()
+        await pilot.press("down", "enter")  # the whole dataset
+        await pilot.pause()
+        assert dialog.scope() == "dataset"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen) and (folder / "first.parquet").exists()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, ExportScreen)
+        path = again.query_one("#path").value
+        assert path == str(folder / "heritage-trees.parquet"), path
+        assert again.chosen_format() == "parquet" and again.scope() == "dataset"
+        assert not again.query_one("#opt-parquet").has_class("hidden")
+
+
+async def test_a_corrupt_or_unwritable_state_file_never_stops_the_dialog(tmp_path):
+    from pdxtui.state import state_path
+
+    state = state_path("export")
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_bytes(b"\xff{not json")
+    app = demo_app()
+    target = tmp_path / "out.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        assert dialog.scope() == "loaded" and dialog.chosen_format() == "csv"
+        state.unlink()
+        state.mkdir()  # a folder where the file should be: it cannot be written
+        dialog.query_one("#path").value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen)
+    assert pl.read_csv(target).height == 338
+    assert state.is_dir()
+
+
+async def test_remembered_choices_that_no_longer_fit_fall_back(tmp_path):
+    import json as json_
+
+    from pdxtui.state import state_path
+
+    state = state_path("export")
+    state.parent.mkdir(parents=True, exist_ok=True)
+    gone = tmp_path / "gone"
+    state.write_text(json_.dumps({"folder": str(gone), "format": "geojson", "scope": "sideways", "scope_filtered": 3}))
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, "e5239d11143312e293ded5be6cfeaab4_11")  # no points: GeoJSON cannot hold it
+        assert dialog.chosen_format() == "csv" and dialog.scope() == "loaded"
+        assert not dialog.query_one("#path").value.startswith(str(gone))

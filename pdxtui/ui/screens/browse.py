@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedCont
 from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Dataset, SearchRequest
 from pdxtui.service import Service
-from pdxtui.textout import fmt_count, human_age
+from pdxtui.textout import human_age
 from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
@@ -30,24 +30,13 @@ from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
-from pdxtui.ui.widgets.stats import StatsPane
+from pdxtui.ui.widgets.stats import StatsPane, covered_rows
 
 SEARCH_DEBOUNCE = 0.15
 SPINNER_DELAY = 0.6
 CATALOG_LIMIT = 100
 FACET_LIMIT = 1000  # values listed in the facet view
 FETCH_GROUPS = ("dataset", "preview")
-
-
-def server_note(preview, service) -> str:
-    what = f"matching the filter ({preview.query.where})" if preview.query.where else "of the dataset"
-    return f"All {fmt_count(preview.total)} rows {what}, counted by {service.label}."
-
-
-def scope_note(preview, whole: bool) -> str:
-    if whole:
-        return f"All {preview.shown:,} rows of the dataset."
-    return f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)} (L loads all)."
 
 
 class SearchBox(Input):
@@ -231,6 +220,9 @@ class BrowseScreen(Screen[None]):
             self.query_one(PreviewPane),
         )
         metadata.loading = schema.loading = True
+        for group in ("stats", "facets-view"):  # counts of the dataset shown until now are of no use
+            self.workers.cancel_group(self, group)
+        self.query_one(StatsPane).reset()
         try:
             ds = await service.dataset(dataset_id)
         except Exception as exc:
@@ -444,7 +436,7 @@ class BrowseScreen(Screen[None]):
         if self._server_counts(preview):
             self._server_stats(preview, column)
         else:
-            self._compute_stats(preview, column)
+            self._compute_stats(*self._local_counts(preview), column)
 
     def _server_counts(self, preview) -> bool:
         """Count on the server when only part of the dataset is loaded and the portal can group rows itself."""
@@ -465,19 +457,26 @@ class BrowseScreen(Screen[None]):
         except Exception as exc:
             self._stats_failed(exc)
             return
-        self._stats_ready(stats, server_note(preview, service))
+        self._stats_ready(stats, covered_rows(preview, counted_by=service.label))
+
+    def _local_counts(self, preview) -> tuple:
+        """(rows to count here, their scope for pdxtui.stats, the words that say which rows they are)."""
+        pane = self.query_one(PreviewPane)
+        frame = pane.local_rows()
+        whole = preview.total is not None and preview.shown >= preview.total
+        note = covered_rows(preview, local_where=pane.local_where, matching=frame.height)
+        return frame, "dataset" if whole else "loaded", note
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def _compute_stats(self, preview, column: str) -> None:
+    def _compute_stats(self, frame, scope: str, note: str, column: str) -> None:
         from pdxtui.stats import column_stats
 
-        whole = preview.total is not None and preview.shown >= preview.total
         try:
-            stats = column_stats(preview.frame, column, scope="dataset" if whole else "loaded")
+            stats = column_stats(frame, column, scope=scope)
         except Exception as exc:
             self.app.call_from_thread(self._stats_failed, exc)
             return
-        self.app.call_from_thread(self._stats_ready, stats, scope_note(preview, whole))
+        self.app.call_from_thread(self._stats_ready, stats, note)
 
     def _stats_ready(self, stats, note: str) -> None:
         pane = self.query_one(StatsPane)
@@ -496,7 +495,7 @@ class BrowseScreen(Screen[None]):
         if self._server_counts(preview):
             self._server_facets(preview, column)
         else:
-            self._compute_facets(preview, column)
+            self._compute_facets(*self._local_counts(preview), column)
 
     @work(exclusive=True, group="facets-view", exit_on_error=False)
     async def _server_facets(self, preview, column: str) -> None:
@@ -510,19 +509,18 @@ class BrowseScreen(Screen[None]):
             self.report_error(exc, "Facets")
             return
         self.set_status("")
-        self._facets_ready(facet, server_note(preview, service))
+        self._facets_ready(facet, covered_rows(preview, counted_by=service.label))
 
     @work(thread=True, exclusive=True, group="facets-view", exit_on_error=False)
-    def _compute_facets(self, preview, column: str) -> None:
+    def _compute_facets(self, frame, scope: str, note: str, column: str) -> None:
         from pdxtui.stats import facet_counts
 
-        whole = preview.total is not None and preview.shown >= preview.total
         try:
-            facet = facet_counts(preview.frame, column, limit=FACET_LIMIT, scope="dataset" if whole else "loaded")
+            facet = facet_counts(frame, column, limit=FACET_LIMIT, scope=scope)
         except Exception as exc:
             self.app.call_from_thread(self.report_error, exc, "Facets")
             return
-        self.app.call_from_thread(self._facets_ready, facet, scope_note(preview, whole))
+        self.app.call_from_thread(self._facets_ready, facet, note)
 
     def _facets_ready(self, facet, note: str) -> None:
         from pdxtui.ui.screens.facets import FacetScreen

@@ -11,6 +11,7 @@ from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from pdxtui.textsafe import one_line
+from pdxtui.ui.widgets.toggles import TickList
 
 
 class ColumnsScreen(ModalScreen[list[str] | None]):
@@ -40,7 +41,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
                 ),
                 id="columns-help",
             )
-            yield SelectionList[str](*self._selections(), id="columns")
+            yield TickList[str](*self._selections(), id="columns")  # [x] / [ ]: shown or hidden, also without colour
 
     def _selections(self) -> list[Selection[str]]:
         return [Selection(Text(one_line(c, 60)), c, c in self.shown) for c in self.order]

@@ -27,6 +27,7 @@ from pdxtui.errors import PdxError
 from pdxtui.model import Dataset
 from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import plain
+from pdxtui.ui.widgets.toggles import TickBox, TickList
 
 CLIPBOARD_HINT = "If nothing arrived: tmux needs `set -g set-clipboard on`; or save it with ctrl+s."
 
@@ -51,6 +52,7 @@ class DraftScreen(Screen[None]):
     details saved when there is no session (tests)."""
 
     CSS_PATH = "draft.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # draft.tcss: a narrower form below 100 columns
 
     BINDINGS = [
         Binding("f2", "copy", "Copy", priority=True),
@@ -108,6 +110,7 @@ class DraftScreen(Screen[None]):
         await self._build_form()
         self._show_requester()
         self.refresh_letter(force=True)
+        self.query_one("#kind", Select).focus()  # the first choice to make
 
     # ------------------------------------------------------------------ the form
     async def _build_form(self) -> None:
@@ -125,7 +128,7 @@ class DraftScreen(Screen[None]):
         ident = f"f-{spec.name}"
         ds = self.context.dataset
         if spec.type == "bool":
-            return Checkbox(spec.label, id=ident)
+            return TickBox(spec.label, id=ident)
         if spec.type == "multiline":
             return TextArea("", id=ident, soft_wrap=True, show_line_numbers=False, tooltip=spec.help or None)
         if spec.type == "fields":
@@ -133,7 +136,7 @@ class DraftScreen(Screen[None]):
             if not names:
                 return Input(value=", ".join(self.context.fields), placeholder="field names, comma-separated", id=ident)
             chosen = set(self.context.fields)
-            return SelectionList[str](*(Selection(Text(one_line(n, 40)), n, n in chosen) for n in names), id=ident)
+            return TickList[str](*(Selection(Text(one_line(n, 40)), n, n in chosen) for n in names), id=ident)
         if spec.type == "choice":
             value = "CSV" if spec.name == "format" else Select.NULL
             return Select(
@@ -361,7 +364,10 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
     """Name, e-mail, phone, organisation and address, saved under [requester] in the config file."""
 
     CSS_PATH = "draft.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
     FIELDS = (
         ("name", "Name"),
         ("email", "E-mail"),
@@ -369,6 +375,13 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
         ("organisation", "Organisation (optional)"),
         ("address", "Postal address (optional)"),
     )
+    HINTS = {  # an empty field shows these, so that it reads as a field also without colour
+        "name": "e.g. Ada Lovelace",
+        "email": "e.g. ada@example.org",
+        "phone": "(none)",
+        "organisation": "(none)",
+        "address": "(none)",
+    }
 
     def __init__(self, current: Any) -> None:
         super().__init__()
@@ -378,18 +391,31 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
         with Vertical():
             yield Static(Text("Your details for drafted requests (saved in your pdxtui config file)", "bold"))
             for key, label in self.FIELDS:
-                yield Label(label)
-                yield Input(value=str(getattr(self.current, key, "") or ""), id=f"r-{key}")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", id="save", variant="primary")
+                with Horizontal(classes="r-row"):
+                    yield Label(label, classes="r-label")
+                    value = str(getattr(self.current, key, "") or "")
+                    yield Input(value=value, placeholder=self.HINTS[key], id=f"r-{key}", compact=True)
+            yield Static(Text("Enter or ctrl+s saves · Esc cancels", "dim"), id="r-hint")
+            with Horizontal(id="r-buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#r-name", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "save":
-            self.dismiss({key: self.query_one(f"#r-{key}", Input).value.strip() for key, _ in self.FIELDS})
+            self.action_save()
         else:
             self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        self.dismiss({key: self.query_one(f"#r-{key}", Input).value.strip() for key, _ in self.FIELDS})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

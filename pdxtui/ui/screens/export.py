@@ -17,18 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import (
-    Button,
-    Checkbox,
-    Input,
-    Label,
-    ProgressBar,
-    RadioButton,
-    RadioSet,
-    Select,
-    SelectionList,
-    Static,
-)
+from textual.widgets import Button, Input, Label, ProgressBar, RadioSet, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from pdxtui import export as ex
@@ -38,6 +27,9 @@ from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import one_line
 from pdxtui.ui.feedback import error_text
 from pdxtui.ui.safe import plain
+from pdxtui.ui.widgets.toggles import ChoiceButton, TickBox, TickList
+
+SCOPES = ("loaded", "filtered", "dataset")
 
 
 @dataclass(frozen=True)
@@ -85,44 +77,99 @@ class PathInput(Input):
 
 
 class ExportScreen(ModalScreen[ex.ExportResult | None]):
+    """Remembers the last folder, format and scope (``state_file``, see :mod:`pdxtui.state`) for the next export:
+    the scope twice, for exports with a filter on and for those without."""
+
     CSS_PATH = "export.tcss"
+    # the dialog's own breakpoints, whatever the app's: below 100 columns one scrolling column, else two columns
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel / close"),
         Binding("ctrl+s", "export", "Export", priority=True),
     ]
 
-    def __init__(self, request: ExportRequest, *, cwd: str | None = None) -> None:
+    def __init__(
+        self, request: ExportRequest, *, cwd: str | None = None, state_file: str | os.PathLike[str] | None = ""
+    ) -> None:
+        """``state_file``: where the last choices are kept ("" the user's state folder; None: remember nothing)."""
         super().__init__()
+        from pdxtui.state import load_state, state_path
+
         self.request = request
         self.cwd = cwd or os.getcwd()
         self.running = False
+        self.state_file = state_path("export") if state_file == "" else state_file
+        self.remembered = load_state(self.state_file)
+        self.local_frame = self._local_frame()  # the loaded rows the grid's own filter keeps (all, without one)
+
+    def _local_frame(self) -> Any:
+        req = self.request
+        if not req.local_where:
+            return req.frame
+        from pdxtui.filters import parse, to_polars
+
+        node = parse(req.local_where, req.dataset.fields)
+        return req.frame.filter(to_polars(node, req.frame.schema)) if node is not None else req.frame
+
+    @property
+    def filtered(self) -> bool:
+        req = self.request
+        return bool(req.query.where or req.local_where or req.query.near)
+
+    def _remembered(self, key: str, allowed) -> str | None:
+        value = self.remembered.get(key)
+        return value if isinstance(value, str) and value in allowed else None
+
+    def default_scope(self) -> str:
+        """With a filter on, all rows matching it (unless the last export with a filter chose otherwise); without one,
+        the loaded rows (unless the last export without a filter took the whole dataset)."""
+        if self.filtered:
+            return self._remembered("scope_filtered", SCOPES) or "filtered"
+        return self._remembered("scope", ("loaded", "dataset")) or "loaded"
+
+    def default_format(self, scope: str) -> str:
+        fmt = self._remembered("format", ex.FORMATS) or "csv"
+        names = [f.name for f in self.request.dataset.fields] or list(self.request.frame.columns)
+        if ex.format_problem(fmt, self.request.dataset, names, self._rows(scope)) is not None:
+            return "csv"  # e.g. GeoJSON last time, and this dataset has no points
+        return fmt
+
+    def default_path(self, fmt: str) -> str:
+        folder = self.remembered.get("folder")
+        if not (isinstance(folder, str) and folder and os.path.isdir(folder)):
+            folder = self.cwd
+        return os.path.join(folder, ex.suggested_filename(self.request.dataset, fmt))
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         req = self.request
-        default = os.path.join(self.cwd, ex.suggested_filename(req.dataset, "csv"))
-        with Vertical():
+        scope = self.default_scope()
+        fmt = self.default_format(scope)
+        with Vertical(id="export-dialog"):
             yield Static(Text(f"Export {one_line(req.dataset.title, 80)}"), id="export-title")
             with Horizontal(id="export-body"):
                 with VerticalScroll(id="export-left"):
                     yield Label("File (Tab completes folders; the extension picks the format)")
-                    yield PathInput(value=default, id="path")
+                    yield PathInput(value=self.default_path(fmt), id="path", compact=True)
                     yield Static("", id="path-note")
-                    yield Label("Format")
-                    yield Select(
-                        [(Text(f.label), f.name) for f in ex.FORMATS.values()],
-                        value="csv",
-                        allow_blank=False,
-                        id="format",
-                    )
+                    with Horizontal(id="format-row", classes="row"):
+                        yield Static("Format", classes="field")
+                        yield Select(
+                            [(Text(f.label), f.name) for f in ex.FORMATS.values()],
+                            value=fmt,
+                            allow_blank=False,
+                            id="format",
+                            compact=True,
+                        )
                     yield Static("", id="format-note")
                     with Vertical(id="options"):
-                        with Horizontal(id="opt-csv"):
-                            yield Static("Delimiter")
+                        with Horizontal(id="opt-csv", classes="row"):
+                            yield Static("Delimiter", classes="field")
                             yield Input(value=",", id="delimiter", max_length=1, tooltip="Delimiter", compact=True)
-                            yield Checkbox("Header row", True, id="header", compact=True)
-                            yield Static("Quoting")
+                            yield TickBox("Header row", True, id="header", compact=True)
+                        with Horizontal(id="opt-csv-2", classes="row"):
+                            yield Static("Quoting", classes="field")
                             yield Select(
                                 [(q, q) for q in ex.QUOTE_STYLES],
                                 value="necessary",
@@ -130,9 +177,10 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                                 id="quote",
                                 compact=True,
                             )
-                            yield Input(value="", placeholder="null as", id="null", compact=True)
-                        with Horizontal(id="opt-parquet"):
-                            yield Static("Compression")
+                            yield Static("Empty values as", classes="field")
+                            yield Input(value="", placeholder="(nothing)", id="null", compact=True)
+                        with Horizontal(id="opt-parquet", classes="row"):
+                            yield Static("Compression", classes="field")
                             yield Select(
                                 [(c, c) for c in ex.COMPRESSIONS],
                                 value="zstd",
@@ -140,21 +188,33 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                                 id="compression",
                                 compact=True,
                             )
-                        with Horizontal(id="opt-json"):
-                            yield Checkbox("Pretty (indented)", False, id="pretty", compact=True)
+                        with Horizontal(id="opt-json", classes="row"):
+                            yield TickBox("Pretty (indented)", False, id="pretty", compact=True)
                     yield Label("Rows")
-                    with RadioSet(id="scope"):
+                    with RadioSet(id="scope", compact=True):
                         for key, label in self.scopes():
-                            yield RadioButton(label, value=key == "loaded", id=f"scope-{key}")
-                    with Vertical(id="export-progress-box"):
-                        yield ProgressBar(id="export-progress", show_eta=False)
-                        yield Static("", id="export-status")
+                            yield ChoiceButton(label, value=key == scope, id=f"scope-{key}")
                 with Vertical(id="export-right"):
                     yield Label("Columns (space toggles)")
-                    yield SelectionList[str](*self._column_choices(), id="columns")
+                    yield TickList[str](*self._column_choices(), id="columns", compact=True)
+            with Vertical(id="export-progress-box"):
+                yield ProgressBar(id="export-progress", show_eta=False)
+                yield Static("", id="export-status")
             with Horizontal(id="buttons"):
-                yield Button("Close", id="close")
-                yield Button("Export (ctrl+s)", id="go", variant="primary")
+                yield Button("Close", id="close", compact=True)
+                yield Button("Export (ctrl+s)", id="go", variant="primary", compact=True)
+
+    def _rows(self, scope: str) -> int | None:
+        """How many rows ``scope`` writes (None: not known before reading them)."""
+        req = self.request
+        if scope == "loaded":
+            return self.local_frame.height
+        if scope == "dataset":
+            return req.dataset.rows
+        if not req.local_where:
+            return req.total
+        everything = req.total is not None and req.frame.height >= req.total
+        return self.local_frame.height if everything else None  # the rest of the rows are filtered as they come
 
     def scopes(self) -> list[tuple[str, str]]:
         req = self.request
@@ -164,13 +224,21 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         def size(rows: int | None) -> str:
             return f", about {human_bytes(per_row * rows)}" if per_row and rows else ""
 
-        out = [("loaded", f"The loaded rows ({loaded:,})")]
-        filtered = bool(req.query.where or req.local_where or req.query.near)
-        if filtered:
+        kept = self._rows("loaded")
+        if req.local_where:
+            out = [("loaded", f"The loaded rows that match ({kept:,} of {loaded:,})")]
+        else:
+            out = [("loaded", f"The loaded rows ({loaded:,})")]
+        if self.filtered:
             what = "matching the filter" if (req.query.where or req.local_where) else ""
             if req.query.near is not None:
                 what = f"{what} and {describe_near(req.query.near)}" if what else describe_near(req.query.near)
-            out.append(("filtered", f"All rows {what} ({fmt_count(req.total)}{size(req.total)})"))
+            rows = self._rows("filtered")
+            if rows is None and req.local_where:
+                count = f"count unknown: reads all {fmt_count(req.total)}, filters here"
+            else:
+                count = f"{fmt_count(rows)}{size(rows)}"
+            out.append(("filtered", f"All rows {what} ({count})"))
         out.append(("dataset", f"The whole dataset ({fmt_count(req.dataset.rows)}{size(req.dataset.rows)})"))
         return out
 
@@ -183,6 +251,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
         self._sync_format()
+        self._check_path()
 
     # ------------------------------------------------------------------ live checks
     def chosen_format(self) -> str:
@@ -194,11 +263,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         return (pressed.id or "scope-loaded").removeprefix("scope-") if pressed else "loaded"
 
     def rows_for_scope(self) -> int | None:
-        return {
-            "loaded": self.request.frame.height,
-            "filtered": self.request.total,
-            "dataset": self.request.dataset.rows,
-        }[self.scope()]
+        return self._rows(self.scope())
 
     @on(Input.Changed, "#path")
     def _path_changed(self, event: Input.Changed) -> None:
@@ -227,7 +292,12 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
 
     def _sync_format(self) -> None:
         fmt = self.chosen_format()
-        for box, formats in (("#opt-csv", ("csv", "tsv")), ("#opt-parquet", ("parquet",)), ("#opt-json", ("json",))):
+        for box, formats in (
+            ("#opt-csv", ("csv", "tsv")),
+            ("#opt-csv-2", ("csv", "tsv")),
+            ("#opt-parquet", ("parquet",)),
+            ("#opt-json", ("json",)),
+        ):
             self.query_one(box).set_class(fmt not in formats, "hidden")
         if fmt == "tsv" and self.query_one("#delimiter", Input).value == ",":
             self.query_one("#delimiter", Input).value = "\t"
@@ -239,7 +309,9 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             [f.name for f in self.request.dataset.fields] or list(self.request.frame.columns),
             self.rows_for_scope(),
         )
-        self.query_one("#format-note", Static).update(plain(problem or ""))
+        note = self.query_one("#format-note", Static)
+        note.update(plain(problem or ""))
+        note.display = bool(problem)
         self.query_one("#go", Button).disabled = bool(problem) or self.running
 
     def _check_path(self) -> str | None:
@@ -252,13 +324,12 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         except PdxError as exc:
             note.update(plain(str(exc)))
             note.set_class(True, "-error")
+            note.display = True
             return str(exc)
         note.set_class(False, "-error")
-        note.update(
-            plain(
-                f"{target} exists: you will be asked before it is replaced" if os.path.exists(target) else "", "yellow"
-            )
-        )
+        exists = os.path.exists(target)
+        note.update(plain(f"{target} exists: you will be asked before it is replaced" if exists else "", "yellow"))
+        note.display = exists
         return None
 
     # ------------------------------------------------------------------ exporting
@@ -269,11 +340,11 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             columns=self._selected_columns(),
             overwrite=overwrite,
             delimiter=delimiter,
-            header=self.query_one("#header", Checkbox).value,
+            header=self.query_one("#header", TickBox).value,
             quote_style=str(self.query_one("#quote", Select).value),
             null=self.query_one("#null", Input).value,
             compression=str(self.query_one("#compression", Select).value),
-            pretty=self.query_one("#pretty", Checkbox).value,
+            pretty=self.query_one("#pretty", TickBox).value,
         )
 
     def _selected_columns(self) -> tuple[str, ...]:
@@ -322,12 +393,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
 
         req = self.request
         try:
-            frame = req.frame
-            if scope == "loaded" and req.local_where:  # the grid filtered its loaded rows itself
-                from pdxtui.filters import parse, to_polars
-
-                node = parse(req.local_where, req.dataset.fields)
-                frame = frame.filter(to_polars(node, frame.schema)) if node is not None else frame
+            frame = self.local_frame  # the loaded rows, as the grid's own filter keeps them
             if scope == "filtered":
                 query = Query(where=req.query.where or req.local_where, order=req.query.order, near=req.query.near)
             else:
@@ -350,8 +416,18 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             self.notify(error_text(exc), title="Export failed", severity="error", markup=False, timeout=10)
             return
         self._finished(result, result.summary())
+        self.remember(path, options.format or self.chosen_format(), scope)
         self.notify(f"Exported: {result.summary()}", title="Export done", markup=False, timeout=10)
         self.dismiss(result)
+
+    def remember(self, path: str, fmt: str, scope: str) -> None:
+        """Keep the folder, format and scope of this export for the next one (best effort: never fails)."""
+        from pdxtui.state import load_state, save_state
+
+        latest = load_state(self.state_file)  # another window may have exported meanwhile: keep its other choices
+        latest.update({"folder": os.path.dirname(os.path.abspath(path)), "format": fmt})
+        latest["scope_filtered" if self.filtered else "scope"] = scope
+        save_state(self.state_file, latest)
 
     def _progress(self, step: Progress) -> None:
         if step.message:  # what the portal said while reading (e.g. an old server's rows sorted here)

@@ -39,12 +39,15 @@ ALL_ROWS = 10**12  # "everything" when the portal does not say how many rows the
 
 
 class FilterBar(Input):
-    """The row filter. Esc goes back to the grid."""
+    """The row filter. Esc goes back to the grid, and the bar shows the filter applied again (not the text typed
+    and never applied, nor its error)."""
 
     BINDINGS = [Binding("escape", "back", "Back to the grid", show=False)]
 
     def action_back(self) -> None:
         pane = self.parent
+        if isinstance(pane, PreviewPane):
+            pane.restore_filter()
         grid = getattr(pane, "grid", None)
         if grid is not None:
             grid.focus()
@@ -250,22 +253,42 @@ class PreviewPane(Vertical):
             return list(names)
         return [c for c in self.columns if c in names]
 
+    def local_rows(self) -> pl.DataFrame:
+        """The loaded rows (all columns, in the order loaded), narrowed by the filter applied here (if any)."""
+        assert self.preview is not None
+        frame = self.preview.frame
+        if self.local_where:
+            from pdxtui.filters import parse, to_polars
+
+            node = parse(self.local_where, self.preview.dataset.fields)
+            if node is not None:
+                frame = frame.filter(to_polars(node, frame.schema))
+        return frame
+
     def header_text(self) -> Text:
         preview = self.preview
         out = Text()
         if preview is None:
             return out
-        out.append(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows", "bold")
         notes = []
+        if self.local_where:  # what the filter kept comes first: a long header is cut at its end, never there
+            matching = self.view.height if self.view is not None else 0
+            whole = preview.total is not None and preview.shown >= preview.total
+            loaded = "rows" if whole else "loaded rows"
+            out.append(f"{matching:,} of {preview.shown:,} {loaded} match", "bold")
+            out.append(" ")
+            out.append_text(line(self.local_where, max_len=120))
+            if not whole:
+                notes.append(f"{fmt_count(preview.total)} rows in all")
+            notes.append("filtered here: the portal cannot filter")
+        else:
+            out.append(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows", "bold")
         if preview.query.order:
             notes.append(f"sorted by {describe_order(preview.query.order)}")
         if self.local_order:
             notes.append(f"sorted by {describe_order(self.local_order)} (loaded rows only)")
         if preview.query.where:
             notes.append(f"filtered by {preview.query.where}")
-        if self.local_where:
-            matching = self.view.height if self.view is not None else 0
-            notes.append(f"filtered by {self.local_where} (loaded rows only: {matching:,} match)")
         hidden = preview.frame.width - len(self.visible_columns())
         if hidden:
             notes.append(f"{hidden} columns hidden")
@@ -288,14 +311,7 @@ class PreviewPane(Vertical):
         cursor = old.cursor_coordinate if old is not None else None
         had_focus = old is not None and old.has_focus
         await self._clear_body()
-        view = preview.frame
-        if self.local_where:
-            from pdxtui.filters import parse, to_polars
-
-            node = parse(self.local_where, preview.dataset.fields)
-            if node is not None:
-                view = view.filter(to_polars(node, view.schema))
-        view = view.select(self.visible_columns())
+        view = self.local_rows().select(self.visible_columns())
         if self.local_order:
             cols = [c for c, _ in self.local_order if c in view.columns]
             view = view.sort(cols, descending=[d for c, d in self.local_order if c in view.columns], nulls_last=True)
@@ -535,6 +551,18 @@ class PreviewPane(Vertical):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
+
+    def applied_filter(self) -> str:
+        """The filter the rows shown are filtered by ("" for none), applied by the portal or here."""
+        return self.local_where or (self.preview.query.where if self.preview is not None else None) or ""
+
+    def restore_filter(self) -> None:
+        """Put the applied filter back in the bar (the text typed since is dropped), and clear the error line."""
+        bar = self.query_one("#filter", Input)
+        with bar.prevent(Input.Changed):
+            bar.value = self.applied_filter()
+        bar.cursor_position = len(bar.value)
+        self.show_filter_error(None)
 
     def show_filter_error(self, message: str | None) -> None:
         error = self.query_one("#filter-error", Static)

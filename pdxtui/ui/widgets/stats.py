@@ -12,11 +12,44 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from pdxtui.model import describe_near
 from pdxtui.stats import ColumnStats, bar, format_count, format_pct, format_value
+from pdxtui.textout import fmt_count
 from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import plain
 
 BAR_WIDTH = 8
+HINT = "Press s on a grid column, or Enter on a field in the schema, for its statistics."
+
+
+def matching_words(where: str | None, near: tuple[float, float, float] | None = None) -> str:
+    """`` matching the filter X`` / `` within 200 m of …`` / both / "" (no filter): the rows a filter keeps."""
+    out = f" matching the filter {one_line(where, 160)}" if where else ""
+    if near is not None:
+        out += f"{' and' if out else ''} {describe_near(near)}"
+    return out
+
+
+def covered_rows(preview, *, local_where: str | None = None, matching: int | None = None, counted_by: str = "") -> str:
+    """Which rows statistics or facets cover, in words: all rows of the dataset, all rows matching the filter, or
+    the loaded rows only (with how many there are in all). ``local_where`` is a filter applied to the loaded rows
+    here (``matching`` of them pass it); ``counted_by`` names the portal when it counted on its server."""
+    query = preview.query
+    total, shown = preview.total, preview.shown
+    if counted_by:
+        what = matching_words(query.where, query.near) or " of the dataset"
+        return f"All {fmt_count(total)} rows{what}, counted by {counted_by}."
+    whole = total is not None and shown >= total
+    if local_where:
+        what = matching_words(" and ".join(w for w in (query.where, local_where) if w), query.near)
+        kept = matching if matching is not None else shown
+        if whole:
+            return f"All {kept:,} rows{what} ({kept:,} of {shown:,}, filtered here)."
+        return f"The {kept:,} loaded rows{what} ({kept:,} of {shown:,} loaded, {fmt_count(total)} in all; L loads all)."
+    what = matching_words(query.where, query.near)
+    if whole:
+        return f"All {shown:,} rows{what or ' of the dataset'}."
+    return f"The {shown:,} loaded rows of {fmt_count(total)}{what} (L loads all)."
 
 
 def render_stats(stats: ColumnStats, note: str = "") -> Group:
@@ -97,10 +130,14 @@ class StatsPane(VerticalScroll, can_focus=True):
             self.post_message(self.ChartWanted(self, self.column))
 
     def compose(self):
-        yield Static(
-            Text("Press s on a grid column, or Enter on a field in the schema, for its statistics.", "dim"),
-            id="stats-body",
-        )
+        yield Static(Text(HINT, "dim"), id="stats-body")
+
+    def reset(self) -> None:
+        """Forget the statistics shown (another dataset is opening): back to the hint."""
+        self.column = None
+        self.loading = False
+        self.query_one("#stats-body", Static).update(Text(HINT, "dim"))
+        self.scroll_home(animate=False)
 
     def show(self, stats: ColumnStats, note: str = "") -> None:
         self.column = stats.column
