@@ -12,6 +12,7 @@ neither polars nor pyarrow.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
@@ -48,6 +49,7 @@ SAMPLE_NOTE = (
 ITEM_TYPE = "Feature Service"
 PAGE_ROWS = 50_000
 CACHED_FRAMES = 3
+_WORDS = re.compile(r"\w+")
 
 
 class BundledPortal(Portal):
@@ -80,8 +82,8 @@ class BundledPortal(Portal):
         ]
         hits.sort(key=lambda s: s.title.casefold())
         hits.sort(key=lambda s: s.updated.timestamp() if s.updated else 0.0, reverse=True)  # ties keep title order
-        if words:  # best match first: every word in the title, then some words in the title, then the rest
-            hits.sort(key=lambda s: -sum(word in s.title.casefold() for word in words))
+        if words:  # best match first: title words, then title word starts, title substrings, then the other text
+            hits.sort(key=lambda s: _rank(words, s.title, self._haystacks[s.id]))
         start = max(request.offset, 0)
         return SearchResult(hits=tuple(hits[start : start + max(request.limit, 0)]), total=len(hits))
 
@@ -211,6 +213,22 @@ def _haystack(entry: dict[str, Any]) -> str:
     """Text that search words are matched against (the sample note is left out: it would match everything)."""
     parts = [entry["id"], entry["title"], entry["owner"], entry["snippet"], entry["description"]]
     return "\n".join(parts + entry["tags"] + entry["categories"]).casefold()
+
+
+def _match_tier(word: str, text: str) -> int:
+    """3: ``word`` is a whole word of ``text``; 2: it starts one; 1: it is inside one; 0: it is not in ``text``."""
+    if word not in text:
+        return 0
+    tokens = _WORDS.findall(text)
+    if word in tokens:
+        return 3
+    return 2 if any(token.startswith(word) for token in tokens) else 1
+
+
+def _rank(words: list[str], title: str, haystack: str) -> tuple[int, int]:
+    """Sort key of a hit (smaller first): how well the words match the title, then the rest of its text."""
+    title = title.casefold()
+    return (-sum(_match_tier(w, title) for w in words), -sum(_match_tier(w, haystack) for w in words))
 
 
 def _passes(summary: DatasetSummary, request: SearchRequest) -> bool:

@@ -7,6 +7,7 @@ loading state; every error ends up in :meth:`BrowseScreen.report_error`.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 
 from rich.text import Text
@@ -32,6 +33,7 @@ from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
 from pdxtui.ui.widgets.stats import StatsPane
 
+LEADING_SLASHES = re.compile(r"^\s*/[\s/]*")  # "/heritage", " / heritage", "//": the slash means "search"
 SEARCH_DEBOUNCE = 0.15
 SPINNER_DELAY = 0.6
 CATALOG_LIMIT = 100
@@ -50,8 +52,39 @@ def scope_note(preview, whole: bool) -> str:
     return f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)} (L loads all)."
 
 
+def no_match(request: SearchRequest) -> str:
+    """What the catalog says when nothing matches: the words searched for (shortened) and what to try."""
+    words = f" “{one_line(request.text, 40)}”" if request.text else ""
+    chosen = request.owner or request.category or request.tag
+    if chosen:
+        hint = "try fewer words or clear the filters" if words else "clear a filter"
+    else:
+        hint = "try fewer or other words"
+    return f"No datasets match{words}: {hint}"
+
+
 class SearchBox(Input):
+    """The catalog search. A leading ``/`` (typed, as the placeholder's ``( / )`` invites, or pasted) means "search",
+    never part of the query: it is dropped, so pressing ``/`` at the start of the box inserts nothing."""
+
     BINDINGS = [Binding("down", "screen.focus_results", "Results", show=False)]
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        value = self.value
+        start, end = sorted((max(0, start), min(len(value), end)))
+        wanted = f"{value[:start]}{text}{value[end:]}"
+        kept = LEADING_SLASHES.sub("", wanted)
+        if kept == wanted:
+            super().replace(text, start, end)
+            return
+        cut = len(wanted) - len(kept)
+        self.value = kept
+        self.cursor_position = max(0, start + len(text) - cut)
+
+    @property
+    def query_text(self) -> str:
+        """The text searched for: the box's value without surrounding spaces (or a leading ``/`` set in code)."""
+        return LEADING_SLASHES.sub("", self.value).strip()
 
 
 class BrowseScreen(Screen[None]):
@@ -123,7 +156,7 @@ class BrowseScreen(Screen[None]):
 
     # ------------------------------------------------------------------ search
     def _request(self) -> SearchRequest:
-        text = self.query_one("#search", Input).value.strip()
+        text = self.query_one(SearchBox).query_text
         chosen = self.query_one(FacetBar).selected()
         return SearchRequest(
             text=text, owner=chosen["owner"], category=chosen["category"], tag=chosen["tag"], limit=CATALOG_LIMIT
@@ -157,7 +190,7 @@ class BrowseScreen(Screen[None]):
 
     @work(exclusive=True, group="search", exit_on_error=False)
     async def run_search(self, request: SearchRequest, service: Service | None = None) -> None:
-        if request.text != self.query_one("#search", Input).value.strip():
+        if request.text != self.query_one(SearchBox).query_text:
             return  # the box holds newer text: its own search follows (never send one for text that is gone)
         catalog = self.query_one(CatalogList)
         status = self.query_one("#catalog-status", Static)
@@ -191,7 +224,7 @@ class BrowseScreen(Screen[None]):
         total = result.total if result.total is not None else shown
         what = "dataset" if total == 1 else "datasets"
         if not shown:
-            status.update(Text("No datasets match: try fewer words or clear the filters", "yellow"))
+            status.update(Text(no_match(request), "yellow"))
         else:
             status.update(Text(f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}", "dim"))
 
