@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.uihelpers import demo_app, screen_text, settle, text_of, wait_for
+from tests.support.uihelpers import demo_app, screen_text, settle, text_of
 
 SIZE = (140, 42)
 SMALL = (80, 24)
@@ -99,3 +99,105 @@ async def test_no_match_message_is_never_clipped(size):
         assert message.startswith("No datasets match")
         assert "xylophone" in message  # the query is named (shortened when long)
         assert painted_text(app, status) == message  # all of it is on screen, wrapped when narrow
+
+
+# -- 80x24: the catalog steps aside, z zooms ----------------------------------------------------------------------
+
+
+async def open_from_list(pilot, app, words: str) -> None:
+    """Search for ``words`` and open the first hit from the list with Enter, as a person would."""
+    await pilot.press(*words, "enter")  # Enter in the search box searches now and moves to the list
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert app.screen.dataset is not None
+
+
+async def tab_to(pilot, app, widget_id: str) -> None:
+    for _ in range(12):
+        if app.focused is not None and app.focused.id == widget_id:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached #{widget_id} (at {app.focused})")
+
+
+async def test_at_80x24_the_catalog_steps_aside_while_working_in_a_dataset():
+    app = demo_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_from_list(pilot, app, "heritage")
+        sidebar, preview = app.screen.query_one("#sidebar"), app.screen.query_one("#preview")
+        assert sidebar.display  # the focus is still in the catalog: it stays
+        await tab_to(pilot, app, "grid")
+        await pilot.pause()
+        assert not sidebar.display
+        assert preview.region.width == SMALL[0]  # the grid has the whole width
+        assert preview.region.height >= 13  # and most of the height
+        assert "HEIGHT" in screen_text(app)
+        await pilot.press("slash")  # back to the catalog: it returns
+        await pilot.pause()
+        assert app.focused.id == "search" and sidebar.display and sidebar.region.width > 20
+
+
+async def test_a_wide_terminal_keeps_the_catalog_beside_the_dataset():
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_from_list(pilot, app, "heritage")
+        await tab_to(pilot, app, "grid")
+        await pilot.pause()
+        assert app.screen.query_one("#sidebar").display
+
+
+async def test_z_zooms_the_focused_pane_and_restores_it():
+    app = demo_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_from_list(pilot, app, "heritage")
+        await tab_to(pilot, app, "grid")
+        preview = app.screen.query_one("#preview")
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is preview
+        assert preview.region.width == SMALL[0] and preview.region.height >= SMALL[1] - 3  # status and footer stay
+        assert "z restores" in text_of(app.screen.query_one("#status"))
+        assert app.focused.id == "grid"
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is None
+        assert app.screen.query_one("#details").region.height > 0
+
+        await pilot.press("slash", "down", "z")  # the catalog zooms too: its list gets the whole screen
+        await pilot.pause()
+        sidebar = app.screen.query_one("#sidebar")
+        assert app.focused.id == "catalog"
+        assert app.screen.maximized is sidebar and sidebar.region.width == SMALL[0]
+        await pilot.press("slash", "z")  # in the search box (in the zoomed catalog) z is a letter, not the zoom
+        assert app.screen.maximized is sidebar
+        assert app.screen.query_one("#search").value == "z"  # focusing the box selected the old text
+
+
+async def test_leaving_a_zoomed_pane_restores_the_layout():
+    app = demo_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_from_list(pilot, app, "heritage")
+        await tab_to(pilot, app, "grid")
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is not None
+        await pilot.press("slash")  # to the search box, which is not in the zoomed pane
+        await pilot.pause()
+        assert app.screen.maximized is None and app.focused.id == "search"
+        assert app.screen.query_one("#sidebar").display
+
+
+async def test_z_is_listed_in_the_help():
+    from pdxtui.ui.screens.help import HelpScreen
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        assert "Zoom the focused pane" in text_of(app.screen.query_one("#help-keys"))

@@ -26,6 +26,7 @@ from pdxtui.textout import fmt_count, human_age
 from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
+from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.widgets.catalog import CatalogList
 from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
@@ -99,7 +100,10 @@ class BrowseScreen(Screen[None]):
         Binding("a", "address", "Address", show=False),  # in the help, README and palette; the footer is full
         Binding("R", "pick_resource", "Resource", show=False),
         Binding("q", "app.quit", "Quit"),
+        Binding("z", "zoom", "Zoom"),
     ]
+    ALLOW_IN_MAXIMIZED_VIEW = browse_layout.KEPT_WHEN_ZOOMED
+    ESCAPE_TO_MINIMIZE = False  # Esc keeps its meaning (cancel a fetch, leave the filter bar): z restores
 
     def __init__(self, service: Service, *, refresher: Callable[[], Service] | None = None) -> None:
         """``refresher`` makes a one-off Service that bypasses fresh cache entries (ctrl+r)."""
@@ -244,6 +248,7 @@ class BrowseScreen(Screen[None]):
         self.open_dataset(event.dataset_id)
 
     def open_dataset(self, dataset_id: str, query=None) -> None:
+        self.add_class("-open")
         if self._panes_ready.is_set():
             self.query_one(PreviewPane).cancel()
         self.fetch_dataset(dataset_id, query=query)
@@ -370,6 +375,15 @@ class BrowseScreen(Screen[None]):
         if self.dataset is not None:
             self.query_one(PreviewPane).cancel()
             self.fetch_dataset(self.dataset.id, service)
+
+    def on_descendant_focus(self, event) -> None:
+        browse_layout.focus_moved(self, event.widget)
+
+    def action_zoom(self) -> None:
+        """Zoom the focused pane (catalog, metadata, schema/stats or preview) to the whole screen, or restore."""
+        done = browse_layout.toggle_zoom(self)
+        if done:
+            self.set_status(done)
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
