@@ -15,6 +15,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -75,25 +76,19 @@ class BundledPortal(Portal):
 
     async def search(self, request: SearchRequest) -> SearchResult:
         words = request.text.casefold().split()
-        hits = [
-            summary
-            for summary in self._summaries.values()
-            if all(word in self._haystacks[summary.id] for word in words) and _passes(summary, request)
-        ]
+        found = [s for s in self._summaries.values() if all(word in self._haystacks[s.id] for word in words)]
+        hits = [summary for summary in found if _passes(summary, request)]
         hits.sort(key=lambda s: s.title.casefold())
         hits.sort(key=lambda s: s.updated.timestamp() if s.updated else 0.0, reverse=True)  # ties keep title order
         if words:  # best match first: title words, then title word starts, title substrings, then the other text
             hits.sort(key=lambda s: _rank(words, s.title, self._haystacks[s.id]))
         start = max(request.offset, 0)
-        return SearchResult(hits=tuple(hits[start : start + max(request.limit, 0)]), total=len(hits))
+        return SearchResult(
+            hits=tuple(hits[start : start + max(request.limit, 0)]), total=len(hits), facets=_narrowed(found, request)
+        )
 
     async def facets(self) -> Facets:
-        summaries = self._summaries.values()
-        return Facets(
-            owners=_counted(s.owner for s in summaries),
-            categories=_counted(c for s in summaries for c in s.categories),
-            tags=_counted(t for s in summaries for t in s.tags),
-        )
+        return _narrowed(list(self._summaries.values()), SearchRequest())
 
     async def dataset(self, dataset_id: str) -> Dataset:
         return self._get(dataset_id)
@@ -239,6 +234,20 @@ def _passes(summary: DatasetSummary, request: SearchRequest) -> bool:
         (not request.owner or same(summary.owner, request.owner))
         and (not request.category or any(same(c, request.category) for c in summary.categories))
         and (not request.tag or any(same(t, request.tag) for t in summary.tags))
+    )
+
+
+def _narrowed(found: list[DatasetSummary], request: SearchRequest) -> Facets:
+    """The facet counts over ``found`` (the datasets matching the search words): each facet counted over those that
+    pass the other facets' choices, so a chosen bureau still lists the other bureaus to switch to."""
+
+    def passing(other: SearchRequest) -> list[DatasetSummary]:
+        return [s for s in found if _passes(s, other)]
+
+    return Facets(
+        owners=_counted(s.owner for s in passing(replace(request, owner=None))),
+        categories=_counted(c for s in passing(replace(request, category=None)) for c in s.categories),
+        tags=_counted(t for s in passing(replace(request, tag=None)) for t in s.tags),
     )
 
 

@@ -229,3 +229,66 @@ async def test_the_guide_is_readable_at_80x24():
             for line in lines:
                 assert len(line) <= text.size.width or " " not in line.strip(), (index, line)
             assert app.screen.query_one("#guide-title").size.width >= 40
+
+
+# -- facet counts follow the search ---------------------------------------------------------------------------
+
+
+def facet_options(app, name: str) -> dict[str, int]:
+    """value -> the count its label shows, for a facet drop-down's options."""
+    select = app.screen.query_one(f"#facet-{name}")
+    options = [(str(prompt), value) for prompt, value in select._options if value is not select.NULL]
+    return {str(value): int(label.rsplit("(", 1)[1].rstrip(")").replace(",", "")) for label, value in options}
+
+
+async def test_facet_counts_narrow_with_the_search_text_and_the_other_facets():
+    from textual.widgets import Select
+
+    forestry = "Portland Parks & Recreation – Urban Forestry"
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        whole = facet_options(app, "owner")
+        assert len(whole) >= 8 and whole[forestry] == 3
+        await pilot.press(*"heritage")
+        await settle(pilot)
+        assert facet_options(app, "owner") == {forestry: 1}  # the bureaus of the matches only
+        assert facet_options(app, "category") == {"Environment": 1, "Trees": 1}
+        for _ in "heritage":
+            await pilot.press("backspace")
+        await settle(pilot)
+        assert facet_options(app, "owner") == whole  # back to the whole catalog
+
+        select = app.screen.query_one("#facet-category", Select)
+        select.value = "Trees"  # (picking from the drop-down is Select's own business)
+        await wait_for(pilot, lambda: len(catalog_titles(app)) == 3)
+        await settle(pilot)
+        assert facet_options(app, "owner") == {forestry: 3}  # narrowed by the other facet
+        categories = facet_options(app, "category")
+        assert "Transportation" in categories and select.value == "Trees"  # its own choice keeps the others
+
+        await pilot.press(*"nosuchword")
+        await settle(pilot)
+        assert catalog_titles(app) == [] and select.value == "Trees"  # the choice survives no match
+        assert not select.disabled and facet_options(app, "owner") == {}
+
+
+async def test_hub_facet_counts_follow_the_search_without_spending_searches(fake_arcgis):
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+
+    items = "/hub/api/search/v1/collections/dataset/items"
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        whole = facet_options(app, "owner")
+        before = len(fake_arcgis.requests_to(items))
+        await pilot.press(*"heritage", "enter")
+        await settle(pilot)
+        hits = app.screen.query_one("#catalog").hits
+        owners = facet_options(app, "owner")
+        assert owners != whole and owners == {h.owner: sum(x.owner == h.owner for x in hits) for h in hits}
+        sent = [r.params.get("q", "") for r in fake_arcgis.requests_to(items)[before:]]
+        # the search for the words (and, on a slow machine, ones for what was typed so far): its answer gave the
+        # counts; no search was sent for them
+        assert sent.count("heritage") == 1 and all("heritage".startswith(q) and q for q in sent), sent

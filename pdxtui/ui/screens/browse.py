@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from pdxtui.errors import PdxError, PortalError
-from pdxtui.model import Dataset, SearchRequest
+from pdxtui.model import Dataset, Facets, SearchRequest
 from pdxtui.service import Service
 from pdxtui.textout import fmt_count, human_age
 from pdxtui.textsafe import markup_literal, one_line
@@ -121,6 +121,9 @@ class BrowseScreen(Screen[None]):
         self._panes_scheduled = False
         self.facets_loaded = False
         self._near_place = ""  # the address a near-filter (Query.near) is around
+        self._catalog_facets: Facets | None = None  # the facet counts over the whole catalog
+        self._match_facets: Facets | None = None  # ... over the last search's matches (None: the portal gave none)
+        self._found = ""  # "12 of 40 datasets": the catalog's status line
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -209,6 +212,7 @@ class BrowseScreen(Screen[None]):
                 await self.fall_back_to_bundled(exc)
                 result = await self.service.search(request)
         except Exception as exc:
+            self._found = ""
             status.update(Text(f"Search failed: {error_text(exc)}", "red"))
             self.report_error(exc, "Search")
             return
@@ -224,23 +228,52 @@ class BrowseScreen(Screen[None]):
         catalog.show_hits(result.hits)
         if not self.catalog_hits and not (request.text or request.owner or request.category or request.tag):
             self.catalog_hits = result.hits
+        self._match_facets = result.facets
+        self._show_facets()
         shown = len(result.hits)
         total = result.total if result.total is not None else shown
         what = "dataset" if total == 1 else "datasets"
         if not shown:
+            self._found = ""
             status.update(Text(no_match(request), "yellow"))
         else:
-            status.update(Text(f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}", "dim"))
+            self._found = f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}"
+            self._show_found()
+
+    def _shown_facets(self) -> Facets | None:
+        """The counts the facet bar shows: over the current matches once the search is narrowed (by words or a
+        facet) and the portal counted them, else over the whole catalog."""
+        request = self._last_request
+        narrowed = request is not None and bool(request.text or request.owner or request.category or request.tag)
+        if narrowed and self._match_facets is not None:
+            return self._match_facets
+        return self._catalog_facets
+
+    def _show_facets(self) -> None:
+        facets = self._shown_facets()
+        if facets is not None and self.facets_loaded:
+            self.query_one(FacetBar).show_counts(facets, whole=facets is self._catalog_facets)
+
+    def _show_found(self) -> None:
+        """The catalog's status line: how many datasets match, and what the facet counts cover when not all."""
+        if not self._found:
+            return
+        facets = self._shown_facets()
+        note = f" · {facets.note}" if facets is not None and facets.note else ""
+        self.query_one("#catalog-status", Static).update(Text(self._found + note, "dim"))
 
     @work(exclusive=True, group="facets", exit_on_error=False)
     async def load_facets(self) -> None:
         try:
             facets = await self.service.facets()
+            self._catalog_facets = facets
             await self.query_one(FacetBar).set_facets(facets, self.service.portal.publisher_word)
         except Exception as exc:
             self.report_error(exc, "Facets")
         finally:
             self.facets_loaded = True
+        self._show_facets()  # a search answered meanwhile: its counts
+        self._show_found()
 
     # ------------------------------------------------------------------ open a dataset
     @on(CatalogList.Open)

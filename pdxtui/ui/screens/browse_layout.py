@@ -3,11 +3,11 @@ is worked on in a narrow terminal, and ``z``, which zooms the focused pane (maxi
 
 The classes it sets on the browse screen (browse.tcss reads them):
 
-- ``-open``: a dataset is open (or opening);
-- ``-in-dataset``: the focus is in one of the dataset's panes (metadata, schema/stats, preview);
+- ``-open`` (on the screen): a dataset is open (or opening);
+- ``-aside`` (on the sidebar): the focus is in one of the dataset's panes (metadata, schema/stats, preview);
 - ``-narrow`` (set by the app below 100 columns): with the two above, the catalog sidebar is hidden, so the
-  dataset's panes get the whole width. Focusing the search box or the list (``/``, a click is impossible then,
-  the palette, a pane key) brings it back.
+  dataset's panes get the whole width. Focusing the search box or the list (``/``, a pane key, the palette)
+  brings it back.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def focus_moved(screen: Screen, widget: Widget) -> None:
     """Keep the layout classes true after the focus moved to ``widget``; leave a zoomed pane when the focus goes
     elsewhere (e.g. ``/`` from the zoomed grid)."""
     pane = pane_of(widget)
-    screen.set_class(pane is not None and pane.id in DATASET_PANES, "-in-dataset")
+    # (on the sidebar, not the screen: restyling the whole screen on every focus move costs, and disturbs the
+    # tables' hover highlight)
+    screen.query_one("#sidebar").set_class(pane is not None and pane.id in DATASET_PANES, "-aside")
     zoomed = screen.maximized
     if zoomed is not None and pane is not None and pane is not zoomed:
         screen.minimize()
