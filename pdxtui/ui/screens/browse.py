@@ -281,7 +281,7 @@ class BrowseScreen(Screen[None]):
         self.open_dataset(event.dataset_id)
 
     def open_dataset(self, dataset_id: str, query=None) -> None:
-        self.add_class("-open")
+        self.query_one("#sidebar").add_class("-open")  # (not on the screen: restyling it all disturbs the tables)
         if self._panes_ready.is_set():
             self.query_one(PreviewPane).cancel()
         self.fetch_dataset(dataset_id, query=query)
