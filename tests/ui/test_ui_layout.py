@@ -292,3 +292,22 @@ async def test_hub_facet_counts_follow_the_search_without_spending_searches(fake
         # the search for the words (and, on a slow machine, ones for what was typed so far): its answer gave the
         # counts; no search was sent for them
         assert sent.count("heritage") == 1 and all("heritage".startswith(q) and q for q in sent), sent
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL])
+async def test_catalog_detail_lines_fit_the_list_whatever_the_width(size):
+    from pdxtui.ui.widgets.catalog import CatalogList
+
+    app = demo_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await open_from_list(pilot, app, "heritage")  # a dataset open: the catalog narrows at 80 columns
+        await pilot.press("slash", "backspace")  # focusing the box selected its text: one key clears it
+        await settle(pilot)
+        catalog = app.screen.query_one(CatalogList)
+        assert len(catalog.hits) >= 12
+        # the title (a long one wraps: it is read whole), then owner · updated · rows, shortened to fit the list's
+        # width: that line never wraps
+        width = catalog.scrollable_content_region.width - 2  # the options' padding
+        long_titles = sum(len(hit.title) > width for hit in catalog.hits)
+        assert catalog.virtual_size.height <= 2 * len(catalog.hits) + long_titles
