@@ -177,6 +177,16 @@ async def test_search_facets_count_the_matches_each_without_its_own_choice(serve
     assert recount.params["rows"] == "0" and recount.params["q"] == "environment" and "fq" not in recount.params
 
 
+async def test_a_failed_facet_recount_keeps_the_search_and_that_facet(server, make, fast):
+    portal = make(server)
+    body = '{"success": false, "error": {"__type": "Search Error", "message": "facets are down"}}'
+    server.faults.set("error200", path_contains="package_search?rows=0", count=None, body=body)
+    result = await portal.search(SearchRequest(tag="trees"))  # the recount without the tag fails
+    assert [h.id for h in result.hits] == ["street-trees"]
+    assert result.facets is not None and result.facets.kept == frozenset({"tag"})
+    assert result.facets.owners == (("Parks Department", 1),)  # the other facets come from the search itself
+
+
 async def test_facets_from_search_facets(server, make):
     facets = await make(server).facets()
     assert facets.owners == (("City of Springfield", 3), ("Parks Department", 2))

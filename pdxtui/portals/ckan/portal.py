@@ -121,15 +121,17 @@ class CKANPortal(CKANFiles):
         hits: list[DatasetSummary] = []
         total: int | None = None
         facets: Facets | None = None
+        first = True
         start = max(0, request.offset)
         while True:
             rows = min(SEARCH_MAX_ROWS, wanted - len(hits))
             page = {**params, "rows": rows, "start": start}
-            if facets is None:  # the first page's answer carries the counts over all the matches (search_facets)
+            if first:  # the first page's answer carries the counts over all the matches (search_facets)
                 page.update(FACET_PARAMS)
             result = await self._action("package_search", page, "catalog", "searching the catalog")
-            if facets is None:
+            if first and isinstance(result.get("search_facets"), dict):  # (a site may answer without them)
                 facets = self._read_facets(result)
+            first = False
             count = result.get("count")
             if isinstance(count, int) and not isinstance(count, bool):
                 total = count
@@ -147,6 +149,7 @@ class CKANPortal(CKANFiles):
         if facets is None:
             return None
         counts = {"owner": facets.owners, "group": facets.categories, "tag": facets.tags}
+        kept: set[str] = set()
         for name, value in fq.items():
             if not value:
                 continue
@@ -156,10 +159,15 @@ class CKANPortal(CKANFiles):
             others = build_fq(**{k: (None if k == name else v) for k, v in fq.items()})
             if others:
                 params["fq"] = others
-            result = await self._action("package_search", params, "catalog", "counting the catalog facets")
+            try:
+                result = await self._action("package_search", params, "catalog", "counting the catalog facets")
+            except PdxError as exc:  # the search itself answered: its drop-down keeps the values it has
+                log.info("facet counts without the chosen %s failed: %s", name, exc)
+                kept.add("category" if name == "group" else name)
+                continue
             again = self._read_facets(result)
             counts[name] = {"owner": again.owners, "group": again.categories, "tag": again.tags}[name]
-        return Facets(owners=counts["owner"], categories=counts["group"], tags=counts["tag"])
+        return Facets(owners=counts["owner"], categories=counts["group"], tags=counts["tag"], kept=frozenset(kept))
 
     async def _facet_name(self, shown: str | None, names: dict[str, str]) -> str | None:
         """The CKAN name for an organization or group given as shown (its title) or as its name. Titles are
