@@ -7,7 +7,6 @@ loading state; every error ends up in :meth:`BrowseScreen.report_error`.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 
 from rich.text import Text
@@ -32,9 +31,9 @@ from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
+from pdxtui.ui.widgets.search import SearchInput, no_match
 from pdxtui.ui.widgets.stats import StatsPane
 
-LEADING_SLASHES = re.compile(r"^\s*/[\s/]*")  # "/heritage", " / heritage", "//": the slash means "search"
 SEARCH_DEBOUNCE = 0.15
 SPINNER_DELAY = 0.6
 CATALOG_LIMIT = 100
@@ -53,39 +52,8 @@ def scope_note(preview, whole: bool) -> str:
     return f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)} (L loads all)."
 
 
-def no_match(request: SearchRequest) -> str:
-    """What the catalog says when nothing matches: the words searched for (shortened) and what to try."""
-    words = f" “{one_line(request.text, 40)}”" if request.text else ""
-    chosen = request.owner or request.category or request.tag
-    if chosen:
-        hint = "try fewer words or clear the filters" if words else "clear a filter"
-    else:
-        hint = "try fewer or other words"
-    return f"No datasets match{words}: {hint}"
-
-
-class SearchBox(Input):
-    """The catalog search. A leading ``/`` (typed, as the placeholder's ``( / )`` invites, or pasted) means "search",
-    never part of the query: it is dropped, so pressing ``/`` at the start of the box inserts nothing."""
-
+class SearchBox(SearchInput):
     BINDINGS = [Binding("down", "screen.focus_results", "Results", show=False)]
-
-    def replace(self, text: str, start: int, end: int) -> None:
-        value = self.value
-        start, end = sorted((max(0, start), min(len(value), end)))
-        wanted = f"{value[:start]}{text}{value[end:]}"
-        kept = LEADING_SLASHES.sub("", wanted)
-        if kept == wanted:
-            super().replace(text, start, end)
-            return
-        cut = len(wanted) - len(kept)
-        self.value = kept
-        self.cursor_position = max(0, start + len(text) - cut)
-
-    @property
-    def query_text(self) -> str:
-        """The text searched for: the box's value without surrounding spaces (or a leading ``/`` set in code)."""
-        return LEADING_SLASHES.sub("", self.value).strip()
 
 
 class BrowseScreen(Screen[None]):
