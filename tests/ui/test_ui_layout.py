@@ -311,3 +311,20 @@ async def test_catalog_detail_lines_fit_the_list_whatever_the_width(size):
         width = catalog.scrollable_content_region.width - 2  # the options' padding
         long_titles = sum(len(hit.title) > width for hit in catalog.hits)
         assert catalog.virtual_size.height <= 2 * len(catalog.hits) + long_titles
+
+
+async def test_hub_counts_say_when_they_cover_only_the_first_matches(fake_arcgis, monkeypatch):
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.screens import browse
+
+    monkeypatch.setattr(browse, "CATALOG_LIMIT", 2)  # fewer records in hand than the words match
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"trees", "enter")
+        await settle(pilot)
+        status = text_of(app.screen.query_one("#catalog-status"))
+        total = int(status.split(" of ", 1)[1].split()[0])
+        assert total > 2 and status == f"2 of {total} datasets · counts from the first 2 of {total} datasets"
+        assert sum(facet_options(app, "owner").values()) == 2
