@@ -132,18 +132,28 @@ class SearchRequest:
 
 
 @dataclass(frozen=True)
-class SearchResult:
-    hits: tuple[DatasetSummary, ...]
-    total: int | None
-
-
-@dataclass(frozen=True)
 class Facets:
-    """Values a catalog can be narrowed by, each with the number of datasets."""
+    """Values a catalog can be narrowed by, each with the number of datasets.
+
+    ``note`` says what the counts cover when that is not every dataset they stand for ("counts from the first 100
+    matches"); ``kept`` names the facets ("owner", "category", "tag") not counted here (their values are what they
+    were before: a facet's own choice narrows the others, but a portal that counts from the matching records alone
+    cannot count the values the choice left out)."""
 
     owners: tuple[tuple[str, int], ...] = ()
     categories: tuple[tuple[str, int], ...] = ()
     tags: tuple[tuple[str, int], ...] = ()
+    note: str = ""
+    kept: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[DatasetSummary, ...]
+    total: int | None
+    #: the bureau, category and tag counts over this search's matches (each facet counted with the search text and
+    #: the other facets' choices), from the same answer where the portal can; None when the portal gave none
+    facets: Facets | None = None
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ neither polars nor pyarrow.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -48,6 +50,7 @@ SAMPLE_NOTE = (
 ITEM_TYPE = "Feature Service"
 PAGE_ROWS = 50_000
 CACHED_FRAMES = 3
+_WORDS = re.compile(r"\w+")
 
 
 class BundledPortal(Portal):
@@ -73,25 +76,19 @@ class BundledPortal(Portal):
 
     async def search(self, request: SearchRequest) -> SearchResult:
         words = request.text.casefold().split()
-        hits = [
-            summary
-            for summary in self._summaries.values()
-            if all(word in self._haystacks[summary.id] for word in words) and _passes(summary, request)
-        ]
+        found = [s for s in self._summaries.values() if all(word in self._haystacks[s.id] for word in words)]
+        hits = [summary for summary in found if _passes(summary, request)]
         hits.sort(key=lambda s: s.title.casefold())
         hits.sort(key=lambda s: s.updated.timestamp() if s.updated else 0.0, reverse=True)  # ties keep title order
-        if words:  # best match first: every word in the title, then some words in the title, then the rest
-            hits.sort(key=lambda s: -sum(word in s.title.casefold() for word in words))
+        if words:  # best match first: title words, then title word starts, title substrings, then the other text
+            hits.sort(key=lambda s: _rank(words, s.title, self._haystacks[s.id]))
         start = max(request.offset, 0)
-        return SearchResult(hits=tuple(hits[start : start + max(request.limit, 0)]), total=len(hits))
+        return SearchResult(
+            hits=tuple(hits[start : start + max(request.limit, 0)]), total=len(hits), facets=_narrowed(found, request)
+        )
 
     async def facets(self) -> Facets:
-        summaries = self._summaries.values()
-        return Facets(
-            owners=_counted(s.owner for s in summaries),
-            categories=_counted(c for s in summaries for c in s.categories),
-            tags=_counted(t for s in summaries for t in s.tags),
-        )
+        return _narrowed(list(self._summaries.values()), SearchRequest())
 
     async def dataset(self, dataset_id: str) -> Dataset:
         return self._get(dataset_id)
@@ -213,6 +210,22 @@ def _haystack(entry: dict[str, Any]) -> str:
     return "\n".join(parts + entry["tags"] + entry["categories"]).casefold()
 
 
+def _match_tier(word: str, text: str) -> int:
+    """3: ``word`` is a whole word of ``text``; 2: it starts one; 1: it is inside one; 0: it is not in ``text``."""
+    if word not in text:
+        return 0
+    tokens = _WORDS.findall(text)
+    if word in tokens:
+        return 3
+    return 2 if any(token.startswith(word) for token in tokens) else 1
+
+
+def _rank(words: list[str], title: str, haystack: str) -> tuple[int, int]:
+    """Sort key of a hit (smaller first): how well the words match the title, then the rest of its text."""
+    title = title.casefold()
+    return (-sum(_match_tier(w, title) for w in words), -sum(_match_tier(w, haystack) for w in words))
+
+
 def _passes(summary: DatasetSummary, request: SearchRequest) -> bool:
     def same(a: str, b: str) -> bool:
         return a.casefold() == b.casefold()
@@ -221,6 +234,20 @@ def _passes(summary: DatasetSummary, request: SearchRequest) -> bool:
         (not request.owner or same(summary.owner, request.owner))
         and (not request.category or any(same(c, request.category) for c in summary.categories))
         and (not request.tag or any(same(t, request.tag) for t in summary.tags))
+    )
+
+
+def _narrowed(found: list[DatasetSummary], request: SearchRequest) -> Facets:
+    """The facet counts over ``found`` (the datasets matching the search words): each facet counted over those that
+    pass the other facets' choices, so a chosen bureau still lists the other bureaus to switch to."""
+
+    def passing(other: SearchRequest) -> list[DatasetSummary]:
+        return [s for s in found if _passes(s, other)]
+
+    return Facets(
+        owners=_counted(s.owner for s in passing(replace(request, owner=None))),
+        categories=_counted(c for s in passing(replace(request, category=None)) for c in s.categories),
+        tags=_counted(t for s in passing(replace(request, tag=None)) for t in s.tags),
     )
 
 

@@ -14,6 +14,7 @@ KEYS: list[tuple[str, str, str]] = [
     ),
     ("Enter / click", "Open the highlighted dataset", "results"),
     ("Tab / Shift+Tab", "Next / previous pane", "anywhere"),
+    ("z", "Zoom the focused pane to the whole screen (z again restores)", "browser"),
     ("[ / ]", "Sort by the cursor column, ascending / descending (on the portal when it can)", "grid"),
     ("f", "Filter rows: SPECIES ~ maple and DIAMETER > 30 (see below)", "grid"),
     ("+", "Load the next 1,000 rows", "grid"),

@@ -260,6 +260,20 @@ async def test_facets_counted_from_catalog_records(server, make):
     assert len(server.requests) == before and portal.state.source == "cache"
 
 
+async def test_search_facets_come_from_the_search_answer_itself(server, make):
+    portal = make(server)
+    items = catalog("dataset")
+    result = await portal.search(SearchRequest(limit=2))
+    assert len(server.requests_to(ITEMS)) == 1  # no extra search spent on the counts: the Hub rations searches
+    assert result.facets is not None and result.total == len(items) > 2
+    assert sum(n for _, n in result.facets.owners) == 2  # counted over the two records in hand, and it says so
+    assert result.facets.note == f"counts from the first 2 of {len(items)} datasets"
+    owner = result.hits[0].owner
+    chosen = await portal.search(SearchRequest(owner=owner))
+    assert chosen.facets is not None and chosen.facets.kept == frozenset({"owner"})  # the other owners stay listed
+    assert chosen.facets.note == "" and sum(n for _, n in chosen.facets.owners) == chosen.total
+
+
 # -- metadata -------------------------------------------------------------------------------------------------------
 
 

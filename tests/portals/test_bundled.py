@@ -171,6 +171,15 @@ async def test_every_word_must_match(portal):
     assert (await portal.search(SearchRequest(text="tree nonsenseword"))).total == 0
 
 
+async def test_title_words_rank_above_title_substrings_and_other_text(portal):
+    titles = [h.title for h in (await portal.search(SearchRequest(text="tree"))).hits]
+    # "Tree" is a title word of the inventories, starts "Trees", is inside "Streets"; the rest match elsewhere
+    assert titles[:4] == ["Street Tree Inventory - Active Records", "Parks Tree Inventory", "Heritage Trees", "Streets"]
+    park = [h.title for h in (await portal.search(SearchRequest(text="park"))).hits]
+    assert set(park[:3]) == {"Parks", "Parks Tree Inventory", "Bicycle Parking"}  # title words starting "park"
+    assert set(park[3:]) == {"Street Tree Inventory - Active Records", "Heritage Trees"}  # owner or description
+
+
 async def test_words_match_owner_tags_and_categories(portal):
     assert (await portal.search(SearchRequest(text="elections office"))).hits[0].id == COUNCIL_DISTRICTS
     assert (await portal.search(SearchRequest(text="stormwater"))).total >= 1

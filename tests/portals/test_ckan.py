@@ -83,6 +83,14 @@ def actions(server, name):
     return server.requests_to(f"/api/3/action/{name}")
 
 
+def searches(server):
+    """The package_search requests that fetched datasets (not the rows=0 facet counts)."""
+    return [r for r in actions(server, "package_search") if r.params.get("rows") != "0"]
+
+
+FACET_WIRE = {"facet.field": '["organization", "groups", "tags"]', "facet.limit": "100"}
+
+
 # -- small parts ---------------------------------------------------------------------------------------------------
 
 
@@ -129,8 +137,8 @@ async def test_search_whole_catalog_newest_first(server, make):
     assert trees.updated == datetime(2024, 6, 30, 12, tzinfo=UTC)
     assert trees.categories == ("Environment",) and "urban forestry" in trees.tags
     assert trees.type == "CSV, PDF"
-    (request,) = actions(server, "package_search")
-    assert request.params == {"sort": "metadata_modified desc", "rows": "100", "start": "0"}
+    (request,) = actions(server, "package_search")  # the facet counts over the matches come with the same answer
+    assert request.params == {"sort": "metadata_modified desc", "rows": "100", "start": "0", **FACET_WIRE}
 
 
 async def test_search_text_paging_and_facet_filters(server, make):
@@ -145,10 +153,38 @@ async def test_search_text_paging_and_facet_filters(server, make):
     await portal.facets()
     owned = await portal.search(SearchRequest(owner="Parks Department", tag="trees"))
     assert [h.id for h in owned.hits] == ["street-trees"]
-    assert actions(server, "package_search")[-1].params["fq"] == 'organization:"parks-department" AND tags:"trees"'
+    assert searches(server)[-1].params["fq"] == 'organization:"parks-department" AND tags:"trees"'
     grouped = await portal.search(SearchRequest(category="Finance"))
     assert [h.id for h in grouped.hits] == ["city-budget"]
-    assert actions(server, "package_search")[-1].params["fq"] == 'groups:"finance"'
+    assert searches(server)[-1].params["fq"] == 'groups:"finance"'
+
+
+async def test_search_facets_count_the_matches_each_without_its_own_choice(server, make):
+    portal = make(server)
+    whole = await portal.facets()
+    found = await portal.search(SearchRequest(text="budget"))
+    assert found.facets is not None and found.facets.owners == (("City of Springfield", 1),)
+    assert found.facets.categories == (("Finance", 1),) and found.facets.owners != whole.owners
+    assert len(searches(server)) == 1  # from the search's own answer: no extra request
+    chosen = await portal.search(SearchRequest(owner="Parks Department"))
+    assert chosen.facets is not None
+    assert chosen.facets.owners == whole.owners  # the organization chosen still lists the others to switch to
+    assert chosen.facets.categories == (("Environment", 2),)  # the groups and tags of its 2 datasets only
+    assert ("parks", 1) in chosen.facets.tags and ("budget", 1) not in chosen.facets.tags
+    grouped = await portal.search(SearchRequest(text="environment", category="Environment"))
+    assert grouped.facets is not None and grouped.facets.categories == (("Environment", 1),)
+    recount = actions(server, "package_search")[-1]  # one rows=0 request per chosen facet, without that facet
+    assert recount.params["rows"] == "0" and recount.params["q"] == "environment" and "fq" not in recount.params
+
+
+async def test_a_failed_facet_recount_keeps_the_search_and_that_facet(server, make, fast):
+    portal = make(server)
+    body = '{"success": false, "error": {"__type": "Search Error", "message": "facets are down"}}'
+    server.faults.set("error200", path_contains="package_search?rows=0", count=None, body=body)
+    result = await portal.search(SearchRequest(tag="trees"))  # the recount without the tag fails
+    assert [h.id for h in result.hits] == ["street-trees"]
+    assert result.facets is not None and result.facets.kept == frozenset({"tag"})
+    assert result.facets.owners == (("Parks Department", 1),)  # the other facets come from the search itself
 
 
 async def test_facets_from_search_facets(server, make):

@@ -312,6 +312,18 @@ async def test_facets_are_counted_over_catalog_results(server, make):
     assert counts == sorted(counts, reverse=True)
 
 
+async def test_search_facets_come_from_the_search_answer_itself(server, make):
+    portal = make(server)
+    total = len(datasets_in_catalog())
+    result = await portal.search(SearchRequest(limit=1))
+    assert result.facets is not None and result.facets.owners == ()
+    assert sum(n for _, n in result.facets.categories) <= 1
+    assert result.facets.note == f"counts from the first 1 of {total} datasets"
+    tag = result.hits[0].tags[0]
+    tagged = await portal.search(SearchRequest(tag=tag))
+    assert tagged.facets is not None and tagged.facets.kept == frozenset({"tag"}) and tagged.facets.note == ""
+
+
 # -- metadata ---------------------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import replace
@@ -88,7 +88,7 @@ from pdxtui.portals.arcgis.services import (
 )
 from pdxtui.portals.base import ProgressCallback
 from pdxtui.portals.csvtable import csv_fields
-from pdxtui.portals.network import both, context, count_or_none, ranked
+from pdxtui.portals.network import both, context, count_or_none, counted_facets
 
 if TYPE_CHECKING:
     from pdxtui.net import Fetcher
@@ -157,7 +157,9 @@ class ArcGISPortal(CSVItems):
         params["limit"] = min(HUB_MAX_LIMIT, wanted)
         params["startindex"] = max(0, request.offset) + 1
         records, total = await self._records(params, wanted)
-        return SearchResult(hits=tuple(self._summary(r) for r in records), total=total)
+        hits = tuple(self._summary(r) for r in records)
+        # the Hub has no aggregation endpoint and its searches are rationed: the counts come from this answer
+        return SearchResult(hits=hits, total=total, facets=counted_facets(hits, total, request))
 
     async def facets(self) -> Facets:
         """Owner, category and tag counts over the newest ``FACET_RECORDS`` catalog records.
@@ -167,17 +169,8 @@ class ArcGISPortal(CSVItems):
         """
         self._begin()
         params = {"sortBy": NEWEST_FIRST, "limit": HUB_MAX_LIMIT, "startindex": 1}
-        records, _ = await self._records(params, FACET_RECORDS)
-        owners: Counter[str] = Counter()
-        categories: Counter[str] = Counter()
-        tags: Counter[str] = Counter()
-        for record in records:
-            props = record.get("properties") or {}
-            if isinstance(props.get("owner"), str) and props["owner"]:
-                owners[props["owner"]] += 1
-            categories.update({self._category(c) for c in _strings(props.get("categories"))})
-            tags.update(set(_strings(props.get("tags"))))
-        return Facets(owners=ranked(owners), categories=ranked(categories), tags=ranked(tags))
+        records, total = await self._records(params, FACET_RECORDS)
+        return counted_facets([self._summary(r) for r in records], total, SearchRequest())
 
     async def dataset(self, dataset_id: str) -> Dataset:
         self._begin()

@@ -35,8 +35,7 @@ from pdxtui.portals.ckan.files import CKANFiles
 from pdxtui.portals.ckan.rows import csv_fields, records_table
 from pdxtui.portals.ckan.wire import (
     API,
-    FACET_FIELDS,
-    FACET_LIMIT,
+    FACET_PARAMS,
     PAGE_ROWS,
     SEARCH_MAX_ROWS,
     CKANError,
@@ -121,11 +120,18 @@ class CKANPortal(CKANFiles):
             params["sort"] = "metadata_modified desc"
         hits: list[DatasetSummary] = []
         total: int | None = None
+        facets: Facets | None = None
+        first = True
         start = max(0, request.offset)
         while True:
             rows = min(SEARCH_MAX_ROWS, wanted - len(hits))
             page = {**params, "rows": rows, "start": start}
+            if first:  # the first page's answer carries the counts over all the matches (search_facets)
+                page.update(FACET_PARAMS)
             result = await self._action("package_search", page, "catalog", "searching the catalog")
+            if first and isinstance(result.get("search_facets"), dict):  # (a site may answer without them)
+                facets = self._read_facets(result)
+            first = False
             count = result.get("count")
             if isinstance(count, int) and not isinstance(count, bool):
                 total = count
@@ -134,7 +140,34 @@ class CKANPortal(CKANFiles):
             start += len(found)
             if len(hits) >= wanted or not found or rows == 0 or (total is not None and start >= total):
                 break
-        return SearchResult(hits=tuple(hits), total=total)
+        chosen = {"owner": owner, "group": group, "tag": request.tag}  # build_fq's words
+        return SearchResult(hits=tuple(hits), total=total, facets=await self._narrowed(facets, text, chosen))
+
+    async def _narrowed(self, facets: Facets | None, text: str, fq: dict[str, str | None]) -> Facets | None:
+        """The search's facet counts, each chosen facet counted again without its own choice (the other
+        organizations, groups or tags to switch to): one ``rows=0`` package_search per chosen facet."""
+        if facets is None:
+            return None
+        counts = {"owner": facets.owners, "group": facets.categories, "tag": facets.tags}
+        kept: set[str] = set()
+        for name, value in fq.items():
+            if not value:
+                continue
+            params: dict[str, Any] = {"rows": 0, **FACET_PARAMS}
+            if text:
+                params["q"] = text
+            others = build_fq(**{k: (None if k == name else v) for k, v in fq.items()})
+            if others:
+                params["fq"] = others
+            try:
+                result = await self._action("package_search", params, "catalog", "counting the catalog facets")
+            except PdxError as exc:  # the search itself answered: its drop-down keeps the values it has
+                log.info("facet counts without the chosen %s failed: %s", name, exc)
+                kept.add("category" if name == "group" else name)
+                continue
+            again = self._read_facets(result)
+            counts[name] = {"owner": again.owners, "group": again.categories, "tag": again.tags}[name]
+        return Facets(owners=counts["owner"], categories=counts["group"], tags=counts["tag"], kept=frozenset(kept))
 
     async def _facet_name(self, shown: str | None, names: dict[str, str]) -> str | None:
         """The CKAN name for an organization or group given as shown (its title) or as its name. Titles are
@@ -160,8 +193,15 @@ class CKANPortal(CKANFiles):
         return await self._facets()
 
     async def _facets(self) -> Facets:
-        params = {"rows": 0, "facet.field": json.dumps(list(FACET_FIELDS)), "facet.limit": FACET_LIMIT}
+        params = {"rows": 0, **FACET_PARAMS}
         result = await self._action("package_search", params, "catalog", "reading the catalog facets")
+        found = self._read_facets(result)
+        self._facets_read = True
+        return found
+
+    def _read_facets(self, result: dict[str, Any]) -> Facets:
+        """Organization, group and tag counts from a package_search answer's ``search_facets`` (the titles shown
+        are learnt, with their names, for ``fq``)."""
         facets = as_dict(result.get("search_facets"))
 
         def items(field: str, names: dict[str, str] | None) -> tuple[tuple[str, int], ...]:
@@ -179,13 +219,11 @@ class CKANPortal(CKANFiles):
                 out.append((shown, item["count"]))
             return tuple(sorted(out, key=lambda pair: (-pair[1], pair[0].casefold())))
 
-        found = Facets(
+        return Facets(
             owners=items("organization", self._owners),
             categories=items("groups", self._groups),
             tags=items("tags", None),
         )
-        self._facets_read = True
-        return found
 
     async def dataset(self, dataset_id: str) -> Dataset:
         self._begin()

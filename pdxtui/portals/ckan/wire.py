@@ -19,6 +19,8 @@ API = "/api/3/action"
 SEARCH_MAX_ROWS = 1000  # CKAN's default ckan.search.rows_max
 FACET_FIELDS = ("organization", "groups", "tags")
 FACET_LIMIT = 100
+#: what package_search needs to answer the organization, group and tag counts over its matches (search_facets)
+FACET_PARAMS = {"facet.field": json.dumps(list(FACET_FIELDS)), "facet.limit": FACET_LIMIT}
 PAGE_ROWS = 1000  # rows per datastore_search request
 MAX_FRAMES = 4  # parsed CSV resources kept in memory
 SAMPLE_BYTES = 64 * 1024  # of a CSV file read to type its columns when the dataset opens

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,15 @@ from pdxtui.model import (
     as_text,
 )
 from pdxtui.portals.base import ProgressCallback
-from pdxtui.portals.network import NetworkPortal, both, check_columns, context, count_or_none, in_order, ranked
+from pdxtui.portals.network import (
+    NetworkPortal,
+    both,
+    check_columns,
+    context,
+    count_or_none,
+    counted_facets,
+    in_order,
+)
 from pdxtui.portals.socrata.rows import _group_value, _Slot, empty_table, table_from_csv, table_from_json
 from pdxtui.portals.socrata.wire import (
     CATALOG_PAGE,
@@ -119,7 +126,8 @@ class SocrataPortal(NetworkPortal[_Plan]):
         if request.tag:
             params["tags"] = request.tag
         results, total = await self._results(params, offset, wanted)
-        return SearchResult(hits=tuple(self._summary(r) for r in results), total=total)
+        hits = tuple(self._summary(r) for r in results)
+        return SearchResult(hits=hits, total=total, facets=counted_facets(hits, total, request, owners=False))
 
     async def facets(self) -> Facets:
         """Category and tag counts over the first ``FACET_RECORDS`` catalog results of this domain (the catalog
@@ -127,14 +135,8 @@ class SocrataPortal(NetworkPortal[_Plan]):
         search pages themselves; the first is the catalog's first page, usually already cached). Owners are not
         offered: the catalog cannot be narrowed by them."""
         self._begin()
-        results, _ = await self._results({}, 0, FACET_RECORDS)
-        categories: Counter[str] = Counter()
-        tags: Counter[str] = Counter()
-        for result in results:
-            summary = self._summary(result)
-            categories.update(set(summary.categories))
-            tags.update(set(summary.tags))
-        return Facets(owners=(), categories=ranked(categories), tags=ranked(tags))
+        results, total = await self._results({}, 0, FACET_RECORDS)
+        return counted_facets([self._summary(r) for r in results], total, SearchRequest(), owners=False)
 
     async def dataset(self, dataset_id: str) -> Dataset:
         self._begin()

@@ -19,17 +19,19 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from pdxtui.errors import PdxError, PortalError
-from pdxtui.model import Dataset, SearchRequest
+from pdxtui.model import Dataset, Facets, SearchRequest
 from pdxtui.service import Service
 from pdxtui.textout import human_age
 from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
+from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.widgets.catalog import CatalogList
 from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
+from pdxtui.ui.widgets.search import SearchInput, no_match
 from pdxtui.ui.widgets.stats import StatsPane, covered_rows
 
 SEARCH_DEBOUNCE = 0.15
@@ -39,7 +41,7 @@ FACET_LIMIT = 1000  # values listed in the facet view
 FETCH_GROUPS = ("dataset", "preview")
 
 
-class SearchBox(Input):
+class SearchBox(SearchInput):
     BINDINGS = [Binding("down", "screen.focus_results", "Results", show=False)]
 
 
@@ -55,7 +57,10 @@ class BrowseScreen(Screen[None]):
         Binding("a", "address", "Address", show=False),  # in the help, README and palette; the footer is full
         Binding("R", "pick_resource", "Resource", show=False),
         Binding("q", "app.quit", "Quit"),
+        Binding("z", "zoom", "Zoom"),
     ]
+    ALLOW_IN_MAXIMIZED_VIEW = browse_layout.KEPT_WHEN_ZOOMED
+    ESCAPE_TO_MINIMIZE = False  # Esc keeps its meaning (cancel a fetch, leave the filter bar): z restores
 
     def __init__(
         self, service: Service, *, refresher: Callable[[], Service] | None = None, open_id: str | None = None
@@ -77,6 +82,9 @@ class BrowseScreen(Screen[None]):
         self._panes_scheduled = False
         self.facets_loaded = False
         self._near_place = ""  # the address a near-filter (Query.near) is around
+        self._catalog_facets: Facets | None = None  # the facet counts over the whole catalog
+        self._match_facets: Facets | None = None  # ... over the last search's matches (None: the portal gave none)
+        self._found = ""  # "12 of 40 datasets": the catalog's status line
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -118,7 +126,7 @@ class BrowseScreen(Screen[None]):
 
     # ------------------------------------------------------------------ search
     def _request(self) -> SearchRequest:
-        text = self.query_one("#search", Input).value.strip()
+        text = self.query_one(SearchBox).query_text
         chosen = self.query_one(FacetBar).selected()
         return SearchRequest(
             text=text, owner=chosen["owner"], category=chosen["category"], tag=chosen["tag"], limit=CATALOG_LIMIT
@@ -152,7 +160,7 @@ class BrowseScreen(Screen[None]):
 
     @work(exclusive=True, group="search", exit_on_error=False)
     async def run_search(self, request: SearchRequest, service: Service | None = None) -> None:
-        if request.text != self.query_one("#search", Input).value.strip():
+        if request.text != self.query_one(SearchBox).query_text:
             return  # the box holds newer text: its own search follows (never send one for text that is gone)
         catalog = self.query_one(CatalogList)
         status = self.query_one("#catalog-status", Static)
@@ -167,6 +175,7 @@ class BrowseScreen(Screen[None]):
                 await self.fall_back_to_bundled(exc)
                 result = await self.service.search(request)
         except Exception as exc:
+            self._found = ""
             status.update(Text(f"Search failed: {error_text(exc)}", "red"))
             self.report_error(exc, "Search")
             return
@@ -182,23 +191,52 @@ class BrowseScreen(Screen[None]):
         catalog.show_hits(result.hits)
         if not self.catalog_hits and not (request.text or request.owner or request.category or request.tag):
             self.catalog_hits = result.hits
+        self._match_facets = result.facets
+        self._show_facets()
         shown = len(result.hits)
         total = result.total if result.total is not None else shown
         what = "dataset" if total == 1 else "datasets"
         if not shown:
-            status.update(Text("No datasets match: try fewer words or clear the filters", "yellow"))
+            self._found = ""
+            status.update(Text(no_match(request), "yellow"))
         else:
-            status.update(Text(f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}", "dim"))
+            self._found = f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}"
+            self._show_found()
+
+    def _shown_facets(self) -> Facets | None:
+        """The counts the facet bar shows: over the current matches once the search is narrowed (by words or a
+        facet) and the portal counted them, else over the whole catalog."""
+        request = self._last_request
+        narrowed = request is not None and bool(request.text or request.owner or request.category or request.tag)
+        if narrowed and self._match_facets is not None:
+            return self._match_facets
+        return self._catalog_facets
+
+    def _show_facets(self) -> None:
+        facets = self._shown_facets()
+        if facets is not None and self.facets_loaded:
+            self.query_one(FacetBar).show_counts(facets, whole=facets is self._catalog_facets)
+
+    def _show_found(self) -> None:
+        """The catalog's status line: how many datasets match, and what the facet counts cover when not all."""
+        if not self._found:
+            return
+        facets = self._shown_facets()
+        note = f" · {facets.note}" if facets is not None and facets.note else ""
+        self.query_one("#catalog-status", Static).update(Text(self._found + note, "dim"))
 
     @work(exclusive=True, group="facets", exit_on_error=False)
     async def load_facets(self) -> None:
         try:
             facets = await self.service.facets()
+            self._catalog_facets = facets
             await self.query_one(FacetBar).set_facets(facets, self.service.portal.publisher_word)
         except Exception as exc:
             self.report_error(exc, "Facets")
         finally:
             self.facets_loaded = True
+        self._show_facets()  # a search answered meanwhile: its counts
+        self._show_found()
 
     # ------------------------------------------------------------------ open a dataset
     @on(CatalogList.Open)
@@ -206,6 +244,7 @@ class BrowseScreen(Screen[None]):
         self.open_dataset(event.dataset_id)
 
     def open_dataset(self, dataset_id: str, query=None) -> None:
+        self.query_one("#sidebar").add_class("-open")  # (not on the screen: restyling it all disturbs the tables)
         if self._panes_ready.is_set():
             self.query_one(PreviewPane).cancel()
         self.fetch_dataset(dataset_id, query=query)
@@ -335,6 +374,15 @@ class BrowseScreen(Screen[None]):
         if self.dataset is not None:
             self.query_one(PreviewPane).cancel()
             self.fetch_dataset(self.dataset.id, service)
+
+    def on_descendant_focus(self, event) -> None:
+        browse_layout.focus_moved(self, event.widget)
+
+    def action_zoom(self) -> None:
+        """Zoom the focused pane (catalog, metadata, schema/stats or preview) to the whole screen, or restore."""
+        done = browse_layout.toggle_zoom(self)
+        if done:
+            self.set_status(done)
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

@@ -73,8 +73,10 @@ class GuideScreen(Screen[str | None]):
             body.scroll_home(animate=False)
 
     def _text_width(self) -> int:
-        width = self.query_one("#guide-body").size.width - 5  # padding and the scroll bar
-        return width if width >= 30 else 88
+        """The width the section text is shown in (inside the padding and the scroll bar), so it is wrapped once,
+        here, with its hanging indents, and never folded again by the screen."""
+        width = self.query_one("#guide-text").size.width
+        return width if width >= 20 else 88
 
     def on_resize(self) -> None:
         self.call_after_refresh(lambda: self.show(self.index))

@@ -14,14 +14,22 @@ from pdxtui.textout import fmt_count, fmt_date
 from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import line
 
-OWNER_WIDTH = 41  # the detail line fits the sidebar without wrapping
+DETAIL_WIDTH = 41  # the detail line's width before the list knows its own
+MIN_OWNER = 12  # the owner is never shortened below this
 
 
-def hit_prompt(hit: DatasetSummary) -> Text:
+def hit_prompt(hit: DatasetSummary, width: int = DETAIL_WIDTH) -> Text:
+    """Two lines: the title; the owner (shortened so the line fits ``width``) · updated · rows (in a narrow list
+    the date, then the rows, give way to the owner)."""
     title = line(hit.title, "bold", 200)
     tail = [fmt_date(hit.updated) if hit.updated else "", f"{fmt_count(hit.rows)} rows" if hit.rows is not None else ""]
     tail_text = " · ".join(t for t in tail if t)
-    owner = one_line(hit.owner or "unknown bureau", max(12, OWNER_WIDTH - len(tail_text)))
+    for drop in (0, 1):
+        if len(tail_text) + 3 + MIN_OWNER <= width:
+            break
+        tail[drop] = ""
+        tail_text = " · ".join(t for t in tail if t)
+    owner = one_line(hit.owner or "unknown bureau", max(MIN_OWNER, width - len(tail_text) - 3))
     detail = line(" · ".join(f for f in (owner, tail_text) if f), "dim", 200)
     return Text.assemble(title, "\n", detail)
 
@@ -46,13 +54,25 @@ class CatalogList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hits: tuple[DatasetSummary, ...] = ()
+        self._width = DETAIL_WIDTH
 
-    def show_hits(self, hits: tuple[DatasetSummary, ...]) -> None:
+    def show_hits(self, hits: tuple[DatasetSummary, ...], *, keep: bool = False) -> None:
+        """List ``hits``, the first highlighted (``keep``: the same hits again, the highlight kept)."""
+        highlighted = self.highlighted
         self.hits = hits
+        self._width = self._detail_width()
         self.clear_options()
-        self.add_options([Option(hit_prompt(h), id=h.id) for h in hits])
+        self.add_options([Option(hit_prompt(h, self._width), id=h.id) for h in hits])
         if hits:
-            self.highlighted = 0
+            self.highlighted = highlighted if keep and highlighted is not None else 0
+
+    def _detail_width(self) -> int:
+        width = self.scrollable_content_region.width - 2  # the options' padding
+        return width if width >= 20 else DETAIL_WIDTH
+
+    def on_resize(self) -> None:
+        if self.hits and self._detail_width() != self._width:  # a narrower or wider list: lines that fit it
+            self.show_hits(self.hits, keep=True)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -29,6 +29,10 @@ class FacetBar(Vertical):
         def control(self) -> FacetBar:
             return self.bar
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._words = {name: word for name, word in FACETS}
+
     def compose(self):
         # The drop-downs are mounted with the first facets (after the catalog has painted): three Selects cost
         # a noticeable part of the first frame. The bar keeps their height meanwhile, so nothing moves.
@@ -47,13 +51,30 @@ class FacetBar(Vertical):
                 Select([], prompt=f"Any {words[name]}", id=f"facet-{name}", allow_blank=True, compact=True)
                 for name, _word in FACETS
             )
+        self._words = words
+        self.show_counts(facets, whole=True)
+
+    def show_counts(self, facets: Facets, *, whole: bool = False) -> None:
+        """Show ``facets``' values and counts, keeping each drop-down's choice. ``whole``: they cover the whole
+        catalog (a facet with no values there says so); else they are the counts over the current matches, and a
+        facet named in ``facets.kept`` keeps the values it has."""
+        if not self.query(Select):
+            return  # not mounted yet: set_facets comes first
         for name, _word in FACETS:
+            if name in facets.kept:
+                continue
             values = getattr(facets, name + "s" if name != "category" else "categories")
-            options = [(Text(f"{one_line(value, 40)} ({count})"), value) for value, count in values]
             select = self.query_one(f"#facet-{name}", Select)
-            select.prompt = f"Any {words[name]}" if options else f"No {words[name]} facets"
+            chosen = select.value
+            if chosen is not Select.NULL and chosen not in {value for value, _count in values}:
+                values = ((str(chosen), 0), *values)  # the choice stays, even when nothing matches it now
+            options = [(Text(f"{one_line(value, 40)} ({count:,})"), value) for value, count in values]
+            if whole:  # (a facet the whole catalog has no values for has none among the matches either)
+                select.prompt = f"Any {self._words[name]}" if options else f"No {self._words[name]} facets"
             with self.prevent(Select.Changed):
                 select.set_options(options)
+                if chosen is not Select.NULL:
+                    select.value = chosen
             select.disabled = not options
 
     def selected(self) -> dict[str, str | None]:
