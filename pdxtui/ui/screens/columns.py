@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import SelectionList, Static
+from textual.widgets import Footer, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from pdxtui.textsafe import one_line
@@ -41,6 +41,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
                 id="columns-help",
             )
             yield SelectionList[str](*self._selections(), id="columns")
+        yield Footer()
 
     def _selections(self) -> list[Selection[str]]:
         return [Selection(Text(one_line(c, 60)), c, c in self.shown) for c in self.order]

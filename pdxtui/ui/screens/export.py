@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Checkbox,
+    Footer,
     Input,
     Label,
     ProgressBar,
@@ -155,6 +156,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             with Horizontal(id="buttons"):
                 yield Button("Close", id="close")
                 yield Button("Export (ctrl+s)", id="go", variant="primary")
+        yield Footer()
 
     def scopes(self) -> list[tuple[str, str]]:
         req = self.request

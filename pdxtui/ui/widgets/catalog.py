@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -13,6 +15,7 @@ from pdxtui.model import DatasetSummary
 from pdxtui.textout import fmt_count, fmt_date
 from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import line
+from pdxtui.ui.widgets.vim import LIST_KEYS
 
 OWNER_WIDTH = 41  # the detail line fits the sidebar without wrapping
 
@@ -26,8 +29,15 @@ def hit_prompt(hit: DatasetSummary) -> Text:
     return Text.assemble(title, "\n", detail)
 
 
+#: letters the list keeps for itself (movement, and q to quit); every other letter typed in the list searches
+LIST_LETTERS = {"j", "k", "g", "G", "q"}
+
+
 class CatalogList(OptionList):
-    """Shows search hits. Enter or a click opens the highlighted dataset."""
+    """Shows search hits. Enter or a click opens the highlighted dataset. A letter typed here (other than the
+    movement keys ``j k g G`` and ``q``) goes to the search box: typing a word in the list searches for it."""
+
+    BINDINGS = [Binding("enter", "select", "Open"), *LIST_KEYS]
 
     DEFAULT_CSS = """
     CatalogList { height: 1fr; }
@@ -42,6 +52,24 @@ class CatalogList(OptionList):
         @property
         def control(self) -> CatalogList:
             return self.list
+
+    @dataclass
+    class Typed(Message):
+        """A letter typed in the list: the screen puts it in the search box, which takes the focus."""
+
+        list: CatalogList
+        character: str
+
+        @property
+        def control(self) -> CatalogList:
+            return self.list
+
+    def on_key(self, event: events.Key) -> None:
+        character = event.character
+        if character and len(character) == 1 and character.isalpha() and event.key not in LIST_LETTERS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(self, character))
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
