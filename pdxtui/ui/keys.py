@@ -50,7 +50,11 @@ KEYS: list[tuple[str, str, str]] = [
     ("ctrl+l", "Address lookup (PortlandMaps, needs an API key): property, assessor, zoning, permits", "browser"),
     ("ctrl+o", "Open a dataset (street trees, permits, ...) filtered to the rows near the address", "address lookup"),
     ("ctrl+e", "Export the permits of the address", "address lookup"),
-    ("R", "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service", "browser"),
+    (
+        "R",
+        "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service",
+        "browser (in the results list, letters search)",
+    ),
     ("d", "Draft the request the open section describes", "guide"),
     ("F2 / ctrl+s", "Copy the letter (OSC 52) / save it to a file", "drafting"),
     ("F4 / F6", "Regenerate the letter from the form / quit and print it", "drafting"),

@@ -594,3 +594,34 @@ async def test_the_palette_shows_each_commands_key():
         await pilot.pause()
         await pilot.press(*"export rows")
         await wait_for(pilot, lambda: "ctrl+e" in screen_text(app))
+
+
+def test_find_cells_matches_the_text_the_grid_shows():
+    from datetime import datetime
+
+    import polars as pl
+
+    from pdxtui.ui.widgets.find import Found, find_cells
+
+    frame = pl.DataFrame(
+        {
+            "name": ["Oak", None, "red OAK", "maple"],
+            "height": [2002440.0, 1.5, None, 45.5234],  # shown as 2002440, 1.5, ∅, 45.5234
+            "when": [datetime(2024, 1, 2, 3, 4, 5), None, None, datetime(2020, 5, 6)],
+            "count": [10, 20, 2002, 3],
+        }
+    )
+    cells = find_cells(frame, "oak")
+    assert cells.to_list() == [0 * 4 + 0, 2 * 4 + 0]
+    assert find_cells(frame, "2002440").to_list() == [0 * 4 + 1]  # not 2.00244e+06, not 2002440.0
+    assert find_cells(frame, ".0").to_list() == []
+    assert find_cells(frame, "2024-01-02 03:04").to_list() == [0 * 4 + 2]
+    assert find_cells(frame, "200").to_list() == [0 * 4 + 1, 2 * 4 + 3]
+    assert find_cells(frame, "∅").to_list() == []  # nulls are not text
+    found = Found("oak", cells, frame.width)
+    assert found.step(0, 0, True, here=True) == (0, 0) and "1 of 2" in found.describe()
+    assert found.step(0, 0, True) == (2, 0) and "2 of 2" in found.describe()
+    assert found.step(2, 0, True) == (0, 0)  # wraps round
+    assert found.step(0, 0, False) == (2, 0)  # and backwards
+    assert Found("zz", find_cells(frame, "zz"), 4).step(0, 0, True) is None
+    assert "No match for 'zz'" in Found("zz", find_cells(frame, "zz"), 4).describe()

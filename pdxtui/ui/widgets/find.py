@@ -85,9 +85,9 @@ class Found:
     def describe(self) -> str:
         quoted = repr(self.needle) if "'" not in self.needle else f'"{self.needle}"'
         if not self.count:
-            return f"No match for {quoted} in the loaded rows · Esc closes"
+            return f"No match for {quoted} in the loaded rows"
         which = f"{self.current + 1:,} of {self.count:,}" if self.current >= 0 else f"{self.count:,} matches"
-        return f"{which} · n next, N previous · Esc closes"
+        return f"{which} · n next, N previous"
 
 
 class FindInput(Input):
@@ -113,8 +113,8 @@ class FindBar(Horizontal):
     DEFAULT_CSS = """
     FindBar { display: none; height: 1; margin: 0 1; }
     FindBar.-shown { display: block; }
-    FindBar > #find-input { width: 30; background: $boost; }
-    FindBar > #find-count { width: 1fr; padding: 0 1; color: $text-muted; }
+    FindBar > #find-input { width: 1fr; min-width: 12; max-width: 40; background: $boost; }
+    FindBar > #find-count { width: auto; padding: 0 1; color: $text-muted; }
     FindBar > #find-count.-none { color: $warning; }
     """
 
