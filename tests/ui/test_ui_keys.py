@@ -352,6 +352,18 @@ async def test_every_footer_shows_only_keys_that_work_there(ids):
                 if box.focusable and box.display:
                     box.focus()
                     await look(f"{place}, {box.id or type(box).__name__}")
+            if place == "draft":  # its own dialogs: your details, save to a file
+                draft = app.screen
+                draft.query_one("#edit-requester").press()
+                await look("your details")
+                assert app.screen is not draft
+                app.screen.dismiss(None)
+                await settle(pilot)
+                await pilot.press("ctrl+s")
+                await look("save the letter")
+                assert app.screen is not draft
+                app.screen.dismiss(None)
+                await settle(pilot)
             app.screen.dismiss(None)
             await settle(pilot)
             assert app.screen is screen, f"{place} did not close"

@@ -383,6 +383,7 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
+        yield Footer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -409,6 +410,7 @@ class SaveScreen(ModalScreen[tuple[str, bool] | None]):
         with Vertical():
             yield Static(Text("Save the letter to (a .txt or .md file; Enter saves, Esc cancels):"))
             yield Input(value=self.default, id="save-path")
+        yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
