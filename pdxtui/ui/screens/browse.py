@@ -17,7 +17,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
-from textual.widgets.input import Selection
 
 from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Dataset, SearchRequest
@@ -27,7 +26,7 @@ from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
 from pdxtui.ui.footer import ShownKeys
-from pdxtui.ui.widgets.catalog import CatalogList
+from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
@@ -50,25 +49,6 @@ def scope_note(preview, whole: bool) -> str:
     if whole:
         return f"All {preview.shown:,} rows of the dataset."
     return f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)} (L loads all)."
-
-
-class SearchBox(Input):
-    """The search box. It selects its text when reached with / or 1 (typing replaces it), not when a letter typed
-    in the results list moves the focus here (that letter goes on the end)."""
-
-    BINDINGS = [Binding("down", "screen.focus_results", "Results")]
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(select_on_focus=False, **kwargs)
-
-    def focus_all(self) -> None:
-        self.focus()
-        self.selection = Selection(0, len(self.value))
-
-    def type_in(self, text: str) -> None:
-        self.focus()
-        self.selection = Selection.cursor(len(self.value))
-        self.insert_text_at_cursor(text)
 
 
 #: the pane jumps (1-5): key, the pane's selector

@@ -8,7 +8,8 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
+from textual.widgets.input import Selection
 from textual.widgets.option_list import Option
 
 from pdxtui.model import DatasetSummary
@@ -86,3 +87,22 @@ class CatalogList(OptionList):
         event.stop()
         if event.option.id is not None:
             self.post_message(self.Open(self, event.option.id))
+
+
+class SearchBox(Input):
+    """The search box. It selects its text when reached with / or 1 (typing replaces it), not when a letter typed
+    in the results list moves the focus here (that letter goes on the end)."""
+
+    BINDINGS = [Binding("down", "screen.focus_results", "Results")]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(select_on_focus=False, **kwargs)
+
+    def focus_all(self) -> None:
+        self.focus()
+        self.selection = Selection(0, len(self.value))
+
+    def type_in(self, text: str) -> None:
+        self.focus()
+        self.selection = Selection.cursor(len(self.value))
+        self.insert_text_at_cursor(text)
