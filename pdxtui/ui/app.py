@@ -25,9 +25,10 @@ class PdxApp(App[None]):
     # pane (textual's DataTable) would take the rules of textual-fastdatatable's DataTable, which shares its CSS name.
     CSS_PATH = sorted(f"screens/{path.name}" for path in (Path(__file__).parent / "screens").glob("*.tcss"))
     COMMANDS = App.COMMANDS | {DatasetCommands, AppCommands}
+    # ? first: the footer shows the first key of an action, and shows F1 where ? would be typed (a text box)
     BINDINGS = [
-        Binding("f1", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help"),
+        Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
     # below 100 columns the screen gets the class -narrow (browse.tcss: the sidebar shrinks, the panes keep room)

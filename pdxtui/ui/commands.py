@@ -6,6 +6,7 @@ from functools import partial
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from pdxtui.model import DatasetSummary, SearchRequest
 from pdxtui.textsafe import markup_literal, one_line
@@ -64,21 +65,30 @@ class DatasetCommands(Provider):
             yield DiscoveryHit(_display(hit), partial(browse.open_dataset, hit.id), text=hit.title, help="Open dataset")
 
 
+def _with_key(label: Content | str, key: str) -> Content:
+    """A command's label followed by its key, dimmed (the palette teaches the keys)."""
+    out = label if isinstance(label, Content) else Content(label)
+    return out + Content.styled(f"  {key}", "dim") if key else out
+
+
 class AppCommands(Provider):
+    # (label, action, the key that does the same; "" when only the palette does it)
     COMMANDS = [
-        ("Help: list every key", "app.help"),
-        ("Search: focus the search box", "focus_search"),
-        ("Export rows to a file (CSV, JSON, Parquet, XLSX, GeoJSON)", "export"),
-        ("Draft a public records request", "draft('records')"),
-        ("Draft a dataset publication request", "draft('publish')"),
-        ("Draft an API access question", "draft('access')"),
-        ("Draft a data quality report", "draft('quality')"),
-        ("Guide: how Portland's open data works", "guide"),
-        ("Address lookup: property, assessor, zoning and permits (PortlandMaps)", "address"),
-        ("Map of the rows (latitude/longitude)", "chart('map')"),
-        ("Chart of the cursor column (histogram, top values, time series)", "chart"),
-        ("Cancel the running fetch", "cancel"),
-        ("Quit pdxtui", "app.quit"),
+        ("Help: list every key", "app.help", "? / F1"),
+        ("Search: focus the search box", "focus_search", "/"),
+        ("Export rows to a file (CSV, JSON, Parquet, XLSX, GeoJSON)", "export", "ctrl+e"),
+        ("Draft a public records request", "draft('records')", "ctrl+t"),
+        ("Draft a dataset publication request", "draft('publish')", ""),
+        ("Draft an API access question", "draft('access')", ""),
+        ("Draft a data quality report", "draft('quality')", ""),
+        ("Guide: how Portland's open data works", "guide", "ctrl+g"),
+        ("Address lookup: property, assessor, zoning and permits (PortlandMaps)", "address", "ctrl+l"),
+        ("Map of the rows (latitude/longitude)", "chart('map')", "m"),
+        ("Chart of the cursor column (histogram, top values, time series)", "chart", "v"),
+        ("Refresh from the portal, bypassing the cache", "refresh", "ctrl+r"),
+        ("Pick a resource (CKAN) or a layer (ArcGIS map service)", "pick_resource", "R"),
+        ("Cancel the running fetch", "cancel", "Esc"),
+        ("Quit pdxtui", "app.quit", "ctrl+q"),
     ]
 
     async def _run(self, action: str) -> None:
@@ -89,11 +99,11 @@ class AppCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for label, action in self.COMMANDS:
+        for label, action, key in self.COMMANDS:
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(self._run, action), text=label)
+                yield Hit(score, _with_key(matcher.highlight(label), key), partial(self._run, action), text=label)
 
     async def discover(self) -> Hits:
-        for label, action in self.COMMANDS:
-            yield DiscoveryHit(label, partial(self._run, action), text=label)
+        for label, action, key in self.COMMANDS:
+            yield DiscoveryHit(_with_key(label, key), partial(self._run, action), text=label)

@@ -205,7 +205,7 @@ async def test_the_hostile_layer_is_inert_in_every_pane(hostile_server):
             await pilot.press("down")
         assert app.is_running
         app.screen.query_one("#catalog").focus()
-        await pilot.press("d")  # the drafting screen: the letter names the dataset
+        await pilot.press("ctrl+t")  # the drafting screen: the letter names the dataset
         await settle(pilot)
         assert isinstance(app.screen, DraftScreen)
         letter = app.screen.letter_text()

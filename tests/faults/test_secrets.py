@@ -110,7 +110,7 @@ async def test_the_token_stays_out_of_screenshots_toasts_and_the_letter(canary, 
         app.screen.open_dataset(permits.id)
         await settle(pilot)
         app.screen.query_one("#catalog").focus()
-        await pilot.press("d")
+        await pilot.press("ctrl+t")
         await settle(pilot)
         assert isinstance(app.screen, DraftScreen)
         letter = app.screen.letter_text()

@@ -139,7 +139,7 @@ def _draft(kind: str):
         pilot.app.screen.open_dataset(target)
         await settle(pilot)
         pilot.app.screen.query_one("#catalog").focus()
-        await pilot.press("d")
+        await pilot.press("ctrl+t")
         await settle(pilot)
         pilot.app.screen.query_one("#kind", Select).value = kind
         await settle(pilot)
@@ -169,7 +169,7 @@ def test_guide(snap_compare):
         await pilot.pause()
         await settle(pilot)
         pilot.app.screen.query_one("#catalog").focus()
-        await pilot.press("g")
+        await pilot.press("ctrl+g")
         await pilot.pause()
         await pilot.press("down", "down", "down")
         await pilot.pause()

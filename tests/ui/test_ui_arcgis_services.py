@@ -66,7 +66,7 @@ async def test_esc_leaves_the_service_metadata_and_R_offers_the_layers_again(fak
         meta = text_of(app.screen.query_one("#metadata-body"))
         assert "Layers and tables" in meta and "R opens one of them" in meta
         assert "open one of them" in text_of(app.screen.query_one("#preview-empty"))
-        app.screen.query_one("#catalog").focus()
+        assert app.focused.id == "preview-empty"  # back where the picker was opened from: the pane's message
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ResourcesScreen))
 

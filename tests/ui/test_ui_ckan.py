@@ -167,7 +167,7 @@ async def test_R_without_resources_says_what_it_is_for(fake_ckan):
     app = app_for(fake_ckan.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.screen.query_one("#catalog").focus()
+        app.screen.query_one("#metadata").focus()  # (in the results list, R would start a search)
         await pilot.press("R")
         await pilot.pause()
         assert any("CKAN dataset" in str(n.message) for n in app._notifications)

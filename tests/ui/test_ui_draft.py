@@ -19,7 +19,7 @@ def app_with_date():
     return app
 
 
-async def open_draft(pilot, kind_key: str = "d") -> DraftScreen:
+async def open_draft(pilot, kind_key: str = "ctrl+t") -> DraftScreen:
     await settle(pilot)
     pilot.app.screen.open_dataset(NEIGHBORHOODS)
     await settle(pilot)
@@ -128,7 +128,7 @@ async def test_guide_opens_searches_and_jumps_to_a_drafting_kind():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.screen.query_one("#catalog").focus()
-        await pilot.press("g")
+        await pilot.press("ctrl+g")
         await pilot.pause()
         assert isinstance(app.screen, GuideScreen)
         await pilot.press("slash", *"business days", "enter")

@@ -32,6 +32,8 @@ SPELLING = {
     "escape": "Esc",
     "enter": "Enter",
     "tab": "Tab",
+    "home": "Home",
+    "end": "End",
     "shift+tab": "Shift+Tab",
     "up": "↑",
     "down": "↓",

@@ -596,6 +596,7 @@ class NearbyScreen(ModalScreen[tuple[str, int] | None]):
             yield Static(
                 Text(f"Looking for point datasets in {one_line(self.service.label, 60)}…", "italic"), id="nearby-note"
             )
+        yield Footer()
 
     def on_mount(self) -> None:
         self.find()

@@ -25,13 +25,14 @@ from pdxtui.textout import human_age
 from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
+from pdxtui.ui.footer import ShownKeys
 from pdxtui.ui.screens import browse_layout
-from pdxtui.ui.widgets.catalog import CatalogList
+from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
 from pdxtui.ui.widgets.preview import PreviewPane
 from pdxtui.ui.widgets.schema import SchemaPane
-from pdxtui.ui.widgets.search import SearchInput, no_match
+from pdxtui.ui.widgets.search import no_match
 from pdxtui.ui.widgets.stats import StatsPane, covered_rows
 
 SEARCH_DEBOUNCE = 0.15
@@ -41,21 +42,25 @@ FACET_LIMIT = 1000  # values listed in the facet view
 FETCH_GROUPS = ("dataset", "preview")
 
 
-class SearchBox(SearchInput):
-    BINDINGS = [Binding("down", "screen.focus_results", "Results", show=False)]
+#: the pane jumps (1-5): key, the pane's selector
+PANES = {"1": "#search", "2": "#catalog", "3": "#metadata", "4": "#schema", "5": "#preview"}
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(ShownKeys, Screen[None]):
     CSS_PATH = "browse.tcss"
+    # Screens open on modifiers (priority: from the text boxes too; Input and TextArea bind none of ctrl+g/t/l),
+    # never on a letter that someone typing in a list could press. The footer shows few keys (the grid's need the
+    # room); help (?) and the palette (ctrl+p) list them all.
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "cancel", "Cancel", show=False),
-        Binding("ctrl+r", "refresh", "Refresh", priority=True),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, priority=True),
         Binding("ctrl+e", "export", "Export", priority=True),
-        Binding("d", "draft", "Draft request"),
-        Binding("g", "guide", "Guide"),
-        Binding("a", "address", "Address", show=False),  # in the help, README and palette; the footer is full
+        Binding("ctrl+g", "guide", "Guide", priority=True),
+        Binding("ctrl+t", "draft", "Draft request", show=False, priority=True),
+        Binding("ctrl+l", "address", "Address", show=False, priority=True),
         Binding("R", "pick_resource", "Resource", show=False),
+        *(Binding(key, f"jump('{key}')", "Jump to pane", show=False) for key in PANES),
         Binding("q", "app.quit", "Quit"),
         Binding("z", "zoom", "Zoom"),
     ]
@@ -85,6 +90,7 @@ class BrowseScreen(Screen[None]):
         self._catalog_facets: Facets | None = None  # the facet counts over the whole catalog
         self._match_facets: Facets | None = None  # ... over the last search's matches (None: the portal gave none)
         self._found = ""  # "12 of 40 datasets": the catalog's status line
+        self._opening: list = []  # [the widget focused when a dataset was asked for], until its rows show
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -247,7 +253,22 @@ class BrowseScreen(Screen[None]):
         self.query_one("#sidebar").add_class("-open")  # (not on the screen: restyling it all disturbs the tables)
         if self._panes_ready.is_set():
             self.query_one(PreviewPane).cancel()
+        self._opening = [self.focused]  # focus goes to the grid once the rows are shown (see _focus_opened)
         self.fetch_dataset(dataset_id, query=query)
+
+    def _focus_opened(self) -> None:
+        """The dataset asked for is shown (or failed): focus its grid, or the pane's message when there are no rows,
+        unless the user has gone on typing in a text box meanwhile."""
+        if not self._opening:
+            return
+        before = self._opening[0]
+        self._opening = []
+        if isinstance(self.focused, Input) and self.focused is not before:
+            return
+        pane = self.query_one(PreviewPane)
+        target = pane.grid if pane.grid is not None else pane.query("#preview-empty").first()
+        if target is not None and target.focusable:
+            target.focus()
 
     @work(exclusive=True, group="dataset", exit_on_error=False)
     async def fetch_dataset(self, dataset_id: str, service: Service | None = None, query=None) -> None:
@@ -269,6 +290,7 @@ class BrowseScreen(Screen[None]):
             metadata.show_message(f"Could not open {dataset_id}: {text}", "red")
             schema.clear()
             await preview.show_message("No rows: the dataset did not open.", text, "red")
+            self._focus_opened()
             self.report_error(exc, "Dataset")
             return
         finally:
@@ -279,6 +301,7 @@ class BrowseScreen(Screen[None]):
         schema.show(ds)
         if ds.layers or (ds.notice and not ds.fields):  # a map service, or an item that is not a table
             await preview.show_message("No rows here.", ds.notice, "yellow")
+            self._focus_opened()
             if ds.layers:
                 self.action_pick_resource()  # offer its layers and tables
             return
@@ -385,15 +408,40 @@ class BrowseScreen(Screen[None]):
             self.set_status(done)
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.query_one(SearchBox).focus_all()
 
     def action_focus_results(self) -> None:
         self.query_one(CatalogList).focus()
+
+    @on(CatalogList.Typed)
+    def _typed_in_list(self, event: CatalogList.Typed) -> None:
+        """A letter typed in the results list searches: it goes to the end of the search box, which takes focus."""
+        self.query_one(SearchBox).type_in(event.character)
+
+    def action_jump(self, key: str) -> None:
+        """1-5: the search box, the results, the metadata, the schema, the grid."""
+        if not self._panes_ready.is_set() and key in "345":
+            return
+        if key == "1":
+            self.action_focus_search()
+            return
+        if key == "4":
+            self.query_one("#side", TabbedContent).active = "tab-schema"
+        if key == "5":
+            pane = self.query_one(PreviewPane)
+            target = pane.grid or pane.query("#preview-empty").first()
+            if target is None or not target.focusable:
+                self.notify("Open a dataset first: its rows show in the grid.", markup=False, timeout=3)
+                return
+            target.focus()
+            return
+        self.query_one(PANES[key]).focus()
 
     def action_cancel(self) -> None:
         running = [w for w in self.workers if w.group in FETCH_GROUPS and w.is_running]
         if not running:
             return
+        self._opening = []
         self.workers.cancel_group(self, "dataset")
         if self._panes_ready.is_set():
             self.query_one(PreviewPane).cancel()
@@ -405,10 +453,12 @@ class BrowseScreen(Screen[None]):
     # ------------------------------------------------------------------ what the panes ask for
     @on(PreviewPane.Failed)
     def _preview_failed(self, event: PreviewPane.Failed) -> None:
+        self._focus_opened()
         self.report_error(event.error, event.where)
 
     @on(PreviewPane.Loaded)
     def _preview_loaded(self, event: PreviewPane.Loaded) -> None:
+        self._focus_opened()
         self.note_state(event.service)
         if self._open_id:  # the start-up dataset's rows are in: its keys work at once (unless the user is typing)
             self._open_id, search = None, self.query_one("#search", Input)

@@ -399,6 +399,7 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
             with Horizontal(id="r-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#r-name", Input).focus()
@@ -435,6 +436,7 @@ class SaveScreen(ModalScreen[tuple[str, bool] | None]):
         with Vertical():
             yield Static(Text("Save the letter to (a .txt or .md file; Enter saves, Esc cancels):"))
             yield Input(value=self.default, id="save-path")
+        yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

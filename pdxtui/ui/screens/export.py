@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, ProgressBar, RadioSet, Select, SelectionList, Static
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, RadioSet, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from pdxtui import export as ex
@@ -203,6 +203,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             with Horizontal(id="buttons"):
                 yield Button("Close", id="close", compact=True)
                 yield Button("Export (ctrl+s)", id="go", variant="primary", compact=True)
+        yield Footer()
 
     def _rows(self, scope: str) -> int | None:
         """How many rows ``scope`` writes (None: not known before reading them)."""

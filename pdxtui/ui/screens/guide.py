@@ -17,11 +17,12 @@ from textual.widgets.option_list import Option
 
 from pdxtui.drafting import DRAFT_KINDS
 from pdxtui.guide import SECTIONS, search, table_of_contents
+from pdxtui.ui.footer import ShownKeys
 
 KIND_TITLES = {k.key: k.title for k in DRAFT_KINDS}
 
 
-class GuideScreen(Screen[str | None]):
+class GuideScreen(ShownKeys, Screen[str | None]):
     """Dismisses with a drafting kind when the user asks to draft from a section, else None."""
 
     CSS_PATH = "guide.tcss"

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Footer, Static
 
 from pdxtui.model import Dataset, Resource
 from pdxtui.textsafe import one_line
@@ -54,6 +54,7 @@ class ResourcesScreen(ModalScreen[str | None]):
             )
             yield Static(Text(self.note), id="resources-note")
             yield DataTable(id="resources-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
+from textual.widgets.input import Selection
 from textual.widgets.option_list import Option
 
 from pdxtui.model import DatasetSummary
 from pdxtui.textout import fmt_count, fmt_date
 from pdxtui.textsafe import one_line
 from pdxtui.ui.safe import line
+from pdxtui.ui.widgets.search import SearchInput
+from pdxtui.ui.widgets.vim import LIST_KEYS
 
 DETAIL_WIDTH = 41  # the detail line's width before the list knows its own
 MIN_OWNER = 12  # the owner is never shortened below this
@@ -34,8 +39,15 @@ def hit_prompt(hit: DatasetSummary, width: int = DETAIL_WIDTH) -> Text:
     return Text.assemble(title, "\n", detail)
 
 
+#: letters the list keeps for itself (movement, and q to quit); every other letter typed in the list searches
+LIST_LETTERS = {"j", "k", "g", "G", "q"}
+
+
 class CatalogList(OptionList):
-    """Shows search hits. Enter or a click opens the highlighted dataset."""
+    """Shows search hits. Enter or a click opens the highlighted dataset. A letter typed here (other than the
+    movement keys ``j k g G`` and ``q``) goes to the search box: typing a word in the list searches for it."""
+
+    BINDINGS = [Binding("enter", "select", "Open"), *LIST_KEYS]
 
     DEFAULT_CSS = """
     CatalogList { height: 1fr; }
@@ -50,6 +62,24 @@ class CatalogList(OptionList):
         @property
         def control(self) -> CatalogList:
             return self.list
+
+    @dataclass
+    class Typed(Message):
+        """A letter typed in the list: the screen puts it in the search box, which takes the focus."""
+
+        list: CatalogList
+        character: str
+
+        @property
+        def control(self) -> CatalogList:
+            return self.list
+
+    def on_key(self, event: events.Key) -> None:
+        character = event.character
+        if character and len(character) == 1 and character.isalpha() and event.key not in LIST_LETTERS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(self, character))
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -78,3 +108,22 @@ class CatalogList(OptionList):
         event.stop()
         if event.option.id is not None:
             self.post_message(self.Open(self, event.option.id))
+
+
+class SearchBox(SearchInput):
+    """The search box. It selects its text when reached with / or 1 (typing replaces it), not when a letter typed
+    in the results list moves the focus here (that letter goes on the end)."""
+
+    BINDINGS = [Binding("down", "screen.focus_results", "Results")]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(select_on_focus=False, **kwargs)
+
+    def focus_all(self) -> None:
+        self.focus()
+        self.selection = Selection(0, len(self.value))
+
+    def type_in(self, text: str) -> None:
+        self.focus()
+        self.selection = Selection.cursor(len(self.value))
+        self.insert_text_at_cursor(text)

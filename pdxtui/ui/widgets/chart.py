@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 Painter = Callable[[int, int], Any]
 
 
-class ChartCanvas(Widget):
+class ChartCanvas(Widget, can_focus=True):  # focused when its screen opens: the screen's keys are its keys
     DEFAULT_CSS = """
     ChartCanvas { width: 1fr; height: 1fr; }
     """

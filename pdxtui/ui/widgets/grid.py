@@ -73,10 +73,19 @@ class SampledArrowBackend(ArrowBackend):
 class PreviewGrid(DataTable):
     """Rows of the open dataset. Cell strings are never read as markup."""
 
-    # Tab moves between panes, as everywhere else in the app (the grid would take it to move the cursor).
+    # Tab moves between panes, as everywhere else in the app (the grid would take it to move the cursor). Vim
+    # movement: j k h l, g / G the first / last row; Home / End the first / last column (ctrl+Home/End: the corners).
     BINDINGS = [
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("h", "cursor_left", "Left", show=False),
+        Binding("l", "cursor_right", "Right", show=False),
+        Binding("g", "scroll_home", "First row", show=False),
+        Binding("G", "scroll_end", "Last row", show=False),
+        Binding("home", "cursor_row_start", "First column", show=False),
+        Binding("end", "cursor_row_end", "Last column", show=False),
     ]
 
     DEFAULT_CSS = """

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
@@ -27,6 +26,7 @@ from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import clean, one_line
 from pdxtui.ui.feedback import CLIPBOARD_HINT, error_text
 from pdxtui.ui.safe import line, plain
+from pdxtui.ui.widgets.find import FindBar, FindInRows, Found
 
 if TYPE_CHECKING:
     import polars as pl
@@ -55,6 +55,19 @@ class FilterBar(Input):
             self.screen.focus_next()
 
 
+class PaneNote(Static, can_focus=True):
+    """What the pane says in place of rows (none loaded, an error, no columns). It takes the focus when rows were
+    wanted and did not come, so that focus is never lost: Tab, ctrl+r and the pane's keys go on from here."""
+
+
+def note(content: Text) -> PaneNote:
+    return PaneNote(content, id="preview-empty")
+
+
+def same_dataset(one: Dataset, other: Dataset) -> bool:
+    return (one.id, one.resource) == (other.id, other.resource)
+
+
 def describe_order(order: tuple[tuple[str, bool], ...]) -> str:
     return ", ".join(f"{col} {'↓' if desc else '↑'}" for col, desc in order)
 
@@ -70,7 +83,7 @@ class PaneMessage(Message):
         return self.pane
 
 
-class PreviewPane(Vertical):
+class PreviewPane(FindInRows):
     DEFAULT_CSS = """
     PreviewPane { height: 1fr; }
     PreviewPane > #preview-header { height: 1; padding: 0 1; background: $boost; }
@@ -79,6 +92,7 @@ class PreviewPane(Vertical):
     PreviewPane > #filter-error { display: none; height: auto; padding: 0 1; color: $error; }
     PreviewPane > #filter-error.-shown { display: block; }
     PreviewPane > #preview-empty { height: 1fr; padding: 1 2; color: $text-muted; }
+    PreviewPane > #preview-empty:focus { background: $boost; text-style: bold; }
     """
 
     @dataclass
@@ -128,22 +142,43 @@ class PreviewPane(Vertical):
         detail: str
         load: Callable[[], object]
 
+    SORT = Binding.Group("Sort")
+    # in footer order (the grid's footer fits 140 columns): the keys shown are the ones a first look needs; the
+    # help (?) lists them all
     BINDINGS = [
-        Binding("left_square_bracket", "sort(False)", "Sort ↑"),
-        Binding("right_square_bracket", "sort(True)", "Sort ↓"),
+        Binding("f", "focus_filter", "Filter"),
+        Binding("left_square_bracket", "sort(False)", "Sort ↑", group=SORT),
+        Binding("right_square_bracket", "sort(True)", "Sort ↓", group=SORT),
         Binding("s", "column_info('stats')", "Stats"),
         Binding("F", "column_info('facets')", "Facets"),
-        Binding("m", "map", "Map", show=False),
-        Binding("v", "column_info('chart')", "Chart", show=False),
-        Binding("plus", "load_more", "More rows"),
-        Binding("L", "load_all", "Load all"),
+        Binding("m", "map", "Map"),
+        Binding("v", "column_info('chart')", "Chart"),
+        Binding("y", "copy_cells", "Copy"),
+        Binding("slash", "find", "Find"),
+        Binding("n", "find_next(True)", "Next match", show=False),
+        Binding("N", "find_next(False)", "Previous match", show=False),
+        Binding("escape", "close_find", "Close the find", show=False),
         Binding("C", "pick_columns", "Columns"),
-        Binding("f", "focus_filter", "Filter"),
+        Binding("plus", "load_more", "More rows", show=False),
+        Binding("L", "load_all", "Load all", show=False),
         Binding("space", "open_cell", "Cell", show=False),
-        Binding("y", "copy_cells", "Copy", show=False),
         Binding("Y", "copy_row", "Copy row", show=False),
         Binding("u", "copy_url", "Copy API URL", show=False),
     ]
+
+    #: actions that need rows (a loaded preview), and those that need the grid itself
+    ROW_ACTIONS = {"focus_filter", "sort", "column_info", "map", "pick_columns", "load_more", "load_all", "copy_url"}
+    GRID_ACTIONS = {"sort", "column_info", "copy_cells", "copy_row", "open_cell", "find"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot work here are neither shown nor run (the key goes on to the screen: Esc cancels)."""
+        if action in self.ROW_ACTIONS and self.preview is None:
+            return False
+        if action in self.GRID_ACTIONS and self.grid is None:
+            return False
+        if action in ("find_next", "close_find"):
+            return self.found is not None and self.grid is not None
+        return True
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -154,11 +189,14 @@ class PreviewPane(Vertical):
         self.view: pl.DataFrame | None = None  # the typed rows as the grid shows them (order and columns)
         self.local_where: str | None = None  # a filter applied here, to the loaded rows only
         self._hint: tuple[Any, str] | None = None  # (dataset key, the filter bar's hint for it)
+        self.found: Found | None = None  # the last find in the grid (/), while the find line is open
+        self.find_stale = False  # the rows changed since: the next n or N finds again
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
         yield FilterBar(placeholder=FILTER_PLACEHOLDER, id="filter", compact=True)
         yield Static("", id="filter-error")
+        yield FindBar(id="find")
         yield ProgressBar(id="preview-progress", show_eta=False)
         yield Static(Text("Rows appear here when you open a dataset."), id="preview-empty")
 
@@ -306,10 +344,18 @@ class PreviewPane(Vertical):
         from pdxtui.frames import display_frame
         from pdxtui.ui.widgets.grid import PreviewGrid
 
+        # the cursor stays where it was when the same dataset is shown again (sorted, filtered, more rows loaded);
+        # another dataset opens at its first cell
+        same = self.preview is not None and same_dataset(self.preview.dataset, preview.dataset)
         self.preview = preview
         old = self.grid
-        cursor = old.cursor_coordinate if old is not None else None
+        cursor = old.cursor_coordinate if old is not None and same else None
         had_focus = old is not None and old.has_focus
+        if self.found is not None:  # the rows change: n finds again in the rows shown now; another dataset closes it
+            if same:
+                self.find_stale = True
+            else:
+                self.close_find_bar()
         await self._clear_body()
         view = self.local_rows().select(self.visible_columns())
         if self.local_order:
@@ -319,7 +365,9 @@ class PreviewPane(Vertical):
         self.query_one("#preview-header", Static).update(self.header_text())
         self.query_one("#filter", Input).placeholder = self.filter_hint(preview)
         if view.width == 0:
-            await self.mount(Static(Text("No columns to show (press C to choose columns)."), id="preview-empty"))
+            await self.mount(note(Text("No columns to show (press C to choose columns).")))
+            if had_focus:
+                self.query_one("#preview-empty").focus()
             return
         grid = PreviewGrid.from_frame(display_frame(view), id="grid")
         await self.mount(grid)
@@ -337,11 +385,12 @@ class PreviewPane(Vertical):
         self.view = None
         await self._clear_body()
         self.query_one("#preview-header", Static).update(plain(header, style))
-        await self.mount(Static(plain(body, style), id="preview-empty"))
+        await self.mount(note(plain(body, style)))
+        self.close_find_bar()
 
     async def _clear_body(self) -> None:
         for child in list(self.children):
-            if child.id not in ("preview-header", "preview-progress", "filter", "filter-error"):
+            if child.id not in ("preview-header", "preview-progress", "filter", "filter-error", "find"):
                 await child.remove()
 
     # ------------------------------------------------------------------ what is under the cursor
@@ -614,6 +663,9 @@ class PreviewPane(Vertical):
         if event.input.id == "filter":
             event.stop()
             self.apply_filter(event.value)
+        elif event.input.id == "find-input":
+            event.stop()
+            self.run_find(event.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":

@@ -6,6 +6,7 @@ from textual.widgets import DataTable
 
 from pdxtui.model import Dataset
 from pdxtui.ui.safe import line
+from pdxtui.ui.widgets.vim import TABLE_KEYS
 
 
 def short_type(name: str) -> str:
@@ -13,6 +14,7 @@ def short_type(name: str) -> str:
 
 
 class SchemaPane(DataTable):
+    BINDINGS = TABLE_KEYS
     DEFAULT_CSS = """
     SchemaPane { height: 1fr; }
     """
