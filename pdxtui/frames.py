@@ -186,9 +186,9 @@ _NUMBER_WORDS = frozenset({"number", "num", "no", "nbr", "nr"})  # a label when 
 # text that describes rather than sorts: never a map's colours
 _TEXT_WORDS = frozenset(
     {
-        "name", "names", "address", "addr", "street", "desc", "descr", "description", "note", "notes", "comment",
-        "comments", "remark", "remarks", "title", "url", "website", "web", "link", "email", "phone", "location",
-        "label", "maplabel", "text", "intersection", "site",
+        "name", "names", "address", "addr", "desc", "descr", "description", "note", "notes", "comment", "comments",
+        "remark", "remarks", "title", "url", "website", "web", "link", "email", "phone", "label", "maplabel", "text",
+        "intersection",
     }
 )  # fmt: skip
 
