@@ -244,6 +244,7 @@ MAX_PADDED_DECIMALS = 6
 MAX_DECIMALS = 17
 #: years: whole numbers all within this range are shown without separators (2024, not 2,024)
 YEARS = (1800, 2100)
+_DECIMALS_SAMPLE = 50_000  # values of a big column the decimals are first worked out from
 _FIXED_LIMIT = 1e21  # beyond this a float is shown in Python's exponent form (1e+25), not 26 digits
 
 
@@ -292,10 +293,9 @@ def number_formats(frame: pl.DataFrame, fields: Iterable[Field] = ()) -> list[Nu
     numeric = [n for n, dtype in frame.schema.items() if dtype.is_numeric() and dtype != pl.Boolean]
     if not numeric:
         return [None] * frame.width
-    present = frame.select(numeric)
-    bounds = present.select(
-        [pl.col(n).drop_nans().min().alias(f"lo{i}") for i, n in enumerate(numeric)]
-        + [pl.col(n).drop_nans().max().alias(f"hi{i}") for i, n in enumerate(numeric)]
+    bounds = frame.select(  # polars' min and max pass over NaN (all NaN: NaN, dropped below)
+        [pl.col(n).min().alias(f"lo{i}") for i, n in enumerate(numeric)]
+        + [pl.col(n).max().alias(f"hi{i}") for i, n in enumerate(numeric)]
     ).row(0)
     formats: dict[str, NumberFormat] = {}
     for i, name in enumerate(numeric):
@@ -321,19 +321,26 @@ def number_formats(frame: pl.DataFrame, fields: Iterable[Field] = ()) -> list[Nu
 
 def _float_decimals(column: pl.Series) -> tuple[int, bool]:
     """(decimals, zeros) for a float column: the fewest decimals that hold every value exactly, if at most
-    :data:`MAX_PADDED_DECIMALS`; else the most decimals any value has (its shortest exact text), to line up with
-    spaces."""
+    :data:`MAX_PADDED_DECIMALS`; else the most decimals a value has (its shortest exact text, among a sample of
+    the values), to line up with spaces. A value with more digits than its column still shows them all."""
     import polars as pl
 
     values = column.cast(pl.Float64).drop_nulls()
     values = values.filter(values.is_finite() & (values.abs() < 1e15))
     if values.is_empty():
         return 0, True
+    sample = values
+    if values.len() > _DECIMALS_SAMPLE:  # the first rows (the ones on screen) and a spread of the others
+        sample = pl.concat([values.head(_DECIMALS_SAMPLE // 10), values.sample(_DECIMALS_SAMPLE, seed=0)])
     for places in range(MAX_PADDED_DECIMALS + 1):
-        if (values.round(places) == values).all():
-            return places, True
+        if (sample.round(places) == sample).all():
+            # the sample's answer, checked on every value (one pass when it holds)
+            for checked in range(places, MAX_PADDED_DECIMALS + 1):
+                if (values.round(checked) == values).all():
+                    return checked, True
+            break
     # polars writes a float as its shortest exact text, as Python does: "0.30000000000000004", "1.5e-7"
-    text = values.cast(pl.String)
+    text = sample.cast(pl.String)
     exponent = text.str.contains("e", literal=True)
     plain = text.filter(~exponent)
     most = (plain.str.len_chars() - plain.str.find(".", literal=True) - 1).max() if plain.len() else 0

@@ -119,7 +119,7 @@ def test_widths_are_the_widest_written_value():
     assert [f.width if f else None for f in formats] == [len("-1,234,567"), len("12,345.25"), 0, None]
 
 
-@pytest.mark.serial
+@pytest.mark.serial  # asserts a wall-clock bound (< 6 s)
 def test_formats_of_a_million_rows_take_a_moment():
     n = 1_000_000
     frame = pl.DataFrame({"i": np.arange(n), "f": np.arange(n) / 100, "g": np.arange(n) / 7})
