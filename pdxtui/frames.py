@@ -183,6 +183,13 @@ _LABEL_WORDS = frozenset(
     }
 )  # fmt: skip
 _NUMBER_WORDS = frozenset({"number", "num", "no", "nbr", "nr"})  # a label when last (PERMIT_NUMBER), not NUM_TREES
+# ... unless the name says it counts or measures (CASE_COUNT, ZIP_POPULATION, TYPE_TOTAL)
+_QUANTITY_WORDS = frozenset(
+    {
+        "count", "counts", "cnt", "total", "totals", "sum", "amount", "amt", "qty", "quantity", "population", "pop",
+        "units", "value", "cost", "area", "length", "acres", "feet", "ft", "sqft", "miles", "riders", "trips",
+    }
+)  # fmt: skip
 # text that describes rather than sorts: never a map's colours
 _TEXT_WORDS = frozenset(
     {
@@ -218,10 +225,13 @@ def is_identifier(name: str, field: Field | None = None) -> bool:
 def is_label_number(name: str, field: Field | None = None) -> bool:
     """Whether a number column holds labels rather than quantities, so it is shown without thousands separators:
     ids (:func:`is_identifier`), coded values (a domain), years, ZIP, parcel and house numbers, type codes, and
-    names ending in a number word (``PERMIT_NUMBER``, ``ADD_NUM``; ``NUM_TREES`` is a count)."""
+    names ending in a number word (``PERMIT_NUMBER``, ``ADD_NUM``; ``NUM_TREES`` is a count); not when the name
+    also says it counts or measures (``CASE_COUNT``, ``ZIP_POPULATION``)."""
     if is_identifier(name, field) or (field is not None and field.domain):
         return True
     for words in _field_words(name, field):
+        if any(w in _QUANTITY_WORDS for w in words):
+            continue
         if any(w in _LABEL_WORDS or w.startswith("year") or w.endswith(("year", "add")) for w in words):
             return True
         if len(words) > 1 and words[-1] in _NUMBER_WORDS:

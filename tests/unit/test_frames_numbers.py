@@ -92,7 +92,10 @@ def test_codes_years_and_house_numbers_have_no_separators(name):
     assert texts(pl.DataFrame({name: [97203, 14190]}))[name] == ["97203", "14190"]
 
 
-@pytest.mark.parametrize("name", ["POPULATION", "AMOUNT_PAID", "VALUATION", "NUM_TREES", "NUMBER_OF_UNITS", "valid"])
+@pytest.mark.parametrize(
+    "name",
+    ["POPULATION", "AMOUNT_PAID", "VALUATION", "NUM_TREES", "NUMBER_OF_UNITS", "valid", "CASE_COUNT", "ZIP_POPULATION"],
+)
 def test_quantities_keep_their_separators(name):
     assert not is_label_number(name)
     assert texts(pl.DataFrame({name: [97203, 14190]}))[name] == ["97,203", "14,190"]
@@ -145,3 +148,8 @@ def test_descriptive_text_columns():
         assert is_descriptive_text(name), name
     for name in ["Condition", "STATUS", "Rack_Type", "risk", "NEIGHBORHOOD"]:
         assert not is_descriptive_text(name), name
+
+
+def test_decimal_columns_show_their_scale():
+    frame = pl.DataFrame({"d": [Decimal("1234.5"), Decimal("2.25"), None]}, schema={"d": pl.Decimal(10, 2)})
+    assert texts(frame)["d"] == ["1,234.50", "2.25", None]
