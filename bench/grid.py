@@ -167,7 +167,8 @@ async def run_app(frame) -> dict[str, float]:
         pane.action_load_all()
         await pilot.pause(0)
         while pane.preview is None or pane.preview.shown < frame.height or pane.grid is None:
-            if type(app.screen).__name__ == "ConfirmScreen":  # the question can come after the first pause
+            # the question can come after the first pause; answered once its buttons are there
+            if type(app.screen).__name__ == "ConfirmScreen" and app.screen.query("#yes"):
                 app.screen.dismiss(True)
             await pilot.pause(0)
         pane.grid.focus()
@@ -214,7 +215,8 @@ async def run_map(frame) -> dict[str, float]:
         pane.action_load_all()
         await pilot.pause(0)
         while pane.preview is None or pane.preview.shown < frame.height or pane.grid is None:
-            if type(app.screen).__name__ == "ConfirmScreen":  # the question can come after the first pause
+            # the question can come after the first pause; answered once its buttons are there
+            if type(app.screen).__name__ == "ConfirmScreen" and app.screen.query("#yes"):
                 app.screen.dismiss(True)
             await pilot.pause(0)
         await settle(pilot)
