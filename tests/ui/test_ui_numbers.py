@@ -81,6 +81,9 @@ async def test_demo_grid_writes_separators_and_lines_up_decimals():
         pane = await open_in(pilot, council)
         assert painted(pane, "POPULATION")[:2] == ["162,851", "163,542"]
         assert len(right_edges(app, painted(pane, "POPULATION"))) == 1
+        pane.grid.move_cursor(row=0, column=pane.view.columns.index("POPULATION"))
+        await pilot.press("shift+down", "y")  # a block: the values, without the grid's separators
+        assert app.clipboard == "162851\n163542"
 
 
 async def test_demo_copy_keys_copy_plain_numbers():
