@@ -166,9 +166,10 @@ async def run_app(frame) -> dict[str, float]:
         start = time.perf_counter()
         pane.action_load_all()
         await pilot.pause(0)
-        if type(app.screen).__name__ == "ConfirmScreen":
-            app.screen.dismiss(True)
         while pane.preview is None or pane.preview.shown < frame.height or pane.grid is None:
+            # the question can come after the first pause; answered once its buttons are there
+            if type(app.screen).__name__ == "ConfirmScreen" and app.screen.query("#yes"):
+                app.screen.dismiss(True)
             await pilot.pause(0)
         pane.grid.focus()
         await pilot.press("ctrl+end")
@@ -213,9 +214,10 @@ async def run_map(frame) -> dict[str, float]:
         pane.grid.focus()
         pane.action_load_all()
         await pilot.pause(0)
-        if type(app.screen).__name__ == "ConfirmScreen":
-            app.screen.dismiss(True)
         while pane.preview is None or pane.preview.shown < frame.height or pane.grid is None:
+            # the question can come after the first pause; answered once its buttons are there
+            if type(app.screen).__name__ == "ConfirmScreen" and app.screen.query("#yes"):
+                app.screen.dismiss(True)
             await pilot.pause(0)
         await settle(pilot)
         pane.grid.focus()

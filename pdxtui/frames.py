@@ -5,9 +5,14 @@ polars is imported inside the functions, so importing this module stays cheap.""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pdxtui.model import Dataset
+from pdxtui.model import Dataset, Field
 
 if TYPE_CHECKING:
     import polars as pl
@@ -153,3 +158,208 @@ def whole_floats(frame: pl.DataFrame) -> pl.DataFrame:
 
     names = whole_float_columns(frame)
     return frame.with_columns([pl.col(n).cast(pl.Int64) for n in names]) if names else frame
+
+
+def plain_number(value: float) -> str:
+    """A float as text for copying: whole numbers without a fraction (``26``, not ``26.0``), others with every
+    digit the portal sent (Python's shortest round-trip form); no thousands separators, so it pastes as a number."""
+    if value.is_integer() and abs(value) <= _WHOLE_LIMIT:
+        return str(int(value))
+    return repr(value)
+
+
+# -- what a column holds, by its name and values --------------------------------------------------------------------
+
+# words of a column name (split at _, spaces, case changes and digits): OBJECTID, ADDRESS_ID, PropertyID, tree_id
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_ID_WORDS = frozenset({"id", "ids", "oid", "fid", "gid", "uid", "guid", "uuid", "objectid", "globalid", "pk", "key"})
+_NOT_ID = ("aid", "valid", "solid", "fluid", "humid", "rapid", "liquid", "hybrid", "acid", "avid", "vivid", "lucid")
+# numbers that are labels, not quantities: codes, years, ZIP and parcel numbers, house numbers
+_LABEL_WORDS = frozenset(
+    {
+        "zip", "zipcode", "postal", "postcode", "fips", "tract", "geoid", "parcel", "apn", "pin", "tlid", "rno",
+        "code", "codes", "year", "years", "yr", "fy", "phone", "fax", "account", "acct", "permit", "case", "ward",
+        "precinct", "district", "route", "type", "class", "house", "add", "addr", "address",
+    }
+)  # fmt: skip
+_NUMBER_WORDS = frozenset({"number", "num", "no", "nbr", "nr"})  # a label when last (PERMIT_NUMBER), not NUM_TREES
+# ... unless the name says it counts or measures (CASE_COUNT, ZIP_POPULATION, TYPE_TOTAL)
+_QUANTITY_WORDS = frozenset(
+    {
+        "count", "counts", "cnt", "total", "totals", "sum", "amount", "amt", "qty", "quantity", "population", "pop",
+        "units", "value", "cost", "area", "length", "acres", "feet", "ft", "sqft", "miles", "riders", "trips",
+    }
+)  # fmt: skip
+# text that describes rather than sorts: never a map's colours
+_TEXT_WORDS = frozenset(
+    {
+        "name", "names", "address", "addr", "desc", "descr", "description", "note", "notes", "comment", "comments",
+        "remark", "remarks", "title", "url", "website", "web", "link", "email", "phone", "label", "maplabel", "text",
+        "intersection",
+    }
+)  # fmt: skip
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a column name, lower case: ``"YEAR_Designated"`` -> ``["year", "designated"]``."""
+    return [w.lower() for w in _NAME_WORD.findall(name)]
+
+
+def _field_words(name: str, field: Field | None) -> list[list[str]]:
+    names = [name] + ([field.alias] if field is not None and field.alias and field.alias != name else [])
+    return [name_words(n) for n in names]
+
+
+def is_identifier(name: str, field: Field | None = None) -> bool:
+    """Whether a column holds row or record ids (OBJECTID, ADDRESS_ID, TreeID, tree_id, an ArcGIS OID field):
+    never summed, never coloured by, shown without thousands separators."""
+    if field is not None and (field.type.endswith("OID") or field.type.endswith("GlobalID")):
+        return True
+    for words in _field_words(name, field):
+        for word in words:
+            if word in _ID_WORDS or (len(word) > 3 and word.endswith("id") and not word.endswith(_NOT_ID)):
+                return True
+    return False
+
+
+def is_label_number(name: str, field: Field | None = None) -> bool:
+    """Whether a number column holds labels rather than quantities, so it is shown without thousands separators:
+    ids (:func:`is_identifier`), coded values (a domain), years, ZIP, parcel and house numbers, type codes, and
+    names ending in a number word (``PERMIT_NUMBER``, ``ADD_NUM``; ``NUM_TREES`` is a count); not when the name
+    also says it counts or measures (``CASE_COUNT``, ``ZIP_POPULATION``)."""
+    if is_identifier(name, field) or (field is not None and field.domain):
+        return True
+    for words in _field_words(name, field):
+        if any(w in _QUANTITY_WORDS for w in words):
+            continue
+        if any(w in _LABEL_WORDS or w.startswith("year") or w.endswith(("year", "add")) for w in words):
+            return True
+        if len(words) > 1 and words[-1] in _NUMBER_WORDS:
+            return True
+    return False
+
+
+def is_descriptive_text(name: str, field: Field | None = None) -> bool:
+    """Whether a text column describes each row (names, addresses, descriptions, notes, links) rather than
+    sorting rows into a few kinds."""
+    return any(w in _TEXT_WORDS for words in _field_words(name, field) for w in words)
+
+
+# -- numbers in the grid ---------------------------------------------------------------------------------------------
+
+#: a float column whose values need at most this many decimals shows them all with that many (1.5 and 2.25 as
+#: 1.50 and 2.25); past it, each value keeps its own digits and is padded with spaces to line up on the point
+MAX_PADDED_DECIMALS = 6
+#: the most decimals a column is lined up to (more than a float64 carries)
+MAX_DECIMALS = 17
+#: years: whole numbers all within this range are shown without separators (2024, not 2,024)
+YEARS = (1800, 2100)
+_DECIMALS_SAMPLE = 50_000  # values of a big column the decimals are first worked out from
+_FIXED_LIMIT = 1e21  # beyond this a float is shown in Python's exponent form (1e+25), not 26 digits
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How the grid writes the numbers of one column: right-aligned, lined up on the decimal point, with thousands
+    separators unless the numbers are labels (:func:`is_label_number`). Never drops a digit the portal sent."""
+
+    separators: bool = True
+    decimals: int = 0  # digits after the point the column lines up to
+    zeros: bool = True  # shorter fractions filled with zeros (1.50); False: with spaces (many decimals, as sent)
+    width: int = 0  # cells of the column's widest value
+
+    def text(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return f"{value:,}" if self.separators else str(value)
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                return {"nan": "NaN", "inf": "inf", "-inf": "-inf"}[repr(value)]
+            if abs(value) >= _FIXED_LIMIT:
+                return repr(value)
+            number = Decimal(repr(value)).normalize()  # the digits the portal sent, "26.0" as 26
+        elif isinstance(value, Decimal):
+            if not value.is_finite():
+                return str(value)
+            number = value
+        else:
+            return str(value)
+        own = _own_decimals(number)
+        places = max(own, self.decimals) if self.zeros else own
+        text = format(number, f"{',' if self.separators else ''}.{places}f")
+        if not self.zeros and own < self.decimals:
+            text += " " * (self.decimals - own + (1 if own == 0 else 0))  # line up on the point
+        return text
+
+
+def number_formats(frame: pl.DataFrame, fields: Iterable[Field] = ()) -> list[NumberFormat | None]:
+    """How each column of ``frame`` is written in the grid: a :class:`NumberFormat` for number columns, None for
+    the others. Worked out over every row with a few vectorised passes (a million rows take milliseconds); the
+    grid formats only the cells it paints."""
+    import polars as pl
+
+    by_name = {f.name: f for f in fields}
+    numeric = [n for n, dtype in frame.schema.items() if dtype.is_numeric() and dtype != pl.Boolean]
+    if not numeric:
+        return [None] * frame.width
+    bounds = frame.select(  # polars' min and max pass over NaN (all NaN: NaN, dropped below)
+        [pl.col(n).min().alias(f"lo{i}") for i, n in enumerate(numeric)]
+        + [pl.col(n).max().alias(f"hi{i}") for i, n in enumerate(numeric)]
+    ).row(0)
+    formats: dict[str, NumberFormat] = {}
+    for i, name in enumerate(numeric):
+        dtype = frame.schema[name]
+        lo, hi = bounds[i], bounds[len(numeric) + i]
+        if isinstance(lo, float) and not math.isfinite(lo):
+            lo = None
+        if isinstance(hi, float) and not math.isfinite(hi):
+            hi = None
+        whole = dtype.is_integer() or lo is None or (float(lo).is_integer() and float(hi).is_integer())
+        years = whole and lo is not None and YEARS[0] <= lo and hi <= YEARS[1]
+        separators = not (years or is_label_number(name, by_name.get(name)))
+        decimals, zeros = 0, True
+        if isinstance(dtype, pl.Decimal):
+            decimals = dtype.scale or 0
+        elif dtype.is_float():
+            decimals, zeros = _float_decimals(frame[name])
+        fmt = NumberFormat(separators, decimals, zeros)
+        width = max((len(fmt.text(v)) for v in (lo, hi) if v is not None), default=0)
+        formats[name] = NumberFormat(separators, decimals, zeros, width)
+    return [formats.get(name) for name in frame.columns]
+
+
+def _float_decimals(column: pl.Series) -> tuple[int, bool]:
+    """(decimals, zeros) for a float column: the fewest decimals that hold every value exactly, if at most
+    :data:`MAX_PADDED_DECIMALS`; else the most decimals a value has (its shortest exact text, among a sample of
+    the values), to line up with spaces. A value with more digits than its column still shows them all."""
+    import polars as pl
+
+    values = column.cast(pl.Float64).drop_nulls()
+    values = values.filter(values.is_finite() & (values.abs() < 1e15))
+    if values.is_empty():
+        return 0, True
+    sample = values
+    if values.len() > _DECIMALS_SAMPLE:  # the first rows (the ones on screen) and a spread of the others
+        sample = pl.concat([values.head(_DECIMALS_SAMPLE // 10), values.sample(_DECIMALS_SAMPLE, seed=0)])
+    for places in range(MAX_PADDED_DECIMALS + 1):
+        if (sample.round(places) == sample).all():
+            # the sample's answer, checked on every value (one pass when it holds)
+            for checked in range(places, MAX_PADDED_DECIMALS + 1):
+                if (values.round(checked) == values).all():
+                    return checked, True
+            break
+    # polars writes a float as its shortest exact text, as Python does: "0.30000000000000004", "1.5e-7"
+    text = sample.cast(pl.String)
+    exponent = text.str.contains("e", literal=True)
+    plain = text.filter(~exponent)
+    most = (plain.str.len_chars() - plain.str.find(".", literal=True) - 1).max() if plain.len() else 0
+    most = int(most or 0)  # type: ignore[arg-type]  # an Int64 column's max
+    for written in text.filter(exponent).unique().head(5000).to_list():  # rare: tiny or huge values
+        most = max(most, _own_decimals(Decimal(written)))
+    return min(most, MAX_DECIMALS), False
+
+
+def _own_decimals(number: Decimal) -> int:
+    """Digits after the point that ``number`` needs: 1 for 2.50, 0 for 26.0 and 1E+1."""
+    return max(0, -int(number.normalize().as_tuple().exponent))

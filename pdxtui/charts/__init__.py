@@ -77,13 +77,23 @@ from pdxtui.charts.canvas import (
     to_dots,
     valid_points,
 )
-from pdxtui.charts.map import MapData, MapPicture, colour_candidates, draw_map, map_data, outline_segments
+from pdxtui.charts.map import (
+    DEFAULT_COLOUR_VALUES,
+    MapData,
+    MapPicture,
+    colour_candidates,
+    colour_choices,
+    draw_map,
+    map_data,
+    outline_segments,
+)
 from pdxtui.geo import coordinate_columns
 
 __all__ = [
     "ALL_UNITS",
     "BRAILLE_BITS",
     "CELL_ASPECT",
+    "DEFAULT_COLOUR_VALUES",
     "DENSITY_COLOURS",
     "DENSITY_POINTS",
     "EIGHTHS_RIGHT",
@@ -109,6 +119,7 @@ __all__ = [
     "chart_kind",
     "coarser",
     "colour_candidates",
+    "colour_choices",
     "column_chart",
     "coordinate_columns",
     "data_extent",

@@ -12,6 +12,8 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from pdxtui.model import Field
 from pdxtui.charts.bins import top_values, value_label
 from pdxtui.charts.canvas import (
     DENSITY_COLOURS,
@@ -66,23 +68,75 @@ class MapData:
         return data_extent(self.lon, self.lat, boxes)
 
 
-def colour_candidates(frame: pl.DataFrame, skip: Sequence[str] = (), sample: int = 20_000) -> list[str]:
-    """Columns worth colouring the map by: text or boolean columns with 2 to 30 distinct values (in the first
-    ``sample`` rows); those with at most :data:`MAX_CATEGORIES` (one colour each) come first, each group in column
-    order."""
+#: the map's default colour column has at most this many distinct values among the rows
+DEFAULT_COLOUR_VALUES = 12
+_MAX_CHOICE_VALUES = 30  # columns with more values are never offered
+_LONG_TEXT = 40  # text values longer than this on average describe rather than sort
+
+
+def colour_candidates(
+    frame: pl.DataFrame, skip: Sequence[str] = (), sample: int = 20_000, fields: Sequence[Field] = ()
+) -> list[str]:
+    """Columns worth colouring the map by, best first: text, yes/no and whole-number columns with 2 to 30 distinct
+    values (in the first ``sample`` rows), never ids. Kinds of rows come first (the default): at most
+    :data:`DEFAULT_COLOUR_VALUES` values that repeat, not names, addresses or descriptions, text before numbers;
+    then the other columns with few values. Within a group, those with at most :data:`MAX_CATEGORIES` values (one
+    colour each) come first, then column order."""
+    return [name for _, name in _ranked_colours(frame, skip, sample, fields)]
+
+
+def colour_choices(
+    frame: pl.DataFrame, skip: Sequence[str] = (), sample: int = 20_000, fields: Sequence[Field] = ()
+) -> list[str | None]:
+    """What ``c`` on the map cycles through, the first being how the map opens: the columns of
+    :func:`colour_candidates` and None (no colour). None comes first when no column sorts the rows into a few
+    kinds (plain dots rather than colours that mean nothing), last otherwise."""
+    ranked = _ranked_colours(frame, skip, sample, fields)
+    names: list[str | None] = [name for _, name in ranked]
+    return [*names, None] if ranked and ranked[0][0] else [None, *names]
+
+
+def _mean_length(values: pl.Series) -> float:
     import polars as pl
 
-    found = []
+    return float(values.to_frame("v").select(pl.col("v").cast(pl.String).str.len_chars().mean()).item() or 0)
+
+
+def _ranked_colours(
+    frame: pl.DataFrame, skip: Sequence[str], sample: int, fields: Sequence[Field]
+) -> list[tuple[bool, str]]:
+    """(fit for the default, name) of every column that may colour the map, best first."""
+    import polars as pl
+
+    from pdxtui.frames import is_descriptive_text, is_identifier
+
+    by_name = {f.name: f for f in fields}
     head = frame.head(sample)
+    found = []
     for position, (name, dtype) in enumerate(frame.schema.items()):
-        if name in skip or not (
-            dtype == pl.String or dtype == pl.Boolean or isinstance(dtype, (pl.Categorical, pl.Enum))
-        ):
+        field = by_name.get(name)
+        if name in skip or is_identifier(name, field):
             continue
-        distinct = head[name].drop_nulls().n_unique()
-        if 2 <= distinct <= 30:
-            found.append((distinct > MAX_CATEGORIES, position, name))
-    return [name for _, _, name in sorted(found)]
+        text = dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))
+        values = head[name].drop_nulls()
+        if dtype.is_float():
+            whole = values.len() > 0 and bool((values.is_finite() & (values == values.round(0))).all())
+            if not whole:
+                continue
+        elif not (text or dtype == pl.Boolean or dtype.is_integer()):
+            continue
+        distinct = values.n_unique()
+        if not 2 <= distinct <= _MAX_CHOICE_VALUES:
+            continue
+        kind = (
+            distinct <= DEFAULT_COLOUR_VALUES
+            and values.len() >= 2 * distinct  # values repeat: each stands for several rows
+            and not (text and is_descriptive_text(name, field))
+            and not (text and _mean_length(values) > _LONG_TEXT)
+        )
+        number = not (text or dtype == pl.Boolean)
+        found.append(((not kind, kind and number, distinct > MAX_CATEGORIES, position), kind, name))
+    return [(kind, name) for _, kind, name in sorted(found)]
 
 
 def map_data(

@@ -316,13 +316,21 @@ async def test_polygon_outlines_from_the_arcgis_layer(fake_arcgis):
             await pilot.press("m")
             await settle(pilot)
             assert isinstance(app.screen, ChartScreen)
+            # no column sorts four districts into kinds (names and numbers are all different): plain outlines
+            assert app.screen.colour_column is None
+            assert line(app, "legend").startswith(f"▭ Outlines of {districts.row_count} shapes")
+            assert "NAME" in app.screen.colours  # c still colours them by a column, names included
+            for _ in range(len(app.screen.colours)):
+                await pilot.press("c")
+                await settle(pilot)
+                if app.screen.colour_column == "NAME":
+                    break
             legend = line(app, "legend")
             assert legend.startswith("Colour: NAME") and "District 1 (1)" in legend  # outlines coloured by a column
             assert f"outlines of {districts.row_count} shapes" in legend
-            for _ in range(len(app.screen.colours) - 1):  # c to the end of the colour columns: plain outlines
+            while app.screen.colour_column is not None:  # c to the end of the colour columns: plain outlines again
                 await pilot.press("c")
                 await settle(pilot)
-            assert app.screen.colour_column is None
             assert line(app, "legend").startswith(f"▭ Outlines of {districts.row_count} shapes")
             status = line(app, "status")
             assert f"{districts.row_count} shapes" in status and "°N" in status  # no points: the extent of the shapes
@@ -376,3 +384,30 @@ async def test_charts_follow_a_filter_applied_to_the_loaded_rows():
         await settle(pilot)
         assert app.screen.kind == "histogram"
         assert app.screen.source.frame.height == poor  # the histogram counts the filtered rows only
+
+
+async def _map_of(pilot, title: str) -> None:
+    from pdxtui.model import SearchRequest
+    from pdxtui.portals.bundled import BundledPortal
+
+    result = await BundledPortal().search(SearchRequest(limit=100))
+    await settle(pilot)
+    pilot.app.screen.open_dataset(next(hit.id for hit in result.hits if hit.title == title))
+    await settle(pilot)
+    pilot.app.screen.query_one("#preview").grid.focus()
+    await pilot.press("m")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ChartScreen)
+
+
+async def test_the_map_opens_coloured_by_a_kind_of_row_never_by_free_text():
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _map_of(pilot, "Heritage Trees")  # NOTES (free text, few values) comes before Ownership
+        legend = line(app, "legend")
+        assert legend.startswith("Colour: Ownership") and "Private (" in legend
+        assert "NOTES" in app.screen.colours  # still offered by c
+        await pilot.press("escape")
+        await settle(pilot)
+        await _map_of(pilot, "Bicycle Parking")
+        assert line(app, "legend").startswith("Colour: Rack_Type")

@@ -842,4 +842,5 @@ def test_copied_whole_floats_read_as_integers():
     from pdxtui.ui.widgets.preview import to_tsv
 
     frame = pl.DataFrame({"id": [297720928.0, None], "x": [1.5, 2.0]})
-    assert to_tsv(frame, header=True) == "id\tx\n297720928\t1.5\n\t2.0"
+    # each whole number without its fraction, also in a column that holds fractions (copies are text: 2 is 2.0)
+    assert to_tsv(frame, header=True) == "id\tx\n297720928\t1.5\n\t2"

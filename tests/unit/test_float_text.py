@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 import pytest
 
@@ -37,9 +36,14 @@ def test_nan_and_table_cells():
     assert "2002440" in out and "2002443" in out and "e+06" not in out and "2002440.0" not in out
 
 
-def test_grid_cells_use_the_same_text():
+def test_grid_cells_write_floats_in_full():
+    from pdxtui.frames import NumberFormat
     from pdxtui.ui.widgets.grid import display_value
 
-    assert display_value(2002440.0) == Decimal("2002440")
-    assert display_value(45.523412) == Decimal("45.523412")
-    assert math.isnan(display_value(math.nan))
+    def shown(value, number=None):
+        return display_value(value, number).renderable.plain
+
+    assert shown(2002440.0, NumberFormat(separators=False)) == "2002440"  # an id column
+    assert shown(2002440.0) == "2,002,440"  # a quantity: no column format known, separators
+    assert shown(45.523412) == "45.523412" and shown(-122.6765432, NumberFormat(decimals=8)) == "-122.67654320"
+    assert shown(math.nan) == "NaN"

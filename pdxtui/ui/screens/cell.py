@@ -12,6 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from pdxtui.frames import plain_number
 from pdxtui.textsafe import clean, one_line
 from pdxtui.ui.feedback import CLIPBOARD_HINT
 
@@ -34,6 +35,8 @@ def pretty(value: Any) -> str:
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, float):
+        return plain_number(value)  # 26, not 26.0; every digit sent, no separators
     return str(value)
 
 

@@ -25,6 +25,8 @@ from pdxtui.ui.widgets.chart import ChartCanvas, Painter
 if TYPE_CHECKING:
     import polars as pl
 
+    from pdxtui.model import Field
+
 CHART_KINDS = ("map", "histogram", "bars", "timeseries")
 BIN_STEPS = (5, 8, 10, 15, 20, 30, 40, 60, 80, 120, 160)
 DEFAULT_BINS = 20
@@ -43,6 +45,7 @@ class ChartSource:
     covers: str  # "The 1,000 loaded rows of 252,184 (L in the grid loads all)"
     filter: str  # "no filter" / "filter SPECIES ~ maple (applied by the portal)"
     sample: bool = False
+    fields: tuple[Field, ...] = ()  # the dataset's (which columns are ids, names, codes)
 
     @classmethod
     def from_pane(cls, pane) -> ChartSource | None:
@@ -69,7 +72,12 @@ class ChartSource:
                 f"The {preview.shown:,} loaded rows of {fmt_count(preview.total)}{matching} (L in the grid loads all)"
             )
         return cls(
-            frame=frame, title=preview.dataset.title, covers=covers, filter=filter_text, sample=preview.dataset.sample
+            frame=frame,
+            title=preview.dataset.title,
+            covers=covers,
+            filter=filter_text,
+            sample=preview.dataset.sample,
+            fields=preview.dataset.fields,
         )
 
 
@@ -178,7 +186,7 @@ class ChartScreen(Screen[None]):
     def _colour_choices(self) -> list[str | None]:
         if self.colours is None:
             skip = [c for c in (self.lat, self.lon, self.geometry) if c]
-            self.colours = [*charts.colour_candidates(self.source.frame, skip=skip), None]
+            self.colours = charts.colour_choices(self.source.frame, skip=skip, fields=self.source.fields)
         return self.colours
 
     @property

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
-from pdxtui.frames import whole_floats
+from pdxtui.frames import plain_number
 from pdxtui.model import Dataset, Progress, Query
 from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import clean, one_line
@@ -191,6 +191,7 @@ class PreviewPane(FindInRows):
         self._hint: tuple[Any, str] | None = None  # (dataset key, the filter bar's hint for it)
         self.found: Found | None = None  # the last find in the grid (/), while the find line is open
         self.find_stale = False  # the rows changed since: the next n or N finds again
+        self._formats: tuple[Any, str | None, dict[str, Any]] | None = None  # (preview, local filter, formats)
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
@@ -369,12 +370,32 @@ class PreviewPane(FindInRows):
             if had_focus:
                 self.query_one("#preview-empty").focus()
             return
-        grid = PreviewGrid.from_frame(display_frame(view), id="grid")
+        grid = PreviewGrid.from_frame(display_frame(view), preview.dataset.fields, self._numbers(view), id="grid")
         await self.mount(grid)
         if cursor is not None:
             grid.move_cursor(row=min(cursor.row, max(view.height - 1, 0)), column=min(cursor.column, view.width - 1))
         if had_focus:
             grid.focus()
+
+    def _numbers(self, view: pl.DataFrame) -> dict[str, Any]:
+        """How the grid writes each number column (``frames.number_formats``), worked out once for the rows and
+        filter shown: a local sort or another choice of columns reuses it."""
+        from pdxtui.frames import number_formats
+
+        assert self.preview is not None
+        known = self._formats
+        if (
+            known is None
+            or known[0] is not self.preview
+            or known[1] != self.local_where
+            or any(c not in known[2] for c in view.columns)
+        ):
+            known = self._formats = (
+                self.preview,
+                self.local_where,
+                dict(zip(view.columns, number_formats(view, self.preview.dataset.fields))),
+            )
+        return known[2]
 
     async def refresh_view(self) -> None:
         if self.preview is not None:
@@ -689,9 +710,13 @@ LOCAL_FILTER_PLACEHOLDER = "Filter (f), on the loaded rows only (this portal can
 
 
 def tsv_cell(value: Any) -> str:
-    """One value for TSV: tabs and line breaks inside a value become spaces, nested values JSON."""
+    """One value for TSV: tabs and line breaks inside a value become spaces, nested values JSON. Numbers are copied
+    as the portal sent them, without the grid's thousands separators or added zeros, so they paste as numbers;
+    whole floats without a fraction (``26``, not ``26.0``)."""
     if value is None:
         return ""
+    if isinstance(value, float):
+        return plain_number(value)
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False, default=str)
     elif hasattr(value, "to_list"):  # a polars Series from a list column
@@ -703,7 +728,6 @@ def tsv_cell(value: Any) -> str:
 
 
 def to_tsv(frame: pl.DataFrame, *, header: bool) -> str:
-    frame = whole_floats(frame)  # whole numbers as the grid prints them (297720928, not 297720928.0)
     lines = ["\t".join(tsv_cell(c) for c in frame.columns)] if header else []
     lines += ["\t".join(tsv_cell(v) for v in row) for row in frame.rows()]
     return "\n".join(lines)
