@@ -5,6 +5,7 @@ polars is imported inside the functions, so importing this module stays cheap.""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Dataset, Field
+from pdxtui.textsafe import clean
 
 if TYPE_CHECKING:
     import polars as pl
@@ -363,3 +365,30 @@ def _float_decimals(column: pl.Series) -> tuple[int, bool]:
 def _own_decimals(number: Decimal) -> int:
     """Digits after the point that ``number`` needs: 1 for 2.50, 0 for 26.0 and 1E+1."""
     return max(0, -int(number.normalize().as_tuple().exponent))
+
+
+# -- copying cells as TSV ------------------------------------------------------------------------------------------
+
+
+def tsv_cell(value: Any) -> str:
+    """One value for TSV: tabs and line breaks inside a value become spaces, nested values JSON. Numbers are copied
+    as the portal sent them, without the grid's thousands separators or added zeros, so they paste as numbers;
+    whole floats without a fraction (``26``, not ``26.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return plain_number(value)
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    elif hasattr(value, "to_list"):  # a polars Series from a list column
+        value = json.dumps(value.to_list(), ensure_ascii=False, default=str)
+    elif hasattr(value, "isoformat"):
+        value = value.isoformat()
+    text = str(value).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return clean(text)  # control characters as pictures: a pasted cell cannot end a bracketed paste or run escapes
+
+
+def to_tsv(frame: pl.DataFrame, *, header: bool) -> str:
+    lines = ["\t".join(tsv_cell(c) for c in frame.columns)] if header else []
+    lines += ["\t".join(tsv_cell(v) for v in row) for row in frame.rows()]
+    return "\n".join(lines)

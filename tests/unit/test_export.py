@@ -839,7 +839,7 @@ async def test_streamed_whole_floats_become_integers_only_when_every_page_is_who
 
 
 def test_copied_whole_floats_read_as_integers():
-    from pdxtui.ui.widgets.preview import to_tsv
+    from pdxtui.frames import to_tsv
 
     frame = pl.DataFrame({"id": [297720928.0, None], "x": [1.5, 2.0]})
     # each whole number without its fraction, also in a column that holds fractions (copies are text: 2 is 2.0)

@@ -9,7 +9,6 @@ display copy.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -20,12 +19,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
-from pdxtui.frames import plain_number
+from pdxtui.frames import to_tsv
 from pdxtui.model import Dataset, Progress, Query
 from pdxtui.textout import fmt_count, human_bytes
-from pdxtui.textsafe import clean, one_line
+from pdxtui.textsafe import one_line
 from pdxtui.ui.feedback import CLIPBOARD_HINT, error_text
 from pdxtui.ui.safe import line, plain
+from pdxtui.ui.widgets.filterbar import FILTER_PLACEHOLDER, LOCAL_FILTER_PLACEHOLDER, FilterBar, filter_hint
 from pdxtui.ui.widgets.find import FindBar, FindInRows, Found
 
 if TYPE_CHECKING:
@@ -36,23 +36,6 @@ if TYPE_CHECKING:
 PAGE_ROWS = 1000  # rows fetched on open and by each "load more"
 CONFIRM_ROWS = 100_000  # "load all" asks first above this many rows
 ALL_ROWS = 10**12  # "everything" when the portal does not say how many rows there are
-
-
-class FilterBar(Input):
-    """The row filter. Esc goes back to the grid, and the bar shows the filter applied again (not the text typed
-    and never applied, nor its error)."""
-
-    BINDINGS = [Binding("escape", "back", "Back to the grid", show=False)]
-
-    def action_back(self) -> None:
-        pane = self.parent
-        if isinstance(pane, PreviewPane):
-            pane.restore_filter()
-        grid = getattr(pane, "grid", None)
-        if grid is not None:
-            grid.focus()
-        else:
-            self.screen.focus_next()
 
 
 class PaneNote(Static, can_focus=True):
@@ -445,25 +428,9 @@ class PreviewPane(FindInRows):
         key = (preview.dataset.id, preview.dataset.resource, self.service)
         if self._hint is not None and self._hint[0] == key:
             return self._hint[1]
-        hint = self._filter_hint(preview)
+        hint = filter_hint(preview, self.service)
         self._hint = (key, hint)
         return hint
-
-    def _filter_hint(self, preview: Preview) -> str:
-        from pdxtui.filters import example
-
-        head = preview.frame.head(1000)
-        wanted = [
-            f.name
-            for f in preview.dataset.fields
-            if f.kind in ("string", "integer", "float") and f.name in head.columns
-        ]
-        sample = example(preview.dataset.fields, {name: head[name].to_list() for name in wanted})
-        server = self.service is None or self.service.can("filter")
-        if not sample:
-            return FILTER_PLACEHOLDER if server else LOCAL_FILTER_PLACEHOLDER
-        where = "" if server else ", on the loaded rows only"
-        return f"Filter (f){where}: e.g. {sample} · Enter applies · F1 help"
 
     # ------------------------------------------------------------------ actions
     def _loaded(self) -> bool:
@@ -703,31 +670,3 @@ class PreviewPane(FindInRows):
     def on_preview_grid_open_cell(self, event) -> None:  # Enter in the grid
         event.stop()
         self.action_open_cell()
-
-
-FILTER_PLACEHOLDER = "Filter (f): COLUMN OP VALUE, e.g. NAME ~ park and ACRES > 5 · Enter applies · F1 help"
-LOCAL_FILTER_PLACEHOLDER = "Filter (f), on the loaded rows only (this portal cannot filter on its server) · F1 help"
-
-
-def tsv_cell(value: Any) -> str:
-    """One value for TSV: tabs and line breaks inside a value become spaces, nested values JSON. Numbers are copied
-    as the portal sent them, without the grid's thousands separators or added zeros, so they paste as numbers;
-    whole floats without a fraction (``26``, not ``26.0``)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return plain_number(value)
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False, default=str)
-    elif hasattr(value, "to_list"):  # a polars Series from a list column
-        value = json.dumps(value.to_list(), ensure_ascii=False, default=str)
-    elif hasattr(value, "isoformat"):
-        value = value.isoformat()
-    text = str(value).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    return clean(text)  # control characters as pictures: a pasted cell cannot end a bracketed paste or run escapes
-
-
-def to_tsv(frame: pl.DataFrame, *, header: bool) -> str:
-    lines = ["\t".join(tsv_cell(c) for c in frame.columns)] if header else []
-    lines += ["\t".join(tsv_cell(v) for v in row) for row in frame.rows()]
-    return "\n".join(lines)
