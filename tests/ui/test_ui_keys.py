@@ -217,6 +217,12 @@ async def check_grid_key(pilot, key: str) -> None:
         assert isinstance(app.screen, GuideScreen)
     elif key == "slash":
         assert app.focused.id == "find-input"
+    elif key == "z":
+        assert app.screen.maximized is pane  # the preview pane fills the screen ...
+        await pilot.press("z")
+        await settle(pilot)
+        assert app.screen.maximized is None  # ... and z again restores the layout
+        back = None
     else:
         raise AssertionError(f"the footer advertises {key}, which this test does not know how to check")
     if back:

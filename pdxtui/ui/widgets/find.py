@@ -23,15 +23,21 @@ if TYPE_CHECKING:
 
 
 def column_texts(column: pl.Series) -> pl.Series:
-    """The cells of ``column`` as the grid prints them (nulls stay null: the grid's ∅ is not text to find)."""
+    """The cells of ``column`` as text to find in: as the grid prints them, numbers without its thousands separators
+    and padding zeros (as they are copied); nulls stay null (the grid's ∅ is not text to find)."""
     import polars as pl
 
+    from pdxtui.frames import plain_number
     from pdxtui.ui.widgets.grid import display_value
 
     dtype = column.dtype
     if dtype == pl.String:
         return column
     if dtype.is_integer() or dtype == pl.Boolean or dtype == pl.Date:
+        return column.cast(pl.String)
+    if dtype.is_float():  # the number as copied (26, 45.5234): the grid's separators and padding are not searched
+        return column.map_elements(plain_number, return_dtype=pl.String, skip_nulls=True)
+    if dtype.is_decimal():
         return column.cast(pl.String)
     return column.map_elements(lambda v: str(display_value(v)), return_dtype=pl.String, skip_nulls=True)
 
