@@ -90,7 +90,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self._catalog_facets: Facets | None = None  # the facet counts over the whole catalog
         self._match_facets: Facets | None = None  # ... over the last search's matches (None: the portal gave none)
         self._found = ""  # "12 of 40 datasets": the catalog's status line
-        self._opening: list = []  # [the widget focused when a dataset was asked for], until its rows show
+        self._opening: list = []  # [the widget focused when a dataset was asked for, its text], until its rows show
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -253,19 +253,24 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self.query_one("#sidebar").add_class("-open")  # (not on the screen: restyling it all disturbs the tables)
         if self._panes_ready.is_set():
             self.query_one(PreviewPane).cancel()
-        self._opening = [self.focused]  # focus goes to the grid once the rows are shown (see _focus_opened)
+        focused = self.focused  # focus goes to the grid once the rows are shown (see _focus_opened)
+        self._opening = [focused, focused.value if isinstance(focused, Input) else None]
         self.fetch_dataset(dataset_id, query=query)
 
     def _focus_opened(self) -> None:
         """The dataset asked for is shown (or failed): focus its grid, or the pane's message when there are no rows,
-        unless the user has gone on typing in a text box meanwhile."""
+        unless the user has gone on typing in a text box meanwhile. The dataset of ``pdxtui open ID`` that does
+        not open leaves the focus in the search box, to search for another."""
         if not self._opening:
             return
-        before = self._opening[0]
-        self._opening = []
-        if isinstance(self.focused, Input) and self.focused is not before:
+        (before, typed), self._opening = self._opening, []
+        started, self._open_id = self._open_id, None
+        focused = self.focused
+        if isinstance(focused, Input) and (focused is not before or focused.value != typed):
             return
         pane = self.query_one(PreviewPane)
+        if started and pane.grid is None and isinstance(focused, Input):
+            return
         target = pane.grid if pane.grid is not None else pane.query("#preview-empty").first()
         if target is not None and target.focusable:
             target.focus()
@@ -460,10 +465,6 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
     def _preview_loaded(self, event: PreviewPane.Loaded) -> None:
         self._focus_opened()
         self.note_state(event.service)
-        if self._open_id:  # the start-up dataset's rows are in: its keys work at once (unless the user is typing)
-            self._open_id, search = None, self.query_one("#search", Input)
-            if event.pane.grid is not None and self.focused in (None, search) and not search.value:
-                event.pane.grid.focus()
 
     @on(PreviewPane.CellWanted)
     def _cell_wanted(self, event: PreviewPane.CellWanted) -> None:
