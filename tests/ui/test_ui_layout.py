@@ -127,14 +127,13 @@ async def test_at_80x24_the_catalog_steps_aside_while_working_in_a_dataset():
         await settle(pilot)
         await open_from_list(pilot, app, "heritage")
         sidebar, preview = app.screen.query_one("#sidebar"), app.screen.query_one("#preview")
-        assert sidebar.display  # the focus is still in the catalog: it stays
-        await tab_to(pilot, app, "grid")
+        assert app.focused.id == "grid"  # opening focuses the grid: the catalog steps aside at once
         await pilot.pause()
         assert not sidebar.display
         assert preview.region.width == SMALL[0]  # the grid has the whole width
         assert preview.region.height >= 13  # and most of the height
         assert "HEIGHT" in screen_text(app)
-        await pilot.press("slash")  # back to the catalog: it returns
+        await pilot.press("1")  # back to the search box (/ in the grid finds in the rows): the catalog returns
         await pilot.pause()
         assert app.focused.id == "search" and sidebar.display and sidebar.region.width > 20
 
@@ -167,7 +166,7 @@ async def test_z_zooms_the_focused_pane_and_restores_it():
         assert app.screen.maximized is None
         assert app.screen.query_one("#details").region.height > 0
 
-        await pilot.press("slash", "down", "z")  # the catalog zooms too: its list gets the whole screen
+        await pilot.press("2", "z")  # the catalog zooms too: its list gets the whole screen
         await pilot.pause()
         sidebar = app.screen.query_one("#sidebar")
         assert app.focused.id == "catalog"
@@ -186,7 +185,7 @@ async def test_leaving_a_zoomed_pane_restores_the_layout():
         await pilot.press("z")
         await pilot.pause()
         assert app.screen.maximized is not None
-        await pilot.press("slash")  # to the search box, which is not in the zoomed pane
+        await pilot.press("1")  # to the search box, which is not in the zoomed pane
         await pilot.pause()
         assert app.screen.maximized is None and app.focused.id == "search"
         assert app.screen.query_one("#sidebar").display
@@ -302,7 +301,7 @@ async def test_catalog_detail_lines_fit_the_list_whatever_the_width(size):
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await open_from_list(pilot, app, "heritage")  # a dataset open: the catalog narrows at 80 columns
-        await pilot.press("slash", "backspace")  # focusing the box selected its text: one key clears it
+        await pilot.press("1", "backspace")  # focusing the box selected its text: one key clears it
         await settle(pilot)
         catalog = app.screen.query_one(CatalogList)
         assert len(catalog.hits) >= 12

@@ -6,8 +6,8 @@ The classes it sets on the browse screen (browse.tcss reads them):
 - ``-open`` (on the sidebar): a dataset is open (or opening);
 - ``-aside`` (on the sidebar): the focus is in one of the dataset's panes (metadata, schema/stats, preview);
 - ``-narrow`` (set by the app below 100 columns): with the two above, the catalog sidebar is hidden, so the
-  dataset's panes get the whole width. Focusing the search box or the list (``/``, a pane key, the palette)
-  brings it back.
+  dataset's panes get the whole width. Focusing the search box or the list (``1``, ``2``, ``/`` outside the
+  grid, the palette) brings it back.
 """
 
 from __future__ import annotations

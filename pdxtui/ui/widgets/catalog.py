@@ -39,8 +39,8 @@ def hit_prompt(hit: DatasetSummary, width: int = DETAIL_WIDTH) -> Text:
     return Text.assemble(title, "\n", detail)
 
 
-#: letters the list keeps for itself (movement, and q to quit); every other letter typed in the list searches
-LIST_LETTERS = {"j", "k", "g", "G", "q"}
+#: letters the list keeps for itself (movement, z to zoom, q to quit); every other letter typed in the list searches
+LIST_LETTERS = {"j", "k", "g", "G", "z", "q"}
 
 
 class CatalogList(OptionList):
