@@ -100,6 +100,49 @@ class Service:
             total = dataset.rows if query.where is None and query.near is None else None
         return Preview(frame=frame, total=total, dataset=dataset, query=query, notes=tuple(notes))
 
+    async def preview_here(self, dataset: Dataset, rows: int, query: Query) -> Preview:
+        """The first ``rows`` rows of ``query`` when the portal cannot run its filter or its sort on the server:
+        the rows are read and filtered (and sorted) here, and the preview says so. A filter alone stops reading
+        once ``rows`` rows match; a sort reads every row first."""
+        import polars as pl
+
+        from pdxtui.filters import columns as filter_columns
+        from pdxtui.filters import parse, to_polars
+
+        node = parse(query.where, dataset.fields) if query.where else None
+        wanted = list(query.columns)
+        if wanted:
+            extra = sorted(filter_columns(node)) + [name for name, _ in query.order]
+            wanted += [name for name in extra if name not in wanted]
+        kept: list[pl.DataFrame] = []
+        matched = read = 0
+        ended = True
+        async for frame in self.stream(dataset, Query(columns=tuple(wanted), near=query.near)):
+            read += frame.height
+            if node is not None:
+                frame = frame.filter(to_polars(node, frame.schema))
+            kept.append(frame)
+            matched += frame.height
+            if not query.order and matched >= query.offset + rows:
+                ended = False
+                break
+        frame = pl.concat(kept, how="vertical_relaxed") if kept else pl.DataFrame({n: [] for n in wanted})
+        if query.order:
+            names = [name for name, _ in query.order]
+            frame = frame.sort(names, descending=[d for _, d in query.order], nulls_last=True)
+        frame = frame.slice(query.offset, rows)
+        if query.columns:
+            frame = frame.select(list(query.columns))
+        what = " and ".join(w for w, on in (("filter", node is not None), ("sort", bool(query.order))) if on)
+        note = f"{self.label} cannot {what} on its server: done here, over the {read:,} rows read"
+        return Preview(
+            frame=apply_schema(frame, dataset),
+            total=matched if ended else None,
+            dataset=dataset,
+            query=query,
+            notes=(note,),
+        )
+
     async def stream(
         self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
     ) -> AsyncIterator[pl.DataFrame]:

@@ -101,7 +101,10 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         if bad_where(where, ds.fields):
             return EXIT_USAGE
         query = Query(where=where, columns=columns_of(args.columns, ds.fields), order=order_of(args.order, ds.fields))
-        preview = await service.preview(ds, rows=args.rows, query=query)
+        if (where and not service.can("filter")) or (query.order and not service.can("sort")):
+            preview = await service.preview_here(ds, args.rows, query)  # e.g. a CKAN resource: filtered here
+        else:
+            preview = await service.preview(ds, rows=args.rows, query=query)
         if args.json:
             print(dumps(preview.frame.to_dicts()))
         else:

@@ -179,3 +179,24 @@ def test_search_by_an_unknown_owner_passes_it_through(capsys, portal, fake_ckan)
     assert json.loads(out) == []
     fq = [r.query.get("fq", [""])[-1] for r in fake_ckan.requests if r.path.endswith("/package_search")]
     assert 'organization:"Nobody At All"' in fq
+
+
+def test_preview_with_where_and_order_on_a_portal_that_cannot_run_them(capsys, portal, fake_ckan):
+    """CKAN's datastore here cannot filter or sort on the server: preview does it on the rows it reads, and says so
+    (it used to exit 1 with the portal's refusal)."""
+    rows = fake_ckan.apps["ckan"].package("street-trees").resources[0].datastore.rows
+    maples = [r for r in rows if r["species"] == "Acer rubrum"]
+    code, out, err = run(
+        capsys, "--portal", portal, "preview", "street-trees", "--rows", "5", "--json",
+        "--where", "species = 'Acer rubrum'", "--columns", "tree_id",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out) == [{"tree_id": r["tree_id"]} for r in maples[:5]]
+    assert "cannot filter on its server: done here" in err
+    code, out, err = run(
+        capsys, "--portal", portal, "preview", "street-trees", "--rows", "3", "--json",
+        "--where", "species = 'Acer rubrum'", "--order", "tree_id desc", "--columns", "tree_id,species",
+    )  # fmt: skip
+    assert code == 0, err
+    assert [r["tree_id"] for r in json.loads(out)] == sorted((r["tree_id"] for r in maples), reverse=True)[:3]
+    assert "cannot filter and sort on its server" in err
