@@ -6,7 +6,8 @@ and the UI can paint before they load.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -117,15 +118,17 @@ class Service:
         kept: list[pl.DataFrame] = []
         matched = read = 0
         ended = True
-        async for frame in self.stream(dataset, Query(columns=tuple(wanted), near=query.near)):
-            read += frame.height
-            if node is not None:
-                frame = frame.filter(to_polars(node, frame.schema))
-            kept.append(frame)
-            matched += frame.height
-            if not query.order and matched >= query.offset + rows:
-                ended = False
-                break
+        pages = self.stream(dataset, Query(columns=tuple(wanted), near=query.near))
+        async with aclosing(pages):  # a filter alone stops early: the portal's paging is closed, not left open
+            async for frame in pages:
+                read += frame.height
+                if node is not None:
+                    frame = frame.filter(to_polars(node, frame.schema))
+                kept.append(frame)
+                matched += frame.height
+                if not query.order and matched >= query.offset + rows:
+                    ended = False
+                    break
         frame = pl.concat(kept, how="vertical_relaxed") if kept else pl.DataFrame({n: [] for n in wanted})
         if query.order:
             names = [name for name, _ in query.order]
@@ -133,8 +136,9 @@ class Service:
         frame = frame.slice(query.offset, rows)
         if query.columns:
             frame = frame.select(list(query.columns))
-        what = " and ".join(w for w, on in (("filter", node is not None), ("sort", bool(query.order))) if on)
-        note = f"{self.label} cannot {what} on its server: done here, over the {read:,} rows read"
+        asked = (("filter", node is not None), ("sort", bool(query.order)))
+        cannot = " or ".join(w for w, on in asked if on and not self.can(w)) or "do this"
+        note = f"{self.label} cannot {cannot} on its server: done here, over the {read:,} rows read"
         return Preview(
             frame=apply_schema(frame, dataset),
             total=matched if ended else None,
@@ -145,7 +149,7 @@ class Service:
 
     async def stream(
         self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
-    ) -> AsyncIterator[pl.DataFrame]:
+    ) -> AsyncGenerator[pl.DataFrame, None]:
         """The rows of ``query`` page by page, each a typed frame: for exports that must not hold everything."""
         import polars as pl
 

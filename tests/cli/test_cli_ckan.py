@@ -199,4 +199,4 @@ def test_preview_with_where_and_order_on_a_portal_that_cannot_run_them(capsys, p
     )  # fmt: skip
     assert code == 0, err
     assert [r["tree_id"] for r in json.loads(out)] == sorted((r["tree_id"] for r in maples), reverse=True)[:3]
-    assert "cannot filter and sort on its server" in err
+    assert "cannot filter or sort on its server" in err
