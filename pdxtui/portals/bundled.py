@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -36,6 +36,7 @@ from pdxtui.model import (
 )
 from pdxtui.portals import snapshot
 from pdxtui.portals.base import Portal, ProgressCallback
+from pdxtui.portals.network import ranked
 
 if TYPE_CHECKING:
     import polars as pl
@@ -245,15 +246,10 @@ def _narrowed(found: list[DatasetSummary], request: SearchRequest) -> Facets:
         return [s for s in found if _passes(s, other)]
 
     return Facets(
-        owners=_counted(s.owner for s in passing(replace(request, owner=None))),
-        categories=_counted(c for s in passing(replace(request, category=None)) for c in s.categories),
-        tags=_counted(t for s in passing(replace(request, tag=None)) for t in s.tags),
+        owners=ranked(Counter(s.owner for s in passing(replace(request, owner=None)))),
+        categories=ranked(Counter(c for s in passing(replace(request, category=None)) for c in s.categories)),
+        tags=ranked(Counter(t for s in passing(replace(request, tag=None)) for t in s.tags)),
     )
-
-
-def _counted(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
-    counts = Counter(values)
-    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
 
 
 # -- rows -------------------------------------------------------------------------------------------------------
