@@ -49,9 +49,9 @@ def load_state(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def save_state(path: str | os.PathLike[str] | None, data: dict[str, Any]) -> bool:
+def save_state(path: str | os.PathLike[str] | None, data: dict[str, Any], what: str = "the state file") -> bool:
     """Keep ``data`` in ``path`` (atomically: the old file stays whole until the new one is complete). False when
-    it could not be written (logged); never raises for a file-system problem."""
+    it could not be written (logged, naming ``what`` was kept); never raises for a file-system problem."""
     if path is None:
         return False
     from pdxtui.errors import PdxError
@@ -62,6 +62,6 @@ def save_state(path: str | os.PathLike[str] | None, data: dict[str, Any]) -> boo
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_text_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n", overwrite=True)
     except (OSError, PdxError, TypeError, ValueError) as exc:
-        log.warning("could not keep the state file %s: %s", path, exc)
+        log.warning("could not keep %s (%s): %s", what, path, exc)
         return False
     return True

@@ -4,7 +4,6 @@ state file so that runs share the limit) and ``X-Rate-Limit-Reset``."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import os
@@ -15,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from pdxtui.errors import PdxError, UsageError
+from pdxtui.errors import UsageError
 
 log = logging.getLogger("pdxtui.portlandmaps")  # the package's logger: its records pass the key redaction filter
 
@@ -106,12 +105,9 @@ class RateLimiter:
     def _load(self) -> None:
         if self.state_path is None:
             return
-        try:
-            data = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if not isinstance(data, dict):
-            return
+        from pdxtui.state import load_state
+
+        data = load_state(self.state_path)  # {} when missing, unreadable or not ours
         now = self.clock()
 
         def number(value: Any) -> TypeGuard[float]:
@@ -128,13 +124,11 @@ class RateLimiter:
     def _save(self) -> None:
         if self.state_path is None:
             return
-        from pdxtui.export.target import write_text_atomic
+        from pdxtui.state import save_state
 
-        data = {"started": list(self.started), "blocked_until": self.blocked_until}
-        try:
-            write_text_atomic(self.state_path, json.dumps(data), overwrite=True)
-        except (OSError, PdxError) as exc:  # best effort: a state file that cannot be written never stops a request
-            log.warning("could not keep the PortlandMaps request times: %s", exc)
+        # best effort: a state file that cannot be written is logged and never stops a request
+        times = {"started": list(self.started), "blocked_until": self.blocked_until}
+        save_state(self.state_path, times, "the PortlandMaps request times")
 
     def block_for(self, seconds: float) -> None:
         """Send nothing for ``seconds`` (the server said when its limit resets)."""
