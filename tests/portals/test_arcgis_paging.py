@@ -5,6 +5,7 @@ but ignores resultOffset is caught by its repeated ids and finished by object id
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from pdxtui.model import Query
 from tests.portals import test_arcgis as base
@@ -58,7 +59,11 @@ async def test_old_server_where_and_near_go_on_the_ids_query(server, make):
     ids_query = row_queries(server, OLD)[0]
     assert ids_query.params["returnIdsOnly"] == "true" and ids_query.params["where"] == "TYPE = 'Drop'"
     lon, lat = OLD.geometries[0]
+    server.reset_log()
     near = await collect(portal, ds, Query(near=(lat, lon, 2000.0)))
+    ids_query = row_queries(server, OLD)[0]
+    assert ids_query.params["returnIdsOnly"] == "true" and "geometry" in ids_query.params
+    assert "distance" in ids_query.params
     assert 0 < len(oids(near)) < 345 and OLD.rows[0]["OBJECTID"] in oids(near)
     assert len(set(oids(near))) == len(oids(near))
 
@@ -109,6 +114,7 @@ async def test_group_counts_on_an_old_server_come_most_frequent_first(server, ma
     ds = await portal.dataset(OLD.id)
     pairs, total = await portal.group_counts(ds, "TYPE")
     assert total == 345 and [count for _, count in pairs] == sorted((count for _, count in pairs), reverse=True)
+    assert dict(pairs) == dict(Counter(r["TYPE"] for r in OLD.rows))
 
 
 async def test_the_preview_carries_what_the_portal_said(server, make):

@@ -148,6 +148,11 @@ async def test_socrata_whole_diameters_copy_without_a_fraction(fake_socrata):
         await pilot.press("y")
         assert app.clipboard == str(int(value))  # 26, not 26.0
         await pilot.press("enter")  # the cell view copies the same
+        await settle(pilot)
+        from pdxtui.ui.screens.cell import CellScreen
+
+        assert isinstance(app.screen, CellScreen)
+        app.copy_to_clipboard("")
         await pilot.press("y")
         assert app.clipboard == str(int(value))
 

@@ -31,7 +31,7 @@ async def test_app_started_with_open_id_shows_the_rows_with_the_grid_focused():
         assert app.screen.dataset is not None and app.screen.dataset.title == "Neighborhoods"
         await pilot.press("j")  # the grid takes keys at once
         await settle(pilot)
-        assert isinstance(app.focused, PreviewGrid)
+        assert isinstance(app.focused, PreviewGrid) and app.focused.cursor_coordinate.row == 1
 
 
 async def test_app_started_with_an_unknown_id_says_so_and_stays_usable():
