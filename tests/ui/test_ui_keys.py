@@ -228,9 +228,8 @@ async def check_grid_key(pilot, key: str) -> None:
     if back:
         await pilot.press(back)
         await settle(pilot)
-    if app.focused is not pane.grid:
-        pane.grid.focus()
-        await pilot.pause()
+    # focus follows the user: after the key (and Esc out of what it opened) the grid has the focus again
+    assert app.focused is pane.grid, f"after {key}: focus is on {app.focused}"
 
 
 @pytest.mark.parametrize("how", OPENERS)
@@ -389,6 +388,31 @@ async def test_every_footer_shows_only_keys_that_work_there(ids):
 def test_the_footer_check_catches_a_typed_key():
     assert all(printable(key) for key in ("q", "question_mark", "slash", "G", "plus", "left_square_bracket"))
     assert not any(printable(key) for key in ("ctrl+g", "f1", "escape", "enter", "tab", "ctrl+e"))
+
+
+async def test_the_footer_check_reports_keys_that_do_not_work():
+    """check_footer itself can fail: a key a focused text box would type, and a key whose action does not exist."""
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Footer, Input
+
+    class Broken(App):
+        BINDINGS = [Binding("plus", "more", "More"), Binding("ctrl+y", "nowhere", "Nowhere")]
+
+        def compose(self):
+            yield Input(id="box")
+            yield Footer()
+
+        def action_more(self) -> None:
+            pass
+
+    app = Broken()
+    async with app.run_test(size=(80, 10)) as pilot:
+        app.query_one("#box").focus()
+        await pilot.pause()
+        problems = check_footer(app, "broken")
+        assert any("plus is typed into" in p for p in problems), problems
+        assert any("ctrl+y runs nowhere" in p for p in problems), problems
 
 
 # ---------------------------------------------------------------------- vim movement
