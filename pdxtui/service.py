@@ -7,7 +7,6 @@ and the UI can paint before they load.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -108,28 +107,19 @@ class Service:
         import polars as pl
 
         from pdxtui.filters import columns as filter_columns
-        from pdxtui.filters import parse, to_polars
+        from pdxtui.filters import parse
+        from pdxtui.filters.frames import filter_pages
 
         node = parse(query.where, dataset.fields) if query.where else None
         wanted = list(query.columns)
         if wanted:
             extra = sorted(filter_columns(node)) + [name for name, _ in query.order]
             wanted += [name for name in extra if name not in wanted]
-        kept: list[pl.DataFrame] = []
-        matched = read = 0
-        ended = True
-        pages = self.stream(dataset, Query(columns=tuple(wanted), near=query.near))
-        async with aclosing(pages):  # a filter alone stops early: the portal's paging is closed, not left open
-            async for frame in pages:
-                read += frame.height
-                if node is not None:
-                    frame = frame.filter(to_polars(node, frame.schema))
-                kept.append(frame)
-                matched += frame.height
-                if not query.order and matched >= query.offset + rows:
-                    ended = False
-                    break
+        stream = self.stream(dataset, Query(columns=tuple(wanted), near=query.near))
+        limit = None if query.order else query.offset + rows  # a sort needs every matching row
+        kept = [frame async for frame in filter_pages(stream, node, limit=limit)]
         frame = pl.concat(kept, how="vertical_relaxed") if kept else pl.DataFrame({n: [] for n in wanted})
+        matched = frame.height
         if query.order:
             names = [name for name, _ in query.order]
             frame = frame.sort(names, descending=[d for _, d in query.order], nulls_last=True)
@@ -138,13 +128,12 @@ class Service:
             frame = frame.select(list(query.columns))
         asked = (("filter", node is not None), ("sort", bool(query.order)))
         cannot = " or ".join(w for w, on in asked if on and not self.can(w)) or "do this"
-        note = f"{self.label} cannot {cannot} on its server: done here, over the {read:,} rows read"
         return Preview(
             frame=apply_schema(frame, dataset),
-            total=matched if ended else None,
+            total=matched if limit is None or matched < limit else None,  # known only when every row was read
             dataset=dataset,
             query=query,
-            notes=(note,),
+            notes=(f"{self.label} cannot {cannot} on its server: done here, on the rows pdxtui read",),
         )
 
     async def stream(

@@ -7,7 +7,7 @@ import contextlib
 import os
 import threading
 from collections.abc import AsyncIterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pdxtui.errors import PdxError
 from pdxtui.model import Dataset, Progress, Query
@@ -118,6 +118,7 @@ async def export_query(
     false) is applied here to each page, with ``query.limit`` counted after filtering."""
     from pdxtui.filters import columns as filter_columns
     from pdxtui.filters import parse
+    from pdxtui.filters.frames import filter_pages
 
     options = options or ExportOptions()
     query = query or Query()
@@ -155,9 +156,9 @@ async def export_query(
         if step.message and progress is not None:
             progress(Progress(rows=job.rows, total=job.total, pages=job.pages, message=step.message))
 
-    pages: AsyncIterable[pl.DataFrame] = service.stream(dataset, fetch, said)
-    if local:
-        pages = _filtered(pages, node, query.offset, query.limit)
+    stream = service.stream(dataset, fetch, said)
+    # a filter the portal cannot run is run here on each page
+    pages: AsyncIterable[pl.DataFrame] = filter_pages(stream, node, query.offset, query.limit) if local else stream
     return await job.stream(pages)
 
 
@@ -215,22 +216,3 @@ async def export_scope(
     if scope == "all":
         query = Query(order=query.order) if query else None
     return await export_query(service, dataset, path, options, query=query, progress=progress, cancel=cancel)
-
-
-async def _filtered(pages: AsyncIterable[pl.DataFrame], node: Any, offset: int, limit: int | None) -> Any:
-    """Pages with the filter applied here: the first ``offset`` matching rows skipped, then at most ``limit``."""
-    from pdxtui.filters import to_polars
-
-    kept = 0
-    async with contextlib.aclosing(pages) as source:  # type: ignore[type-var]  # service.stream gives an async generator, which has aclose
-        async for frame in source:
-            page = frame.filter(to_polars(node, frame.schema))
-            if offset:
-                skipped = min(offset, page.height)
-                page, offset = page.slice(skipped), offset - skipped
-            if limit is not None:
-                page = page.head(max(0, limit - kept))
-            kept += page.height
-            yield page
-            if limit is not None and kept >= limit:
-                return

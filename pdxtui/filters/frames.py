@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import aclosing
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -71,3 +72,24 @@ def _fold(pl: Any, exprs: list[Any], how: str) -> Any:
     for expr in exprs[1:]:
         out = (out & expr) if how == "and" else (out | expr)
     return out
+
+
+async def filter_pages(
+    pages: AsyncGenerator[Any, None], node: Node | None, offset: int = 0, limit: int | None = None
+) -> AsyncIterator[Any]:
+    """Frames of ``pages`` filtered here by ``node`` (None: all rows), for a portal that cannot filter on its
+    server: the first ``offset`` matching rows skipped, then at most ``limit``; ``pages`` is closed as soon as
+    ``limit`` rows are in hand."""
+    kept = 0
+    async with aclosing(pages) as source:
+        async for frame in source:
+            page = frame if node is None else frame.filter(to_polars(node, frame.schema))
+            if offset:
+                skipped = min(offset, page.height)
+                page, offset = page.slice(skipped), offset - skipped
+            if limit is not None:
+                page = page.head(max(0, limit - kept))
+            kept += page.height
+            yield page
+            if limit is not None and kept >= limit:
+                return
