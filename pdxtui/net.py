@@ -167,7 +167,7 @@ class Fetcher:
         client: httpx.AsyncClient | None = None,
         store: Store | None = None,
         ttl: Mapping[str, float] | None = None,
-        max_per_host: int = 4,
+        max_per_host: int = 6,  # the config's default (net.max_per_host)
         token: str | None = None,
         token_header: str = "X-App-Token",
         attempts: int = 5,
