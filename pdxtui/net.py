@@ -517,22 +517,22 @@ class Fetcher:
         return sem
 
     def _hold(self, host: str, seconds: float) -> None:
-        """The host said to slow down (429) or when to come back (Retry-After): the requests to it that are in
-        flight or waiting for a turn do not go out before then, rather than each being refused in turn."""
+        """The host said to slow down (429) or when to come back (Retry-After): the requests to it that wait for a
+        turn, or come later, do not go out before then, rather than each being refused in turn."""
         until = asyncio.get_running_loop().time() + seconds
         self._held[host] = max(until, self._held.get(host, 0.0))
 
     async def _wait_for_host(self, host: str) -> None:
-        """Wait out a hold on ``host`` (announced already, by the request that was refused). In stamina's test
-        mode, which does not wait between attempts, neither does this."""
-        until = self._held.get(host)
-        if until is None:
-            return
-        delay = until - asyncio.get_running_loop().time()
-        if delay <= 0:
-            self._held.pop(host, None)
-        elif not stamina.is_testing():
-            await asyncio.sleep(delay)
+        """Wait out a hold on ``host`` (announced already, by the request that was refused), and any hold that
+        comes while waiting. In stamina's test mode, which does not wait between attempts, neither does this."""
+        while (until := self._held.get(host)) is not None:
+            delay = until - asyncio.get_running_loop().time()
+            if delay <= 0:
+                del self._held[host]
+            elif stamina.is_testing():
+                return
+            else:
+                await asyncio.sleep(delay)
 
     def _notify(self, message: str, seconds: float) -> None:
         message = self._scrub(message)
