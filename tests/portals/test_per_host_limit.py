@@ -22,7 +22,7 @@ from tests.support.fakeportal.fixtures import DATASETS
 from tests.support.fakeportal.socrata import INSPECTIONS
 
 LIMIT = 3
-HOLD = 0.05  # seconds each row request is held by the server
+HOLD = 0.1  # seconds each row request is held by the server: long enough for the client to send the rest
 _SSL = ssl.create_default_context()
 
 
