@@ -24,7 +24,7 @@ Location: ``$PDXTUI_CONFIG``, else ``<user config dir>/pdxtui/config.toml``. A m
     [net]
     connect_timeout = 10
     read_timeout = 30
-    max_per_host = 4
+    max_per_host = 6            # requests in flight at once to one host, 1 to 16
     throttle_wait = 10          # seconds, when a search allowance is used up and the server says not how long
 
     [portlandmaps]              # the PortlandMaps API (address lookup); or PDXTUI_PORTLANDMAPS_KEY
@@ -72,11 +72,18 @@ class CacheConfig:
     ttl: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TTL))
 
 
+#: the most ``net.max_per_host`` may be: past it one terminal would look like a flood to a City server (and the
+#: client keeps only 20 idle connections alive)
+MAX_PER_HOST = 16
+
+
 @dataclass(frozen=True)
 class NetConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    max_per_host: int = 4
+    #: requests in flight at once to one host: 6, as a web browser opens to one host over HTTP/1.1 (a map viewer of
+    #: the same server does no less); BENCHMARKS.md "Fetch" has the reasoning and the figures
+    max_per_host: int = 6
     #: seconds to wait when a server said its allowance is used up (the Hub's search throttle) without saying
     #: for how long
     throttle_wait: float = 10.0
@@ -186,12 +193,24 @@ class _Reader:
         self.warn(dotted, f"{dotted} should be a string in quotes; using {default!r}")
         return default
 
-    def number(self, table: Mapping[str, Any], key: str, dotted: str, default: float, *, integer: bool = False) -> Any:
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        dotted: str,
+        default: float,
+        *,
+        integer: bool = False,
+        most: int | None = None,
+    ) -> Any:
+        """A positive number (whole with ``integer``, and with ``most`` a whole number from 1 to ``most``)."""
         value = table.get(key, default)
         ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-        if ok and not isinstance(value, bool) and value > 0:
+        if ok and not isinstance(value, bool) and value > 0 and (most is None or value <= most):
             return value
         what = "a positive whole number" if integer else "a positive number"
+        if most is not None:
+            what = f"a whole number from 1 to {most}"
         self.warn(dotted, f"{dotted} should be {what}; using {default}")
         return default
 
@@ -291,7 +310,9 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
     net_cfg = NetConfig(
         connect_timeout=float(r.number(net, "connect_timeout", "net.connect_timeout", defaults.connect_timeout)),
         read_timeout=float(r.number(net, "read_timeout", "net.read_timeout", defaults.read_timeout)),
-        max_per_host=int(r.number(net, "max_per_host", "net.max_per_host", defaults.max_per_host, integer=True)),
+        max_per_host=int(
+            r.number(net, "max_per_host", "net.max_per_host", defaults.max_per_host, integer=True, most=MAX_PER_HOST)
+        ),
         throttle_wait=float(r.number(net, "throttle_wait", "net.throttle_wait", defaults.throttle_wait)),
     )
 

@@ -278,7 +278,7 @@ Acceptable use, as general good practice:
 What pdxtui does for you:
 - It caches answers on disk (by default the catalog for an hour, metadata and rows for a day; see [cache] in the config), and --refresh asks the portal again. "pdxtui cache info" and "pdxtui cache clear" manage the cache.
 - It retries network errors, 429, 502, 503 and 504 with backoff (up to 5 attempts), waiting as long as Retry-After asks.
-- It sends at most 4 requests at a time to one host (net.max_per_host in the config).
+- It sends at most 6 requests at a time to one host, as a web browser does (net.max_per_host in the config).
 - Offline, it shows a stale cached copy and says so.
 
 For access, limits or an endpoint that keeps failing, ask the Bureau of Technology Services: the "access" draft writes the message.""",

@@ -167,7 +167,7 @@ class Fetcher:
         client: httpx.AsyncClient | None = None,
         store: Store | None = None,
         ttl: Mapping[str, float] | None = None,
-        max_per_host: int = 4,
+        max_per_host: int = 6,  # the config's default (net.max_per_host)
         token: str | None = None,
         token_header: str = "X-App-Token",
         attempts: int = 5,
@@ -197,6 +197,8 @@ class Fetcher:
         self.max_small_bytes = min(int(max_small_bytes), self.max_bytes)  # for SMALL_KINDS (catalog, metadata)
         self.state = FetchState()
         self._limits: dict[str, asyncio.Semaphore] = {}
+        #: host -> the event loop's time before which no request goes to it (a 429, or a Retry-After)
+        self._held: dict[str, float] = {}
         self._workers: ThreadPoolExecutor | None = None
         #: host -> (time.time() when seen, the rate-limit headers of its last answer that carried any, lowercased)
         self.rate_seen: dict[str, tuple[float, dict[str, str]]] = {}
@@ -404,6 +406,8 @@ class Fetcher:
                 return False
             after = exc.retry_after if isinstance(exc, _RetryableStatus) else None
             wait = min(after, self.max_wait) if after is not None else current[-1].next_wait if current else 0.0
+            if isinstance(exc, _RetryableStatus) and (exc.status == 429 or after is not None):
+                self._hold(host, wait)
             about = "" if after is not None else "about "
             self._notify(
                 f"{self._describe(host, exc)}; retrying in {about}{_fmt_seconds(wait)} (attempt {num + 1} of {limit})",
@@ -445,6 +449,7 @@ class Fetcher:
             headers=self._headers(headers),
         )
         async with self._limit(host):
+            await self._wait_for_host(host)
             for _ in range(MAX_REDIRECTS + 1):
                 response = await self.client.send(request, stream=True, follow_redirects=False)
                 try:
@@ -510,6 +515,24 @@ class Fetcher:
         if sem is None:
             sem = self._limits[host] = asyncio.Semaphore(self.max_per_host)
         return sem
+
+    def _hold(self, host: str, seconds: float) -> None:
+        """The host said to slow down (429) or when to come back (Retry-After): the requests to it that wait for a
+        turn, or come later, do not go out before then, rather than each being refused in turn."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._held[host] = max(until, self._held.get(host, 0.0))
+
+    async def _wait_for_host(self, host: str) -> None:
+        """Wait out a hold on ``host`` (announced already, by the request that was refused), and any hold that
+        comes while waiting. In stamina's test mode, which does not wait between attempts, neither does this."""
+        while (until := self._held.get(host)) is not None:
+            delay = until - asyncio.get_running_loop().time()
+            if delay <= 0:
+                del self._held[host]
+            elif stamina.is_testing():
+                return
+            else:
+                await asyncio.sleep(delay)
 
     def _notify(self, message: str, seconds: float) -> None:
         message = self._scrub(message)

@@ -67,7 +67,7 @@ def test_missing_file_gives_defaults(tmp_path):
     assert cfg.default_portal == "portland"
     assert cfg.cache.size_limit == 1 << 30
     assert cfg.cache.ttl == {"catalog": 3600, "metadata": 86400, "rows": 86400}
-    assert (cfg.net.connect_timeout, cfg.net.read_timeout, cfg.net.max_per_host) == (10, 30, 4)
+    assert (cfg.net.connect_timeout, cfg.net.read_timeout, cfg.net.max_per_host) == (10, 30, 6)
     assert cfg.requester == Requester()
     assert cfg.warnings == ()
     assert cfg.token_for("demo") is None
@@ -145,6 +145,16 @@ def test_unknown_keys_warn_with_line_and_suggestion(tmp_path):
     assert cfg.default_portal == "portland" and "p" in cfg.portals
 
 
+@pytest.mark.parametrize("value", ["17", "1000", "2.5", '"8"', "-3"])
+def test_max_per_host_is_a_whole_number_from_1_to_16(tmp_path, value):
+    cfg = load_config(write(tmp_path, f"[net]\nmax_per_host = {value}\n"))
+    assert cfg.net.max_per_host == 6
+    message = "net.max_per_host should be a whole number from 1 to 16; using 6"
+    assert cfg.warnings == (f"{tmp_path / 'config.toml'}:2: {message}",)
+    assert load_config(write(tmp_path, "[net]\nmax_per_host = 16\n")).net.max_per_host == 16
+    assert load_config(write(tmp_path, "[net]\nmax_per_host = 1\n")).net.max_per_host == 1
+
+
 def test_bad_values_warn_and_use_defaults(tmp_path):
     text = (
         "default_portal = 3\n"
@@ -156,11 +166,12 @@ def test_bad_values_warn_and_use_defaults(tmp_path):
     cfg = load_config(write(tmp_path, text))
     assert cfg.default_portal == "portland"
     assert cfg.cache.size_limit == 1 << 30
-    assert cfg.net.max_per_host == 4 and cfg.net.read_timeout == 30
+    assert cfg.net.max_per_host == 6 and cfg.net.read_timeout == 30
     assert cfg.portals == {}
     w = "\n".join(cfg.warnings)
     assert "config.toml:1: default_portal should be a string" in w
     assert "config.toml:3: cache.size_limit should be a positive whole number" in w
+    assert "config.toml:5: net.max_per_host should be a whole number from 1 to 16; using 6" in w
     assert "portals.x.kind must be one of" in w
     assert "config.toml:10: portals.y.url must start with http" in w
 

@@ -361,6 +361,25 @@ async def test_concurrency_limit_per_host(srv, make):
     assert elapsed >= 0.19  # two waves of two
 
 
+async def test_a_429_holds_every_request_to_its_host_until_retry_after(srv, make):
+    """Pages run several at a time: when the host says 429 with Retry-After, the requests behind the refused one
+    wait too rather than go out (and be refused) at once. Not stamina's test mode: the waits are real (short)."""
+    srv.script("/a", Reply(429, headers={"Retry-After": "1"}), json_reply("a"))
+    srv.script("/b", json_reply("b"))
+    srv.script("/c", json_reply("c"))
+    refused = asyncio.Event()
+    f = make(max_per_host=2, on_wait=lambda message, seconds: refused.set())
+    first = asyncio.create_task(f.get_json(srv.url("/a")))
+    await asyncio.wait_for(refused.wait(), 5)
+    later = asyncio.create_task(f.get_json(srv.url("/b")))
+    await asyncio.sleep(0.3)
+    assert srv.count("/b") == 0  # held: the host asked for 1 s
+    other = make(max_per_host=2)  # another fetcher (another portal) is not held by this one's 429
+    assert await other.get_json(srv.url("/c")) == "c"
+    assert await first == "a" and await later == "b"
+    assert srv.count("/a") == 2 and srv.count("/b") == 1
+
+
 async def test_cancel_during_request_and_during_backoff(srv, make):
     srv.script("/slow", Reply(200, b"x", delay=0.5))
     srv.script("/wait", Reply(503, headers={"Retry-After": "30"}))

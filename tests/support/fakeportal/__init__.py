@@ -9,6 +9,7 @@
         server.faults.set("429", path_contains="/query", count=2, retry_after=1)
         server.arcgis.hub_page_cap = 7
         ... server.requests, server.requests_to("/query"), server.reset_log(), server.faults.clear()
+        ... server.max_in_flight  (the most requests it answered at one time: a client's per-host limit bounds it)
 
 Run by hand with ``python -m tests.support.fakeportal [--port N]``.
 """

@@ -250,6 +250,10 @@ class _Handler(BaseHTTPRequestHandler):
                 for name, values in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items():
                     query.setdefault(name, []).extend(values)
         record = self.owner._log(method, path, query, self.headers)
+        with self.owner._serving():
+            self._answer(method, path, query, record)
+
+    def _answer(self, method: str, path: str, query: Query, record: Request) -> None:
         target = unquote_plus(self.path)
         latency, fault = self.owner.faults.take(target)
         if latency:
@@ -351,6 +355,7 @@ class FakeServer:
         self._routes: list[tuple[str, App]] = []
         self._lock = threading.Lock()
         self._requests: list[Request] = []
+        self._in_flight = self._max_in_flight = 0
         self._connections: set[socket.socket] = set()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -424,6 +429,7 @@ class FakeServer:
         self.faults.clear()
         with self._lock:
             self._requests.clear()
+            self._max_in_flight = self._in_flight
             self._routes.clear()
             self.apps.clear()
         for app in apps:
@@ -460,8 +466,28 @@ class FakeServer:
         return [r for r in self.requests if path_contains in r.path]
 
     def reset_log(self) -> None:
+        """Forget the requests so far (and ``max_in_flight``)."""
         with self._lock:
             self._requests.clear()
+            self._max_in_flight = self._in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests this server has been answering at one time (since the last reset), counted from when
+        a request has been read until its answer has been written: what a client's per-host limit bounds."""
+        with self._lock:
+            return self._max_in_flight
+
+    @contextlib.contextmanager
+    def _serving(self) -> Iterator[None]:
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def _log(self, method: str, path: str, query: Query, headers: Any) -> Request:
         params = {name: values[-1] for name, values in query.items()}
