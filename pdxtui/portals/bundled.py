@@ -281,7 +281,14 @@ def _check_query(meta: Dataset, query: Query) -> None:
 
 
 def _select(meta: Dataset, query: Query) -> pl.DataFrame:
-    """The rows a query selects: filtered, ordered (nulls last), sliced, then narrowed to the asked-for columns."""
+    """The rows a query selects: filtered, ordered (nulls last), sliced, then narrowed to the asked-for columns.
+    A plain slice of at most a page (a preview's first rows) is built alone, without the whole dataset."""
+    plain = (not query.where or not query.where.strip()) and query.near is None and not query.order
+    if plain and query.limit is not None and query.limit <= PAGE_ROWS:
+        from pdxtui.portals.snapshot.generate import build_frame
+
+        frame = build_frame(meta.id, query.offset, query.offset + query.limit)
+        return frame.select(query.columns) if query.columns else frame
     frame = _matching(meta, query.where, query.near)
     if query.order:
         frame = frame.sort(

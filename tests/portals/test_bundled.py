@@ -402,10 +402,30 @@ async def test_building_rows_does_not_block_the_event_loop(portal):
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0)
     try:
-        await fetch(portal, STREET_TREES, Query(limit=10))
+        await fetch(portal, STREET_TREES, Query(order=(("OBJECTID", False),), limit=10))  # a sort: every row built
     finally:
         ticker.cancel()
     assert ticks >= 3
+
+
+def test_a_slice_of_rows_built_alone_is_that_slice_of_the_whole_dataset():
+    for item in catalog()["datasets"]:  # every spec kind of the catalog is used by one dataset or another
+        n = item["rows"]
+        whole = build_frame(item["id"])
+        for start, stop in ((0, 20), (n // 2, n // 2 + 777), (max(n - 5, 0), n + 10), (n, n + 5)):
+            alone = build_frame(item["id"], start, stop)
+            assert alone.schema == whole.schema
+            assert alone.equals(whole.slice(start, stop - start)), (item["id"], start, stop)
+
+
+async def test_a_preview_page_is_built_without_the_whole_dataset(portal):
+    _frame.cache_clear()
+    first = await fetch(portal, STREET_TREES, Query(limit=20))
+    later = await fetch(portal, STREET_TREES, Query(columns=("SPECIES", "OBJECTID"), offset=100_000, limit=30))
+    assert _frame.cache_info().currsize == 0  # the 252,184 rows were never built
+    whole = build_frame(STREET_TREES)
+    assert first.equals(whole.head(20))
+    assert later.equals(whole.select("SPECIES", "OBJECTID").slice(100_000, 30))
 
 
 async def test_frames_are_cached(portal):
