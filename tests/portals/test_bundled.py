@@ -57,7 +57,8 @@ async def everything(portal: BundledPortal) -> list[Dataset]:
 async def fetch(portal: BundledPortal, dataset_id: str, query: Query = Query(), progress=None) -> pl.DataFrame:
     dataset = await portal.dataset(dataset_id)
     pages = [page async for page in portal.pages(dataset, query, progress)]
-    return pl.concat([pl.from_arrow(page.table) for page in pages])
+    assert all(isinstance(page.table, pl.DataFrame) for page in pages)  # polars already: no pyarrow round trip
+    return pl.concat([page.table for page in pages])
 
 
 # -- catalog ----------------------------------------------------------------------------------------------------
@@ -251,10 +252,10 @@ async def test_street_trees_pages_deliver_every_row_exactly_once(portal):
     seen: list[Progress] = []
     trees = await portal.dataset(STREET_TREES)
     pages = [page async for page in portal.pages(trees, Query(), seen.append)]
-    assert all(page.table.num_rows <= PAGE_ROWS for page in pages) and len(pages) > 1
+    assert all(page.table.height <= PAGE_ROWS for page in pages) and len(pages) > 1
     assert [page.offset for page in pages] == [i * PAGE_ROWS for i in range(len(pages))]
     assert all(page.total == trees.rows for page in pages)
-    frame = pl.concat([pl.from_arrow(page.table) for page in pages])
+    frame = pl.concat([page.table for page in pages])
     assert frame.height == trees.rows >= 250_000
     assert frame["OBJECTID"].n_unique() == frame.height
     assert frame["OBJECTID"].to_list() == list(range(1, frame.height + 1))
@@ -275,7 +276,7 @@ async def test_pages_filter_and_sort_the_whole_dataset(portal):
     trees = await portal.dataset(STREET_TREES)
     query = Query(where="SPECIES ~ maple and DIAMETER > 30", order=(("DIAMETER", True),), limit=5000)
     pages = [page async for page in portal.pages(trees, query)]
-    got = pl.concat([pl.from_arrow(page.table) for page in pages])
+    got = pl.concat([page.table for page in pages])
     frame = build_frame(STREET_TREES)
     expected = frame.filter(
         pl.col("SPECIES").str.to_lowercase().str.contains("maple", literal=True) & (pl.col("DIAMETER") > 30)
@@ -370,7 +371,7 @@ async def test_order_by_several_columns_then_limit(portal):
 async def test_an_empty_selection_still_yields_the_columns(portal):
     trees = await portal.dataset(STREET_TREES)
     pages = [page async for page in portal.pages(trees, Query(columns=("SPECIES",), limit=0))]
-    assert len(pages) == 1 and pages[0].table.num_rows == 0 and pages[0].table.column_names == ["SPECIES"]
+    assert len(pages) == 1 and pages[0].table.height == 0 and pages[0].table.columns == ["SPECIES"]
 
 
 @pytest.mark.parametrize(
