@@ -47,6 +47,11 @@ _ALWAYS = ("browse", "portals", "cache", "tui")
 
 
 class _Parser(argparse.ArgumentParser):
+    def format_help(self) -> str:
+        if callable(self.epilog):  # a command's long epilog is made only when its help is shown
+            self.epilog = self.epilog()
+        return super().format_help()
+
     def error(self, message: str) -> Any:  # one line and exit 2, as argparse does, but without the usage dump
         self.exit(EXIT_USAGE, f"pdxtui: {message} (see pdxtui --help)\n")
 
