@@ -24,7 +24,10 @@ def run(*args: str) -> tuple[int, str, str, list[str]]:
     code = (
         "import json, sys\n"
         "from pdxtui.cli import main\n"
-        f"code = main({list(args)!r})\n"
+        "try:\n"
+        f"    code = main({list(args)!r})\n"
+        "except SystemExit as exc:  # --help, --version\n"
+        "    code = exc.code\n"
         "sys.stdout.flush()\n"
         "print('\\nMODULES ' + json.dumps(sorted(sys.modules)))\n"
         "sys.exit(code)\n"
@@ -72,3 +75,12 @@ def test_an_arcgis_preview_from_a_warm_cache_imports_no_network_stack(fake_arcgi
         code, _, err, modules = run("--portal", portal, *args)
         assert code == 0, err
         assert imported(modules, ("polars", "pyarrow", *NETWORK, *NEVER)) == [], args
+
+
+def test_version_and_help_import_no_command_code():
+    code, out, _, modules = run("--version")
+    assert code == 0 and out.startswith("pdxtui ")
+    assert imported(modules, ("pdxtui.cli.browse", "pdxtui.model", "pdxtui.session", "polars")) == []
+    code, out, _, modules = run("--help")
+    assert code == 0 and "preview" in out and "export" in out
+    assert imported(modules, ("polars", "pyarrow", "pdxtui.filters", "pdxtui.ui", "textual", *NETWORK)) == []
