@@ -9,15 +9,17 @@ The fake portal runs in its own process on 127.0.0.1 only to warm a temporary ca
 ArcGIS command; it is stopped before the timed runs, so those are answered from the cache (a run that needed the
 network would fail, and the script with it). The baseline and the commands take turns in every round (rotating
 order), one untimed round first; each figure is the median of ``--runs`` rounds and each ratio is against the
-baseline's median in the same run. The pdxtui measured is the one ``python -m pdxtui`` finds outside a checkout
-(PYTHONPATH, else the installed one);
-its bytecode is compiled first, as an installed copy would have it (this machine sets PYTHONDONTWRITEBYTECODE).
+baseline's median in the same run, for the wall-clock time and for the CPU time the process used (all its
+threads; steadier than the wall clock when the machine is busy). The pdxtui measured is the one
+``python -m pdxtui`` finds outside a checkout (PYTHONPATH, else the installed one); its bytecode is compiled first,
+as an installed copy would have it (this machine sets PYTHONDONTWRITEBYTECODE).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,13 +44,20 @@ def pdxtui_dir(py: str) -> str:
     return done.stdout.strip()
 
 
-def run(argv: list[str]) -> float:
+def cpu_of_children() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run(argv: list[str]) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds: user + system, all threads) of one run of ``argv``."""
+    cpu = cpu_of_children()
     start = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=OUTSIDE)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr}")
-    return elapsed
+    return elapsed, cpu_of_children() - cpu
 
 
 def main() -> int:
@@ -84,25 +93,31 @@ def main() -> int:
                     run(argv)
         load_before = os.getloadavg()
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
         order = list(commands)
         for round_ in range(args.runs + 1):
             for name in order:
-                elapsed = run(commands[name])
+                elapsed, cpu = run(commands[name])
                 if round_:  # round 0 is the warm-up
                     times[name].append(elapsed)
+                    cpus[name].append(cpu)
             order = order[1:] + order[:1]
         load_after = os.getloadavg()
     base_name = next(iter(commands))
-    base = statistics.median(times[base_name])
+    base, base_cpu = statistics.median(times[base_name]), statistics.median(cpus[base_name])
     print(
         f"pdxtui from {where}; median of {args.runs} rounds after a warm-up round; {os.cpu_count()} CPUs, "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
     )
+    print(f"{'':34} {'wall clock':>16} {'CPU (user+sys)':>16}   wall-clock runs (ms)")
     for name, got in times.items():
-        median = statistics.median(got)
-        ratio = "" if name == base_name else f"  {median / base:5.2f}x"
-        print(f"{name:34} {median * 1000:6.0f} ms{ratio}   runs: {' '.join(f'{t * 1000:.0f}' for t in got)}")
-    print("goal: preview <= 2.00x the baseline (demo and ArcGIS from a warm cache)")
+        median, cpu = statistics.median(got), statistics.median(cpus[name])
+        ratio = f"{median / base:5.2f}x" if name != base_name else ""
+        cpu_ratio = f"{cpu / base_cpu:5.2f}x" if name != base_name else ""
+        runs = " ".join(f"{t * 1000:.0f}" for t in got)
+        print(f"{name:34} {median * 1000:6.0f} ms {ratio:6} {cpu * 1000:6.0f} ms {cpu_ratio:6}   {runs}")
+    print("goal: preview <= 2.00x the baseline (demo and ArcGIS from a warm cache), wall clock; the CPU time")
+    print("(all threads) is steadier when the machine is busy")
     print("(floor): the imports alone of a command that reads ArcGIS rows (pyarrow brings numpy)")
     return 0
 
