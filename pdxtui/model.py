@@ -180,7 +180,8 @@ def describe_near(near: tuple[float, float, float] | None) -> str:
 
 @dataclass(frozen=True)
 class Page:
-    """A slice of rows. ``table`` is a pyarrow.Table; ``total`` the matching row count if known."""
+    """A slice of rows. ``table`` is a pyarrow.Table, or a polars.DataFrame from a portal whose rows are polars
+    already (the bundled one); ``total`` the matching row count if known."""
 
     table: Any
     offset: int

@@ -1,24 +1,21 @@
 """HTTP for every portal: one httpx client factory and a ``Fetcher`` that adds the cache, retries (stamina),
 ``Retry-After``, a per-host concurrency limit, the app token header, a size guard and plain error messages.
 
-No Textual import here: the CLI uses this too.
+No Textual import here: the CLI uses this too. httpx and stamina are imported when the first request goes to the
+network (a Fetcher makes its client then), so an answer from the cache never pays for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
-
-import httpx
-import stamina
 
 from pdxtui import __version__
 from pdxtui.cache import Params, Store
@@ -26,6 +23,9 @@ from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
 from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, short
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ def make_client(
     timeout_connect: float = 10, timeout_read: float = 30, headers: Mapping[str, str] | None = None, **kwargs: Any
 ) -> httpx.AsyncClient:
     """The one AsyncClient pdxtui uses: timeouts, a User-Agent naming pdxtui, redirects (at most 5)."""
+    import httpx
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout_read, connect=timeout_connect),
         headers={"User-Agent": USER_AGENT, **(headers or {})},
@@ -105,6 +107,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
@@ -133,6 +137,8 @@ def _fmt_mb(n: int) -> str:
 
 
 def _reason(response: httpx.Response) -> str:
+    import httpx
+
     return response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
 
 
@@ -164,7 +170,7 @@ class Fetcher:
     def __init__(
         self,
         portal_name: str,
-        client: httpx.AsyncClient | None = None,
+        client: httpx.AsyncClient | Callable[[], httpx.AsyncClient] | None = None,
         store: Store | None = None,
         ttl: Mapping[str, float] | None = None,
         max_per_host: int = 6,  # the config's default (net.max_per_host)
@@ -180,8 +186,15 @@ class Fetcher:
         throttle_wait: float = 10.0,
     ) -> None:
         self.portal_name = portal_name
-        self._own_client = client is None
-        self.client = client if client is not None else make_client()
+        # None or a factory: the client is made on first use (an answer from the cache needs none), closed by aclose
+        self._client: httpx.AsyncClient | None = None
+        self._make_client: Callable[[], httpx.AsyncClient] = make_client
+        if client is None or callable(client):
+            self._own_client = True
+            self._make_client = client or make_client
+        else:
+            self._own_client = False
+            self._client = client
         self.store = store if store is not None else Store.disabled()
         self.ttl = {**DEFAULT_TTL, **(ttl or {})}
         self.max_per_host = max(1, int(max_per_host))
@@ -204,6 +217,18 @@ class Fetcher:
         self.rate_seen: dict[str, tuple[float, dict[str, str]]] = {}
 
     # -- public -----------------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The httpx client, made on first use when the Fetcher was given none (or a factory)."""
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    async def close_client(self) -> None:
+        """Close the client if there is one (the owner of a shared client calls this; none is made to close it)."""
+        if self._client is not None:
+            await self._client.aclose()
 
     async def get_bytes(
         self,
@@ -285,7 +310,7 @@ class Fetcher:
         if workers is not None:
             workers.shutdown(wait=True)  # let a write whose caller was cancelled finish before the store closes
         if self._own_client:
-            await self.client.aclose()
+            await self.close_client()
 
     # -- the cache around the network -------------------------------------------------------------------
 
@@ -388,6 +413,9 @@ class Fetcher:
     async def _download(
         self, url: str, params: Params, headers: Mapping[str, str] | None, cap: int | None = None
     ) -> tuple[int, str, bytes]:
+        import httpx
+        import stamina
+
         host = _host(url)
         current: list[stamina.Attempt] = []
 
@@ -529,10 +557,12 @@ class Fetcher:
             delay = until - asyncio.get_running_loop().time()
             if delay <= 0:
                 del self._held[host]
-            elif stamina.is_testing():
+                continue
+            import stamina  # only a host that was refused gets here: a cached answer never imports it
+
+            if stamina.is_testing():
                 return
-            else:
-                await asyncio.sleep(delay)
+            await asyncio.sleep(delay)
 
     def _notify(self, message: str, seconds: float) -> None:
         message = self._scrub(message)
@@ -544,6 +574,8 @@ class Fetcher:
                 log.exception("on_wait callback failed")
 
     def _describe(self, host: str, exc: Exception) -> str:
+        import httpx
+
         if isinstance(exc, _RetryableStatus):
             return f"{host} answered {exc.status} {exc.reason}"
         if isinstance(exc, httpx.ConnectTimeout):

@@ -37,6 +37,15 @@ class Preview:
         return self.frame.height
 
 
+def page_frame(table: Any) -> pl.DataFrame:
+    """A page's rows as a polars frame: an Arrow table converted (without copying), a polars frame as it is."""
+    import polars as pl
+
+    if isinstance(table, pl.DataFrame):
+        return table
+    return cast("pl.DataFrame", pl.from_arrow(table))  # a Table gives a DataFrame
+
+
 class Service:
     """A portal plus the joins, typing and statistics on top of it."""
 
@@ -87,7 +96,7 @@ class Service:
                 progress(step)
 
         async for page in self.portal.pages(dataset, query, heard):
-            frames.append(cast("pl.DataFrame", pl.from_arrow(page.table)))  # a Table gives a DataFrame
+            frames.append(page_frame(page.table))
             if page.total is not None:
                 total = page.total
         if frames:
@@ -140,10 +149,9 @@ class Service:
         self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
     ) -> AsyncGenerator[pl.DataFrame, None]:
         """The rows of ``query`` page by page, each a typed frame: for exports that must not hold everything."""
-        import polars as pl
 
         async for page in self.portal.pages(dataset, query or Query(), progress):
-            yield apply_schema(cast("pl.DataFrame", pl.from_arrow(page.table)), dataset)  # a Table gives a DataFrame
+            yield apply_schema(page_frame(page.table), dataset)
 
     async def count(self, dataset: Dataset, query: Query | None = None) -> int:
         """How many rows match ``query`` (the whole dataset for None)."""

@@ -50,7 +50,7 @@ class Session:
         header, template = TOKEN_HEADERS.get(spec.kind, ("X-App-Token", "{}"))
         return Fetcher(
             f"{spec.kind}:{spec.url}",  # cache keys follow the portal's URL, whatever profile name reached it
-            client=make_client(cfg.net.connect_timeout, cfg.net.read_timeout),
+            client=lambda: make_client(cfg.net.connect_timeout, cfg.net.read_timeout),  # made when first needed
             store=self.store(),
             ttl=cfg.cache.ttl,
             max_per_host=cfg.net.max_per_host,

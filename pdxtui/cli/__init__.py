@@ -47,6 +47,11 @@ _ALWAYS = ("browse", "portals", "cache", "tui")
 
 
 class _Parser(argparse.ArgumentParser):
+    def format_help(self) -> str:
+        if callable(self.epilog):  # a command's long epilog is made only when its help is shown
+            self.epilog = self.epilog()
+        return super().format_help()
+
     def error(self, message: str) -> Any:  # one line and exit 2, as argparse does, but without the usage dump
         self.exit(EXIT_USAGE, f"pdxtui: {message} (see pdxtui --help)\n")
 
@@ -92,11 +97,14 @@ def _module(name: str) -> ModuleType:
 
 
 def _modules_for(words: Sequence[str] | None) -> list[str]:
-    """The command modules a command line needs: all of them for ``--help`` (or no command line), else those of
-    the commands it names, beside the few always registered."""
+    """The command modules a command line needs: all of them for ``--help`` (or no command line), none for a
+    leading ``--version`` (argparse prints it and exits before it reads on), else those of the commands it names,
+    beside the few always registered."""
     every = list(dict.fromkeys(COMMANDS.values()))
     if words is None or any(w in ("-h", "--help") for w in words):
         return every
+    if words[:1] == ["--version"]:
+        return []
     named = {COMMANDS[w] for w in words if w in COMMANDS}
     return [m for m in every if m in named or m in _ALWAYS]
 

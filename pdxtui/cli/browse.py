@@ -8,7 +8,6 @@ from typing import Any
 
 from pdxtui.cli.rowargs import bad_where, columns_of, order_of, split_columns, where_text
 from pdxtui.errors import UsageError
-from pdxtui.filters import HELP as FILTER_HELP
 from pdxtui.model import Dataset, Query, SearchRequest
 from pdxtui.textout import dumps, fmt_count, fmt_date, human_age, table
 from pdxtui.textsafe import clean, one_line
@@ -57,10 +56,7 @@ def register(subparsers: Any, common: Any) -> None:
         "a --where filter keeps, sorted by --order, with the --columns you name. The portal filters and sorts\n"
         "the whole dataset where it can. Exit codes: 0 ok, 1 runtime error (unknown dataset, portal trouble),\n"
         "2 usage error (bad flag, unknown column, a --where that does not parse: its message and a caret line).",
-        epilog=f"{FILTER_HELP}\n\nExamples:\n"
-        "  pdxtui preview ID --rows 20\n"
-        "  pdxtui preview ID --where 'DIAMETER > 40' --order 'DIAMETER desc,COMMON' --columns COMMON,DIAMETER\n"
-        "  pdxtui preview ID --json --rows 100 > rows.json",
+        epilog=_preview_epilog,  # made when the help is shown: the filter language's help imports pdxtui.filters
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(p, top=False)
@@ -72,6 +68,17 @@ def register(subparsers: Any, common: Any) -> None:
         "--order", metavar="'A desc,B'", help="sort by these columns, each asc (default) or desc, e.g. 'DIAMETER desc'"
     )
     p.add_argument("--json", action="store_true", help="JSON array of records on stdout")
+
+
+def _preview_epilog() -> str:
+    from pdxtui.filters import HELP
+
+    return (
+        f"{HELP}\n\nExamples:\n"
+        "  pdxtui preview ID --rows 20\n"
+        "  pdxtui preview ID --where 'DIAMETER > 40' --order 'DIAMETER desc,COMMON' --columns COMMON,DIAMETER\n"
+        "  pdxtui preview ID --json --rows 100 > rows.json"
+    )
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:

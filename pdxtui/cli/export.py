@@ -35,16 +35,22 @@ Exit codes: 0 written, 1 runtime error (PATH exists without --force, portal or d
 error (bad flag, unknown format, extension or column, a --where that does not parse)."""
 
 
-def register(subparsers: Any, common: Any) -> None:
+def _epilog() -> str:
     from pdxtui.filters import HELP
 
+    return (
+        HELP + "\n\nExamples:\n"
+        "  pdxtui export ID -o trees.csv --where 'SPECIES ~ maple' --columns SPECIES,DIAMETER\n"
+        "  pdxtui export ID -o trees.parquet --limit 10000 --force"
+    )
+
+
+def register(subparsers: Any, common: Any) -> None:
     p = subparsers.add_parser(
         "export",
         help="write a dataset's rows to a file (CSV, TSV, JSON, NDJSON, Parquet, XLSX, GeoJSON)",
         description=DESCRIPTION,
-        epilog=HELP + "\n\nExamples:\n"
-        "  pdxtui export ID -o trees.csv --where 'SPECIES ~ maple' --columns SPECIES,DIAMETER\n"
-        "  pdxtui export ID -o trees.parquet --limit 10000 --force",
+        epilog=_epilog,  # made when the help is shown (see cli._Parser)
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(p, top=False)

@@ -20,11 +20,11 @@ def where_text(value: str | None) -> str | None:
 def bad_where(where: str | None, fields: Sequence[Field]) -> bool:
     """Whether ``where`` fails to parse against ``fields``; if so its message and a caret line under the place
     are on stderr (the caller exits 2)."""
+    if where is None:
+        return False
     from pdxtui.filters import FilterError, caret, parse
     from pdxtui.textsafe import one_line
 
-    if where is None:
-        return False
     try:
         parse(where, tuple(fields))
     except FilterError as exc:
@@ -77,10 +77,10 @@ def _known(name: str, fields: Sequence[Field]) -> bool:
 
 
 def _resolved(flag: str, names: tuple[str, ...], fields: Sequence[Field]) -> tuple[str, ...]:
+    if not names or not fields:
+        return names
     from pdxtui.export import resolve_columns
 
-    if not fields:
-        return names
     try:
         return tuple(resolve_columns(names, [f.name for f in fields], fields))
     except UsageError as exc:

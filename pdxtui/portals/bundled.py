@@ -121,13 +121,12 @@ class BundledPortal(Portal):
         frame = await asyncio.to_thread(_select, meta, query)
         done = pages = 0
         while True:
-            chunk = frame.slice(done, PAGE_ROWS)
-            table = await asyncio.to_thread(_arrow, chunk)
+            chunk = frame.slice(done, PAGE_ROWS)  # handed over as a polars frame: no copy, and no pyarrow to import
             done += chunk.height
             pages += 1
             if progress is not None:
                 progress(Progress(rows=done, total=frame.height, pages=pages))
-            yield Page(table=table, offset=query.offset + done - chunk.height, total=matching)
+            yield Page(table=chunk, offset=query.offset + done - chunk.height, total=matching)
             if done >= frame.height:
                 return
 
@@ -255,13 +254,6 @@ def _narrowed(found: list[DatasetSummary], request: SearchRequest) -> Facets:
 # -- rows -------------------------------------------------------------------------------------------------------
 
 
-def _arrow(chunk: pl.DataFrame) -> Any:
-    """Arrow without copying strings (string_view), so paging a large frame costs no extra memory."""
-    import polars as pl
-
-    return chunk.to_arrow(compat_level=pl.CompatLevel.newest())
-
-
 def _check_query(meta: Dataset, query: Query) -> None:
     """Reject what the bundled portal cannot do, before any rows are built (a bad filter raises FilterError)."""
     if query.where is not None:
@@ -281,7 +273,14 @@ def _check_query(meta: Dataset, query: Query) -> None:
 
 
 def _select(meta: Dataset, query: Query) -> pl.DataFrame:
-    """The rows a query selects: filtered, ordered (nulls last), sliced, then narrowed to the asked-for columns."""
+    """The rows a query selects: filtered, ordered (nulls last), sliced, then narrowed to the asked-for columns.
+    A plain slice of at most a page (a preview's first rows) is built alone, without the whole dataset."""
+    plain = (not query.where or not query.where.strip()) and query.near is None and not query.order
+    if plain and query.limit is not None and query.limit <= PAGE_ROWS:
+        from pdxtui.portals.snapshot.generate import build_frame
+
+        frame = build_frame(meta.id, query.offset, query.offset + query.limit)
+        return frame.select(query.columns) if query.columns else frame
     frame = _matching(meta, query.where, query.near)
     if query.order:
         frame = frame.sort(

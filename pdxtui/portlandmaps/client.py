@@ -175,7 +175,7 @@ class PortlandMaps:
         fetcher, self._fetcher = self._fetcher, None
         if fetcher is not None:
             await fetcher.aclose()
-            await fetcher.client.aclose()
+            await fetcher.close_client()
         if self.close_store and self._store is not None:
             self._store.close()
 

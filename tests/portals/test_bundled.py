@@ -57,7 +57,8 @@ async def everything(portal: BundledPortal) -> list[Dataset]:
 async def fetch(portal: BundledPortal, dataset_id: str, query: Query = Query(), progress=None) -> pl.DataFrame:
     dataset = await portal.dataset(dataset_id)
     pages = [page async for page in portal.pages(dataset, query, progress)]
-    return pl.concat([pl.from_arrow(page.table) for page in pages])
+    assert all(isinstance(page.table, pl.DataFrame) for page in pages)  # polars already: no pyarrow round trip
+    return pl.concat([page.table for page in pages])
 
 
 # -- catalog ----------------------------------------------------------------------------------------------------
@@ -251,10 +252,10 @@ async def test_street_trees_pages_deliver_every_row_exactly_once(portal):
     seen: list[Progress] = []
     trees = await portal.dataset(STREET_TREES)
     pages = [page async for page in portal.pages(trees, Query(), seen.append)]
-    assert all(page.table.num_rows <= PAGE_ROWS for page in pages) and len(pages) > 1
+    assert all(page.table.height <= PAGE_ROWS for page in pages) and len(pages) > 1
     assert [page.offset for page in pages] == [i * PAGE_ROWS for i in range(len(pages))]
     assert all(page.total == trees.rows for page in pages)
-    frame = pl.concat([pl.from_arrow(page.table) for page in pages])
+    frame = pl.concat([page.table for page in pages])
     assert frame.height == trees.rows >= 250_000
     assert frame["OBJECTID"].n_unique() == frame.height
     assert frame["OBJECTID"].to_list() == list(range(1, frame.height + 1))
@@ -275,7 +276,7 @@ async def test_pages_filter_and_sort_the_whole_dataset(portal):
     trees = await portal.dataset(STREET_TREES)
     query = Query(where="SPECIES ~ maple and DIAMETER > 30", order=(("DIAMETER", True),), limit=5000)
     pages = [page async for page in portal.pages(trees, query)]
-    got = pl.concat([pl.from_arrow(page.table) for page in pages])
+    got = pl.concat([page.table for page in pages])
     frame = build_frame(STREET_TREES)
     expected = frame.filter(
         pl.col("SPECIES").str.to_lowercase().str.contains("maple", literal=True) & (pl.col("DIAMETER") > 30)
@@ -370,7 +371,7 @@ async def test_order_by_several_columns_then_limit(portal):
 async def test_an_empty_selection_still_yields_the_columns(portal):
     trees = await portal.dataset(STREET_TREES)
     pages = [page async for page in portal.pages(trees, Query(columns=("SPECIES",), limit=0))]
-    assert len(pages) == 1 and pages[0].table.num_rows == 0 and pages[0].table.column_names == ["SPECIES"]
+    assert len(pages) == 1 and pages[0].table.height == 0 and pages[0].table.columns == ["SPECIES"]
 
 
 @pytest.mark.parametrize(
@@ -402,10 +403,30 @@ async def test_building_rows_does_not_block_the_event_loop(portal):
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0)
     try:
-        await fetch(portal, STREET_TREES, Query(limit=10))
+        await fetch(portal, STREET_TREES, Query(order=(("OBJECTID", False),), limit=10))  # a sort: every row built
     finally:
         ticker.cancel()
     assert ticks >= 3
+
+
+def test_a_slice_of_rows_built_alone_is_that_slice_of_the_whole_dataset():
+    for item in catalog()["datasets"]:  # every spec kind of the catalog is used by one dataset or another
+        n = item["rows"]
+        whole = build_frame(item["id"])
+        for start, stop in ((0, 20), (n // 2, n // 2 + 777), (max(n - 5, 0), n + 10), (n, n + 5)):
+            alone = build_frame(item["id"], start, stop)
+            assert alone.schema == whole.schema
+            assert alone.equals(whole.slice(start, stop - start)), (item["id"], start, stop)
+
+
+async def test_a_preview_page_is_built_without_the_whole_dataset(portal):
+    _frame.cache_clear()
+    first = await fetch(portal, STREET_TREES, Query(limit=20))
+    later = await fetch(portal, STREET_TREES, Query(columns=("SPECIES", "OBJECTID"), offset=100_000, limit=30))
+    assert _frame.cache_info().currsize == 0  # the 252,184 rows were never built
+    whole = build_frame(STREET_TREES)
+    assert first.equals(whole.head(20))
+    assert later.equals(whole.select("SPECIES", "OBJECTID").slice(100_000, 30))
 
 
 async def test_frames_are_cached(portal):

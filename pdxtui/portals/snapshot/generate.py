@@ -47,12 +47,14 @@ DTYPES: dict[str, pl.DataType] = {
 Spec = dict[str, Any]
 
 
-def noise(n: int, salt: str) -> pl.Series:
-    """n pseudo-random Int64 values in [0, 2**31), fixed by ``salt``.
+def noise(n: int, salt: str, start: int = 0) -> pl.Series:
+    """n pseudo-random Int64 values in [0, 2**31), fixed by ``salt``: those of rows ``start`` .. ``start + n - 1``.
 
     A 31-bit multiply/xor-shift hash of the row number. Every product stays below 2**62, so nothing overflows.
     """
-    x = (pl.int_range(n, dtype=pl.Int64, eager=True) * 1_103_515_245 + (zlib.crc32(salt.encode()) & _MASK)) & _MASK
+    x = (
+        pl.int_range(start, start + n, dtype=pl.Int64, eager=True) * 1_103_515_245 + (zlib.crc32(salt.encode()) & _MASK)
+    ) & _MASK
     for multiplier in (0x45D9F3B, 0x119DE1F3):
         x = x ^ (x // 65536)
         x = (x * multiplier) & _MASK
@@ -64,17 +66,20 @@ def _epoch_ms(day: str) -> int:
     return int(start.timestamp() * 1000)
 
 
-def build_frame(dataset_id: str) -> pl.DataFrame:
-    """The full sample frame of a snapshot dataset. Columns follow the catalog's field order."""
+def build_frame(dataset_id: str, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+    """The sample frame of a snapshot dataset: all its rows, or rows ``start`` .. ``stop - 1`` only (the same rows as
+    that slice of the whole frame, built alone). Columns follow the catalog's field order."""
     meta = entry(dataset_id)
     if meta is None:
         raise KeyError(f"no dataset {dataset_id!r} in the bundled snapshot")
-    return _Builder(meta).frame()
+    return _Builder(meta, start, stop).frame()
 
 
 class _Builder:
-    def __init__(self, meta: dict[str, Any]) -> None:
-        self.n: int = meta["rows"]
+    def __init__(self, meta: dict[str, Any], start: int = 0, stop: int | None = None) -> None:
+        rows: int = meta["rows"]
+        self.start = min(max(start, 0), rows)  # the first row built; every value depends on its row number only
+        self.n: int = max(min(rows if stop is None else stop, rows) - self.start, 0)  # how many rows are built
         self.seed: int = meta["seed"]
         self.fields: dict[str, dict[str, Any]] = {f["name"]: f for f in meta["fields"]}
         self.macros: dict[str, Spec] = catalog()["macros"]
@@ -91,7 +96,7 @@ class _Builder:
             spec = self._expand(meta["gen"])
             series = _cast(self.values(spec, name), ESRI_KINDS.get(meta["type"], "string"))
             if spec.get("nulls"):
-                keep = noise(self.n, f"{self.seed}:{name}:nulls") >= int(spec["nulls"] * _SPAN)
+                keep = self._noise(f"{self.seed}:{name}:nulls") >= int(spec["nulls"] * _SPAN)
                 series = pl.select(pl.when(pl.lit(keep)).then(pl.lit(series))).to_series()
             self.built[name] = series.alias(name)
         return self.built[name]
@@ -109,17 +114,24 @@ class _Builder:
             series = series.cast(pl.String).str.zfill(spec["pad"])
         return series
 
+    def _noise(self, salt: str) -> pl.Series:
+        return noise(self.n, salt, self.start)
+
+    def _rows(self) -> pl.Series:
+        """The row numbers built."""
+        return pl.int_range(self.start, self.start + self.n, dtype=pl.Int64, eager=True)
+
     def _uniform(self, spec: Spec, salt: str) -> pl.Series:
-        u = noise(self.n, f"{self.seed}:{salt}") / _SPAN
+        u = self._noise(f"{self.seed}:{salt}") / _SPAN
         power = spec.get("power", 1)
         return u if power == 1 else u**power
 
     # -- spec kinds ----------------------------------------------------------------------------------------------
     def _oid(self, spec: Spec, salt: str) -> pl.Series:
-        return pl.int_range(1, self.n + 1, dtype=pl.Int64, eager=True)
+        return self._rows() + 1
 
     def _seq(self, spec: Spec, salt: str) -> pl.Series:
-        return pl.int_range(self.n, dtype=pl.Int64, eager=True) * spec.get("step", 1) + spec.get("start", 1)
+        return self._rows() * spec.get("step", 1) + spec.get("start", 1)
 
     def _const(self, spec: Spec, salt: str) -> pl.Series:
         return pl.repeat(spec["value"], self.n, eager=True)
@@ -127,7 +139,7 @@ class _Builder:
     def _int(self, spec: Spec, salt: str) -> pl.Series:
         low, high = spec["min"], spec["max"]
         if spec.get("power", 1) == 1:
-            return noise(self.n, f"{self.seed}:{salt}") % (high - low + 1) + low
+            return self._noise(f"{self.seed}:{salt}") % (high - low + 1) + low
         steps = (self._uniform(spec, salt) * (high - low + 1)).cast(pl.Int64)  # u < 1, so steps <= high - low
         return steps + low
 
@@ -142,7 +154,7 @@ class _Builder:
         if cache_key not in self.picks:
             # one slot per unit of weight: a gather is much cheaper than a search of the cumulative weights
             slots = pl.Series([i for i, weight in enumerate(weights) for _ in range(weight)], dtype=pl.UInt32)
-            self.picks[cache_key] = slots.gather(noise(self.n, f"{self.seed}:pick:{key}") % len(slots))
+            self.picks[cache_key] = slots.gather(self._noise(f"{self.seed}:pick:{key}") % len(slots))
         return values.gather(self.picks[cache_key])
 
     def _near(self, spec: Spec, salt: str) -> pl.Series:
@@ -150,14 +162,14 @@ class _Builder:
         centre = self._choice(place, salt).cast(pl.Float64)
         # the sum of three uniforms: a bell-shaped offset in [-1.5, 1.5) spreads
         bell = sum(
-            (noise(self.n, f"{self.seed}:{salt}:{i}") / _SPAN for i in range(3)), pl.repeat(-1.5, self.n, eager=True)
+            (self._noise(f"{self.seed}:{salt}:{i}") / _SPAN for i in range(3)), pl.repeat(-1.5, self.n, eager=True)
         )
         value = centre + bell * spec["spread"]
         return value.clip(spec["min"], spec["max"]).round(spec.get("decimals", 6))
 
     def _list(self, spec: Spec, salt: str) -> pl.Series:
         values, _ = self._options(spec)
-        return values.gather(pl.int_range(self.n, eager=True) % len(values))
+        return values.gather(self._rows() % len(values))
 
     def _datetime(self, spec: Spec, salt: str) -> pl.Series:
         start, end = _epoch_ms(spec["start"]), _epoch_ms(spec["end"])
