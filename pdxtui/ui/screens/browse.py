@@ -28,6 +28,7 @@ from pdxtui.ui.feedback import error_text
 from pdxtui.ui.footer import ShownKeys
 from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.screens.browse_counts import ColumnCounts
+from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.metadata import MetadataPane
@@ -84,6 +85,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self._debounce: Timer | None = None
         self._last_request: SearchRequest | None = None
         self._panes_ready = asyncio.Event()
+        self._panes_lock = asyncio.Lock()  # the first paint and a dataset opened early may both mount them
         self._panes_scheduled = False
         self.facets_loaded = False
         self._near_place = ""  # the address a near-filter (Query.near) is around
@@ -117,18 +119,21 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self.load_facets()
         if self._open_id:
             self.open_dataset(self._open_id)
+        collect_again()
 
     async def _mount_panes(self) -> None:
-        if self._panes_ready.is_set():
-            return
-        metadata, preview = MetadataPane(id="metadata"), PreviewPane(id="preview")
-        metadata.border_title, preview.border_title = "Metadata", "Preview"
-        side = TabbedContent(id="side")
-        await self.query_one("#content").mount_all([Horizontal(metadata, side, id="details"), preview])
-        await side.add_pane(TabPane("Schema", SchemaPane(id="schema"), id="tab-schema"))
-        await side.add_pane(TabPane("Stats", StatsPane(id="stats"), id="tab-stats"))
-        self._panes_ready.set()
-        self.query_one("#search", Input).focus()
+        async with self._panes_lock:
+            if self._panes_ready.is_set():
+                return
+            load_later_css(self.app)  # before any dataset can open (pdxtui.ui.startup says why)
+            metadata, preview = MetadataPane(id="metadata"), PreviewPane(id="preview")
+            metadata.border_title, preview.border_title = "Metadata", "Preview"
+            side = TabbedContent(id="side")
+            await self.query_one("#content").mount_all([Horizontal(metadata, side, id="details"), preview])
+            await side.add_pane(TabPane("Schema", SchemaPane(id="schema"), id="tab-schema"))
+            await side.add_pane(TabPane("Stats", StatsPane(id="stats"), id="tab-stats"))
+            self._panes_ready.set()
+            self.query_one("#search", Input).focus()
 
     # ------------------------------------------------------------------ search
     def _request(self) -> SearchRequest:
