@@ -1,7 +1,8 @@
 """HTTP for every portal: one httpx client factory and a ``Fetcher`` that adds the cache, retries (stamina),
 ``Retry-After``, a per-host concurrency limit, the app token header, a size guard and plain error messages.
 
-No Textual import here: the CLI uses this too.
+No Textual import here: the CLI uses this too. httpx and stamina are imported, and the client made, only when a
+request goes to the network: an answer from the cache (a warm start of the browser) needs neither.
 """
 
 from __future__ import annotations
@@ -14,11 +15,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
-
-import httpx
-import stamina
 
 from pdxtui import __version__
 from pdxtui.cache import Params, Store
@@ -26,6 +24,10 @@ from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
 from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, short
+
+if TYPE_CHECKING:
+    import httpx
+    import stamina
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ def make_client(
     timeout_connect: float = 10, timeout_read: float = 30, headers: Mapping[str, str] | None = None, **kwargs: Any
 ) -> httpx.AsyncClient:
     """The one AsyncClient pdxtui uses: timeouts, a User-Agent naming pdxtui, redirects (at most 5)."""
+    import httpx
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout_read, connect=timeout_connect),
         headers={"User-Agent": USER_AGENT, **(headers or {})},
@@ -133,6 +137,8 @@ def _fmt_mb(n: int) -> str:
 
 
 def _reason(response: httpx.Response) -> str:
+    import httpx
+
     return response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
 
 
@@ -178,10 +184,14 @@ class Fetcher:
         connect_attempts: int = 2,
         max_small_bytes: int = DEFAULT_MAX_SMALL_BYTES,
         throttle_wait: float = 10.0,
+        client_factory: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
+        """``client``: the AsyncClient to use (its owner closes it); else one is made with ``client_factory``
+        (default :func:`make_client`) on the first request that goes to the network, and closed by ``aclose``."""
         self.portal_name = portal_name
         self._own_client = client is None
-        self.client = client if client is not None else make_client()
+        self._client = client
+        self._client_factory = client_factory or make_client
         self.store = store if store is not None else Store.disabled()
         self.ttl = {**DEFAULT_TTL, **(ttl or {})}
         self.max_per_host = max(1, int(max_per_host))
@@ -202,6 +212,18 @@ class Fetcher:
         self.rate_seen: dict[str, tuple[float, dict[str, str]]] = {}
 
     # -- public -----------------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client, made on first use."""
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    async def close_client(self) -> None:
+        """Close the client, if one was given or made (a fetcher that never went to the network made none)."""
+        if self._client is not None:
+            await self._client.aclose()
 
     async def get_bytes(
         self,
@@ -283,7 +305,7 @@ class Fetcher:
         if workers is not None:
             workers.shutdown(wait=True)  # let a write whose caller was cancelled finish before the store closes
         if self._own_client:
-            await self.client.aclose()
+            await self.close_client()
 
     # -- the cache around the network -------------------------------------------------------------------
 
@@ -386,6 +408,9 @@ class Fetcher:
     async def _download(
         self, url: str, params: Params, headers: Mapping[str, str] | None, cap: int | None = None
     ) -> tuple[int, str, bytes]:
+        import httpx
+        import stamina
+
         host = _host(url)
         current: list[stamina.Attempt] = []
 
@@ -521,6 +546,8 @@ class Fetcher:
                 log.exception("on_wait callback failed")
 
     def _describe(self, host: str, exc: Exception) -> str:
+        import httpx
+
         if isinstance(exc, _RetryableStatus):
             return f"{host} answered {exc.status} {exc.reason}"
         if isinstance(exc, httpx.ConnectTimeout):

@@ -275,7 +275,7 @@ class NetworkPortal(Portal, Generic[PlanT]):
             return
         await fetcher.aclose()
         if self.close_fetcher:
-            await fetcher.client.aclose()
+            await fetcher.close_client()
             fetcher.store.close()
 
     @property
