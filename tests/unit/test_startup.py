@@ -78,3 +78,27 @@ def test_a_hit_is_drawn_at_the_width_the_list_gives_it():
     assert lines.lines(46).plain != lines.lines(30).plain  # the owner gives way in the narrower list
     assert lines.lines(5) == lines.lines(DETAIL_WIDTH)  # too narrow to say: the usual width
     assert str(lines).startswith("Street Tree Inventory\n")
+
+
+@pytest.mark.parametrize(
+    ("words", "registered"),
+    [
+        ([], False),
+        (["--portal", "demo"], False),
+        (["--portal=demo", "--debug", "--open", "X_1"], False),
+        (["--cache-dir", "c", "--config", "x.toml"], False),
+        (["--portal", "demo", "serch"], True),  # a mistyped command: the parser lists the commands
+        (["--port", "demo"], True),  # abbreviated: the value looks like a command's place, so built as before
+        (["open", "X_1"], True),
+        (["search", "trees"], True),
+    ],
+)
+def test_the_browser_start_builds_no_subcommand_parser(words, registered):
+    """``pdxtui`` and ``pdxtui --portal demo`` start the browser: no word can be a command, so no subcommand
+    module is imported nor its parser built; a word that can be a command gets the parser as before."""
+    from pdxtui.cli import _modules_for, build_parser
+
+    assert bool(_modules_for(words)) is registered
+    if not registered:
+        args = build_parser(words).parse_args(words)
+        assert args.command is None and args.portal in (None, "demo")
