@@ -50,3 +50,23 @@ def _screen_css():
     from pdxtui.ui.startup import SCREENS
 
     return sorted(SCREENS.glob("*.tcss"))
+
+
+async def test_focus_moved_while_the_browser_starts_stays_where_the_user_put_it(monkeypatch):
+    """Down pressed after the catalog has painted but before the detail panes are in moves to the results list;
+    mounting the panes does not take the focus back to the search box."""
+    from pdxtui.ui.screens.browse import BrowseScreen
+
+    after_first_paint = BrowseScreen._after_first_paint
+
+    async def down_first(self):
+        await self.app.run_action("focus_results", self)  # what Down in the search box does, just then
+        await after_first_paint(self)
+
+    monkeypatch.setattr(BrowseScreen, "_after_first_paint", down_first)
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.query("#preview")  # the panes are in
+        assert screen.focused is screen.query_one("#catalog")

@@ -133,7 +133,8 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             await side.add_pane(TabPane("Schema", SchemaPane(id="schema"), id="tab-schema"))
             await side.add_pane(TabPane("Stats", StatsPane(id="stats"), id="tab-stats"))
             self._panes_ready.set()
-            self.query_one("#search", Input).focus()
+            if self.focused is None:  # (a key pressed meanwhile may have moved it: it stays where the user put it)
+                self.query_one("#search", Input).focus()
 
     # ------------------------------------------------------------------ search
     def _request(self) -> SearchRequest:
