@@ -9,7 +9,6 @@ from textual.binding import Binding
 
 from pdxtui.ui.commands import AppCommands, DatasetCommands
 from pdxtui.ui.screens.browse import BrowseScreen
-from pdxtui.ui.screens.help import HelpScreen
 from pdxtui.ui.startup import FIRST_CSS
 
 if TYPE_CHECKING:
@@ -97,6 +96,8 @@ class PdxApp(App[None]):
         self.requester = event.requester
 
     def action_help(self) -> None:
+        from pdxtui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             browse = next((s for s in reversed(self.screen_stack) if isinstance(s, BrowseScreen)), None)
             self.push_screen(HelpScreen(browse.service.filter_note() if browse is not None else ""))
