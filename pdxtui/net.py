@@ -1,8 +1,8 @@
 """HTTP for every portal: one httpx client factory and a ``Fetcher`` that adds the cache, retries (stamina),
 ``Retry-After``, a per-host concurrency limit, the app token header, a size guard and plain error messages.
 
-No Textual import here: the CLI uses this too. httpx and stamina are imported when the first request goes to the
-network (a Fetcher makes its client then), so an answer from the cache never pays for them.
+No Textual import here: the CLI uses this too. httpx and stamina are imported, and the client made, only when a
+request goes to the network: an answer from the cache (a warm start of the browser) needs neither.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, short
 
 if TYPE_CHECKING:
     import httpx
+    import stamina
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class Fetcher:
     def __init__(
         self,
         portal_name: str,
-        client: httpx.AsyncClient | Callable[[], httpx.AsyncClient] | None = None,
+        client: httpx.AsyncClient | None = None,
         store: Store | None = None,
         ttl: Mapping[str, float] | None = None,
         max_per_host: int = 6,  # the config's default (net.max_per_host)
@@ -184,17 +185,14 @@ class Fetcher:
         connect_attempts: int = 2,
         max_small_bytes: int = DEFAULT_MAX_SMALL_BYTES,
         throttle_wait: float = 10.0,
+        client_factory: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
+        """``client``: the AsyncClient to use (its owner closes it); else one is made with ``client_factory``
+        (default :func:`make_client`) on the first request that goes to the network, and closed by ``aclose``."""
         self.portal_name = portal_name
-        # None or a factory: the client is made on first use (an answer from the cache needs none), closed by aclose
-        self._client: httpx.AsyncClient | None = None
-        self._make_client: Callable[[], httpx.AsyncClient] = make_client
-        if client is None or callable(client):
-            self._own_client = True
-            self._make_client = client or make_client
-        else:
-            self._own_client = False
-            self._client = client
+        self._own_client = client is None
+        self._client = client
+        self._client_factory = client_factory or make_client
         self.store = store if store is not None else Store.disabled()
         self.ttl = {**DEFAULT_TTL, **(ttl or {})}
         self.max_per_host = max(1, int(max_per_host))
@@ -220,13 +218,13 @@ class Fetcher:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The httpx client, made on first use when the Fetcher was given none (or a factory)."""
+        """The HTTP client, made on first use."""
         if self._client is None:
-            self._client = self._make_client()
+            self._client = self._client_factory()
         return self._client
 
     async def close_client(self) -> None:
-        """Close the client if there is one (the owner of a shared client calls this; none is made to close it)."""
+        """Close the client, if one was given or made (a fetcher that never went to the network made none)."""
         if self._client is not None:
             await self._client.aclose()
 

@@ -41,7 +41,10 @@ class Session:
 
     def fetcher(self, spec: PortalSpec | None = None, *, on_wait: WaitCallback | None = None) -> Fetcher:
         """A Fetcher for a network portal, set up from the config: the cache store, TTLs per kind of request,
-        timeouts, the per-host limit and the portal's app token. The caller closes its client and store."""
+        timeouts, the per-host limit and the portal's app token. The caller closes its client (``close_client``)
+        and store."""
+        from functools import partial
+
         from pdxtui.net import Fetcher, make_client
 
         spec = spec or self.spec
@@ -50,7 +53,8 @@ class Session:
         header, template = TOKEN_HEADERS.get(spec.kind, ("X-App-Token", "{}"))
         return Fetcher(
             f"{spec.kind}:{spec.url}",  # cache keys follow the portal's URL, whatever profile name reached it
-            client=lambda: make_client(cfg.net.connect_timeout, cfg.net.read_timeout),  # made when first needed
+            # made on the first request that goes to the network: a warm start reads the cache only
+            client_factory=partial(make_client, cfg.net.connect_timeout, cfg.net.read_timeout),
             store=self.store(),
             ttl=cfg.cache.ttl,
             max_per_host=cfg.net.max_per_host,

@@ -98,15 +98,34 @@ def _module(name: str) -> ModuleType:
 
 def _modules_for(words: Sequence[str] | None) -> list[str]:
     """The command modules a command line needs: all of them for ``--help`` (or no command line), none for a
-    leading ``--version`` (argparse prints it and exits before it reads on), else those of the commands it names,
-    beside the few always registered."""
+    leading ``--version`` (argparse prints it and exits before it reads on) or when no word can be a command
+    (``pdxtui``, ``pdxtui --portal demo``: the browser, which starts sooner without them), else those of the
+    commands it names, beside the few always registered."""
     every = list(dict.fromkeys(COMMANDS.values()))
     if words is None or any(w in ("-h", "--help") for w in words):
         return every
-    if words[:1] == ["--version"]:
+    if words[:1] == ["--version"] or not _may_name_a_command(words):
         return []
     named = {COMMANDS[w] for w in words if w in COMMANDS}
     return [m for m in every if m in named or m in _ALWAYS]
+
+
+#: the top-level options that take a value as the next word
+_VALUED = ("--portal", "--cache-dir", "--config", "--open")
+
+
+def _may_name_a_command(words: Sequence[str]) -> bool:
+    """Whether a word of ``words`` is in a command's place: neither an option nor the value after one. (An
+    abbreviated option, ``--port demo``, counts its value as such a word: the parser is then built as before.)"""
+    value_next = False
+    for word in words:
+        if value_next:
+            value_next = False
+        elif word.startswith("-") and word != "-" and word != "--":
+            value_next = word in _VALUED
+        else:
+            return True
+    return False
 
 
 def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -55,10 +55,18 @@ def launch(args: argparse.Namespace) -> int:
     reason = no_terminal_reason()
     if reason:
         raise UsageError(f"{reason}; {_INSTEAD}")
-    from pdxtui.session import open_session
+    import gc
 
-    session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)
-    from pdxtui.ui.app import run_app
+    # Start-up allocates much and frees little: collecting during it only costs. The browser turns the collector
+    # back on once the catalog has painted (pdxtui.ui.startup); here, whatever happens.
+    gc.disable()
+    try:
+        from pdxtui.session import open_session
 
-    open_id = getattr(args, "id", None) if args.command == "open" else args.open
-    return run_app(session, open_id=open_id.strip() if open_id and open_id.strip() else None)
+        session = open_session(portal=args.portal, cache_dir=args.cache_dir, config_path=args.config)
+        from pdxtui.ui.app import run_app
+
+        open_id = getattr(args, "id", None) if args.command == "open" else args.open
+        return run_app(session, open_id=open_id.strip() if open_id and open_id.strip() else None)
+    finally:
+        gc.enable()

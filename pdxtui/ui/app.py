@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -10,7 +9,7 @@ from textual.binding import Binding
 
 from pdxtui.ui.commands import AppCommands, DatasetCommands
 from pdxtui.ui.screens.browse import BrowseScreen
-from pdxtui.ui.screens.help import HelpScreen
+from pdxtui.ui.startup import FIRST_CSS
 
 if TYPE_CHECKING:
     from pdxtui.service import Service
@@ -20,10 +19,9 @@ if TYPE_CHECKING:
 
 class PdxApp(App[None]):
     TITLE = "pdxtui"
-    # Every screen keeps its CSS beside it (CSS_PATH); the app reads them all at start-up, so that a screen's first
-    # push finds its CSS loaded. Otherwise that push re-applies the whole stylesheet to every widget, and the schema
-    # pane (textual's DataTable) would take the rules of textual-fastdatatable's DataTable, which shares its CSS name.
-    CSS_PATH = sorted(f"screens/{path.name}" for path in (Path(__file__).parent / "screens").glob("*.tcss"))
+    # Every screen keeps its CSS beside it (CSS_PATH). The app reads the first frame's at start; the others are read
+    # as soon as the catalog has painted, before any other screen can open (pdxtui.ui.startup says why).
+    CSS_PATH = list(FIRST_CSS)
     COMMANDS = App.COMMANDS | {DatasetCommands, AppCommands}
     # ? first: the footer shows the first key of an action, and shows F1 where ? would be typed (a text box)
     BINDINGS = [
@@ -60,7 +58,9 @@ class PdxApp(App[None]):
             def refresher() -> Service:
                 return session.service(refresh=True, on_wait=self.on_wait)
 
-        self.push_screen(BrowseScreen(self.service, refresher=refresher, open_id=self.open_id))
+        # Pushed from the app's queue, which textual serves once its own start-up is over: a screen mounted during
+        # that start-up is laid out and drawn once for nothing (textual holds that paint back) and then again.
+        self.call_later(self.push_screen, BrowseScreen(self.service, refresher=refresher, open_id=self.open_id))
         self._warned = 0
         if self.session is not None:  # config and cache warnings (the cache opens on the first fetch)
             self.show_warnings()
@@ -96,6 +96,8 @@ class PdxApp(App[None]):
         self.requester = event.requester
 
     def action_help(self) -> None:
+        from pdxtui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             browse = next((s for s in reversed(self.screen_stack) if isinstance(s, BrowseScreen)), None)
             self.push_screen(HelpScreen(browse.service.filter_note() if browse is not None else ""))

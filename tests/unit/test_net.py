@@ -420,6 +420,55 @@ async def test_own_client_closed(srv):
     assert f.client.is_closed
 
 
+async def test_an_answer_from_the_cache_makes_no_client(srv, store):
+    """A fetcher makes its client (with its factory) on the first request that goes to the network: a fresh cache
+    entry needs none, and closing a fetcher that made none makes none."""
+    srv.script("/a", json_reply({"n": 1}))
+    made = []
+
+    def factory():
+        made.append(client())
+        return made[-1]
+
+    f = Fetcher("test", store=store, client_factory=factory)
+    assert await f.get_json(srv.url("/a"), kind="metadata") == {"n": 1}
+    assert len(made) == 1 and f.client is made[0]
+    g = Fetcher("test", store=store, client_factory=factory)  # the same cache, a new run
+    assert await g.get_json(srv.url("/a"), kind="metadata") == {"n": 1} and g.state.source == "cache"
+    await g.aclose()
+    await g.close_client()
+    assert len(made) == 1 and srv.count("/a") == 1
+    await f.aclose()
+    assert made[0].is_closed  # a client the fetcher made is its own to close
+
+
+def test_a_warm_start_imports_no_http_library(tmp_path):
+    """Reading a fresh cache entry through a session's fetcher imports neither httpx nor stamina (importing httpx
+    and making its client cost more than the rest of a warm start of the browser)."""
+    import subprocess
+    import sys
+
+    code = f"""
+import asyncio, sys
+from pdxtui.cache import Store, key
+from pdxtui.session import open_session
+session = open_session(portal="arcgis:http://127.0.0.1:9/hub", cache_dir={str(tmp_path)!r})
+store = Store.open({str(tmp_path)!r})
+store.put(key("arcgis:http://127.0.0.1:9/hub", "http://127.0.0.1:9/x", None), b'{{"n": 1}}', "application/json")
+store.close()
+async def main():
+    fetcher = session.fetcher()
+    print(await fetcher.get_json("http://127.0.0.1:9/x", kind="metadata"), fetcher.state.source)
+    print("httpx" in sys.modules, "stamina" in sys.modules)
+    await fetcher.aclose()
+    await fetcher.close_client()
+    fetcher.store.close()
+asyncio.run(main())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split("\n")[:2] == ["{'n': 1} cache", "False False"], out.stdout + out.stderr
+
+
 def test_parse_retry_after():
     now = time.time()
     assert parse_retry_after("5") == 5

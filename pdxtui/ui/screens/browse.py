@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -16,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Static
 
 from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Dataset, Facets, SearchRequest
@@ -28,13 +29,16 @@ from pdxtui.ui.feedback import error_text
 from pdxtui.ui.footer import ShownKeys
 from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.screens.browse_counts import ColumnCounts
+from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
-from pdxtui.ui.widgets.metadata import MetadataPane
-from pdxtui.ui.widgets.preview import PreviewPane
-from pdxtui.ui.widgets.schema import SchemaPane
 from pdxtui.ui.widgets.search import no_match
-from pdxtui.ui.widgets.stats import StatsPane
+
+if TYPE_CHECKING:  # the panes' modules are imported when they are mounted (ColumnCounts.preview_pane, ...)
+    from textual.widgets import DataTable
+
+    from pdxtui.ui.widgets.preview import PreviewPane
+    from pdxtui.ui.widgets.stats import StatsPane
 
 SEARCH_DEBOUNCE = 0.15
 SPINNER_DELAY = 0.6
@@ -84,6 +88,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self._debounce: Timer | None = None
         self._last_request: SearchRequest | None = None
         self._panes_ready = asyncio.Event()
+        self._panes_lock = asyncio.Lock()  # the first paint and a dataset opened early may both mount them
         self._panes_scheduled = False
         self.facets_loaded = False
         self._near_place = ""  # the address a near-filter (Query.near) is around
@@ -117,18 +122,29 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self.load_facets()
         if self._open_id:
             self.open_dataset(self._open_id)
+        collect_again()
 
     async def _mount_panes(self) -> None:
-        if self._panes_ready.is_set():
-            return
-        metadata, preview = MetadataPane(id="metadata"), PreviewPane(id="preview")
-        metadata.border_title, preview.border_title = "Metadata", "Preview"
-        side = TabbedContent(id="side")
-        await self.query_one("#content").mount_all([Horizontal(metadata, side, id="details"), preview])
-        await side.add_pane(TabPane("Schema", SchemaPane(id="schema"), id="tab-schema"))
-        await side.add_pane(TabPane("Stats", StatsPane(id="stats"), id="tab-stats"))
-        self._panes_ready.set()
-        self.query_one("#search", Input).focus()
+        async with self._panes_lock:
+            if self._panes_ready.is_set():
+                return
+            load_later_css(self.app)  # before any dataset can open (pdxtui.ui.startup says why)
+            from textual.widgets import TabbedContent, TabPane
+
+            from pdxtui.ui.widgets.metadata import MetadataPane
+            from pdxtui.ui.widgets.preview import PreviewPane
+            from pdxtui.ui.widgets.schema import SchemaPane
+            from pdxtui.ui.widgets.stats import StatsPane
+
+            metadata, preview = MetadataPane(id="metadata"), PreviewPane(id="preview")
+            metadata.border_title, preview.border_title = "Metadata", "Preview"
+            side = TabbedContent(id="side")
+            await self.query_one("#content").mount_all([Horizontal(metadata, side, id="details"), preview])
+            await side.add_pane(TabPane("Schema", SchemaPane(id="schema"), id="tab-schema"))
+            await side.add_pane(TabPane("Stats", StatsPane(id="stats"), id="tab-stats"))
+            self._panes_ready.set()
+            if self.focused is None:  # (a key pressed meanwhile may have moved it: it stays where the user put it)
+                self.query_one("#search", Input).focus()
 
     # ------------------------------------------------------------------ search
     def _request(self) -> SearchRequest:
@@ -252,7 +268,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
     def open_dataset(self, dataset_id: str, query=None) -> None:
         self.query_one("#sidebar").add_class("-open")  # (not on the screen: restyling it all disturbs the tables)
         if self._panes_ready.is_set():
-            self.query_one(PreviewPane).cancel()
+            self.preview_pane.cancel()
         focused = self.focused  # focus goes to the grid once the rows are shown (see _focus_opened)
         self._opening = [focused, focused.value if isinstance(focused, Input) else None]
         self.fetch_dataset(dataset_id, query=query)
@@ -268,7 +284,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         focused = self.focused
         if isinstance(focused, Input) and (focused is not before or focused.value != typed):
             return
-        pane = self.query_one(PreviewPane)
+        pane = self.preview_pane
         if started and pane.grid is None and isinstance(focused, Input):
             return
         target = pane.grid if pane.grid is not None else pane.query("#preview-empty").first()
@@ -280,14 +296,14 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         await self._mount_panes()
         service = service or self.service
         metadata, schema, preview = (
-            self.query_one(MetadataPane),
-            self.query_one(SchemaPane),
-            self.query_one(PreviewPane),
+            self.metadata_pane,
+            self.schema_pane,
+            self.preview_pane,
         )
         metadata.loading = schema.loading = True
         for group in ("stats", "facets-view"):  # counts of the dataset shown until now are of no use
             self.workers.cancel_group(self, group)
-        self.query_one(StatsPane).reset()
+        self.stats_pane.reset()
         try:
             ds = await service.dataset(dataset_id)
         except Exception as exc:
@@ -315,7 +331,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
     def load_preview(self, ds: Dataset, service: Service | None = None, query=None) -> None:
         from pdxtui.model import describe_near
 
-        pane = self.query_one(PreviewPane)
+        pane = self.preview_pane
         near = query.near if query is not None else None
         # a str border title is markup, and the place is an address from a portal: escape it
         pane.border_subtitle = markup_literal(f"only rows {describe_near(near)} ({self._near_place})") if near else ""
@@ -400,7 +416,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self.set_status(f"Refreshing from {service.label}…")
         self.run_search(self._request(), service)
         if self.dataset is not None:
-            self.query_one(PreviewPane).cancel()
+            self.preview_pane.cancel()
             self.fetch_dataset(self.dataset.id, service)
 
     def on_descendant_focus(self, event) -> None:
@@ -431,9 +447,9 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             self.action_focus_search()
             return
         if key == "4":
-            self.query_one("#side", TabbedContent).active = "tab-schema"
+            self.side_tabs.active = "tab-schema"
         if key == "5":
-            pane = self.query_one(PreviewPane)
+            pane = self.preview_pane
             target = pane.grid or pane.query("#preview-empty").first()
             if target is None or not target.focusable:
                 self.notify("Open a dataset first: its rows show in the grid.", markup=False, timeout=3)
@@ -449,37 +465,32 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self._opening = []
         self.workers.cancel_group(self, "dataset")
         if self._panes_ready.is_set():
-            self.query_one(PreviewPane).cancel()
-            for pane in self.query_one(MetadataPane), self.query_one(SchemaPane):
+            self.preview_pane.cancel()
+            for pane in self.metadata_pane, self.schema_pane:
                 pane.loading = False
         self.set_status("Fetch cancelled.")
         self.notify("Fetch cancelled.", markup=False, timeout=3)
 
     # ------------------------------------------------------------------ what the panes ask for
-    @on(PreviewPane.Failed)
-    def _preview_failed(self, event: PreviewPane.Failed) -> None:
+    def on_preview_pane_failed(self, event: PreviewPane.Failed) -> None:
         self._focus_opened()
         self.report_error(event.error, event.where)
 
-    @on(PreviewPane.Loaded)
-    def _preview_loaded(self, event: PreviewPane.Loaded) -> None:
+    def on_preview_pane_loaded(self, event: PreviewPane.Loaded) -> None:
         self._focus_opened()
         self.note_state(event.service)
 
-    @on(PreviewPane.CellWanted)
-    def _cell_wanted(self, event: PreviewPane.CellWanted) -> None:
+    def on_preview_pane_cell_wanted(self, event: PreviewPane.CellWanted) -> None:
         from pdxtui.ui.screens.cell import CellScreen
 
         self.app.push_screen(CellScreen(event.column, event.row, event.value))
 
-    @on(PreviewPane.ColumnsWanted)
-    def _columns_wanted(self, event: PreviewPane.ColumnsWanted) -> None:
+    def on_preview_pane_columns_wanted(self, event: PreviewPane.ColumnsWanted) -> None:
         from pdxtui.ui.screens.columns import ColumnsScreen
 
         self.app.push_screen(ColumnsScreen(event.columns, event.visible), event.pane.set_columns)
 
-    @on(PreviewPane.LoadAllAsked)
-    def _load_all_asked(self, event: PreviewPane.LoadAllAsked) -> None:
+    def on_preview_pane_load_all_asked(self, event: PreviewPane.LoadAllAsked) -> None:
         from pdxtui.ui.screens.confirm import ConfirmScreen
 
         load = event.load
@@ -490,17 +501,14 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
 
         self.app.push_screen(ConfirmScreen(event.question, event.detail), answered)
 
-    @on(PreviewPane.MapWanted)
-    def _map_wanted(self) -> None:
+    def on_preview_pane_map_wanted(self) -> None:
         self.action_chart("map")
 
-    @on(StatsPane.ChartWanted)
-    def _chart_wanted(self, event: StatsPane.ChartWanted) -> None:
+    def on_stats_pane_chart_wanted(self, event: StatsPane.ChartWanted) -> None:
         self.action_chart(None, event.column)
 
     # ------------------------------------------------------------------ statistics and facets
-    @on(PreviewPane.ColumnChosen)
-    def _column_chosen(self, event: PreviewPane.ColumnChosen) -> None:
+    def on_preview_pane_column_chosen(self, event: PreviewPane.ColumnChosen) -> None:
         if event.purpose == "stats":
             self.show_stats(event.column)
         elif event.purpose == "facets":
@@ -508,8 +516,9 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         elif event.purpose == "chart":
             self.action_chart(None, event.column)
 
-    @on(DataTable.RowSelected, "#schema")
-    def _field_chosen(self, event: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.control.id != "schema":  # (the grid's own RowSelected has this name too)
+            return
         event.stop()
         if event.row_key.value is not None:
             self.show_stats(str(event.row_key.value))
@@ -518,7 +527,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         """A map of the rows (kind "map"), or the chart that suits ``column`` (default: the grid's cursor column)."""
         from pdxtui.ui.screens.chart import open_chart
 
-        pane = self.query_one(PreviewPane) if self._panes_ready.is_set() else None
+        pane = self.preview_pane if self._panes_ready.is_set() else None
         if column is None and pane is not None and kind != "map":
             column = pane.current_column()
         open_chart(self, pane, kind, column)
@@ -534,11 +543,11 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
 
         if self.dataset is None or not self._panes_ready.is_set():
             return DraftContext()
-        pane = self.query_one(PreviewPane)
+        pane = self.preview_pane
         fields = tuple(pane.columns) if pane.columns is not None else ()
         if not fields:  # the field highlighted in the schema pane, when the Schema tab is showing
-            schema = self.query_one(SchemaPane)
-            if self.query_one("#side", TabbedContent).active == "tab-schema" and schema.row_count and schema.has_focus:
+            schema = self.schema_pane
+            if self.side_tabs.active == "tab-schema" and schema.row_count and schema.has_focus:
                 fields = (self.dataset.fields[schema.cursor_row].name,)
         where = pane.local_where or (pane.preview.query.where if pane.preview else None)
         filter_text = None
@@ -557,7 +566,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
     def action_export(self) -> None:
         from pdxtui.ui.screens.export import ExportRequest, ExportScreen
 
-        pane = self.query_one(PreviewPane) if self._panes_ready.is_set() else None
+        pane = self.preview_pane if self._panes_ready.is_set() else None
         if pane is None or pane.preview is None or pane.service is None:
             self.notify("Open a dataset first: its rows are what gets exported.", markup=False, timeout=4)
             return

@@ -5,14 +5,19 @@ per class)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.widgets import TabbedContent
 
 from pdxtui.ui.feedback import error_text
-from pdxtui.ui.widgets.preview import PreviewPane
-from pdxtui.ui.widgets.stats import StatsPane, covered_rows
+
+if TYPE_CHECKING:  # the panes are imported when they are mounted, after the catalog's first paint
+    from textual.widgets import TabbedContent
+
+    from pdxtui.ui.widgets.metadata import MetadataPane
+    from pdxtui.ui.widgets.preview import PreviewPane
+    from pdxtui.ui.widgets.schema import SchemaPane
+    from pdxtui.ui.widgets.stats import StatsPane
 
 FACET_LIMIT = 1000  # values listed in the facet view
 
@@ -26,10 +31,43 @@ class ColumnCounts:
     set_status: Any
     report_error: Any
 
+    # The browser's panes. Their modules are imported here, when first asked for (they are mounted after the
+    # catalog's first paint), not when the browser is: start-up does not wait for them.
+    @property
+    def preview_pane(self) -> PreviewPane:
+        from pdxtui.ui.widgets.preview import PreviewPane
+
+        return self.query_one(PreviewPane)
+
+    @property
+    def stats_pane(self) -> StatsPane:
+        from pdxtui.ui.widgets.stats import StatsPane
+
+        return self.query_one(StatsPane)
+
+    @property
+    def metadata_pane(self) -> MetadataPane:
+        from pdxtui.ui.widgets.metadata import MetadataPane
+
+        return self.query_one(MetadataPane)
+
+    @property
+    def schema_pane(self) -> SchemaPane:
+        from pdxtui.ui.widgets.schema import SchemaPane
+
+        return self.query_one(SchemaPane)
+
+    @property
+    def side_tabs(self) -> TabbedContent:
+        """The Schema | Stats tabs."""
+        from textual.widgets import TabbedContent
+
+        return self.query_one("#side", TabbedContent)
+
     def show_stats(self, column: str) -> None:
-        pane = self.query_one(PreviewPane)
-        stats_pane = self.query_one(StatsPane)
-        self.query_one("#side", TabbedContent).active = "tab-stats"
+        pane = self.preview_pane
+        stats_pane = self.stats_pane
+        self.side_tabs.active = "tab-stats"
         preview = pane.preview
         if preview is None or column not in preview.frame.columns:
             stats_pane.show_message("Statistics need loaded rows of this column: open the dataset first.", "yellow")
@@ -42,15 +80,15 @@ class ColumnCounts:
 
     def _server_counts(self, preview) -> bool:
         """Count on the server when only part of the dataset is loaded and the portal can group rows itself."""
-        service = self.query_one(PreviewPane).service
+        service = self.preview_pane.service
         partial = preview.total is None or preview.shown < preview.total
-        return partial and service is not None and service.can("group") and not self.query_one(PreviewPane).local_where
+        return partial and service is not None and service.can("group") and not self.preview_pane.local_where
 
     @work(exclusive=True, group="stats", exit_on_error=False)
     async def _server_stats(self, preview, column: str) -> None:
         from pdxtui.stats import stats_from_facet
 
-        service = self.query_one(PreviewPane).service
+        service = self.preview_pane.service
         assert service is not None  # _server_counts said the pane has one
         field = preview.dataset.field(column)
         try:
@@ -59,14 +97,14 @@ class ColumnCounts:
         except Exception as exc:
             self._stats_failed(exc)
             return
-        self._stats_ready(stats, covered_rows(preview, counted_by=service.label))
+        self._stats_ready(stats, _covered_rows(preview, counted_by=service.label))
 
     def _local_counts(self, preview) -> tuple:
         """(rows to count here, their scope for pdxtui.stats, the words that say which rows they are)."""
-        pane = self.query_one(PreviewPane)
+        pane = self.preview_pane
         frame = pane.local_rows()
         whole = preview.total is not None and preview.shown >= preview.total
-        note = covered_rows(preview, local_where=pane.local_where, matching=frame.height)
+        note = _covered_rows(preview, local_where=pane.local_where, matching=frame.height)
         return frame, "dataset" if whole else "loaded", note
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
@@ -81,17 +119,17 @@ class ColumnCounts:
         self.app.call_from_thread(self._stats_ready, stats, note)
 
     def _stats_ready(self, stats, note: str) -> None:
-        pane = self.query_one(StatsPane)
+        pane = self.stats_pane
         pane.loading = False
         pane.show(stats, note)
 
     def _stats_failed(self, exc: BaseException) -> None:
-        pane = self.query_one(StatsPane)
+        pane = self.stats_pane
         pane.loading = False
         pane.show_message(f"Statistics failed: {error_text(exc)}", "red")
 
     def show_facets(self, column: str) -> None:
-        preview = self.query_one(PreviewPane).preview
+        preview = self.preview_pane.preview
         if preview is None or column not in preview.frame.columns:
             return
         if self._server_counts(preview):
@@ -101,7 +139,7 @@ class ColumnCounts:
 
     @work(exclusive=True, group="facets-view", exit_on_error=False)
     async def _server_facets(self, preview, column: str) -> None:
-        service = self.query_one(PreviewPane).service
+        service = self.preview_pane.service
         assert service is not None  # _server_counts said the pane has one
         self.set_status(f"Counting the values of {column} on {service.label}…")
         try:
@@ -111,7 +149,7 @@ class ColumnCounts:
             self.report_error(exc, "Facets")
             return
         self.set_status("")
-        self._facets_ready(facet, covered_rows(preview, counted_by=service.label))
+        self._facets_ready(facet, _covered_rows(preview, counted_by=service.label))
 
     @work(thread=True, exclusive=True, group="facets-view", exit_on_error=False)
     def _compute_facets(self, frame, scope: str, note: str, column: str) -> None:
@@ -129,6 +167,12 @@ class ColumnCounts:
 
         def picked(choice) -> None:
             if choice is not None:
-                self.query_one(PreviewPane).filter_on(*choice)
+                self.preview_pane.filter_on(*choice)
 
         self.app.push_screen(FacetScreen(facet, note), picked)
+
+
+def _covered_rows(*args: Any, **kwargs: Any) -> str:
+    from pdxtui.ui.widgets.stats import covered_rows
+
+    return covered_rows(*args, **kwargs)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
+from textual.visual import Visual
 from textual.widgets import OptionList
 from textual.widgets.input import Selection
 from textual.widgets.option_list import Option
@@ -19,7 +22,7 @@ from pdxtui.ui.safe import line
 from pdxtui.ui.widgets.search import SearchInput
 from pdxtui.ui.widgets.vim import LIST_KEYS
 
-DETAIL_WIDTH = 41  # the detail line's width before the list knows its own
+DETAIL_WIDTH = 41  # the detail line's width when the list is too narrow to say (under 20 columns)
 MIN_OWNER = 12  # the owner is never shortened below this
 
 
@@ -37,6 +40,36 @@ def hit_prompt(hit: DatasetSummary, width: int = DETAIL_WIDTH) -> Text:
     owner = one_line(hit.owner or "unknown bureau", max(MIN_OWNER, width - len(tail_text) - 3))
     detail = line(" · ".join(f for f in (owner, tail_text) if f), "dim", 200)
     return Text.assemble(title, "\n", detail)
+
+
+class HitLines(Visual):
+    """A hit's two lines (:func:`hit_prompt`), made for the width the list gives them when it measures and draws
+    them: the first frame shows them at the list's own width (the hits usually arrive before the list is laid
+    out), and a resize needs no new options."""
+
+    def __init__(self, hit: DatasetSummary, console: Any = None) -> None:
+        self.hit = hit
+        self._console = console
+        self._made: dict[int, Content] = {}
+
+    def __str__(self) -> str:
+        return str(self.lines(DETAIL_WIDTH))
+
+    def lines(self, width: int) -> Content:
+        width = width if width >= 20 else DETAIL_WIDTH
+        made = self._made.get(width)
+        if made is None:
+            made = self._made[width] = Content.from_rich_text(hit_prompt(self.hit, width), console=self._console)
+        return made
+
+    def render_strips(self, width: int, height: int | None, style: Any, options: Any) -> list:
+        return self.lines(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: Any, container_width: int) -> int:
+        return self.lines(container_width).get_optimal_width(rules, container_width)
+
+    def get_height(self, rules: Any, width: int) -> int:
+        return self.lines(width).get_height(rules, width)
 
 
 #: letters the list keeps for itself (movement, z to zoom, q to quit); every other letter typed in the list searches
@@ -84,25 +117,15 @@ class CatalogList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hits: tuple[DatasetSummary, ...] = ()
-        self._width = DETAIL_WIDTH
 
-    def show_hits(self, hits: tuple[DatasetSummary, ...], *, keep: bool = False) -> None:
-        """List ``hits``, the first highlighted (``keep``: the same hits again, the highlight kept)."""
-        highlighted = self.highlighted
+    def show_hits(self, hits: tuple[DatasetSummary, ...]) -> None:
+        """List ``hits``, the first highlighted."""
         self.hits = hits
-        self._width = self._detail_width()
         self.clear_options()
-        self.add_options([Option(hit_prompt(h, self._width), id=h.id) for h in hits])
+        console = self.app.console
+        self.add_options([Option(HitLines(h, console), id=h.id) for h in hits])
         if hits:
-            self.highlighted = highlighted if keep and highlighted is not None else 0
-
-    def _detail_width(self) -> int:
-        width = self.scrollable_content_region.width - 2  # the options' padding
-        return width if width >= 20 else DETAIL_WIDTH
-
-    def on_resize(self) -> None:
-        if self.hits and self._detail_width() != self._width:  # a narrower or wider list: lines that fit it
-            self.show_hits(self.hits, keep=True)
+            self.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
