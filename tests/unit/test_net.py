@@ -386,7 +386,11 @@ async def test_cancel_during_request_and_during_backoff(srv, make):
     f = make()
     for path in ("/slow", "/wait"):
         task = asyncio.create_task(f.get_bytes(srv.url(path)))
-        await asyncio.sleep(0.1)
+        for _ in range(500):  # until the server has the request (a loaded machine can take longer than 0.1 s)
+            if srv.count(path):
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # /slow: mid-answer; /wait: in the 30 s backoff
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
