@@ -47,6 +47,16 @@ def note(content: Text) -> PaneNote:
     return PaneNote(content, id="preview-empty")
 
 
+def load_grid_modules() -> None:
+    """Import what showing the first rows needs (pyarrow and its compute functions, the grid widget, the filter
+    language): run in a thread once the pane is on screen, so that opening the first dataset does not wait for it.
+    An open that comes first imports them itself (Python's import lock lets each module load once)."""
+    import pyarrow.compute  # noqa: F401 (imported for its side effect: loaded before the first open)
+
+    import pdxtui.filters
+    import pdxtui.ui.widgets.grid  # noqa: F401 (loaded only, as pdxtui.filters above)
+
+
 def same_dataset(one: Dataset, other: Dataset) -> bool:
     return (one.id, one.resource) == (other.id, other.resource)
 
@@ -175,6 +185,9 @@ class PreviewPane(FindInRows):
         self.found: Found | None = None  # the last find in the grid (/), while the find line is open
         self.find_stale = False  # the rows changed since: the next n or N finds again
         self._formats: tuple[Any, str | None, dict[str, Any]] | None = None  # (preview, local filter, formats)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.run_worker, load_grid_modules, thread=True, group="modules", exit_on_error=False)
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
