@@ -13,7 +13,7 @@ Measures, in one run:
     picture on screen, and the drawing alone (arrays from the frame, projection, density raster, Rich text)
 and, as the baseline, reading the same rows from a CSV file into a bare polars frame (in a process of its own).
 
-    python bench/grid.py [--runs 5] [--busy 2] [--first-rows-only]
+    python bench/grid.py [--runs 5] [--busy 2] [--first-rows-only] [--against <another checkout>]
     PYTHONPATH=<another checkout> python bench/grid.py ...   # the same measurement of another checkout's pdxtui
 
 Goals (issue 4): all rows ready <= 1.5 s, stats <= 1 s, peak RSS <= 600 MB.
@@ -322,9 +322,11 @@ async def run_map(frame) -> dict[str, float]:
     return out
 
 
-def child(*args: str) -> float:
-    """Run this script in a child process for one measurement; the seconds it printed."""
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+def child(*args: str, checkout: str | None = None) -> float:
+    """Run this script in a child process for one measurement (of ``checkout``'s pdxtui when given); the seconds it
+    printed."""
+    env = dict(os.environ, PYTHONPATH=checkout) if checkout else None
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(f"{args[0]} failed:\n{out.stderr[-3000:]}")
     return float(out.stdout.strip().splitlines()[-1])
@@ -341,29 +343,37 @@ def stop(processes: list[subprocess.Popen]) -> None:
         process.wait()
 
 
-def first_rows_rounds(csv: Path, runs: int, busy: int) -> tuple[list[float], list[float]]:
-    """Baseline (a bare polars ``read_csv`` of the rows) and the app's open -> first rows painted, each in a fresh
-    process, interleaved (A B A B ...), ``runs`` times each, with ``busy`` CPU burners running throughout."""
+def first_rows_rounds(csv: Path, runs: int, busy: int, against: str | None) -> dict[str, list[float]]:
+    """Baseline (a bare polars ``read_csv`` of the rows) and the app's open -> first rows painted (and the other
+    checkout's, ``against``), each in a fresh process, interleaved (A B A B ...), ``runs`` times each, with ``busy``
+    CPU burners running throughout."""
     load = burners(busy)
     try:
         time.sleep(0.5 if busy else 0)  # the burners are running before the first measurement
-        base, app = [], []
+        times: dict[str, list[float]] = {"baseline": [], "app": []}
         for _ in range(runs):
-            base.append(child("--baseline", str(csv)))
-            app.append(child("--first-rows"))
-        return base, app
+            times["baseline"].append(child("--baseline", str(csv)))
+            times["app"].append(child("--first-rows"))
+            if against:
+                times.setdefault("against", []).append(child("--first-rows", checkout=against))
+        return times
     finally:
         stop(load)
 
 
-def report_rounds(what: str, base: list[float], app: list[float]) -> float:
-    ratio = statistics.median(app) / statistics.median(base)
+def report_rounds(what: str, times: dict[str, list[float]], against: str | None) -> None:
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
-    print(f"open -> first rows painted, {what} (load average now {load}):")
-    print(f"  median {statistics.median(app):.3f} s against a baseline median of")
-    print(f"  {statistics.median(base):.3f} s = {ratio:.2f}× the polars CSV read (goal ≤ 0.25×)")
-    print(f"  baseline runs {', '.join(f'{t:.2f}' for t in base)}; app runs {', '.join(f'{t:.3f}' for t in app)}")
-    return ratio
+    base = statistics.median(times["baseline"])
+    print(f"open -> first rows painted, {what} (load average after: {load}); goal ≤ 0.25× the baseline")
+    print(
+        f"  baseline (polars read_csv): median {base:.3f} s   runs {', '.join(f'{t:.2f}' for t in times['baseline'])}"
+    )
+    names = {"app": f"pdxtui ({pdxtui_folder().parent})", "against": f"pdxtui ({against})"}
+    for key, name in names.items():
+        if key in times:
+            runs = ", ".join(f"{t:.3f}" for t in times[key])
+            median = statistics.median(times[key])
+            print(f"  {name}: median {median:.3f} s = {median / base:.2f}× the baseline   runs {runs}")
 
 
 def main() -> int:
@@ -375,6 +385,11 @@ def main() -> int:
         "--busy", type=int, default=0, help="also measure the first rows with N CPU-burning processes running"
     )
     parser.add_argument("--first-rows-only", action="store_true", help="skip load all, sort, map and stats")
+    parser.add_argument(
+        "--against",
+        metavar="CHECKOUT",
+        help="also time the first rows of another checkout's pdxtui, in the same rounds",
+    )
     parser.add_argument("--baseline", metavar="CSV", help=argparse.SUPPRESS)  # child: read the CSV, print seconds
     parser.add_argument("--first-rows", action="store_true", help=argparse.SUPPRESS)  # child: time the first rows
     args = parser.parse_args()
@@ -390,7 +405,8 @@ def main() -> int:
         return 0
     # bytecode as an installed copy has it (this machine sets PYTHONDONTWRITEBYTECODE=1, so each start would compile
     # every pdxtui module from source), as bench/startup.py does
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(pdxtui_folder())], check=True)
+    for folder in [pdxtui_folder()] + ([Path(args.against) / "pdxtui"] if args.against else []):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], check=True)
     frame = make_frame(ROWS)
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "rows.csv"
@@ -398,14 +414,14 @@ def main() -> int:
         size = csv.stat().st_size
         print(f"{ROWS:,} rows × {frame.width} columns; baseline: bare polars read_csv of them ({size / 1e6:.0f} MB)")
         child("--baseline", str(csv))  # warm the file cache
-        base, app = first_rows_rounds(csv, args.runs, 0)
-        report_rounds("no CPU burners", base, app)
+        times = first_rows_rounds(csv, args.runs, 0, args.against)
+        report_rounds("no CPU burners", times, args.against)
         if args.busy:
-            busy_base, busy_app = first_rows_rounds(csv, args.runs, args.busy)
-            report_rounds(f"{args.busy} CPU burners running", busy_base, busy_app)
+            busy = first_rows_rounds(csv, args.runs, args.busy, args.against)
+            report_rounds(f"{args.busy} CPU burners running", busy, args.against)
     if args.first_rows_only:
         return 0
-    quiet = statistics.median(base)
+    quiet = statistics.median(times["baseline"])
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results = asyncio.run(run_app(frame))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
