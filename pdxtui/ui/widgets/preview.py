@@ -353,25 +353,30 @@ class PreviewPane(FindInRows):
                 self.find_stale = True
             else:
                 self.close_find_bar()
-        await self._clear_body()
         view = self.local_rows().select(self.visible_columns())
         if self.local_order:
             cols = [c for c, _ in self.local_order if c in view.columns]
             view = view.sort(cols, descending=[d for c, d in self.local_order if c in view.columns], nulls_last=True)
-        self.view = view
-        self.query_one("#preview-header", Static).update(self.header_text())
-        self.query_one("#filter", Input).placeholder = self.filter_hint(preview)
-        if view.width == 0:
-            await self.mount(note(Text("No columns to show (press C to choose columns).")))
+        grid = None
+        if view.width:
+            grid = PreviewGrid.from_frame(display_frame(view), preview.dataset.fields, self._numbers(view), id="grid")
+        # the old body goes and the new comes in one paint (never an empty pane between), one show at a time
+        async with self.batch():
+            await self._clear_body()
+            self.view = view
+            self.query_one("#preview-header", Static).update(self.header_text())
+            self.query_one("#filter", Input).placeholder = self.filter_hint(preview)
+            if grid is None:
+                await self.mount(note(Text("No columns to show (press C to choose columns).")))
+                if had_focus:
+                    self.query_one("#preview-empty").focus()
+                return
+            await self.mount(grid)
+            if cursor is not None:
+                row, column = min(cursor.row, max(view.height - 1, 0)), min(cursor.column, view.width - 1)
+                grid.move_cursor(row=row, column=column)
             if had_focus:
-                self.query_one("#preview-empty").focus()
-            return
-        grid = PreviewGrid.from_frame(display_frame(view), preview.dataset.fields, self._numbers(view), id="grid")
-        await self.mount(grid)
-        if cursor is not None:
-            grid.move_cursor(row=min(cursor.row, max(view.height - 1, 0)), column=min(cursor.column, view.width - 1))
-        if had_focus:
-            grid.focus()
+                grid.focus()
 
     def _numbers(self, view: pl.DataFrame) -> dict[str, Any]:
         """How the grid writes each number column (``frames.number_formats``), worked out once for the rows and
