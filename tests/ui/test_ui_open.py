@@ -79,3 +79,53 @@ async def test_typing_before_the_rows_arrive_keeps_the_focus_where_the_user_put_
         await settle(pilot)
         assert app.screen.query_one("PreviewPane").grid is not None  # the rows are in
         assert app.focused is search and search.value == "parks"
+
+
+async def test_the_grid_modules_load_in_a_thread_and_a_failure_there_is_not_the_users(monkeypatch):
+    """The pane loads what the first rows need (pyarrow, the grid) in a thread once it is on screen, so that the first
+    open does not wait for the imports; if that load fails, the open still shows its rows and nothing is reported."""
+    import threading
+
+    from pdxtui.ui.widgets import preview
+
+    threads = []
+
+    def failing_load() -> None:
+        threads.append(threading.current_thread())
+        raise ImportError("no grid modules here")
+
+    monkeypatch.setattr(preview, "load_grid_modules", failing_load)
+    app = _open_app(NEIGHBORHOODS)  # opened at once: the open and the load run side by side
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(preview.PreviewPane)
+        await wait_for(pilot, lambda: pane.grid is not None)
+        assert len(threads) == 1 and threads[0] is not threading.main_thread()
+        assert pane.preview is not None and pane.preview.shown > 0
+        assert not [n for n in app._notifications if "grid modules" in str(n.message)]
+
+
+async def test_the_old_body_goes_and_the_rows_come_in_one_paint(monkeypatch):
+    """Showing rows removes what the pane showed (the note, or the rows before) and mounts the grid with the screen's
+    updates held: no paint of an empty pane between the two, which only delayed the rows."""
+    from pdxtui.ui.widgets.preview import PreviewPane
+
+    held = []
+    clear_body = PreviewPane._clear_body
+
+    async def watched_clear_body(self) -> None:
+        held.append(self.app._batch_count)
+        await clear_body(self)
+        held.append(self.app._batch_count)
+
+    monkeypatch.setattr(PreviewPane, "_clear_body", watched_clear_body)
+    app = _open_app(NEIGHBORHOODS)
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(PreviewPane)
+        await wait_for(pilot, lambda: pane.grid is not None)
+        await pane.refresh_view()  # the rows shown again: the old grid goes, a new one comes
+        assert held and all(count > 0 for count in held), held
+        assert pane.grid is not None and pane.grid.row_count == pane.preview.shown
+        await settle(pilot)
+        assert not app._batch_count  # and the screen paints again afterwards

@@ -41,7 +41,9 @@ def test_grid_cells_write_floats_in_full():
     from pdxtui.ui.widgets.grid import display_value
 
     def shown(value, number=None):
-        return display_value(value, number).renderable.plain
+        cell = display_value(value, number)
+        assert cell.justify == "right"  # numbers line up on the right of their column
+        return cell.plain
 
     assert shown(2002440.0, NumberFormat(separators=False)) == "2002440"  # an id column
     assert shown(2002440.0) == "2,002,440"  # a quantity: no column format known, separators

@@ -47,6 +47,16 @@ def note(content: Text) -> PaneNote:
     return PaneNote(content, id="preview-empty")
 
 
+def load_grid_modules() -> None:
+    """Import what showing the first rows needs (pyarrow and its compute functions, the grid widget, the filter
+    language): run in a thread once the pane is on screen, so that opening the first dataset does not wait for it.
+    An open that comes first imports them itself (Python's import lock lets each module load once)."""
+    import pyarrow.compute  # noqa: F401 (imported for its side effect: loaded before the first open)
+
+    import pdxtui.filters
+    import pdxtui.ui.widgets.grid  # noqa: F401 (loaded only, as pdxtui.filters above)
+
+
 def same_dataset(one: Dataset, other: Dataset) -> bool:
     return (one.id, one.resource) == (other.id, other.resource)
 
@@ -175,6 +185,9 @@ class PreviewPane(FindInRows):
         self.found: Found | None = None  # the last find in the grid (/), while the find line is open
         self.find_stale = False  # the rows changed since: the next n or N finds again
         self._formats: tuple[Any, str | None, dict[str, Any]] | None = None  # (preview, local filter, formats)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.run_worker, load_grid_modules, thread=True, group="modules", exit_on_error=False)
 
     def compose(self):
         yield Static(Text("No dataset open"), id="preview-header")
@@ -340,25 +353,30 @@ class PreviewPane(FindInRows):
                 self.find_stale = True
             else:
                 self.close_find_bar()
-        await self._clear_body()
         view = self.local_rows().select(self.visible_columns())
         if self.local_order:
             cols = [c for c, _ in self.local_order if c in view.columns]
             view = view.sort(cols, descending=[d for c, d in self.local_order if c in view.columns], nulls_last=True)
-        self.view = view
-        self.query_one("#preview-header", Static).update(self.header_text())
-        self.query_one("#filter", Input).placeholder = self.filter_hint(preview)
-        if view.width == 0:
-            await self.mount(note(Text("No columns to show (press C to choose columns).")))
+        grid = None
+        if view.width:
+            grid = PreviewGrid.from_frame(display_frame(view), preview.dataset.fields, self._numbers(view), id="grid")
+        # the old body goes and the new comes in one paint (never an empty pane between), one show at a time
+        async with self.batch():
+            await self._clear_body()
+            self.view = view
+            self.query_one("#preview-header", Static).update(self.header_text())
+            self.query_one("#filter", Input).placeholder = self.filter_hint(preview)
+            if grid is None:
+                await self.mount(note(Text("No columns to show (press C to choose columns).")))
+                if had_focus:
+                    self.query_one("#preview-empty").focus()
+                return
+            await self.mount(grid)
+            if cursor is not None:
+                row, column = min(cursor.row, max(view.height - 1, 0)), min(cursor.column, view.width - 1)
+                grid.move_cursor(row=row, column=column)
             if had_focus:
-                self.query_one("#preview-empty").focus()
-            return
-        grid = PreviewGrid.from_frame(display_frame(view), preview.dataset.fields, self._numbers(view), id="grid")
-        await self.mount(grid)
-        if cursor is not None:
-            grid.move_cursor(row=min(cursor.row, max(view.height - 1, 0)), column=min(cursor.column, view.width - 1))
-        if had_focus:
-            grid.focus()
+                grid.focus()
 
     def _numbers(self, view: pl.DataFrame) -> dict[str, Any]:
         """How the grid writes each number column (``frames.number_formats``), worked out once for the rows and
