@@ -51,9 +51,9 @@ def pytest_collection_modifyitems(config, items):
 def pytest_collection_finish(session):
     """The collector's schedule for a test run: what is alive once the tests are collected (modules, test items) is
     frozen out of the collector's sight, and the youngest generation is collected every 10,000 allocations instead of
-    700. A Textual pilot allocates millions of short-lived objects; at the default, the collector walked the whole heap
-    so often that it took a fifth of a pilot test's CPU time (BENCHMARKS.md, "Test suite"). Garbage is still
-    collected, only in fewer, larger passes; no test depends on when."""
+    700. A Textual pilot allocates millions of short-lived objects; at the default, the collector walked the whole
+    heap so often that it took a seventh to a quarter of a pilot test's CPU time (BENCHMARKS.md, "Test suite").
+    Garbage is still collected, only in fewer, larger passes; no test depends on when."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
