@@ -591,25 +591,37 @@ async def test_letters_no_longer_open_screens_from_the_list():
 
 
 # ---------------------------------------------------------------------- screens on modifiers, from text boxes too
-# each key once and each place once (one priority-binding mechanism; the full square cost 20 s of the suite)
-@pytest.mark.parametrize(("key", "where"), [("ctrl+g", "search"), ("ctrl+t", "filter"), ("ctrl+l", "grid")])
-async def test_screen_keys_work_from_text_boxes_and_the_grid(ids, where, key):
+# each key once and each place once (one priority-binding mechanism; the full square cost 20 s of the suite), in one
+# app: each screen is closed again before the next key, and a failure names its key and place
+SCREEN_KEYS = [("ctrl+g", "search"), ("ctrl+t", "filter"), ("ctrl+l", "grid")]
+
+
+async def test_screen_keys_work_from_text_boxes_and_the_grid(ids):
     from pdxtui.ui.screens.address import AddressScreen
     from pdxtui.ui.screens.draft import DraftScreen
     from pdxtui.ui.screens.guide import GuideScreen
 
-    expected = {"ctrl+g": GuideScreen, "ctrl+t": DraftScreen, "ctrl+l": AddressScreen}[key]
     app = demo_app()
+    problems: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await open_from_list(pilot, "Heritage Trees")
-        target = grid_of(app) if where == "grid" else app.screen.query_one(f"#{where}")
-        target.focus()
-        await pilot.press("x") if where != "grid" else None
-        await pilot.press(key)
-        await settle(pilot)
-        assert isinstance(app.screen, expected)
-        if where != "grid":
-            assert target.value.endswith("x")  # nothing typed was lost
+        browser = app.screen
+        for key, where in SCREEN_KEYS:
+            expected = {"ctrl+g": GuideScreen, "ctrl+t": DraftScreen, "ctrl+l": AddressScreen}[key]
+            target = grid_of(app) if where == "grid" else browser.query_one(f"#{where}")
+            target.focus()
+            await pilot.press("x") if where != "grid" else None
+            await pilot.press(key)
+            await settle(pilot)
+            if not isinstance(app.screen, expected):
+                problems.append(f"{key} from {where} opened {type(app.screen).__name__}, not {expected.__name__}")
+            if where != "grid" and not target.value.endswith("x"):  # nothing typed was lost
+                problems.append(f"{key} from {where}: the box holds {target.value!r}, the typed x is lost")
+            if app.screen is not browser:
+                app.screen.dismiss(None)
+                await settle(pilot)
+            assert app.screen is browser, f"{key} from {where}: {type(app.screen).__name__} did not close"
+    assert problems == []
 
 
 def test_screen_keys_shadow_no_text_box_key():
