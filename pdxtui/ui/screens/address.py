@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, OptionList, Select, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from pdxtui.errors import PdxError
@@ -35,6 +35,7 @@ from pdxtui.portlandmaps import ENV_KEY, KEY_URL, Candidate, Detail, Section, Su
 from pdxtui.textsafe import clean, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
+from pdxtui.ui.footer import KeysFooter
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ class AddressScreen(Screen[None]):
             with VerticalScroll():
                 yield Static(Text(no_key_text(getattr(self.config, "path", None))), id="no-key")
             yield Static("", id="address-status")
-            yield Footer()
+            yield KeysFooter()
             return
         yield Input(placeholder="Type an address, e.g. 1120 SW 5th Ave  (↓ to the suggestions)", id="address-input")
         with Horizontal(id="address-main"):
@@ -204,7 +205,7 @@ class AddressScreen(Screen[None]):
                         with TabPane(label, id=f"tab-{kind}"), VerticalScroll(id=f"body-{kind}", classes="detail-body"):
                             yield Static(Text(""), classes="detail-empty")
         yield Static("", id="address-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if not self.settings.has_key:
@@ -596,7 +597,7 @@ class NearbyScreen(ModalScreen[tuple[str, int] | None]):
             yield Static(
                 Text(f"Looking for point datasets in {one_line(self.service.label, 60)}…", "italic"), id="nearby-note"
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.find()

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from pdxtui.errors import PdxError, PortalError
 from pdxtui.model import Dataset, Facets, SearchRequest
@@ -26,7 +26,7 @@ from pdxtui.textout import human_age
 from pdxtui.textsafe import markup_literal, one_line
 from pdxtui.ui import feedback
 from pdxtui.ui.feedback import error_text
-from pdxtui.ui.footer import ShownKeys
+from pdxtui.ui.footer import KeysFooter, ShownKeys
 from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.screens.browse_counts import ColumnCounts
 from pdxtui.ui.startup import collect_again, load_later_css
@@ -111,7 +111,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             # catalog sooner, and the panes are empty until a dataset opens anyway
             yield Vertical(id="content")
         yield Static("", id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#catalog").border_title = "Datasets"

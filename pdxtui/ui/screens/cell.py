@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from pdxtui.frames import plain_number
 from pdxtui.textsafe import clean, one_line
 from pdxtui.ui.feedback import CLIPBOARD_HINT
+from pdxtui.ui.footer import KeysFooter
 
 
 def pretty(value: Any) -> str:
@@ -63,7 +64,7 @@ class CellScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(Text(clean(self.text)), id="cell-value")
             yield Static(Text("y copies the value · Esc closes"), id="cell-help")
-        yield Footer()
+        yield KeysFooter()
 
     def action_copy(self) -> None:
         # control characters as pictures: pasted into a shell, the value cannot end a bracketed paste or run escapes

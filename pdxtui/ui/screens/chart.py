@@ -14,12 +14,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from pdxtui import charts
 from pdxtui.textout import fmt_count
 from pdxtui.textsafe import one_line
 from pdxtui.ui.feedback import error_text
+from pdxtui.ui.footer import KeysFooter
 from pdxtui.ui.widgets.chart import ChartCanvas, Painter
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ class ChartScreen(Screen[None]):
         yield ChartCanvas(self.painter(), id="chart-canvas")
         yield Static("", id="chart-legend")
         yield Static("", id="chart-status")
-        yield Footer()
+        yield KeysFooter()
 
     def title_text(self) -> Text:
         what = {

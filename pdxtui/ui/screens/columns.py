@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, SelectionList, Static
+from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from pdxtui.textsafe import one_line
+from pdxtui.ui.footer import KeysFooter
 from pdxtui.ui.widgets.toggles import TickList
 
 
@@ -42,7 +43,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
                 id="columns-help",
             )
             yield TickList[str](*self._selections(), id="columns")  # [x] / [ ]: shown or hidden, also without colour
-        yield Footer()
+        yield KeysFooter()
 
     def _selections(self) -> list[Selection[str]]:
         return [Selection(Text(one_line(c, 60)), c, c in self.shown) for c in self.order]

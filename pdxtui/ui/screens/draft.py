@@ -19,13 +19,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
 from pdxtui.drafting import DRAFT_KINDS, FORM_FIELDS, Draft, check, draft, input_from_form
 from pdxtui.errors import PdxError
 from pdxtui.model import Dataset
 from pdxtui.textsafe import one_line
+from pdxtui.ui.footer import KeysFooter
 from pdxtui.ui.safe import plain
 from pdxtui.ui.widgets.toggles import TickBox, TickList
 
@@ -101,7 +102,7 @@ class DraftScreen(Screen[None]):
                 yield Static("", id="draft-state")
                 yield TextArea("", id="draft-letter", soft_wrap=True, show_line_numbers=False)
                 yield Static("", id="draft-send")
-        yield Footer()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         self.title = "Draft a request"
@@ -399,7 +400,7 @@ class RequesterScreen(ModalScreen[dict[str, str] | None]):
             with Horizontal(id="r-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#r-name", Input).focus()
@@ -436,7 +437,7 @@ class SaveScreen(ModalScreen[tuple[str, bool] | None]):
         with Vertical():
             yield Static(Text("Save the letter to (a .txt or .md file; Enter saves, Esc cancels):"))
             yield Input(value=self.default, id="save-path")
-        yield Footer()
+        yield KeysFooter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, RadioSet, Select, SelectionList, Static
+from textual.widgets import Button, Input, Label, ProgressBar, RadioSet, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from pdxtui import export as ex
@@ -26,6 +26,7 @@ from pdxtui.model import Dataset, Progress, Query, describe_near
 from pdxtui.textout import fmt_count, human_bytes
 from pdxtui.textsafe import one_line
 from pdxtui.ui.feedback import error_text
+from pdxtui.ui.footer import KeysFooter
 from pdxtui.ui.safe import plain
 from pdxtui.ui.widgets.toggles import ChoiceButton, TickBox, TickList
 
@@ -203,7 +204,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             with Horizontal(id="buttons"):
                 yield Button("Close", id="close", compact=True)
                 yield Button("Export (ctrl+s)", id="go", variant="primary", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def _rows(self, scope: str) -> int | None:
         """How many rows ``scope`` writes (None: not known before reading them)."""

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pdxtui.stats import Facet, bar, format_count, format_pct, format_value
 from pdxtui.textsafe import one_line
+from pdxtui.ui.footer import KeysFooter
 from pdxtui.ui.widgets.vim import VimTable
 
 BAR_WIDTH = 30
@@ -45,7 +46,7 @@ class FacetScreen(ModalScreen[tuple[str, Any] | None]):
             note = self.note + (" · showing the commonest values only" if f.truncated else "")
             yield Static(Text(f"{note} · Enter filters the grid on a value · Esc closes".strip(" ·")), id="facet-note")
             yield VimTable(id="facet-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

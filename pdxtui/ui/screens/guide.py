@@ -12,12 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pdxtui.drafting import DRAFT_KINDS
 from pdxtui.guide import SECTIONS, search, table_of_contents
-from pdxtui.ui.footer import ShownKeys
+from pdxtui.ui.footer import KeysFooter, ShownKeys
 
 KIND_TITLES = {k.key: k.title for k in DRAFT_KINDS}
 
@@ -50,7 +50,7 @@ class GuideScreen(ShownKeys, Screen[str | None]):
                 yield Static("", id="guide-title")
                 yield Static("", id="guide-text")
                 yield Static("", id="guide-draft")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = "Guide: Portland's open data"

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from pdxtui import __version__
+from pdxtui.ui.footer import KeysFooter
 from pdxtui.ui.keys import FILTER_HELP, KEYS
 
 
@@ -50,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
                 ),
                 id="help-foot",
             )
-        yield Footer()
+        yield KeysFooter()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

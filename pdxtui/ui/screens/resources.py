@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pdxtui.model import Dataset, Resource
 from pdxtui.textsafe import one_line
+from pdxtui.ui.footer import KeysFooter
 
 
 def preview_kind(resource: Resource) -> str:
@@ -54,7 +55,7 @@ class ResourcesScreen(ModalScreen[str | None]):
             )
             yield Static(Text(self.note), id="resources-note")
             yield DataTable(id="resources-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
