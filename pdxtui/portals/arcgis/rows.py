@@ -183,14 +183,14 @@ def _infer(values: list[Any]) -> Any:
 def _coordinates(features: list[dict[str, Any]], axis: str) -> Any:
     """One coordinate of every point geometry as a float64 column (missing or non-numeric values are null)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     try:
-        array = pa.array([f["geometry"][axis] for f in features], pa.float64())
+        values = [f["geometry"][axis] for f in features]
+        array = pa.array(values, pa.float64())
     except (KeyError, TypeError, pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([_coordinate(f, axis) for f in features], pa.float64())
-    if array.null_count < len(array) and pc.any(pc.is_nan(array)).as_py():
-        array = pc.if_else(pc.is_nan(array), pa.scalar(None, pa.float64()), array)
+    if any(v != v for v in values):  # NaN (the only value not equal to itself) is no coordinate: null
+        array = pa.array([None if v != v else v for v in values], pa.float64())
     return array
 
 
@@ -320,7 +320,7 @@ class _FastRows:
         shapes = any(f.type in SHAPES for f in self.fields)  # outlines: the reference reader builds their text
         lowered = [f.name.lower() for f in self.attributes]
         self.lowered = frozenset(lowered)
-        self.domains: dict[str, tuple[Any, Any, bool]] = {}  # name -> (codes, labels, codes are integers)
+        self.domains: dict[str, tuple[dict[Any, Any], bool]] = {}  # name -> (code -> label, codes are integers)
         types = []
         usable = len(set(lowered)) == len(lowered) and len({f.name for f in self.fields}) == len(self.fields)
         for field in self.attributes:
@@ -360,11 +360,7 @@ class _FastRows:
                 kind = pa.int64()
             else:
                 return None
-            self.domains[field.name] = (
-                pa.array(codes, kind),
-                pa.array([labels[c] for c in codes], pa.string()),
-                kind == pa.int64(),
-            )
+            self.domains[field.name] = (labels, kind == pa.int64())
             return kind
         return {
             "integer": pa.int64(),
@@ -395,10 +391,12 @@ class _FastRows:
         table = pj.read_json(io.BytesIO(body), read_options=read, parse_options=self._options)
         if table.num_rows != 1:
             return None
-        listed = table.column("features").combine_chunks()
+        column = table.column("features")  # one chunk (the block holds the whole body); combine_chunks would
+        listed = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()  # import pyarrow.compute
         if listed.null_count:
             return None  # no features list
-        features = listed.flatten()
+        start, stop = listed.offsets[0].as_py(), listed.offsets[1].as_py()  # one row: its features
+        features = listed.values.slice(start, stop - start)  # = listed.flatten(), which imports pyarrow.compute
         exceeded = table.column("exceededTransferLimit")[0].as_py() is True
         props = table.column("properties")[0]
         if props.is_valid and props["exceededTransferLimit"].as_py() is True:
@@ -416,7 +414,10 @@ class _FastRows:
         for field in self.fields:
             if field.name in (self.lat, self.lon):
                 geometry = dict(zip(("x", "y"), parts["geometry"].flatten()))
-                arrays.append(geometry["y" if field.name == self.lat else "x"])
+                axis = geometry["y" if field.name == self.lat else "x"]
+                if _has_nan(axis):  # pyarrow reads a NaN the reference reader makes null: that one reads this page
+                    return None
+                arrays.append(axis)
             else:
                 arrays.append(self._column(values[field.name], field))
         return _Rows(
@@ -441,20 +442,25 @@ class _FastRows:
 
     def _column(self, array: Any, field: Field) -> Any:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         domain = self.domains.get(field.name)
-        if domain is not None:
-            codes, labels, integers = domain
-            found = pc.index_in(array, value_set=codes)
-            unknown = array.cast(pa.string()) if integers else array
-            return pc.if_else(pc.is_valid(found), labels.take(found), unknown)
+        if domain is not None:  # codes to labels here, not with pyarrow.compute (30 ms to import: a quick preview
+            labels, integers = domain  # pays it for nothing else); a code without a label stays, as text
+            return pa.array(
+                [None if v is None else labels.get(v, str(v) if integers else v) for v in array.to_pylist()],
+                pa.string(),
+            )
         kind = field.kind
         if kind == "datetime":
             return array.cast(pa.timestamp("ms", tz="UTC"))
         if kind == "date":
             return column(array.to_pylist(), field)
         return array
+
+
+def _has_nan(array: Any) -> bool:
+    """Whether a float64 Arrow array holds a NaN (the only value not equal to itself; None equals None)."""
+    return array.null_count < len(array) and any(v != v for v in array.to_pylist())
 
 
 @dataclass
