@@ -78,7 +78,7 @@ def main() -> int:
             arcgis = [*pdx, "--portal", f"arcgis:{url}/hub", "--cache-dir", cache]
             commands = {
                 'python -c "import polars"': [py, "-c", "import polars"],
-                "(floor) import polars, pyarrow": [py, "-c", "import polars, pyarrow, pyarrow.compute, pyarrow.json"],
+                "(floor) import polars, pyarrow": [py, "-c", "import polars, pyarrow, pyarrow.json"],
                 "demo preview": [*demo, "preview", DEMO_ID, "--rows", ROWS],
                 "arcgis preview (warm cache)": [*arcgis, "preview", trees, "--rows", ROWS],
                 "demo search trees": [*demo, "search", "trees"],
