@@ -111,7 +111,7 @@ async def bare_fetch(layer_url: str, rows: int, page: int, per_host: int = 4) ->
 
 
 @contextlib.contextmanager
-def served(latency: float):
+def served(latency: float, probe: str | None = None):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.support.fakeportal", "--port", str(port), "--latency", str(latency)],
@@ -127,7 +127,9 @@ def served(latency: float):
             if line.startswith("Ctrl-C"):
                 break
         url = f"http://127.0.0.1:{port}"
-        urllib.request.urlopen(f"{url}{fixtures.DATASETS['address_points'].path}?f=json", timeout=30).read()
+        # ready once it answers (the layer by default; ``probe``: another path, e.g. the Hub's search)
+        probe = probe or f"{fixtures.DATASETS['address_points'].path}?f=json"
+        urllib.request.urlopen(f"{url}{probe}", timeout=30).read()
         yield url
     finally:
         proc.terminate()

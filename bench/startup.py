@@ -29,13 +29,11 @@ import contextlib
 import os
 import shlex
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -98,37 +96,6 @@ def tmux_server() -> Iterator[None]:
         subprocess.run([*TMUX, "kill-server"], capture_output=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def fake_hub() -> Iterator[str]:
-    """The fake portal server in its own process; yields its base URL (always http://127.0.0.1:PORT)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fakeportal", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # wait until it listens
-            if line.startswith("Ctrl-C"):
-                break
-        url = f"http://127.0.0.1:{port}"
-        urllib.request.urlopen(f"{url}/hub/api/search/v1/collections/dataset/items?limit=1", timeout=30).read()
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def measured_package(env: dict[str, str]) -> Path:
     out = subprocess.run(
         [sys.executable, "-c", "import pdxtui, os; print(os.path.dirname(pdxtui.__file__))"],
@@ -149,6 +116,9 @@ def spread(values: list[float], scale: float = 1000.0, unit: str = " ms", digits
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    from bench.fetch import served  # the fake portal in its own process
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="timed rounds (each runs every program once)")
     parser.add_argument("--only", choices=("demo", "portland"), help="measure only this pdxtui start")
@@ -176,7 +146,8 @@ def main() -> int:
             demo_env = f"{base_env} PDXTUI_CACHE_DIR={tmp}/demo-cache PDXTUI_CONFIG={tmp}/none.toml"
             programs["demo"] = (f"{demo_env} {py} -m pdxtui --portal demo", DEMO_MARKER)
         if args.only in (None, "portland"):
-            url = stack.enter_context(fake_hub())
+            # the fake portal in its own process (bench/fetch.py), ready once the Hub's search answers
+            url = stack.enter_context(served(0.0, probe="/hub/api/search/v1/collections/dataset/items?limit=1"))
             if urlsplit(url).hostname != "127.0.0.1":  # never anything but loopback
                 raise SystemExit(f"refusing a non-loopback portal: {url}")
             config = Path(tmp) / "portland.toml"
