@@ -17,7 +17,7 @@ async def test_keys_typed_while_the_browser_starts_are_kept():
     by then, so the first push of one restyles nothing."""
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"heritage")  # at once: the browse screen is not even pushed yet
+        await pilot.press(*"heritage")  # at once: the browser is pushed, its panes and later stylesheets are not in
         await settle(pilot)
         screen = app.screen
         box = screen.query_one("#search", Input)
@@ -70,3 +70,19 @@ async def test_focus_moved_while_the_browser_starts_stays_where_the_user_put_it(
         screen = app.screen
         assert screen.query("#preview")  # the panes are in
         assert screen.focused is screen.query_one("#catalog")
+
+
+async def test_the_collector_is_back_on_once_the_catalog_has_painted():
+    """The command line turns the collector off while the browser starts (pdxtui.cli.tui); the browser turns it
+    back on once its catalog has painted, not only when the app exits."""
+    import gc
+
+    app = demo_app()
+    gc.disable()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.screen.query_one("#catalog").hits
+            assert gc.isenabled()
+    finally:
+        gc.enable()
