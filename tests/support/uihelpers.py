@@ -15,6 +15,26 @@ def demo_app():
     return PdxApp(Service(BundledPortal(name="demo")))
 
 
+def demo_ids() -> dict[str, str]:
+    """The bundled portal's dataset ids by title."""
+    from pdxtui.model import SearchRequest
+    from pdxtui.portals.bundled import BundledPortal
+
+    result = asyncio.run(BundledPortal().search(SearchRequest(limit=100)))
+    return {hit.title: hit.id for hit in result.hits}
+
+
+async def open_in(pilot, dataset_id: str):
+    """Open a dataset on the browser, wait for its rows and focus its grid; returns the preview pane."""
+    await settle(pilot)
+    pilot.app.screen.open_dataset(dataset_id)
+    await settle(pilot)
+    pane = pilot.app.screen.query_one("#preview")
+    pane.grid.focus()
+    await pilot.pause()
+    return pane
+
+
 async def settle(pilot, timeout: float = 15.0) -> None:
     """Wait until no timer-started search is pending and every worker has finished, then let the screen paint."""
     app = pilot.app

@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
-
-from pdxtui.model import SearchRequest
-from pdxtui.portals.bundled import BundledPortal
 from tests.support.uihelpers import demo_app, screen_text, settle, text_of, wait_for
 
 SIZE = (140, 42)
-
-
-def ids_by_title() -> dict[str, str]:
-    result = asyncio.run(BundledPortal().search(SearchRequest(limit=100)))
-    return {hit.title: hit.id for hit in result.hits}
-
-
-@pytest.fixture(scope="module")
-def ids():
-    return ids_by_title()
 
 
 def catalog_titles(app) -> list[str]:

@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
-import pytest
-
-from pdxtui.model import SearchRequest
-from pdxtui.portals.bundled import BundledPortal
-from tests.support.uihelpers import demo_app, screen_text, settle, text_of
+from tests.support.uihelpers import demo_app, open_in, screen_text, settle, text_of
 
 SIZE = (140, 42)
-
-
-@pytest.fixture(scope="module")
-def ids():
-    result = asyncio.run(BundledPortal().search(SearchRequest(limit=100)))
-    return {hit.title: hit.id for hit in result.hits}
-
-
-async def open_in(pilot, dataset_id: str):
-    await settle(pilot)
-    pilot.app.screen.open_dataset(dataset_id)
-    await settle(pilot)
-    pane = pilot.app.screen.query_one("#preview")
-    pane.grid.focus()
-    await pilot.pause()
-    return pane
 
 
 async def test_sort_descending_and_ascending_by_the_cursor_column(ids):

@@ -4,21 +4,11 @@ finding text in the grid, pane jumps, type-to-search in the results and the scre
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from pdxtui.model import SearchRequest
-from pdxtui.portals.bundled import BundledPortal
 from tests.support.uihelpers import demo_app, screen_text, settle, text_of, wait_for
 
 SIZE = (140, 42)
-
-
-@pytest.fixture(scope="module")
-def ids():
-    result = asyncio.run(BundledPortal().search(SearchRequest(limit=100)))
-    return {hit.title: hit.id for hit in result.hits}
 
 
 def grid_of(app):

@@ -13,7 +13,7 @@ from pdxtui.session import open_session
 from pdxtui.ui.app import PdxApp
 from tests.support.fakeportal.fixtures import DATASETS
 from tests.support.fakeportal.socrata import INSPECTIONS
-from tests.support.uihelpers import demo_app, screen_text, settle
+from tests.support.uihelpers import demo_app, open_in, screen_text, settle
 
 SIZE = (140, 42)
 
@@ -22,16 +22,6 @@ SIZE = (140, 42)
 def quick_retries():
     with stamina.set_testing(True, attempts=3, cap=True):
         yield
-
-
-async def open_in(pilot, dataset_id: str):
-    await settle(pilot)
-    pilot.app.screen.open_dataset(dataset_id)
-    await settle(pilot)
-    pane = pilot.app.screen.query_one("#preview")
-    pane.grid.focus()
-    await pilot.pause()
-    return pane
 
 
 def painted(pane, column: str) -> list[str | None]:

@@ -16,6 +16,7 @@ from textual_fastdatatable import ArrowBackend, DataTable
 
 from pdxtui.frames import NumberFormat, number_formats
 from pdxtui.textsafe import clean, one_line
+from pdxtui.ui.widgets.vim import MOVE_KEYS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -90,11 +91,8 @@ class PreviewGrid(DataTable):
     BINDINGS = [
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("h", "cursor_left", "Left", show=False),
-        Binding("l", "cursor_right", "Right", show=False),
-        Binding("g", "scroll_home", "First row", show=False),
+        *MOVE_KEYS,
+        Binding("g", "scroll_home", "First row", show=False),  # (textual-fastdatatable's name for the first row)
         Binding("G", "scroll_end", "Last row", show=False),
         Binding("home", "cursor_row_start", "First column", show=False),
         Binding("end", "cursor_row_end", "Last column", show=False),

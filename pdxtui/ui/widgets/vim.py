@@ -16,12 +16,17 @@ LIST_KEYS: list[BindingType] = [
     Binding("G", "last", "Last", show=False),
 ]
 
-#: for textual's DataTable (the schema, the facet view)
-TABLE_KEYS: list[BindingType] = [
+#: j k h l, for any table with a cell cursor (textual's DataTable and the preview grid)
+MOVE_KEYS: list[BindingType] = [
     Binding("j", "cursor_down", "Down", show=False),
     Binding("k", "cursor_up", "Up", show=False),
     Binding("h", "cursor_left", "Left", show=False),
     Binding("l", "cursor_right", "Right", show=False),
+]
+
+#: for textual's DataTable (the schema, the facet view)
+TABLE_KEYS: list[BindingType] = [
+    *MOVE_KEYS,
     Binding("g", "scroll_top", "First row", show=False),
     Binding("G", "scroll_bottom", "Last row", show=False),
 ]
