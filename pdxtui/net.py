@@ -8,10 +8,11 @@ request goes to the network: an answer from the cache (a warm start of the brows
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -474,8 +475,7 @@ class Fetcher:
             params=params,  # type: ignore[arg-type]  # httpx's QueryParamTypes names its value types; ours are Any
             headers=self._headers(headers),
         )
-        async with self._limit(host):
-            await self._wait_for_host(host)
+        async with self.turn(host):
             for _ in range(MAX_REDIRECTS + 1):
                 response = await self.client.send(request, stream=True, follow_redirects=False)
                 try:
@@ -541,6 +541,14 @@ class Fetcher:
         if sem is None:
             sem = self._limits[host] = asyncio.Semaphore(self.max_per_host)
         return sem
+
+    @contextlib.asynccontextmanager
+    async def turn(self, host: str) -> AsyncIterator[None]:
+        """A turn to send to ``host``: a place under its per-host limit, once any hold on it has passed. Every
+        request to a portal's hosts goes out in one (the Fetcher's own, and those sent on its client elsewhere)."""
+        async with self._limit(host):
+            await self._wait_for_host(host)
+            yield
 
     def _hold(self, host: str, seconds: float) -> None:
         """The host said to slow down (429) or when to come back (Retry-After): the requests to it that wait for a

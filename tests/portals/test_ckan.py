@@ -828,3 +828,25 @@ async def test_owner_of_a_package_without_organization_is_the_same_in_search_and
     assert (await portal.dataset("seed-swap")).owner == "Garden Club"
     trees = next(h for h in (await portal.search(SearchRequest(text="trees"))).hits if h.id == "street-trees")
     assert trees.owner == (await portal.dataset("street-trees")).owner == "Parks Department"
+
+
+async def test_the_column_sample_waits_out_a_hold_on_the_host(server, make):
+    """A 429 holds every request to its host (pdxtui.net), the column sample's too: it does not go out while the
+    host is held, so dataset() gives up on it after ``sample_wait`` and the columns come with the download."""
+    from urllib.parse import urlsplit
+
+    portal = make(server)
+    portal.sample_wait = 0.3
+    fetcher = portal.fetcher
+    answer = fetcher.get_json
+
+    async def then_held(*args, **kwargs):  # package_show answers; then the host says 429, Retry-After: 2
+        data = await answer(*args, **kwargs)
+        fetcher._hold(urlsplit(server.url).hostname, 2.0)
+        return data
+
+    fetcher.get_json = then_held
+    server.reset_log()
+    ds = await portal.dataset("bike-counts")
+    assert ds.fields == () and ds.rows is None
+    assert server.requests_to("/download/") == []

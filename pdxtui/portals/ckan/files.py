@@ -72,13 +72,14 @@ class CKANFiles(NetworkPortal[_Plan]):
         self, fetcher: Fetcher, url: str, params: dict[str, Any] | None, limit: int
     ) -> tuple[int, str, bytes, bool]:
         """(status, content type, at most ``limit`` bytes of the body, whether the body ended within them) for
-        one GET through ``fetcher``'s client: under its per-host limit, with its token (dropped when a redirect
-        leaves the host), uncached and without retries. The rest of the body is never read."""
+        one GET through ``fetcher``'s client: in its turn (the per-host limit, a 429's hold), with its token
+        (dropped when a redirect leaves the host), uncached and without retries. The rest of the body is never
+        read."""
         import httpx
 
         host = urlsplit(url).hostname or url  # the fetcher's own key for its per-host limit
         request = fetcher.client.build_request("GET", url, params=params, headers=fetcher._headers(None))
-        async with fetcher._limit(host):
+        async with fetcher.turn(host):
             for _ in range(6):
                 response = await fetcher.client.send(request, stream=True, follow_redirects=False)
                 try:
