@@ -38,12 +38,6 @@ ROWS = "20"
 OUTSIDE = tempfile.gettempdir()
 
 
-def pdxtui_dir(py: str) -> str:
-    code = "import os, pdxtui; print(os.path.dirname(pdxtui.__file__))"
-    done = subprocess.run([py, "-c", code], check=True, capture_output=True, text=True, cwd=OUTSIDE)
-    return done.stdout.strip()
-
-
 def cpu_of_children() -> float:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
@@ -62,14 +56,15 @@ def run(argv: list[str]) -> tuple[float, float]:
 
 def main() -> int:
     from bench.fetch import served  # the fake portal in its own process (bench/fetch.py)
+    from bench.measured import compile_package, measured_package
     from tests.support.fakeportal import fixtures
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     py = sys.executable
-    where = pdxtui_dir(py)
-    subprocess.run([py, "-m", "compileall", "-q", where], check=True)
+    where = measured_package()
+    compile_package(where)
     trees = fixtures.DATASETS["street_trees"].id
     pdx = [py, "-m", "pdxtui"]
     demo = [*pdx, "--portal", "demo"]

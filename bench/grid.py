@@ -403,10 +403,10 @@ def main() -> int:
     if args.first_rows:
         print(asyncio.run(first_rows_only(make_frame(ROWS))))
         return 0
-    # bytecode as an installed copy has it (this machine sets PYTHONDONTWRITEBYTECODE=1, so each start would compile
-    # every pdxtui module from source), as bench/startup.py does
+    from bench.measured import compile_package  # bytecode as an installed copy has it
+
     for folder in [pdxtui_folder()] + ([Path(args.against) / "pdxtui"] if args.against else []):
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], check=True)
+        compile_package(folder)
     frame = make_frame(ROWS)
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "rows.csv"

@@ -96,18 +96,6 @@ def tmux_server() -> Iterator[None]:
         subprocess.run([*TMUX, "kill-server"], capture_output=True)
 
 
-def measured_package(env: dict[str, str]) -> Path:
-    out = subprocess.run(
-        [sys.executable, "-c", "import pdxtui, os; print(os.path.dirname(pdxtui.__file__))"],
-        env=env,
-        cwd=tempfile.gettempdir(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return Path(out.stdout.strip())
-
-
 def spread(values: list[float], scale: float = 1000.0, unit: str = " ms", digits: int = 0) -> str:
     def fmt(value: float) -> str:
         return f"{value * scale:.{digits}f}"
@@ -118,6 +106,7 @@ def spread(values: list[float], scale: float = 1000.0, unit: str = " ms", digits
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     from bench.fetch import served  # the fake portal in its own process
+    from bench.measured import compile_package, measured_package
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="timed rounds (each runs every program once)")
@@ -129,9 +118,7 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="pdxbench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PDXTUI_")}  # no portal, token, cache of the caller
     package = measured_package(env)
-    # Bytecode as an installed copy has it: pip writes .pyc files for installed packages, but an editable install
-    # run with PYTHONDONTWRITEBYTECODE=1 (as on this machine) would compile every pdxtui module on each start.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+    compile_package(package)  # bytecode as an installed copy has it (bench/measured.py)
     py = shlex.quote(sys.executable)
     # A session gets the tmux server's environment, not this one: say PYTHONPATH, and clear pdxtui's settings
     cleared = ["PDXTUI_PORTAL", "PDXTUI_APP_TOKEN", *([] if env.get("PYTHONPATH") else ["PYTHONPATH"])]
