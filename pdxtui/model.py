@@ -62,6 +62,10 @@ class DatasetSummary:
     snippet: str = ""
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: the stated cadence as the portal gives it ("Weekly", "R/P1W"), where a search hit carries it
+    update_frequency: str = ""
+    #: when the data itself last changed (not the record's metadata): the best date the portal gives
+    data_updated: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,9 @@ class Dataset:
     update_frequency: str = ""
     updated: datetime | None = None
     created: datetime | None = None
+    #: when the data itself last changed (ArcGIS editingInfo, Socrata rowsUpdatedAt, CKAN resource
+    #: last_modified; else the portal's record date): what freshness is judged on
+    data_updated: datetime | None = None
     rows: int | None = None
     fields: tuple[Field, ...] = ()
     links: tuple[Link, ...] = ()
