@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from pdxtui.cli.rowargs import bad_where, columns_of, order_of, split_columns, where_text
+from pdxtui import freshness
 from pdxtui.errors import UsageError
 from pdxtui.model import Dataset, Query, SearchRequest
 from pdxtui.textout import dumps, fmt_count, fmt_date, human_age, table
@@ -140,6 +141,8 @@ def _summary_json(hit: Any) -> dict[str, Any]:
         "type": hit.type,
         "categories": list(hit.categories),
         "tags": list(hit.tags),
+        # judged on the hit's own facts: an opened dataset may have a better date (show --json)
+        "freshness": freshness.of(hit).to_json(),
     }
 
 
@@ -175,6 +178,7 @@ def dataset_json(ds: Dataset) -> dict[str, Any]:
             for r in ds.resources
         ],
         "layers": [{"id": item.id, "title": item.title, "kind": item.kind} for item in ds.layers],
+        "freshness": freshness.of(ds).to_json(),
         "notice": ds.notice,
         "fields": [
             {"name": f.name, "type": f.type, "kind": f.kind, "alias": f.alias, "description": f.description}
@@ -187,11 +191,14 @@ def _show_text(ds: Dataset) -> str:
     lines = [one_line(ds.title)]
     if ds.sample:
         lines.append("(bundled SAMPLE data: generated rows, not the publisher's)")
+    # the cadence in the publisher's words, then the rest of the freshness line: "Weekly · data last changed
+    # 2025-05-12 · overdue by 29 weeks" (describe() begins with the cadence, as understood)
+    judged = freshness.of(ds).describe().split(" · ", 1)[1]
     facts = [
         ("id", ds.id),
         ("owner", ds.owner),
         ("licence", ds.licence),
-        ("updates", ds.update_frequency),
+        ("updates", f"{ds.update_frequency.strip() or 'no stated cadence'} · {judged}"),
         ("last updated", fmt_date(ds.updated)),
         ("rows", fmt_count(ds.rows)),
         ("page", ds.page_url),

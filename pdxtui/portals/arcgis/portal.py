@@ -29,6 +29,7 @@ from pdxtui.model import (
     as_dict,
     as_text,
 )
+from pdxtui.portals.arcgis.dates import data_updated, hit_frequency
 from pdxtui.portals.arcgis.hub import (
     DEFAULT_PAGE_ROWS,
     FACET_RECORDS,
@@ -585,6 +586,7 @@ class ArcGISPortal(CSVItems):
             update_frequency=frequency,
             updated=epoch_ms(props.get("modified")),
             created=epoch_ms(props.get("created")),
+            data_updated=data_updated(f"{title} ({layer or ident})", props, info),
             rows=rows,
             fields=fields,
             links=tuple(links),
@@ -609,6 +611,10 @@ class ArcGISPortal(CSVItems):
             snippet=html_to_text(as_text(props.get("snippet"))),
             categories=tuple(self._category(c) for c in _strings(props.get("categories"))),
             tags=_strings(props.get("tags")),
+            update_frequency=hit_frequency(props),
+            # the record's modified: the layer is not read per hit, so its editingInfo is unknown here (the
+            # dataset, once opened, may be judged on a better date: dates.data_updated)
+            data_updated=data_updated(f"{as_text(props.get('title')) or ident} (search hit)", props),
         )
 
     def _category(self, raw: str) -> str:

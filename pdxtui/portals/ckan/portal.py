@@ -46,8 +46,10 @@ from pdxtui.portals.ckan.wire import (
     _Plan,
     build_fq,
     ckan_time,
+    data_updated,
     datastore_fields,
     envelope_error,
+    package_frequency,
     pick_resource,
     resource_format,
     split_id,
@@ -519,19 +521,16 @@ class CKANPortal(CKANFiles):
             api_url = f"{self.api}/datastore_search?resource_id={quote(chosen.id, safe='')}"
         elif chosen is not None:
             api_url = f"{self.api}/package_show?id={quote(package, safe='')}"
-        frequency = as_text(raw.get("frequency") or raw.get("accrualPeriodicity"))
-        for extra in raw.get("extras") or ():
-            if isinstance(extra, dict) and as_text(extra.get("key")).lower() in ("frequency", "accrualperiodicity"):
-                frequency = frequency or as_text(extra.get("value"))
         return Dataset(
             id=ident,
             title=as_text(raw.get("title")) or package,
             owner=owner,
             description=html_to_text(as_text(raw.get("notes"))),
             licence=as_text(raw.get("license_title") or raw.get("license_id")),
-            update_frequency=frequency,
+            update_frequency=package_frequency(raw),
             updated=ckan_time(raw.get("metadata_modified")),
             created=ckan_time(raw.get("metadata_created")),
+            data_updated=data_updated(raw, f"{package} ({self.site})", split_id(ident)[1]),
             rows=rows,
             fields=fields,
             links=tuple(links),
@@ -565,6 +564,8 @@ class CKANPortal(CKANFiles):
             owner=package_owner(raw),
             updated=ckan_time(raw.get("metadata_modified")),
             rows=None,
+            update_frequency=package_frequency(raw),
+            data_updated=data_updated(raw, f"{as_text(raw.get('name') or raw.get('id'))} (search hit)"),
             type=", ".join(formats),
             snippet=short(notes, 200),
             categories=tuple(title for _, title in groups),

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pdxtui.errors import PortalError
 from pdxtui.model import Field, Resource, as_dict, as_text
 from pdxtui.portals.csvtable import iso_time
+from pdxtui.portals.datadates import best_date, edit_time
 from pdxtui.textsafe import short
 
 ckan_time = iso_time  # CKAN's ``metadata_modified``: ISO 8601 without a zone, UTC
@@ -145,6 +147,34 @@ def resource_format(raw: dict[str, Any]) -> str:
         if "." in url.rsplit("/", 1)[-1]:
             return url.rsplit(".", 1)[-1].upper()[:12]
     return fmt
+
+
+def package_frequency(raw: dict[str, Any]) -> str:
+    """A package's stated cadence: ``frequency`` or DCAT ``accrualPeriodicity`` (``R/P1W``), as a field of its own
+    (ckanext-scheming) or in ``extras`` (data.gov's DCAT harvests); the same in package_show and package_search."""
+    frequency = as_text(raw.get("frequency") or raw.get("accrualPeriodicity")).strip()
+    for extra in _list(raw.get("extras")):
+        if frequency:
+            break
+        if isinstance(extra, dict) and as_text(extra.get("key")).lower() in ("frequency", "accrualperiodicity"):
+            frequency = as_text(extra.get("value")).strip()
+    return frequency
+
+
+def data_updated(raw: dict[str, Any], what: str, resource_id: str = "") -> datetime | None:
+    """When a package's data last changed: the newest ``last_modified`` of its resources (of the one resource
+    ``resource_id`` names, when the dataset is that resource), else the package's ``metadata_modified``. CKAN writes
+    both as ISO text without a zone, in UTC; ``last_modified`` is null for a resource whose file was never uploaded
+    to CKAN (a link), and ``metadata_modified`` moves with any edit of the package, so it comes last."""
+    resources = [r for r in _list(raw.get("resources")) if isinstance(r, dict)]
+    if resource_id:
+        resources = [r for r in resources if as_text(r.get("id")) == resource_id]
+    moments = []
+    for r in resources:
+        name = f"resource {short(as_text(r.get('id')), 60)}'s last_modified"
+        moments.append(best_date(what, ((name, r.get("last_modified"), edit_time),)))
+    newest = max((m for m in moments if m is not None), default=None)
+    return newest or best_date(what, (("metadata_modified", raw.get("metadata_modified"), edit_time),))
 
 
 def to_resource(raw: dict[str, Any], site: str = "") -> Resource:

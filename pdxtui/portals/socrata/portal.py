@@ -24,6 +24,7 @@ from pdxtui.model import (
     as_text,
 )
 from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.datadates import best_date, edit_time
 from pdxtui.portals.network import (
     NetworkPortal,
     both,
@@ -56,6 +57,7 @@ from pdxtui.portals.socrata.wire import (
     _strings,
     _where,
     epoch_seconds,
+    hit_frequency,
     parse_columns,
     plan_field,
     socrata_error,
@@ -368,6 +370,15 @@ class SocrataPortal(NetworkPortal[_Plan]):
             owner=as_text(owner.get("display_name")) or as_text(resource.get("attribution")),
             updated=epoch_seconds(resource.get("data_updated_at") or resource.get("updatedAt")),
             rows=None,
+            update_frequency=hit_frequency(classification),
+            # data_updated_at: when the rows last changed; updatedAt (the record, metadata included) only without it
+            data_updated=best_date(
+                f"{ident} (search hit)",
+                (
+                    ("data_updated_at", resource.get("data_updated_at"), edit_time),
+                    ("updatedAt", resource.get("updatedAt"), edit_time),
+                ),
+            ),
             type=as_text(resource.get("type")),
             snippet=short(_description(as_text(resource.get("description"))), 300),
             categories=_strings(
@@ -409,6 +420,15 @@ class SocrataPortal(NetworkPortal[_Plan]):
             update_frequency=_frequency(view.get("metadata")),
             updated=epoch_seconds(view.get("rowsUpdatedAt") or view.get("viewLastModified")),
             created=epoch_seconds(view.get("createdAt")),
+            # rowsUpdatedAt: when the rows last changed (epoch seconds); viewLastModified moves with any edit of
+            # the view (its description, its columns), so it is read only when rowsUpdatedAt is missing
+            data_updated=best_date(
+                f"{plan.title} ({plan.id})",
+                (
+                    ("rowsUpdatedAt", view.get("rowsUpdatedAt"), edit_time),
+                    ("viewLastModified", view.get("viewLastModified"), edit_time),
+                ),
+            ),
             rows=plan.rows,
             fields=plan.fields,
             links=tuple(links),

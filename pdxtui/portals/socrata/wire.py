@@ -301,8 +301,15 @@ def _where(plan: _Plan, text: str | None) -> str | None:
         raise FilterError(f"{plan.title} cannot filter this on the server: {exc.reason}", exc.position) from None
 
 
+def _is_cadence(key: Any) -> bool:
+    """A custom field that states the update cadence: "Update Frequency", "Update-Frequency", "Refresh cadence"."""
+    lowered = str(key).lower()
+    return "frequency" in lowered or "cadence" in lowered
+
+
 def _frequency(metadata: Any) -> str:
-    """An "update frequency" custom field, where the domain keeps one (not every domain does)."""
+    """An "update frequency" custom field of a view (``metadata.custom_fields``: {fieldset: {field: value}}), where
+    the domain keeps one (not every domain does)."""
     if not isinstance(metadata, dict):
         return ""
     custom = metadata.get("custom_fields")
@@ -312,8 +319,25 @@ def _frequency(metadata: Any) -> str:
         if not isinstance(group, dict):
             continue
         for key, value in group.items():
-            if "frequency" in str(key).lower() and isinstance(value, str) and value.strip():
+            if _is_cadence(key) and isinstance(value, str) and value.strip():
                 return value.strip()
+    return ""
+
+
+def hit_frequency(classification: dict[str, Any]) -> str:
+    """The cadence of a catalog hit, from ``classification.domain_metadata``: the domain's custom fields as a list
+    of ``{"key": "Fieldset_Field-Name", "value": ...}`` (the shape is unconfirmed: a {key: value} object is read
+    too, and anything else gives "")."""
+    raw = classification.get("domain_metadata")
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    elif isinstance(raw, list):
+        pairs = [(entry.get("key"), entry.get("value")) for entry in raw if isinstance(entry, dict)]
+    else:
+        return ""
+    for key, value in pairs:
+        if _is_cadence(key) and isinstance(value, str) and value.strip():
+            return value.strip()
     return ""
 
 

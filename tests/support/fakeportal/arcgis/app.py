@@ -24,6 +24,9 @@ class ArcGISApp(HubSite, RestServices):
     with 10; the default is high so that ordinary tests never wait; the answer that uses it up says 0 remain);
     ``search_reset``: seconds sent as the reset header (None: no such header, as the real window is
     unconfirmed). ``searches_served`` counts the search answers.
+    Freshness facts (tests/support/fakeportal/fresh.py): ``editing_info`` (dataset key -> the layer JSON's
+    ``editingInfo``, whatever its shape; ``ABSENT`` drops it) and ``record_fields`` (item id -> fields of the Hub
+    record's ``properties`` to replace, e.g. ``modified``; ``ABSENT`` drops one).
     """
 
     name = "arcgis"
@@ -50,6 +53,8 @@ class ArcGISApp(HubSite, RestServices):
         self._answers: OrderedDict[tuple, Response] = OrderedDict()
         self._answers_bytes = 0
         self.forbidden_items: set[str] = set()  # item ids whose /data answers 403 (a private item)
+        self.editing_info: dict[str, Any] = {}
+        self.record_fields: dict[str, dict[str, Any]] = {}
 
     def _catalog(self, collection: str) -> list[CatalogItem]:
         return fixtures.catalog(collection) + [fixtures.item_for(ds) for ds in self.extra if collection != "site"]

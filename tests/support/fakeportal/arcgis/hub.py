@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from ..expressions import ParseError, compile_hub_filter
 from ..fixtures import CatalogItem
+from ..fresh import overridden
 from .common import (
     API,
     GEOJSON_TYPE,
@@ -154,6 +155,9 @@ class HubSite:
         }
 
     def properties(self, item: CatalogItem, base: str) -> dict:
+        return overridden(self.properties_as_listed(item, base), self.record_fields.get(item.id))
+
+    def properties_as_listed(self, item: CatalogItem, base: str) -> dict:
         xmin, ymin, xmax, ymax = item.extent
         return {
             "id": item.id,

@@ -11,6 +11,7 @@ from typing import Any
 from .. import fixtures
 from ..expressions import ParseError, compile_where
 from ..fixtures import Dataset, Field
+from ..fresh import ABSENT
 from .common import (
     CURRENT_VERSION,
     EARTH_RADIUS_M,
@@ -120,6 +121,9 @@ class RestServices:
 
     def layer_info(self, ds: Dataset) -> dict:
         info = self._layer_info(ds)
+        editing = self.editing_info.get(ds.key, ds.editing_info)
+        if editing is not None and editing is not ABSENT:
+            info["editingInfo"] = editing
         if not ds.geometry_type:  # a table: no geometry, no extent
             info["type"] = "Table"
             for key in ("geometryType", "geometryField", "extent", "sourceSpatialReference"):
@@ -579,6 +583,8 @@ def old_layer_info(info: dict, version: float) -> dict:
     """A layer's JSON as an older server writes it: its own ``currentVersion``; before 10.3 no
     ``advancedQueryCapabilities`` (no pagination, no orderBy), which 10.3 introduced."""
     info = dict(info, currentVersion=version)
+    if version < 10.1:  # editingInfo came later
+        info.pop("editingInfo", None)
     if version < 10.3:
         for key in ("advancedQueryCapabilities", "supportsAdvancedQueries", "useStandardizedQueries"):
             info.pop(key, None)

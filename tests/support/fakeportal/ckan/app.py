@@ -341,6 +341,7 @@ class CKANApp:
             "resources": [
                 self.resource_dict(package, r, base, position) for position, r in enumerate(package.resources)
             ],
+            **package.fields,
         }
 
     @staticmethod
@@ -357,7 +358,9 @@ class CKANApp:
             "datastore_active": resource.datastore is not None,
             "position": position,
             "state": "active",
-            "last_modified": package.modified,
+            "last_modified": package.modified if resource.last_modified == "" else resource.last_modified,
+            "metadata_modified": package.modified,
+            "created": package.created,
         }
 
     # datastore_search

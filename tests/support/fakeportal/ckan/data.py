@@ -182,6 +182,9 @@ class FakeResource:
     content: bytes = b""  # any other file
     mimetype: str = ""
     description: str = ""
+    #: when the file was last uploaded (ISO text, no zone, as CKAN writes it); None: never (a link resource: CKAN
+    #: sends null); "" (the default): the package's ``modified``
+    last_modified: str | None = ""
 
 
 @dataclass
@@ -200,6 +203,8 @@ class FakePackage:
     extras: list[dict[str, str]] = field(default_factory=list)
     author: str | None = None
     maintainer: str | None = "Open Data Team"
+    #: more top-level fields of the package dict (ckanext-scheming sites add their own, e.g. ``frequency``)
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -225,6 +230,7 @@ def make_packages() -> dict[str, FakePackage]:
                     "street_trees.csv",
                     datastore=trees,
                     file=trees,
+                    last_modified="2024-06-28T22:15:09.671882",
                 ),
                 FakeResource(
                     "3f1c2a9e-1111-4c1e-9a7b-000000000002",
@@ -233,6 +239,7 @@ def make_packages() -> dict[str, FakePackage]:
                     "street_trees_dictionary.pdf",
                     content=PDF,
                     mimetype="application/pdf",
+                    last_modified=None,  # never uploaded again since it was made
                 ),
             ],
             modified="2024-06-30T12:00:00.000000",
@@ -253,9 +260,11 @@ def make_packages() -> dict[str, FakePackage]:
                     "bike_counts.csv",
                     file=bikes,
                     mimetype="text/csv",
+                    last_modified=None,  # a link: CKAN sends null (the package's metadata_modified is the date)
                 )
             ],
             modified="2024-05-01T08:30:00.000000",
+            extras=[{"key": "accrualPeriodicity", "value": "R/P1D"}],  # a DCAT harvest (data.gov)
         ),
         FakePackage(
             name="city-budget",
@@ -272,6 +281,7 @@ def make_packages() -> dict[str, FakePackage]:
                     "budget_2023.csv",
                     datastore=budget_table(2023, 40),
                     file=budget_table(2023, 40),
+                    last_modified="2023-07-03T16:00:00.000000",
                 ),
                 FakeResource(
                     "c0ffee00-3333-4e3f-9c9d-000000002024",
@@ -279,12 +289,14 @@ def make_packages() -> dict[str, FakePackage]:
                     "CSV",
                     "budget_2024.csv",
                     file=budget_table(2024, 25),
+                    last_modified="2024-07-01T16:00:00.000000",
                 ),
                 FakeResource(
                     "c0ffee00-3333-4e3f-9c9d-0000000000ff", "Budget book", "PDF", "budget_book.pdf", content=PDF
                 ),
             ],
             modified="2024-07-15T09:00:00.000000",
+            fields={"frequency": "annual"},  # a ckanext-scheming field of its own, not in extras
         ),
         FakePackage(
             name="council-minutes",

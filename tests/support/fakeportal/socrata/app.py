@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from ..fresh import overridden
 from .data import CATALOG, DATASETS, INSPECTIONS, Column, SocrataDataset, _filler
 from .soql import Soql, SoqlError, _order_key, soda_text
 
@@ -72,7 +73,9 @@ class SocrataApp:
     catalog lists its datasets under; default: the host of each request), ``require_token`` (when set, requests
     without this ``X-App-Token`` are refused with 403 ``{"error": true, "message": ...}``), ``drop_column``
     (a field name the resource endpoint no longer knows, though the views metadata still lists it: a schema
-    change between metadata and rows).
+    change between metadata and rows). Freshness facts (tests/support/fakeportal/fresh.py): ``view_fields``
+    (dataset id -> views JSON fields to replace, e.g. ``rowsUpdatedAt``, ``metadata``; ``ABSENT`` drops one) and
+    ``catalog_fields`` (dataset id -> {"resource": {...}, "classification": {...}}: catalog fields to replace).
     """
 
     name = "socrata"
@@ -85,6 +88,8 @@ class SocrataApp:
         self.extra_catalog = 0
         self.require_token: str | None = None
         self.drop_column: str | None = None
+        self.view_fields: dict[str, dict[str, Any]] = {}
+        self.catalog_fields: dict[str, dict[str, dict[str, Any]]] = {}
         self._shuffles = itertools.count()
 
     def mount(self, server: Any) -> None:
@@ -170,33 +175,45 @@ class SocrataApp:
 
     def result(self, d: SocrataDataset, domain: str) -> dict[str, Any]:
         iso = lambda secs: datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+        changes = self.catalog_fields.get(d.id, {})
         return {
-            "resource": {
-                "id": d.id,
-                "name": d.name,
-                "description": d.description,
-                "attribution": d.attribution,
-                "type": d.type,
-                "updatedAt": iso(d.updated),
-                "createdAt": iso(d.created),
-                "data_updated_at": iso(d.updated),
-                "columns_name": [c.name for c in d.columns],
-                "columns_field_name": [c.field_name for c in d.columns],
-                "columns_datatype": [c.type for c in d.columns],
-                "columns_description": [c.description for c in d.columns],
-                "download_count": d.page_views // 10,
-                "page_views": {"page_views_total": d.page_views},
-            },
-            "classification": {
-                "categories": [],
-                "domain_category": d.category,
-                "tags": [],
-                "domain_tags": list(d.tags),
-            },
+            "resource": overridden(self._resource(d, iso), changes.get("resource")),
+            "classification": overridden(
+                {
+                    "categories": [],
+                    "domain_category": d.category,
+                    "tags": [],
+                    "domain_tags": list(d.tags),
+                    # the domain's custom fields, "Fieldset_Field-Name" (the views JSON's metadata.custom_fields)
+                    "domain_metadata": [{"key": "Refresh_Update-Frequency", "value": "Daily"}]
+                    if d is INSPECTIONS
+                    else [],
+                },
+                changes.get("classification"),
+            ),
             "metadata": {"domain": domain, "license": d.license},
             "permalink": f"https://{domain}/d/{d.id}",
             "link": f"https://{domain}/{quote(d.name)}/{d.id}",
             "owner": {"id": "abcd-0000", "user_type": "interactive", "display_name": d.owner},
+        }
+
+    @staticmethod
+    def _resource(d: SocrataDataset, iso: Callable[[int], str]) -> dict[str, Any]:
+        return {
+            "id": d.id,
+            "name": d.name,
+            "description": d.description,
+            "attribution": d.attribution,
+            "type": d.type,
+            "updatedAt": iso(d.updated + 3600),  # the record (metadata included): later than its rows
+            "createdAt": iso(d.created),
+            "data_updated_at": iso(d.updated),
+            "columns_name": [c.name for c in d.columns],
+            "columns_field_name": [c.field_name for c in d.columns],
+            "columns_datatype": [c.type for c in d.columns],
+            "columns_description": [c.description for c in d.columns],
+            "download_count": d.page_views // 10,
+            "page_views": {"page_views_total": d.page_views},
         }
 
     # views
@@ -225,31 +242,33 @@ class SocrataApp:
                 }
             )
         columns = columns[1:] + columns[:1] if d.system_columns else columns  # system column listed last
-        return _json(
-            {
-                "id": d.id,
-                "name": d.name,
-                "assetType": "dataset",
-                "attribution": d.attribution,
-                "attributionLink": "https://example.org/publisher",
-                "averageRating": 0,
-                "category": d.category,
-                "createdAt": d.created,
-                "description": d.description,
-                "displayType": "table",
-                "downloadCount": 10,
-                "licenseId": "PUBLIC_DOMAIN",
-                "publicationDate": d.created,
-                "rowsUpdatedAt": d.updated,
-                "viewLastModified": d.updated + 60,
-                "viewType": d.view_type,
-                "tags": list(d.tags),
-                "license": {"name": d.license, "termsLink": "https://example.org/terms"},
-                "metadata": {"custom_fields": {"Refresh": {"Update Frequency": "Daily"}}} if d is INSPECTIONS else {},
-                "owner": {"id": "abcd-0000", "displayName": d.owner, "screenName": d.owner},
-                "columns": columns,
-            }
-        )
+        return _json(overridden(self._view(d, columns), self.view_fields.get(d.id)))
+
+    @staticmethod
+    def _view(d: SocrataDataset, columns: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "id": d.id,
+            "name": d.name,
+            "assetType": "dataset",
+            "attribution": d.attribution,
+            "attributionLink": "https://example.org/publisher",
+            "averageRating": 0,
+            "category": d.category,
+            "createdAt": d.created,
+            "description": d.description,
+            "displayType": "table",
+            "downloadCount": 10,
+            "licenseId": "PUBLIC_DOMAIN",
+            "publicationDate": d.created,
+            "rowsUpdatedAt": d.updated,
+            "viewLastModified": d.updated + 60,
+            "viewType": d.view_type,
+            "tags": list(d.tags),
+            "license": {"name": d.license, "termsLink": "https://example.org/terms"},
+            "metadata": {"custom_fields": {"Refresh": {"Update Frequency": "Daily"}}} if d is INSPECTIONS else {},
+            "owner": {"id": "abcd-0000", "displayName": d.owner, "screenName": d.owner},
+            "columns": columns,
+        }
 
     # rows
 
