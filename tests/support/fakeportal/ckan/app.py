@@ -7,7 +7,8 @@ import threading
 from typing import Any
 from urllib.parse import quote
 
-from .data import GROUPS, ORGS, FakePackage, FakeResource, make_packages
+from ..fresh import ABSENT, overridden
+from .data import FROM_PACKAGE, GROUPS, ORGS, FakePackage, FakeResource, make_packages
 
 Query = dict[str, list[str]]
 Response = tuple[int, dict[str, str], bytes]
@@ -346,6 +347,13 @@ class CKANApp:
 
     @staticmethod
     def resource_dict(package: FakePackage, resource: FakeResource, base: str, position: int) -> dict[str, Any]:
+        return overridden(
+            CKANApp.resource_as_stored(package, resource, base, position),
+            {"last_modified": ABSENT} if resource.last_modified is ABSENT else None,
+        )
+
+    @staticmethod
+    def resource_as_stored(package: FakePackage, resource: FakeResource, base: str, position: int) -> dict[str, Any]:
         return {
             "id": resource.id,
             "package_id": package.id,
@@ -358,7 +366,7 @@ class CKANApp:
             "datastore_active": resource.datastore is not None,
             "position": position,
             "state": "active",
-            "last_modified": package.modified if resource.last_modified == "" else resource.last_modified,
+            "last_modified": package.modified if resource.last_modified == FROM_PACKAGE else resource.last_modified,
             "metadata_modified": package.modified,
             "created": package.created,
         }

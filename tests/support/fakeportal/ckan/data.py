@@ -171,6 +171,10 @@ def budget_table(year: int, count: int) -> Table:
     return Table(fields, rows)
 
 
+#: a resource's ``last_modified`` that is its package's ``modified``
+FROM_PACKAGE = "<the package's modified>"
+
+
 @dataclass
 class FakeResource:
     id: str
@@ -183,8 +187,8 @@ class FakeResource:
     mimetype: str = ""
     description: str = ""
     #: when the file was last uploaded (ISO text, no zone, as CKAN writes it); None: never (a link resource: CKAN
-    #: sends null); "" (the default): the package's ``modified``
-    last_modified: str | None = ""
+    #: sends null); FROM_PACKAGE (the default): the package's ``modified``; ABSENT: no such key at all
+    last_modified: Any = FROM_PACKAGE
 
 
 @dataclass
