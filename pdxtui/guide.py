@@ -242,7 +242,7 @@ Police records that are not in the download are requested from the Police Bureau
 Read the metadata before you download anything. In pdxtui, the metadata pane shows the owner, description, licence, row count and links; the schema pane shows each field's type, alias and description.
 
 - Who owns it: the owning bureau is the one to ask about meaning, gaps and errors.
-- How fresh it is: the Hub's modified date tells you when it last changed. Portland layer descriptions also carry an "Update Frequency:" line and a "Metadata Link" line; follow the link for the full metadata.
+- How fresh it is: pdxtui compares the last change to the data with the layer's "Update Frequency:" line and says fresh, due, overdue or unknown. It uses the layer's own edit date where the server gives one; Portland's layers give none, so it uses the Hub's modified date, which moves when the item changes, not only the data. The "Metadata Link" line leads to the full metadata.
 - What a row is: one tree, one permit, one boundary? Check the row count and the fields against what you want to count.
 - Coverage: use the stats pane for date ranges, empty values and the spread of each column. Missing years or areas matter more than a pretty map.
 - Coded values: some fields store codes and show labels; pdxtui shows the labels and filters by them.

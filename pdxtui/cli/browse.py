@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from pdxtui.cli.rowargs import bad_where, columns_of, order_of, split_columns, where_text
 from pdxtui import freshness
+from pdxtui.cli.rowargs import bad_where, columns_of, order_of, split_columns, where_text
 from pdxtui.errors import UsageError
 from pdxtui.model import Dataset, Query, SearchRequest
 from pdxtui.textout import dumps, fmt_count, fmt_date, human_age, table
