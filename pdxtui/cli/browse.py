@@ -191,14 +191,18 @@ def _show_text(ds: Dataset) -> str:
     lines = [one_line(ds.title)]
     if ds.sample:
         lines.append("(bundled SAMPLE data: generated rows, not the publisher's)")
-    # the cadence in the publisher's words, then the rest of the freshness line: "Weekly · data last changed
-    # 2025-05-12 · overdue by 29 weeks" (describe() begins with the cadence, as understood)
-    judged = freshness.of(ds).describe().split(" · ", 1)[1]
+    # the cadence in the publisher's words (and as understood, where they differ: "R/P1W (weekly)"), then the rest
+    # of the freshness line: "Weekly · data last changed 2025-05-12 · overdue by 29 weeks"
+    fresh = freshness.of(ds)
+    stated = ds.update_frequency.strip() or "no stated cadence"
+    if fresh.cadence.name and not stated.lower().startswith(fresh.cadence.name[:5]):  # "annual" is "annually"
+        stated = f"{stated} ({fresh.cadence.name})"
+    judged = fresh.describe().split(" · ", 1)[1]  # describe() begins with the cadence
     facts = [
         ("id", ds.id),
         ("owner", ds.owner),
         ("licence", ds.licence),
-        ("updates", f"{ds.update_frequency.strip() or 'no stated cadence'} · {judged}"),
+        ("updates", f"{stated} · {judged}"),
         ("last updated", fmt_date(ds.updated)),
         ("rows", fmt_count(ds.rows)),
         ("page", ds.page_url),

@@ -128,3 +128,13 @@ def test_ckan_without_a_cadence_is_unknown_in_text_too(capsys, fake_ckan):
 def test_demo_show_json_has_freshness(capsys):
     data = show_json(capsys, "demo", "a494697005da9eea74335a369b0e3689_1415")
     assert set(data["freshness"]) == KEYS and data["freshness"]["cadence"] == "weekly"
+
+
+def test_show_text_names_a_coded_cadence_in_words(capsys, fake_ckan):
+    bikes = fake_ckan.apps["ckan"].package("bike-counts")  # accrualPeriodicity R/P1D; its resource has no date
+    bikes.modified = iso_ago(3)
+    code, out, err = run(capsys, "--portal", f"ckan:{fake_ckan.url}", "show", "bike-counts")
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith("updates:"))
+    changed = ago(3).date().isoformat()
+    assert line.split(None, 1)[1] == f"R/P1D (daily) · data last changed {changed} · overdue by 2 days"
