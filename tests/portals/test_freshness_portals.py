@@ -324,7 +324,8 @@ async def test_ckan_without_resource_last_modified_falls_back_to_metadata_modifi
 
 async def test_ckan_a_resource_opened_by_id_is_judged_on_its_own_date(ckan):
     app, _ = ckan
-    budget = app.package("city-budget")  # frequency "annual", a field of its own
+    budget = app.package("city-budget")
+    budget.fields = {"frequency": "annual"}  # a field of its own (ckanext-scheming)
     budget.resources[0].last_modified = iso_ago(800)  # 2023
     budget.resources[1].last_modified = iso_ago(10)  # 2024
     budget.resources[2].last_modified = None

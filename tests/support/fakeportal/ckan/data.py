@@ -300,7 +300,6 @@ def make_packages() -> dict[str, FakePackage]:
                 ),
             ],
             modified="2024-07-15T09:00:00.000000",
-            fields={"frequency": "annual"},  # a ckanext-scheming field of its own, not in extras
         ),
         FakePackage(
             name="council-minutes",
@@ -339,6 +338,7 @@ def make_packages() -> dict[str, FakePackage]:
                 )
             ],
             modified="2022-03-03T03:03:03.000000",
+            fields={"frequency": "annual"},  # a ckanext-scheming field of its own, not in extras
         ),
     ]
     for index, package in enumerate(packages, start=1):
