@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import os
 import threading
-from dataclasses import replace
 from collections.abc import AsyncIterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pdxtui.errors import PdxError
@@ -128,10 +128,10 @@ async def export_query(
     The provenance record names the request the rows came from (made once they are read: a portal may plan the
     query while reading). ``source``: the caller's facts (secrets to remove, scope; tests: the time and version);
     default: those of ``service``."""
-    from pdxtui.provenance import settled, source_for
     from pdxtui.filters import columns as filter_columns
     from pdxtui.filters import parse
     from pdxtui.filters.frames import filter_pages
+    from pdxtui.provenance import settled, source_for
 
     options = options or ExportOptions()
     query = query or Query()

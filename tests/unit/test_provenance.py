@@ -223,7 +223,9 @@ def test_a_cancelled_export_leaves_neither(tmp_path):
 
 def test_no_secret_reaches_the_record():
     token = "sEcReTtOkEn123456789"
-    dataset = Dataset(id="d1", title=f"Title echoing {token}", owner="Bureau", page_url=f"https://x.example/d?t={token}")
+    dataset = Dataset(
+        id="d1", title=f"Title echoing {token}", owner="Bureau", page_url=f"https://x.example/d?t={token}"
+    )
     source = Source(
         portal_kind="arcgis",
         query_url=f"https://x.example/query?where=1%3D1&api_key=KEY99887766&token={token}&outFields=%2A",
