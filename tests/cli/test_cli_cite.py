@@ -50,6 +50,6 @@ def test_cite_from_another_city_names_its_publisher_not_portland(capsys, fake_so
 
 def test_cite_is_a_quick_command():
     code, out, err, modules = fresh("--portal", "demo", "cite", DEMO_TREES, "--style", "bibtex")
-    assert code == 0, err
+    assert code == 0 and out.startswith("@misc{"), err
     never = ("polars", "pyarrow", "diskcache", "textual", "pdxtui.ui", "pdxtui.export", "pdxtui.filters")
     assert imported(modules, (*never, *NETWORK)) == []
