@@ -140,6 +140,7 @@ def _about_sheet(xml: str, record: dict[str, Any]) -> str:
         schema=pl.Schema({"what": pl.String, "value": pl.String}),
     )
     rows = _xlsx_rows(frame, 1, {})
+    xml = re.sub(r"<dimension ref=\"[^\"]*\"/>", "", xml, count=1)  # xlsxwriter's says A1 (it is optional)
     if "<sheetData/>" in xml:
         return xml.replace("<sheetData/>", f"<sheetData>{rows}</sheetData>", 1)
     return xml.replace("</sheetData>", f"{rows}</sheetData>", 1)

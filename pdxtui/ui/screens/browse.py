@@ -318,7 +318,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             metadata.loading = schema.loading = False
         self.dataset = ds
         self.note_state(service)
-        metadata.show(ds)
+        metadata.show(ds, service)
         schema.show(ds)
         if ds.layers or (ds.notice and not ds.fields):  # a map service, or an item that is not a table
             await preview.show_message("No rows here.", ds.notice, "yellow")
