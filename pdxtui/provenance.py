@@ -156,13 +156,34 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def scrubbed(text: str | None, secrets: Sequence[str]) -> str | None:
-    """``text`` (a URL or any text) without known tokens and secret-like URL parameters (api_key, token, ...)."""
-    if not text:
-        return text
-    from pdxtui.drafting.scrub import scrub
+REMOVED = "[removed]"
 
-    return scrub(text, secrets)
+
+def scrubbed_url(url: str | None, secrets: Sequence[str]) -> str | None:
+    """``url`` without known tokens, secret-like parameters (api_key, token, $$app_token, ...) and
+    ``user:password@`` (``pdxtui.drafting.scrub``, imported only for a URL that could hold one)."""
+    if not url:
+        return url or None
+    if not any(mark in url for mark in "=@%") and _without_secrets(url, secrets) == url:
+        return url
+    from pdxtui.drafting.scrub import scrub_url
+
+    return scrub_url(_without_secrets(url, secrets))[0]
+
+
+def _without_secrets(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each known secret (as it is, and URL-encoded) replaced by ``[removed]``. Only the secrets
+    themselves: a title that says "Token: ..." is the portal's text, not a secret."""
+    if not secrets:
+        return text
+    from urllib.parse import quote, quote_plus
+
+    variants = {
+        v for s in secrets if len(s.strip()) >= 4 for v in (s.strip(), quote(s.strip(), safe=""), quote_plus(s.strip()))
+    }
+    for secret in sorted(variants, key=len, reverse=True):
+        text = text.replace(secret, REMOVED)
+    return text
 
 
 def build_record(dataset: Dataset, source: Source | None = None, written: Written | None = None) -> dict[str, Any]:
@@ -173,7 +194,7 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
     secrets = source.secrets
     where = query.where.strip() if query.where and query.where.strip() else None
     notes: list[str] = []
-    url = scrubbed(source.query_url, secrets) if source.query_url else None
+    url = scrubbed_url(source.query_url, secrets)
     url_note = None
     if url is None:
         url_note = NO_REQUEST_NOTE if dataset.sample or source.portal_kind == "bundled" else UNKNOWN_SOURCE_NOTE
@@ -192,7 +213,7 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
             "name": source.portal_name or None,
             "label": source.portal_label or None,
             "kind": source.portal_kind or None,
-            "url": source.portal_url or None,
+            "url": scrubbed_url(source.portal_url, secrets),
             "organisation": source.organisation or None,
             "site_name": source.site_name or None,
         },
@@ -201,8 +222,8 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
             "title": dataset.title,
             "publisher": dataset.owner or None,
             "licence": dataset.licence or None,
-            "page_url": dataset.page_url or None,
-            "api_url": dataset.api_url or None,
+            "page_url": scrubbed_url(dataset.page_url, secrets),
+            "api_url": scrubbed_url(dataset.api_url, secrets),
             "data_updated": iso_utc(_data_updated(dataset)),
             "update_frequency": dataset.update_frequency or None,
             "sample": dataset.sample,
@@ -261,11 +282,11 @@ def _column(dataset: Dataset, name: str, kind: str) -> dict[str, Any]:
 
 
 def _scrub_all(value: Any, secrets: Sequence[str]) -> Any:
-    """Every string in the record without the known secrets (a portal may echo a token in a title or URL)."""
+    """Every string in the record without the known secrets (a portal may echo a token in a title)."""
     if not secrets:
         return value
     if isinstance(value, str):
-        return scrubbed(value, secrets)
+        return _without_secrets(value, secrets)
     if isinstance(value, dict):
         return {k: _scrub_all(v, secrets) for k, v in value.items()}
     if isinstance(value, list):

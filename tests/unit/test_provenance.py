@@ -236,6 +236,9 @@ def test_no_secret_reaches_the_record():
     assert token not in text and "KEY99887766" not in text
     record = build_record(dataset, source)
     assert record["query"]["url"] == "https://x.example/query?where=1%3D1&outFields=%2A"
+    assert record["dataset"]["title"] == "Title echoing [removed]"
+    plain = build_record(Dataset(id="d2", title="Password: reset requests (token=weekly)"), source)
+    assert plain["dataset"]["title"] == "Password: reset requests (token=weekly)"  # the portal's words, not secrets
 
 
 # -- citations ----------------------------------------------------------------------------------------------------
