@@ -66,7 +66,9 @@ class Source:
 
     ``query_url``: the API request the rows came from (None: no request, or not known). ``filtered_here``: the
     filter ran in pdxtui on the rows read (the portal cannot run it). ``secrets``: tokens to keep out of the
-    record. ``retrieved_at`` and ``version``: None means now (UTC) and pdxtui's version (tests fix them)."""
+    record. ``retrieved_at`` and ``version``: None means now (UTC) and pdxtui's version (tests fix them).
+    ``from_service``: an export reading from a service takes the query URL from it once the rows are read; False:
+    these facts are final (rows handed over from elsewhere, e.g. the permits of an address from PortlandMaps)."""
 
     portal_name: str = ""
     portal_label: str = ""
@@ -82,6 +84,7 @@ class Source:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     retrieved_at: datetime | None = None
     version: str | None = None
+    from_service: bool = True
 
 
 @dataclass(frozen=True)

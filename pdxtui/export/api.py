@@ -166,7 +166,8 @@ async def export_query(
     job.total = total
     if options.provenance:
         job.source = replace(source or source_for(service), query=query, filtered_here=local)
-        job.settle = lambda known: settled(known, service, dataset, fetch)
+        if job.source.from_service:
+            job.settle = lambda known: settled(known, service, dataset, fetch)
 
     def said(step: Progress) -> None:  # what the portal says while reading (e.g. rows sorted here) goes on
         if step.message and progress is not None:

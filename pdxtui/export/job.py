@@ -33,7 +33,7 @@ from pdxtui.export.formats import (
     geometry_columns,
     shape_column,
 )
-from pdxtui.export.target import _os_problem, _Target, commit_pair
+from pdxtui.export.target import _os_problem, _Target, commit_dropping, commit_pair
 from pdxtui.export.writers import (
     _CsvWriter,
     _delimiter,
@@ -147,7 +147,9 @@ class _Job:
     def commit(self) -> ExportResult:
         assert self.target is not None
         if self.side is None:
-            size = self.target.commit()
+            from pdxtui.provenance import sidecar_path
+
+            size = commit_dropping(self.target, sidecar_path(self.target.path))
             sidecar = None
         else:
             from pdxtui.provenance import record_json

@@ -75,6 +75,27 @@ def commit_pair(main: _Target, side: _Target) -> int:
     return size
 
 
+def commit_dropping(main: _Target, stale: str) -> int:
+    """Place an export written without provenance over an earlier one: the earlier export's sidecar ``stale``
+    (which describes the file being replaced) goes too, so no file sits beside a record of other rows. It is
+    set aside first and put back if placing the file fails."""
+    if not main.overwrite or not os.path.isfile(stale):
+        return main.commit()
+    kept = os.path.join(
+        main.folder, f".{os.path.basename(stale)[:100]}{_TEMP_MARK}{os.getpid()}-old-{os.urandom(4).hex()}"
+    )
+    os.replace(stale, kept)
+    try:
+        size = main.commit()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.replace(kept, stale)
+        raise
+    with contextlib.suppress(OSError):
+        os.unlink(kept)
+    return size
+
+
 class _Target:
     """A temp file beside the target, renamed onto it at the end (or removed)."""
 

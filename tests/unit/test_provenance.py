@@ -209,6 +209,15 @@ def test_an_overwrite_replaces_both(tmp_path):
     assert pl.read_parquet(target).height == 2
 
 
+def test_replacing_an_export_without_provenance_drops_its_old_sidecar(tmp_path):
+    """The old sidecar described the old rows: beside the new file it would be a false record."""
+    target = tmp_path / "out.csv"
+    first = export_frame(pl.DataFrame({"a": [1, 2]}), target)
+    assert first.provenance and Path(first.provenance).exists()
+    export_frame(pl.DataFrame({"a": [3]}), target, ExportOptions(overwrite=True, provenance=False))
+    assert _names(tmp_path) == ["out.csv"] and target.read_text() == "a\n3\n"
+
+
 def test_a_cancelled_export_leaves_neither(tmp_path):
     from pdxtui.export import ExportCancelled
 

@@ -45,6 +45,7 @@ class ExportRequest:
     total: int | None  # rows matching the current filter
     columns: tuple[str, ...]  # the grid's visible columns, in order
     local_where: str | None = None  # a filter the grid applied to the loaded rows only
+    source: Any = None  # where the rows came from, when not from ``service`` (pdxtui.provenance.Source)
 
 
 def complete_path(text: str) -> str:
@@ -441,10 +442,13 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         from pdxtui.provenance import source_for
 
         req = self.request
-        if req.service is None:
-            return None
         session = getattr(self.app, "session", None)  # None in tests that give the app a service
         secrets = known_secrets(session.config) if session is not None else []
+        if req.source is not None:  # rows from elsewhere (an address's permits): their facts, as given
+            kept = (*req.source.secrets, *secrets)
+            return replace(req.source, scope="all" if scope == "dataset" else scope, secrets=kept)
+        if req.service is None:
+            return None
         if scope != "loaded":
             return source_for(req.service, secrets=secrets, scope="all" if scope == "dataset" else scope)
         read = replace(req.query, limit=req.frame.height, offset=0)
