@@ -138,7 +138,8 @@ class _Job:
         source = self.source or Source()
         if self.settle is not None:
             source = self.settle(source)
-        columns = tuple((name, str(dtype)) for name, dtype in (self.schema or {}).items())
+        kinds = self.writer.types(dict(self.schema or {})) if self.writer is not None else dict(self.schema or {})
+        columns = tuple((name, str(dtype)) for name, dtype in kinds.items())
         name = os.path.basename(self.target.path if self.target else self.path_arg)
         written = Written(file=name, format=self.format, rows=rows, columns=columns, scope=source.scope)
         self.record = build_record(self.dataset or Dataset(id="", title=""), source, written)

@@ -84,6 +84,10 @@ class _Writer:
         """Write a whole loaded frame in one go if that is the fast way; False: write it chunk by chunk."""
         return False
 
+    def types(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The columns' types as the file will hold them (for the provenance record): by default the frames'."""
+        return schema
+
     def finish(self) -> None:
         """Write whatever closes the file (after the last page)."""
 
@@ -234,10 +238,19 @@ class _ParquetWriter(_Writer):
         self.writer: Any = None
         self.schema = frame.clear().to_arrow().schema
         self.done = False
+        self.whole_schema: Any = None  # the types of a whole frame written in one go
         # float columns whose values have all been whole so far: written as floats while streaming (a later page
         # may hold a fraction), made Int64 at the end when they stayed whole (see finish)
         # (None: no value seen yet)
         self.whole: dict[str, bool | None] = {name: None for name, dtype in frame.schema.items() if dtype.is_float()}
+
+    def types(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Float columns that stayed whole become Int64 at the end (see finish); a whole frame already is."""
+        import polars as pl
+
+        if self.whole_schema is not None:
+            return dict(self.whole_schema)
+        return {name: pl.Int64 if self.whole.get(name) else dtype for name, dtype in schema.items()}
 
     def write_whole(self, frame: pl.DataFrame) -> bool:
         if self.writer is not None or self.buffer:
@@ -245,6 +258,7 @@ class _ParquetWriter(_Writer):
         self.job.check_cancelled()
         compression = "uncompressed" if self.options.compression == "none" else self.options.compression
         frame = whole_floats(frame)
+        self.whole_schema = frame.schema
         record = self.job.provenance(frame.height)
         frame.write_parquet(
             self.temp,

@@ -4,6 +4,7 @@ second rename fails); no secret gets in; citations in text, BibTeX and CSL-JSON 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -327,3 +328,27 @@ def test_bibtex_and_csl_stay_valid_with_hostile_titles(title):
     assert item["URL"].startswith("https://") and item["id"] == key
     assert not re.search("[\x00-\x1f\ud800-\udfff]", json.dumps(item, ensure_ascii=False))
     assert "\n" not in citation(record, "text")
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_parquet_column_types_in_the_record_are_those_in_the_file(tmp_path, whole):
+    """Whole float columns become Int64 in Parquet (as the grid prints them): the record says so too, for a whole
+    loaded frame and for pages streamed."""
+    import pyarrow.parquet as pq
+
+    frame = pl.DataFrame({"n": [1.0, 2.0, 3.0], "x": [1.5, 2.0, None]})
+    if whole:
+        result = export_frame(frame, tmp_path / "a.parquet")
+    else:
+
+        async def pages():
+            yield frame.slice(0, 2)
+            yield frame.slice(2, 1)
+
+        from pdxtui.export import export_frames
+
+        result = asyncio.run(export_frames(pages(), tmp_path / "a.parquet", columns=["n", "x"]))
+    record = json.loads(Path(result.provenance).read_text())
+    kinds = {c["name"]: c["type"] for c in record["export"]["columns"]}
+    assert kinds == {"n": "Int64", "x": "Float64"}
+    assert str(pq.read_schema(tmp_path / "a.parquet").field("n").type) == "int64"
