@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -62,6 +64,9 @@ async def test_export_loaded_rows_with_chosen_columns(tmp_path):
     target = tmp_path / "heritage.csv"
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(pilot)
+        assert dialog.request.read_at == pilot.app.screen_stack[-2].preview_pane.preview.read_at  # the grid's
+        read_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)  # (an earlier time, so that "now" would not pass)
+        dialog.request = replace(dialog.request, read_at=read_at)
         dialog.query_one("#path").value = str(target)
         picker = dialog.query_one("#columns")
         picker.deselect_all()
@@ -77,6 +82,7 @@ async def test_export_loaded_rows_with_chosen_columns(tmp_path):
     assert frame.columns == ["COMMON", "HEIGHT"] and frame.height == 338
     record = json.loads((tmp_path / "heritage.csv.provenance.json").read_text())
     assert record["export"]["rows"] == 338 and record["export"]["scope"] == "loaded"
+    assert record["retrieved_at"] == "2026-01-02T03:04:05Z"  # the loaded rows were read then, not at the export
     assert [c["name"] for c in record["export"]["columns"]] == ["COMMON", "HEIGHT"]
     assert record["dataset"]["sample"] and record["query"]["url"] is None  # the bundled snapshot: no request
 

@@ -579,6 +579,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             total=preview.total,
             columns=tuple(pane.visible_columns()),
             local_where=pane.local_where,
+            read_at=preview.read_at,
         )
         self.app.push_screen(ExportScreen(request))
 

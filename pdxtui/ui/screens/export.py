@@ -46,6 +46,7 @@ class ExportRequest:
     columns: tuple[str, ...]  # the grid's visible columns, in order
     local_where: str | None = None  # a filter the grid applied to the loaded rows only
     source: Any = None  # where the rows came from, when not from ``service`` (pdxtui.provenance.Source)
+    read_at: Any = None  # when the loaded rows were read (a UTC datetime; None: not known, the export's time)
 
 
 def complete_path(text: str) -> str:
@@ -452,7 +453,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         if scope != "loaded":
             return source_for(req.service, secrets=secrets, scope="all" if scope == "dataset" else scope)
         read = replace(req.query, limit=req.frame.height, offset=0)
-        source = source_for(req.service, req.dataset, read, secrets=secrets, scope="loaded")
+        source = source_for(req.service, req.dataset, read, secrets=secrets, scope="loaded", retrieved_at=req.read_at)
         if not req.local_where:
             return source
         both = [w for w in (req.query.where, req.local_where) if w and w.strip()]
