@@ -352,3 +352,20 @@ def test_parquet_column_types_in_the_record_are_those_in_the_file(tmp_path, whol
     kinds = {c["name"]: c["type"] for c in record["export"]["columns"]}
     assert kinds == {"n": "Int64", "x": "Float64"}
     assert str(pq.read_schema(tmp_path / "a.parquet").field("n").type) == "int64"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "geojson", "parquet", "csv"])
+def test_hostile_portal_text_leaves_every_record_readable(tmp_path, fmt):
+    """Titles, owners and licences with markup, escapes, NUL, bidi and lone surrogates: the sidecar is UTF-8 JSON,
+    the About sheet XML that parses, the GeoJSON member and Parquet metadata JSON."""
+    hostile = ALL_IN_ONE + CORPUS["huge"][:5000]
+    dataset = Dataset(id="h1", title=hostile, owner=hostile, licence=hostile, page_url="https://x.example/" + hostile)
+    frame = pl.DataFrame({"Latitude": [45.5], "Longitude": [-122.6], "v": ["rows are not the point here"]})
+    result = export_frame(frame, tmp_path / f"h.{fmt}", dataset=dataset)
+    record = json.loads(Path(result.provenance).read_bytes().decode("utf-8"))
+    assert record["export"]["rows"] == 1 and "[bold red]" in record["dataset"]["title"]
+    inside = _in_file(tmp_path / f"h.{fmt}", fmt)
+    if fmt == "xlsx":
+        assert inside["dataset.id"] == "h1" and inside["export.rows"] == "1"
+    elif inside is not None:
+        assert inside == record
