@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from pdxtui.export import ExportError, ExportOptions, export_frame, export_query
-from pdxtui.model import Dataset, Query
+from pdxtui.model import Dataset, Query, SearchRequest
 from pdxtui.provenance import KEY, Source, build_record, citation, citation_text, short_licence, source_for
 from tests.support.fakeportal.fixtures import DATASETS
 from tests.support.hostile import ALL_IN_ONE, CORPUS
@@ -119,7 +119,7 @@ async def test_a_filter_the_portal_cannot_run_is_named_as_run_here(tmp_path, fak
 
     ckan = open_session(portal=f"ckan:{fake_ckan.url}").service()
     try:
-        hits = await ckan.search(__import__("pdxtui.model", fromlist=["SearchRequest"]).SearchRequest(limit=20))
+        hits = await ckan.search(SearchRequest(limit=20))
         ds = next(d for d in [await ckan.dataset(h.id) for h in hits.hits] if d.fields)
         column = next(f.name for f in ds.fields if f.kind == "string")
         where = f"{column} ~ a"
