@@ -7,7 +7,8 @@ and the UI can paint before they load.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from pdxtui.errors import PdxError
@@ -31,6 +32,8 @@ class Preview:
     query: Query
     #: what the portal said while reading (e.g. that an old server's rows were sorted here): shown with the rows
     notes: tuple[str, ...] = ()
+    #: when the first of these rows were read (UTC): the retrieved-at time of an export of the loaded rows
+    read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def shown(self) -> int:
@@ -171,7 +174,14 @@ class Service:
             return replace(preview, notes=notes)
         frame = pl.concat([preview.frame, extra.frame], how="vertical_relaxed", rechunk=False)
         total = extra.total if extra.total is not None else preview.total
-        return Preview(frame=frame, total=total, dataset=preview.dataset, query=preview.query, notes=notes)
+        return Preview(
+            frame=frame,
+            total=total,
+            dataset=preview.dataset,
+            query=preview.query,
+            notes=notes,
+            read_at=preview.read_at,
+        )
 
     def api_url(self, dataset: Dataset, query: Query) -> str:
         """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""

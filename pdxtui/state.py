@@ -1,5 +1,5 @@
-"""What the app remembers between runs (the export dialog's last folder, format and scope): small JSON files in the
-user state folder (``~/.local/state/pdxtui`` on Linux; ``PDXTUI_STATE_DIR`` overrides it).
+"""What the app remembers between runs (the export dialog's last folder, format, scope and provenance choice):
+small JSON files in the user state folder (``~/.local/state/pdxtui`` on Linux; ``PDXTUI_STATE_DIR`` overrides it).
 
 Best effort, both ways: a missing, unreadable or corrupt file reads as "nothing remembered", and a file that cannot
 be written is logged and forgotten. Remembering must never stop what the user is doing.

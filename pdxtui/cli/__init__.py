@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "cache": "cache",
     "export": "export",
     "draft": "draft",
+    "cite": "cite",
     "address": "portlandmaps",
     "property": "portlandmaps",
     "open": "tui",

@@ -5,7 +5,10 @@ failed, the disk is full, ...); 2 usage error (a bad flag, an unknown format or 
 in --columns, a --where filter that does not parse: its message and a caret line go to stderr). A SIGTERM or
 Ctrl-C stops the export and leaves nothing at PATH (exit 143 / 130).
 
-stdout gets one line, ``wrote N rows to PATH (SIZE)``; progress goes to stderr, and only when it is a terminal.
+stdout gets one line, ``wrote N rows to PATH (SIZE); provenance in PATH.provenance.json`` (``--json``: an object
+with ``path``, ``rows``, ``bytes``, ``format`` and ``provenance``, the sidecar's path or null); progress goes to
+stderr, and only when it is a terminal. The sidecar (``--no-provenance``: none) records where the rows came from
+(``pdxtui.provenance``) and is placed together with the file: both or neither.
 This module stays cheap to import: polars loads only when an export runs.
 """
 
@@ -31,6 +34,9 @@ Write the rows of a dataset to a file, streaming them page by page (memory stays
 the dataset). The file appears only when it is complete: it is written to a temp file beside it and
 renamed. The format follows the extension of PATH unless --format says otherwise:
   {" ".join(EXTENSIONS)}
+Beside PATH goes PATH.provenance.json: the portal, dataset, licence, the exact API query (secrets
+removed), the filter in words, the time (UTC), rows and columns; Parquet, GeoJSON and XLSX hold the
+same record inside too. --no-provenance writes neither.
 Exit codes: 0 written, 1 runtime error (PATH exists without --force, portal or disk trouble), 2 usage
 error (bad flag, unknown format, extension or column, a --where that does not parse)."""
 
@@ -60,7 +66,13 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("--where", metavar="EXPR", help="only rows that match this filter (see below)")
     p.add_argument("--columns", metavar="A,B,C", help="these columns, in this order (default: all)")
     p.add_argument("--limit", type=int, metavar="N", help="at most N rows")
-    p.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    p.add_argument("--force", action="store_true", help="replace PATH (and its provenance sidecar) if it exists")
+    p.add_argument(
+        "--no-provenance",
+        action="store_true",
+        help="write no PATH.provenance.json and no provenance record inside the file",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON (path, rows, bytes, sidecar)")
     g = p.add_argument_group("format options")
     g.add_argument(
         "--delimiter",
@@ -94,11 +106,16 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         null=args.null,
         compression=args.compression,
         pretty=args.pretty,
+        provenance=not args.no_provenance,
     )
     # the cheap checks first, before the portal is asked anything
     _not_a_folder(args.output, args.id, args.format)
     format_for(args.output, args.format)
     check_target(args.output, args.force)
+    if options.provenance:
+        from pdxtui.provenance import sidecar_path
+
+        check_target(sidecar_path(args.output), args.force)
 
     dataset = await service.dataset(args.id)
     where = where_text(args.where)
@@ -117,15 +134,13 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         if meter is not None:
             meter.update(step)
 
+    from pdxtui.config import known_secrets
+    from pdxtui.provenance import source_for
+
+    query = Query(where=where, limit=args.limit)
+    source = source_for(service, secrets=known_secrets(session.config), scope="filtered" if where else "all")
     task = asyncio.ensure_future(
-        export_query(
-            service,
-            dataset,
-            args.output,
-            options,
-            query=Query(where=where, limit=args.limit),
-            progress=heard,
-        )
+        export_query(service, dataset, args.output, options, query=query, progress=heard, source=source)
     )
     terminated = _on_sigterm(task)
     try:
@@ -141,7 +156,13 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             meter.close()
     if dataset.sample:
         print("pdxtui: note: these are the bundled SAMPLE rows, not the publisher's data", file=sys.stderr)
-    print(result.summary(args.output))
+    if args.json:
+        import json
+
+        shown = {"path": result.path, "rows": result.rows, "bytes": result.bytes, "format": result.format}
+        print(json.dumps({**shown, "provenance": result.provenance}, ensure_ascii=False))
+    else:
+        print(result.summary(args.output))
     return EXIT_OK
 
 

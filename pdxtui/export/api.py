@@ -7,6 +7,7 @@ import contextlib
 import os
 import threading
 from collections.abc import AsyncIterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pdxtui.errors import PdxError
@@ -15,6 +16,7 @@ from pdxtui.model import Dataset, Progress, Query
 if TYPE_CHECKING:
     import polars as pl
 
+    from pdxtui.provenance import Source
     from pdxtui.service import Service
 
 from pdxtui.export.formats import (
@@ -47,15 +49,18 @@ def export_frame(
     dataset: Dataset | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    source: Source | None = None,
 ) -> ExportResult:
     """Write a loaded frame to ``path``. Synchronous: call it from a thread worker in the UI (``progress`` is
     then called in that thread). ``cancel()`` is polled between chunks of rows; when it says True the temp file
-    is removed and :class:`ExportCancelled` raised."""
+    is removed and :class:`ExportCancelled` raised. ``source``: where the rows came from, for the provenance
+    record (``pdxtui.provenance.source_for``); without it the record says the query is not known."""
     options = options or ExportOptions()
     fmt = format_for(path, options.format)
     fields = dataset.fields if dataset else ()
     columns = resolve_columns(options.columns, frame.columns, fields) or list(frame.columns)
     job = _Job(path, options, fmt, columns, dataset, frame.columns, progress, cancel)
+    job.source = source
     job.check_rows(frame.height)
     job.total = frame.height
     try:
@@ -81,6 +86,7 @@ async def export_frames(
     total: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    source: Source | None = None,
 ) -> ExportResult:
     """Write pages of rows as they arrive. Each page is written in a worker thread, so the event loop stays free.
 
@@ -88,13 +94,14 @@ async def export_frames(
     default: the dataset's fields, else the first page's columns are taken as they come). ``total``: the number
     of rows expected, for progress. Cancelling the task (asyncio) or ``cancel()`` returning True stops after the
     page being written, and removes the temp file; the first raises ``CancelledError``, the second
-    :class:`ExportCancelled`."""
+    :class:`ExportCancelled`. ``source``: as for :func:`export_frame`."""
     options = options or ExportOptions()
     fmt = format_for(path, options.format)
     fields = dataset.fields if dataset else ()
     known = list(columns) if columns is not None else [f.name for f in fields]
     chosen = resolve_columns(options.columns, known, fields) if known else list(options.columns)
     job = _Job(path, options, fmt, chosen or known, dataset, known, progress, cancel)
+    job.source = source
     job.check_rows(total)
     job.total = total
     return await job.stream(frames)
@@ -109,16 +116,22 @@ async def export_query(
     query: Query | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    source: Source | None = None,
 ) -> ExportResult:
     """Export the rows of ``query`` (its ``where``, ``order``, ``offset`` and ``limit``; None: the whole dataset)
     by streaming them from ``service``. ``options.columns`` picks the columns (else ``query.columns``, else all).
 
     The target is checked before anything is fetched. The row count (for progress, and the XLSX row limit) comes
     from ``service.count`` when that is cheap to know. A filter the portal cannot run (``service.can("filter")``
-    false) is applied here to each page, with ``query.limit`` counted after filtering."""
+    false) is applied here to each page, with ``query.limit`` counted after filtering.
+
+    The provenance record names the request the rows came from (made once they are read: a portal may plan the
+    query while reading). ``source``: the caller's facts (secrets to remove, scope; tests: the time and version);
+    default: those of ``service``."""
     from pdxtui.filters import columns as filter_columns
     from pdxtui.filters import parse
     from pdxtui.filters.frames import filter_pages
+    from pdxtui.provenance import settled, source_for
 
     options = options or ExportOptions()
     query = query or Query()
@@ -151,6 +164,10 @@ async def export_query(
                 total = min(total, query.limit)
     job.check_rows(total)
     job.total = total
+    if options.provenance:
+        job.source = replace(source or source_for(service), query=query, filtered_here=local)
+        if job.source.from_service:
+            job.settle = lambda known: settled(known, service, dataset, fetch)
 
     def said(step: Progress) -> None:  # what the portal says while reading (e.g. rows sorted here) goes on
         if step.message and progress is not None:
@@ -176,6 +193,7 @@ async def export_scope(
     query: Query | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    source: Source | None = None,
 ) -> ExportResult:
     """One call for the export dialog (from an async worker); ``progress`` is always called on the event loop.
 
@@ -183,10 +201,20 @@ async def export_scope(
     * ``"filtered"``: every row of ``dataset`` matching ``query`` (the grid's filter, order) from ``service``;
     * ``"all"`` (or ``"dataset"``): every row of ``dataset`` (``query``'s filter and limit dropped, order kept).
 
+    ``source``: where the rows came from, for the provenance record; for "loaded" it should name the query the
+    grid's rows came from (default: that of ``service`` for ``query``, without a URL when not known).
+
     Cancelling the worker (asyncio) stops the export and removes its temp file, then raises CancelledError."""
+    if source is not None and not source.scope:
+        source = replace(source, scope="all" if scope == "dataset" else scope)
     if scope == "loaded":
         if frame is None:
             raise ExportUsageError("no loaded rows to export")
+        loaded_source = source
+        if loaded_source is None and service is not None:
+            from pdxtui.provenance import source_for
+
+            loaded_source = source_for(service, dataset, query, scope="loaded")
         loop = asyncio.get_running_loop()
         stop = threading.Event()
 
@@ -198,7 +226,10 @@ async def export_scope(
             return stop.is_set() or (cancel is not None and cancel())
 
         future = loop.run_in_executor(
-            None, lambda: export_frame(frame, path, options, dataset=dataset, progress=report, cancel=stopped)
+            None,
+            lambda: export_frame(
+                frame, path, options, dataset=dataset, progress=report, cancel=stopped, source=loaded_source
+            ),
         )
         try:
             return await asyncio.shield(future)
@@ -215,4 +246,10 @@ async def export_scope(
         raise ExportUsageError(f"exporting {scope} rows needs the service and the dataset")
     if scope == "all":
         query = Query(order=query.order) if query else None
-    return await export_query(service, dataset, path, options, query=query, progress=progress, cancel=cancel)
+    if source is None:
+        from pdxtui.provenance import source_for
+
+        source = source_for(service, scope=scope)
+    return await export_query(
+        service, dataset, path, options, query=query, progress=progress, cancel=cancel, source=source
+    )

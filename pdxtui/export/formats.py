@@ -79,7 +79,10 @@ class ExportOptions:
     order (empty: all). ``overwrite``: replace an existing file. CSV/TSV: ``delimiter`` (default ``,``/tab),
     ``header``, ``quote_style`` (polars: necessary, always, non_numeric, never), ``null`` (text for missing
     values). XLSX: ``header``. Parquet: ``compression`` (zstd, snappy, gzip, lz4, brotli, none). JSON:
-    ``pretty`` (indented; default one object a line)."""
+    ``pretty`` (indented; default one object a line). ``provenance``: write the record of where the rows came
+    from (``pdxtui.provenance``) beside the file (``FILE.provenance.json``, placed together with it) and inside it
+    where the format can hold it (Parquet key-value metadata, a GeoJSON member, an XLSX "About" sheet); False:
+    neither."""
 
     format: str | None = None
     columns: tuple[str, ...] = ()
@@ -90,6 +93,7 @@ class ExportOptions:
     null: str = ""
     compression: str = "zstd"
     pretty: bool = False
+    provenance: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,20 @@ class ExportResult:
     bytes: int
     format: str
     elapsed: float  # seconds
+    provenance: str | None = None  # absolute path of the sidecar (None: none written)
 
     def summary(self, shown_path: str | None = None) -> str:
-        """``wrote 1,234 rows to out.csv (88.1 KiB)``."""
+        """``wrote 1,234 rows to out.csv (88.1 KiB); provenance in out.csv.provenance.json``."""
         from pdxtui.textout import human_bytes
 
         noun = "row" if self.rows == 1 else "rows"
-        return f"wrote {self.rows:,} {noun} to {shown_path or self.path} ({human_bytes(self.bytes)})"
+        shown = shown_path or self.path
+        text = f"wrote {self.rows:,} {noun} to {shown} ({human_bytes(self.bytes)})"
+        if self.provenance:
+            from pdxtui.provenance import sidecar_path
+
+            text += f"; provenance in {sidecar_path(shown)}"
+        return text
 
 
 ProgressCallback = Callable[[Progress], None]

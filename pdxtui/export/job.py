@@ -16,6 +16,8 @@ from pdxtui.model import Dataset, Progress
 if TYPE_CHECKING:
     import polars as pl
 
+    from pdxtui.provenance import Source
+
 
 from pdxtui.export.formats import (
     COMPRESSIONS,
@@ -31,7 +33,7 @@ from pdxtui.export.formats import (
     geometry_columns,
     shape_column,
 )
-from pdxtui.export.target import _os_problem, _Target
+from pdxtui.export.target import _os_problem, _Target, commit_dropping, commit_pair
 from pdxtui.export.writers import (
     _CsvWriter,
     _delimiter,
@@ -77,6 +79,12 @@ class _Job:
         self.geometry: tuple[str, str] | None = None
         self.outline: str | None = None  # GeoJSON outlines (polygon and line layers), when there are no coordinates
         self.select: list[str] | None = None  # None: the columns of the first page, as they come
+        #: provenance (``options.provenance``): what is known of the rows' source, a last look at it once the rows
+        #: are read (the query URL of a plan made while reading), the sidecar's target and the record
+        self.source: Source | None = None
+        self.settle: Callable[[Source], Source] | None = None
+        self.side: _Target | None = None
+        self.record: dict[str, Any] | None = None
         if self.columns or available:
             self.choose(available)
 
@@ -103,6 +111,10 @@ class _Job:
     # -- lifecycle
 
     def open(self) -> None:
+        if self.options.provenance:
+            from pdxtui.provenance import sidecar_path
+
+            self.side = _Target(sidecar_path(self.path_arg), self.options.overwrite)
         self.target = _Target(self.path_arg, self.options.overwrite)
         self.target.open()
         self.writer = _WRITERS[self.format](self)
@@ -113,12 +125,43 @@ class _Job:
         if self.schema is None:  # no page at all: the columns from the metadata, typed if it says how
             self.write_page(_empty_frame(self.select or [], self.dataset))
         self.check_cancelled()
+        self.provenance(self.rows)
         self.writer.finish()
+
+    def provenance(self, rows: int) -> dict[str, Any] | None:
+        """The provenance record for ``rows`` written (None with ``options.provenance`` off); made once."""
+        if not self.options.provenance or self.record is not None:
+            return self.record
+        from pdxtui.model import Dataset
+        from pdxtui.provenance import Source, Written, build_record
+
+        source = self.source or Source()
+        if self.settle is not None:
+            source = self.settle(source)
+        kinds = self.writer.types(dict(self.schema or {})) if self.writer is not None else dict(self.schema or {})
+        columns = tuple((name, str(dtype)) for name, dtype in kinds.items())
+        name = os.path.basename(self.target.path if self.target else self.path_arg)
+        written = Written(file=name, format=self.format, rows=rows, columns=columns, scope=source.scope)
+        self.record = build_record(self.dataset or Dataset(id="", title=""), source, written)
+        return self.record
 
     def commit(self) -> ExportResult:
         assert self.target is not None
-        size = self.target.commit()
-        return ExportResult(self.target.path, self.rows, size, self.format, time.monotonic() - self.started)
+        if self.side is None:
+            from pdxtui.provenance import sidecar_path
+
+            size = commit_dropping(self.target, sidecar_path(self.target.path))
+            sidecar = None
+        else:
+            from pdxtui.provenance import record_json
+
+            record = self.provenance(self.rows)
+            assert record is not None
+            self.side.open().write(record_json(record).encode("utf-8"))
+            size = commit_pair(self.target, self.side)
+            sidecar = self.side.path
+        elapsed = time.monotonic() - self.started
+        return ExportResult(self.target.path, self.rows, size, self.format, elapsed, sidecar)
 
     def discard(self) -> None:
         if self.writer is not None:
@@ -126,6 +169,8 @@ class _Job:
                 self.writer.abort()
         if self.target is not None:
             self.target.discard()
+        if self.side is not None:
+            self.side.discard()
 
     # -- rows
 

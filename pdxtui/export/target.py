@@ -35,6 +35,67 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, overwrite: boo
         target.discard()
 
 
+def commit_pair(main: _Target, side: _Target) -> int:
+    """Place an export and its sidecar together: both or neither. Returns the main file's size.
+
+    Both temp files are complete and fsynced first. Then the old sidecar (if any) moves aside, so that no file
+    ever sits beside a sidecar that describes another export; the old main file is linked aside; the main file
+    is placed, then the sidecar. If either placing fails, what was placed is taken back and the old files are put
+    back where they were; the error goes on. A process killed between the steps leaves the old or the new main
+    file without a sidecar (never a mismatched pair) and the kept copies under temp names, which the next export
+    to that name removes."""
+    size = main.prepare()
+    side.prepare()
+    old_side = side.set_aside(move=True)
+    old_main: str | None = None
+    placed = False
+    try:
+        old_main = main.set_aside(move=False)
+        main.place()
+        placed = True
+        side.place()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            if placed and old_main is not None:
+                os.replace(old_main, main.path)
+                old_main = None
+            elif placed:
+                os.unlink(main.path)
+        with contextlib.suppress(OSError):
+            if old_side is not None:
+                os.replace(old_side, side.path)
+                old_side = None
+        raise
+    finally:
+        for kept in (old_main, old_side):
+            if kept is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(kept)
+    _fsync_folder(main.folder)
+    return size
+
+
+def commit_dropping(main: _Target, stale: str) -> int:
+    """Place an export written without provenance over an earlier one: the earlier export's sidecar ``stale``
+    (which describes the file being replaced) goes too, so no file sits beside a record of other rows. It is
+    set aside first and put back if placing the file fails."""
+    if not main.overwrite or not os.path.isfile(stale):
+        return main.commit()
+    kept = os.path.join(
+        main.folder, f".{os.path.basename(stale)[:100]}{_TEMP_MARK}{os.getpid()}-old-{os.urandom(4).hex()}"
+    )
+    os.replace(stale, kept)
+    try:
+        size = main.commit()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.replace(kept, stale)
+        raise
+    with contextlib.suppress(OSError):
+        os.unlink(kept)
+    return size
+
+
 class _Target:
     """A temp file beside the target, renamed onto it at the end (or removed)."""
 
@@ -77,6 +138,13 @@ class _Target:
 
     def commit(self) -> int:
         """Flush, fsync, set the mode, rename onto the target; the file's size."""
+        size = self.prepare()
+        self.place()
+        _fsync_folder(self.folder)
+        return size
+
+    def prepare(self) -> int:
+        """Flush, fsync, close and set the mode of the temp file: ready to be placed. Its size."""
         assert self.file is not None and self.temp is not None
         self.file.flush()
         os.fsync(self.file.fileno())
@@ -89,14 +157,33 @@ class _Target:
                 mode = 0o666 & ~_umask()
         with contextlib.suppress(OSError):  # some file systems (FAT, some network mounts) have no modes
             os.chmod(self.temp, mode)
-        size = os.stat(self.temp).st_size
+        return os.stat(self.temp).st_size
+
+    def place(self) -> None:
+        """The prepared temp file onto the target (renamed; without ``overwrite`` linked, never replacing)."""
+        assert self.temp is not None
         if self.overwrite:
             os.replace(self.temp, self.path)
         else:
             self._link()
         self.temp = None
-        _fsync_folder(self.folder)
-        return size
+
+    def set_aside(self, *, move: bool) -> str | None:
+        """Keep the file now at the target under a temp name beside it, to put back if the export must be undone:
+        moved there (``move``: the target is then gone) or linked (the target stays). None when there is none."""
+        if not self.overwrite or not os.path.isfile(self.path):
+            return None
+        kept = os.path.join(self.folder, f"{self.prefix}{os.getpid()}-old-{os.urandom(4).hex()}")
+        if move:
+            os.replace(self.path, kept)
+        else:
+            try:
+                os.link(self.path, kept)
+            except OSError:  # no hard links here: a copy (the old file stays in place meanwhile)
+                import shutil
+
+                shutil.copy2(self.path, kept)
+        return kept
 
     def _link(self) -> None:
         """Put the temp file at the target unless a file appeared there meanwhile (hard link: atomic, never

@@ -84,6 +84,10 @@ class _Writer:
         """Write a whole loaded frame in one go if that is the fast way; False: write it chunk by chunk."""
         return False
 
+    def types(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The columns' types as the file will hold them (for the provenance record): by default the frames'."""
+        return schema
+
     def finish(self) -> None:
         """Write whatever closes the file (after the last page)."""
 
@@ -209,7 +213,17 @@ class _GeoJsonWriter(_Writer):
         self.count += frame.height
 
     def finish(self) -> None:
-        self.file.write(b"\n]}\n" if self.count else b"]}\n")
+        record = self.job.record
+        if record is None:
+            self.file.write(b"\n]}\n" if self.count else b"]}\n")
+            return
+        # the provenance record as a foreign member of the FeatureCollection (RFC 7946, section 6.1)
+        import json
+
+        from pdxtui.provenance import KEY
+
+        member = json.dumps(record, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        self.file.write((b"\n]" if self.count else b"]") + f',\n"{KEY}":'.encode() + member + b"}\n")
 
 
 class _ParquetWriter(_Writer):
@@ -224,10 +238,19 @@ class _ParquetWriter(_Writer):
         self.writer: Any = None
         self.schema = frame.clear().to_arrow().schema
         self.done = False
+        self.whole_schema: Any = None  # the types of a whole frame written in one go
         # float columns whose values have all been whole so far: written as floats while streaming (a later page
         # may hold a fraction), made Int64 at the end when they stayed whole (see finish)
         # (None: no value seen yet)
         self.whole: dict[str, bool | None] = {name: None for name, dtype in frame.schema.items() if dtype.is_float()}
+
+    def types(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Float columns that stayed whole become Int64 at the end (see finish); a whole frame already is."""
+        import polars as pl
+
+        if self.whole_schema is not None:
+            return dict(self.whole_schema)
+        return {name: pl.Int64 if self.whole.get(name) else dtype for name, dtype in schema.items()}
 
     def write_whole(self, frame: pl.DataFrame) -> bool:
         if self.writer is not None or self.buffer:
@@ -235,7 +258,14 @@ class _ParquetWriter(_Writer):
         self.job.check_cancelled()
         compression = "uncompressed" if self.options.compression == "none" else self.options.compression
         frame = whole_floats(frame)
-        frame.write_parquet(self.temp, compression=compression, statistics=True)  # type: ignore[arg-type]  # a str checked against COMPRESSIONS up front
+        self.whole_schema = frame.schema
+        record = self.job.provenance(frame.height)
+        frame.write_parquet(
+            self.temp,
+            compression=compression,  # type: ignore[arg-type]  # a str checked against COMPRESSIONS up front
+            statistics=True,
+            metadata=_parquet_metadata(record),
+        )
         self.done = True
         return True
 
@@ -273,11 +303,14 @@ class _ParquetWriter(_Writer):
         if self.done:
             return
         self.flush()
+        metadata = _parquet_metadata(self.job.record)
+        if metadata:  # the row count is known only now: the record goes into the footer as the file closes
+            self.writer.add_key_value_metadata(metadata)
         self.writer.close()
         self.writer = None
-        self._whole_as_integers()
+        self._whole_as_integers(metadata)
 
-    def _whole_as_integers(self) -> None:
+    def _whole_as_integers(self, metadata: dict[str, str] | None) -> None:
         """Float columns whose every value was whole become int64, as the grid prints them: the file is read back
         and written again (Parquet files are fast to read and write; a column's type cannot change mid-file)."""
         names = [name for name, whole in self.whole.items() if whole]
@@ -288,7 +321,9 @@ class _ParquetWriter(_Writer):
 
         self.job.check_cancelled()
         table = pq.read_table(self.temp)
-        schema = pa.schema([f.with_type(pa.int64()) if f.name in names else f for f in table.schema])
+        schema = pa.schema(
+            [f.with_type(pa.int64()) if f.name in names else f for f in table.schema], metadata=metadata or None
+        )
         compression = "none" if self.options.compression == "none" else self.options.compression
         pq.write_table(table.cast(schema), self.temp, compression=compression, row_group_size=PARQUET_ROW_GROUP)
 
@@ -296,3 +331,14 @@ class _ParquetWriter(_Writer):
         if getattr(self, "writer", None) is not None:
             with contextlib.suppress(Exception):
                 self.writer.close()
+
+
+def _parquet_metadata(record: dict[str, Any] | None) -> dict[str, str] | None:
+    """The provenance record as Parquet key-value metadata: one key, the record as JSON text."""
+    if record is None:
+        return None
+    import json
+
+    from pdxtui.provenance import KEY
+
+    return {KEY: json.dumps(record, ensure_ascii=False, allow_nan=False)}

@@ -44,7 +44,12 @@ class _XlsxWriter(_Writer):
                 "strings_to_urls": False,
             },
         )
-        sheet = book.add_worksheet(_sheet_name(self.job.dataset))
+        name = _sheet_name(self.job.dataset)
+        sheet = book.add_worksheet(name)
+        if self.options.provenance:  # filled in at the end, when the rows are counted
+            about = book.add_worksheet(ABOUT_SHEET if name.casefold() != ABOUT_SHEET.casefold() else "About pdxtui")
+            about.set_column(0, 0, 24)
+            about.set_column(1, 1, 100)
         formats = {
             "date": book.add_format({"num_format": "yyyy-mm-dd"}),
             "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
@@ -101,7 +106,10 @@ class _XlsxWriter(_Writer):
     def finish(self) -> None:
         self.sheet.write(self.tail)
         self.sheet.close()
+        record = self.job.record
         for info, data in self.rest:
+            if record is not None and info.filename == "xl/worksheets/sheet2.xml":
+                data = _about_sheet(data.decode("utf-8"), record).encode("utf-8")
             self.package.writestr(_zip_info(info), data)
         self.package.close()
 
@@ -110,6 +118,44 @@ class _XlsxWriter(_Writer):
             self.sheet.close()
         with contextlib.suppress(Exception):
             self.package.close()
+
+
+ABOUT_SHEET = "About"
+
+
+def _about_sheet(xml: str, record: dict[str, Any]) -> str:
+    """The "About" sheet's XML with the provenance record in two columns: what, and its value (lists and
+    objects as JSON text), under a header row."""
+    import json
+
+    import polars as pl
+
+    pairs = [("pdxtui provenance", "where these rows came from (the same record as FILE.provenance.json)")]
+    pairs += [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in _flat(record)
+    ]
+    frame = pl.DataFrame(
+        {"what": [k for k, _ in pairs], "value": [v for _, v in pairs]},
+        schema=pl.Schema({"what": pl.String, "value": pl.String}),
+    )
+    rows = _xlsx_rows(frame, 1, {})
+    xml = re.sub(r"<dimension ref=\"[^\"]*\"/>", "", xml, count=1)  # xlsxwriter's says A1 (it is optional)
+    if "<sheetData/>" in xml:
+        return xml.replace("<sheetData/>", f"<sheetData>{rows}</sheetData>", 1)
+    return xml.replace("</sheetData>", f"{rows}</sheetData>", 1)
+
+
+def _flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """``{"query": {"url": u}}`` -> ``[("query.url", u)]``; lists stay whole; None and empty lists are left out."""
+    if isinstance(value, dict):
+        out: list[tuple[str, Any]] = []
+        for key, item in value.items():
+            out += _flat(item, f"{prefix}.{key}" if prefix else str(key))
+        return out
+    if value is None or value == []:
+        return []
+    return [(prefix, value)]
 
 
 def _zip_info(info: Any) -> Any:

@@ -16,6 +16,11 @@ from pdxtui.model import Dataset, Facets, FetchState, Page, Progress, Query, Sea
 
 ProgressCallback = Callable[[Progress], None]
 
+#: who runs Portland's portal and what it is called, for citations (the ArcGIS portal at its host, and the bundled
+#: snapshot of it)
+PORTLAND_ORGANISATION = "City of Portland"
+PORTLAND_SITE_NAME = "PortlandMaps Open Data"
+
 
 class Portal(ABC):
     #: short kind name: "bundled", "arcgis", "socrata", "ckan"
@@ -26,6 +31,12 @@ class Portal(ABC):
     label: str = ""
     #: the server's host name, for messages ("" for the bundled snapshot)
     host: str = ""
+    #: the portal's address, as configured ("" for the bundled snapshot)
+    site: str = ""
+    #: who runs the portal and what it is called, for provenance and citations ("" when pdxtui does not know: then
+    #: the host names it; never a guess)
+    organisation: str = ""
+    site_name: str = ""
     #: what the portal calls a dataset's publisher: Portland's bureaus, CKAN's organizations, else publishers
     publisher_word: str = "publisher"
     #: what the portal does over the whole dataset itself: "sort", "filter", "group", "near" (else done on loaded

@@ -35,7 +35,7 @@ from pdxtui.model import (
     SearchResult,
 )
 from pdxtui.portals import snapshot
-from pdxtui.portals.base import Portal, ProgressCallback
+from pdxtui.portals.base import PORTLAND_ORGANISATION, PORTLAND_SITE_NAME, Portal, ProgressCallback
 from pdxtui.portals.network import ranked
 
 if TYPE_CHECKING:
@@ -60,6 +60,9 @@ class BundledPortal(Portal):
     kind = "bundled"
     publisher_word = "bureau"
     label = LABEL
+    #: a snapshot of the City's portal: its datasets are cited as the City's (their rows are samples)
+    organisation = PORTLAND_ORGANISATION
+    site_name = PORTLAND_SITE_NAME
     #: sorts (and, with the filter language, filters) the whole dataset in-process; near: Query.near on point layers
     capabilities = frozenset({"sort", "filter", "near"})
 

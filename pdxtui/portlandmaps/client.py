@@ -214,6 +214,14 @@ class PortlandMaps:
         data = await self._get("/api/detail/", params, "pm-detail", refresh)
         return Detail(detail_type, detail_id, sections_of(data), raw=data)
 
+    def detail_url(self, detail_type: str, detail_id: str) -> str:
+        """The URL of :meth:`detail` without the API key (for a provenance record: it names the request, and
+        whoever repeats it adds their own key)."""
+        from urllib.parse import urlencode
+
+        params = {"detail_type": detail_type, "detail_id": str(detail_id).strip(), "sections": "*"}
+        return f"{self.settings.url}/api/detail/?{urlencode(params)}"
+
     # -- plumbing ------------------------------------------------------------------------------------------
 
     async def _get(self, path: str, params: dict[str, str], kind: str, refresh: bool | None = None) -> dict[str, Any]:

@@ -39,6 +39,11 @@ KEYS: list[tuple[str, str, str]] = [
     ("+ - arrows 0", "Zoom, pan and fit the map; more/fewer bins or bars; finer/coarser dates", "chart"),
     ("c / D", "Colour the map by the next column / switch between points and density", "map"),
     ("Enter", "Statistics of the field", "schema"),
+    (
+        "c",
+        "Copy a citation of the dataset (publisher, title, portal, date, URL, licence; as `pdxtui cite`)",
+        "metadata",
+    ),
     ("Esc", "Cancel the running fetch; from the filter bar or the find, back to the grid", "anywhere"),
     ("ctrl+r", "Refresh the current view from the portal, bypassing the cache", "anywhere"),
     (

@@ -35,7 +35,8 @@ def test_success_line(capsys, tmp_path):
     target = tmp_path / "n.csv"
     code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(target))
     assert code == 0, err
-    assert out == f"wrote 94 rows to {target} ({human_bytes(target.stat().st_size)})\n"
+    size = human_bytes(target.stat().st_size)
+    assert out == f"wrote 94 rows to {target} ({size}); provenance in {target}.provenance.json\n"
     assert "SAMPLE" in err and "exporting" not in err  # no progress: stderr is not a terminal
     assert pl.read_csv(target).height == 94
 
@@ -50,6 +51,43 @@ def test_existing_file_needs_force(capsys, tmp_path):
     code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(target), "--force")
     assert code == 0 and out.startswith("wrote 94 rows")
     assert target.read_text().startswith("OBJECTID,")
+
+
+def test_json_names_the_sidecar_and_no_provenance_writes_none(capsys, tmp_path):
+    target = tmp_path / "n.parquet"
+    code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(target), "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown == {
+        "path": str(target),
+        "rows": 94,
+        "bytes": target.stat().st_size,
+        "format": "parquet",
+        "provenance": f"{target}.provenance.json",
+    }
+    record = json.loads(Path(shown["provenance"]).read_text())
+    assert record["export"]["rows"] == 94 and record["dataset"]["id"] == NEIGHBORHOODS and record["dataset"]["sample"]
+    assert record["query"]["url"] is None and "bundled sample" in record["query"]["url_note"]  # no request made
+    bare = tmp_path / "bare.parquet"
+    code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(bare), "--json", "--no-provenance")
+    assert code == 0, err
+    assert json.loads(out)["provenance"] is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.parquet", "n.parquet", "n.parquet.provenance.json"]
+    assert b"pdxtui_provenance" not in bare.read_bytes() and b"pdxtui_provenance" in target.read_bytes()
+
+
+def test_a_sidecar_left_behind_needs_force_too(capsys, tmp_path):
+    """The file was deleted but its old sidecar is still there: without --force it stays (nothing is written), with
+    --force both are written."""
+    target = tmp_path / "n.csv"
+    sidecar = tmp_path / "n.csv.provenance.json"
+    sidecar.write_text("{}\n")
+    code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(target))
+    assert code == 1 and out == "" and "n.csv.provenance.json already exists" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.csv.provenance.json"]
+    code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(target), "--force")
+    assert code == 0, err
+    assert json.loads(sidecar.read_text())["export"]["rows"] == 94
 
 
 def test_unknown_extension_is_a_usage_error(capsys, tmp_path):
@@ -261,10 +299,14 @@ def test_killed_export_leaves_no_partial_target(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
         names = sorted(p.name for p in folder.iterdir())
+        sidecar = folder / "out.csv.provenance.json"
         if target.exists():
             assert pl.read_csv(target).height == 252_184, f"partial target (seed {seed}, attempt {attempt})"
-        others = [n for n in names if n != "out.csv"]
-        assert all(n.startswith(f".out.csv.pdxtui-tmp-{proc.pid}-") for n in others), (names, seed)
+        if sidecar.exists():  # never a sidecar without its file (the file first, then the sidecar)
+            assert target.exists() and json.loads(sidecar.read_text())["export"]["rows"] == 252_184, (names, seed)
+        others = [n for n in names if n not in ("out.csv", "out.csv.provenance.json")]
+        temps = (f".out.csv.pdxtui-tmp-{proc.pid}-", f".out.csv.provenance.json.pdxtui-tmp-{proc.pid}-")
+        assert all(n.startswith(temps) for n in others), (names, seed)
     assert time.monotonic() - started < 15
 
 
@@ -280,7 +322,7 @@ def test_stopped_export_cleans_up(tmp_path, signum, code):
         return
     assert proc.returncode == code, err
     assert "Traceback" not in err and out == ""
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its sidecar
 
 
 @pytest.mark.parametrize("fmt", [None, "parquet"])

@@ -179,7 +179,7 @@ def test_the_token_is_sent_and_never_written_anywhere(capsys, portal, fake_socra
     roots = [tmp_path / "cache", tmp_path / "out", Path(os.environ["PDXTUI_LOG_DIR"])]
     files = [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()]
     assert any(p.parent == tmp_path / "cache" or "cache" in p.parts for p in files)
-    assert len([p for p in files if p.parent == tmp_path / "out"]) == 3
+    assert len([p for p in files if p.parent == tmp_path / "out"]) == 6  # three exports and their provenance
     for path in files:
         assert TOKEN.encode() not in path.read_bytes(), path
 

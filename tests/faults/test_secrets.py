@@ -81,6 +81,8 @@ def test_the_token_stays_out_of_the_cache_logs_exports_messages_and_output(
     assert "bad token [token]" in errors or "bad token" in errors  # the echoed message did reach the user...
     assert CANARY not in errors  # ...without the token
     assert _holding(tmp_path / "cache") == []
+    sidecar = export.parent / "rows.csv.provenance.json"  # the provenance record, with the query URL
+    assert json.loads(sidecar.read_text())["export"]["rows"] == 50
     assert _holding(export.parent) == []
     assert (canary / "pdxtui.log").exists() and " DEBUG " in (canary / "pdxtui.log").read_text()
     assert _holding(canary) == []

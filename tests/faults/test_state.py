@@ -248,22 +248,33 @@ def test_export_killed_at_random_points_is_absent_or_complete(tmp_path, name):
         folder.mkdir()
         target = folder / name
         old = None
-        if name.startswith("old"):
+        sidecar = folder / f"{name}.provenance.json"
+        if name.startswith("old"):  # an earlier export and its sidecar, both replaced
             old = "OBJECTID\n1\n2\n"
             target.write_text(old)
+            sidecar.write_text('{"old": true}\n')
         proc = _export(target, *(["--force"] if old else []))
         try:  # the export takes 1-5 s: killed before, during or after writing (no waiting on past its end)
             proc.communicate(timeout=rng.uniform(0.2, 6.0))
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.communicate()
-        leftovers = [p.name for p in folder.iterdir() if p.name != name]
-        assert all(n.startswith(f".{name}.pdxtui-tmp-{proc.pid}-") for n in leftovers), (leftovers, seed)
+        if proc.returncode == 0:  # it finished: both
+            assert json.loads(sidecar.read_text())["export"]["rows"] == STREET_TREES_ROWS
+        leftovers = [p.name for p in folder.iterdir() if p.name not in (name, sidecar.name)]
+        temps = (f".{name}.pdxtui-tmp-{proc.pid}-", f".{sidecar.name}.pdxtui-tmp-{proc.pid}-")
+        assert all(n.startswith(temps) for n in leftovers), (leftovers, seed)
         if not target.exists():
             assert old is None, f"the old file was lost (seed {seed})"
+            assert not sidecar.exists(), f"a sidecar without its file (seed {seed})"
             continue
         if old is not None and target.read_text()[: len(old) + 1] == old:
-            continue  # killed before the rename: the old file, whole
+            # killed before the rename: the old file, whole, beside its old sidecar or none (never the new one)
+            assert not sidecar.exists() or sidecar.read_text() == '{"old": true}\n', f"seed {seed}"
+            continue
+        if sidecar.exists():  # the new file: beside the new sidecar, complete, or none (never the old one)
+            record = json.loads(sidecar.read_text())
+            assert record.get("export", {}).get("rows") == STREET_TREES_ROWS, f"a mismatched sidecar (seed {seed})"
         assert _rows(target) == STREET_TREES_ROWS, f"partial target (seed {seed}, attempt {attempt})"
 
 

@@ -234,6 +234,13 @@ async def test_permits_grid_exports_with_the_export_dialog(keyed, tmp_path):
     assert [r["permit"] for r in rows] == [p["permit"] for p in expected]
     assert [int(r["valuation"]) for r in rows] == [p["valuation"] for p in expected]
     assert list(rows[0]) == list(expected[0])
+    # the provenance names the PortlandMaps request, without the API key
+    sidecar = (tmp_path / "permits.csv.provenance.json").read_text()
+    assert TEST_KEY not in sidecar
+    record = json.loads(sidecar)
+    assert record["query"]["url"].startswith(keyed.url) and "detail_id=R246993" in record["query"]["url"]
+    assert "detail_type=permit" in record["query"]["url"] and "api_key" not in record["query"]["url"]
+    assert record["export"]["rows"] == len(expected) and record["portal"]["kind"] == "portlandmaps"
 
 
 async def test_unknown_property_shows_the_error_in_its_tab(keyed, monkeypatch):

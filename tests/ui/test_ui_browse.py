@@ -86,6 +86,12 @@ async def test_opening_a_dataset_fills_all_three_panes(ids):
         assert grid.row_count == ds.rows
         assert [str(c.label) for c in grid.ordered_columns] == [f.name for f in ds.fields]
 
+        await pilot.press("3", "c")  # the metadata pane copies a citation of the dataset (as pdxtui cite)
+        await pilot.pause()
+        assert app.clipboard.startswith("City of Portland, City Elections Office. *City Council Districts*. ")
+        assert "Licence: PDDL 1.0" in app.clipboard and "\n" not in app.clipboard
+        assert any("Copied the citation" in str(n.message) for n in app._notifications)
+
 
 async def test_the_quarter_million_row_dataset_reports_its_real_row_count(ids):
     from pdxtui.ui.widgets.grid import PreviewGrid

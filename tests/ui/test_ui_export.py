@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -62,6 +64,9 @@ async def test_export_loaded_rows_with_chosen_columns(tmp_path):
     target = tmp_path / "heritage.csv"
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(pilot)
+        assert dialog.request.read_at == pilot.app.screen_stack[-2].preview_pane.preview.read_at  # the grid's
+        read_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)  # (an earlier time, so that "now" would not pass)
+        dialog.request = replace(dialog.request, read_at=read_at)
         dialog.query_one("#path").value = str(target)
         picker = dialog.query_one("#columns")
         picker.deselect_all()
@@ -71,9 +76,32 @@ async def test_export_loaded_rows_with_chosen_columns(tmp_path):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, ExportScreen)
-        assert any("wrote 338 rows" in str(n.message) for n in app._notifications)
+        done = [str(n.message) for n in app._notifications if "wrote 338 rows" in str(n.message)]
+        assert done and done[0].endswith(f"; provenance in {target}.provenance.json")
     frame = pl.read_csv(target)
     assert frame.columns == ["COMMON", "HEIGHT"] and frame.height == 338
+    record = json.loads((tmp_path / "heritage.csv.provenance.json").read_text())
+    assert record["export"]["rows"] == 338 and record["export"]["scope"] == "loaded"
+    assert record["retrieved_at"] == "2026-01-02T03:04:05Z"  # the loaded rows were read then, not at the export
+    assert [c["name"] for c in record["export"]["columns"]] == ["COMMON", "HEIGHT"]
+    assert record["dataset"]["sample"] and record["query"]["url"] is None  # the bundled snapshot: no request
+
+
+async def test_provenance_can_be_turned_off_and_that_is_remembered(tmp_path):
+    app = demo_app()
+    target = tmp_path / "bare.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        assert dialog.query_one("#provenance").value  # on by default
+        dialog.query_one("#path").value = str(target)
+        dialog.query_one("#provenance").focus()
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen)
+        dialog = await open_dialog(pilot)
+        assert not dialog.query_one("#provenance").value  # remembered with the dialog's other choices
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["bare.csv"]
 
 
 async def test_whole_dataset_export_with_progress_and_overwrite_prompt(tmp_path):

@@ -39,6 +39,7 @@ from pdxtui.export import (
     suggested_filename,
 )
 from pdxtui.model import Dataset, Field, Query
+from pdxtui.provenance import Source
 from tests.support.fakeportal.fixtures import DATASETS
 
 GOLDENS = Path(__file__).resolve().parents[1] / "support" / "goldens"
@@ -78,6 +79,18 @@ def golden_frame() -> pl.DataFrame:
         },
         schema_overrides={"when": pl.Datetime("ms", "UTC")},
     )
+
+
+#: the facts of the goldens' provenance: a fixed time and version, so the files stay byte-exact
+GOLDEN_SOURCE = Source(
+    portal_name="golden",
+    portal_label="Golden portal",
+    portal_kind="arcgis",
+    portal_url="https://portal.example",
+    query_url="https://portal.example/layer/0/query?where=1%3D1&outFields=%2A&f=json",
+    retrieved_at=datetime(2026, 12, 3, 11, 22, 33, tzinfo=UTC),
+    version="9.9.9-test",
+)
 
 
 def check_golden(path: Path, name: str) -> None:
@@ -131,10 +144,13 @@ def test_importing_export_stays_light():
 )
 def test_golden_files(tmp_path, name, options):
     target = tmp_path / name
-    result = export_frame(golden_frame(), target, options)
+    result = export_frame(golden_frame(), target, options, source=GOLDEN_SOURCE)
     assert result.rows == 5 and result.bytes == target.stat().st_size
     assert result.format == format_for(name)
     check_golden(target, name)
+    assert result.provenance == f"{target}.provenance.json"
+    if name == "basic.csv":  # one sidecar golden: the record's layout (the others differ in format and file name)
+        check_golden(Path(result.provenance), "basic.csv.provenance.json")
     assert leftovers(tmp_path) == []
 
 
@@ -387,8 +403,10 @@ def test_geometry_columns():
     ],
 )
 def test_empty_result_writes_a_valid_empty_file(tmp_path, name, expected):
-    result = export_frame(golden_frame().clear(), tmp_path / name)
+    """(Without provenance: the file is then exactly the rows, and no sidecar is written.)"""
+    result = export_frame(golden_frame().clear(), tmp_path / name, ExportOptions(provenance=False))
     assert result.rows == 0 and (tmp_path / name).read_bytes() == expected
+    assert result.provenance is None and [p.name for p in tmp_path.iterdir()] == [name]
 
 
 def test_empty_parquet_and_xlsx_keep_the_columns(tmp_path):

@@ -87,7 +87,7 @@ from pdxtui.portals.arcgis.services import (
     service_layers,
     service_root,
 )
-from pdxtui.portals.base import ProgressCallback
+from pdxtui.portals.base import PORTLAND_ORGANISATION, PORTLAND_SITE_NAME, ProgressCallback
 from pdxtui.portals.csvtable import csv_fields
 from pdxtui.portals.network import both, context, count_or_none, counted_facets
 
@@ -127,6 +127,8 @@ class ArcGISPortal(CSVItems):
         self.portland = host.lower() == PORTLAND_HOST
         self.label = PORTLAND_LABEL if self.portland else f"ArcGIS Hub: {host}"
         self.publisher_word = "bureau" if self.portland else "publisher"
+        if self.portland:
+            self.organisation, self.site_name = PORTLAND_ORGANISATION, PORTLAND_SITE_NAME
         self._categories: dict[str, str] = {}  # label -> the Hub's own spelling, for filters
         self._csv_items: OrderedDict[str, Any] = OrderedDict()
         #: seconds to wait when the search allowance is used up and the Hub does not say for how long (None: the

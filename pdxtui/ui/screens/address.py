@@ -493,7 +493,20 @@ class AddressScreen(Screen[None]):
             ),
         )
         from pdxtui.model import Query
+        from pdxtui.portals.base import PORTLAND_ORGANISATION
+        from pdxtui.provenance import Source
 
+        source = Source(  # the permits came from PortlandMaps' detail API, not from an open-data portal
+            portal_name="portlandmaps",
+            portal_label="PortlandMaps API",
+            portal_kind="portlandmaps",
+            portal_url=self.client.settings.url,
+            organisation=PORTLAND_ORGANISATION,
+            site_name="PortlandMaps",
+            query_url=self.client.detail_url("permit", self.candidate.id),
+            secrets=(self.client.key,),
+            from_service=False,
+        )
         request = ExportRequest(
             dataset=dataset,
             service=_FrameService(frame),
@@ -501,6 +514,7 @@ class AddressScreen(Screen[None]):
             query=Query(),
             total=frame.height,
             columns=tuple(frame.columns),
+            source=source,
         )
         self.app.push_screen(ExportScreen(request))
 

@@ -318,7 +318,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             metadata.loading = schema.loading = False
         self.dataset = ds
         self.note_state(service)
-        metadata.show(ds)
+        metadata.show(ds, service)
         schema.show(ds)
         if ds.layers or (ds.notice and not ds.fields):  # a map service, or an item that is not a table
             await preview.show_message("No rows here.", ds.notice, "yellow")
@@ -579,6 +579,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             total=preview.total,
             columns=tuple(pane.visible_columns()),
             local_where=pane.local_where,
+            read_at=preview.read_at,
         )
         self.app.push_screen(ExportScreen(request))
 

@@ -1,4 +1,5 @@
-"""Export dialog (ctrl+e): path, format (follows the extension), format options, scope, columns, progress.
+"""Export dialog (ctrl+e): path, format (follows the extension), format options, scope, columns, provenance,
+progress.
 
 The writing itself is :mod:`pdxtui.export` (atomic, streaming); this screen only gathers the choices, asks before
 replacing a file, runs the export in a worker with a progress bar and a cancel button, and reports the result.
@@ -44,6 +45,8 @@ class ExportRequest:
     total: int | None  # rows matching the current filter
     columns: tuple[str, ...]  # the grid's visible columns, in order
     local_where: str | None = None  # a filter the grid applied to the loaded rows only
+    source: Any = None  # where the rows came from, when not from ``service`` (pdxtui.provenance.Source)
+    read_at: Any = None  # when the loaded rows were read (a UTC datetime; None: not known, the export's time)
 
 
 def complete_path(text: str) -> str:
@@ -195,6 +198,12 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                     with RadioSet(id="scope", compact=True):
                         for key, label in self.scopes():
                             yield ChoiceButton(label, value=key == scope, id=f"scope-{key}")
+                    yield TickBox(
+                        "Provenance: where the rows came from (.provenance.json)",
+                        self.remembered.get("provenance") is not False,
+                        id="provenance",
+                        compact=True,
+                    )
                 with Vertical(id="export-right"):
                     yield Label("Columns (space toggles)")
                     yield TickList[str](*self._column_choices(), id="columns", compact=True)
@@ -347,6 +356,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             null=self.query_one("#null", Input).value,
             compression=str(self.query_one("#compression", Select).value),
             pretty=self.query_one("#pretty", TickBox).value,
+            provenance=self.query_one("#provenance", TickBox).value,
         )
 
     def _selected_columns(self) -> tuple[str, ...]:
@@ -409,6 +419,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                 dataset=req.dataset,
                 query=query,
                 progress=self._progress,
+                source=self.source(scope, query) if options.provenance else None,
             )
         except asyncio.CancelledError:
             self._finished(None, "Export cancelled: nothing was written.")
@@ -418,16 +429,44 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             self.notify(error_text(exc), title="Export failed", severity="error", markup=False, timeout=10)
             return
         self._finished(result, result.summary())
-        self.remember(path, options.format or self.chosen_format(), scope)
+        self.remember(path, options.format or self.chosen_format(), scope, options.provenance)
         self.notify(f"Exported: {result.summary()}", title="Export done", markup=False, timeout=10)
         self.dismiss(result)
 
-    def remember(self, path: str, fmt: str, scope: str) -> None:
-        """Keep the folder, format and scope of this export for the next one (best effort: never fails)."""
+    def source(self, scope: str, query: Query) -> Any:
+        """Where the rows of ``scope`` come from, for the provenance record (``pdxtui.provenance.Source``): the
+        portal, the session's secrets to keep out, and for the loaded rows the query the grid read them with
+        (the grid's own filter, run on those rows here, named as such)."""
+        from dataclasses import replace
+
+        from pdxtui.config import known_secrets
+        from pdxtui.provenance import source_for
+
+        req = self.request
+        session = getattr(self.app, "session", None)  # None in tests that give the app a service
+        secrets = known_secrets(session.config) if session is not None else []
+        if req.source is not None:  # rows from elsewhere (an address's permits): their facts, as given
+            kept = (*req.source.secrets, *secrets)
+            return replace(req.source, scope="all" if scope == "dataset" else scope, secrets=kept)
+        if req.service is None:
+            return None
+        if scope != "loaded":
+            return source_for(req.service, secrets=secrets, scope="all" if scope == "dataset" else scope)
+        read = replace(req.query, limit=req.frame.height, offset=0)
+        source = source_for(req.service, req.dataset, read, secrets=secrets, scope="loaded", retrieved_at=req.read_at)
+        if not req.local_where:
+            return source
+        both = [w for w in (req.query.where, req.local_where) if w and w.strip()]
+        where = " and ".join(f"({w})" for w in both) if len(both) > 1 else both[0]
+        return replace(source, query=replace(read, where=where), filtered_here=True)
+
+    def remember(self, path: str, fmt: str, scope: str, provenance: bool = True) -> None:
+        """Keep the folder, format, scope and provenance choice of this export for the next one (best effort: never
+        fails)."""
         from pdxtui.state import load_state, save_state
 
         latest = load_state(self.state_file)  # another window may have exported meanwhile: keep its other choices
-        latest.update({"folder": os.path.dirname(os.path.abspath(path)), "format": fmt})
+        latest.update({"folder": os.path.dirname(os.path.abspath(path)), "format": fmt, "provenance": provenance})
         latest["scope_filtered" if self.filtered else "scope"] = scope
         save_state(self.state_file, latest)
 

@@ -1,10 +1,14 @@
-"""Metadata pane: description as plain text, owner, licence, cadence, dates, rows, links."""
+"""Metadata pane: description as plain text, owner, licence, cadence, dates, rows, links; ``c`` copies a citation
+of the dataset (the text ``pdxtui cite`` prints, from the same facts as an export's provenance record)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -84,13 +88,36 @@ class MetadataPane(VerticalScroll, can_focus=True):
     MetadataPane { padding: 0 1; }
     MetadataPane > Static { width: 1fr; }
     """
+    BINDINGS = [Binding("c", "copy_citation", "Copy citation")]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dataset: Dataset | None = None
+        self.service: Any = None  # the service the dataset came from (its portal's facts go into the citation)
 
     def compose(self):
         yield Static(Text("Open a dataset to see its metadata.", "dim"), id="metadata-body")
 
-    def show(self, ds: Dataset) -> None:
+    def show(self, ds: Dataset, service: Any = None) -> None:
+        self.dataset, self.service = ds, service
         self.query_one("#metadata-body", Static).update(render_metadata(ds))
         self.scroll_home(animate=False)
 
     def show_message(self, message: str, style: str = "dim") -> None:
+        self.dataset = None
         self.query_one("#metadata-body", Static).update(plain(message, style))
+
+    def action_copy_citation(self) -> None:
+        from pdxtui.config import known_secrets
+        from pdxtui.provenance import Source, build_record, citation, source_for
+        from pdxtui.ui.feedback import CLIPBOARD_HINT
+
+        if self.dataset is None:
+            self.notify("Open a dataset first: the citation is of the open dataset.", markup=False, timeout=4)
+            return
+        session = getattr(self.app, "session", None)  # None in tests that give the app a service
+        secrets = known_secrets(session.config) if session is not None else []
+        source = source_for(self.service, secrets=secrets) if self.service is not None else Source(secrets=())
+        text = citation(build_record(self.dataset, source))
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied the citation: {one_line(text, 300)}. {CLIPBOARD_HINT}", markup=False, timeout=6)
