@@ -144,12 +144,6 @@ def settled(source: Source, service: Service, dataset: Dataset, fetched: Query) 
     return replace(source, query_url=service.api_url(dataset, fetched) or None, served_from=portal.state.source)
 
 
-def _data_updated(dataset: Dataset) -> datetime | None:
-    """The date the dataset's DATA last changed. Until the freshness branch (which adds ``Dataset.data_updated``)
-    is merged this reads it if present, else ``updated``; the merge replaces the getattr with the field."""
-    return getattr(dataset, "data_updated", None) or dataset.updated  # the merge makes this dataset.data_updated
-
-
 def iso_utc(moment: datetime | None) -> str | None:
     """``2026-12-03T11:22:33Z`` (a naive datetime is taken as UTC); None stays None."""
     if moment is None:
@@ -227,7 +221,7 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
             "licence": dataset.licence or None,
             "page_url": scrubbed_url(dataset.page_url, secrets),
             "api_url": scrubbed_url(dataset.api_url, secrets),
-            "data_updated": iso_utc(_data_updated(dataset)),
+            "data_updated": iso_utc(dataset.data_updated),
             "update_frequency": dataset.update_frequency or None,
             "sample": dataset.sample,
         },

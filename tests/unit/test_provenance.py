@@ -271,7 +271,7 @@ def _portland_record(title: str = "Street Tree Inventory – Active Records", **
         site_name="PortlandMaps Open Data",
         retrieved_at=NOW,
     )
-    return build_record(Dataset(updated=datetime(2025, 5, 12, tzinfo=UTC), **facts), source)
+    return build_record(Dataset(data_updated=datetime(2025, 5, 12, tzinfo=UTC), **facts), source)
 
 
 def test_text_citation_as_in_the_issue():
