@@ -214,10 +214,12 @@ def _data_updated(entry: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(entry.get("data_updated") or entry["updated"])
 
 
-def snapshot_date() -> datetime:
+def snapshot_date() -> datetime | None:
     """The day the snapshot was taken. Its datasets' freshness is judged as of then: their dates are frozen, and
-    against today every one of them would be overdue, which says nothing about the City's data."""
-    return datetime.fromisoformat(snapshot.catalog()["as_of"])
+    against today every one of them would be overdue, which says nothing about the City's data. (A catalog that
+    does not say: None, judged now.)"""
+    as_of = snapshot.catalog().get("as_of")
+    return datetime.fromisoformat(as_of) if as_of else None
 
 
 def _haystack(entry: dict[str, Any]) -> str:

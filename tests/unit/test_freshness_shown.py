@@ -227,3 +227,18 @@ def test_the_sample_is_cited_as_of_its_snapshot_date():
     body = _quality(parks)
     assert "updated quarterly; its data last changed on 2024-08-07, so an update was expected by 2024-11-07" in body
     assert "(as of the snapshot date 2025-05-15, it was overdue by 6 months)." in body
+
+
+def test_a_snapshot_catalog_without_dates_is_judged_now(monkeypatch):
+    """An older catalog.json (no "as_of", no "data_updated"): the record's date, judged against the clock."""
+    from pdxtui.portals import bundled, snapshot
+
+    old = {**snapshot.catalog(), "datasets": [dict(d) for d in snapshot.catalog()["datasets"]]}
+    old.pop("as_of")
+    for entry in old["datasets"]:
+        entry.pop("data_updated")
+    monkeypatch.setattr(snapshot, "catalog", lambda: old)
+    monkeypatch.setattr(freshness, "clock", lambda: at(2025, 5, 15))
+    streets = asyncio.run(bundled.BundledPortal().dataset("3b60a502c6d2eec11341eef6b2f994ab_68"))
+    assert streets.freshness_as_of is None and streets.data_updated == streets.updated
+    assert freshness.of(streets).state == OVERDUE and not freshness.of(streets).snapshot
