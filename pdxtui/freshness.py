@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -197,6 +197,8 @@ class Freshness:
     data_updated: datetime | None = None  # the date the data itself last changed (not the metadata)
     expected_by: datetime | None = None  # the next update is due by then (last change + one period)
     at: datetime | None = None  # the "now" it was judged at
+    #: set when it was judged at a snapshot's date instead of now (the bundled sample): ``at`` is that date
+    snapshot: bool = False
 
     @property
     def late(self) -> timedelta | None:
@@ -206,13 +208,14 @@ class Freshness:
         return self.at - self.expected_by
 
     def to_json(self) -> dict[str, Any]:
-        """``{"state", "cadence", "data_updated", "expected_by"}`` (dates ISO 8601 UTC, or null), for ``--json``."""
+        """``{"state", "cadence", "data_updated", "expected_by"}`` (dates ISO 8601 UTC, or null), for ``--json``;
+        judged at a snapshot's date, ``"as_of"`` that date too."""
         return {
             "state": self.state,
             "cadence": self.cadence.name or self.cadence.stated or None,
             "data_updated": _iso(self.data_updated),
             "expected_by": _iso(self.expected_by),
-        }
+        } | ({"as_of": _iso(self.at)} if self.snapshot else {})
 
     def verdict(self) -> str:
         """The state in a few words: "fresh", "due 3 days ago", "overdue by 29 weeks", "unknown"."""
@@ -243,6 +246,8 @@ class Freshness:
             parts.append(self.verdict())
         else:
             parts.append("freshness unknown")
+        if self.snapshot and self.at is not None:
+            parts.append(f"as of the snapshot date {self.at.date().isoformat()}")
         return " · ".join(parts)
 
 
@@ -273,12 +278,17 @@ class HasFreshnessFacts(Protocol):
     def update_frequency(self) -> str: ...
     @property
     def data_updated(self) -> datetime | None: ...
+    @property
+    def freshness_as_of(self) -> datetime | None: ...
 
 
 def of(item: HasFreshnessFacts, at: datetime | None = None) -> Freshness:
     """The freshness of a :class:`~pdxtui.model.Dataset` or a search hit (its stated cadence and the date its data
-    last changed)."""
-    return assess(item.update_frequency, item.data_updated, at)
+    last changed), judged at ``at``, else at the item's ``freshness_as_of`` (a snapshot's date: its dates are
+    frozen, and judged against today every one would be late), else now."""
+    as_of = item.freshness_as_of if at is None else None
+    judged = assess(item.update_frequency, item.data_updated, at if as_of is None else as_of)
+    return replace(judged, snapshot=True) if as_of is not None else judged
 
 
 def span(delta: timedelta, period_days: float | None = None) -> str:

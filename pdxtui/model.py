@@ -66,6 +66,9 @@ class DatasetSummary:
     update_frequency: str = ""
     #: when the data itself last changed (not the record's metadata): the best date the portal gives
     data_updated: datetime | None = None
+    #: judge freshness at this moment instead of now: the date of a snapshot whose dates are frozen (the bundled
+    #: sample); None for a live portal
+    freshness_as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class Dataset:
     #: when the data itself last changed (ArcGIS editingInfo, Socrata rowsUpdatedAt, CKAN resource
     #: last_modified; else the portal's record date): what freshness is judged on
     data_updated: datetime | None = None
+    #: judge freshness at this moment instead of now (a snapshot's date: the bundled sample); None: now
+    freshness_as_of: datetime | None = None
     rows: int | None = None
     fields: tuple[Field, ...] = ()
     links: tuple[Link, ...] = ()

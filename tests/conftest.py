@@ -164,3 +164,18 @@ def fake_socrata(_fake_servers, monkeypatch):
     for server in _shared(_fake_servers, "socrata", SocrataApp):
         monkeypatch.setattr(socrata, "REGIONAL_CATALOG", server.apps["socrata"].regional_url(server.url))
         yield server
+
+
+#: the moment freshness is judged at in screens that are snapshotted (pdxtui.freshness.clock)
+FIXED_NOW = "2026-12-03T12:00:00+00:00"
+
+
+@pytest.fixture
+def fixed_freshness_clock(monkeypatch) -> None:
+    """Freshness judged at :data:`FIXED_NOW`, not the wall clock: a snapshot of a live portal's marks and lines
+    ("overdue by 29 weeks") stays the same tomorrow. (The bundled sample is judged at its snapshot date anyway.)"""
+    from datetime import datetime
+
+    from pdxtui import freshness
+
+    monkeypatch.setattr(freshness, "clock", lambda: datetime.fromisoformat(FIXED_NOW))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -442,6 +442,28 @@ def _access(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Re
     return subject, send, notes
 
 
+def late_update(ds: Dataset, today: date) -> str:
+    """When the dataset is due or overdue for an update by its own stated cadence: a sentence that says so with the
+    dates ("The dataset states it is updated weekly; its data last changed on 2025-05-12, so an update was expected
+    by 2025-05-19."); else "" (fresh, or no cadence or date to judge by). Judged at the start of ``today``, or, for
+    a snapshot (the bundled sample), at its date, which the sentence then names."""
+    from pdxtui import freshness
+
+    at = None if ds.freshness_as_of is not None else datetime.combine(today, time(), UTC)
+    verdict = freshness.of(ds, at)
+    if verdict.state not in (freshness.DUE, freshness.OVERDUE):
+        return ""
+    assert verdict.data_updated is not None and verdict.expected_by is not None  # (a due or overdue verdict has both)
+    changed, expected = verdict.data_updated.date().isoformat(), verdict.expected_by.date().isoformat()
+    text = (
+        f"The dataset states it is updated {verdict.cadence.name}; its data last changed on {changed}, so an "
+        f"update was expected by {expected}"
+    )
+    if verdict.snapshot and verdict.at is not None:
+        return text + f" (as of the snapshot date {verdict.at.date().isoformat()}, it was {verdict.verdict()})."
+    return text + f". It is now {verdict.verdict()}."
+
+
 def _quality(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Recipient], list[str]]:
     ds = inp.dataset
     fields_text = _field_list(ds, inp.fields)
@@ -477,6 +499,9 @@ def _quality(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[R
             ("Checked on", today.isoformat()),
         ]
     )
+    late = late_update(ds, today) if ds is not None else ""
+    if late:
+        letter.para(late)
     letter.para("What is wrong: " + (_text(inp.problem) or letter.ph("what is wrong")))
     expected = _text(inp.expected)
     if expected:

@@ -166,6 +166,8 @@ def _dataset(entry: dict[str, Any]) -> Dataset:
         update_frequency=entry["update_frequency"],
         updated=datetime.fromisoformat(entry["updated"]),
         created=datetime.fromisoformat(entry["created"]),
+        data_updated=_data_updated(entry),
+        freshness_as_of=snapshot_date(),
         rows=entry["rows"],
         fields=tuple(_field(f) for f in entry["fields"]),
         links=(
@@ -204,7 +206,23 @@ def _summary(entry: dict[str, Any]) -> DatasetSummary:
         snippet=entry["snippet"],
         categories=tuple(entry["categories"]),
         tags=tuple(entry["tags"]),
+        update_frequency=entry["update_frequency"],
+        data_updated=_data_updated(entry),
+        freshness_as_of=snapshot_date(),
     )
+
+
+def _data_updated(entry: dict[str, Any]) -> datetime:
+    """When the layer's data last changed (its editingInfo, as the snapshot recorded it), else the record's date."""
+    return datetime.fromisoformat(entry.get("data_updated") or entry["updated"])
+
+
+def snapshot_date() -> datetime | None:
+    """The day the snapshot was taken. Its datasets' freshness is judged as of then: their dates are frozen, and
+    against today every one of them would be overdue, which says nothing about the City's data. (A catalog that
+    does not say: None, judged now.)"""
+    as_of = snapshot.catalog().get("as_of")
+    return datetime.fromisoformat(as_of) if as_of else None
 
 
 def _haystack(entry: dict[str, Any]) -> str:

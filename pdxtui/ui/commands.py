@@ -87,6 +87,10 @@ class AppCommands(Provider):
         ("Chart of the cursor column (histogram, top values, time series)", "chart", "v"),
         ("Refresh from the portal, bypassing the cache", "refresh", "ctrl+r"),
         ("Pick a resource (CKAN) or a layer (ArcGIS map service)", "pick_resource", "R"),
+        ("Freshness: show only fresh datasets", "freshness('fresh')", "ctrl+f"),
+        ("Freshness: show only datasets due or overdue for an update", "freshness('late')", "ctrl+f"),
+        ("Freshness: show only datasets of unknown freshness", "freshness('unknown')", "ctrl+f"),
+        ("Freshness: show datasets of any freshness", "freshness('any')", "ctrl+f"),
         ("Cancel the running fetch", "cancel", "Esc"),
         ("Quit pdxtui", "app.quit", "ctrl+q"),
     ]

@@ -57,6 +57,11 @@ KEYS: list[tuple[str, str, str]] = [
     ("ctrl+o", "Open a dataset (street trees, permits, ...) filtered to the rows near the address", "address lookup"),
     ("ctrl+e", "Export the permits of the address", "address lookup"),
     (
+        "ctrl+f",
+        "Freshness filter of the results: any, fresh, due or overdue, unknown (judged on the loaded hits)",
+        "browser",
+    ),
+    (
         "R",
         "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service",
         "browser (in the results list, letters search)",

@@ -178,3 +178,18 @@ def test_help_lists_the_kinds(capsys):
 
 def test_real_date_by_default():
     assert REAL_TODAY() == date.today()
+
+
+def test_quality_cites_an_overdue_dataset_and_not_one_of_unknown_freshness(capsys):
+    """The same drafting code as the app: the sample's Parks (quarterly) is overdue as of the snapshot date; the
+    Neighborhoods layer is updated "As needed", so nothing is said about its freshness."""
+    code, out, err = run(capsys, "quality", "c8cbf0231617e68c8bd3d71ba4a1d82c_2")
+    assert code == 0, err
+    assert (
+        "The dataset states it is updated quarterly; its data last changed on 2024-08-07, so an update was "
+        "expected by 2024-11-07 (as of the snapshot date 2025-05-15, it was overdue by 6 months)."
+        in " ".join(out.split())
+    )
+    code, out, err = run(capsys, "quality", NEIGHBORHOODS)
+    assert code == 0, err
+    assert "expected by" not in out and "overdue" not in out

@@ -92,7 +92,7 @@ def _free(port: int) -> bool:
     return True
 
 
-def test_snapshot_of_the_layer_picker(snap_compare):
+def test_snapshot_of_the_layer_picker(snap_compare, fixed_freshness_clock):
     from tests.support.fakeportal import start_server
 
     if not _free(SNAPSHOT_PORT):

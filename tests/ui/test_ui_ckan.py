@@ -219,14 +219,14 @@ def _snapshot(snap_compare, steps) -> bool:
         server.stop()
 
 
-def test_snapshot_of_a_ckan_dataset(snap_compare):
+def test_snapshot_of_a_ckan_dataset(snap_compare, fixed_freshness_clock):
     async def nothing(pilot):
         pass
 
     assert _snapshot(snap_compare, nothing)
 
 
-def test_snapshot_of_the_resource_picker(snap_compare):
+def test_snapshot_of_the_resource_picker(snap_compare, fixed_freshness_clock):
     async def pick(pilot):
         from pdxtui.ui.screens.resources import ResourcesScreen
 

@@ -158,7 +158,7 @@ class _ToFake(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def test_snapshot_of_a_socrata_dataset(snap_compare, tmp_path):
+def test_snapshot_of_a_socrata_dataset(snap_compare, tmp_path, fixed_freshness_clock):
     from pdxtui.cache import Store
     from pdxtui.net import Fetcher, make_client
     from pdxtui.portals import parse_portal

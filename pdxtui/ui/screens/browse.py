@@ -29,6 +29,7 @@ from pdxtui.ui.feedback import error_text
 from pdxtui.ui.footer import KeysFooter, ShownKeys
 from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.screens.browse_counts import ColumnCounts
+from pdxtui.ui.screens.browse_fresh import FreshnessFilter
 from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
@@ -50,7 +51,7 @@ FETCH_GROUPS = ("dataset", "preview")
 PANES = {"1": "#search", "2": "#catalog", "3": "#metadata", "4": "#schema", "5": "#preview"}
 
 
-class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
+class BrowseScreen(ColumnCounts, FreshnessFilter, ShownKeys, Screen[None]):
     CSS_PATH = "browse.tcss"
     # Screens open on modifiers (priority: from the text boxes too; Input and TextArea bind none of ctrl+g/t/l),
     # never on a letter that someone typing in a list could press. The footer shows few keys (the grid's need the
@@ -64,6 +65,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         Binding("ctrl+t", "draft", "Draft request", show=False, priority=True),
         Binding("ctrl+l", "address", "Address", show=False, priority=True),
         Binding("R", "pick_resource", "Resource", show=False),
+        Binding("ctrl+f", "freshness", "Freshness filter", show=False, priority=True),
         *(Binding(key, f"jump('{key}')", "Jump to pane", show=False) for key in PANES),
         Binding("q", "app.quit", "Quit"),
         Binding("z", "zoom", "Zoom"),
@@ -211,6 +213,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self._loaded_once = True
         self.note_state(service or self.service)
         catalog.show_hits(result.hits)
+        self._matched = result.total
         if not self.catalog_hits and not (request.text or request.owner or request.category or request.tag):
             self.catalog_hits = result.hits
         self._match_facets = result.facets
@@ -221,9 +224,10 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         if not shown:
             self._found = ""
             status.update(Text(no_match(request), "yellow"))
+            self.show_freshness()
         else:
             self._found = f"{shown:,} of {total:,} {what}" if total > shown else f"{total:,} {what}"
-            self._show_found()
+            self.show_freshness()
 
     def _shown_facets(self) -> Facets | None:
         """The counts the facet bar shows: over the current matches once the search is narrowed (by words or a
@@ -245,7 +249,10 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
             return
         facets = self._shown_facets()
         note = f" · {facets.note}" if facets is not None and facets.note else ""
-        self.query_one("#catalog-status", Static).update(Text(self._found + note, "dim"))
+        hidden = self.freshness_note()  # the freshness filter hides hits: how many pass, not in dim
+        self.query_one("#catalog-status", Static).update(
+            Text.assemble((hidden or self._found, "" if hidden else "dim"), (note, "dim"))
+        )
 
     @work(exclusive=True, group="facets", exit_on_error=False)
     async def load_facets(self) -> None:
@@ -258,7 +265,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         finally:
             self.facets_loaded = True
         self._show_facets()  # a search answered meanwhile: its counts
-        self._show_found()
+        self.show_freshness()
 
     # ------------------------------------------------------------------ open a dataset
     @on(CatalogList.Open)
@@ -319,6 +326,7 @@ class BrowseScreen(ColumnCounts, ShownKeys, Screen[None]):
         self.dataset = ds
         self.note_state(service)
         metadata.show(ds, service)
+        self.follow_dataset(ds)
         schema.show(ds)
         if ds.layers or (ds.notice and not ds.fields):  # a map service, or an item that is not a table
             await preview.show_message("No rows here.", ds.notice, "yellow")

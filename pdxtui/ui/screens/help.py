@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from pdxtui import __version__
 from pdxtui.ui.footer import KeysFooter
+from pdxtui.ui.fresh import legend
 from pdxtui.ui.keys import FILTER_HELP, KEYS
 
 
@@ -42,6 +43,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(f"pdxtui {__version__} — keys"), id="help-title")
             yield Static(keys_table(), id="help-keys")
             yield Static(Text(FILTER_HELP), id="help-filters")
+            yield Static(legend(), id="help-freshness")
             if self.portal_note:
                 yield Static(Text("  " + self.portal_note), id="help-portal")
             yield Static(

@@ -1,4 +1,5 @@
-"""Three drop-downs that narrow the catalog: bureau, category, tag."""
+"""Drop-downs that narrow the catalog: bureau, category, tag (asked of the portal), and freshness (judged here, on
+the hits loaded)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,31 @@ from textual.widgets import Select
 
 from pdxtui.model import Facets
 from pdxtui.textsafe import one_line
+from pdxtui.ui import fresh
 
 FACETS = (("owner", "bureau"), ("category", "category"), ("tag", "tag"))
 
 
 class FacetBar(Vertical):
     DEFAULT_CSS = """
-    FacetBar { height: 3; }
+    FacetBar { height: 4; }
     FacetBar > Select { margin: 0; }
     """
 
     @dataclass
     class Changed(Message):
         bar: FacetBar
+
+        @property
+        def control(self) -> FacetBar:
+            return self.bar
+
+    @dataclass
+    class FreshnessChanged(Message):
+        """The freshness drop-down was changed (a value of ``pdxtui.ui.fresh.CHOICES``)."""
+
+        bar: FacetBar
+        choice: str
 
         @property
         def control(self) -> FacetBar:
@@ -48,8 +61,19 @@ class FacetBar(Vertical):
             await self.query(Select).remove()  # another portal (e.g. the offline fallback): other words
         if not self.query(Select):
             await self.mount_all(
-                Select([], prompt=f"Any {words[name]}", id=f"facet-{name}", allow_blank=True, compact=True)
-                for name, _word in FACETS
+                [
+                    *(
+                        Select([], prompt=f"Any {words[name]}", id=f"facet-{name}", allow_blank=True, compact=True)
+                        for name, _word in FACETS
+                    ),
+                    Select(
+                        [(label, value) for value, label in fresh.CHOICES[1:]],
+                        prompt="Any freshness (ctrl+f)",
+                        id="facet-freshness",
+                        allow_blank=True,
+                        compact=True,
+                    ),
+                ]
             )
         self._words = words
         self.show_counts(facets, whole=True)
@@ -77,13 +101,28 @@ class FacetBar(Vertical):
                     select.value = chosen
             select.disabled = not options
 
+    def show_freshness(self, counts: dict[str, int], choice: str) -> None:
+        """The freshness choices with how many loaded hits pass each, ``choice`` chosen ("any": none)."""
+        found = self.query("#facet-freshness")
+        if not found:
+            return  # not mounted yet: set_facets comes first
+        select = found.first(Select)
+        options = [(Text(f"{label} ({counts.get(value, 0):,})"), value) for value, label in fresh.CHOICES[1:]]
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            select.value = choice if choice != "any" else Select.NULL
+
     def selected(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {name: None for name, _prompt in FACETS}
         for select in self.query(Select):
-            if select.value is not Select.NULL:
+            if select.value is not Select.NULL and select.id != "facet-freshness":
                 out[(select.id or "").removeprefix("facet-")] = str(select.value)
         return out
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        if event.select.id == "facet-freshness":
+            choice = "any" if event.value is Select.NULL else str(event.value)
+            self.post_message(self.FreshnessChanged(self, choice))
+            return
         self.post_message(self.Changed(self))

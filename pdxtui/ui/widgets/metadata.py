@@ -1,5 +1,5 @@
-"""Metadata pane: description as plain text, owner, licence, cadence, dates, rows, links; ``c`` copies a citation
-of the dataset (the text ``pdxtui cite`` prints, from the same facts as an export's provenance record)."""
+"""Metadata pane: description as plain text, freshness, owner, licence, cadence, dates, rows, links; ``c`` copies
+a citation of the dataset (the text ``pdxtui cite`` prints, from the same facts as an export's provenance record)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from pdxtui import freshness
 from pdxtui.model import Dataset
 from pdxtui.textout import fmt_count, fmt_date
 from pdxtui.textsafe import one_line
+from pdxtui.ui.fresh import state_text
 from pdxtui.ui.safe import line, plain
 
 
@@ -46,7 +48,7 @@ def render_metadata(ds: Dataset) -> Group:
     for label, value in rows:
         if value:
             facts.add_row(Text(one_line(label, 18)), plain(one_line(value, 2000)))
-    parts: list[RenderableType] = [head, facts]
+    parts: list[RenderableType] = [head, freshness_line(ds), facts]
     if ds.notice:
         parts.append(Text("\n" + one_line(ds.notice, 400), "italic"))
     if ds.resources:
@@ -56,6 +58,11 @@ def render_metadata(ds: Dataset) -> Group:
     if ds.description:
         parts += [Text(""), plain(ds.description, max_len=20_000)]
     return Group(*parts)
+
+
+def freshness_line(ds: Dataset) -> Text:
+    """The state's mark and "Updates weekly · data last changed 2025-05-12 · fresh (next update expected by ...)"."""
+    return state_text(freshness.of(ds))
 
 
 def render_resources(ds: Dataset) -> Text:
