@@ -127,7 +127,9 @@ def test_ckan_without_a_cadence_is_unknown_in_text_too(capsys, fake_ckan):
 
 def test_demo_show_json_has_freshness(capsys):
     data = show_json(capsys, "demo", "a494697005da9eea74335a369b0e3689_1415")
-    assert set(data["freshness"]) == KEYS and data["freshness"]["cadence"] == "weekly"
+    # the bundled sample is judged as of its snapshot's date, and says so
+    assert set(data["freshness"]) == KEYS | {"as_of"} and data["freshness"]["cadence"] == "weekly"
+    assert data["freshness"]["as_of"] == "2025-05-15T00:00:00Z"
 
 
 def test_show_text_names_a_coded_cadence_in_words(capsys, fake_ckan):
