@@ -190,11 +190,17 @@ class RequestsScreen(ShownKeys, Screen[None]):
         self._show_totals()
         if rt.columns_for(self.app.size.width) == self._columns:
             return
+        key = self._highlighted_key()
+        highlighted = self.records.get(key) if key is not None else None
         records = list(self.records.values())
         self.records.clear()
         self._build_columns()
         self._seq = 0
         self._add(records)
+        table = self.query_one("#req-table", DataTable)
+        for key, record in self.records.items():
+            if record is highlighted:
+                table.move_cursor(row=table.get_row_index(key))
 
     # -- the parts above and below the table --------------------------------------------------------------------
 

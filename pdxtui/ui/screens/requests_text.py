@@ -25,7 +25,7 @@ CACHED = "green"
 STALE = "yellow"
 
 #: under the table: what the marks mean
-LEGEND = "! throttled (429) · × failed · ~ waited (Retry-After, a hold on the host, backoff)"
+LEGEND = "! throttled (429) · × failed · ~ waited (Retry-After, a held host, backoff)"
 
 
 def clock(at: float, tz: tzinfo | None = None) -> str:
@@ -176,9 +176,9 @@ def record_cells(record: RequestRecord, columns: Iterable[Column], tz: tzinfo | 
         elif key == "source":
             cell = source_cell(record)
         elif key == "bytes":
-            cell = Text(size(record.bytes), justify="right")
+            cell = Text(size(record.bytes).rjust(column.width))  # (the table does not justify a cell's text)
         elif key == "duration":
-            cell = Text(seconds(record.duration), justify="right")
+            cell = Text(seconds(record.duration).rjust(column.width))
         elif key == "retries":
             cell = retries_cell(record)
         else:
@@ -304,6 +304,11 @@ def reset_words(value: str, seen_at: float | None, tz: tzinfo | None = None) -> 
     return f"resets in {seconds(number)}{at}"
 
 
+def _value(value: str) -> str:
+    """A header's value for a phrase: one line, short, and ``""`` when the server sent it empty."""
+    return one_line(value, 20) or '""'
+
+
 def rate_words(headers: Mapping[str, str], seen_at: float | None = None, tz: tzinfo | None = None) -> str:
     """Rate-limit headers in words: "search throttle 7 of 10 left · 7 of 1000 left, resets at 12:15:00"."""
     groups: dict[str, dict[str, str]] = {}
@@ -322,13 +327,13 @@ def rate_words(headers: Mapping[str, str], seen_at: float | None = None, tz: tzi
         parts = []
         remaining, limit = fields.get("remaining"), fields.get("limit")
         if remaining is not None and limit is not None:
-            parts.append(f"{one_line(remaining, 20)} of {one_line(limit, 20)} left")
+            parts.append(f"{_value(remaining)} of {_value(limit)} left")
         elif remaining is not None:
-            parts.append(f"{one_line(remaining, 20)} left")
+            parts.append(f"{_value(remaining)} left")
         elif limit is not None:
-            parts.append(f"limit {one_line(limit, 20)}")
+            parts.append(f"limit {_value(limit)}")
         if "used" in fields:
-            parts.append(f"{one_line(fields['used'], 20)} used")
+            parts.append(f"{_value(fields['used'])} used")
         if "reset" in fields:
             parts.append(reset_words(fields["reset"], seen_at, tz))
         if "policy" in fields:

@@ -1,0 +1,83 @@
+"""The Requests panel: its key opens it from a text box, it follows the request log live (records added on the
+event loop and from another thread, as fetch workers do), marks 429s and waits, totals hosts, and closes."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+
+from textual.coordinate import Coordinate
+
+from pdxtui import requestlog
+from pdxtui.requestlog import RequestLog
+from pdxtui.ui.screens.requests import RequestsScreen
+from tests.support.requestrecords import ARCGIS, sample_records
+from tests.support.uihelpers import demo_app, screen_text, settle, wait_for
+
+
+def row_record(screen, row: int):
+    table = screen.query_one("#req-table")
+    return screen.records[table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value]
+
+
+async def test_the_requests_panel_opens_with_its_key_and_follows_the_log(monkeypatch):
+    log = RequestLog()
+    monkeypatch.setattr(requestlog, "_current", log)
+    now = time.time()
+    records = [dataclasses.replace(r, at=now) for r in sample_records()[1:]]  # all today, whenever this runs
+    app = demo_app()
+    seen = {"example.org": {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "3"}}
+    monkeypatch.setattr(app.service.portal, "rate_limits", lambda: seen)  # what a fetcher kept, no record
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        for r in records[:3]:
+            log.add(r)
+        browser = app.screen
+        browser.query_one("#search").focus()  # from a text box too
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        panel = app.screen
+        assert isinstance(panel, RequestsScreen)
+        table = panel.query_one("#req-table")
+        assert table.row_count == 3
+
+        flushes = []
+        flush = panel.flush
+        monkeypatch.setattr(panel, "flush", lambda: (flushes.append(1), flush()))
+        log.add(records[3])  # on the event loop
+        worker = threading.Thread(target=lambda: [log.add(r) for r in records[4:]])  # and from a fetch worker
+        worker.start()
+        worker.join()
+        await wait_for(pilot, lambda: table.row_count == len(records))
+        assert len(flushes) < len(records) - 3  # in batches, not one refresh per record
+        assert row_record(panel, 0) is records[-1] and row_record(panel, len(records) - 1) is records[0]
+
+        text = screen_text(app)
+        assert "429!" in text and "~6.5 s" in text and "503×" in text  # the marks, not only colours
+        totals = next(line for line in text.splitlines() if ARCGIS in line and "KiB" in line)
+        assert totals.split()[1:4] == ["4", "3", "816"] and "1!" in totals and "~6.5 s" in totals
+        assert "example.org  3 of 5 left" in text  # the fetchers' figures, for a host no record has
+        assert "0 of 1000 left" in text and "! used up" in text
+        assert "[bold red]x[/]" in text  # a path's markup shown as typed
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is browser and log._listeners == []  # closed, and no longer listening
+        log.add(records[0])  # nothing breaks with the panel gone
+
+        await pilot.press("ctrl+n")  # the key again closes it
+        await pilot.pause()
+        assert (
+            isinstance(app.screen, RequestsScreen) and app.screen.query_one("#req-table").row_count == len(records) + 1
+        )
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen is browser
+
+        await pilot.press("ctrl+p")  # and the palette runs it, showing its key
+        await pilot.pause()
+        await pilot.press(*"Requests")
+        await wait_for(pilot, lambda: "ctrl+n" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RequestsScreen))
