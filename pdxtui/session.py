@@ -82,9 +82,11 @@ class Session:
 
 def open_session(portal: str | None = None, cache_dir: str | None = None, config_path: str | None = None) -> Session:
     """Read the config, pick the portal (flag > $PDXTUI_PORTAL > config > default). Raises UsageError."""
-    from pdxtui.config import load_config, profiles_from_config
+    from pdxtui import requestlog
+    from pdxtui.config import known_secrets, load_config, profiles_from_config
 
     config = load_config(config_path)
+    requestlog.add_secrets(known_secrets(config))  # never written to the request log, whoever sends them
     value = portal or config.default_portal or DEFAULT_PORTAL
     spec = parse_portal(value, profiles_from_config(config))
     return Session(spec=spec, config=config, cache_dir=cache_dir, warnings=list(config.warnings))
