@@ -466,6 +466,25 @@ def read_records(
     return reading
 
 
+def usage_for(
+    portals: Iterable[str] = (),
+    hosts: Iterable[str] = (),
+    *,
+    days: int = 30,
+    now: float | None = None,
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[HostDay, ...]:
+    """Totals per host and day of the requests of the last ``days`` days (UTC, today included) made for one of
+    ``portals`` (a record's ``portal``) or to one of ``hosts``, from the log file."""
+    import calendar
+
+    today = time.gmtime(time.time() if now is None else now)
+    since = calendar.timegm((today.tm_year, today.tm_mon, today.tm_mday, 0, 0, 0)) - (max(1, days) - 1) * 86400
+    names, wanted = set(portals), {h.lower() for h in hosts if h}
+    records = read_records(since=since, path=path).records
+    return tuple(daily_totals(r for r in records if r.portal in names or r.host.lower() in wanted))
+
+
 _current: RequestLog | None = None
 _current_lock = threading.Lock()
 

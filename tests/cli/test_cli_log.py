@@ -162,3 +162,25 @@ def test_since_takes_a_number_of_days():
     assert parse_since("7d", now=now) == parse_since("2026-11-27")
     with pytest.raises(Exception, match="1d or more"):
         parse_since("0d", now=now)
+
+
+def test_draft_access_includes_the_usage_of_the_portals_hosts(fake_arcgis, capsys, monkeypatch):
+    monkeypatch.setenv("PDXTUI_APP_TOKEN", "tok-4f1e9c2b7a")
+    portal = f"arcgis:{fake_arcgis.url}/hub"
+    assert run(capsys, "--portal", portal, "search", "permits", "--json")[0] == 0
+    assert run(capsys, "--portal", portal, "show", PERMITS.id)[0] == 0
+    sent = len(fake_arcgis.requests)
+    code, out, err = run(
+        capsys, "--portal", portal, "draft", "access", PERMITS.id, "--topic", "rate limits", "--include-usage"
+    )
+    assert code == 0, err
+    assert f"{sent} requests went to these services ({sent} tries, retries included)" in out
+    table = out[out.index("Day ") :].split("\n\n")[0].splitlines()
+    total = table[-1].split()
+    assert table[1].split()[1] == "127.0.0.1" and total[0] == "Total" and total[2] == str(sent)  # network
+    assert int(total[1]) == sent + int(total[3])  # requests: the network's and the cache hits (show, the draft)
+    assert "tok-4f1e9c2b7a" not in out
+    # another portal's requests are not this portal's usage
+    assert "holds no requests" in run(capsys, "--portal", "demo", "draft", "access", "--include-usage")[1]
+    code, _, err = run(capsys, "--portal", portal, "draft", "records", "--include-usage")
+    assert code == 2 and "--include-usage goes with draft access" in err

@@ -47,7 +47,10 @@ async def test_every_spelling_of_rate_limit_headers_is_kept(srv, fetcher):
     f, log = fetcher
     spellings = {
         "/socrata": {"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "998"},  # Socrata, ArcGIS
-        "/hub": {"x-ratelimit-remaining-portal_search_throttler": "9", "X-RateLimit-Reset-Portal_Search_Throttler": "1"},
+        "/hub": {
+            "x-ratelimit-remaining-portal_search_throttler": "9",
+            "X-RateLimit-Reset-Portal_Search_Throttler": "1",
+        },
         "/pm": {"X-Rate-Limit-Reset": "1796297755", "X-Rate-Limit-Remaining": "0"},  # PortlandMaps
         "/ietf": {"RateLimit-Policy": "100;w=60", "RateLimit-Remaining": "5"},  # the IETF draft
     }
@@ -95,7 +98,10 @@ async def test_a_failure_is_recorded_with_one_error_line_and_no_token(srv, tmp_p
 
 def test_loggable_path_removes_secrets_by_name_and_by_value():
     requestlog.add_secrets(["Bearer abcdefgh12345678", "pm-key-0042"])
-    assert loggable_path("https://h/api/?x=1", {"api_key": "pm-key-0042", "q": "a b"}) == "/api/?x=1&api_key=[secret]&q=a+b"
+    assert (
+        loggable_path("https://h/api/?x=1", {"api_key": "pm-key-0042", "q": "a b"})
+        == "/api/?x=1&api_key=[secret]&q=a+b"
+    )
     assert loggable_path("https://h/r.json?$$app_token=zz&$where=a>1") == "/r.json?$$app_token=[secret]&$where=a%3E1"
     assert "abcdefgh12345678" not in loggable_path("https://h/p", {"note": "token abcdefgh12345678 echoed"})
     assert "pm-key-0042" not in loggable_path("https://h/p", {"q": "pm-key-0042"})
