@@ -5,6 +5,7 @@ files, the logs and the error messages."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import os
@@ -441,6 +442,25 @@ def test_log_file_holds_no_key(fake_portlandmaps, tmp_path, monkeypatch):
         root.setLevel(saved[1])
         logging.getLogger("pdxtui").setLevel(logging.NOTSET)
     assert "/api/suggest/" in text and TEST_KEY not in text
+
+
+def test_the_request_log_holds_no_key_but_the_reset_header_and_the_wait(fake_portlandmaps, tmp_path):
+    fake_portlandmaps.apps["portlandmaps"].throttle(1, reset_in=0.2, style="seconds")
+
+    async def go():
+        async with client(fake_portlandmaps) as pm:
+            await pm.suggest("alberta")
+            await pm.detail("zoning", "R246993")
+
+    run(go())
+    text = (tmp_path / "state" / "requests.jsonl").read_text()
+    assert TEST_KEY not in text
+    first, again = (json.loads(line) for line in text.splitlines())
+    assert "/api/suggest/?" in first["path"] and first["path"].endswith("api_key=[secret]")
+    assert (first["status"], first["attempts"], first["throttled"]) == (200, 2, 1)
+    assert first["waited"] > 0.1 and "x-rate-limit-reset" in first["rate_limits"]
+    assert "/api/detail/?" in again["path"] and "api_key=[secret]" in again["path"] and again["attempts"] == 1
+    assert len(api_calls(fake_portlandmaps)) == first["attempts"] + again["attempts"]
 
 
 # -- settings -------------------------------------------------------------------------------------------------------
