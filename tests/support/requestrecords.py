@@ -19,7 +19,8 @@ SOCRATA = "data.cityofchicago.org"
 
 def sample_records(now: float = NOW) -> list[RequestRecord]:
     """Oldest first: one from yesterday, then today's: searches, pages, a cache hit, a 429 with retries and a
-    wait, a failure, a stale copy, a network error, and a path holding markup and control characters."""
+    wait, the same page answered after a 429 and a wait, a failure, a stale copy, a network error, and a path
+    holding markup and control characters."""
     layer = "/ArcGIS/rest/services/Parks_Trees/FeatureServer/0/query"
     return [
         RequestRecord(now - 86400, HUB, "/api/search/v1/collections/dataset/items?q=parks", 200, 5120, 0.31, "network"),
@@ -67,9 +68,22 @@ def sample_records(now: float = NOW) -> list[RequestRecord]:
             error="services.arcgis.com answered 429 Too Many Requests",
         ),
         RequestRecord(
+            now - 280,
+            ARCGIS,
+            layer + "?where=1%3D1&outFields=*&resultOffset=1000&resultRecordCount=1000&f=json",
+            200,
+            790_112,
+            6.8,
+            "network",
+            attempts=2,
+            waited=5.0,
+            throttled=1,
+            portal="portland",
+        ),
+        RequestRecord(
             now - 240,
             PORTLANDMAPS,
-            "/api/suggest/?query=1120%20SW%205th%20Ave&count=10&api_key=***",
+            "/api/suggest/?query=1120%20SW%205th%20Ave&count=10&api_key=%5Bsecret%5D",
             200,
             3_412,
             0.66,

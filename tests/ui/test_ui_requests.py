@@ -10,9 +10,9 @@ import time
 from textual.coordinate import Coordinate
 
 from pdxtui import requestlog
-from pdxtui.requestlog import RequestLog
+from pdxtui.requestlog import RequestFile, RequestLog, log_path
 from pdxtui.ui.screens.requests import RequestsScreen
-from tests.support.requestrecords import ARCGIS, sample_records
+from tests.support.requestrecords import ARCGIS, HUB, sample_records
 from tests.support.uihelpers import demo_app, screen_text, settle, wait_for
 
 
@@ -26,6 +26,15 @@ async def test_the_requests_panel_opens_with_its_key_and_follows_the_log(monkeyp
     monkeypatch.setattr(requestlog, "_current", log)
     now = time.time()
     records = [dataclasses.replace(r, at=now) for r in sample_records()[1:]]  # all today, whenever this runs
+    # the log file (in this test's state folder): an earlier run's request today, one of two days ago, a damaged
+    # line, and one of this session's requests, already written (counted once)
+    file = RequestFile()
+    file.write(dataclasses.replace(records[2], at=now - 1, path="/earlier/run"))
+    file.write(dataclasses.replace(records[2], at=now - 2 * 86400))
+    file.write(records[0])
+    file.close()
+    with open(log_path(), "a", encoding="utf-8") as f:
+        f.write("{not a record\n")
     app = demo_app()
     seen = {"example.org": {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "3"}}
     monkeypatch.setattr(app.service.portal, "rate_limits", lambda: seen)  # what a fetcher kept, no record
@@ -54,9 +63,12 @@ async def test_the_requests_panel_opens_with_its_key_and_follows_the_log(monkeyp
         assert row_record(panel, 0) is records[-1] and row_record(panel, len(records) - 1) is records[0]
 
         text = screen_text(app)
-        assert "429!" in text and "~6.5 s" in text and "503×" in text  # the marks, not only colours
-        totals = next(line for line in text.splitlines() if ARCGIS in line and "KiB" in line)
-        assert totals.split()[1:4] == ["4", "3", "816"] and "1!" in totals and "~6.5 s" in totals
+        assert "429!" in text and "200!" in text and "~6.5 s" in text and "503×" in text  # marks, not only colours
+        assert "every run, from the request log (1 damaged line skipped)" in text
+        rows = [line.split() for line in text.splitlines()]
+        totals = {row[0]: row[1:] for row in rows if len(row) > 3 and row[1].isdigit() and row[2].isdigit()}
+        assert totals[ARCGIS][:2] == ["6", "5"] and "2!" in totals[ARCGIS] and totals[ARCGIS][-2:] == ["~12", "s"]
+        assert totals[HUB][:2] == ["2", "2"]  # its search is in the file too: counted once
         assert "example.org  3 of 5 left" in text  # the fetchers' figures, for a host no record has
         assert "0 of 1000 left" in text and "! used up" in text
         assert "[bold red]x[/]" in text  # a path's markup shown as typed

@@ -30,6 +30,7 @@ def record(**changes) -> RequestRecord:
         ({"status": None, "source": "cache", "attempts": 0}, "—", "cache", ""),
         ({"status": None, "source": "stale", "attempts": 0}, "—", "stale", ""),
         ({"status": 200, "error": "the body was not JSON"}, "200×", "200×", ""),
+        ({"status": 200, "attempts": 2, "waited": 5.0, "throttled": 1}, "200!", "200!", "1r ~5.0 s"),  # after a 429
         ({"waited": 12.0}, "200", "200", "~12 s"),
     ],
 )
@@ -94,13 +95,17 @@ def test_sizes_are_short(n, shown):
 
 
 def test_totals_per_host_for_today_only():
-    totals = {t.host: t for t in rt.host_totals(sample_records(), "2026-12-03", PST)}
+    totals = rt.host_totals(sample_records(), "2026-12-03", PST)
     arcgis = totals[ARCGIS]
-    assert (arcgis.requests, arcgis.network, arcgis.cache_hits, arcgis.throttled) == (4, 3, 1, 1)
-    assert arcgis.waited == 6.5 and arcgis.bytes == 23_001 + 812_345
+    assert (arcgis.requests, arcgis.network, arcgis.cache_hits, arcgis.throttled) == (5, 4, 1, 2)  # 429 and 200!
+    assert arcgis.waited == 11.5 and arcgis.bytes == 23_001 + 812_345 + 790_112
     assert totals[HUB].requests == 2  # yesterday's search is not today's
-    rows = {row[0].plain: [c.plain for c in row] for row in rt.totals_rows(totals.values())}
-    assert rows[ARCGIS][5] == "1!" and rows[ARCGIS][7] == "~6.5 s"
+    ranked = rt.ranked(totals.values())
+    assert ranked[0].host == ARCGIS and [t.requests for t in ranked] == sorted(
+        (t.requests for t in ranked), reverse=True
+    )
+    rows = {row[0].plain: [c.plain for c in row] for row in rt.totals_rows(ranked)}
+    assert rows[ARCGIS][5] == "2!" and rows[ARCGIS][7] == "~12 s"
     assert rows[HUB][5] == "0"
 
 
@@ -108,9 +113,9 @@ def test_a_local_day_spans_two_utc_days():
     # 15:00 and 17:00 in Portland on 3 December: 23:00 on the 3rd and 01:00 on the 4th in UTC
     evening = datetime(2026, 12, 3, 23, tzinfo=UTC).timestamp()
     records = [record(at=evening), record(at=evening + 7200)]
-    (total,) = rt.host_totals(records, "2026-12-03", PST)
-    assert total.requests == 2
-    assert rt.host_totals(records, "2026-12-04", timezone(timedelta(0))) != []
+    assert rt.host_totals(records, "2026-12-03", PST)[ARCGIS].requests == 2
+    assert rt.host_totals(records, "2026-12-04", timezone(timedelta(0)))[ARCGIS].requests == 1
+    assert rt.midnight(evening, PST) == datetime(2026, 12, 3, 8, tzinfo=UTC).timestamp()
 
 
 # -- rate limits ------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ rebuilt), and re-totals the hosts."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -24,7 +25,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from pdxtui import requestlog
-from pdxtui.requestlog import RECENT, RequestLog, RequestRecord
+from pdxtui.requestlog import RECENT, HostDay, Reading, RequestLog, RequestRecord
+from pdxtui.textsafe import one_line
 from pdxtui.ui.footer import KeysFooter, ShownKeys
 from pdxtui.ui.screens import requests_text as rt
 from pdxtui.ui.widgets.vim import VimTable
@@ -38,6 +40,8 @@ FLUSH_EVERY = 0.25
 RATES_EVERY = 1.0
 
 RateSource = Callable[[], Mapping[str, Mapping[str, str]]]
+#: reads the request log file from an epoch time on (``requestlog.read_records``)
+Reader = Callable[[float], Reading]
 
 
 class _Stamp(Text):
@@ -61,10 +65,12 @@ class RequestsScreen(ShownKeys, Screen[None]):
         rate_source: RateSource | None = None,
         tz: tzinfo | None = None,
         now: Callable[[], float] = time.time,
+        earlier: Reader | None = requestlog.read_records,
     ) -> None:
         """``log``: the request log to follow (this process's by default); ``rate_source``: the rate-limit headers
         the portals' fetchers last saw, per host; ``tz`` and ``now``: the time zone times are shown in (None: the
-        local one) and the clock that says which day is today (tests pin both)."""
+        local one) and the clock that says which day is today (tests pin both); ``earlier``: what reads today's
+        requests from the log file, earlier runs' included (None: total this session's only)."""
         super().__init__()
         self.request_log = log if log is not None else requestlog.current()
         self.rate_source = rate_source
@@ -80,6 +86,15 @@ class RequestsScreen(ShownKeys, Screen[None]):
         self._seen_first: set[int] = set()  # ids of the records read at open (a listener may hear them too)
         self._rates: dict[str, tuple[float | None, dict[str, str]]] = {}
         self._columns: tuple[rt.Column, ...] = ()
+        # today's totals: the log file's (read once, at open) and those of the requests heard that it did not hold
+        self.earlier = earlier
+        self._seen: list[RequestRecord] = []  # every record the panel was given
+        self._earlier: dict[str, HostDay] = {}
+        self._earlier_keys: set[tuple[object, ...]] = set()
+        self._earlier_day = ""
+        self._live: dict[str, HostDay] = {}
+        self._live_day = ""
+        self.scope = "the requests of this session"  # what the totals count, in words
 
     def compose(self) -> ComposeResult:
         yield Static(id="req-summary")
@@ -100,6 +115,10 @@ class RequestsScreen(ShownKeys, Screen[None]):
         self._seen_first = {id(r) for r in first}
         self._build_columns()
         self._add(first)
+        self._seen.extend(first)
+        if self.earlier is not None:
+            self.scope = "reading the request log…"
+            self.run_worker(self._read_earlier(), group="req-earlier", exit_on_error=False)
         self._show_all()
         self.set_interval(RATES_EVERY, self._refresh_rates)
         self.query_one("#req-table", DataTable).focus()
@@ -140,7 +159,8 @@ class RequestsScreen(ShownKeys, Screen[None]):
         self._last_flush = time.monotonic()
         if batch:
             self._add(batch)
-            self._show_all()
+            self._seen.extend(batch)
+            self._show_all(batch)
 
     def _build_columns(self) -> None:
         table = self.query_one("#req-table", DataTable)
@@ -204,16 +224,16 @@ class RequestsScreen(ShownKeys, Screen[None]):
 
     # -- the parts above and below the table --------------------------------------------------------------------
 
-    def _show_all(self) -> None:
+    def _show_all(self, batch: list[RequestRecord] | None = None) -> None:
         self._show_summary()
-        self._show_totals()
+        self._show_totals(batch)
         self._refresh_rates(force=True)
         self._show_detail()
 
     def _show_summary(self) -> None:
         records = list(self.records.values())
         network = sum(1 for r in records if r.source == "network" or r.attempts > 0)
-        throttled = sum(1 for r in records if r.status == 429)
+        throttled = sum(1 for r in records if r.status == 429 or r.throttled)
         waited = sum(r.waited for r in records)
         text = Text()
         if not records:
@@ -227,12 +247,44 @@ class RequestsScreen(ShownKeys, Screen[None]):
                 text.append(f" · waited ~{rt.seconds(waited)}", rt.WAITED)
         self.query_one("#req-summary", Static).update(text)
 
-    def _show_totals(self) -> None:
+    async def _read_earlier(self) -> None:
+        """Today's requests from the log file (in a thread: it may hold thousands), for the totals."""
+        assert self.earlier is not None
+        now = self.now()
+        day = rt.local_day(now, self.tz)
+        try:
+            reading = await asyncio.to_thread(self.earlier, rt.midnight(now, self.tz))
+        except Exception as exc:  # the reader never raises for the file system; anything else: this session only
+            self.scope = f"the requests of this session (the request log could not be read: {one_line(exc, 200)})"
+        else:
+            keys = {rt.record_key(r) for r in reading.records}
+            self._earlier, self._earlier_keys, self._earlier_day = (
+                rt.host_totals(reading.records, day, self.tz),
+                keys,
+                day,
+            )
+            if reading.problem:
+                self.scope = (
+                    f"this session, and the request log as far as it could be read: {one_line(reading.problem, 200)}"
+                )
+            else:
+                lines = "line" if reading.damaged == 1 else "lines"
+                damaged = f" ({reading.damaged:,} damaged {lines} skipped)" if reading.damaged else ""
+                self.scope = f"every run, from the request log{damaged}"
+        self._live_day = ""  # count what was heard again, without what the file holds
+        self._show_totals()
+
+    def _show_totals(self, batch: list[RequestRecord] | None = None) -> None:
+        """Today's totals per host: the log file's, and those of the requests heard that it does not hold (made
+        after it was read, or never written); ``batch``: only these are new since the last time."""
         day = rt.local_day(self.now(), self.tz)
-        totals = rt.host_totals(self.records.values(), day, self.tz)
-        self.query_one("#req-totals-title", Static).update(
-            Text(f"Today ({day}) per host · the requests of this session")
-        )
+        earlier, keys = (self._earlier, self._earlier_keys) if self._earlier_day == day else ({}, set())
+        if batch is None or day != self._live_day:
+            batch, self._live, self._live_day = self._seen, {}, day
+        heard = rt.host_totals((r for r in batch if rt.record_key(r) not in keys), day, self.tz)
+        self._live = rt.per_host([*self._live.values(), *heard.values()], day)
+        totals = rt.ranked(rt.per_host([*earlier.values(), *self._live.values()], day).values())
+        self.query_one("#req-totals-title", Static).update(Text(f"Today ({day}) per host · {self.scope}"))
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
         narrow = self.app.size.width < 100
         for n, header in enumerate(rt.TOTALS_SHORT if narrow else rt.TOTALS_HEADERS):

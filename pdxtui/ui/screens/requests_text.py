@@ -7,6 +7,7 @@ terminals without colour."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from urllib.parse import unquote
 
 from rich.text import Text
 
-from pdxtui.requestlog import HostDay, RequestRecord, daily_totals
+from pdxtui.requestlog import HostDay, RequestRecord, daily_totals, grand_total
 from pdxtui.textsafe import one_line
 
 THROTTLED = "bold red"
@@ -31,6 +32,11 @@ LEGEND = "! throttled (429) · × failed · ~ waited (Retry-After, a held host, 
 def clock(at: float, tz: tzinfo | None = None) -> str:
     """HH:MM:SS of an epoch time, in ``tz`` (None: the local time zone)."""
     return datetime.fromtimestamp(at, tz).strftime("%H:%M:%S")
+
+
+def midnight(at: float, tz: tzinfo | None = None) -> float:
+    """The epoch time of the midnight that began the day of ``at``, in ``tz`` (None: the local time zone)."""
+    return datetime.fromtimestamp(at, tz).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 def local_day(at: float, tz: tzinfo | None = None) -> str:
@@ -74,9 +80,12 @@ def shown_path(path: str) -> str:
 
 
 def status_cell(record: RequestRecord) -> Text:
-    """The answer: the HTTP status (``429!`` throttled, ``404×`` failed), or ``err×`` when none came."""
+    """The answer: the HTTP status (``429!`` throttled, ``200!`` answered after a 429, ``404×`` failed), or
+    ``err×`` when none came."""
     if record.status == 429:
         return Text("429!", THROTTLED)
+    if record.status is not None and record.throttled and not record.error and record.status < 400:
+        return Text(f"{record.status}!", WAITED)  # answered after a 429 and a wait
     if record.status is not None:
         failed = record.status >= 400 or bool(record.error)
         return Text(f"{record.status}×" if failed else str(record.status), FAILED if failed else "")
@@ -195,6 +204,8 @@ def record_detail(record: RequestRecord, tz: tzinfo | None = None) -> Text:
     facts = [record.source, size(record.bytes), f"took {seconds(record.duration)}"]
     if record.attempts > 1:
         facts.append(f"{record.attempts} tries")
+    if record.throttled:
+        facts.append("throttled (429) !" if record.throttled == 1 else f"throttled (429) {record.throttled} times !")
     if record.waited > 0:
         facts.append(f"~waited {seconds(record.waited)}")
     if record.portal:
@@ -216,21 +227,27 @@ def record_detail(record: RequestRecord, tz: tzinfo | None = None) -> Text:
 # -- totals per host --------------------------------------------------------------------------------------------
 
 
-def host_totals(records: Iterable[RequestRecord], day: str, tz: tzinfo | None = None) -> list[HostDay]:
-    """What was asked of each host on ``day`` (YYYY-MM-DD in ``tz``), most requests first. A local day spans two
-    UTC days, which ``daily_totals`` keeps apart: they are added up here."""
-    by_host: dict[str, HostDay] = {}
-    for t in daily_totals(r for r in records if local_day(r.at, tz) == day):
-        total = by_host.setdefault(t.host, HostDay(day, t.host))
-        total.requests += t.requests
-        total.network += t.network
-        total.attempts += t.attempts
-        total.bytes += t.bytes
-        total.cache_hits += t.cache_hits
-        total.throttled += t.throttled
-        total.errors += t.errors
-        total.waited += t.waited
-    return sorted(by_host.values(), key=lambda t: (-t.requests, t.host))
+def record_key(record: RequestRecord) -> tuple[object, ...]:
+    """What tells one request from another, in memory and as read back from the log file."""
+    return (record.at, record.host, record.path, record.source, record.attempts, record.status)
+
+
+def per_host(totals: Iterable[HostDay], day: str) -> dict[str, HostDay]:
+    """``totals`` added up per host (a local day spans two UTC days, which ``daily_totals`` keeps apart)."""
+    groups: dict[str, list[HostDay]] = {}
+    for t in totals:
+        groups.setdefault(t.host, []).append(t)
+    return {host: dataclasses.replace(grand_total(group), day=day, host=host) for host, group in groups.items()}
+
+
+def host_totals(records: Iterable[RequestRecord], day: str, tz: tzinfo | None = None) -> dict[str, HostDay]:
+    """What was asked of each host on ``day`` (YYYY-MM-DD in ``tz``)."""
+    return per_host(daily_totals(r for r in records if local_day(r.at, tz) == day), day)
+
+
+def ranked(totals: Iterable[HostDay]) -> list[HostDay]:
+    """Most requests first."""
+    return sorted(totals, key=lambda t: (-t.requests, t.host))
 
 
 def totals_rows(totals: Iterable[HostDay]) -> list[list[Text]]:
