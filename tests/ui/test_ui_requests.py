@@ -93,3 +93,39 @@ async def test_the_requests_panel_opens_with_its_key_and_follows_the_log(monkeyp
         await wait_for(pilot, lambda: "ctrl+n" in screen_text(app))
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RequestsScreen))
+
+
+async def test_the_panel_follows_the_browsers_own_requests(fake_arcgis, monkeypatch):
+    """Against the fake ArcGIS portal: the requests the browser makes while the panel is open appear in it, the
+    page answered after a 429 is marked, and the totals match the server's own count of requests."""
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from tests.support.fakeportal.fixtures import DATASETS
+
+    log = RequestLog(sink=RequestFile())  # this test's own, writing the file in its state folder
+    monkeypatch.setattr(requestlog, "_current", log)
+    fake_arcgis.faults.set("429", path_contains="/query?", count=1, retry_after=0.2)
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        browser = app.screen
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        panel = app.screen
+        assert isinstance(panel, RequestsScreen)
+        table = panel.query_one("#req-table")
+        assert table.row_count == len(log.recent()) > 0  # the catalog's requests, made before it opened
+        browser.open_dataset(DATASETS["permits"].id)  # the browser goes on fetching under the panel
+        await settle(pilot)
+        await wait_for(pilot, lambda: table.row_count == len(log.recent()))
+        records = log.recent()
+        assert sum(r.attempts for r in records) == len(fake_arcgis.requests)
+        (held,) = [r for r in records if r.throttled]
+        text = screen_text(app)
+        assert "200!" in text and "every run, from the request log" in text
+        host = held.host
+        rows = [line.split() for line in text.splitlines()]
+        (totals,) = [
+            row for row in rows if row[:1] == [host] and len(row) > 3 and row[1].isdigit() and row[2].isdigit()
+        ]
+        assert totals[1] == str(len(records))  # every request, the file's and those heard counted once

@@ -32,6 +32,7 @@ def record(**changes) -> RequestRecord:
         ({"status": 200, "error": "the body was not JSON"}, "200×", "200×", ""),
         ({"status": 200, "attempts": 2, "waited": 5.0, "throttled": 1}, "200!", "200!", "1r ~5.0 s"),  # after a 429
         ({"waited": 12.0}, "200", "200", "~12 s"),
+        ({"waited": 0.001}, "200", "200", ""),  # not "~0.00 s"
     ],
 )
 def test_a_state_shows_in_text_not_only_in_colour(changes, status, answer, waits):

@@ -243,7 +243,7 @@ class RequestsScreen(ShownKeys, Screen[None]):
             text.append(f": {network:,} network, {len(records) - network:,} cache")
             if throttled:
                 text.append(f" · {throttled:,} throttled (429) !", rt.THROTTLED)
-            if waited > 0:
+            if waited >= rt.NO_WAIT:
                 text.append(f" · waited ~{rt.seconds(waited)}", rt.WAITED)
         self.query_one("#req-summary", Static).update(text)
 

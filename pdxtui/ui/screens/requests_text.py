@@ -102,13 +102,17 @@ def source_cell(record: RequestRecord) -> Text:
     return Text("net", "dim")
 
 
+#: waits shorter than this show as none (they would read "~0.00 s")
+NO_WAIT = 0.005
+
+
 def retries_cell(record: RequestRecord) -> Text:
     retries = max(0, record.attempts - 1)
     return Text(str(retries), WAITED) if retries else Text("")
 
 
 def waited_cell(record: RequestRecord) -> Text:
-    return Text(f"~{seconds(record.waited)}", WAITED) if record.waited > 0 else Text("")
+    return Text(f"~{seconds(record.waited)}", WAITED) if record.waited >= NO_WAIT else Text("")
 
 
 def answer_cell(record: RequestRecord) -> Text:
@@ -121,7 +125,7 @@ def answer_cell(record: RequestRecord) -> Text:
 def waits_cell(record: RequestRecord) -> Text:
     """Retries and wait in one cell, for narrow screens: ``2r ~3.1 s``."""
     retries = max(0, record.attempts - 1)
-    parts = ([f"{retries}r"] if retries else []) + ([f"~{seconds(record.waited)}"] if record.waited > 0 else [])
+    parts = ([f"{retries}r"] if retries else []) + ([f"~{seconds(record.waited)}"] if record.waited >= NO_WAIT else [])
     return Text(" ".join(parts), WAITED) if parts else Text("")
 
 
@@ -206,7 +210,7 @@ def record_detail(record: RequestRecord, tz: tzinfo | None = None) -> Text:
         facts.append(f"{record.attempts} tries")
     if record.throttled:
         facts.append("throttled (429) !" if record.throttled == 1 else f"throttled (429) {record.throttled} times !")
-    if record.waited > 0:
+    if record.waited >= NO_WAIT:
         facts.append(f"~waited {seconds(record.waited)}")
     if record.portal:
         facts.append(f"portal {one_line(record.portal, 60)}")
@@ -263,7 +267,7 @@ def totals_rows(totals: Iterable[HostDay]) -> list[list[Text]]:
                 Text(f"{t.cache_hits:,}", CACHED if t.cache_hits else ""),
                 Text(f"{t.throttled:,}!", THROTTLED) if t.throttled else Text("0", "dim"),
                 Text(f"{t.errors:,}×", FAILED) if t.errors else Text("0", "dim"),
-                Text(f"~{seconds(t.waited)}", WAITED) if t.waited > 0 else Text("0", "dim"),
+                Text(f"~{seconds(t.waited)}", WAITED) if t.waited >= NO_WAIT else Text("0", "dim"),
             ]
         )
     return rows
