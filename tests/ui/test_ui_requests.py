@@ -32,6 +32,7 @@ async def test_the_requests_panel_opens_with_its_key_and_follows_the_log(monkeyp
     file.write(dataclasses.replace(records[2], at=now - 1, path="/earlier/run"))
     file.write(dataclasses.replace(records[2], at=now - 2 * 86400))
     file.write(records[0])
+    file.write(dataclasses.replace(records[0], host="old.example.org", rate_limits={"x-ratelimit-remaining": "41"}))
     file.close()
     with open(log_path(), "a", encoding="utf-8") as f:
         f.write("{not a record\n")
@@ -71,6 +72,7 @@ async def test_the_requests_panel_opens_with_its_key_and_follows_the_log(monkeyp
         assert totals[HUB][:2] == ["2", "2"]  # its search is in the file too: counted once
         assert "example.org  3 of 5 left" in text  # the fetchers' figures, for a host no record has
         assert "0 of 1000 left" in text and "! used up" in text
+        assert "old.example.org  41 left" in text  # an earlier run's figures, from the file
         assert "[bold red]x[/]" in text  # a path's markup shown as typed
 
         await pilot.press("escape")

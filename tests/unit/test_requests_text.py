@@ -33,6 +33,7 @@ def record(**changes) -> RequestRecord:
         ({"status": 200, "attempts": 2, "waited": 5.0, "throttled": 1}, "200!", "200!", "1r ~5.0 s"),  # after a 429
         ({"waited": 12.0}, "200", "200", "~12 s"),
         ({"waited": 0.001}, "200", "200", ""),  # not "~0.00 s"
+        ({"status": None, "error": "cancelled"}, "cancel", "cancel", ""),  # pdxtui stopped it: no failure
     ],
 )
 def test_a_state_shows_in_text_not_only_in_colour(changes, status, answer, waits):
@@ -108,6 +109,14 @@ def test_totals_per_host_for_today_only():
     rows = {row[0].plain: [c.plain for c in row] for row in rt.totals_rows(ranked)}
     assert rows[ARCGIS][5] == "2!" and rows[ARCGIS][7] == "~12 s"
     assert rows[HUB][5] == "0"
+
+
+def test_a_cancelled_request_is_no_error():
+    records = [record(status=None, error="cancelled"), record(status=None, error="cancelled", source="cache")]
+    records += [record(status=None, error="connection refused"), record(status=503, error="cancelled")]
+    (total,) = rt.host_totals(records, "2026-12-03", PST).values()
+    assert (total.requests, total.errors) == (4, 2)
+    assert "×" not in rt.status_cell(records[0]).plain and rt.status_cell(records[3]).plain == "503×"
 
 
 def test_a_local_day_spans_two_utc_days():

@@ -92,6 +92,7 @@ class RequestsScreen(ShownKeys, Screen[None]):
         self._earlier: dict[str, HostDay] = {}
         self._earlier_keys: set[tuple[object, ...]] = set()
         self._earlier_day = ""
+        self._earlier_rated: list[RequestRecord] = []  # per host, the newest in the file that carried rate limits
         self._live: dict[str, HostDay] = {}
         self._live_day = ""
         self.scope = "the requests of this session"  # what the totals count, in words
@@ -258,6 +259,11 @@ class RequestsScreen(ShownKeys, Screen[None]):
             self.scope = f"the requests of this session (the request log could not be read: {one_line(exc, 200)})"
         else:
             keys = {rt.record_key(r) for r in reading.records}
+            newest: dict[str, RequestRecord] = {}
+            for r in reading.records:  # oldest first
+                if r.rate_limits:
+                    newest[r.host] = r
+            self._earlier_rated = list(newest.values())
             self._earlier, self._earlier_keys, self._earlier_day = (
                 rt.host_totals(reading.records, day, self.tz),
                 keys,
@@ -273,6 +279,7 @@ class RequestsScreen(ShownKeys, Screen[None]):
                 self.scope = f"every run, from the request log{damaged}"
         self._live_day = ""  # count what was heard again, without what the file holds
         self._show_totals()
+        self._refresh_rates(force=True)
 
     def _show_totals(self, batch: list[RequestRecord] | None = None) -> None:
         """Today's totals per host: the log file's, and those of the requests heard that it does not hold (made
@@ -299,7 +306,7 @@ class RequestsScreen(ShownKeys, Screen[None]):
 
     def _refresh_rates(self, force: bool = False) -> None:
         seen = self.rate_source() if self.rate_source is not None else {}
-        rates = rt.last_rate_limits(self.records.values(), seen)
+        rates = rt.last_rate_limits([*self._earlier_rated, *self.records.values()], seen)
         if rates == self._rates and not force:
             return
         self._rates = rates

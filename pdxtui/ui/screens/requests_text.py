@@ -79,9 +79,20 @@ def shown_path(path: str) -> str:
 # -- one request ---------------------------------------------------------------------------------------------------
 
 
+#: the error the fetcher records for a request that pdxtui itself stopped (a search overtaken by typing, Esc)
+CANCELLED = "cancelled"
+
+
+def cancelled(record: RequestRecord) -> bool:
+    """pdxtui stopped this request itself: not a failure of the portal."""
+    return record.error == CANCELLED and (record.status is None or record.status < 400)
+
+
 def status_cell(record: RequestRecord) -> Text:
     """The answer: the HTTP status (``429!`` throttled, ``200!`` answered after a 429, ``404×`` failed), or
-    ``err×`` when none came."""
+    ``err×`` when none came, ``cancel`` when pdxtui stopped it."""
+    if cancelled(record):
+        return Text("cancel", "dim")
     if record.status == 429:
         return Text("429!", THROTTLED)
     if record.status is not None and record.throttled and not record.error and record.status < 400:
@@ -212,8 +223,6 @@ def record_detail(record: RequestRecord, tz: tzinfo | None = None) -> Text:
         facts.append("throttled (429) !" if record.throttled == 1 else f"throttled (429) {record.throttled} times !")
     if record.waited >= NO_WAIT:
         facts.append(f"~waited {seconds(record.waited)}")
-    if record.portal:
-        facts.append(f"portal {one_line(record.portal, 60)}")
     out = Text(f"{clock(record.at, tz)}  ")
     out.append_text(status_cell(record))
     out.append("  " + " · ".join(facts) + "\n")
@@ -221,10 +230,12 @@ def record_detail(record: RequestRecord, tz: tzinfo | None = None) -> Text:
     out.append(shown_path(record.path))
     if record.error:
         out.append("\n")
-        out.append(one_line(record.error, 300), FAILED)
+        out.append(one_line(record.error, 300), "dim" if cancelled(record) else FAILED)
+    more = [f"portal {one_line(record.portal, 80)}"] if record.portal else []
     words = rate_words(record.rate_limits, record.at, tz)
-    if words:
-        out.append("\nrate limits: " + words)
+    more += [f"rate limits: {words}"] if words else []
+    if more:
+        out.append("\n" + " · ".join(more), "dim")
     return out
 
 
@@ -245,8 +256,14 @@ def per_host(totals: Iterable[HostDay], day: str) -> dict[str, HostDay]:
 
 
 def host_totals(records: Iterable[RequestRecord], day: str, tz: tzinfo | None = None) -> dict[str, HostDay]:
-    """What was asked of each host on ``day`` (YYYY-MM-DD in ``tz``)."""
-    return per_host(daily_totals(r for r in records if local_day(r.at, tz) == day), day)
+    """What was asked of each host on ``day`` (YYYY-MM-DD in ``tz``). A request pdxtui cancelled itself is not
+    counted as an error (``daily_totals`` counts it as one)."""
+    chosen = [r for r in records if local_day(r.at, tz) == day]
+    totals = per_host(daily_totals(chosen), day)
+    for r in chosen:
+        if cancelled(r):
+            totals[r.host].errors -= 1
+    return totals
 
 
 def ranked(totals: Iterable[HostDay]) -> list[HostDay]:
