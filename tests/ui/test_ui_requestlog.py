@@ -41,7 +41,7 @@ async def test_the_browsers_requests_are_logged_and_the_access_draft_offers_them
         await settle(pilot)
         assert "request log" not in screen.letter_text()
         screen.query_one("#f-include_usage").focus()
-        await pilot.press("space")  # tick "Include my requests of the last 30 days"
+        await pilot.press("space")  # tick "Include my request log (30 days)"
         await settle(pilot)
         letter = screen.letter_text()
         table = letter[letter.index("Day ") :].split("\n\n")[0].splitlines()
