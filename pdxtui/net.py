@@ -372,7 +372,7 @@ class Fetcher:
         try:
             yield trace
         except asyncio.CancelledError:
-            error = "cancelled"
+            error = requestlog.CANCELLED
             raise
         except Exception as exc:
             error = str(exc) or type(exc).__name__
