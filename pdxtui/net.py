@@ -122,7 +122,7 @@ _trace: ContextVar[RequestTrace | None] = ContextVar("pdxtui_request_trace", def
 def note_wait(seconds: float) -> None:
     """Count ``seconds`` spent waiting towards the request being recorded in this task (if any)."""
     trace = _trace.get()
-    if trace is not None and seconds > 0:
+    if trace is not None and seconds >= 0.001:  # not the few microseconds a gate that lets it through takes
         trace.waited += seconds
 
 
@@ -372,7 +372,7 @@ class Fetcher:
         try:
             yield trace
         except asyncio.CancelledError:
-            error = "cancelled"
+            error = requestlog.CANCELLED
             raise
         except Exception as exc:
             error = str(exc) or type(exc).__name__

@@ -38,6 +38,8 @@ KEEP = 4
 #: the longest path-and-query kept in a record (a long SoQL query is cut, with "…" at the end)
 MAX_PATH = 2000
 SECRET = "[secret]"
+#: the error of a request given up on by pdxtui itself (Esc, a newer search): not counted as an error
+CANCELLED = "cancelled"
 
 Listener = Callable[["RequestRecord"], None]
 
@@ -58,7 +60,7 @@ class RequestRecord:
     #: the rate-limit headers the server sent on this answer (names lowercased), as sent
     rate_limits: Mapping[str, str] = field(default_factory=dict)
     portal: str = ""  # the portal's name, when known
-    error: str = ""  # one line, secrets removed, when the request failed
+    error: str = ""  # one line, secrets removed, when the request failed (CANCELLED: pdxtui gave up on it)
     throttled: int = 0  # 429 answers among the attempts (a 429 then a 200 after Retry-After: 1, status 200)
 
     def to_json(self) -> dict[str, Any]:
@@ -123,7 +125,7 @@ class HostDay:
     bytes: int = 0  # bytes received from the network
     cache_hits: int = 0  # answered from the cache (fresh or stale)
     throttled: int = 0  # 429 answers received (retried ones included)
-    errors: int = 0  # failed requests (an error, or a final status of 400 or more)
+    errors: int = 0  # failed requests (an error, or a final status of 400 or more; not one pdxtui cancelled)
     waited: float = 0.0  # seconds spent waiting
 
 
@@ -150,7 +152,7 @@ def daily_totals(records: Iterable[RequestRecord]) -> list[HostDay]:
             t.cache_hits += 1
         t.attempts += r.attempts
         t.throttled += max(r.throttled, int(r.status == 429))
-        t.errors += bool(r.error) or (r.status is not None and r.status >= 400)
+        t.errors += (bool(r.error) and r.error != CANCELLED) or (r.status is not None and r.status >= 400)
         t.waited += r.waited
     return [totals[k] for k in sorted(totals)]
 

@@ -117,7 +117,7 @@ FORM_FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField("problem", "What you need", "multiline"),
         FormField(
             "include_usage",
-            f"Include my requests of the last {USAGE_DAYS} days (pdxtui's log, per host and day)",
+            f"Include my request log ({USAGE_DAYS} days)",
             "bool",
             help="Requests, cache hits, bytes, 429s and waits per host and day, from pdxtui's request log "
             "(pdxtui log): what an acceptable-use question needs.",

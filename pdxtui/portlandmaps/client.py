@@ -278,6 +278,8 @@ class PortlandMaps:
         if wait is None:
             return  # Retry-After (if any) and the fetcher's backoff decide
         if wait > self.max_reset_wait:
+            if self._fetcher is not None:  # the fetcher never reads this answer: note it for the request log
+                self._fetcher.saw(response, response.request.url.host)
             await response.aclose()
             raise PortalError(
                 f"PortlandMaps rate limit reached; it resets in {_seconds(wait)} (X-Rate-Limit-Reset), "

@@ -343,7 +343,7 @@ def test_429_with_reset_waits_until_then_and_says_so(fake_portlandmaps, style):
     assert limiter.blocked_until > 0
 
 
-def test_429_reset_beyond_the_bound_fails_at_once(fake_portlandmaps):
+def test_429_reset_beyond_the_bound_fails_at_once(fake_portlandmaps, tmp_path):
     fake_portlandmaps.apps["portlandmaps"].throttle(5, reset_in=600, style="seconds")
 
     async def go():
@@ -357,6 +357,9 @@ def test_429_reset_beyond_the_bound_fails_at_once(fake_portlandmaps):
     assert "rate limit reached" in str(err) and "resets in 10 min" in str(err)
     assert TEST_KEY not in str(err)
     assert elapsed < 5 and len(api_calls(fake_portlandmaps)) == 1
+    (logged,) = (json.loads(line) for line in (tmp_path / "state" / "requests.jsonl").read_text().splitlines())
+    assert (logged["status"], logged["throttled"], logged["attempts"]) == (429, 1, 1)
+    assert "resets in 10 min" in logged["error"] and "x-rate-limit-reset" in logged["rate_limits"]
 
 
 # -- the key stays out of the cache, the logs and the errors -------------------------------------------------------

@@ -157,3 +157,19 @@ def test_damaged_and_foreign_lines_are_skipped_and_counted(tmp_path):
     os.chmod(path, 0o200)
     if os.geteuid() != 0:
         assert "could not read" in read_records(path=path).problem
+
+
+async def test_a_request_pdxtui_gives_up_on_is_recorded_but_is_no_error(srv, fetcher):
+    import asyncio
+
+    f, log = fetcher
+    srv.script("/slow", Reply(200, b"{}", delay=2.0))
+    task = asyncio.ensure_future(f.get_json(srv.url("/slow")))
+    while not srv.requests:  # it went out
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (r,) = log.recent()
+    assert (r.error, r.attempts, r.status) == (requestlog.CANCELLED, 1, None)
+    assert daily_totals([r])[0].errors == 0

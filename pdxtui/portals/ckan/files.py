@@ -80,8 +80,8 @@ class CKANFiles(NetworkPortal[_Plan]):
         host = urlsplit(url).hostname or url  # the fetcher's own key for its per-host limit
         request = fetcher.client.build_request("GET", url, params=params, headers=fetcher._headers(None))
         async with fetcher.recording(url, params) as trace, fetcher.turn(host):  # in the request log, as any GET
-            trace.attempts = 1
             for _ in range(6):
+                trace.attempts = 1  # it went out (a wait for the turn that timed out did not)
                 response = await fetcher.client.send(request, stream=True, follow_redirects=False)
                 try:
                     if response.next_request is not None:
