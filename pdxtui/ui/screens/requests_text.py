@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from rich.text import Text
 
-from pdxtui.requestlog import HostDay, RequestRecord, daily_totals, grand_total
+from pdxtui.requestlog import CANCELLED, HostDay, RequestRecord, daily_totals, grand_total
 from pdxtui.textsafe import one_line
 
 THROTTLED = "bold red"
@@ -77,10 +77,6 @@ def shown_path(path: str) -> str:
 
 
 # -- one request ---------------------------------------------------------------------------------------------------
-
-
-#: the error the fetcher records for a request that pdxtui itself stopped (a search overtaken by typing, Esc)
-CANCELLED = "cancelled"
 
 
 def cancelled(record: RequestRecord) -> bool:
@@ -256,14 +252,8 @@ def per_host(totals: Iterable[HostDay], day: str) -> dict[str, HostDay]:
 
 
 def host_totals(records: Iterable[RequestRecord], day: str, tz: tzinfo | None = None) -> dict[str, HostDay]:
-    """What was asked of each host on ``day`` (YYYY-MM-DD in ``tz``). A request pdxtui cancelled itself is not
-    counted as an error (``daily_totals`` counts it as one)."""
-    chosen = [r for r in records if local_day(r.at, tz) == day]
-    totals = per_host(daily_totals(chosen), day)
-    for r in chosen:
-        if cancelled(r):
-            totals[r.host].errors -= 1
-    return totals
+    """What was asked of each host on ``day`` (YYYY-MM-DD in ``tz``)."""
+    return per_host(daily_totals(r for r in records if local_day(r.at, tz) == day), day)
 
 
 def ranked(totals: Iterable[HostDay]) -> list[HostDay]:
