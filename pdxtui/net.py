@@ -14,16 +14,17 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from pdxtui import __version__
-from pdxtui.cache import Params, Store
+from pdxtui import __version__, requestlog
+from pdxtui.cache import Params, Store, is_secret_param
 from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
-from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, short
+from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, one_line, short
 
 if TYPE_CHECKING:
     import httpx
@@ -99,6 +100,67 @@ class _RetryableStatus(Exception):
     def __init__(self, status: int, reason: str, retry_after: float | None) -> None:
         super().__init__(f"{status} {reason}")
         self.status, self.reason, self.retry_after = status, reason, retry_after
+
+
+@dataclass
+class RequestTrace:
+    """What one request went through, filled in as it goes, then kept as a :class:`requestlog.RequestRecord`."""
+
+    source: str = "network"  # "network", "cache" or "stale"
+    attempts: int = 0  # tries sent
+    waited: float = 0.0  # seconds waited: Retry-After, a hold on the host, backoff, a portal's own throttle
+    throttled: int = 0  # 429 answers
+    status: int | None = None  # the last answer's status
+    bytes: int = 0  # the answer's body bytes (from the cache: served from it)
+    rate_limits: dict[str, str] = field(default_factory=dict)
+    error: str = ""  # why a stale copy stood in (a failure that raised is recorded from its exception)
+
+
+_trace: ContextVar[RequestTrace | None] = ContextVar("pdxtui_request_trace", default=None)
+
+
+def note_wait(seconds: float) -> None:
+    """Count ``seconds`` spent waiting towards the request being recorded in this task (if any)."""
+    trace = _trace.get()
+    if trace is not None and seconds >= 0.001:  # not the few microseconds a gate that lets it through takes
+        trace.waited += seconds
+
+
+def _note_bytes(n: int) -> None:
+    trace = _trace.get()
+    if trace is not None:
+        trace.bytes = n
+
+
+def loggable_path(url: str, params: Params = None) -> str:
+    """The path and query ``url`` with ``params`` asks for, as the request log keeps it: secret-named parameters
+    (token, api_key, key...) and every known secret replaced, cut at ``requestlog.MAX_PATH`` characters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return requestlog.scrub(url)[: requestlog.MAX_PATH]
+    from urllib.parse import parse_qsl
+
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if params:
+        items = params.items() if isinstance(params, Mapping) else params
+        for name, value in items:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            pairs.extend((str(name), "" if v is None else str(v)) for v in values)
+    pairs = [(k, requestlog.SECRET if is_secret_param(k) else v) for k, v in pairs]
+    text = (parts.path or "/") + ("?" + urlencode(pairs, safe="[]$:/,*'()") if pairs else "")
+    text = requestlog.scrub(text)
+    return text if len(text) <= requestlog.MAX_PATH else text[: requestlog.MAX_PATH - 1] + "\u2026"
+
+
+def rate_headers(response: httpx.Response) -> dict[str, str]:
+    """The rate-limit headers of ``response`` (names lowercased), with its Retry-After when there are any."""
+    limits = {k.lower(): v for k, v in response.headers.items() if k.lower().startswith(RATE_HEADER_PREFIXES)}
+    if limits:
+        retry_after = response.headers.get("Retry-After")
+        if retry_after is not None:
+            limits["retry-after"] = retry_after
+    return limits
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -187,9 +249,12 @@ class Fetcher:
         max_small_bytes: int = DEFAULT_MAX_SMALL_BYTES,
         throttle_wait: float = 10.0,
         client_factory: Callable[[], httpx.AsyncClient] | None = None,
+        request_log: requestlog.RequestLog | None = None,
     ) -> None:
         """``client``: the AsyncClient to use (its owner closes it); else one is made with ``client_factory``
-        (default :func:`make_client`) on the first request that goes to the network, and closed by ``aclose``."""
+        (default :func:`make_client`) on the first request that goes to the network, and closed by ``aclose``.
+        Every request (from the network or the cache) is recorded in ``request_log`` (default: the process's,
+        ``requestlog.current()``, which writes the log file)."""
         self.portal_name = portal_name
         self._own_client = client is None
         self._client = client
@@ -199,6 +264,9 @@ class Fetcher:
         self.max_per_host = max(1, int(max_per_host))
         self.token = token or None
         self.token_header = token_header
+        if self.token:
+            requestlog.add_secrets([self.token])
+        self.request_log = request_log
         self.attempts = max(1, int(attempts))
         self.connect_attempts = max(1, min(int(connect_attempts), self.attempts))
         self.max_wait = float(max_wait)
@@ -291,6 +359,66 @@ class Fetcher:
         it the next requests."""
         return await self._get(url, params, kind, refresh, parse, headers, offload)
 
+    @contextlib.asynccontextmanager
+    async def recording(self, url: str, params: Params = None) -> AsyncIterator[RequestTrace]:
+        """Record the request made inside (to ``url`` with ``params``) in the request log, as it ends: the trace
+        it yields is filled in by this fetcher's sending, reading and waiting (and by whoever sends on its client
+        inside, such as a sample of a file). A request that never reached the network nor the cache (a URL
+        that is not valid, a cancellation before its turn) is not recorded."""
+        trace = RequestTrace()
+        token = _trace.set(trace)
+        started, clock = time.time(), time.monotonic()
+        error = ""
+        try:
+            yield trace
+        except asyncio.CancelledError:
+            error = requestlog.CANCELLED
+            raise
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+            raise
+        finally:
+            _trace.reset(token)
+            if trace.attempts > 0 or trace.source != "network":
+                self._record(url, params, trace, started, time.monotonic() - clock, error or trace.error)
+
+    def _record(
+        self, url: str, params: Params, trace: RequestTrace, started: float, duration: float, error: str
+    ) -> None:
+        try:
+            record = requestlog.RequestRecord(
+                at=started,
+                host=_host(url),
+                path=loggable_path(url, params),
+                status=trace.status,
+                bytes=trace.bytes,
+                duration=duration,
+                source=trace.source,
+                attempts=trace.attempts,
+                waited=trace.waited,
+                rate_limits=trace.rate_limits,
+                portal=requestlog.scrub(self.portal_name),
+                error=requestlog.scrub(self._scrub(one_line(error, 300))) if error else "",
+                throttled=trace.throttled,
+            )
+            (self.request_log or requestlog.current()).add(record)
+        except Exception:  # the log must never break a request
+            log.debug("could not record a request to %s", _host(url), exc_info=True)
+
+    def saw(self, response: httpx.Response, host: str) -> dict[str, str]:
+        """Note an answer from ``host``: its rate-limit headers (kept in ``rate_seen``), and its status and
+        headers in the request being recorded. Returns the rate-limit headers."""
+        limits = rate_headers(response)
+        if limits:
+            self.rate_seen[host] = (time.time(), limits)
+        trace = _trace.get()
+        if trace is not None:
+            trace.status = response.status_code
+            trace.throttled += response.status_code == 429
+            if limits:
+                trace.rate_limits = limits
+        return limits
+
     def rate_limits_for(self, url: str) -> tuple[float, dict[str, str]] | None:
         """(when, headers) of the last answer from ``url``'s host that carried rate-limit headers, or None."""
         return self.rate_seen.get(_host(url))
@@ -325,13 +453,14 @@ class Fetcher:
         *,
         gate: Gate | None = None,
     ) -> tuple[Fetched, T]:
-        try:
-            return await self._get_unscrubbed(url, params, kind, refresh, accept, headers, offload, gate)
-        except PortalError as exc:  # portals' own validators raise too: a server may echo the token back
-            text = str(exc)
-            if self.token and self._scrub(text) != text:
-                exc.args = (self._scrub(text), *exc.args[1:])
-            raise
+        async with self.recording(url, params):
+            try:
+                return await self._get_unscrubbed(url, params, kind, refresh, accept, headers, offload, gate)
+            except PortalError as exc:  # portals' own validators raise too: a server may echo the token back
+                text = str(exc)
+                if self.token and self._scrub(text) != text:
+                    exc.args = (self._scrub(text), *exc.args[1:])
+                raise
 
     async def _get_unscrubbed(
         self,
@@ -344,6 +473,8 @@ class Fetcher:
         offload: bool = False,
         gate: Gate | None = None,
     ) -> tuple[Fetched, T]:
+        trace = _trace.get() or RequestTrace()
+
         async def accepted(body: bytes, ctype: str) -> T:
             if offload:
                 return await self._in_worker(accept, body, ctype)
@@ -361,9 +492,12 @@ class Fetcher:
                 self.store.delete(k)  # damaged entry: fetch again
             else:
                 self.state = FetchState(source="cache", age_seconds=entry.age)
+                trace.source, trace.bytes = "cache", len(entry.body)
                 return Fetched(entry.body, entry.content_type, True, False, entry.age, url), value
         if gate is not None:
+            waiting = time.monotonic()
             await gate()
+            note_wait(time.monotonic() - waiting)
         try:
             cap = self.max_small_bytes if kind in SMALL_KINDS else self.max_bytes
             status, ctype, body = await self._download(url, params, headers, cap)
@@ -377,6 +511,8 @@ class Fetcher:
             except PortalError:
                 raise exc from None
             self.state = FetchState(source="stale", age_seconds=entry.age, reason=str(exc))
+            trace.source, trace.bytes = "stale", len(entry.body)
+            trace.error = str(exc)  # what the portal did: the old copy stood in for its answer
             return Fetched(entry.body, entry.content_type, True, True, entry.age, url), value
         if offload:
 
@@ -417,6 +553,8 @@ class Fetcher:
 
         host = _host(url)
         current: list[stamina.Attempt] = []
+        trace = _trace.get()
+        ended: float | None = None  # when the last attempt ended: the time to the next one is backoff
 
         def retry_on(exc: Exception) -> bool | float:
             """stamina's backoff hook: False = give up; True = default backoff; float = wait this long."""
@@ -452,8 +590,15 @@ class Fetcher:
                 wait_jitter=0.5,
             ):
                 current.append(attempt)
-                with attempt:
-                    return await self._once(url, params, headers, host, cap)
+                if ended is not None:
+                    note_wait(time.monotonic() - ended)
+                if trace is not None:
+                    trace.attempts += 1
+                try:
+                    with attempt:
+                        return await self._once(url, params, headers, host, cap)
+                finally:
+                    ended = time.monotonic()
         except httpx.UnsupportedProtocol as exc:
             raise PortalError(self._scrub(f"{host}: {exc}"), portal=self.portal_name) from None
         except (_RetryableStatus, httpx.TransportError) as exc:
@@ -490,22 +635,20 @@ class Fetcher:
 
     async def _read(self, response: httpx.Response, host: str, cap: int | None = None) -> tuple[int, str, bytes]:
         status = response.status_code
-        limits = {k.lower(): v for k, v in response.headers.items() if k.lower().startswith(RATE_HEADER_PREFIXES)}
-        if limits:
-            retry_after = response.headers.get("Retry-After")
-            if retry_after is not None:
-                limits["retry-after"] = retry_after
-            self.rate_seen[host] = (time.time(), limits)
+        self.saw(response, host)
         if status in RETRY_STATUSES:
             raise _RetryableStatus(status, _reason(response), parse_retry_after(response.headers.get("Retry-After")))
         if not 200 <= status < 300:
             raw = await self._body(response, host, limit=64 * 1024)
+            _note_bytes(len(raw))
             excerpt = server_message(raw)
             message = f"{host} answered {status} {_reason(response)}" + (f": {excerpt}" if excerpt else "")
             if status >= 500:
                 raise _Unreachable(self._scrub(message), portal=self.portal_name)
             raise HTTPStatusError(self._scrub(message), portal=self.portal_name, status=status, body=raw)
-        return status, response.headers.get("Content-Type", ""), await self._body(response, host, cap=cap)
+        body = await self._body(response, host, cap=cap)
+        _note_bytes(len(body))
+        return status, response.headers.get("Content-Type", ""), body
 
     async def _body(
         self, response: httpx.Response, host: str, limit: int | None = None, cap: int | None = None
@@ -568,7 +711,9 @@ class Fetcher:
 
             if stamina.is_testing():
                 return
+            waiting = time.monotonic()
             await asyncio.sleep(delay)
+            note_wait(time.monotonic() - waiting)
 
     def _notify(self, message: str, seconds: float) -> None:
         message = self._scrub(message)

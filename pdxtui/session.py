@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pdxtui.cache import Store
     from pdxtui.config import Config
     from pdxtui.net import Fetcher
+    from pdxtui.requestlog import HostDay
     from pdxtui.service import Service
 
 WaitCallback = Callable[[str, float], None]
@@ -22,6 +23,11 @@ TOKEN_HEADERS: dict[str, tuple[str, str]] = {
     "socrata": ("X-App-Token", "{}"),
     "ckan": ("Authorization", "{}"),
 }
+
+
+def portal_key(spec: PortalSpec) -> str:
+    """The name a portal's fetcher goes by: in its cache keys and in the request log's records."""
+    return f"{spec.kind}:{spec.url}"
 
 
 @dataclass
@@ -52,7 +58,7 @@ class Session:
         token = cfg.token_for(spec.name)
         header, template = TOKEN_HEADERS.get(spec.kind, ("X-App-Token", "{}"))
         return Fetcher(
-            f"{spec.kind}:{spec.url}",  # cache keys follow the portal's URL, whatever profile name reached it
+            portal_key(spec),  # cache keys follow the portal's URL, whatever profile name reached it
             # made on the first request that goes to the network: a warm start reads the cache only
             client_factory=partial(make_client, cfg.net.connect_timeout, cfg.net.read_timeout),
             store=self.store(),
@@ -63,6 +69,22 @@ class Session:
             on_wait=on_wait,
             throttle_wait=cfg.net.throttle_wait,
         )
+
+    def usage(self, *urls: str, days: int = 30) -> tuple[HostDay, ...]:
+        """What pdxtui asked of this portal (and of the hosts of ``urls``: a dataset's API, a failing URL) per host
+        and day over the last ``days`` days, from the request log (empty when there is none, or it cannot be
+        read)."""
+        from urllib.parse import urlsplit
+
+        from pdxtui.requestlog import usage_for
+
+        hosts = set()
+        for url in urls:
+            try:
+                hosts.add(urlsplit(url).hostname or "")
+            except ValueError:
+                continue
+        return usage_for([portal_key(self.spec)], hosts - {""}, days=days)
 
     def service(
         self, spec: PortalSpec | None = None, *, refresh: bool = False, on_wait: WaitCallback | None = None
@@ -82,9 +104,11 @@ class Session:
 
 def open_session(portal: str | None = None, cache_dir: str | None = None, config_path: str | None = None) -> Session:
     """Read the config, pick the portal (flag > $PDXTUI_PORTAL > config > default). Raises UsageError."""
-    from pdxtui.config import load_config, profiles_from_config
+    from pdxtui import requestlog
+    from pdxtui.config import known_secrets, load_config, profiles_from_config
 
     config = load_config(config_path)
+    requestlog.add_secrets(known_secrets(config))  # never written to the request log, whoever sends them
     value = portal or config.default_portal or DEFAULT_PORTAL
     spec = parse_portal(value, profiles_from_config(config))
     return Session(spec=spec, config=config, cache_dir=cache_dir, warnings=list(config.warnings))

@@ -13,19 +13,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pdxtui.statedir import ENV_STATE_DIR, state_dir
+
+__all__ = ["ENV_STATE_DIR", "load_state", "save_state", "state_dir", "state_path"]
+
 log = logging.getLogger(__name__)
 
-ENV_STATE_DIR = "PDXTUI_STATE_DIR"
 MAX_BYTES = 64_000  # a state file is a few hundred bytes: anything larger is not ours
-
-
-def state_dir() -> Path:
-    env = os.environ.get(ENV_STATE_DIR, "").strip()
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_state_dir
-
-    return Path(user_state_dir("pdxtui", appauthor=False))
 
 
 def state_path(name: str) -> Path:

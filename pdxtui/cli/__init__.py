@@ -35,12 +35,13 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "draft": "draft",
     "cite": "cite",
+    "log": "log",
     "address": "portlandmaps",
     "property": "portlandmaps",
     "open": "tui",
 }
 #: Commands that need no portal: their ``run(args, session)`` gets no service.
-OFFLINE = ("portals", "cache")
+OFFLINE = ("portals", "cache", "log")
 #: Commands that start the full-screen browser (``tui.launch``) instead of ``run``.
 BROWSER = ("open",)
 #: Registered whatever the command line, so that a mistyped command lists them (as it always has).

@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from pdxtui.config import known_secrets
-from pdxtui.drafting import DRAFT_KINDS, KIND_KEYS, TOPICS, DraftInput, draft, parse_date_range, render, to_json
+from pdxtui.drafting import (
+    DRAFT_KINDS,
+    KIND_KEYS,
+    TOPICS,
+    USAGE_DAYS,
+    DraftInput,
+    draft,
+    parse_date_range,
+    render,
+    to_json,
+)
 from pdxtui.errors import UsageError
 from pdxtui.export.target import write_text_atomic
 from pdxtui.textsafe import one_line
@@ -37,6 +47,7 @@ examples:
   pdxtui draft records 9f50a605cf4945259b983fa35c993fe9_125 --field NAME --dates 2023-01-01..2023-12-31
   pdxtui draft publish --description "Sidewalk repair requests" --cadence monthly --use "a walkability map"
   pdxtui draft access --url "https://www.portlandmaps.com/od/rest/services/..." --error "HTTP 503"
+  pdxtui draft access --topic "rate limits" --include-usage
   pdxtui draft quality ID --field NAME --record-id 12 --record-id 57 --problem "names are misspelt" -o report.txt
 
 Your name and e-mail come from [requester] in the config file; missing details become [placeholders].
@@ -90,6 +101,11 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("--url", default="", help="access: the request URL (tokens are removed)")
     p.add_argument("--error", default="", metavar="TEXT", help="access: the error you saw (tokens are removed)")
     p.add_argument("--fee-waiver", action="store_true", help="records: ask for a public-interest fee waiver")
+    p.add_argument(
+        "--include-usage",
+        action="store_true",
+        help=f"access: add what pdxtui asked of the portal per host and day, last {USAGE_DAYS} days (pdxtui log)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--force", action="store_true", help="with -o: replace FILE if it exists")
     p.add_argument("--json", action="store_true", help="JSON object on stdout")
@@ -132,6 +148,8 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             raise UsageError(f"--dates: {exc}") from None
     if args.force and not args.output:
         raise UsageError("--force only applies with -o FILE")
+    if args.include_usage and args.kind != "access":
+        raise UsageError("--include-usage goes with draft access (the API-access question)")
 
     dataset = await service.dataset(args.dataset) if args.dataset else None
     filter_text = None
@@ -163,6 +181,8 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         url=args.url,
         error=args.error,
         fee_waiver=args.fee_waiver,
+        include_usage=args.include_usage,
+        usage=session.usage(dataset.api_url if dataset else "", args.url) if args.include_usage else (),
     )
     result = draft(inp, today=_today(), secrets=known_secrets(session.config))
 

@@ -7,10 +7,19 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
-from pdxtui.drafting.model import KIND_KEYS, PLACEHOLDER_EMAIL, PLACEHOLDER_NAME, REMOVED, Draft, DraftInput
+from pdxtui.drafting.model import (
+    KIND_KEYS,
+    PLACEHOLDER_EMAIL,
+    PLACEHOLDER_NAME,
+    REMOVED,
+    USAGE_DAYS,
+    Draft,
+    DraftInput,
+)
 from pdxtui.drafting.scrub import scrub, scrub_url
 from pdxtui.guide import CONTACTS, Recipient, owner_recipient
 from pdxtui.model import Dataset
+from pdxtui.requestlog import grand_total, usage_table
 from pdxtui.textsafe import clean, one_line
 
 # -- text helpers -----------------------------------------------------------------------------------------------
@@ -423,6 +432,8 @@ def _access(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Re
         letter.para("What I need: " + letter.ph("what you need, or what goes wrong"))
     if ask:
         letter.para(ask)
+    if inp.include_usage:
+        _usage(inp, letter)
     letter.para(
         "I use pdxtui, a terminal browser for open data. It caches answers, by default sends at most 4 "
         "requests at a time to one server, and backs off on 429, 502, 503 and 504 answers, waiting as "
@@ -462,6 +473,21 @@ def late_update(ds: Dataset, today: date) -> str:
     if verdict.snapshot and verdict.at is not None:
         return text + f" (as of the snapshot date {verdict.at.date().isoformat()}, it was {verdict.verdict()})."
     return text + f". It is now {verdict.verdict()}."
+
+
+def _usage(inp: DraftInput, letter: _Letter) -> None:
+    """What pdxtui asked of the portal's hosts in the last days, per host and day, as its request log has it."""
+    if not inp.usage:
+        letter.para(f"pdxtui's request log holds no requests to these services in the last {USAGE_DAYS} days.")
+        return
+    total = grand_total(inp.usage)
+    cached = f"; {total.cache_hits:,} more were answered from pdxtui's own cache" if total.cache_hits else ""
+    letter.para(
+        f"For reference, from pdxtui's request log of the last {USAGE_DAYS} days (per host and day, UTC): "
+        f"{total.network:,} requests went to these services ({total.attempts:,} tries, retries included){cached}; "
+        f"{total.throttled:,} answers were 429 (too many requests)."
+    )
+    letter.parts.append("\n".join(usage_table(list(inp.usage))))
 
 
 def _quality(inp: DraftInput, today: date, letter: _Letter) -> tuple[str, list[Recipient], list[str]]:

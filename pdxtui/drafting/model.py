@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from pdxtui.errors import UsageError
 from pdxtui.guide import Recipient
 from pdxtui.model import Dataset
+from pdxtui.requestlog import HostDay
 
 
 class Kind(NamedTuple):
@@ -44,6 +45,9 @@ KIND_KEYS: tuple[str, ...] = tuple(k.key for k in DRAFT_KINDS)
 FORMATS = ("CSV", "JSON", "GeoJSON", "Excel (XLSX)", "Shapefile")
 CADENCES = ("daily", "weekly", "monthly", "quarterly", "yearly", "whenever it changes")
 TOPICS = ("failing request", "rate limits", "app token or key", "other")
+
+#: how far back the API-access letter's usage summary goes
+USAGE_DAYS = 30
 
 PLACEHOLDER_NAME = "[your name]"
 PLACEHOLDER_EMAIL = "[your email]"
@@ -111,6 +115,13 @@ FORM_FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField("url", "Request URL", "text", help="The exact URL that fails. Tokens and keys are removed."),
         FormField("error", "Error you saw", "multiline", help="The HTTP status and message. Tokens are removed."),
         FormField("problem", "What you need", "multiline"),
+        FormField(
+            "include_usage",
+            f"Include my request log ({USAGE_DAYS} days)",
+            "bool",
+            help="Requests, cache hits, bytes, 429s and waits per host and day, from pdxtui's request log "
+            "(pdxtui log): what an acceptable-use question needs.",
+        ),
     ),
     "quality": (
         FormField("fields", "Field(s) with the problem", "fields"),
@@ -129,7 +140,7 @@ class DraftInput:
     ``requester`` is anything with ``name, email, phone, organisation, address`` attributes (e.g.
     ``pdxtui.config.Requester``), or None. ``filter_text`` is the active row filter in plain English
     (``pdxtui.filters.describe``); None, "" and "all rows" mean no filter. Dates are text as typed
-    (see :func:`parse_date_range`)."""
+    (see :func:`parse_date_range`). ``usage`` is prefilled too, from the request log, when ``include_usage``."""
 
     kind: str
     dataset: Dataset | None = None
@@ -151,6 +162,10 @@ class DraftInput:
     url: str = ""
     error: str = ""
     fee_waiver: bool = False
+    include_usage: bool = False
+    #: access: what pdxtui asked of the portal's hosts, per host and day (``requestlog.usage_for``), for
+    #: ``include_usage``; filled in by the caller (the form does not type it)
+    usage: tuple[HostDay, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,7 +268,7 @@ def check(inp: DraftInput) -> tuple[str, ...]:
 # -- forms ------------------------------------------------------------------------------------------------------
 
 _FORM_TYPES: dict[str, str] = {f.name: f.type for spec in FORM_FIELDS.values() for f in spec}
-_INPUT_NAMES = {f.name for f in dc_fields(DraftInput)} - {"kind", "dataset", "requester", "filter_text"}
+_INPUT_NAMES = {f.name for f in dc_fields(DraftInput)} - {"kind", "dataset", "requester", "filter_text", "usage"}
 _SPLIT = re.compile(r"[,\s]+")
 
 

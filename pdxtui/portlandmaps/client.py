@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pdxtui import requestlog
 from pdxtui.errors import PdxError, PortalError, UsageError
 from pdxtui.portlandmaps.models import Detail, SuggestPage, candidate, error_message, sections_of
 from pdxtui.portlandmaps.ratelimit import RateLimiter, WaitCallback, _seconds, parse_rate, parse_reset
@@ -102,6 +104,7 @@ def _install_redaction(key: str) -> None:
     from urllib.parse import quote, quote_plus
 
     _Redact.keys.update({key, quote(key, safe=""), quote_plus(key)} - {""})
+    requestlog.add_secrets([key])
     for name in _REDACTED_LOGGERS:
         logger = logging.getLogger(name)
         if _REDACT not in logger.filters:
@@ -270,7 +273,11 @@ class PortlandMaps:
         self._tell(f"{note}; {message}" if note else message, seconds)
 
     async def _before(self, request: httpx.Request) -> None:
+        from pdxtui.net import note_wait
+
+        waiting = time.monotonic()
         await self.limiter.acquire()
+        note_wait(time.monotonic() - waiting)  # the wait for the limit counts in the request log
 
     async def _after(self, response: httpx.Response) -> None:
         if response.status_code != 429:
@@ -279,6 +286,8 @@ class PortlandMaps:
         if wait is None:
             return  # Retry-After (if any) and the fetcher's backoff decide
         if wait > self.max_reset_wait:
+            if self._fetcher is not None:  # the fetcher never reads this answer: note it for the request log
+                self._fetcher.saw(response, response.request.url.host)
             await response.aclose()
             raise PortalError(
                 f"PortlandMaps rate limit reached; it resets in {_seconds(wait)} (X-Rate-Limit-Reset), "

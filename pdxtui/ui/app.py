@@ -28,6 +28,8 @@ class PdxApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # from every screen, text boxes included (Input and TextArea bind no ctrl+n); on the panel, it closes it
+        Binding("ctrl+n", "requests", "Requests", show=False, priority=True),
     ]
     # below 100 columns the screen gets the class -narrow (browse.tcss: the sidebar shrinks, the panes keep room)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -101,6 +103,26 @@ class PdxApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             browse = next((s for s in reversed(self.screen_stack) if isinstance(s, BrowseScreen)), None)
             self.push_screen(HelpScreen(browse.service.filter_note() if browse is not None else ""))
+
+    def action_requests(self) -> None:
+        """The Requests panel: the last requests, totals per host today, 429s, waits and rate limits."""
+        from pdxtui.ui.screens.requests import RequestsScreen
+
+        if isinstance(self.screen, RequestsScreen):
+            self.screen.dismiss(None)
+        elif not any(isinstance(screen, RequestsScreen) for screen in self.screen_stack):
+            self.push_screen(RequestsScreen(rate_source=self.rates_seen))
+
+    def rates_seen(self) -> dict[str, dict[str, str]]:
+        """The rate-limit headers the open portals' fetchers last saw, per host (for the Requests panel)."""
+        from pdxtui.service import Service as ServiceClass  # loaded by the browser already; not at start-up
+
+        seen: dict[str, dict[str, str]] = {}
+        services = [self.service, *(getattr(screen, "service", None) for screen in self.screen_stack)]
+        for service in services:  # the screens that browse a portal have one
+            if isinstance(service, ServiceClass):
+                seen.update(service.portal.rate_limits())
+        return seen
 
     async def on_unmount(self) -> None:
         try:

@@ -86,6 +86,7 @@ class AppCommands(Provider):
         ("Map of the rows (latitude/longitude)", "chart('map')", "m"),
         ("Chart of the cursor column (histogram, top values, time series)", "chart", "v"),
         ("Refresh from the portal, bypassing the cache", "refresh", "ctrl+r"),
+        ("Requests: the last requests, totals per host today, 429s, waits and rate limits", "app.requests", "ctrl+n"),
         ("Pick a resource (CKAN) or a layer (ArcGIS map service)", "pick_resource", "R"),
         ("Freshness: show only fresh datasets", "freshness('fresh')", "ctrl+f"),
         ("Freshness: show only datasets due or overdue for an update", "freshness('late')", "ctrl+f"),

@@ -52,6 +52,11 @@ KEYS: list[tuple[str, str, str]] = [
         "browser",
     ),
     ("ctrl+t", "Draft a request (records, publication, API access, data quality) for the open dataset", "browser"),
+    (
+        "ctrl+n",
+        "Requests: the last requests, totals per host today, 429s, waits and the rate limits each host sent",
+        "anywhere",
+    ),
     ("ctrl+g", "Guide: how Portland's open data works, who to ask for what", "browser"),
     ("ctrl+l", "Address lookup (PortlandMaps, needs an API key): property, assessor, zoning, permits", "browser"),
     ("ctrl+o", "Open a dataset (street trees, permits, ...) filtered to the rows near the address", "address lookup"),

@@ -84,6 +84,8 @@ def test_the_token_stays_out_of_the_cache_logs_exports_messages_and_output(
     sidecar = export.parent / "rows.csv.provenance.json"  # the provenance record, with the query URL
     assert json.loads(sidecar.read_text())["export"]["rows"] == 50
     assert _holding(export.parent) == []
+    requests = tmp_path / "state" / "requests.jsonl"  # the request log: every request above, none with the token
+    assert requests.read_text().count("\n") >= 8 and _holding(tmp_path / "state") == []
     assert (canary / "pdxtui.log").exists() and " DEBUG " in (canary / "pdxtui.log").read_text()
     assert _holding(canary) == []
 

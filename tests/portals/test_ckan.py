@@ -850,3 +850,18 @@ async def test_the_column_sample_waits_out_a_hold_on_the_host(server, make):
     ds = await portal.dataset("bike-counts")
     assert ds.fields == () and ds.rows is None
     assert server.requests_to("/download/") == []
+
+
+async def test_the_column_sample_is_in_the_request_log(server, make):
+    """The sample of a CSV file goes out on the fetcher's client itself: it is recorded as any request is."""
+    from pdxtui.requestlog import RequestLog
+
+    log = RequestLog()
+    portal = make(server, request_log=log)
+    server.reset_log()
+    ds = await portal.dataset("bike-counts")
+    assert ds.fields
+    (sample,) = [r for r in log.recent() if "/download/" in r.path]
+    assert (sample.status, sample.attempts, sample.source, sample.host) == (200, 1, "network", "127.0.0.1")
+    assert sample.bytes > 0 and sample.portal.startswith("ckan:")
+    assert sum(r.attempts for r in log.recent()) == len(server.requests)  # every request the site saw, once

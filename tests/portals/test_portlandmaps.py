@@ -5,6 +5,7 @@ files, the logs and the error messages."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import os
@@ -342,7 +343,7 @@ def test_429_with_reset_waits_until_then_and_says_so(fake_portlandmaps, style):
     assert limiter.blocked_until > 0
 
 
-def test_429_reset_beyond_the_bound_fails_at_once(fake_portlandmaps):
+def test_429_reset_beyond_the_bound_fails_at_once(fake_portlandmaps, tmp_path):
     fake_portlandmaps.apps["portlandmaps"].throttle(5, reset_in=600, style="seconds")
 
     async def go():
@@ -356,6 +357,9 @@ def test_429_reset_beyond_the_bound_fails_at_once(fake_portlandmaps):
     assert "rate limit reached" in str(err) and "resets in 10 min" in str(err)
     assert TEST_KEY not in str(err)
     assert elapsed < 5 and len(api_calls(fake_portlandmaps)) == 1
+    (logged,) = (json.loads(line) for line in (tmp_path / "state" / "requests.jsonl").read_text().splitlines())
+    assert (logged["status"], logged["throttled"], logged["attempts"]) == (429, 1, 1)
+    assert "resets in 10 min" in logged["error"] and "x-rate-limit-reset" in logged["rate_limits"]
 
 
 # -- the key stays out of the cache, the logs and the errors -------------------------------------------------------
@@ -441,6 +445,25 @@ def test_log_file_holds_no_key(fake_portlandmaps, tmp_path, monkeypatch):
         root.setLevel(saved[1])
         logging.getLogger("pdxtui").setLevel(logging.NOTSET)
     assert "/api/suggest/" in text and TEST_KEY not in text
+
+
+def test_the_request_log_holds_no_key_but_the_reset_header_and_the_wait(fake_portlandmaps, tmp_path):
+    fake_portlandmaps.apps["portlandmaps"].throttle(1, reset_in=0.2, style="seconds")
+
+    async def go():
+        async with client(fake_portlandmaps) as pm:
+            await pm.suggest("alberta")
+            await pm.detail("zoning", "R246993")
+
+    run(go())
+    text = (tmp_path / "state" / "requests.jsonl").read_text()
+    assert TEST_KEY not in text
+    first, again = (json.loads(line) for line in text.splitlines())
+    assert "/api/suggest/?" in first["path"] and first["path"].endswith("api_key=[secret]")
+    assert (first["status"], first["attempts"], first["throttled"]) == (200, 2, 1)
+    assert first["waited"] > 0.1 and "x-rate-limit-reset" in first["rate_limits"]
+    assert "/api/detail/?" in again["path"] and "api_key=[secret]" in again["path"] and again["attempts"] == 1
+    assert len(api_calls(fake_portlandmaps)) == first["attempts"] + again["attempts"]
 
 
 # -- settings -------------------------------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ KEYS_EVERYWHERE = [
     "plus",
     "ctrl+p",
     "escape",
+    "ctrl+n",
+    "escape",
 ]
 
 

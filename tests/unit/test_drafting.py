@@ -272,6 +272,51 @@ def test_access_topics():
     assert any("development" in r.address for r in keyed.send_to)
 
 
+def test_access_offers_the_request_log_summary():
+    from pdxtui.requestlog import HostDay
+
+    assert any(f.name == "include_usage" and f.type == "bool" for f in FORM_FIELDS["access"])
+    usage = (
+        HostDay(
+            "2024-04-30",
+            "services.arcgis.com",
+            requests=40,
+            network=31,
+            attempts=33,
+            bytes=2_500_000,
+            cache_hits=9,
+            throttled=2,
+            errors=1,
+            waited=3.5,
+        ),
+        HostDay("2024-05-01", "www.portlandmaps.com", requests=5, network=5, attempts=5, bytes=1200),
+    )
+    without = make("access", topic="rate limits", usage=usage)  # not asked for: not in the letter
+    assert "services.arcgis.com" not in without.body
+    d = make("access", topic="rate limits", include_usage=True, usage=usage)
+    assert "last 30 days" in d.body and "36 requests went to these services (38 tries, retries included)" in d.body
+    assert "; 9 more were answered from pdxtui's own cache; 2 answers were 429 (too many requests)." in d.body
+    table = d.body[d.body.index("Day ") :].split("\n\n")[0].splitlines()
+    assert table[0].split() == [
+        "Day",
+        "Host",
+        "Requests",
+        "Network",
+        "Cache",
+        "hits",
+        "Bytes",
+        "429s",
+        "Errors",
+        "Waited",
+    ]
+    assert table[1].split()[:5] == ["2024-04-30", "services.arcgis.com", "40", "31", "9"]
+    assert table[-1].split()[:4] == ["Total", "45", "36", "9"] and table[-1].endswith("3.5 s")
+    empty = make("access", topic="rate limits", include_usage=True)
+    assert "holds no requests to these services in the last 30 days" in empty.body
+    form = input_from_form("access", {"include_usage": True, "usage": "ignored: not typed"})
+    assert form.include_usage is True and form.usage == ()
+
+
 def test_quality_has_dataset_field_ids_problem():
     d = make(
         "quality",

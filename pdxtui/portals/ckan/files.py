@@ -79,8 +79,9 @@ class CKANFiles(NetworkPortal[_Plan]):
 
         host = urlsplit(url).hostname or url  # the fetcher's own key for its per-host limit
         request = fetcher.client.build_request("GET", url, params=params, headers=fetcher._headers(None))
-        async with fetcher.turn(host):
+        async with fetcher.recording(url, params) as trace, fetcher.turn(host):  # in the request log, as any GET
             for _ in range(6):
+                trace.attempts = 1  # it went out (a wait for the turn that timed out did not)
                 response = await fetcher.client.send(request, stream=True, follow_redirects=False)
                 try:
                     if response.next_request is not None:
@@ -88,6 +89,7 @@ class CKANFiles(NetworkPortal[_Plan]):
                         if request.url.host != host and fetcher.token:
                             request.headers.pop(fetcher.token_header, None)
                         continue
+                    fetcher.saw(response, host)
                     chunks: list[bytes] = []
                     size = 0
                     ended = True
@@ -100,10 +102,11 @@ class CKANFiles(NetworkPortal[_Plan]):
                     body = b"".join(chunks)
                     if len(body) > limit:
                         body, ended = body[:limit], False
+                    trace.bytes = len(body)
                     return response.status_code, response.headers.get("Content-Type", ""), body, ended
                 finally:
                     await response.aclose()
-        raise httpx.TooManyRedirects(f"{host} redirected too many times")
+            raise httpx.TooManyRedirects(f"{host} redirected too many times")
 
     async def _csv_columns(self, resource: Resource, title: str) -> tuple[tuple[Field, ...], int | None]:
         """The columns of a CSV resource (and its row count when the file is small), typed from the start of

@@ -7,7 +7,7 @@ F6 closes the app and prints the letter on stdout. Those bindings have priority,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,8 @@ class DraftScreen(Screen[None]):
         self.edited = False  # the letter was changed by hand
         self.current: Draft | None = None
         self.saved_requester: Any = None  # the details saved here when there is no session
+        #: the request log's summary for the access letter, read once per (dataset API, URL) asked about
+        self._usage: tuple[tuple[str, str], tuple[Any, ...]] | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -198,8 +200,18 @@ class DraftScreen(Screen[None]):
             self.kind, self.form_values(), dataset=ctx.dataset, requester=self.requester(), filter_text=ctx.filter_text
         )
         session = getattr(self.app, "session", None)
+        if inp.include_usage and session is not None:
+            inp = replace(inp, usage=self.usage(session, ctx.dataset.api_url if ctx.dataset else "", inp.url))
         secrets = known_secrets(session.config) if session is not None else []
         return draft(inp, today=self.today or date.today(), secrets=secrets)
+
+    def usage(self, session: Any, api_url: str, url: str) -> tuple[Any, ...]:
+        """What pdxtui asked of the portal (and these URLs' hosts) in the last days: read from the request log
+        when the toggle is first ticked, not at every key typed in the form."""
+        key = (api_url, url)
+        if self._usage is None or self._usage[0] != key:
+            self._usage = (key, session.usage(api_url, url))
+        return self._usage[1]
 
     def refresh_letter(self, *, force: bool = False) -> None:
         try:
