@@ -623,7 +623,7 @@ def test_screen_keys_shadow_no_text_box_key():
         for binding in cls.BINDINGS
         for key in (binding.key if hasattr(binding, "key") else binding[0]).split(",")
     }
-    assert not {"ctrl+g", "ctrl+t", "ctrl+l", "ctrl+n"} & taken
+    assert not {"ctrl+g", "ctrl+t", "ctrl+l", "ctrl+n", "ctrl+f"} & taken
 
 
 # ---------------------------------------------------------------------- the palette shows keys
