@@ -236,10 +236,12 @@ def scrub(text: str) -> str:
     """``text`` without any value given to :func:`add_secrets`."""
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
+    if not secrets:
+        return text
+    parts = text.split(SECRET)  # the marks already there stay as they are (a secret may be a word of them)
     for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, SECRET)
-    return text
+        parts = [part.replace(secret, SECRET) if secret in part else part for part in parts]
+    return SECRET.join(parts)
 
 
 # -- the file -----------------------------------------------------------------------------------------------------

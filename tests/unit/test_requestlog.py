@@ -22,6 +22,14 @@ except ImportError:  # tests/ is not a package: pytest put it on sys.path
     from httpstub import Reply, StubServer, json_reply
 
 
+@pytest.fixture(autouse=True)
+def _secrets_kept_to_the_test():
+    saved = set(requestlog._secrets)
+    yield
+    requestlog._secrets.clear()
+    requestlog._secrets.update(saved)
+
+
 @pytest.fixture
 def srv():
     with StubServer() as s:
@@ -105,6 +113,8 @@ def test_loggable_path_removes_secrets_by_name_and_by_value():
     assert loggable_path("https://h/r.json?$$app_token=zz&$where=a>1") == "/r.json?$$app_token=[secret]&$where=a%3E1"
     assert "abcdefgh12345678" not in loggable_path("https://h/p", {"note": "token abcdefgh12345678 echoed"})
     assert "pm-key-0042" not in loggable_path("https://h/p", {"q": "pm-key-0042"})
+    requestlog.add_secrets(["secret"])  # a token that is a word of the mark itself
+    assert loggable_path("https://h/p?token=a&q=my+secret") == "/p?token=[secret]&q=my+[secret]"
     long = loggable_path("https://h/p", {"where": "x" * 5000})
     assert len(long) == requestlog.MAX_PATH and long.endswith("\u2026")
 
