@@ -183,3 +183,19 @@ async def test_a_request_pdxtui_gives_up_on_is_recorded_but_is_no_error(srv, fet
     (r,) = log.recent()
     assert (r.error, r.attempts, r.status) == (requestlog.CANCELLED, 1, None)
     assert daily_totals([r])[0].errors == 0
+
+
+async def test_a_request_held_back_by_anothers_429_counts_the_wait(srv, fetcher):
+    import asyncio
+
+    f, log = fetcher
+    srv.script("/a", Reply(429, b"", headers={"Retry-After": "0.4"}), json_reply({"a": 1}))
+    srv.script("/b", json_reply({"b": 1}))
+    first = asyncio.ensure_future(f.get_json(srv.url("/a")))
+    while not srv.requests:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # the 429 is read: the host is held
+    assert await f.get_json(srv.url("/b")) == {"b": 1}
+    await first
+    held = next(r for r in log.recent() if r.path == "/b")
+    assert held.attempts == 1 and held.throttled == 0 and held.waited >= 0.2  # it waited out the hold on the host
