@@ -156,6 +156,24 @@ def test_a_log_that_cannot_be_written_is_logged_once_and_never_raises(tmp_path, 
     ) == 1
 
 
+def test_a_write_that_failed_is_tried_again_later(tmp_path, monkeypatch, caplog):
+    folder = tmp_path / "state"
+    folder.write_text("a file for now")
+    sink = RequestFile(folder / requestlog.FILE_NAME)
+    assert not sink.write(record()) and "could not write" in sink.problem
+    folder.unlink()  # room again
+    assert not sink.write(record())  # not tried at every request
+    monkeypatch.setattr(requestlog, "RETRY_WRITE", 0.0)
+    assert sink.write(record()) and sink.problem == ""  # tried again: the folder is made now
+    assert len(read_records(path=folder / requestlog.FILE_NAME).records) == 1
+    assert sum("not being recorded" in r.message for r in caplog.records) == 1
+
+
+def test_a_host_is_shown_on_one_line():
+    table = requestlog.usage_table(daily_totals([record(host="evil\x1b[2J\nhost")]))
+    assert len(table) == 3 and "\x1b" not in "".join(table) and "\n" not in "".join(table)
+
+
 def test_damaged_and_foreign_lines_are_skipped_and_counted(tmp_path):
     path = tmp_path / requestlog.FILE_NAME
     RequestFile(path).write(record())
