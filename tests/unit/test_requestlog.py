@@ -13,7 +13,8 @@ import stamina
 from pdxtui import requestlog
 from pdxtui.cache import Store
 from pdxtui.errors import PortalError
-from pdxtui.net import Fetcher, loggable_path, make_client
+from pdxtui.net import Fetcher, make_client
+from pdxtui.netlog import loggable_path
 from pdxtui.requestlog import RequestFile, RequestLog, RequestRecord, daily_totals, read_records
 
 try:
