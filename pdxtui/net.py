@@ -14,16 +14,16 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from pdxtui import __version__, requestlog
-from pdxtui.cache import Params, Store, is_secret_param
+from pdxtui.cache import Params, Store
 from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
+from pdxtui.netlog import RequestTrace, _trace, loggable_path, note_bytes, note_wait, rate_headers
 from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, one_line, short
 
 if TYPE_CHECKING:
@@ -48,8 +48,6 @@ WORKER_THREADS = 1
 T = TypeVar("T")
 WaitCallback = Callable[[str, float], None]
 Gate = Callable[[], Awaitable[None]]
-#: response headers that tell a client its allowance (x-ratelimit-limit-*, x-ratelimit-remaining-*, ...)
-RATE_HEADER_PREFIXES = ("x-ratelimit-", "ratelimit-", "x-rate-limit-")
 
 
 def make_client(
@@ -100,67 +98,6 @@ class _RetryableStatus(Exception):
     def __init__(self, status: int, reason: str, retry_after: float | None) -> None:
         super().__init__(f"{status} {reason}")
         self.status, self.reason, self.retry_after = status, reason, retry_after
-
-
-@dataclass
-class RequestTrace:
-    """What one request went through, filled in as it goes, then kept as a :class:`requestlog.RequestRecord`."""
-
-    source: str = "network"  # "network", "cache" or "stale"
-    attempts: int = 0  # tries sent
-    waited: float = 0.0  # seconds waited: Retry-After, a hold on the host, backoff, a portal's own throttle
-    throttled: int = 0  # 429 answers
-    status: int | None = None  # the last answer's status
-    bytes: int = 0  # the answer's body bytes (from the cache: served from it)
-    rate_limits: dict[str, str] = field(default_factory=dict)
-    error: str = ""  # why a stale copy stood in (a failure that raised is recorded from its exception)
-
-
-_trace: ContextVar[RequestTrace | None] = ContextVar("pdxtui_request_trace", default=None)
-
-
-def note_wait(seconds: float) -> None:
-    """Count ``seconds`` spent waiting towards the request being recorded in this task (if any)."""
-    trace = _trace.get()
-    if trace is not None and seconds >= 0.001:  # not the few microseconds a gate that lets it through takes
-        trace.waited += seconds
-
-
-def _note_bytes(n: int) -> None:
-    trace = _trace.get()
-    if trace is not None:
-        trace.bytes = n
-
-
-def loggable_path(url: str, params: Params = None) -> str:
-    """The path and query ``url`` with ``params`` asks for, as the request log keeps it: secret-named parameters
-    (token, api_key, key...) and every known secret replaced, cut at ``requestlog.MAX_PATH`` characters."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return requestlog.scrub(url)[: requestlog.MAX_PATH]
-    from urllib.parse import parse_qsl
-
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if params:
-        items = params.items() if isinstance(params, Mapping) else params
-        for name, value in items:
-            values = value if isinstance(value, (list, tuple)) else [value]
-            pairs.extend((str(name), "" if v is None else str(v)) for v in values)
-    pairs = [(k, requestlog.SECRET if is_secret_param(k) else v) for k, v in pairs]
-    text = (parts.path or "/") + ("?" + urlencode(pairs, safe="[]$:/,*'()") if pairs else "")
-    text = requestlog.scrub(text)
-    return text if len(text) <= requestlog.MAX_PATH else text[: requestlog.MAX_PATH - 1] + "\u2026"
-
-
-def rate_headers(response: httpx.Response) -> dict[str, str]:
-    """The rate-limit headers of ``response`` (names lowercased), with its Retry-After when there are any."""
-    limits = {k.lower(): v for k, v in response.headers.items() if k.lower().startswith(RATE_HEADER_PREFIXES)}
-    if limits:
-        retry_after = response.headers.get("Retry-After")
-        if retry_after is not None:
-            limits["retry-after"] = retry_after
-    return limits
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -386,21 +323,8 @@ class Fetcher:
         self, url: str, params: Params, trace: RequestTrace, started: float, duration: float, error: str
     ) -> None:
         try:
-            record = requestlog.RequestRecord(
-                at=started,
-                host=_host(url),
-                path=loggable_path(url, params),
-                status=trace.status,
-                bytes=trace.bytes,
-                duration=duration,
-                source=trace.source,
-                attempts=trace.attempts,
-                waited=trace.waited,
-                rate_limits=trace.rate_limits,
-                portal=requestlog.scrub(self.portal_name),
-                error=requestlog.scrub(self._scrub(one_line(error, 300))) if error else "",
-                throttled=trace.throttled,
-            )
+            error = self._scrub(one_line(error, 300)) if error else ""
+            record = trace.record(_host(url), loggable_path(url, params), started, duration, self.portal_name, error)
             (self.request_log or requestlog.current()).add(record)
         except Exception:  # the log must never break a request
             log.debug("could not record a request to %s", _host(url), exc_info=True)
@@ -640,14 +564,14 @@ class Fetcher:
             raise _RetryableStatus(status, _reason(response), parse_retry_after(response.headers.get("Retry-After")))
         if not 200 <= status < 300:
             raw = await self._body(response, host, limit=64 * 1024)
-            _note_bytes(len(raw))
+            note_bytes(len(raw))
             excerpt = server_message(raw)
             message = f"{host} answered {status} {_reason(response)}" + (f": {excerpt}" if excerpt else "")
             if status >= 500:
                 raise _Unreachable(self._scrub(message), portal=self.portal_name)
             raise HTTPStatusError(self._scrub(message), portal=self.portal_name, status=status, body=raw)
         body = await self._body(response, host, cap=cap)
-        _note_bytes(len(body))
+        note_bytes(len(body))
         return status, response.headers.get("Content-Type", ""), body
 
     async def _body(

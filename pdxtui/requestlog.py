@@ -35,6 +35,8 @@ RECENT = 500
 FILE_NAME = "requests.jsonl"
 FILE_BYTES = 1_000_000
 KEEP = 4
+#: after a failed write, seconds before the file is tried again (a full disk may have room again)
+RETRY_WRITE = 60.0
 #: the longest path-and-query kept in a record (a long SoQL query is cut, with "…" at the end)
 MAX_PATH = 2000
 SECRET = "[secret]"
@@ -183,6 +185,7 @@ USAGE_COLUMNS = (
 def usage_table(days: list[HostDay]) -> list[str]:
     """Per host per day, as aligned plain-text lines: a heading, one line a (day, host), and a total line."""
     from pdxtui.textout import human_bytes
+    from pdxtui.textsafe import one_line
 
     total = grand_total(days)
     total.day = "Total"
@@ -190,7 +193,7 @@ def usage_table(days: list[HostDay]) -> list[str]:
     def cells(d: HostDay) -> list[str]:
         return [
             d.day,
-            d.host,
+            one_line(d.host),
             f"{d.requests:,}",
             f"{d.network:,}",
             f"{d.cache_hits:,}",
@@ -236,10 +239,12 @@ def scrub(text: str) -> str:
     """``text`` without any value given to :func:`add_secrets`."""
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
+    if not secrets:
+        return text
+    parts = text.split(SECRET)  # the marks already there stay as they are (a secret may be a word of them)
     for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, SECRET)
-    return text
+        parts = [part.replace(secret, SECRET) if secret in part else part for part in parts]
+    return SECRET.join(parts)
 
 
 # -- the file -----------------------------------------------------------------------------------------------------
@@ -270,8 +275,8 @@ class RequestFile:
     One open handle (in append mode, so that two pdxtui processes writing at once each add whole lines), one
     ``write`` a record: nothing is buffered, a crash loses at most the line being written. The folder is the
     user state folder unless ``path`` is given; it is looked up again when ``PDXTUI_STATE_DIR`` changes. Trouble
-    (a folder that cannot be written, a full disk) is logged once per file and the record dropped: a log that
-    cannot be written never stops a request."""
+    (a folder that cannot be written, a full disk) is logged once per file, and records are dropped until the file
+    is tried again ``RETRY_WRITE`` seconds later: a log that cannot be written never stops a request."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, max_bytes: int = FILE_BYTES) -> None:
         self._fixed = Path(path) if path is not None else None
@@ -282,6 +287,8 @@ class RequestFile:
         self._fd: int | None = None
         self._fd_path: Path | None = None
         self._failed: Path | None = None
+        self._failed_at = 0.0
+        self._warned: set[Path] = set()
         #: the last problem writing the file ("" when none)
         self.problem = ""
 
@@ -303,7 +310,7 @@ class RequestFile:
         )
         with self._lock:
             path = self.path()
-            if path == self._failed:
+            if path == self._failed and time.monotonic() - self._failed_at < RETRY_WRITE:
                 return False
             try:
                 fd = self._open(path)
@@ -312,10 +319,13 @@ class RequestFile:
                 os.write(fd, line)
             except OSError as exc:
                 self._close()
-                self._failed = path
+                self._failed, self._failed_at = path, time.monotonic()
                 self.problem = f"could not write the request log {path}: {exc.strerror or exc}"
-                log.warning("requests are not being recorded: %s", self.problem)
+                if path not in self._warned:
+                    self._warned.add(path)
+                    log.warning("requests are not being recorded: %s", self.problem)
                 return False
+            self._failed, self.problem = None, ""
         return True
 
     def close(self) -> None:

@@ -273,7 +273,7 @@ class PortlandMaps:
         self._tell(f"{note}; {message}" if note else message, seconds)
 
     async def _before(self, request: httpx.Request) -> None:
-        from pdxtui.net import note_wait
+        from pdxtui.netlog import note_wait
 
         waiting = time.monotonic()
         await self.limiter.acquire()

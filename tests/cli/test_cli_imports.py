@@ -84,3 +84,9 @@ def test_version_and_help_import_no_command_code():
     code, out, _, modules = run("--help")
     assert code == 0 and "preview" in out and "export" in out
     assert imported(modules, ("polars", "pyarrow", "pdxtui.filters", "pdxtui.ui", "textual", *NETWORK)) == []
+
+
+def test_the_request_log_command_reads_the_file_alone():
+    code, out, err, modules = run("log", "--json")
+    assert code == 0 and out == "[]\n", err
+    assert imported(modules, ("polars", "pyarrow", "diskcache", "pdxtui.net", *NETWORK, *NEVER)) == []

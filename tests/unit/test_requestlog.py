@@ -13,13 +13,22 @@ import stamina
 from pdxtui import requestlog
 from pdxtui.cache import Store
 from pdxtui.errors import PortalError
-from pdxtui.net import Fetcher, loggable_path, make_client
+from pdxtui.net import Fetcher, make_client
+from pdxtui.netlog import loggable_path
 from pdxtui.requestlog import RequestFile, RequestLog, RequestRecord, daily_totals, read_records
 
 try:
     from tests.support.httpstub import Reply, StubServer, json_reply
 except ImportError:  # tests/ is not a package: pytest put it on sys.path
     from httpstub import Reply, StubServer, json_reply
+
+
+@pytest.fixture(autouse=True)
+def _secrets_kept_to_the_test():
+    saved = set(requestlog._secrets)
+    yield
+    requestlog._secrets.clear()
+    requestlog._secrets.update(saved)
 
 
 @pytest.fixture
@@ -105,6 +114,8 @@ def test_loggable_path_removes_secrets_by_name_and_by_value():
     assert loggable_path("https://h/r.json?$$app_token=zz&$where=a>1") == "/r.json?$$app_token=[secret]&$where=a%3E1"
     assert "abcdefgh12345678" not in loggable_path("https://h/p", {"note": "token abcdefgh12345678 echoed"})
     assert "pm-key-0042" not in loggable_path("https://h/p", {"q": "pm-key-0042"})
+    requestlog.add_secrets(["secret"])  # a token that is a word of the mark itself
+    assert loggable_path("https://h/p?token=a&q=my+secret") == "/p?token=[secret]&q=my+[secret]"
     long = loggable_path("https://h/p", {"where": "x" * 5000})
     assert len(long) == requestlog.MAX_PATH and long.endswith("\u2026")
 
@@ -146,6 +157,24 @@ def test_a_log_that_cannot_be_written_is_logged_once_and_never_raises(tmp_path, 
     ) == 1
 
 
+def test_a_write_that_failed_is_tried_again_later(tmp_path, monkeypatch, caplog):
+    folder = tmp_path / "state"
+    folder.write_text("a file for now")
+    sink = RequestFile(folder / requestlog.FILE_NAME)
+    assert not sink.write(record()) and "could not write" in sink.problem
+    folder.unlink()  # room again
+    assert not sink.write(record())  # not tried at every request
+    monkeypatch.setattr(requestlog, "RETRY_WRITE", 0.0)
+    assert sink.write(record()) and sink.problem == ""  # tried again: the folder is made now
+    assert len(read_records(path=folder / requestlog.FILE_NAME).records) == 1
+    assert sum("not being recorded" in r.message for r in caplog.records) == 1
+
+
+def test_a_host_is_shown_on_one_line():
+    table = requestlog.usage_table(daily_totals([record(host="evil\x1b[2J\nhost")]))
+    assert len(table) == 3 and "\x1b" not in "".join(table) and "\n" not in "".join(table)
+
+
 def test_damaged_and_foreign_lines_are_skipped_and_counted(tmp_path):
     path = tmp_path / requestlog.FILE_NAME
     RequestFile(path).write(record())
@@ -173,3 +202,19 @@ async def test_a_request_pdxtui_gives_up_on_is_recorded_but_is_no_error(srv, fet
     (r,) = log.recent()
     assert (r.error, r.attempts, r.status) == (requestlog.CANCELLED, 1, None)
     assert daily_totals([r])[0].errors == 0
+
+
+async def test_a_request_held_back_by_anothers_429_counts_the_wait(srv, fetcher):
+    import asyncio
+
+    f, log = fetcher
+    srv.script("/a", Reply(429, b"", headers={"Retry-After": "0.4"}), json_reply({"a": 1}))
+    srv.script("/b", json_reply({"b": 1}))
+    first = asyncio.ensure_future(f.get_json(srv.url("/a")))
+    while not srv.requests:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # the 429 is read: the host is held
+    assert await f.get_json(srv.url("/b")) == {"b": 1}
+    await first
+    held = next(r for r in log.recent() if r.path == "/b")
+    assert held.attempts == 1 and held.throttled == 0 and held.waited >= 0.2  # it waited out the hold on the host
