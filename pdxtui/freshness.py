@@ -227,13 +227,16 @@ class Freshness:
             return f"due {amount} ago" if self.state == DUE else f"overdue by {amount}"
         return self.state
 
-    def describe(self) -> str:
-        """One line for the metadata pane: "Updates weekly · data last changed 2025-05-12 · overdue by 29 weeks"."""
+    def parts(self) -> list[str]:
+        """The pieces of :meth:`describe`, in order: the cadence, the data's date, the verdict, and for a snapshot
+        "as of the snapshot date ...". Each is one line of inert text (the stated cadence is the portal's)."""
+        from pdxtui.textsafe import one_line
+
         parts: list[str] = []
         if self.cadence.name:
             parts.append(f"Updates {self.cadence.name}")
         elif self.cadence.stated:
-            parts.append(f"Updates: {self.cadence.stated}")
+            parts.append(f"Updates: {one_line(self.cadence.stated, 80)}")
         else:
             parts.append("No stated update cadence")
         if self.data_updated is not None:
@@ -248,7 +251,11 @@ class Freshness:
             parts.append("freshness unknown")
         if self.snapshot and self.at is not None:
             parts.append(f"as of the snapshot date {self.at.date().isoformat()}")
-        return " · ".join(parts)
+        return parts
+
+    def describe(self) -> str:
+        """One line for the metadata pane: "Updates weekly · data last changed 2025-05-12 · overdue by 29 weeks"."""
+        return " · ".join(self.parts())
 
 
 def assess(cadence: str | Cadence | None, data_updated: datetime | None, at: datetime | None = None) -> Freshness:

@@ -197,7 +197,7 @@ def _show_text(ds: Dataset) -> str:
     stated = ds.update_frequency.strip() or "no stated cadence"
     if fresh.cadence.name and not stated.lower().startswith(fresh.cadence.name[:5]):  # "annual" is "annually"
         stated = f"{stated} ({fresh.cadence.name})"
-    judged = fresh.describe().split(" · ", 1)[1]  # describe() begins with the cadence
+    judged = " · ".join(fresh.parts()[1:])  # the parts after the cadence
     facts = [
         ("id", ds.id),
         ("owner", ds.owner),

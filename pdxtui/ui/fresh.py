@@ -57,8 +57,8 @@ def state_text(fresh: Freshness) -> Text:
     """The metadata pane's line (:meth:`Freshness.describe`) after the state's mark, the verdict in the state's
     colour. The cadence is portal text: it goes in as plain text, never as markup."""
     glyph, style = MARKS.get(fresh.state, MARKS[UNKNOWN])
-    parts = fresh.describe().split(" · ")
-    verdict = len(parts) - (2 if fresh.snapshot else 1)  # the verdict, then "as of the snapshot date ..."
+    parts = fresh.parts()
+    verdict = 2  # the cadence, the date, then the verdict (and "as of the snapshot date ..." for a snapshot)
     if fresh.state == UNKNOWN:  # nothing to claim: one dim line, no call for attention
         return Text(" · ".join(parts), "dim")
     out = Text()
@@ -101,4 +101,4 @@ def filter_note(choice: str, shown: int, loaded: int, total: int | None) -> str:
         note += "are not loaded, so not judged (narrow the search)"
     else:
         note = f"{shown:,} of {loaded:,} {'dataset' if loaded == 1 else 'datasets'} {verb} {what}"
-    return note + " · ctrl+f: next"
+    return note  # (the drop-down above says "ctrl+f")

@@ -177,3 +177,15 @@ def test_datasets_and_hits_are_judged_on_the_data_date_not_the_record_date(monke
     hit = DatasetSummary("x", "X", updated=at(2026, 12, 1), update_frequency="Weekly", data_updated=at(2026, 11, 30))
     assert freshness.of(hit).state == FRESH
     assert freshness.of(DatasetSummary("y", "Y", updated=at(2026, 12, 1))).state == UNKNOWN
+
+
+def test_the_stated_cadence_is_shown_inert() -> None:
+    """The cadence is portal text: the line that shows it (the metadata pane, ``show``) carries no control
+    character, bidi override or newline from it (the review found ESC on the metadata pane's line)."""
+    from pdxtui.ui.fresh import state_text
+
+    verdict = assess("\x1b[2JWhen\u202e it\nchanges", at(2025, 5, 12), at(2025, 6, 1))
+    for line in (verdict.describe(), state_text(verdict).plain, *verdict.parts()):
+        assert "\x1b" not in line and "\u202e" not in line and "\n" not in line
+    assert verdict.parts()[0] == "Updates: ␛[2JWhen\ufffd it changes"
+    assert verdict.cadence.stated == "\x1b[2JWhen\u202e it changes"  # kept as sent; made inert where shown

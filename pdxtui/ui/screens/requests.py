@@ -291,7 +291,7 @@ class RequestsScreen(ShownKeys, Screen[None]):
         heard = rt.host_totals((r for r in batch if rt.record_key(r) not in keys), day, self.tz)
         self._live = rt.per_host([*self._live.values(), *heard.values()], day)
         totals = rt.ranked(rt.per_host([*earlier.values(), *self._live.values()], day).values())
-        self.query_one("#req-totals-title", Static).update(Text(f"Today ({day}) per host · {self.scope}"))
+        self.query_one("#req-totals-title", Static).update(Text(f"Today ({day}, local time) per host · {self.scope}"))
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
         narrow = self.app.size.width < 100
         for n, header in enumerate(rt.TOTALS_SHORT if narrow else rt.TOTALS_HEADERS):
