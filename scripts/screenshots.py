@@ -126,6 +126,43 @@ async def histogram(pilot) -> None:
     await settle(pilot)
 
 
+async def freshness_filter(pilot) -> None:
+    """The catalog showing only the datasets due or overdue for an update (ctrl+f twice), one of them open."""
+    await settle(pilot)
+    await pilot.press("ctrl+f", "ctrl+f")
+    await settle(pilot)
+    await pilot.press("down", "down", "down", "enter")
+    await settle(pilot)
+
+
+_fake = None
+
+
+def fake_portal_app():
+    """The browser on the fake ArcGIS portal the tests use (tests/support/fakeportal, on 127.0.0.1), which answers
+    one rows request with 429 first: the Requests panel then has a wait and a throttled answer to show."""
+    global _fake
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from tests.support.fakeportal import start_server
+
+    if _fake is None:
+        _fake = start_server()
+    _fake.faults.set("429", path_contains="/query?", count=1, retry_after=0.3)
+    return PdxApp(session=open_session(portal=f"arcgis:{_fake.url}/hub"))
+
+
+async def requests_panel(pilot) -> None:
+    await settle(pilot, timeout=60)
+    await pilot.press(*"permits", "enter")
+    await settle(pilot, timeout=60)
+    await pilot.press("enter")
+    await settle(pilot, timeout=60)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    await pilot.pause(0.5)
+
+
 def offline_app():
     from pdxtui.session import open_session
     from pdxtui.ui.app import PdxApp
@@ -151,6 +188,8 @@ SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
     "offline": (offline_app, offline),
     "map": (demo_app, map_view),
     "histogram": (demo_app, histogram),
+    "freshness": (demo_app, freshness_filter),
+    "requests": (fake_portal_app, requests_panel),
 }
 
 
@@ -185,6 +224,7 @@ def main() -> int:
     os.environ["PDXTUI_CACHE_DIR"] = os.path.join(tmp, "cache")
     os.environ["PDXTUI_CONFIG"] = os.path.join(tmp, "config.toml")
     os.environ["PDXTUI_LOG_DIR"] = os.path.join(tmp, "logs")
+    os.environ["PDXTUI_STATE_DIR"] = os.path.join(tmp, "state")  # the request log, the export dialog's choices
     from pdxtui.logs import setup_logging
 
     setup_logging()
