@@ -1,6 +1,6 @@
 """Reviewer's scratch tests for issue 18 (wt-review): each FAILS on the merged code and shows one finding of the
 review (marked xfail(strict=True): they xfail today and turn into failures once fixed, so that whoever
-fixes one moves it into the right test file). Not product tests: the fixers may move them where they belong (or drop them once fixed)."""
+fixes one moves it into the right test file). Not product tests."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_finding_socrata_query_url_is_not_the_request_sent(tmp_path, capsys, fak
     target = tmp_path / "s.csv"
     with stamina.set_testing(True, attempts=3, cap=True):
         code = main(["--portal", f"socrata:{fake_socrata.url}", "export", INSPECTIONS.id, "-o", str(target)])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 0, err
     url = json.loads((tmp_path / "s.csv.provenance.json").read_text())["query"]["url"]
     sent = {r.path for r in fake_socrata.requests if "/resource/" in r.path and "count" not in str(r.params)}
