@@ -90,6 +90,20 @@ def test_a_sidecar_left_behind_needs_force_too(capsys, tmp_path):
     assert json.loads(sidecar.read_text())["export"]["rows"] == 94
 
 
+def test_columns_asked_for_are_the_query_columns_of_the_record(capsys, tmp_path):
+    """--columns picks the columns (ExportOptions, not the query): the record's query.columns names them, as
+    written, not [] ("all")."""
+    target = tmp_path / "c.csv"
+    code, _out, err = run(capsys, STREET_TREES, "-o", str(target), "--limit", "3", "--columns", "OBJECTID,SPECIES")
+    assert code == 0, err
+    record = json.loads((tmp_path / "c.csv.provenance.json").read_text())
+    assert [c["name"] for c in record["export"]["columns"]] == ["OBJECTID", "SPECIES"]
+    assert record["query"]["columns"] == ["OBJECTID", "SPECIES"]
+    code, _out, err = run(capsys, STREET_TREES, "-o", str(tmp_path / "all.csv"), "--limit", "1")
+    assert code == 0, err
+    assert json.loads((tmp_path / "all.csv.provenance.json").read_text())["query"]["columns"] == []
+
+
 def test_unknown_extension_is_a_usage_error(capsys, tmp_path):
     """Exit 2: the request cannot work as written (like a bad flag); the message lists the extensions."""
     code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(tmp_path / "n.xls"))
