@@ -34,7 +34,7 @@ from pdxtui.export.formats import (
     geometry_columns,
     shape_column,
 )
-from pdxtui.export.target import _os_problem, _Target, commit_dropping, commit_pair
+from pdxtui.export.target import _os_problem, _Target, commit_dropping, commit_pair, sidecar_in_the_way
 from pdxtui.export.writers import (
     _CsvWriter,
     _delimiter,
@@ -112,11 +112,13 @@ class _Job:
     # -- lifecycle
 
     def open(self) -> None:
-        if self.options.provenance:
-            from pdxtui.provenance import sidecar_path
+        from pdxtui.provenance import sidecar_path
 
+        if self.options.provenance:
             self.side = _Target(sidecar_path(self.path_arg), self.options.overwrite)
         self.target = _Target(self.path_arg, self.options.overwrite)
+        if not self.options.provenance:
+            sidecar_in_the_way(sidecar_path(self.target.path), self.options.overwrite)
         self.target.open()
         self.writer = _WRITERS[self.format](self)
         self.report()

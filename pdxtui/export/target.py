@@ -75,12 +75,24 @@ def commit_pair(main: _Target, side: _Target) -> int:
     return size
 
 
+def sidecar_in_the_way(sidecar: str, overwrite: bool) -> None:
+    """The check an export without provenance makes of ``sidecar``, the record that would sit beside its file:
+    one there (left by an earlier export to that name, its file deleted or not) belongs to the new file, so it
+    is removed with the commit, which takes ``overwrite`` (TargetExists without)."""
+    if os.path.lexists(sidecar) and not overwrite:
+        raise TargetExists(
+            f"{sidecar} (the provenance record of an earlier export to that name) already exists; "
+            "use --force to replace the file and remove that record"
+        )
+
+
 def commit_dropping(main: _Target, stale: str) -> int:
-    """Place an export written without provenance over an earlier one: the earlier export's sidecar ``stale``
-    (which describes the file being replaced) goes too, so no file sits beside a record of other rows. It is
-    set aside first and put back if placing the file fails."""
-    if not main.overwrite or not os.path.isfile(stale):
+    """Place an export written without provenance: the sidecar ``stale`` already beside its name (a record of
+    other rows) goes too, both or neither, so no file sits beside a record of other rows. It needs ``overwrite``
+    (:func:`sidecar_in_the_way`), is set aside first and put back if placing the file fails."""
+    if not os.path.lexists(stale):
         return main.commit()
+    sidecar_in_the_way(stale, main.overwrite)
     kept = os.path.join(
         main.folder, f".{os.path.basename(stale)[:100]}{_TEMP_MARK}{os.getpid()}-old-{os.urandom(4).hex()}"
     )
