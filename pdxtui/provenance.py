@@ -161,6 +161,12 @@ def _rows_request(service: Service, dataset: Dataset, query: Query) -> tuple[str
     return (url or None), (paged_by if url else ())
 
 
+def now() -> datetime:
+    """The clock a record's ``retrieved_at`` (and a citation's "Retrieved" date) reads when not given: UTC now
+    (tests fix it, so no run crossing midnight sees two dates)."""
+    return datetime.now(UTC)
+
+
 def iso_utc(moment: datetime | None) -> str | None:
     """``2026-12-03T11:22:33Z`` (a naive datetime is taken as UTC); None stays None."""
     if moment is None:
@@ -219,7 +225,7 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
         notes.append(SAMPLE_NOTE)
     if where and source.filtered_here:
         notes.append(LOCAL_FILTER_NOTE)
-    retrieved = source.retrieved_at or datetime.now(UTC)
+    retrieved = source.retrieved_at or now()
     near = None
     if query.near is not None:
         lat, lon, metres = query.near
