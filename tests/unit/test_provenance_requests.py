@@ -88,6 +88,28 @@ def test_arcgis_object_id_batches_of_an_old_server_are_recorded_as_sent(tmp_path
     _matches_sent(record, sent)
 
 
+async def test_arcgis_rows_sorted_here_are_recorded_as_read(tmp_path, fake_arcgis):
+    """An old server cannot sort: pdxtui reads the rows in the server's order (every column: it sorts them
+    itself) and the record names those requests, not a query with an order the server never got."""
+    from pdxtui.export import ExportOptions, export_query
+    from pdxtui.model import Query
+    from pdxtui.session import open_session
+
+    service = open_session(portal=f"arcgis:{fake_arcgis.url}/hub").service()
+    legacy = DATASETS["code_cases_2006"]
+    target = tmp_path / "sorted.csv"
+    try:
+        ds = await service.dataset(legacy.id)
+        query = Query(order=(("CASE_NUM", True),), columns=("CASE_NUM", "PARCEL"), limit=30)
+        await export_query(service, ds, target, ExportOptions(), query=query)
+    finally:
+        await service.aclose()
+    record = json.loads(Path(f"{target}.provenance.json").read_text())
+    sent = [r for r in fake_arcgis.requests_to("/query") if "objectIds" in r.params]
+    assert record["query"]["order"] == [{"column": "CASE_NUM", "descending": True}]
+    _matches_sent(record, sent)
+
+
 def test_ckan_datastore_search_is_recorded_as_sent(tmp_path, capsys, fake_ckan):
     record = _export(capsys, f"ckan:{fake_ckan.url}", "street-trees", tmp_path / "c.csv", "--limit", "7")
     sent = [r for r in fake_ckan.requests_to("/datastore_search") if "offset" in r.params]
