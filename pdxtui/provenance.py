@@ -13,8 +13,11 @@ The record (``"pdxtui_provenance": 1``; keys never removed or renamed within one
 * ``dataset``: ``id``, ``title``, ``publisher`` (the owner), ``licence``, ``page_url``, ``api_url``,
   ``data_updated`` (the date the data last changed, ISO 8601, UTC; null when the portal gives none),
   ``update_frequency``, ``sample`` (true: pdxtui's bundled sample rows, not the publisher's).
-* ``query``: ``url`` (the exact API request for these rows, secrets removed; null when there was no request:
-  the bundled snapshot, or rows handed over without their source, and then ``url_note`` says why), ``filter``
+* ``query``: ``url`` (the exact API request for these rows as sent, secrets removed; for rows read page by
+  page, the request without the paging parameters pdxtui added to each page's request, which ``paged_by``
+  names and ``url_note`` explains; null when there was no request: the bundled snapshot, or rows handed over
+  without their source, and then ``url_note`` says why), ``paged_by`` (those paging parameters; empty: the
+  rows came in one request, or there was none), ``filter``
   (pdxtui's filter language, as typed), ``filter_words`` (plain English), ``filtered_by`` ("portal": the
   server ran it, so it is in ``url``; "pdxtui": applied to the rows read, so it is not), ``near`` (the distance
   filter: ``latitude``, ``longitude``, ``metres``, ``words``), ``order`` (``column``, ``descending``),
@@ -55,6 +58,10 @@ SAMPLE_NOTE = (
 )
 NO_REQUEST_NOTE = "no request was made: the rows come from pdxtui's bundled sample snapshot"
 UNKNOWN_SOURCE_NOTE = "not known: the rows were handed to the export without their query"
+PAGED_NOTE = (
+    "the request for the rows as pdxtui sent it, without its paging parameters ({names}): pdxtui sent it once "
+    "per page of rows, each time with those parameters set to that page"
+)
 LOCAL_FILTER_NOTE = (
     "The portal cannot run this filter: pdxtui read the rows of the query URL and kept those matching it."
 )
@@ -78,6 +85,7 @@ class Source:
     site_name: str = ""
     query: Query | None = None
     query_url: str | None = None
+    paged_by: tuple[str, ...] = ()
     filtered_here: bool = False
     scope: str = ""
     served_from: str = ""
@@ -113,8 +121,9 @@ def source_for(
     portal = service.portal
     network = portal.kind != "bundled"
     url: str | None = None
+    paged_by: tuple[str, ...] = ()
     if dataset is not None and network:
-        url = service.api_url(dataset, query or Query()) or None
+        url, paged_by = _rows_request(service, dataset, query or Query())
     filtered_here = bool(query and query.where and query.where.strip() and not service.can("filter"))
     return Source(
         portal_name=portal.name,
@@ -125,6 +134,7 @@ def source_for(
         site_name=portal.site_name,
         query=query,
         query_url=url,
+        paged_by=paged_by,
         filtered_here=filtered_here,
         scope=scope,
         served_from=portal.state.source if network else "bundled",
@@ -140,8 +150,21 @@ def settled(source: Source, service: Service, dataset: Dataset, fetched: Query) 
     from. The bundled snapshot makes no request: no URL."""
     portal = service.portal
     if portal.kind == "bundled":
-        return replace(source, query_url=None, served_from="bundled")
-    return replace(source, query_url=service.api_url(dataset, fetched) or None, served_from=portal.state.source)
+        return replace(source, query_url=None, paged_by=(), served_from="bundled")
+    url, paged_by = _rows_request(service, dataset, fetched)
+    return replace(source, query_url=url, paged_by=paged_by, served_from=portal.state.source)
+
+
+def _rows_request(service: Service, dataset: Dataset, query: Query) -> tuple[str | None, tuple[str, ...]]:
+    """The rows request of ``query`` (None: none) and the paging parameters left out of it."""
+    url, paged_by = service.rows_request(dataset, query)
+    return (url or None), (paged_by if url else ())
+
+
+def now() -> datetime:
+    """The clock a record's ``retrieved_at`` (and a citation's "Retrieved" date) reads when not given: UTC now
+    (tests fix it, so no run crossing midnight sees two dates)."""
+    return datetime.now(UTC)
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -193,13 +216,16 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
     notes: list[str] = []
     url = scrubbed_url(source.query_url, secrets)
     url_note = None
+    paged_by = list(source.paged_by) if url else []
     if url is None:
         url_note = NO_REQUEST_NOTE if dataset.sample or source.portal_kind == "bundled" else UNKNOWN_SOURCE_NOTE
+    elif paged_by:
+        url_note = PAGED_NOTE.format(names=", ".join(paged_by))
     if dataset.sample:
         notes.append(SAMPLE_NOTE)
     if where and source.filtered_here:
         notes.append(LOCAL_FILTER_NOTE)
-    retrieved = source.retrieved_at or datetime.now(UTC)
+    retrieved = source.retrieved_at or now()
     near = None
     if query.near is not None:
         lat, lon, metres = query.near
@@ -228,6 +254,7 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
         "query": {
             "url": url,
             "url_note": url_note,
+            "paged_by": paged_by,
             "filter": where,
             "filter_words": _filter_words(where, dataset) if where else None,
             "filtered_by": ("pdxtui" if source.filtered_here else "portal") if where else None,

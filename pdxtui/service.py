@@ -187,6 +187,11 @@ class Service:
         """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""
         return self.portal.query_url(dataset, query)
 
+    def rows_request(self, dataset: Dataset, query: Query) -> tuple[str, tuple[str, ...]]:
+        """The rows request of ``query`` as sent, without its paging parameters, and their names (see
+        :meth:`pdxtui.portals.base.Portal.rows_request`)."""
+        return self.portal.rows_request(dataset, query)
+
     async def facet(self, dataset: Dataset, column: str, query: Query | None = None, *, limit: int = 1000) -> Any:
         """Value counts of ``column`` over the whole dataset (narrowed by the query's filter), counted by the
         portal's own group-by: a :class:`pdxtui.stats.Facet` with scope "dataset"."""

@@ -111,11 +111,7 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
     # the cheap checks first, before the portal is asked anything
     _not_a_folder(args.output, args.id, args.format)
     format_for(args.output, args.format)
-    check_target(args.output, args.force)
-    if options.provenance:
-        from pdxtui.provenance import sidecar_path
-
-        check_target(sidecar_path(args.output), args.force)
+    check_target(args.output, args.force, provenance=options.provenance)
 
     dataset = await service.dataset(args.id)
     where = where_text(args.where)

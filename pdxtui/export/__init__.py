@@ -36,7 +36,15 @@ polars, pyarrow and xlsxwriter are imported inside the functions that need them.
 
 from __future__ import annotations
 
-from pdxtui.export.api import SCOPES, check_target, export_frame, export_frames, export_query, export_scope
+from pdxtui.export.api import (
+    SCOPES,
+    check_target,
+    export_frame,
+    export_frames,
+    export_query,
+    export_scope,
+    in_the_way,
+)
 from pdxtui.export.formats import (
     COMPRESSIONS,
     EXTENSIONS,
@@ -86,6 +94,7 @@ __all__ = [
     "format_for",
     "format_problem",
     "geometry_columns",
+    "in_the_way",
     "resolve_columns",
     "suggested_filename",
     "write_text_atomic",

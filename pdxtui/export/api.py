@@ -29,13 +29,33 @@ from pdxtui.export.formats import (
     resolve_columns,
 )
 from pdxtui.export.job import _Job, _translated
-from pdxtui.export.target import _Target
+from pdxtui.export.target import _Target, sidecar_in_the_way
 
 
-def check_target(path: str | os.PathLike[str], overwrite: bool = False) -> str:
+def check_target(path: str | os.PathLike[str], overwrite: bool = False, *, provenance: bool | None = None) -> str:
     """The absolute target path, after the checks an export makes first: the folder exists and is a folder, the
-    path is not a folder, and it does not exist unless ``overwrite``. Raises :class:`ExportError`."""
-    return _Target(path, overwrite).path
+    path is not a folder, and it does not exist unless ``overwrite``. With ``provenance`` given (True: the
+    export writes a sidecar; False: it writes none) the sidecar's path is checked too: a sidecar there belongs to
+    the new file and is replaced (True) or removed (False) with it, either way only with ``overwrite``. Raises
+    :class:`ExportError` (:class:`TargetExists` for a file in the way)."""
+    target = _Target(path, overwrite).path
+    if provenance is not None:
+        from pdxtui.provenance import sidecar_path
+
+        if provenance:
+            _Target(sidecar_path(target), overwrite)
+        else:
+            sidecar_in_the_way(sidecar_path(target), overwrite)
+    return target
+
+
+def in_the_way(path: str | os.PathLike[str]) -> list[str]:
+    """The files an export to ``path`` would replace: the file and its sidecar (``FILE.provenance.json``), those
+    that exist (a sidecar is replaced, or removed by an export without provenance, so it is asked about too)."""
+    from pdxtui.provenance import sidecar_path
+
+    target = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    return [p for p in (target, sidecar_path(target)) if os.path.lexists(p)]
 
 
 # -- the three scopes ---------------------------------------------------------------------------------------------
@@ -61,6 +81,7 @@ def export_frame(
     columns = resolve_columns(options.columns, frame.columns, fields) or list(frame.columns)
     job = _Job(path, options, fmt, columns, dataset, frame.columns, progress, cancel)
     job.source = source
+    check_target(path, options.overwrite, provenance=options.provenance)
     job.check_rows(frame.height)
     job.total = frame.height
     try:
@@ -101,6 +122,7 @@ async def export_frames(
     known = list(columns) if columns is not None else [f.name for f in fields]
     chosen = resolve_columns(options.columns, known, fields) if known else list(options.columns)
     job = _Job(path, options, fmt, chosen or known, dataset, known, progress, cancel)
+    check_target(path, options.overwrite, provenance=options.provenance)
     job.source = source
     job.check_rows(total)
     job.total = total
@@ -139,7 +161,7 @@ async def export_query(
     names = [f.name for f in dataset.fields]
     chosen = resolve_columns(options.columns or query.columns, names, dataset.fields) or names
     job = _Job(path, options, fmt, chosen, dataset, names, progress, cancel)
-    _Target(path, options.overwrite)  # the cheap checks, before any request
+    check_target(path, options.overwrite, provenance=options.provenance)  # the cheap checks, before any request
 
     where = query.where if query.where and query.where.strip() else None
     node = parse(where, dataset.fields) if where else None

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterable, Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.errors import PdxError
@@ -33,7 +34,7 @@ from pdxtui.export.formats import (
     geometry_columns,
     shape_column,
 )
-from pdxtui.export.target import _os_problem, _Target, commit_dropping, commit_pair
+from pdxtui.export.target import _os_problem, _Target, commit_dropping, commit_pair, sidecar_in_the_way
 from pdxtui.export.writers import (
     _CsvWriter,
     _delimiter,
@@ -111,11 +112,13 @@ class _Job:
     # -- lifecycle
 
     def open(self) -> None:
-        if self.options.provenance:
-            from pdxtui.provenance import sidecar_path
+        from pdxtui.provenance import sidecar_path
 
+        if self.options.provenance:
             self.side = _Target(sidecar_path(self.path_arg), self.options.overwrite)
         self.target = _Target(self.path_arg, self.options.overwrite)
+        if not self.options.provenance:
+            sidecar_in_the_way(sidecar_path(self.target.path), self.options.overwrite)
         self.target.open()
         self.writer = _WRITERS[self.format](self)
         self.report()
@@ -132,12 +135,15 @@ class _Job:
         """The provenance record for ``rows`` written (None with ``options.provenance`` off); made once."""
         if not self.options.provenance or self.record is not None:
             return self.record
-        from pdxtui.model import Dataset
+        from pdxtui.model import Dataset, Query
         from pdxtui.provenance import Source, Written, build_record
 
         source = self.source or Source()
         if self.settle is not None:
             source = self.settle(source)
+        if self.options.columns or (source.query is not None and source.query.columns):
+            # the columns asked for, as resolved (``options.columns`` is not part of the query)
+            source = replace(source, query=replace(source.query or Query(), columns=tuple(self.columns)))
         kinds = self.writer.types(dict(self.schema or {})) if self.writer is not None else dict(self.schema or {})
         columns = tuple((name, str(dtype)) for name, dtype in kinds.items())
         name = os.path.basename(self.target.path if self.target else self.path_arg)

@@ -41,9 +41,11 @@ def commit_pair(main: _Target, side: _Target) -> int:
     Both temp files are complete and fsynced first. Then the old sidecar (if any) moves aside, so that no file
     ever sits beside a sidecar that describes another export; the old main file is linked aside; the main file
     is placed, then the sidecar. If either placing fails, what was placed is taken back and the old files are put
-    back where they were; the error goes on. A process killed between the steps leaves the old or the new main
-    file without a sidecar (never a mismatched pair) and the kept copies under temp names, which the next export
-    to that name removes."""
+    back where they were; the error goes on. The copies set aside are removed only once the export is placed or
+    they are back: when putting one back fails too, it stays (under a name that says so, when it can be renamed)
+    and the error names it, since it may be the only copy of the earlier export. A process killed between the
+    steps leaves the old or the new main file without a sidecar (never a mismatched pair) and the kept copies
+    under temp names, which the next export to that name removes."""
     size = main.prepare()
     side.prepare()
     old_side = side.set_aside(move=True)
@@ -54,33 +56,84 @@ def commit_pair(main: _Target, side: _Target) -> int:
         main.place()
         placed = True
         side.place()
-    except BaseException:
-        with contextlib.suppress(OSError):
-            if placed and old_main is not None:
-                os.replace(old_main, main.path)
-                old_main = None
-            elif placed:
-                os.unlink(main.path)
-        with contextlib.suppress(OSError):
-            if old_side is not None:
-                os.replace(old_side, side.path)
-                old_side = None
+    except BaseException as exc:
+        stranded = _undo(main, side, placed, old_main, old_side)
+        if stranded and isinstance(exc, Exception):
+            kept = " and ".join(stranded)
+            raise ExportError(
+                f"cannot write {main.path}: {_os_problem(exc, main.path) or exc}; the earlier export could not be "
+                f"put back either: it is kept as {kept}"
+            ) from exc
         raise
-    finally:
-        for kept in (old_main, old_side):
-            if kept is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(kept)
+    for kept_copy in (old_main, old_side):
+        if kept_copy is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(kept_copy)
     _fsync_folder(main.folder)
     return size
 
 
+def _undo(main: _Target, side: _Target, placed: bool, old_main: str | None, old_side: str | None) -> list[str]:
+    """Take back a half-placed pair and put the set-aside copies back; the copies that could not be put back
+    (kept, never removed: renamed to ``NAME.old-export-XXXX`` where that works), each named."""
+    stranded: list[str] = []
+    main_back = True
+    if placed:
+        try:
+            if old_main is not None:
+                os.replace(old_main, main.path)
+                old_main = None
+            else:
+                os.unlink(main.path)
+        except OSError:
+            main_back = False
+    if old_main is not None:
+        if main_back:  # the old file never left its place: this is a spare link (or copy) of it
+            with contextlib.suppress(OSError):
+                os.unlink(old_main)
+        else:
+            stranded.append(_keep(old_main, main.path))
+    if old_side is not None:
+        restored = False
+        if main_back:  # beside the new file the old record would describe other rows: only beside the old one
+            try:
+                os.replace(old_side, side.path)
+                restored = True
+            except OSError:
+                pass
+        if not restored:
+            stranded.append(_keep(old_side, side.path))
+    return stranded
+
+
+def _keep(copy: str, path: str) -> str:
+    """A set-aside copy that could not be put back at ``path``, out of the temp names the next export removes."""
+    kept = f"{path}.old-export-{os.urandom(3).hex()}"
+    try:
+        os.replace(copy, kept)
+    except OSError:
+        return copy
+    return kept
+
+
+def sidecar_in_the_way(sidecar: str, overwrite: bool) -> None:
+    """The check an export without provenance makes of ``sidecar``, the record that would sit beside its file:
+    one there (left by an earlier export to that name, its file deleted or not) belongs to the new file, so it
+    is removed with the commit, which takes ``overwrite`` (TargetExists without)."""
+    if os.path.lexists(sidecar) and not overwrite:
+        raise TargetExists(
+            f"{sidecar} (the provenance record of an earlier export to that name) already exists; "
+            "use --force to replace the file and remove that record"
+        )
+
+
 def commit_dropping(main: _Target, stale: str) -> int:
-    """Place an export written without provenance over an earlier one: the earlier export's sidecar ``stale``
-    (which describes the file being replaced) goes too, so no file sits beside a record of other rows. It is
-    set aside first and put back if placing the file fails."""
-    if not main.overwrite or not os.path.isfile(stale):
+    """Place an export written without provenance: the sidecar ``stale`` already beside its name (a record of
+    other rows) goes too, both or neither, so no file sits beside a record of other rows. It needs ``overwrite``
+    (:func:`sidecar_in_the_way`), is set aside first and put back if placing the file fails."""
+    if not os.path.lexists(stale):
         return main.commit()
+    sidecar_in_the_way(stale, main.overwrite)
     kept = os.path.join(
         main.folder, f".{os.path.basename(stale)[:100]}{_TEMP_MARK}{os.getpid()}-old-{os.urandom(4).hex()}"
     )

@@ -86,6 +86,12 @@ class Portal(ABC):
         dataset's own API URL."""
         return dataset.api_url
 
+    def rows_request(self, dataset: Dataset, query: Query) -> tuple[str, tuple[str, ...]]:
+        """The request that reads the rows of ``query`` as pdxtui sends it, built by the same code that sends it,
+        without the paging parameters pdxtui adds to each page's request; and those parameters' names (empty:
+        the rows come in one request, e.g. a file). By default :meth:`query_url`, unpaged."""
+        return self.query_url(dataset, query), ()
+
     async def group_counts(
         self, dataset: Dataset, column: str, query: Query | None = None
     ) -> tuple[list[tuple[Any, int]], int]:

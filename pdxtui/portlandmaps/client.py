@@ -213,8 +213,8 @@ class PortlandMaps:
         detail_id = str(detail_id).strip()
         if not detail_id:
             raise UsageError("no property id given")
-        params = {"detail_type": detail_type, "detail_id": detail_id, "sections": "*"}
-        data = await self._get("/api/detail/", params, "pm-detail", refresh)
+        path, params = _detail_request(detail_type, detail_id)
+        data = await self._get(path, params, "pm-detail", refresh)
         return Detail(detail_type, detail_id, sections_of(data), raw=data)
 
     def detail_url(self, detail_type: str, detail_id: str) -> str:
@@ -222,8 +222,8 @@ class PortlandMaps:
         whoever repeats it adds their own key)."""
         from urllib.parse import urlencode
 
-        params = {"detail_type": detail_type, "detail_id": str(detail_id).strip(), "sections": "*"}
-        return f"{self.settings.url}/api/detail/?{urlencode(params)}"
+        path, params = _detail_request(detail_type, detail_id)
+        return f"{self.settings.url}{path}?{urlencode(params)}"
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -330,3 +330,9 @@ def open_client(
     )
     client.close_store = True
     return client
+
+
+def _detail_request(detail_type: str, detail_id: str) -> tuple[str, dict[str, str]]:
+    """The path and parameters (the API key aside) of a detail request: one builder for the request sent and
+    the URL a provenance record names."""
+    return "/api/detail/", {"detail_type": detail_type, "detail_id": str(detail_id).strip(), "sections": "*"}

@@ -6,13 +6,21 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
+import pdxtui.provenance
 from pdxtui.cli import main
 from tests.cli.test_cli_imports import NETWORK, imported
 from tests.cli.test_cli_imports import run as fresh
 from tests.support.fakeportal.socrata import TREES
 
 DEMO_TREES = "a494697005da9eea74335a369b0e3689_1415"
-TODAY = datetime.now(UTC).date().isoformat()
+TODAY = "2031-01-02"  # the day the cite command's clock is fixed at: a run crossing midnight sees one date
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(pdxtui.provenance, "now", lambda: datetime(2031, 1, 2, 23, 59, 59, 999999, tzinfo=UTC))
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

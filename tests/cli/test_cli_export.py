@@ -90,6 +90,47 @@ def test_a_sidecar_left_behind_needs_force_too(capsys, tmp_path):
     assert json.loads(sidecar.read_text())["export"]["rows"] == 94
 
 
+def test_no_provenance_beside_a_left_sidecar_needs_force_and_then_removes_it(capsys, tmp_path, monkeypatch):
+    """A sidecar that would sit beside the new file belongs to it: an export without provenance next to one left
+    by an earlier export (its file deleted) stops before any row is read, and with --force removes it with the
+    commit: never a 2-row file beside a record of 5 rows."""
+    target = tmp_path / "a.csv"
+    sidecar = tmp_path / "a.csv.provenance.json"
+    code, _out, err = run(capsys, STREET_TREES, "-o", str(target), "--limit", "5")
+    assert code == 0, err
+    target.unlink()  # the user removed the file, kept (or forgot) its sidecar
+    import pdxtui.service
+
+    def no_rows(*_args, **_kwargs):
+        raise AssertionError("rows were read before the target was checked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pdxtui.service.Service, "stream", no_rows)
+        code, out, err = run(capsys, STREET_TREES, "-o", str(target), "--limit", "2", "--no-provenance")
+    assert code == 1 and out == ""
+    assert "a.csv.provenance.json" in err and "--force" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv.provenance.json"]
+    assert json.loads(sidecar.read_text())["export"]["rows"] == 5  # untouched
+    code, _out, err = run(capsys, STREET_TREES, "-o", str(target), "--limit", "2", "--no-provenance", "--force")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+    assert len(target.read_text().splitlines()) == 3
+
+
+def test_columns_asked_for_are_the_query_columns_of_the_record(capsys, tmp_path):
+    """--columns picks the columns (ExportOptions, not the query): the record's query.columns names them, as
+    written, not [] ("all")."""
+    target = tmp_path / "c.csv"
+    code, _out, err = run(capsys, STREET_TREES, "-o", str(target), "--limit", "3", "--columns", "OBJECTID,SPECIES")
+    assert code == 0, err
+    record = json.loads((tmp_path / "c.csv.provenance.json").read_text())
+    assert [c["name"] for c in record["export"]["columns"]] == ["OBJECTID", "SPECIES"]
+    assert record["query"]["columns"] == ["OBJECTID", "SPECIES"]
+    code, _out, err = run(capsys, STREET_TREES, "-o", str(tmp_path / "all.csv"), "--limit", "1")
+    assert code == 0, err
+    assert json.loads((tmp_path / "all.csv.provenance.json").read_text())["query"]["columns"] == []
+
+
 def test_unknown_extension_is_a_usage_error(capsys, tmp_path):
     """Exit 2: the request cannot work as written (like a bad flag); the message lists the extensions."""
     code, out, err = run(capsys, NEIGHBORHOODS, "-o", str(tmp_path / "n.xls"))

@@ -87,21 +87,66 @@ async def test_export_loaded_rows_with_chosen_columns(tmp_path):
     assert record["dataset"]["sample"] and record["query"]["url"] is None  # the bundled snapshot: no request
 
 
-async def test_provenance_can_be_turned_off_and_that_is_remembered(tmp_path):
+async def test_a_sidecar_left_alone_is_asked_about_once_before_anything_runs(tmp_path):
+    """Only FILE.provenance.json is there (the file was deleted): the dialog asks up front, naming it, instead of
+    running the export into a "use --force" failure; yes replaces it with this export's record."""
     app = demo_app()
-    target = tmp_path / "bare.csv"
+    target = tmp_path / "left.csv"
+    sidecar = tmp_path / "left.csv.provenance.json"
+    sidecar.write_text('{"old": true}\n')
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(pilot)
-        assert dialog.query_one("#provenance").value  # on by default
         dialog.query_one("#path").value = str(target)
-        dialog.query_one("#provenance").focus()
-        await pilot.press("space")
+        await pilot.pause()
+        assert "left.csv.provenance.json exists" in text_of(dialog.query_one("#path-note"))
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        asked = f"{app.screen.question} {app.screen.detail}"
+        assert asked.startswith(f"{sidecar} exists") and "--force" not in asked
+        assert "provenance record" in screen_text(app)
+        await pilot.press("y")
         await settle(pilot)
         assert not isinstance(app.screen, ExportScreen)
-        dialog = await open_dialog(pilot)
-        assert not dialog.query_one("#provenance").value  # remembered with the dialog's other choices
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["bare.csv"]
+    assert json.loads(sidecar.read_text())["export"]["rows"] == 338
+
+
+def test_the_replace_question_names_every_file_in_the_way(tmp_path):
+    from pdxtui.export import in_the_way
+    from pdxtui.ui.screens.export import replace_question
+
+    target = tmp_path / "a.csv"
+    sidecar = tmp_path / "a.csv.provenance.json"
+    assert in_the_way(target) == [] and replace_question([], True) is None
+    target.write_text("x\n")
+    question, _ = replace_question(in_the_way(target), True)
+    assert question == f"{target} exists. Replace it?"
+    sidecar.write_text("{}\n")
+    question, _ = replace_question(in_the_way(target), True)
+    assert question == f"{target} and its provenance record {sidecar} exist. Replace both?"
+    question, detail = replace_question(in_the_way(target), False)
+    assert "remove the record" in question and "without provenance" in detail
+    target.unlink()
+    question, _ = replace_question(in_the_way(target), True)
+    assert question.startswith(f"{sidecar} exists") and "Replace it?" in question
+    question, _ = replace_question(in_the_way(target), False)
+    assert question == f"{sidecar} exists. Replace the file and remove the record?"
+    assert all("--force" not in q for q in (question, detail))
+
+
+def test_the_provenance_choice_is_not_remembered(tmp_path):
+    """Provenance on every export: turning it off is for one export; remember() keeps the folder, format and
+    scope but not that (and drops what an earlier version kept)."""
+    from pdxtui.model import Dataset, Query
+    from pdxtui.state import load_state, save_state
+    from pdxtui.ui.screens.export import ExportRequest
+
+    state = tmp_path / "export.json"
+    save_state(state, {"provenance": False, "format": "csv"})
+    request = ExportRequest(Dataset(id="d", title="D"), None, pl.DataFrame({"a": [1]}), Query(), 1, ("a",))
+    ExportScreen(request, state_file=state).remember(str(tmp_path / "x.parquet"), "parquet", "loaded")
+    kept = load_state(state)
+    assert "provenance" not in kept and kept["format"] == "parquet" and kept["folder"] == str(tmp_path)
 
 
 async def test_whole_dataset_export_with_progress_and_overwrite_prompt(tmp_path):
@@ -233,9 +278,13 @@ async def test_the_dialog_remembers_folder_format_and_scope(tmp_path):
         await pilot.press("down", "enter")  # the whole dataset
         await pilot.pause()
         assert dialog.scope() == "dataset"
+        assert dialog.query_one("#provenance").value  # on by default
+        dialog.query_one("#provenance").focus()
+        await pilot.press("space")  # off, for this export only
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert not isinstance(app.screen, ExportScreen) and (folder / "first.parquet").exists()
+        assert not isinstance(app.screen, ExportScreen)
+        assert sorted(p.name for p in folder.iterdir()) == ["first.parquet"]  # no sidecar
         await pilot.press("ctrl+e")
         await pilot.pause()
         again = app.screen
@@ -243,6 +292,7 @@ async def test_the_dialog_remembers_folder_format_and_scope(tmp_path):
         path = again.query_one("#path").value
         assert path == str(folder / "heritage-trees.parquet"), path
         assert again.chosen_format() == "parquet" and again.scope() == "dataset"
+        assert again.query_one("#provenance").value  # on again: provenance on every export, never remembered off
         assert not again.query_one("#opt-parquet").has_class("hidden")
 
 

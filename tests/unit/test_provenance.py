@@ -200,6 +200,43 @@ def test_the_pair_is_both_or_neither_when_a_rename_fails(tmp_path, monkeypatch, 
         assert _names(tmp_path) == []
 
 
+@pytest.mark.parametrize("also_fails", ["file", "sidecar"])
+def test_when_putting_the_old_export_back_fails_too_its_copy_is_kept_and_named(tmp_path, monkeypatch, also_fails):
+    """Placing the sidecar fails, and putting the old file (or the old sidecar) back fails too: the set-aside
+    copy may be the only one of the earlier export, so it stays (out of the temp names the next export removes),
+    and the error names it. Never an old record beside the new file."""
+    import pdxtui.export.target as target_module
+
+    target = tmp_path / "out.csv"
+    sidecar = tmp_path / "out.csv.provenance.json"
+    target.write_text("old\n")
+    sidecar.write_text('{"old": 1}\n')
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        src, name = os.fspath(src), os.path.basename(os.fspath(dst))
+        if ".pdxtui-tmp-" in src and "-old-" not in src and name == sidecar.name:
+            raise OSError(28, "No space left on device")  # placing the new sidecar
+        if "-old-" in src and name == (target.name if also_fails == "file" else sidecar.name):
+            raise OSError(5, "Input/output error")  # putting the old one back
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(target_module.os, "replace", replace)
+    with pytest.raises(ExportError, match="disk is full") as raised:
+        export_frame(pl.DataFrame({"a": [1, 2]}), target, ExportOptions(overwrite=True))
+    monkeypatch.undo()
+    message = str(raised.value)
+    kept = [p for p in tmp_path.iterdir() if ".old-export-" in p.name]
+    assert kept and all(str(p) in message for p in kept), (message, _names(tmp_path))
+    assert "could not be put back" in message
+    contents = {p.read_text() for p in tmp_path.iterdir()}
+    assert "old\n" in contents and '{"old": 1}\n' in contents  # nothing of the earlier export is lost
+    if also_fails == "file":  # the new file stayed: the old record is not put beside it
+        assert not sidecar.exists() and pl.read_csv(target).height == 2
+    else:
+        assert target.read_text() == "old\n" and not sidecar.exists()
+
+
 def test_an_overwrite_replaces_both(tmp_path):
     target = tmp_path / "out.parquet"
     target.write_text("old")

@@ -312,8 +312,8 @@ class ArcGISPortal(CSVItems):
         fields = self._selected(plan, query)
         where = _where(plan, query.where)
         near = _near_params(plan, query.near)
-        wire = wire_fields(plan, fields, [name for name, _ in query.order])
-        reader = self._reader(plan, query_params(plan, query, wire), wire)
+        base, wire = self._rows_params(plan, query)
+        reader = self._reader(plan, base, wire)
         start, size, window = query.offset, plan.page_rows, self.window
         delivered = pages = 0
         chunks: AsyncGenerator[tuple[int, Chunk], None]
@@ -323,7 +323,6 @@ class ArcGISPortal(CSVItems):
             log.warning("%s", note)
             if progress is not None:
                 progress(Progress(rows=0, total=None, pages=0, message=note))
-            reader = self._reader(plan, query_params(plan, Query(where=query.where, near=query.near), wire), wire)
             total, chunks = await sorted_locally(reader, plan, query, wire, window)
             stop = total
         elif plan.paging:
@@ -362,6 +361,14 @@ class ArcGISPortal(CSVItems):
             if progress is not None:
                 progress(Progress(rows=0, total=0, pages=1))
             yield Page(table=empty_table(fields), offset=start, total=total)
+
+    def _rows_params(self, plan: _Plan, query: Query) -> tuple[dict[str, Any], tuple[Field, ...]]:
+        """The parameters of every rows request :meth:`pages` sends for ``query`` (the paging ones aside), and the
+        fields they read (the columns asked for, plus what sorting and coordinates need)."""
+        wire = wire_fields(plan, self._selected(plan, query), [name for name, _ in query.order])
+        if query.order and not (plan.paging and plan.order_by):  # sorted here: read in the server's own order
+            query = Query(where=query.where, near=query.near)
+        return query_params(plan, query, wire), wire
 
     def _reader(self, plan: _Plan, base: dict[str, Any], wire: tuple[Field, ...]) -> Reader:
         """The requests paging makes for ``plan``: offset slots, object id batches, and the matching ids."""
@@ -662,6 +669,22 @@ class ArcGISPortal(CSVItems):
             )
         params = query_params(plan, query, self._selected(plan, query))
         return f"{plan.url.rstrip('/')}/query?{urlencode(params)}"
+
+    def rows_request(self, dataset: Dataset, query: Query) -> tuple[str, tuple[str, ...]]:
+        """The rows request :meth:`pages` sends for ``query``: the layer query with ``resultOffset`` and
+        ``resultRecordCount`` set per page; on a server without paging, the object id batches (``objectIds``
+        per batch, no ``orderByFields``). A CSV item: the file, in one request."""
+        from urllib.parse import urlencode
+
+        plan = self._plans.get(dataset.id)
+        if self._is_csv_item(dataset) or plan is None:
+            return self.query_url(dataset, query), ()
+        params, _ = self._rows_params(plan, query)
+        paged_by: tuple[str, ...] = ("resultOffset", "resultRecordCount")
+        if not plan.paging:
+            params = {k: v for k, v in params.items() if k != "orderByFields"}  # as id_chunk sends them
+            paged_by = ("objectIds",)
+        return f"{plan.url.rstrip('/')}/query?{urlencode(params)}", paged_by
 
     # -- fetch state -------------------------------------------------------------------------------------------
 

@@ -321,6 +321,18 @@ class CKANPortal(CKANFiles):
             params["offset"] = query.offset
         return f"{self.api}/datastore_search?{urlencode(params, quote_via=quote)}"
 
+    def rows_request(self, dataset: Dataset, query: Query) -> tuple[str, tuple[str, ...]]:
+        """The rows request :meth:`pages` sends: ``datastore_search`` of the resource, in ``_id`` order, with
+        ``limit``/``offset`` set per page (a filter or an order runs here, on the rows read); a CSV resource:
+        the file, downloaded whole in one request."""
+        plan = self._plans.get(dataset.id)
+        if plan is None:
+            return self.query_url(dataset, query), ()
+        if not plan.resource.datastore:
+            return plan.resource.url, ()
+        params = _datastore_params(plan.resource.id)
+        return f"{self.api}/datastore_search?{urlencode(params, quote_via=quote)}", ("limit", "offset")
+
     # -- requests ----------------------------------------------------------------------------------------------
 
     async def _action(self, action: str, params: dict[str, Any], kind: str, doing: str) -> dict[str, Any]:
@@ -459,9 +471,7 @@ class CKANPortal(CKANFiles):
     ) -> tuple[Any, int, int | None]:
         """One datastore_search page, parsed (off the event loop) before the body is cached."""
         url = f"{self.api}/datastore_search"
-        # CKAN's datastore_search takes ``sort`` ("_id asc"): without it the database may hand out pages in any
-        # order, and limit/offset paging could skip or repeat rows
-        params = {"resource_id": plan.resource.id, "limit": count, "offset": offset, "sort": "_id asc"}
+        params = {**_datastore_params(plan.resource.id), "limit": count, "offset": offset}
         fetcher = self.fetcher
         doing = f"reading rows {offset + 1:,}-{offset + count:,} of {plan.title}"
         check = self._check("datastore_search", doing)
@@ -618,3 +628,10 @@ def package_owner(raw: dict[str, Any]) -> str:
         if text:
             return text
     return ""
+
+
+def _datastore_params(resource_id: str) -> dict[str, Any]:
+    """The parameters of every ``datastore_search`` rows request but the paging ones. It takes ``sort``
+    ("_id asc"): without it the database may hand out pages in any order, and limit/offset paging could skip or
+    repeat rows."""
+    return {"resource_id": resource_id, "sort": "_id asc"}

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from pdxtui.portals import PortalSpec
 
 log = logging.getLogger(__name__)
+PAGING = ("$limit", "$offset")  # the parameters pages() sets for each page of rows
 
 
 # -- the portal ----------------------------------------------------------------------------------------------------
@@ -210,6 +211,22 @@ class SocrataPortal(NetworkPortal[_Plan]):
         if query.offset:
             params["$offset"] = query.offset
         return f"{plan.resource}.json?{urlencode(params, quote_via=quote, safe=',:*()$')}"
+
+    def rows_request(self, dataset: Dataset, query: Query) -> tuple[str, tuple[str, ...]]:
+        """The rows request :meth:`pages` sends for ``query`` (``{id}.csv``, or ``.json`` for point columns),
+        without ``$limit``/``$offset``, which it sets for each page."""
+        plan = self._plans.get(dataset.id)
+        if plan is None:
+            return self.query_url(dataset, query), ()
+        url, params = self._rows_base(plan, query)
+        return f"{url}?{urlencode(params, quote_via=quote, safe=',:*()$')}", PAGING
+
+    def _rows_base(self, plan: _Plan, query: Query) -> tuple[str, dict[str, Any]]:
+        """The URL and the parameters of every rows request of ``query``, but the paging ones."""
+        fields = self._selected(plan, query)
+        return f"{plan.resource}.{self._format(plan, fields)}", self._row_params(
+            plan, query, fields, self._check_query(plan, query)
+        )
 
     async def pages(
         self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None

@@ -49,6 +49,34 @@ class ExportRequest:
     read_at: Any = None  # when the loaded rows were read (a UTC datetime; None: not known, the export's time)
 
 
+def replace_question(existing: list[str], provenance: bool) -> tuple[str, str] | None:
+    """The one question asked before an export replaces files (``existing``: ``pdxtui.export.in_the_way``, the
+    file and/or its sidecar): (question, detail), or None when nothing is in the way. A sidecar left beside the
+    name belongs to the new file: replaced by its record, or (``provenance`` off) removed with the export."""
+    if not existing:
+        return None
+    from pdxtui.provenance import SIDECAR_SUFFIX
+
+    files = [p for p in existing if not p.endswith(SIDECAR_SUFFIX)]
+    sidecars = [p for p in existing if p.endswith(SIDECAR_SUFFIX)]
+    keep = "The old files stay untouched until the new export is complete."
+    if not sidecars:
+        return f"{files[0]} exists. Replace it?", keep.replace("files stay", "file stays")
+    record = sidecars[0]
+    if not provenance:
+        what = f"{files[0]} and its provenance record {record} exist" if files else f"{record} exists"
+        return (
+            f"{what}. Replace the file and remove the record?",
+            f"The record describes an earlier export to this name; this one is written without provenance. {keep}",
+        )
+    if files:
+        return f"{files[0]} and its provenance record {record} exist. Replace both?", keep
+    return (
+        f"{record} exists (the provenance record of an earlier export to this name). Replace it?",
+        f"It is replaced by this export's record. {keep}",
+    )
+
+
 def complete_path(text: str) -> str:
     """Tab completion: extend ``text`` to the longest common prefix of the folders (and files) it could name."""
     path = Path(os.path.expanduser(text or "."))
@@ -200,7 +228,7 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
                             yield ChoiceButton(label, value=key == scope, id=f"scope-{key}")
                     yield TickBox(
                         "Provenance: where the rows came from (.provenance.json)",
-                        self.remembered.get("provenance") is not False,
+                        True,  # every export writes its provenance unless turned off for this one (never remembered)
                         id="provenance",
                         compact=True,
                     )
@@ -338,9 +366,10 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             note.display = True
             return str(exc)
         note.set_class(False, "-error")
-        exists = os.path.exists(target)
-        note.update(plain(f"{target} exists: you will be asked before it is replaced" if exists else "", "yellow"))
-        note.display = exists
+        existing = ex.in_the_way(target)  # the file and/or a sidecar left beside its name
+        verb = "exists" if len(existing) == 1 else "exist"
+        note.update(plain(f"{' and '.join(existing)} {verb}: you will be asked first" if existing else "", "yellow"))
+        note.display = bool(existing)
         return None
 
     # ------------------------------------------------------------------ exporting
@@ -378,15 +407,11 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             self.notify("Choose at least one column.", severity="warning", markup=False)
             return
         path = os.path.expanduser(self.query_one("#path", Input).value.strip())
-        if os.path.exists(path):
+        question = replace_question(ex.in_the_way(path), self.query_one("#provenance", TickBox).value)
+        if question is not None:
             from pdxtui.ui.screens.confirm import ConfirmScreen
 
-            self.app.push_screen(
-                ConfirmScreen(
-                    f"{path} exists. Replace it?", "The old file stays untouched until the new one is complete."
-                ),
-                lambda yes: self._start(path, True) if yes else None,
-            )
+            self.app.push_screen(ConfirmScreen(*question), lambda yes: self._start(path, True) if yes else None)
         else:
             self._start(path, False)
 
@@ -425,11 +450,14 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
             self._finished(None, "Export cancelled: nothing was written.")
             raise
         except Exception as exc:
-            self._finished(None, f"Export failed: {error_text(exc)}")
-            self.notify(error_text(exc), title="Export failed", severity="error", markup=False, timeout=10)
+            text = error_text(exc)
+            if isinstance(exc, ex.TargetExists):  # it appeared after the dialog asked: no CLI flag to offer here
+                text = f"{text.split('; use --force')[0]}: it appeared meanwhile; export again to be asked about it"
+            self._finished(None, f"Export failed: {text}")
+            self.notify(text, title="Export failed", severity="error", markup=False, timeout=10)
             return
         self._finished(result, result.summary())
-        self.remember(path, options.format or self.chosen_format(), scope, options.provenance)
+        self.remember(path, options.format or self.chosen_format(), scope)
         self.notify(f"Exported: {result.summary()}", title="Export done", markup=False, timeout=10)
         self.dismiss(result)
 
@@ -460,13 +488,14 @@ class ExportScreen(ModalScreen[ex.ExportResult | None]):
         where = " and ".join(f"({w})" for w in both) if len(both) > 1 else both[0]
         return replace(source, query=replace(read, where=where), filtered_here=True)
 
-    def remember(self, path: str, fmt: str, scope: str, provenance: bool = True) -> None:
-        """Keep the folder, format, scope and provenance choice of this export for the next one (best effort: never
-        fails)."""
+    def remember(self, path: str, fmt: str, scope: str) -> None:
+        """Keep the folder, format and scope of this export for the next one (best effort: never fails). Not the
+        provenance box: every export writes its provenance unless turned off for that one."""
         from pdxtui.state import load_state, save_state
 
         latest = load_state(self.state_file)  # another window may have exported meanwhile: keep its other choices
-        latest.update({"folder": os.path.dirname(os.path.abspath(path)), "format": fmt, "provenance": provenance})
+        latest.pop("provenance", None)  # remembered by earlier versions
+        latest.update({"folder": os.path.dirname(os.path.abspath(path)), "format": fmt})
         latest["scope_filtered" if self.filtered else "scope"] = scope
         save_state(self.state_file, latest)
 
