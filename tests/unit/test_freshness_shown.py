@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from rich.console import Console
@@ -242,3 +242,18 @@ def test_a_snapshot_catalog_without_dates_is_judged_now(monkeypatch):
     streets = asyncio.run(bundled.BundledPortal().dataset("3b60a502c6d2eec11341eef6b2f994ab_68"))
     assert streets.freshness_as_of is None and streets.data_updated == streets.updated
     assert freshness.of(streets).state == OVERDUE and not freshness.of(streets).snapshot
+
+
+def test_the_metadata_panes_freshness_line_lets_no_escape_sequence_through():
+    """The cadence is portal text: ESC and a right-to-left override in it never reach the screen (the review of
+    issue 18 found them on the metadata pane's freshness line)."""
+    from pdxtui.ui.widgets.metadata import freshness_line
+
+    ds = Dataset(
+        id="x",
+        title="t",
+        update_frequency="\x1b]0;pwned\x07Weekly\x1b[31m\u202e",
+        data_updated=datetime.now(UTC) - timedelta(days=3),
+    )
+    shown = freshness_line(ds).plain
+    assert "\x1b" not in shown and "\u202e" not in shown, repr(shown)
