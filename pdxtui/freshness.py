@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from pdxtui.textout import iso_utc
+
 FRESH, DUE, OVERDUE, UNKNOWN = "fresh", "due", "overdue", "unknown"
 STATES = (FRESH, DUE, OVERDUE, UNKNOWN)
 
@@ -213,9 +215,9 @@ class Freshness:
         return {
             "state": self.state,
             "cadence": self.cadence.name or self.cadence.stated or None,
-            "data_updated": _iso(self.data_updated),
-            "expected_by": _iso(self.expected_by),
-        } | ({"as_of": _iso(self.at)} if self.snapshot else {})
+            "data_updated": iso_utc(self.data_updated),
+            "expected_by": iso_utc(self.expected_by),
+        } | ({"as_of": iso_utc(self.at)} if self.snapshot else {})
 
     def verdict(self) -> str:
         """The state in a few words: "fresh", "due 3 days ago", "overdue by 29 weeks", "unknown"."""
@@ -312,9 +314,3 @@ def span(delta: timedelta, period_days: float | None = None) -> str:
     unit, size = _UNITS[i]
     n = max(1, math.floor(days / size))
     return f"{n} {unit}{'s' if n != 1 else ''}"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return _aware(moment).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

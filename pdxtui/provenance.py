@@ -42,7 +42,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Dataset, Query, describe_near
-from pdxtui.textsafe import fix_surrogates, one_line
+from pdxtui.textout import iso_utc
+from pdxtui.textsafe import fix_surrogates, one_line, secret_forms
 
 if TYPE_CHECKING:
     from pdxtui.service import Service
@@ -167,15 +168,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def iso_utc(moment: datetime | None) -> str | None:
-    """``2026-12-03T11:22:33Z`` (a naive datetime is taken as UTC); None stays None."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 REMOVED = "[removed]"
 
 
@@ -196,14 +188,9 @@ def _without_secrets(text: str, secrets: Sequence[str]) -> str:
     themselves: a title that says "Token: ..." is the portal's text, not a secret."""
     if not secrets:
         return text
-    from urllib.parse import quote, quote_plus
+    from pdxtui.textsafe import without_secrets
 
-    variants = {
-        v for s in secrets if len(s.strip()) >= 4 for v in (s.strip(), quote(s.strip(), safe=""), quote_plus(s.strip()))
-    }
-    for secret in sorted(variants, key=len, reverse=True):
-        text = text.replace(secret, REMOVED)
-    return text
+    return without_secrets(text, secret_forms(secrets), REMOVED)
 
 
 def build_record(dataset: Dataset, source: Source | None = None, written: Written | None = None) -> dict[str, Any]:

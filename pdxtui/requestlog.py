@@ -222,29 +222,20 @@ _secrets_lock = threading.Lock()
 def add_secrets(values: Iterable[str | None]) -> None:
     """Values never to be written to the log (tokens, keys), as they are and percent-encoded; the words of a
     header value ("Bearer abc...") as well."""
-    from urllib.parse import quote, quote_plus
+    from pdxtui.textsafe import secret_forms
 
-    found: set[str] = set()
-    for value in values:
-        value = (value or "").strip()
-        if len(value) < 4:
-            continue
-        for part in {value, *(w for w in value.split() if len(w) >= 8)}:
-            found.update({part, quote(part, safe=""), quote_plus(part)})
+    found = secret_forms(values, words=True)
     with _secrets_lock:
         _secrets.update(found)
 
 
 def scrub(text: str) -> str:
     """``text`` without any value given to :func:`add_secrets`."""
+    from pdxtui.textsafe import without_secrets
+
     with _secrets_lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    if not secrets:
-        return text
-    parts = text.split(SECRET)  # the marks already there stay as they are (a secret may be a word of them)
-    for secret in secrets:
-        parts = [part.replace(secret, SECRET) if secret in part else part for part in parts]
-    return SECRET.join(parts)
+        secrets = set(_secrets)
+    return without_secrets(text, secrets, SECRET)
 
 
 # -- the file -----------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pdxtui.textsafe import one_line
@@ -109,3 +109,13 @@ def json_default(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """JSON for stdout. ASCII-only, so no control or bidi character can reach a terminal raw."""
     return json.dumps(value, default=json_default, ensure_ascii=True, indent=2)
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """``2026-12-03T11:22:33Z``: a moment as ISO 8601 in UTC, to the second (a naive datetime is taken as UTC);
+    None stays None. What ``--json`` output and provenance records write."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

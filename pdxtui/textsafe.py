@@ -83,3 +83,31 @@ def short(value: Any, limit: int = 300) -> str:
     """``value`` as one line of at most ``limit`` characters (white space folded, "…" where it is cut)."""
     text = " ".join(str(value).split()) if value is not None else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def secret_forms(values: Any, *, words: bool = False, shortest: int = 4) -> set[str]:
+    """The forms a secret can take in a URL, a log line or a record: as it is, percent-encoded (both ways), and with
+    ``words``, each long word of it too (the token of "Bearer abc..."). Values shorter than ``shortest``
+    characters are left out (they would match ordinary text)."""
+    from urllib.parse import quote, quote_plus
+
+    found: set[str] = set()
+    for value in values:
+        value = (value or "").strip() if isinstance(value, str) else ""
+        if len(value) < max(shortest, 1):
+            continue
+        for part in {value, *(w for w in value.split() if len(w) >= 8)} if words else {value}:
+            found.update({part, quote(part, safe=""), quote_plus(part)})
+    return found
+
+
+def without_secrets(text: str, forms: Any, mark: str) -> str:
+    """``text`` with each of ``forms`` (see :func:`secret_forms`) replaced by ``mark``, the longest first; the marks
+    already in ``text`` stay whole (a secret may be a word of the mark)."""
+    ordered = sorted(forms, key=len, reverse=True)
+    if not ordered or not text:
+        return text
+    parts = text.split(mark)
+    for secret in ordered:
+        parts = [part.replace(secret, mark) if secret in part else part for part in parts]
+    return mark.join(parts)

@@ -88,9 +88,9 @@ class _Redact(logging.Filter):
             message = record.getMessage()
         except Exception:
             return True
-        cleaned = _KEY_IN_URL.sub(r"\1[key]", message)
-        for key in self.keys:
-            cleaned = cleaned.replace(key, "[key]")
+        from pdxtui.textsafe import without_secrets
+
+        cleaned = without_secrets(_KEY_IN_URL.sub(r"\1[key]", message), self.keys, "[key]")
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
@@ -101,9 +101,9 @@ _REDACTED_LOGGERS = ("httpx", "httpcore", "pdxtui.net", "pdxtui.portlandmaps", "
 
 
 def _install_redaction(key: str) -> None:
-    from urllib.parse import quote, quote_plus
+    from pdxtui.textsafe import secret_forms
 
-    _Redact.keys.update({key, quote(key, safe=""), quote_plus(key)} - {""})
+    _Redact.keys.update(secret_forms([key], shortest=1))  # a key is a secret however short
     requestlog.add_secrets([key])
     for name in _REDACTED_LOGGERS:
         logger = logging.getLogger(name)
