@@ -332,7 +332,9 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, ShownKeys, Screen[None]):
             await preview.show_message("No rows here.", ds.notice, "yellow")
             self._focus_opened()
             if ds.layers:
-                self.action_pick_resource()  # offer its layers and tables
+                # offer its layers and tables once the focus asked for above has moved (focus() is queued on the
+                # app: pushed straight away, the picker raced it, and the screen under it had either focus)
+                self.app.call_later(self.action_pick_resource)
             return
         self.load_preview(ds, service, query)
 
