@@ -89,7 +89,9 @@ def loggable_path(url: str, params: Params = None) -> str:
         for name, value in items:
             values = value if isinstance(value, (list, tuple)) else [value]
             pairs.extend((str(name), "" if v is None else str(v)) for v in values)
-    pairs = [(k, requestlog.SECRET if is_secret_param(k) else v) for k, v in pairs]
+    # each value is scrubbed as sent, before it is encoded again (a secret holding "/" and "+" would match none
+    # of its forms once re-encoded), and the whole text again after
+    pairs = [(k, requestlog.SECRET if is_secret_param(k) else requestlog.scrub(v)) for k, v in pairs]
     text = (parts.path or "/") + ("?" + urlencode(pairs, safe="[]$:/,*'()") if pairs else "")
     text = requestlog.scrub(text)
     return text if len(text) <= requestlog.MAX_PATH else text[: requestlog.MAX_PATH - 1] + "\u2026"

@@ -324,13 +324,23 @@ class RequestFile:
             self._close()
 
     def _open(self, path: Path) -> int:
-        if self._fd is not None and self._fd_path == path:
+        if self._fd is not None and self._fd_path == path and self._still_there(path, self._fd):
             return self._fd
         self._close()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
         self._fd, self._fd_path = os.open(path, flags, 0o600), path
         return self._fd
+
+    @staticmethod
+    def _still_there(path: Path, fd: int) -> bool:
+        """Is the open file still the one at ``path``? (Not when it was deleted, or another process rotated it
+        away: writing on would put the records in a file nobody reads.)"""
+        try:
+            now, mine = os.stat(path), os.fstat(fd)
+        except OSError:
+            return False
+        return (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
 
     def _close(self) -> None:
         fd, self._fd, self._fd_path = self._fd, None, None
@@ -347,10 +357,13 @@ class RequestFile:
         except FileNotFoundError:
             now = None
         if now is not None and (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
-            for n in range(KEEP - 1, 0, -1):
-                if os.path.lexists(rotated(path, n)):
-                    os.replace(rotated(path, n), rotated(path, n + 1))
-            os.replace(path, rotated(path, 1))
+            try:
+                for n in range(KEEP - 1, 0, -1):
+                    if os.path.lexists(rotated(path, n)):
+                        os.replace(rotated(path, n), rotated(path, n + 1))
+                os.replace(path, rotated(path, 1))
+            except FileNotFoundError:
+                pass  # another process is rotating at the same moment: its new file is the one to append to
         return self._open(path)
 
 
@@ -381,6 +394,8 @@ class Reading:
 
 
 _FIELDS = {f.name: f for f in dc_fields(RequestRecord)}
+#: 9999-12-31 23:59:59 UTC: a record's time past this is damage (and time.gmtime would fail on it)
+LATEST_TIME = 253402300799
 _NUMBER = (int, float)
 
 
@@ -407,7 +422,7 @@ def record_from_json(data: Any) -> RequestRecord | None:
         )
     except KeyError:
         return None
-    if not ok or known["at"] != known["at"]:  # NaN
+    if not ok or not 0 <= known["at"] <= LATEST_TIME:  # NaN, infinity, or a time no clock gives
         return None
     known["rate_limits"] = {str(k): str(v) for k, v in known.get("rate_limits", {}).items()}
     return RequestRecord(**known)

@@ -218,3 +218,39 @@ async def test_a_request_held_back_by_anothers_429_counts_the_wait(srv, fetcher)
     await first
     held = next(r for r in log.recent() if r.path == "/b")
     assert held.attempts == 1 and held.throttled == 0 and held.waited >= 0.2  # it waited out the hold on the host
+
+
+def test_a_line_with_a_time_no_clock_gives_is_damage_not_a_crash(tmp_path, capsys, monkeypatch):
+    """(second review) ``"at": 1e20`` or ``Infinity`` made ``pdxtui log`` end in an OverflowError from gmtime."""
+    from pdxtui.cli import main
+
+    monkeypatch.setenv("PDXTUI_STATE_DIR", str(tmp_path))
+    path = tmp_path / requestlog.FILE_NAME
+    RequestFile(path).write(record())
+    with open(path, "ab") as f:
+        for at in (1e20, float("inf"), -5.0):
+            f.write(json.dumps({**record().to_json(), "at": at}).encode() + b"\n")
+    assert read_records(path=path).damaged == 3
+    assert main(["log", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)[0]["requests"] == 1 and "skipped 3 damaged lines" in err
+
+
+def test_a_secret_that_urlencode_would_spell_differently_is_removed():
+    """(second review) A secret holding "/" and "+" was re-encoded as "abc/def%2Bghi:jk", matching none of its forms."""
+    requestlog.add_secrets(["abc/def+ghi:jk"])
+    text = loggable_path("https://h/x", {"where": "NAME = 'abc/def+ghi:jk'"})
+    assert "abc" not in text and "ghi" not in text and requestlog.SECRET in text
+
+
+def test_a_log_file_deleted_or_rotated_away_by_another_process_is_opened_again(tmp_path):
+    """(second review) The kept handle wrote on into a deleted file: the records were lost without a word."""
+    path = tmp_path / requestlog.FILE_NAME
+    sink = RequestFile(path)
+    assert sink.write(record(bytes=1))
+    path.unlink()
+    assert sink.write(record(bytes=2))
+    os.replace(path, tmp_path / "elsewhere.jsonl")  # as another process's rotation would
+    assert sink.write(record(bytes=3))
+    assert [r.bytes for r in read_records(path=path).records] == [3]
+    assert [r.bytes for r in read_records(path=tmp_path / "elsewhere.jsonl").records] == [2]

@@ -334,9 +334,14 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, ShownKeys, Screen[None]):
             if ds.layers:
                 # offer its layers and tables once the focus asked for above has moved (focus() is queued on the
                 # app: pushed straight away, the picker raced it, and the screen under it had either focus)
-                self.app.call_later(self.action_pick_resource)
+                self.app.call_later(self._offer_layers, ds)
             return
         self.load_preview(ds, service, query)
+
+    def _offer_layers(self, ds: Dataset) -> None:
+        """The layer picker for ``ds``, unless another dataset was opened or another screen came up meanwhile."""
+        if self.dataset is ds and self.is_current:
+            self.action_pick_resource()
 
     def load_preview(self, ds: Dataset, service: Service | None = None, query=None) -> None:
         from pdxtui.model import describe_near
