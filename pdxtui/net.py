@@ -24,7 +24,7 @@ from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
 from pdxtui.netlog import RequestTrace, _trace, loggable_path, note_bytes, note_wait, rate_headers
-from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, one_line, short
+from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, one_line, secret_forms, short, without_secrets
 
 if TYPE_CHECKING:
     import httpx
@@ -201,6 +201,7 @@ class Fetcher:
         self.max_per_host = max(1, int(max_per_host))
         self.token = token or None
         self.token_header = token_header
+        self._token_forms: set[str] | None = None  # the token's forms, for _scrub (made on first use)
         if self.token:
             requestlog.add_secrets([self.token])
         self.request_log = request_log
@@ -673,15 +674,13 @@ class Fetcher:
         return f"{host} sent more than {_fmt_mb(cap)}; stopped reading (limit max_bytes)"
 
     def _scrub(self, text: str) -> str:
-        """``text`` without the token: the header value ("Bearer abc...") and the bare token in it, which a
-        server may echo back in an error message."""
+        """``text`` without the token: the header value ("Bearer abc..."), the bare token in it, and their
+        percent-encoded forms, which a server may echo back in an error message."""
         if not self.token:
             return text
-        text = text.replace(self.token, "[token]")
-        for part in self.token.split():
-            if len(part) >= 8:
-                text = text.replace(part, "[token]")
-        return text
+        if self._token_forms is None:
+            self._token_forms = secret_forms([self.token], words=True, shortest=1)
+        return without_secrets(text, self._token_forms, "[token]")
 
     def _parse_json(self, url: str, body: bytes, ctype: str) -> Any:
         host = _host(url)

@@ -255,11 +255,11 @@ class PortlandMaps:
             ) from None
 
     def scrub(self, text: str) -> str:
-        text = _KEY_IN_URL.sub(r"\1[key]", text)
-        for key in _Redact.keys | {self.key}:
-            if key:
-                text = text.replace(key, "[key]")
-        return text
+        from pdxtui.textsafe import secret_forms, without_secrets
+
+        return without_secrets(
+            _KEY_IN_URL.sub(r"\1[key]", text), _Redact.keys | secret_forms([self.key], shortest=1), "[key]"
+        )
 
     def _tell(self, message: str, seconds: float) -> None:
         if self.on_wait is not None:

@@ -127,3 +127,17 @@ async def test_the_token_stays_out_of_screenshots_toasts_and_the_letter(canary, 
     for message in (n.message for n in app._notifications):
         assert CANARY not in message
     assert _holding(tmp_path / "cache") == [] and _holding(canary) == []
+
+
+def test_the_fetcher_removes_the_token_percent_encoded_too():
+    """A server echoing the request URL back in an error spells the token percent-encoded; the Fetcher's scrub
+    removed only the raw token (second review of issue 18)."""
+    from urllib.parse import quote, quote_plus
+
+    from pdxtui.net import Fetcher
+
+    token = "abc/def+ghi=jkl123"
+    fetcher = Fetcher("socrata:https://example.org", token=token)
+    for spelled in (token, quote(token, safe=""), quote_plus(token)):
+        text = fetcher._scrub(f"400 Bad Request: ...?$$app_token={spelled}&x=1")
+        assert "jkl123" not in text and "[token]" in text, text
