@@ -43,10 +43,27 @@ def check_target(path: str | os.PathLike[str], overwrite: bool = False, *, prove
         from pdxtui.provenance import sidecar_path
 
         if provenance:
-            _Target(sidecar_path(target), overwrite)
+            sidecar = sidecar_path(target)
+            _check_name_length(sidecar)
+            _Target(sidecar, overwrite)
         else:
             sidecar_in_the_way(sidecar_path(target), overwrite)
     return target
+
+
+def _check_name_length(sidecar: str) -> None:
+    """A target whose name fits but whose sidecar's name does not would fail only once every row was read, with a
+    message about the data file: say it first, naming the record."""
+    folder, name = os.path.split(sidecar)
+    try:
+        longest = os.pathconf(folder or ".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no such folder (checked elsewhere), or no pathconf
+        longest = 255
+    if len(os.fsencode(name)) > longest:
+        raise ExportUsageError(
+            f"the file name is too long for its provenance record beside it ({name}: more than {longest} bytes); "
+            "use a shorter name, or export without provenance"
+        )
 
 
 def in_the_way(path: str | os.PathLike[str]) -> list[str]:

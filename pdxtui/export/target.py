@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import tempfile
 from typing import TYPE_CHECKING, BinaryIO
@@ -18,6 +19,9 @@ _TEMP_MARK = ".pdxtui-tmp-"
 
 
 # -- the target file ----------------------------------------------------------------------------------------------
+
+
+log = logging.getLogger(__name__)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, overwrite: bool, mode: int | None = None) -> int:
@@ -141,8 +145,10 @@ def commit_dropping(main: _Target, stale: str) -> int:
     try:
         size = main.commit()
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:
             os.replace(kept, stale)
+        except OSError:  # the old record cannot go back: keep it under a name the next export does not clear
+            log.warning("the provenance record %s could not be put back; it is kept as %s", stale, _keep(kept, stale))
         raise
     with contextlib.suppress(OSError):
         os.unlink(kept)

@@ -406,3 +406,41 @@ def test_hostile_portal_text_leaves_every_record_readable(tmp_path, fmt):
         assert inside["dataset.id"] == "h1" and inside["export.rows"] == "1"
     elif inside is not None:
         assert inside == record
+
+
+def test_without_provenance_an_old_record_that_cannot_go_back_is_kept(tmp_path, monkeypatch, caplog):
+    """(second review) Placing the file fails and the left record cannot be put back: it is kept under a name the
+    next export does not clear, and the log names it; it was left under a temp name before."""
+    import pdxtui.export.target as target_module
+
+    target = tmp_path / "out.csv"
+    sidecar = tmp_path / "out.csv.provenance.json"
+    sidecar.write_text('{"old": 1}\n')
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        src, name = os.fspath(src), os.path.basename(os.fspath(dst))
+        if name == target.name:
+            raise OSError(28, "No space left on device")  # placing the new file
+        if "-old-" in src and name == sidecar.name:
+            raise OSError(5, "Input/output error")  # putting the old record back
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(target_module.os, "replace", replace)
+    monkeypatch.setattr(target_module.os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "full")))
+    with pytest.raises(ExportError):
+        export_frame(pl.DataFrame({"a": [1]}), target, ExportOptions(overwrite=True, provenance=False))
+    monkeypatch.undo()
+    kept = [p for p in tmp_path.iterdir() if ".old-export-" in p.name]
+    assert len(kept) == 1 and kept[0].read_text() == '{"old": 1}\n', _names(tmp_path)
+    assert any(str(kept[0]) in r.getMessage() for r in caplog.records)
+
+
+def test_a_name_too_long_for_its_sidecar_is_refused_first(tmp_path):
+    """(second review) The file's name fits, its sidecar's does not: said before any row, naming the record."""
+    from pdxtui.export import check_target
+
+    target = tmp_path / ("a" * 240 + ".csv")
+    with pytest.raises(ExportError, match="provenance record"):
+        check_target(target, provenance=True)
+    assert check_target(target, provenance=False) == str(target)
