@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from pdxtui.textout import iso_utc
@@ -119,6 +120,7 @@ class Cadence:
         return self.days is not None
 
 
+@lru_cache(maxsize=512)  # the catalog judges every hit it draws; a portal has a handful of cadence spellings
 def parse_cadence(text: str | None) -> Cadence:
     """Read a cadence as portals spell it: "Weekly", "weekly", "Every week", "Every 3 months", "Bi-weekly",
     DCAT ``R/P1W`` and ``http://purl.org/cld/freq/weekly``. Unreadable or unscheduled text gives an unknown one."""
