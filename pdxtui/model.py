@@ -123,6 +123,10 @@ class Dataset:
     resource: str = ""
     #: the layers and tables of a service with several (ArcGIS): each opens as a dataset of its own
     layers: tuple[Layer, ...] = ()
+    #: the column whose value identifies a row across reads, for telling rows added, removed and changed (ArcGIS:
+    #: the object id field; Socrata: ``:id``; CKAN's datastore: ``_id``); "" when the portal gives none. It may be
+    #: a column the portal sends only when asked (``Query.with_key``), not one of ``fields``
+    key_field: str = ""
     #: why there are no rows to show, when the item is not a table (e.g. "a PDF document: no tabular preview")
     notice: str = ""
 
@@ -180,6 +184,9 @@ class Query:
     #: (latitude, longitude, metres): only rows whose point lies within that distance (None: anywhere). Point
     #: layers only; portals that cannot do it raise PdxError.
     near: tuple[float, float, float] | None = None
+    #: also send the dataset's key column (``Dataset.key_field``) when it is not one of its fields (Socrata's
+    #: ``:id``, CKAN's ``_id``): the rows of a fingerprint, compared by id
+    with_key: bool = False
 
 
 def describe_near(near: tuple[float, float, float] | None) -> str:

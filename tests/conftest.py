@@ -66,6 +66,7 @@ def hermetic(tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("PDXTUI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("PDXTUI_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("PDXTUI_STATE_DIR", str(tmp_path / "state"))  # what the export dialog remembers
+    monkeypatch.setenv("PDXTUI_DATA_DIR", str(tmp_path / "data"))  # recents, bookmarks, fingerprints
     # logs outside tmp_path: tests that check a folder holds nothing but their files must not see the log
     monkeypatch.setenv("PDXTUI_LOG_DIR", str(tmp_path_factory.getbasetemp() / "logs"))
     monkeypatch.setenv("NO_COLOR", "")

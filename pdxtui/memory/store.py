@@ -1,0 +1,381 @@
+"""What pdxtui remembers per portal, in the user data folder (:mod:`pdxtui.datadir`): the datasets opened last
+(``MAX_RECENT``, newest first), bookmarks with their notes, and one fingerprint per dataset looked at.
+
+* ``memory.json`` holds recents and bookmarks for every portal: a small file, replaced atomically on each change
+  under a lock (``memory.lock``), re-read first, so that the app and a ``pdxtui bookmark`` run from cron at the
+  same time both keep what they wrote.
+* ``fingerprints/<portal>/<dataset>.json``: one file per dataset (a small dataset's row hashes make it tens of
+  kilobytes: kept apart so that the list file stays small). The folder names are hashes of the portal key and the
+  dataset id (ids may hold ``/`` or be too long for a file name); each file names its dataset in full.
+
+A damaged file (not JSON, not ours, entries that do not read) is never a crash and never silently dropped: it is
+moved aside as ``NAME.damaged-YYYYmmddTHHMMSS`` (what still reads is kept and rewritten), and a warning saying so
+waits in :attr:`Memory.warnings` for the app or the CLI to show. A file written by a newer pdxtui is read as far as
+it can be and never overwritten. A file that cannot be written is a :class:`StoreError` with the reason: a
+bookmark the user asked for must not vanish without a word.
+
+Portals are keyed by :func:`portal_key` (``arcgis:https://…``, ``bundled``): a profile name and the ``KIND:URL`` it
+stands for share their memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pdxtui.errors import PdxError
+from pdxtui.memory.fingerprint import Fingerprint, parse_iso, text_of
+from pdxtui.textout import iso_utc
+
+if TYPE_CHECKING:
+    from pdxtui.portals.base import Portal
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+MAX_RECENT = 50
+MAX_NOTE = 2000  # characters: a note is a line or a paragraph, not a document
+MAX_FILE = 4_000_000  # bytes: memory.json is tens of kilobytes; anything this large is not ours
+MAX_FINGERPRINT = 8_000_000  # bytes: 10,000 row hashes are ~300 KB
+
+
+class StoreError(PdxError):
+    """Recents, bookmarks or a fingerprint could not be kept (the file system refused): the message says why."""
+
+
+def portal_key(portal: Portal) -> str:
+    """The key a portal's memory is kept under: ``bundled``, else ``KIND:SITE`` (the address as configured, without
+    a trailing slash): the same key the disk cache and the request log use."""
+    if portal.kind == "bundled" or not portal.site:
+        return portal.kind or "bundled"
+    return f"{portal.kind}:{portal.site.rstrip('/')}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A recent dataset or a bookmark: enough to list it and open it without the network."""
+
+    id: str
+    title: str = ""
+    owner: str = ""
+    #: when it was opened (a recent) or bookmarked (a bookmark), UTC
+    at: datetime | None = None
+    #: the user's note (bookmarks only; "" for none)
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "title": self.title, "owner": self.owner}
+        out["at"] = iso_utc(self.at)
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    @classmethod
+    def from_json(cls, data: Any) -> Entry:
+        """An entry from its JSON; ValueError when it is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"].strip():
+            raise ValueError("an entry without an id")
+        text = {k: text_of(data, k) for k in ("title", "owner", "note")}
+        return cls(
+            id=data["id"],
+            title=text["title"],
+            owner=text["owner"],
+            at=parse_iso(data.get("at")),
+            note=text["note"][:MAX_NOTE],
+        )
+
+
+def now() -> datetime:
+    """The time entries are stamped with (tests replace it)."""
+    return datetime.now(UTC)
+
+
+def _hashed(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+class Memory:
+    """Recents, bookmarks and fingerprints in ``folder`` (default: the user data folder). Every call reads the
+    file afresh (it is small), so two processes see each other's changes; every change is one locked
+    read-change-write."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        if folder is None:
+            from pdxtui.datadir import data_dir
+
+            folder = data_dir()
+        self.folder = Path(folder)
+        self.path = self.folder / "memory.json"
+        #: what went wrong reading the files (a damaged file set aside, a newer file left alone), oldest first;
+        #: the app and the CLI show these and clear the list
+        self.warnings: list[str] = []
+        self._read_only = False
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    def recent(self, portal: str) -> list[Entry]:
+        """The datasets opened last on ``portal``, newest first (at most ``MAX_RECENT``)."""
+        return list(self._portal(self._load(), portal)["recent"])
+
+    def bookmarks(self, portal: str) -> list[Entry]:
+        """The bookmarks on ``portal``, newest first."""
+        return list(self._portal(self._load(), portal)["bookmarks"])
+
+    def bookmark(self, portal: str, dataset_id: str) -> Entry | None:
+        return next((e for e in self.bookmarks(portal) if e.id == dataset_id), None)
+
+    def portals(self) -> list[str]:
+        """The portal keys anything is remembered for."""
+        return sorted(self._load())
+
+    # -- changing ---------------------------------------------------------------------------------------------------
+
+    def opened(self, portal: str, entry: Entry) -> None:
+        """Remember that ``entry`` was opened now (it goes to the top of the recents; the oldest past ``MAX_RECENT``
+        fall off). A bookmark of the same dataset takes the title and owner too, when they changed."""
+        stamped = replace(entry, at=entry.at or now(), note="")
+        with self._changing() as data:
+            mine = self._portal(data, portal)
+            mine["recent"] = [stamped, *[e for e in mine["recent"] if e.id != entry.id][: MAX_RECENT - 1]]
+            mine["bookmarks"] = [
+                replace(e, title=entry.title or e.title, owner=entry.owner or e.owner) if e.id == entry.id else e
+                for e in mine["bookmarks"]
+            ]
+
+    def add_bookmark(self, portal: str, entry: Entry, note: str | None = None) -> Entry:
+        """Bookmark ``entry`` (or update the bookmark: its title, owner and, unless ``note`` is None, its note; an
+        existing bookmark keeps its place and date). Returns the bookmark as kept."""
+        text = None if note is None else _clean_note(note)
+        with self._changing() as data:
+            mine = self._portal(data, portal)
+            old = next((e for e in mine["bookmarks"] if e.id == entry.id), None)
+            if old is None:
+                kept = replace(entry, at=entry.at or now(), note=text or "")
+                mine["bookmarks"] = [kept, *mine["bookmarks"]]
+            else:
+                kept = replace(
+                    old,
+                    title=entry.title or old.title,
+                    owner=entry.owner or old.owner,
+                    note=old.note if text is None else text,
+                )
+                mine["bookmarks"] = [kept if e.id == entry.id else e for e in mine["bookmarks"]]
+        return kept
+
+    def remove_bookmark(self, portal: str, dataset_id: str) -> bool:
+        """Forget the bookmark; False when there was none."""
+        with self._changing() as data:
+            mine = self._portal(data, portal)
+            before = len(mine["bookmarks"])
+            mine["bookmarks"] = [e for e in mine["bookmarks"] if e.id != dataset_id]
+            return len(mine["bookmarks"]) != before
+
+    def forget_recent(self, portal: str, dataset_id: str | None = None) -> int:
+        """Take one dataset (or, for None, every dataset) off the recents; how many were taken off."""
+        with self._changing() as data:
+            mine = self._portal(data, portal)
+            before = len(mine["recent"])
+            mine["recent"] = [e for e in mine["recent"] if dataset_id is not None and e.id != dataset_id]
+            return before - len(mine["recent"])
+
+    # -- fingerprints -----------------------------------------------------------------------------------------------
+
+    def fingerprint_path(self, portal: str, dataset_id: str) -> Path:
+        return self.folder / "fingerprints" / _hashed(portal) / f"{_hashed(dataset_id)}.json"
+
+    def fingerprint(self, portal: str, dataset_id: str) -> Fingerprint | None:
+        """The fingerprint kept when ``dataset_id`` was last looked at (None: never, or its file was damaged: then
+        it is set aside with a warning)."""
+        path = self.fingerprint_path(portal, dataset_id)
+        try:
+            raw = path.read_bytes()[: MAX_FINGERPRINT + 1]
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._warn(f"cannot read the fingerprint of {dataset_id} ({path}): {exc.strerror or exc}")
+            return None
+        try:
+            if len(raw) > MAX_FINGERPRINT:
+                raise ValueError("too large")
+            data = json.loads(raw.decode("utf-8"))
+            print_ = Fingerprint.from_json(data)
+            if print_.dataset_id != dataset_id:
+                raise ValueError(f"it is the fingerprint of {print_.dataset_id!r}")
+        except (ValueError, TypeError, KeyError) as exc:
+            aside = self._set_aside(path)
+            self._warn(
+                f"the fingerprint of {dataset_id} was damaged ({exc}); set aside as {aside}: "
+                "what changed since it was taken cannot be told this time"
+            )
+            return None
+        return print_
+
+    def keep_fingerprint(self, portal: str, fingerprint: Fingerprint) -> None:
+        """Keep ``fingerprint`` as the dataset's last look (replacing the one before, atomically)."""
+        path = self.fingerprint_path(portal, fingerprint.dataset_id)
+        data = fingerprint.to_json()
+        data["portal"] = portal
+        self._write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "a fingerprint")
+
+    # -- the file ---------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _portal(data: dict[str, dict[str, list[Entry]]], portal: str) -> dict[str, list[Entry]]:
+        return data.setdefault(portal, {"recent": [], "bookmarks": []})
+
+    def _load(self) -> dict[str, dict[str, list[Entry]]]:
+        """The remembered entries per portal; a damaged file is set aside (keeping what still reads)."""
+        try:
+            raw = self.path.read_bytes()[: MAX_FILE + 1]
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            self._warn(f"cannot read the recents and bookmarks ({self.path}): {exc.strerror or exc}")
+            self._read_only = True
+            return {}
+        problems: list[str] = []
+        out: dict[str, dict[str, list[Entry]]] = {}
+        try:
+            if len(raw) > MAX_FILE:
+                raise ValueError("it is too large to be ours")
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("portals"), dict):
+                raise ValueError("it is not a pdxtui memory file")
+        except ValueError as exc:
+            problems.append(str(exc) if "JSON" not in type(exc).__name__ else f"it is not JSON ({exc})")
+            data = {"pdxtui_memory": SCHEMA, "portals": {}}
+        version = data.get("pdxtui_memory")
+        if isinstance(version, int) and version > SCHEMA:
+            if not self._read_only:
+                self._warn(
+                    f"{self.path} was written by a newer pdxtui (format {version}): read as far as this version "
+                    "can, and left as it is (changes to recents and bookmarks are not kept)"
+                )
+            self._read_only = True
+        for key, value in data["portals"].items():
+            lists = value if isinstance(value, dict) else {}
+            if not isinstance(value, dict):
+                problems.append(f"the entry for {key!r} is not a list of recents and bookmarks")
+            mine: dict[str, list[Entry]] = {"recent": [], "bookmarks": []}
+            for name in ("recent", "bookmarks"):
+                items = lists.get(name, [])
+                if not isinstance(items, list):
+                    problems.append(f"{key}: {name} is not a list")
+                    continue
+                seen: set[str] = set()
+                for item in items:
+                    try:
+                        entry = Entry.from_json(item)
+                    except ValueError as exc:
+                        problems.append(f"{key}: a {name} entry could not be read ({exc})")
+                        continue
+                    if entry.id not in seen:
+                        seen.add(entry.id)
+                        mine[name].append(entry)
+            out[str(key)] = mine
+        if problems and not self._read_only:
+            aside = self._set_aside(self.path)
+            kept = sum(len(v["recent"]) + len(v["bookmarks"]) for v in out.values())
+            self._warn(
+                f"the recents and bookmarks file was damaged ({problems[0]}"
+                + (f", and {len(problems) - 1} more problem(s)" if len(problems) > 1 else "")
+                + f"); the original is set aside as {aside}"
+                + (f"; the {kept} entries that could be read are kept" if kept else "; starting afresh")
+            )
+            if kept:
+                self._save(out)
+        return out
+
+    def _save(self, data: dict[str, dict[str, list[Entry]]]) -> None:
+        body = {
+            "pdxtui_memory": SCHEMA,
+            "portals": {
+                key: {name: [e.to_json() for e in entries] for name, entries in lists.items()}
+                for key, lists in sorted(data.items())
+                if lists["recent"] or lists["bookmarks"]
+            },
+        }
+        self._write(self.path, json.dumps(body, ensure_ascii=False, indent=1) + "\n", "the recents and bookmarks")
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[dict[str, dict[str, list[Entry]]]]:
+        with self._locked():
+            data = self._load()
+            if self._read_only:
+                raise StoreError(
+                    f"recents and bookmarks cannot be changed: {self.path} was written by a newer pdxtui "
+                    "or cannot be read"
+                )
+            yield data
+            self._save(data)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold ``memory.lock`` (an advisory lock, where the system has them) for one read-change-write."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.folder}: {exc.strerror or exc}") from None
+        try:
+            import fcntl
+        except ImportError:  # Windows: one writer at a time is the user's business there
+            yield
+            return
+        try:
+            handle = open(self.folder / "memory.lock", "a+b")  # noqa: SIM115 (held across the yield)
+        except OSError as exc:
+            raise StoreError(f"cannot lock {self.folder}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            handle.close()  # releases the lock
+
+    def _write(self, path: Path, text: str, what: str) -> None:
+        from pdxtui.export.target import write_text_atomic
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_text_atomic(path, text, overwrite=True, mode=0o600)
+        except (OSError, PdxError) as exc:
+            reason = str(exc) if isinstance(exc, PdxError) else (exc.strerror or str(exc))
+            raise StoreError(f"cannot keep {what} in {path}: {reason}") from None
+
+    def _set_aside(self, path: Path) -> Path:
+        """Move a damaged file out of the way (``NAME.damaged-STAMP``); its name, or the file itself when it
+        cannot be moved (then it is only ignored, and read-only from now on)."""
+        stamp = now().strftime("%Y%m%dT%H%M%S")
+        aside = path.with_name(f"{path.name}.damaged-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+        try:
+            path.rename(aside)
+        except OSError as exc:
+            log.warning("could not set aside %s: %s", path, exc)
+            if path == self.path:
+                self._read_only = True
+            return path
+        log.warning("set aside the damaged file %s as %s", path, aside)
+        return aside
+
+    def _warn(self, text: str) -> None:
+        log.warning("%s", text)
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+def _clean_note(note: str) -> str:
+    """A note as kept: control characters (escape sequences included) dropped, line breaks kept, at most
+    ``MAX_NOTE`` characters, no trailing space."""
+    kept = "".join(ch for ch in note.replace("\r\n", "\n") if ch in "\n\t" or (ch.isprintable()))
+    return kept.strip()[:MAX_NOTE]

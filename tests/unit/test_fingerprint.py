@@ -1,0 +1,91 @@
+"""Fingerprints and what changed between two: rows added, removed and edited by id; fields added, removed and
+retyped; a retype or a new field alone does not mark rows changed; keyless rows compared by content; large datasets
+by count only; the summary line."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import polars as pl
+
+from pdxtui.memory.fingerprint import ROW_LIMIT, Fingerprint, compare, take
+from pdxtui.model import Dataset, Field
+
+T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
+T1 = datetime(2026, 12, 1, 8, tzinfo=UTC)
+FIELDS = (
+    Field("OBJECTID", "esriFieldTypeOID", "integer"),
+    Field("SPECIES", "esriFieldTypeString", "string"),
+    Field("DIAMETER", "esriFieldTypeInteger", "integer"),
+)
+DS = Dataset("trees", "Street Trees", fields=FIELDS, key_field="OBJECTID", data_updated=T0)
+ROWS = pl.DataFrame({"OBJECTID": [1, 2, 3, 4], "SPECIES": ["oak", "fir", "ash", "elm"], "DIAMETER": [10, 12, 8, 3]})
+
+
+def look(dataset, frame, when=T1):
+    return take(dataset, frame, rows=frame.height, taken=when, complete=True)
+
+
+def test_nothing_changed():
+    changes = compare(look(DS, ROWS, T0), look(DS, ROWS))
+    assert not changes.any and changes.describe() == "No change since 2026-11-20"
+    assert changes.added == changes.removed == changes.changed == ()
+
+
+def test_rows_added_removed_and_edited_by_id():
+    after = pl.DataFrame(
+        {"OBJECTID": [1, 2, 4, 5], "SPECIES": ["oak", "FIR", "elm", "yew"], "DIAMETER": [10, 12, 3, 1]}
+    )
+    ds = replace(DS, data_updated=T1)
+    changes = compare(look(DS, ROWS, T0), look(ds, after))
+    assert (changes.added, changes.removed, changes.changed) == (("5",), ("3",), ("2",))
+    assert changes.describe() == "Since 2026-11-20: +1 row, \u22121 row, 1 row changed, data updated 2026-12-01"
+    assert changes.to_json()["changed"] is True and changes.to_json()["key"] == "OBJECTID"
+
+
+def test_a_retype_and_a_new_field_are_field_changes_only():
+    fields = (*FIELDS[:2], Field("DIAMETER", "esriFieldTypeDouble", "float"), Field("Site_Type", "x", "string"))
+    ds = replace(DS, fields=fields)
+    after = ROWS.with_columns(pl.col("DIAMETER").cast(pl.Float64), pl.lit("Street").alias("Site_Type"))
+    changes = compare(look(DS, ROWS, T0), look(ds, after), after)
+    assert changes.changed == () and changes.added == ()
+    assert changes.describe() == "Since 2026-11-20: field `Site_Type` added, `DIAMETER` Integer\u2192Double"
+    # without the rows at hand, rows are compared by id only, and the notes say so
+    blind = compare(look(DS, ROWS, T0), look(ds, after))
+    assert blind.changed is None and blind.added == () and any("by id only" in n for n in blind.notes)
+
+
+def test_a_removed_field_says_changed_values_cannot_be_told():
+    ds = replace(DS, fields=FIELDS[:2])
+    changes = compare(look(DS, ROWS, T0), look(ds, ROWS.drop("DIAMETER").filter(pl.col("OBJECTID") != 4)))
+    assert changes.removed == ("4",) and changes.changed is None
+    assert "field `DIAMETER` removed" in changes.describe() and any("removed" in n for n in changes.notes)
+
+
+def test_keyless_rows_compare_by_content_with_repeats():
+    ds = replace(DS, key_field="")
+    before = pl.DataFrame({"A": ["x", "x", "y"]})
+    after = pl.DataFrame({"A": ["x", "y", "z"]})
+    changes = compare(look(ds, before, T0), look(ds, after))
+    assert len(changes.added) == 1 and len(changes.removed) == 1 and changes.changed == ()
+    assert any("no row id" in n for n in changes.notes)
+
+
+def test_a_repeated_id_falls_back_to_content():
+    frame = pl.DataFrame({"OBJECTID": [1, 1], "SPECIES": ["oak", "fir"], "DIAMETER": [1, 2]})
+    assert look(DS, frame).key == ""
+
+
+def test_large_or_partly_read_datasets_compare_counts_only():
+    big = take(DS, None, rows=ROW_LIMIT + 5, taken=T0)
+    bigger = take(DS, None, rows=ROW_LIMIT + 1208, taken=T1)
+    changes = compare(big, bigger)
+    assert changes.added is None and changes.describe() == "Since 2026-11-20: +1,203 rows (net)"
+    assert "10,000" in changes.notes[0]
+    assert take(DS, ROWS, rows=4, complete=False).row_hashes is None
+
+
+def test_json_round_trip():
+    fp = look(DS, ROWS)
+    assert Fingerprint.from_json(fp.to_json()) == fp
