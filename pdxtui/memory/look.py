@@ -1,0 +1,82 @@
+"""Looking at a dataset again: take its fingerprint from the portal, compare it with the one kept at the last look,
+and keep the new one. What ``pdxtui changes`` and the app's "since you last looked" panel both call.
+
+It reads no more than it needs: the metadata the caller already has (fields, data-updated date), the row count
+(from the metadata where the portal gives it, else one count request), and the rows only for a dataset under
+``ROW_LIMIT`` rows (every row, with the portal's row id column: ``Query(with_key=True)``); a dataset whose count is
+unknown is read until ``ROW_LIMIT`` rows, and hashed only if it ended before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pdxtui.memory.fingerprint import ROW_LIMIT, Changes, Fingerprint, compare, take
+from pdxtui.memory.store import Memory
+from pdxtui.model import Dataset, Progress, Query
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from pdxtui.service import Service
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look at a dataset."""
+
+    #: the fingerprint taken now
+    fingerprint: Fingerprint
+    #: the one kept at the last look (None: this is the first look, or the last one's file was damaged)
+    before: Fingerprint | None
+    #: what changed since ``before`` (None on a first look)
+    changes: Changes | None
+    #: every row of the dataset, when it was small enough to read whole (with its key column): the rows added and
+    #: changed can be shown from it
+    frame: pl.DataFrame | None = None
+
+
+async def look(
+    service: Service,
+    dataset: Dataset,
+    memory: Memory,
+    portal: str,
+    *,
+    record: bool = True,
+    progress: Callable[[Progress], None] | None = None,
+    taken: datetime | None = None,
+) -> Look:
+    """Fingerprint ``dataset`` (as the portal gives it now: the caller fetched its metadata), compare it with the
+    last look at it on ``portal``, and (``record``) keep the new fingerprint. Portal errors propagate (nothing is
+    kept then)."""
+    import polars as pl
+
+    count = dataset.rows if dataset.rows is not None else await service.count(dataset)
+    frame: pl.DataFrame | None = None
+    complete = False
+    if not dataset.notice and (count is None or count < ROW_LIMIT):
+        query = Query(with_key=True)
+        frames: list[pl.DataFrame] = []
+        read = 0
+        async for part in service.stream(dataset, query, progress):
+            frames.append(part)
+            read += part.height
+            if read >= ROW_LIMIT:
+                break
+        complete = read < ROW_LIMIT
+        if frames:
+            frame = pl.concat(frames, how="vertical_relaxed")
+        elif complete:  # no rows at all: an empty dataset is a fingerprint too
+            names = [dataset.key_field] if dataset.key_field else []
+            frame = pl.DataFrame({n: [] for n in names + [f.name for f in dataset.fields if f.name not in names]})
+        if count is None and complete:
+            count = read
+    fingerprint = take(dataset, frame, rows=count, taken=taken or datetime.now(UTC), complete=complete)
+    before = memory.fingerprint(portal, dataset.id)
+    changes = compare(before, fingerprint, frame) if before is not None else None
+    if record:
+        memory.keep_fingerprint(portal, fingerprint)
+    return Look(fingerprint=fingerprint, before=before, changes=changes, frame=frame if complete else None)
