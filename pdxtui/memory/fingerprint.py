@@ -318,6 +318,9 @@ def _canonical(frame: pl.DataFrame, name: str) -> pl.Expr:
         text = pl.when(whole).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String))
     elif dtype.is_nested() or dtype == pl.Object:
         text = col.map_elements(repr, return_dtype=pl.String)
+    elif isinstance(dtype, pl.Datetime):  # one form whatever the time unit or zone the rows came in
+        moment = col.dt.convert_time_zone("UTC") if dtype.time_zone else col
+        text = moment.dt.cast_time_unit("us").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")
     elif dtype == pl.Boolean:
         text = pl.when(col).then(pl.lit("true")).otherwise(pl.lit("false"))
     else:
