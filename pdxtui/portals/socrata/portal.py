@@ -70,6 +70,10 @@ if TYPE_CHECKING:
     from pdxtui.portals import PortalSpec
 
 log = logging.getLogger(__name__)
+
+#: every SODA2 row's system id (``:id``, text such as ``row-ab12.cd34_ef56``): not one of the dataset's fields
+#: (views JSON lists no such column; system fields are left out of the rows unless ``$select`` names them)
+ROW_ID = Field(":id", "text", "string", "Row id", "Socrata's system row id")
 PAGING = ("$limit", "$offset")  # the parameters pages() sets for each page of rows
 
 
@@ -455,6 +459,7 @@ class SocrataPortal(NetworkPortal[_Plan]):
             tags=_strings(view.get("tags")),
             geometry_type="point" if plan.coords else geometry,
             sample=False,
+            key_field=ROW_ID.name if tabular else "",
         )
 
     async def _plan(self, dataset: Dataset) -> _Plan:
@@ -476,6 +481,9 @@ class SocrataPortal(NetworkPortal[_Plan]):
         with self._doing(f"counting the rows of {title}"):
             data = await self._get(url, params, "metadata", _check_count)
         return _count_of(data)  # type: ignore[return-value]  # _check_count lets only answers with a count through
+
+    def _row_key(self, plan: _Plan) -> Field | None:
+        return ROW_ID  # asked for by name in $select (system fields are not sent unless named)
 
     def _check_query(self, plan: _Plan, query: Query) -> str | None:
         """The SoQL ``$where`` for the query (None for all rows), after checking its columns; a filter that
