@@ -89,3 +89,11 @@ def test_large_or_partly_read_datasets_compare_counts_only():
 def test_json_round_trip():
     fp = look(DS, ROWS)
     assert Fingerprint.from_json(fp.to_json()) == fp
+
+
+def test_a_date_with_milliseconds_survives_the_round_trip_unchanged():
+    """ArcGIS dates are epoch milliseconds; a kept fingerprint holds seconds: the same date is no change."""
+    ds = replace(DS, data_updated=datetime(2026, 11, 20, 8, 0, 0, 878_000, tzinfo=UTC))
+    kept = Fingerprint.from_json(look(ds, ROWS, T0).to_json())
+    changes = compare(kept, look(ds, ROWS))
+    assert not changes.any and changes.describe() == "No change since 2026-11-20"

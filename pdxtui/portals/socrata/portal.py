@@ -502,7 +502,8 @@ class SocrataPortal(NetworkPortal[_Plan]):
             name = sources.get(field.name, field.name)
             if name not in wanted:
                 wanted.append(name)
-        params: dict[str, Any] = {"$select": ",".join(soql_name(n) for n in wanted)}
+        # system fields are named bare (``:id``, as in ``$order``); the dataset's own columns as SoQL takes them
+        params: dict[str, Any] = {"$select": ",".join(n if n == ROW_ID.name else soql_name(n) for n in wanted)}
         if where:
             params["$where"] = where
         order = [f"{soql_name(name)} {'DESC' if descending else 'ASC'}" for name, descending in query.order]
