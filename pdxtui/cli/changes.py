@@ -51,8 +51,9 @@ Examples:
   pdxtui bookmark add a494697005da9eea74335a369b0e3689_1415
   pdxtui changes
   pdxtui --portal chicago changes ijzp-q8t2 --json
-  # cron: every morning at 7, mail what changed (cron mails a job's output)
-  0 7 * * *  pdxtui changes || test $? -eq 3"""
+  # crontab: every morning at 7, print (cron mails it) only when something changed or failed
+  0 7 * * *  out=$(pdxtui changes 2>&1); [ $? -ne 0 ] && echo "$out"
+"""
 
 
 def register(subparsers: Any, common: Any) -> None:

@@ -52,6 +52,10 @@ def changed_rows(
     missing = [k for k in (*change.remove, *change.edit) if k not in known]
     if missing:
         raise KeyError(f"no rows with ids {missing!r}")
+    names = list(rows[0]) if rows else [key]
+    unknown = {n for values in (*change.edit.values(), *change.add) for n in values if n not in names}
+    if unknown:
+        raise KeyError(f"no fields {sorted(unknown)!r} (add them with add_field)")
     gone = set(change.remove)
     out = []
     for row in rows:
@@ -59,7 +63,6 @@ def changed_rows(
             continue
         row = {**row, **change.edit.get(row[key], {})}
         out.append(row)
-    names = list(rows[0]) if rows else [key]
     for n, new in enumerate(change.add):
         out.append({**{name: None for name in names}, **new, key: new_key(n)})
     for name, _type, value in change.add_field:
