@@ -109,7 +109,10 @@ def test_socrata(capsys, fake_socrata):
         ),
     )
     new = [r[":id"] for r in changed.rows if r[":id"] not in before]
+    fake_socrata.reset_log()
     code, results, err = checked(capsys, portal, TREES.id)
+    asked = [r.path for r in fake_socrata.requests]  # the portal, not the cache of the runs before
+    assert asked.count(f"/api/views/{TREES.id}.json") == 1 and asked.count(f"/resource/{TREES.id}.json") == 2
     assert code == 3, err
     assert what(only(results)) == {
         "status": "changed",
@@ -236,3 +239,14 @@ def test_a_real_process(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["status"] == "first_look"
     assert Memory(tmp_path / "d").fingerprint("bundled", BUSINESS) is not None
+
+
+def test_a_damaged_fingerprint_is_a_warning_and_a_first_look(capsys, fake_socrata):
+    portal = f"socrata:{fake_socrata.url}"
+    checked(capsys, portal, TREES.id)
+    path = Memory().fingerprint_path(portal, TREES.id)
+    path.write_text("{not json")
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "first_look"
+    assert "warning" in err and "damaged" in err and err.count("\n") == 1
+    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id) is not None

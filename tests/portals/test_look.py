@@ -89,3 +89,17 @@ async def test_a_large_layer_is_looked_at_with_metadata_and_a_count_only(fake_ar
     assert changes.describe().startswith("Since ") and "\u22123 rows (net)" in changes.describe()
     queries = fake_arcgis.requests_to("/query")
     assert queries and all(r.params.get("returnCountOnly") == "true" for r in queries)
+
+
+async def test_a_map_service_of_several_layers_is_looked_at_without_rows(fake_arcgis, service, memory):
+    """A bookmarked map service (or a PDF item) has no rows to count: its look is its metadata, never an error."""
+    from tests.support.fakeportal.fixtures import OTHER_ITEMS
+
+    dataset = await service.dataset(OTHER_ITEMS[0].id)
+    assert dataset.notice and dataset.layers
+    fake_arcgis.reset_log()
+    first = await look(service, dataset, memory, "p")
+    assert first.fingerprint.rows is None and first.fingerprint.row_hashes is None
+    assert fake_arcgis.requests == []
+    changes = (await look(service, dataset, memory, "p")).changes
+    assert changes is not None and not changes.any
