@@ -109,3 +109,14 @@ async def test_bundled_objectid(open_service):
     frame = await rows(service, dataset, Query(columns=("NAME",), with_key=True))
     assert frame.columns == ["OBJECTID", "NAME"] and frame["OBJECTID"].n_unique() == frame.height == dataset.rows
     assert (await rows(service, dataset, Query(columns=("NAME",), limit=5))).columns == ["NAME"]
+
+
+def test_the_fake_takes_a_star_beside_the_row_id(fake_socrata):
+    """As SODA2 does: ``$select=:id,*`` gives the row id and every column."""
+    import httpx
+
+    answer = httpx.get(
+        f"{fake_socrata.url}/resource/{TREES.id}.json", params={"$select": ":id,*", "$order": ":id"}, trust_env=False
+    )
+    first = answer.json()[0]
+    assert answer.status_code == 200 and first[":id"] == TREES.by_id_order()[0][":id"] and "common_name" in first

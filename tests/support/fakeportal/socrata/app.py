@@ -391,6 +391,9 @@ class SocrataApp:
         out = []
         for part in _split(text):
             part = part.strip()
+            if part == "*":  # every column, beside named ones (``:id, *``): system fields only when named
+                out.extend(self.select(d, "", grouped))
+                continue
             match = re.fullmatch(r"(.+?)\s+(?:AS|as)\s+([A-Za-z_][A-Za-z0-9_]*)", part)
             expr, alias = (match.group(1), match.group(2)) if match else (part, None)
             if re.fullmatch(r"count\s*\(\s*\*\s*\)", expr, re.IGNORECASE):
