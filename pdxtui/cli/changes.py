@@ -97,6 +97,11 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             _warn(memory)
     finally:
         if fresh is not service:
+            late = fresh.cache_warning()  # the outer service's are printed by the CLI; this one's are said here
+            if late:
+                from pdxtui.textsafe import one_line
+
+                print(f"pdxtui: warning: {one_line(late)}", file=sys.stderr)
             await fresh.aclose()
     if args.json:
         from pdxtui.textout import dumps
