@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "draft": "draft",
     "cite": "cite",
     "log": "log",
+    "changes": "changes",
     "address": "portlandmaps",
     "property": "portlandmaps",
     "open": "tui",

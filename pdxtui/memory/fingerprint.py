@@ -259,7 +259,8 @@ def take(
         taken=taken or datetime.now(UTC),
         rows=rows,
         fields=fields,
-        data_updated=dataset.data_updated,
+        # to the second, as it is kept (iso_utc): a date sent in milliseconds must compare equal to itself later
+        data_updated=dataset.data_updated.replace(microsecond=0) if dataset.data_updated else None,
     )
     count = frame.height if frame is not None else rows
     if count is not None and count >= ROW_LIMIT:

@@ -99,3 +99,11 @@ def test_times_hash_the_same_whatever_their_unit_or_zone():
     ds = Dataset("t", "T", fields=(Field("T", "date", "datetime"),))
     prints = {tuple(look(ds, frame).row_hashes.values()) for frame in (ms, la, naive)}
     assert len(prints) == 1
+
+
+def test_a_date_with_milliseconds_survives_the_round_trip_unchanged():
+    """ArcGIS dates are epoch milliseconds; a kept fingerprint holds seconds: the same date is no change."""
+    ds = replace(DS, data_updated=datetime(2026, 11, 20, 8, 0, 0, 878_000, tzinfo=UTC))
+    kept = Fingerprint.from_json(look(ds, ROWS, T0).to_json())
+    changes = compare(kept, look(ds, ROWS))
+    assert not changes.any and changes.describe() == "No change since 2026-11-20"
