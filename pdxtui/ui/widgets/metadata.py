@@ -66,7 +66,8 @@ def render_metadata(ds: Dataset, bookmark: Any = None, when: str = "") -> Group:
 
 def bookmark_line(bookmark: Any, when: str) -> Text:
     """ "★ Bookmarked 2026-11-20 14:05 (B: note)", and the note (its line breaks kept) below."""
-    out = Text("\n★ Bookmarked", "bold yellow")
+    out = Text()
+    out.append("\n★ Bookmarked", "bold yellow")
     out.append(f" {when}" if when else "", "yellow")
     out.append(" (B: note)", "dim")
     if bookmark.note:
