@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 import stamina
@@ -125,7 +126,9 @@ def quick_retries():
 
 async def test_a_bookmark_opens_offline_from_the_cache(fake_arcgis, quick_retries):
     """Bookmarked while the portal answers; the next run cannot reach it (and the cache is past its time): the
-    Bookmarks list shows the title, and Enter opens the dataset from the cache, with the offline banner."""
+    Bookmarks list shows the title, and Enter opens the dataset from the cache, with the offline banner. With the
+    cache gone too, the bundled sample stands in: the bookmark's title still shows, and Enter says why it cannot
+    open."""
     from pdxtui.session import open_session
     from pdxtui.ui.app import PdxApp
     from tests.support.fakeportal.fixtures import DATASETS
@@ -157,6 +160,19 @@ async def test_a_bookmark_opens_offline_from_the_cache(fake_arcgis, quick_retrie
         assert "ago, offline" in text_of(screen.query_one("#banner"))
         assert f"of {heritage.row_count} rows" in text_of(screen.query_one("#preview-header"))
         assert "★ Bookmarked" in text_of(screen.query_one("#metadata-body"))
+    shutil.rmtree(os.environ["PDXTUI_CACHE_DIR"])  # no network and nothing cached: the bundled sample stands in
+    app = PdxApp(session=open_session(portal=portal))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.service.portal.kind == "bundled"
+        await pilot.press("ctrl+o", "ctrl+o")
+        await settle(pilot)
+        assert listed_titles(app) == [heritage.title]  # the title shows: it was kept on disk
+        assert "offline: these are on" in text_of(screen.query_one("#memory-status"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.dataset is None and messages(app, f"{heritage.title} is on 127.0.0.1")
 
 
 async def test_a_store_that_cannot_be_changed_is_told_once_and_the_app_goes_on(ids):

@@ -51,7 +51,8 @@ class RememberedLists:
 
     catalog_view = "search"  # what the catalog shows: a value of remembered.VIEWS
     _memory: Memory | None = None
-    _home_key = ""  # the portal the lists are of (kept when the bundled sample stands in for an unreachable one)
+    _home_portal: Any = None  # the portal the lists are of (kept when the bundled sample stands in for it)
+    _home_key = ""
     _open_key = ""  # the portal the open dataset came from
     _told: set[str] | None = None  # the warnings and failures already shown
     _removed: dict[tuple[str, str], Entry] | None = None  # bookmarks b removed in this run, to put back as they were
@@ -65,12 +66,15 @@ class RememberedLists:
             self._memory = Memory()
         return self._memory
 
+    def on_mount(self) -> None:
+        self._home_portal = self.service.portal  # before a search can put the bundled sample in its place
+
     def home_key(self) -> str:
         """The portal the Recent and Bookmarks lists are of: the one the browser was started on."""
         if not self._home_key:
             from pdxtui.memory.store import portal_key
 
-            self._home_key = portal_key(self.service.portal)
+            self._home_key = portal_key(self._home_portal or self.service.portal)
         return self._home_key
 
     def remembered(self, kind: str, key: str | None = None) -> list[Entry]:
@@ -262,7 +266,8 @@ class RememberedLists:
         self.query_one("#memory-status", Static).update(status or EMPTY[self.catalog_view].split(":")[0])
 
     def _home_label(self) -> str:
-        return self.home_key().split(":", 1)[-1]
+        portal = self._home_portal or self.service.portal
+        return portal.host or portal.label
 
     def shown_list(self) -> CatalogList | RememberedList:
         """The list the catalog shows now: search results, or recent datasets or bookmarks."""
@@ -276,7 +281,7 @@ class RememberedLists:
         if self.fallback_reason and portal_key(self.service.portal) != self.home_key():
             self.notify(
                 f"{one_line(entry.title or entry.id, 80)} is on {self._home_label()}, which could not be reached "
-                "and has no cached catalog here. ctrl+r tries the portal again.",
+                "(and nothing from it is cached here). ctrl+r tries the portal again.",
                 title="Offline",
                 severity="warning",
                 markup=False,
