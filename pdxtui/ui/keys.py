@@ -76,7 +76,11 @@ KEYS: list[tuple[str, str, str]] = [
         "Bookmark the open dataset at once, or remove its bookmark (b again puts it back, note and all)",
         "dataset panes (metadata, schema, grid)",
     ),
-    ("B", "Write or edit the note of the bookmark (of the open dataset, or highlighted in Bookmarks)", "browser"),
+    (
+        "B",
+        "Write or edit the note of a bookmark: of the open dataset, or of the entry highlighted in Recent or Bookmarks",
+        "browser",
+    ),
     (
         "R",
         "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service",

@@ -96,6 +96,11 @@ async def test_recents_and_bookmarks_across_two_runs(ids):
         await pilot.click("#views", offset=(22, 0))  # the mouse: "Bookmarks" in "Search · Recent · Bookmarks"
         await settle(pilot)
         assert screen.catalog_view == "bookmarks" and listed_titles(app) == ["Neighborhoods"]
+        await pilot.press("B")  # the note of the highlighted bookmark, as kept; Esc leaves it as it was
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
+        assert app.screen.query_one("#note").value == "check the boundaries"
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert screen.dataset.id == ids["Neighborhoods"]

@@ -17,6 +17,7 @@ is told every time (the user asked for it)."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from pdxtui.memory.store import Entry, Memory
     from pdxtui.model import Dataset
     from pdxtui.service import Service
+
+_MAKING = threading.Lock()
 
 #: the view that follows each on ctrl+o
 NEXT_VIEW = {value: VIEWS[(n + 1) % len(VIEWS)][0] for n, (value, _label) in enumerate(VIEWS)}
@@ -60,10 +63,12 @@ class RememberedLists:
 
     # ------------------------------------------------------------------ the store
     def memory(self) -> Memory:
-        if self._memory is None:
-            from pdxtui.memory.store import Memory
+        """The one store of this browser (its warnings are told once), made on first use, from any thread."""
+        with _MAKING:
+            if self._memory is None:
+                from pdxtui.memory.store import Memory
 
-            self._memory = Memory()
+                self._memory = Memory()
         return self._memory
 
     def on_mount(self) -> None:
@@ -184,16 +189,16 @@ class RememberedLists:
         self._after_store(key, self._try_read_lists(key))
 
     def action_bookmark_note(self) -> None:
-        """B: write or edit the note of a bookmark: the one highlighted in the Bookmarks list when the focus is
-        there, else the open dataset's (bookmarked first if it is not)."""
+        """B: write or edit the note of a bookmark: of the entry highlighted in the Recent or Bookmarks list when the
+        focus is there, else of the open dataset (bookmarked first if it is not)."""
         from pdxtui.memory.store import Entry, StoreError
 
         focused = self.focused
-        if isinstance(focused, RememberedList) and focused.kind == "bookmarks":
+        if isinstance(focused, RememberedList):
             chosen = focused.highlighted_entry()
             if chosen is None:
                 return
-            key, entry = self.home_key(), chosen
+            key, entry = self.home_key(), Entry(chosen.id, chosen.title, chosen.owner)
         elif self.dataset is not None:
             ds = self.dataset
             key, entry = self._open_key, Entry(ds.id, ds.title, ds.owner)

@@ -61,9 +61,14 @@ class EntryLines(SizedLines):
         return entry_prompt(self.entry, self.kind, width)
 
 
+#: letters these lists keep: the results list's, and B (the note of the highlighted entry's bookmark)
+KEPT_LETTERS = LIST_LETTERS | {"B"}
+
+
 class RememberedList(OptionList):
-    """Recent datasets or bookmarks. Enter or a click opens the highlighted one; a letter typed here (other than
-    ``j k g G z q``) goes to the search box, as in the results list."""
+    """Recent datasets or bookmarks. Enter or a click opens the highlighted one; ``B`` (the screen's) writes the
+    note of its bookmark; a letter typed here (other than ``j k g G z q``) goes to the search box, as in the results
+    list."""
 
     BINDINGS = [Binding("enter", "select", "Open"), *LIST_KEYS]
 
@@ -118,7 +123,7 @@ class RememberedList(OptionList):
 
     def on_key(self, event: events.Key) -> None:
         character = event.character
-        if character and len(character) == 1 and character.isalpha() and event.key not in LIST_LETTERS:
+        if character and len(character) == 1 and character.isalpha() and event.key not in KEPT_LETTERS:
             event.stop()
             event.prevent_default()
             self.post_message(self.Typed(self, character))
