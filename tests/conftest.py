@@ -54,9 +54,39 @@ def pytest_collection_finish(session):
     700. A Textual pilot allocates millions of short-lived objects; at the default, the collector walked the whole
     heap so often that it took a seventh to a quarter of a pilot test's CPU time (BENCHMARKS.md, "Test suite").
     Garbage is still collected, only in fewer, larger passes; no test depends on when."""
+    share_parsed_css()
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+
+
+#: parsed Textual CSS, shared by every app the test process starts (:func:`share_parsed_css`)
+_PARSED_CSS: dict[tuple, list] = {}
+
+
+def share_parsed_css() -> None:
+    """Every Textual app parses its stylesheets again: each app start (about 90 parses, a seventh of the start's CPU),
+    and each ``reparse`` (a screen's first push, :func:`pdxtui.ui.startup.load_later_css`) parses every source anew,
+    in a fresh ``Stylesheet`` with an empty cache. Textual already keeps the rule sets a parse made, per stylesheet,
+    keyed on the source and where it was read from (``Stylesheet._parse_rules``); this keeps them per test process,
+    keyed also on the variables the parse substituted (the theme). Rule sets are not changed once parsed (textual
+    hands the same ones out again itself), so an app gets the rules it would have parsed; a broken stylesheet is
+    still refused (the caller checks each rule's errors). Pilot tests only: the app itself parses as before."""
+    from textual.css.stylesheet import Stylesheet
+
+    parse_rules = Stylesheet._parse_rules
+    if getattr(parse_rules, "shared", False):
+        return
+
+    def shared_parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+        key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+        rules = _PARSED_CSS.get(key)
+        if rules is None:
+            rules = _PARSED_CSS[key] = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        return rules
+
+    shared_parse_rules.shared = True  # type: ignore[attr-defined]  # a marker: patched once per process
+    Stylesheet._parse_rules = shared_parse_rules  # type: ignore[method-assign]  # the sharing this function is for
 
 
 @pytest.fixture(autouse=True)

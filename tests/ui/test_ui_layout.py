@@ -85,14 +85,20 @@ async def test_demo_search_ranks_title_words_above_substrings():
         assert set(titles[4:]) >= {"Green Street Stormwater Facilities", "Address Points"}
 
 
-@pytest.mark.parametrize("size", [SIZE, SMALL, (60, 20)])
-async def test_no_match_message_is_never_clipped(size):
+@pytest.mark.parametrize(("size", "typed"), [(SIZE, True), (SMALL, False), ((60, 20), False)])
+async def test_no_match_message_is_never_clipped(size, typed):
+    from textual import events
+
     app = demo_app()
     query = "xylophone municipal waterfront sculpture inventory"
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await pilot.press(*query)
+        if typed:
+            await pilot.press(*query)
+        else:  # pasted, as a terminal sends it (one event): the message is the same, 50 key presses cheaper
+            app._driver.send_message(events.Paste(query))
         await settle(pilot)
+        assert search_box(app).value == query
         assert catalog_titles(app) == []
         status = app.screen.query_one("#catalog-status")
         message = text_of(status)
