@@ -92,3 +92,23 @@ def screen_text(app) -> str:
     """Everything painted on the current screen (modal screens included), as plain text lines."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+#: how much longer a notification lasts in a pilot test than in the app: tests read ``app._notifications``, which
+#: drops a notification once its timeout has passed, and on a loaded machine a test can take longer than the
+#: 4-10 s a notification lasts between raising it and looking for it
+NOTIFY_STRETCH = 60
+
+
+def stretch_notifications(monkeypatch) -> None:
+    """Notifications that outlast the test (their timeout × NOTIFY_STRETCH), so that a check of what was told does
+    not depend on how loaded the machine is."""
+    from textual.app import App
+
+    told = App.notify
+
+    def notify(self, message, *, title="", severity="information", timeout=None, markup=True):
+        timeout = (self.NOTIFICATION_TIMEOUT if timeout is None else timeout) * NOTIFY_STRETCH
+        return told(self, message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    monkeypatch.setattr(App, "notify", notify)
