@@ -136,6 +136,9 @@ async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
         view = screen.query_one(ChangedRowsView)
         assert view.rows["change"].to_list() == ["added"] * 5
         assert sorted(view.rows["OBJECTID"].to_list()) == sorted((*ADDED, *EDITED))
+        await pilot.press("3", "5")  # the grid key finds the changed rows, and the catalog stays aside
+        await pilot.pause()
+        assert app.focused is view.grid and screen.query_one("#sidebar").has_class("-aside")
         await pilot.press("d")
         await settle(pilot)
 

@@ -470,7 +470,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Scre
             self.side_tabs.active = "tab-schema"
         if key == "5":
             pane = self.preview_pane
-            target = pane.grid or pane.query("#preview-empty").first()
+            target = self.changed_rows_grid() or pane.grid or pane.query("#preview-empty").first()
             if target is None or not target.focusable:
                 self.notify("Open a dataset first: its rows show in the grid.", markup=False, timeout=3)
                 return

@@ -240,6 +240,13 @@ class SinceLastLook:
         out.append(" · " + "; ".join(said), "dim")
         return out
 
+    def changed_rows_grid(self) -> Any:
+        """The grid of the changed rows when they are shown in place of the preview (5 jumps there), else None."""
+        from pdxtui.ui.widgets.changes import ChangedRowsView
+
+        views = self.query(ChangedRowsView)
+        return views.first().grid if views else None
+
     def _leave_changed_rows(self, focus: bool = True) -> None:
         from pdxtui.ui.widgets.changes import ChangedRowsView
 
