@@ -75,5 +75,5 @@ def removed_line(changes: Changes, limit: int = FEW) -> str:
     n = len(removed)
     rows = "row" if n == 1 else "rows"
     if not changes.key:
-        return f"{n:,} {rows} removed (this dataset has no row id to name them by; their values are gone)"
-    return f"Removed {changes.key} {few(removed, limit)} (their values are gone: a look keeps no row's values)"
+        return f"{n:,} {rows} removed (no row id to name them by; their values are gone)"
+    return f"Removed {changes.key} {few(removed, limit)} (their values are gone)"

@@ -60,5 +60,21 @@ async def keep_earlier_look(dataset_id: str = HERITAGE_TREES, *, key_field: str 
     return fingerprint
 
 
+def app_keyed_on(key_field: str):
+    """The demo app, its datasets given ``key_field`` as their row id column."""
+    from pdxtui.portals.bundled import BundledPortal
+    from pdxtui.service import Service
+    from pdxtui.ui.app import PdxApp
+
+    portal = BundledPortal(name="demo")
+    plain = portal.dataset
+
+    async def dataset(dataset_id: str):
+        return replace(await plain(dataset_id), key_field=key_field)
+
+    portal.dataset = dataset  # type: ignore[method-assign]  # (the portal gives no key field yet: pdxtui issue 19)
+    return PdxApp(Service(portal))
+
+
 if __name__ == "__main__":
     print(asyncio.run(keep_earlier_look(folder=sys.argv[1] if len(sys.argv) > 1 else None)).row_hashes is not None)

@@ -5,28 +5,10 @@ beforehand (tests/support/earlierlook.py): rows added, removed and edited, a fie
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from tests.support.earlierlook import ADDED, EDITED, HERITAGE_TREES, REMOVED, TAKEN, keep_earlier_look
+from tests.support.earlierlook import ADDED, EDITED, HERITAGE_TREES, REMOVED, TAKEN, app_keyed_on, keep_earlier_look
 from tests.support.uihelpers import screen_text, settle, text_of
 
 SIZE = (140, 42)
-
-
-def app_keyed_on(key_field: str):
-    """The demo app, its datasets given ``key_field`` as their row id column."""
-    from pdxtui.portals.bundled import BundledPortal
-    from pdxtui.service import Service
-    from pdxtui.ui.app import PdxApp
-
-    portal = BundledPortal(name="demo")
-    plain = portal.dataset
-
-    async def dataset(dataset_id: str):
-        return replace(await plain(dataset_id), key_field=key_field)
-
-    portal.dataset = dataset  # type: ignore[method-assign]  # (the portal gives no key field yet: pdxtui issue 19)
-    return PdxApp(Service(portal))
 
 
 def strip_text(app) -> str:
@@ -54,7 +36,7 @@ async def test_changes_by_object_id_strip_list_rows_and_back(ids):
             "Integer\u2192Double, data updated 2025-02-03"
         )
         assert "Removed OBJECTID 9001, 9002 (their values are gone" in shown
-        assert "w full list · d changed rows · x hide" in screen_text(app)
+        assert "w details · d rows · x hide" in screen_text(app)
 
         # the preview is filtered and sorted here: the changed rows are their own view, and the preview comes back
         await pilot.press("f", *"TREEID > 300", "enter")
@@ -71,7 +53,7 @@ async def test_changes_by_object_id_strip_list_rows_and_back(ids):
         assert marks == {**dict.fromkeys(ADDED, "added"), **dict.fromkeys(EDITED, "changed")}
         assert view.rows.columns[0] == "change" and view.grid.row_count == 5
         said = text_of(view.query_one("#changed-header"))
-        assert "3 added, 2 changed since 2026-11-20" in said and "filter and sort do not apply" in said
+        assert "3 added, 2 changed since 2026-11-20" in said and "not filtered or sorted like the preview" in said
         assert "2 removed: gone" in said
         await pilot.press("escape")
         await settle(pilot)
@@ -129,8 +111,8 @@ async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
         shown = strip_text(app)
         # no row id: each edit is one row removed and one added, and the strip says so
         assert shown.startswith("Since 2026-11-20: +5 rows, \u22124 rows, field `NOTES` added")
-        assert "4 rows removed (this dataset has no row id" in shown
-        assert "w full list" in screen_text(app)
+        assert "4 rows removed (no row id to name them by" in shown
+        assert "w details · d rows · x hide" in screen_text(app)
         await pilot.press("d")
         await settle(pilot)
         view = screen.query_one(ChangedRowsView)

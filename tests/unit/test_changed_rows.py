@@ -35,7 +35,7 @@ def test_added_and_changed_rows_by_id_in_the_dataset_order():
     # a dataset column named "change" keeps its name: the mark takes another
     assert rows.columns == ["change_", "OBJECTID", "SPECIES", "change"]
     assert rows.rows() == [("added", 5, "yew", "a"), ("changed", 2, "FIR", "a")]
-    assert removed_line(look.changes) == ("Removed OBJECTID 3 (their values are gone: a look keeps no row's values)")
+    assert removed_line(look.changes) == ("Removed OBJECTID 3 (their values are gone)")
 
 
 def test_rows_keyed_on_content_with_a_field_added_since():
@@ -48,7 +48,7 @@ def test_rows_keyed_on_content_with_a_field_added_since():
     rows = changed_rows(look)
     # an edit is one removed and one added when rows have no id; the new column marks nothing by itself
     assert rows is not None and rows.rows() == [("added", 2, "FIR", 0), ("added", 9, "yew", 0)]
-    assert removed_line(look.changes).startswith("2 rows removed (this dataset has no row id")
+    assert removed_line(look.changes).startswith("2 rows removed (no row id to name them by")
 
 
 def test_no_rows_when_they_were_not_compared():

@@ -230,14 +230,14 @@ class SinceLastLook:
         changes = seen.changes
         assert changes is not None
         added, changed = len(changes.added or ()), len(changes.changed or ())
-        out = Text()
+        out = Text(no_wrap=True, overflow="ellipsis")
         out.append(f"{added:,} added, {changed:,} changed since {since_text(changes)}", "bold")
-        said = ["all of them, as read at this look: the preview's filter and sort do not apply here"]
-        if changed:
-            said.append("changed rows show today's values (a look keeps no earlier ones)")
         if changes.removed:
-            said.append(f"{len(changes.removed):,} removed: gone, w lists them")
-        out.append(" · " + "; ".join(said), "dim")
+            out.append(f" ({len(changes.removed):,} removed: gone; w lists them)")
+        said = "All the rows of this look: not filtered or sorted like the preview"
+        if changed:
+            said += "; changed rows show today's values (a look keeps no earlier ones)"
+        out.append("\n" + said, "dim")
         return out
 
     def changed_rows_grid(self) -> Any:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pdxtui.model import Dataset
 
 #: the keys the strip names (bound on the browse screen)
-STRIP_KEYS = "w full list · d changed rows · x hide"
+STRIP_KEYS = "w details · d rows · x hide"
 
 
 def since_text(changes: Changes) -> str:
@@ -47,30 +47,30 @@ def strip_detail(changes: Changes) -> Text:
     return Text(" · ".join(said), "dim", no_wrap=True, overflow="ellipsis")
 
 
-class ChangesStrip(Horizontal):
-    """Two or three lines above the grid, when the look at the open dataset found changes."""
+class ChangesStrip(Vertical):
+    """Two or three lines above the grid, when the look at the open dataset found changes: the summary (wrapped onto
+    two lines at most), then the rows removed and the notes (cut to one line) beside the keys."""
 
     DEFAULT_CSS = """
     ChangesStrip { display: none; height: auto; max-height: 3; background: $accent 15%; padding: 0 1; }
     ChangesStrip.-shown { display: block; }
-    ChangesStrip > Vertical { width: 1fr; height: auto; }
-    ChangesStrip #changes-text { height: auto; max-height: 2; }
-    ChangesStrip #changes-detail { height: auto; max-height: 1; }
-    ChangesStrip > #changes-keys { width: auto; height: 1; padding: 0 0 0 2; color: $text-muted; }
+    ChangesStrip > #changes-text { height: auto; max-height: 2; }
+    ChangesStrip > Horizontal { height: 1; }
+    ChangesStrip #changes-detail { width: 1fr; height: 1; }
+    ChangesStrip #changes-keys { width: auto; height: 1; padding: 0 0 0 2; color: $text-muted; }
     """
 
     def compose(self):
-        with Vertical():
-            yield Static("", id="changes-text")
+        yield Static("", id="changes-text")
+        with Horizontal():
             yield Static("", id="changes-detail")
-        yield Static(Text(STRIP_KEYS), id="changes-keys")
+            yield Static(Text(STRIP_KEYS), id="changes-keys")
 
     def show_changes(self, changes: Changes | None) -> None:
         """Show ``changes`` (None: hide the strip)."""
         detail = strip_detail(changes) if changes is not None else Text()
         self.query_one("#changes-text", Static).update(strip_text(changes) if changes is not None else "")
         self.query_one("#changes-detail", Static).update(detail)
-        self.query_one("#changes-detail").display = bool(detail)
         self.set_class(changes is not None, "-shown")
 
     @property
