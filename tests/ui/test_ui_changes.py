@@ -54,7 +54,7 @@ async def test_changes_by_object_id_strip_list_rows_and_back(ids):
         assert view.rows.columns[0] == "change" and view.grid.row_count == 5
         said = text_of(view.query_one("#changed-header"))
         assert "3 added, 2 changed since 2026-11-20" in said and "not filtered or sorted like the preview" in said
-        assert "2 removed: gone" in said
+        assert "2 removed: their values are gone; w lists their ids" in said
         await pilot.press("escape")
         await settle(pilot)
         assert not screen.query(ChangedRowsView) and preview.display and app.focused is preview.grid

@@ -64,3 +64,31 @@ def test_few_ids_then_how_many_more():
     assert few(["1", "2"]) == "1, 2"
     assert few([str(i) for i in range(12)]) == "0, 1, 2, 3, 4 and 7 more"
     assert mark_column(["a"]) == "change"
+
+
+def test_hostile_field_names_and_ids_stay_text():
+    from pdxtui.memory.fingerprint import Changes, FieldChange
+    from pdxtui.ui.screens.changes import changes_text
+    from pdxtui.ui.widgets.changes import strip_detail, strip_text
+
+    name = "[bold red]x[/]\x1b[2J"
+    changes = Changes(
+        "ds",
+        "t",
+        T0,
+        T1,
+        1,
+        2,
+        added=("[/a]",),
+        removed=("\x1b]52;c;aGk=\x07",),
+        changed=(),
+        key="[b]ID",
+        fields=(FieldChange(name, "added", new_type="String"),),
+        notes=("[/note]",),
+    )
+    look = Look(fingerprint=take(DS, BEFORE, rows=4, taken=T1, complete=True), before=None, changes=changes)
+    for text in (strip_text(changes), strip_detail(changes), changes_text(look, "[red]title")):
+        assert not text.spans or all(span.style in ("bold", "dim") for span in text.spans)
+        assert "\x1b" not in text.plain
+    assert "[bold red]x[/]" in strip_text(changes).plain and "[/note]" in strip_detail(changes).plain
+    assert "[/a]" in changes_text(look, "[red]title").plain

@@ -233,7 +233,8 @@ class SinceLastLook:
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append(f"{added:,} added, {changed:,} changed since {since_text(changes)}", "bold")
         if changes.removed:
-            out.append(f" ({len(changes.removed):,} removed: gone; w lists them)")
+            ids = "; w lists their ids" if changes.key else ""
+            out.append(f" ({len(changes.removed):,} removed: their values are gone{ids})")
         said = "All the rows of this look: not filtered or sorted like the preview"
         if changed:
             said += "; changed rows show today's values (a look keeps no earlier ones)"

@@ -56,7 +56,7 @@ class ChangesStrip(Vertical):
     ChangesStrip.-shown { display: block; }
     ChangesStrip > #changes-text { height: auto; max-height: 2; }
     ChangesStrip > Horizontal { height: 1; }
-    ChangesStrip #changes-detail { width: 1fr; height: 1; }
+    ChangesStrip #changes-detail { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     ChangesStrip #changes-keys { width: auto; height: 1; padding: 0 0 0 2; color: $text-muted; }
     """
 
@@ -84,7 +84,9 @@ class ChangedRowsView(Vertical):
 
     DEFAULT_CSS = """
     ChangedRowsView { height: 1fr; border: round $primary-darken-2; }
-    ChangedRowsView > #changed-header { height: auto; max-height: 2; padding: 0 1; background: $boost; }
+    ChangedRowsView > #changed-header {
+        height: auto; max-height: 2; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ChangedRowsView:focus-within { border: round $accent; }
     """
     BINDINGS = [
