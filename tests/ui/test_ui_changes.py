@@ -140,3 +140,50 @@ async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
         screen.open_dataset(HERITAGE_TREES)
         await settle(pilot)
         assert screen.query_one("#changes").display and strip_text(app) == shown
+
+
+async def test_a_look_through_the_fake_arcgis_portal(fake_arcgis):
+    """Two runs on one portal: the first open is a first look (kept, nothing said); the kept file is then made what
+    an earlier look would have left (a row not there yet, one since removed, one since edited; plain JSON); the
+    second run's open finds those, with the rows read through the fetcher and its cache."""
+    import json
+
+    from pdxtui.memory.store import Memory, portal_key
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.widgets.changes import ChangedRowsView
+    from tests.support.fakeportal.fixtures import DATASETS
+
+    heritage = DATASETS["heritage_trees"]
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(heritage.id)
+        await settle(pilot)
+        assert app.screen.look_shown is not None and app.screen.look_shown.changes is None
+        assert not app.screen.query("ChangesStrip")  # a first look says nothing
+        portal = portal_key(app.screen.service.portal)
+    memory = Memory()
+    kept = memory.fingerprint(portal, heritage.id)
+    assert kept is not None and kept.rows == heritage.row_count and len(kept.row_hashes or ()) == heritage.row_count
+    path = memory.fingerprint_path(portal, heritage.id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    first, second = list(data["row_hashes"])[:2]
+    del data["row_hashes"][first]  # added since
+    data["row_hashes"]["999999"] = "0" * 16  # removed since
+    data["row_hashes"][second] = "f" * 16  # edited since (rows keyed on content cannot tell an edit from the rest)
+    data["taken"] = "2026-11-20T09:30:00Z"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(heritage.id)
+        await settle(pilot)
+        shown = strip_text(app)
+        keyed = bool(kept.key)
+        assert shown.startswith("Since 2026-11-20: +1 row, \u22121 row" + (", 1 row changed" if keyed else ""))
+        await pilot.press("d")
+        await settle(pilot)
+        rows = app.screen.query_one(ChangedRowsView).rows
+        assert rows.height == (2 if keyed else 1) and rows["change"][0] == "added"
