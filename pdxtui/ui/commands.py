@@ -88,6 +88,8 @@ class AppCommands(Provider):
         ("Refresh from the portal, bypassing the cache", "refresh", "ctrl+r"),
         ("Requests: the last requests, totals per host today, 429s, waits and rate limits", "app.requests", "ctrl+n"),
         ("Pick a resource (CKAN) or a layer (ArcGIS map service)", "pick_resource", "R"),
+        ("What changed since you last looked at the open dataset", "what_changed", "w"),
+        ("Rows added and changed since your last look, in the grid", "changed_rows", "d"),
         ("Freshness: show only fresh datasets", "freshness('fresh')", "ctrl+f"),
         ("Freshness: show only datasets due or overdue for an update", "freshness('late')", "ctrl+f"),
         ("Freshness: show only datasets of unknown freshness", "freshness('unknown')", "ctrl+f"),

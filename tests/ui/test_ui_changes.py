@@ -125,6 +125,8 @@ async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
         await settle(pilot)
 
         # a look that fails: a quiet line, nothing kept, no crash
+        from pdxtui.memory.look import look as real_look
+
         async def broken(*args, **kwargs):
             raise PortalError("the portal answered 500")
 
@@ -134,6 +136,20 @@ async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
         assert "could not be checked: the portal answered 500" in text_of(screen.query_one("#status"))
         assert Memory().fingerprint("bundled", ids["Parks"]) is None
         assert not screen.query_one("#changes").display
+
+        # rows served from a stale cached copy (offline): not compared, nothing kept, and w says why
+        from pdxtui.model import FetchState
+
+        monkeypatch.setattr("pdxtui.memory.look.look", real_look)
+        screen.service.portal._state = FetchState(source="stale", age_seconds=86_400 * 3)
+        screen.open_dataset(ids["Neighborhoods"])
+        await settle(pilot)
+        assert screen.look_shown is None and Memory().fingerprint("bundled", ids["Neighborhoods"]) is None
+        await pilot.press("w")
+        await pilot.pause()
+        assert any("old cached copy" in str(n.message) for n in app._notifications)
+        screen.service.portal._state = FetchState(source="bundled")
+        monkeypatch.setattr("pdxtui.memory.look.look", broken)
 
         # Heritage Trees again in this run: the same look, not a new one (the broken look is not called)
         assert browse_look.LOOK_AGAIN_AFTER > 60
