@@ -52,6 +52,13 @@ async def test_changes_by_object_id_strip_list_rows_and_back(ids):
         marks = dict(zip(view.rows["OBJECTID"].to_list(), view.rows["change"].to_list()))
         assert marks == {**dict.fromkeys(ADDED, "added"), **dict.fromkeys(EDITED, "changed")}
         assert view.rows.columns[0] == "change" and view.grid.row_count == 5
+        await pilot.press("y")  # the cursor cell copies; Enter opens it in full
+        assert app.clipboard == "added"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CellScreen"
+        await pilot.press("escape")
+        await settle(pilot)
         said = text_of(view.query_one("#changed-header"))
         assert "3 added, 2 changed since 2026-11-20" in said and "not filtered or sorted like the preview" in said
         assert "2 removed: their values are gone; w lists their ids" in said
