@@ -36,12 +36,16 @@ COMMANDS: dict[str, str] = {
     "draft": "draft",
     "cite": "cite",
     "log": "log",
+    "changes": "changes",
     "address": "portlandmaps",
     "property": "portlandmaps",
     "open": "tui",
+    "bookmark": "memory",
+    "recent": "memory",
 }
-#: Commands that need no portal: their ``run(args, session)`` gets no service.
-OFFLINE = ("portals", "cache", "log")
+#: Commands that need no portal: their ``run(args, session)`` gets no service. (A command's parser may say the
+#: same of one of its actions with ``set_defaults(offline=True)``: ``bookmark list`` and ``bookmark remove``.)
+OFFLINE = ("portals", "cache", "log", "recent")
 #: Commands that start the full-screen browser (``tui.launch``) instead of ``run``.
 BROWSER = ("open",)
 #: Registered whatever the command line, so that a mistyped command lists them (as it always has).
@@ -155,7 +159,7 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"pdxtui: warning: {one_line(warning)}", file=sys.stderr)
     printed = len(session.warnings)
     command = _module(COMMANDS[args.command])
-    if args.command in OFFLINE:
+    if args.command in OFFLINE or getattr(args, "offline", False):
         return int(await command.run(args, session))
 
     def on_wait(message: str, seconds: float) -> None:

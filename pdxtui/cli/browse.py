@@ -40,7 +40,9 @@ def register(subparsers: Any, common: Any) -> None:
         "show",
         help="metadata and schema of one dataset",
         description="One dataset's metadata (owner, licence, update frequency, links, description) and its\n"
-        "fields with their types, aliases and descriptions; its layers or resources when it has several.",
+        "fields with their types, aliases and descriptions; its layers or resources when it has several.\n"
+        "Served from the cache when the portal cannot be reached (with a warning). Not recorded among the\n"
+        "recent datasets (pdxtui recent): scripts would flood them; pdxtui open ID records.",
         epilog="Examples:\n"
         "  pdxtui show 9f50a605cf4945259b983fa35c993fe9_125\n"
         "  pdxtui show ID --json | jq '.fields[].name'",
@@ -56,7 +58,9 @@ def register(subparsers: Any, common: Any) -> None:
         description="The first rows of a dataset as a table (or JSON records with --json): all of them, or those\n"
         "a --where filter keeps, sorted by --order, with the --columns you name. The portal filters and sorts\n"
         "the whole dataset where it can. Exit codes: 0 ok, 1 runtime error (unknown dataset, portal trouble),\n"
-        "2 usage error (bad flag, unknown column, a --where that does not parse: its message and a caret line).",
+        "2 usage error (bad flag, unknown column, a --where that does not parse: its message and a caret line).\n"
+        "Served from the cache when the portal cannot be reached (with a warning). Not recorded among the\n"
+        "recent datasets (pdxtui recent): scripts would flood them; pdxtui open ID records.",
         epilog=_preview_epilog,  # made when the help is shown: the filter language's help imports pdxtui.filters
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -121,6 +125,12 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             print(f"Showing {preview.shown:,} of {fmt_count(preview.total)} rows{note}", file=sys.stderr)
         for said in preview.notes:
             print(f"pdxtui: note: {one_line(said, 300)}", file=sys.stderr)
+    warn_if_stale(service)
+    return EXIT_OK
+
+
+def warn_if_stale(service: Any) -> None:
+    """Say on stderr when what was shown is a cached copy served because the portal could not be reached."""
     state = service.portal.state
     if state.source == "stale":
         print(
@@ -128,7 +138,6 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
             f" ({one_line(state.reason, 200)})",
             file=sys.stderr,
         )
-    return EXIT_OK
 
 
 def _summary_json(hit: Any) -> dict[str, Any]:

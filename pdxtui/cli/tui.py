@@ -24,7 +24,8 @@ def register(subparsers: Any, common: Any) -> None:
         help="start the browser with one dataset open (the same as pdxtui --open ID)",
         description="Start the full-screen browser with the dataset ID open and the grid focused, ready for\n"
         "its keys (f filter, s sort, m map, ...). An id the portal does not know is said in the browser,\n"
-        "which stays open. Needs a terminal: from a script, use search, show, preview or export.",
+        "which stays open. Like every dataset opened in the browser, it is recorded among the recent\n"
+        "datasets (pdxtui recent). Needs a terminal: from a script, use search, show, preview or export.",
         epilog="Examples:\n"
         "  pdxtui search heritage trees                    # the id column gives ID\n"
         "  pdxtui --portal demo open 9f50a605cf4945259b983fa35c993fe9_125   # Neighborhoods, bundled sample",

@@ -259,7 +259,8 @@ def take(
         taken=taken or datetime.now(UTC),
         rows=rows,
         fields=fields,
-        data_updated=dataset.data_updated,
+        # to the second, as it is kept (iso_utc): a date sent in milliseconds must compare equal to itself later
+        data_updated=dataset.data_updated.replace(microsecond=0) if dataset.data_updated else None,
     )
     count = frame.height if frame is not None else rows
     if count is not None and count >= ROW_LIMIT:
@@ -318,6 +319,9 @@ def _canonical(frame: pl.DataFrame, name: str) -> pl.Expr:
         text = pl.when(whole).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String))
     elif dtype.is_nested() or dtype == pl.Object:
         text = col.map_elements(repr, return_dtype=pl.String)
+    elif isinstance(dtype, pl.Datetime):  # one form whatever the time unit or zone the rows came in
+        moment = col.dt.convert_time_zone("UTC") if dtype.time_zone else col
+        text = moment.dt.cast_time_unit("us").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")
     elif dtype == pl.Boolean:
         text = pl.when(col).then(pl.lit("true")).otherwise(pl.lit("false"))
     else:

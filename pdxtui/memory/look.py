@@ -54,7 +54,9 @@ async def look(
     kept then)."""
     import polars as pl
 
-    count = dataset.rows if dataset.rows is not None else await service.count(dataset)
+    # an item with no rows to show (a map service of several layers, a PDF) has no count either: its look is
+    # its metadata
+    count = dataset.rows if dataset.rows is not None or dataset.notice else await service.count(dataset)
     frame: pl.DataFrame | None = None
     complete = False
     if not dataset.notice and (count is None or count < ROW_LIMIT):

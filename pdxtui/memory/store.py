@@ -117,6 +117,9 @@ class Memory:
         #: what went wrong reading the files (a damaged file set aside, a newer file left alone), oldest first;
         #: the app and the CLI show these and clear the list
         self.warnings: list[str] = []
+        #: why ``memory.json`` is there but could not be read ("" when it could, or is not there yet): the lists
+        #: read as empty then, which a caller listing them must not pass off as "no bookmarks"
+        self.unreadable = ""
         self._read_only = False
 
     # -- reading ----------------------------------------------------------------------------------------------------
@@ -233,12 +236,14 @@ class Memory:
 
     def _load(self) -> dict[str, dict[str, list[Entry]]]:
         """The remembered entries per portal; a damaged file is set aside (keeping what still reads)."""
+        self.unreadable = ""
         try:
             raw = self.path.read_bytes()[: MAX_FILE + 1]
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            self._warn(f"cannot read the recents and bookmarks ({self.path}): {exc.strerror or exc}")
+            self.unreadable = f"cannot read the recents and bookmarks ({self.path}): {exc.strerror or exc}"
+            self._warn(self.unreadable)
             self._read_only = True
             return {}
         problems: list[str] = []
@@ -341,7 +346,9 @@ class Memory:
 
     def _write(self, path: Path, text: str, what: str) -> None:
         from pdxtui.export.target import write_text_atomic
+        from pdxtui.textsafe import fix_surrogates
 
+        text = fix_surrogates(text)  # a lone surrogate (a portal's text, an argv byte) cannot be written as UTF-8
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_text_atomic(path, text, overwrite=True, mode=0o600)

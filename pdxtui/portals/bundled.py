@@ -181,6 +181,7 @@ def _dataset(entry: dict[str, Any]) -> Dataset:
         tags=tuple(entry["tags"]),
         geometry_type=entry["geometry_type"],
         sample=True,
+        key_field=next((f["name"] for f in entry["fields"] if f["type"] == "esriFieldTypeOID"), ""),
     )
 
 
@@ -301,7 +302,7 @@ def _select(meta: Dataset, query: Query) -> pl.DataFrame:
         from pdxtui.portals.snapshot.generate import build_frame
 
         frame = build_frame(meta.id, query.offset, query.offset + query.limit)
-        return frame.select(query.columns) if query.columns else frame
+        return frame.select(_columns(meta, query)) if query.columns else frame
     frame = _matching(meta, query.where, query.near)
     if query.order:
         frame = frame.sort(
@@ -311,7 +312,13 @@ def _select(meta: Dataset, query: Query) -> pl.DataFrame:
             maintain_order=True,
         )
     frame = frame.slice(query.offset, query.limit)
-    return frame.select(query.columns) if query.columns else frame
+    return frame.select(_columns(meta, query)) if query.columns else frame
+
+
+def _columns(meta: Dataset, query: Query) -> list[str]:
+    """The columns asked for; with ``Query.with_key``, the row id (OBJECTID) first when it is not among them."""
+    key = meta.key_field if query.with_key and meta.key_field not in query.columns else ""
+    return [key, *query.columns] if key else list(query.columns)
 
 
 def _matching(meta: Dataset, where: str | None, near: tuple[float, float, float] | None = None) -> pl.DataFrame:

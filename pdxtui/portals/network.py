@@ -298,13 +298,22 @@ class NetworkPortal(Portal, Generic[PlanT]):
         while len(self._plans) > MAX_PLANS:
             self._plans.popitem(last=False)
 
-    @staticmethod
-    def _selected(plan: HasFields, query: Query) -> tuple[Field, ...]:
-        """The plan's fields that the query asks for, in the query's order (all of them for none)."""
-        if not query.columns:
-            return plan.fields
-        by_name = {f.name: f for f in plan.fields}
-        return tuple(by_name[name] for name in query.columns)
+    def _selected(self, plan: HasFields, query: Query) -> tuple[Field, ...]:
+        """The plan's fields that the query asks for, in the query's order (all of them for none); with
+        ``Query.with_key``, the row id column (:meth:`_row_key`) first when it is not among them."""
+        fields = plan.fields
+        if query.columns:
+            by_name = {f.name: f for f in plan.fields}
+            fields = tuple(by_name[name] for name in query.columns)
+        key = self._row_key(plan) if query.with_key else None
+        if key is not None and all(f.name != key.name for f in fields):
+            fields = (key, *fields)
+        return fields
+
+    def _row_key(self, plan: Any) -> Field | None:
+        """The column that identifies a row of ``plan``'s dataset across reads (``Dataset.key_field``), as the
+        rows carry it, or None when there is none."""
+        return None
 
     # -- where the answers of one call came from ----------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -14,6 +15,31 @@ from pdxtui.textsafe import markup_literal, one_line
 
 def _display(hit: DatasetSummary) -> Text:
     return Text.assemble(Text(one_line(hit.title, 80)), Text(f"  {one_line(hit.id, 60)}", "dim"))
+
+
+#: how the palette names a remembered dataset: (mark, what it is)
+REMEMBERED = {"bookmarks": ("★ ", "Bookmark"), "recent": ("↺ ", "Recent")}
+
+
+def _remembered(browse) -> list[tuple[str, Any]]:
+    """The home portal's bookmarks, then the recent datasets that are not bookmarked: (kind, entry)."""
+    bookmarks = browse.remembered("bookmarks")
+    marked = {e.id for e in bookmarks}
+    return [("bookmarks", e) for e in bookmarks] + [
+        ("recent", e) for e in browse.remembered("recent") if e.id not in marked
+    ]
+
+
+def _remembered_hit(browse, kind: str, entry, score: float | None = None) -> Hit | DiscoveryHit:
+    mark, what = REMEMBERED[kind]
+    title = one_line(entry.title or entry.id, 80)
+    display = Text.assemble(Text(mark, "bold"), Text(title), Text(f"  {one_line(entry.id, 60)}", "dim"))
+    more = f" · {entry.note}" if entry.note else f" · {entry.owner}" if entry.owner else ""
+    help_text = markup_literal(one_line(f"Open {what.lower()}{more}", 100))  # help is markup
+    run = partial(browse.open_remembered, entry)
+    if score is None:
+        return DiscoveryHit(display, run, text=title, help=help_text)
+    return Hit(score, display, run, text=title, help=help_text)
 
 
 class DatasetCommands(Provider):
@@ -32,6 +58,13 @@ class DatasetCommands(Provider):
         if browse is None:
             return
         matcher = self.matcher(query)
+        needle = query.strip().lower()
+        remembered = _remembered(browse)
+        for kind, entry in remembered:  # bookmarks and recents by title or id, from the disk: offline too
+            exact = bool(needle) and needle == entry.id.lower()
+            score = 1.0 if exact else max(matcher.match(entry.title), matcher.match(entry.id) * 0.9)
+            if score > 0:
+                yield _remembered_hit(browse, kind, entry, score)
         candidates: dict[str, DatasetSummary] = {h.id: h for h in browse.catalog_hits}
         if len(query.strip()) >= 2:
             try:
@@ -40,7 +73,8 @@ class DatasetCommands(Provider):
                 result = None
             if result is not None:
                 candidates.update({h.id: h for h in result.hits})
-        needle = query.strip().lower()
+        for entry_id in {entry.id for _kind, entry in remembered}:
+            candidates.pop(entry_id, None)  # listed above, marked
         for hit in candidates.values():
             if needle and needle == hit.id.lower():
                 score = 1.0
@@ -61,7 +95,11 @@ class DatasetCommands(Provider):
         browse = self._browse()
         if browse is None:
             return
-        for hit in browse.catalog_hits[:20]:
+        remembered = _remembered(browse)[:20]
+        for kind, entry in remembered:
+            yield _remembered_hit(browse, kind, entry)
+        shown = {entry.id for _kind, entry in remembered}
+        for hit in [h for h in browse.catalog_hits if h.id not in shown][:20]:
             yield DiscoveryHit(_display(hit), partial(browse.open_dataset, hit.id), text=hit.title, help="Open dataset")
 
 
@@ -88,6 +126,11 @@ class AppCommands(Provider):
         ("Refresh from the portal, bypassing the cache", "refresh", "ctrl+r"),
         ("Requests: the last requests, totals per host today, 429s, waits and rate limits", "app.requests", "ctrl+n"),
         ("Pick a resource (CKAN) or a layer (ArcGIS map service)", "pick_resource", "R"),
+        ("Recent datasets: the last 50 opened on this portal", "catalog_view('recent')", "ctrl+o"),
+        ("Bookmarks: the datasets you bookmarked on this portal", "catalog_view('bookmarks')", "ctrl+o"),
+        ("Search results (back from Recent or Bookmarks)", "catalog_view('search')", "ctrl+o"),
+        ("Bookmark the open dataset, or remove its bookmark", "bookmark", "b"),
+        ("Bookmark note: write or edit the note of the open dataset's bookmark", "bookmark_note", "B"),
         ("What changed since you last looked at the open dataset", "what_changed", "w"),
         ("Rows added and changed since your last look, in the grid", "changed_rows", "d"),
         ("Freshness: show only fresh datasets", "freshness('fresh')", "ctrl+f"),

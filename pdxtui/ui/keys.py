@@ -67,6 +67,21 @@ KEYS: list[tuple[str, str, str]] = [
         "browser",
     ),
     (
+        "ctrl+o",
+        "The catalog shows search results, recent datasets or bookmarks (cycles; or click the row above the list)",
+        "browser",
+    ),
+    (
+        "b",
+        "Bookmark the open dataset at once, or remove its bookmark (b again puts it back, note and all)",
+        "dataset panes (metadata, schema, grid)",
+    ),
+    (
+        "B",
+        "Write or edit the note of a bookmark: of the open dataset, or of the entry highlighted in Recent or Bookmarks",
+        "browser",
+    ),
+    (
         "R",
         "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service",
         "browser (in the results list, letters search)",

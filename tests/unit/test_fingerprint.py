@@ -89,3 +89,21 @@ def test_large_or_partly_read_datasets_compare_counts_only():
 def test_json_round_trip():
     fp = look(DS, ROWS)
     assert Fingerprint.from_json(fp.to_json()) == fp
+
+
+def test_times_hash_the_same_whatever_their_unit_or_zone():
+    when = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+    ms = pl.DataFrame({"T": [when]}).with_columns(pl.col("T").dt.cast_time_unit("ms"))
+    la = pl.DataFrame({"T": [when]}).with_columns(pl.col("T").dt.convert_time_zone("America/Los_Angeles"))
+    naive = pl.DataFrame({"T": [when.replace(tzinfo=None)]}).with_columns(pl.col("T").dt.cast_time_unit("ns"))
+    ds = Dataset("t", "T", fields=(Field("T", "date", "datetime"),))
+    prints = {tuple(look(ds, frame).row_hashes.values()) for frame in (ms, la, naive)}
+    assert len(prints) == 1
+
+
+def test_a_date_with_milliseconds_survives_the_round_trip_unchanged():
+    """ArcGIS dates are epoch milliseconds; a kept fingerprint holds seconds: the same date is no change."""
+    ds = replace(DS, data_updated=datetime(2026, 11, 20, 8, 0, 0, 878_000, tzinfo=UTC))
+    kept = Fingerprint.from_json(look(ds, ROWS, T0).to_json())
+    changes = compare(kept, look(ds, ROWS))
+    assert not changes.any and changes.describe() == "No change since 2026-11-20"

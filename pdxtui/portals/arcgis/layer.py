@@ -89,7 +89,7 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
         if kind_name in UNSHOWN_TYPES:
             continue
         if kind_name == OID and oid is None:
-            oid = f["name"]
+            oid = f["name"]  # the first field typed as the object id (FID, OBJECTID_1 on old servers)
         domain = _domain(f.get("domain"))
         out.append(
             Field(
@@ -102,10 +102,11 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
         )
     if ((point and lat) or shape_type) and not any(x.name == coords[0].name for x in out):
         out.extend(coords)
-    if oid is None:
-        named = info.get("objectIdField")
-        if isinstance(named, str) and any(x.name == named for x in out):
-            oid = named
+    named = info.get("objectIdField")  # the layer's own word wins (10.x servers may not send it)
+    if isinstance(named, str) and named.strip():
+        oid = next((x.name for x in out if x.name == named), None) or next(
+            (x.name for x in out if x.name.lower() == named.strip().lower()), oid
+        )
     return tuple(out), oid, lat, lon
 
 

@@ -362,6 +362,9 @@ class ArcGISPortal(CSVItems):
                 progress(Progress(rows=0, total=0, pages=1))
             yield Page(table=empty_table(fields), offset=start, total=total)
 
+    def _row_key(self, plan: _Plan) -> Field | None:
+        return next((f for f in plan.fields if f.name == plan.oid), None)
+
     def _rows_params(self, plan: _Plan, query: Query) -> tuple[dict[str, Any], tuple[Field, ...]]:
         """The parameters of every rows request :meth:`pages` sends for ``query`` (the paging ones aside), and the
         fields they read (the columns asked for, plus what sorting and coordinates need)."""
@@ -605,6 +608,7 @@ class ArcGISPortal(CSVItems):
             tags=_strings(props.get("tags")),
             geometry_type=as_text(info.get("geometryType")),
             sample=False,
+            key_field=oid or "",
         )
 
     def _summary(self, record: dict[str, Any]) -> DatasetSummary:

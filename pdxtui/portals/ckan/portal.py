@@ -37,6 +37,7 @@ from pdxtui.portals.ckan.wire import (
     API,
     FACET_PARAMS,
     PAGE_ROWS,
+    ROW_ID,
     SEARCH_MAX_ROWS,
     CKANError,
     _CKANNotFound,
@@ -261,6 +262,9 @@ class CKANPortal(CKANFiles):
         if chosen is not None and chosen.tabular:
             self._remember(ident, _Plan(title=title, resource=chosen, fields=fields, rows=rows))
         return self._build(ident, raw, resources, chosen, fields, rows)
+
+    def _row_key(self, plan: _Plan) -> Field | None:
+        return ROW_ID if plan.resource.datastore else None  # a file's rows have no id: compared by content
 
     async def count(self, dataset: Dataset, query: Query) -> int:
         self._begin()
@@ -551,6 +555,7 @@ class CKANPortal(CKANFiles):
             sample=False,
             resources=resources,
             resource=chosen.id if chosen is not None else "",
+            key_field=ROW_ID.name if api_url.startswith(f"{self.api}/datastore_search?") else "",
         )
 
     def _summary(self, raw: dict[str, Any]) -> DatasetSummary:

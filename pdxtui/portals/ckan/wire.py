@@ -27,6 +27,9 @@ PAGE_ROWS = 1000  # rows per datastore_search request
 MAX_FRAMES = 4  # parsed CSV resources kept in memory
 SAMPLE_BYTES = 64 * 1024  # of a CSV file read to type its columns when the dataset opens
 SYSTEM_FIELDS = frozenset({"_id", "_full_text"})
+#: every datastore record's id (``_id``, an integer the datastore assigns): not shown among the fields, read for
+#: ``Query.with_key`` (what changed between two looks, by row)
+ROW_ID = Field("_id", "int", "integer", "Row id", "the datastore's row id")
 TABULAR_FORMATS = frozenset({"csv", "text/csv"})
 
 #: PostgreSQL / datastore column types -> model kinds (anything else is text)

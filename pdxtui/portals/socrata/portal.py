@@ -70,6 +70,10 @@ if TYPE_CHECKING:
     from pdxtui.portals import PortalSpec
 
 log = logging.getLogger(__name__)
+
+#: every SODA2 row's system id (``:id``, text such as ``row-ab12.cd34_ef56``): not one of the dataset's fields
+#: (views JSON lists no such column; system fields are left out of the rows unless ``$select`` names them)
+ROW_ID = Field(":id", "text", "string", "Row id", "Socrata's system row id")
 PAGING = ("$limit", "$offset")  # the parameters pages() sets for each page of rows
 
 
@@ -455,6 +459,7 @@ class SocrataPortal(NetworkPortal[_Plan]):
             tags=_strings(view.get("tags")),
             geometry_type="point" if plan.coords else geometry,
             sample=False,
+            key_field=ROW_ID.name if tabular else "",
         )
 
     async def _plan(self, dataset: Dataset) -> _Plan:
@@ -477,6 +482,9 @@ class SocrataPortal(NetworkPortal[_Plan]):
             data = await self._get(url, params, "metadata", _check_count)
         return _count_of(data)  # type: ignore[return-value]  # _check_count lets only answers with a count through
 
+    def _row_key(self, plan: _Plan) -> Field | None:
+        return ROW_ID  # asked for by name in $select (system fields are not sent unless named)
+
     def _check_query(self, plan: _Plan, query: Query) -> str | None:
         """The SoQL ``$where`` for the query (None for all rows), after checking its columns; a filter that
         cannot run on the server as a whole raises FilterError saying which part."""
@@ -494,7 +502,8 @@ class SocrataPortal(NetworkPortal[_Plan]):
             name = sources.get(field.name, field.name)
             if name not in wanted:
                 wanted.append(name)
-        params: dict[str, Any] = {"$select": ",".join(soql_name(n) for n in wanted)}
+        # system fields are named bare (``:id``, as in ``$order``); the dataset's own columns as SoQL takes them
+        params: dict[str, Any] = {"$select": ",".join(n if n == ROW_ID.name else soql_name(n) for n in wanted)}
         if where:
             params["$where"] = where
         order = [f"{soql_name(name)} {'DESC' if descending else 'ASC'}" for name, descending in query.order]

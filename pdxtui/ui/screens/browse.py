@@ -30,10 +30,12 @@ from pdxtui.ui.footer import KeysFooter, ShownKeys
 from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.screens.browse_counts import ColumnCounts
 from pdxtui.ui.screens.browse_fresh import FreshnessFilter
+from pdxtui.ui.screens.browse_lists import RememberedLists
 from pdxtui.ui.screens.browse_look import SinceLastLook
 from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
+from pdxtui.ui.widgets.remembered import RememberedList, ViewChoice
 from pdxtui.ui.widgets.search import no_match
 
 if TYPE_CHECKING:  # the panes' modules are imported when they are mounted (ColumnCounts.preview_pane, ...)
@@ -52,7 +54,7 @@ FETCH_GROUPS = ("dataset", "preview")
 PANES = {"1": "#search", "2": "#catalog", "3": "#metadata", "4": "#schema", "5": "#preview"}
 
 
-class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Screen[None]):
+class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, ShownKeys, Screen[None]):
     CSS_PATH = "browse.tcss"
     # Screens open on modifiers (priority: from the text boxes too; Input and TextArea bind none of ctrl+g/t/l),
     # never on a letter that someone typing in a list could press. The footer shows few keys (the grid's need the
@@ -67,6 +69,9 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Scre
         Binding("ctrl+l", "address", "Address", show=False, priority=True),
         Binding("R", "pick_resource", "Resource", show=False),
         Binding("ctrl+f", "freshness", "Freshness filter", show=False, priority=True),
+        Binding("ctrl+o", "catalog_view", "Recent/Bookmarks", show=False, priority=True),
+        Binding("b", "bookmark", "Bookmark", show=False),
+        Binding("B", "bookmark_note", "Bookmark note", show=False),
         *(Binding(key, f"jump('{key}')", "Jump to pane", show=False) for key in PANES),
         Binding("q", "app.quit", "Quit"),
         Binding("z", "zoom", "Zoom"),
@@ -110,9 +115,12 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Scre
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 yield SearchBox(placeholder="Search datasets  ( / )", id="search")
+                yield ViewChoice(id="views")
                 yield FacetBar(id="facets")
                 yield Static(Text("Loading catalog…", "dim"), id="catalog-status")
                 yield CatalogList(id="catalog")
+                yield Static("", id="memory-status")
+                yield RememberedList(id="memory")
             # the panes are mounted right after the catalog has painted (see _mount_panes): start-up shows the
             # catalog sooner, and the panes are empty until a dataset opens anyway
             yield Vertical(id="content")
@@ -126,6 +134,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Scre
     async def _after_first_paint(self) -> None:
         await self._mount_panes()
         self.load_facets()
+        self.load_remembered()
         if self._open_id:
             self.open_dataset(self._open_id)
         collect_again()
@@ -331,6 +340,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Scre
         self.dataset = ds
         self.note_state(service)
         metadata.show(ds, service)
+        self.remember_opened(ds, service)
         self.follow_dataset(ds)
         schema.show(ds)
         if ds.layers or (ds.notice and not ds.fields):  # a map service, or an item that is not a table
@@ -452,7 +462,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Scre
         self.query_one(SearchBox).focus_all()
 
     def action_focus_results(self) -> None:
-        self.query_one(CatalogList).focus()
+        self.shown_list().focus()
 
     @on(CatalogList.Typed)
     def _typed_in_list(self, event: CatalogList.Typed) -> None:
@@ -463,8 +473,8 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, SinceLastLook, ShownKeys, Scre
         """1-5: the search box, the results, the metadata, the schema, the grid."""
         if not self._panes_ready.is_set() and key in "345":
             return
-        if key == "1":
-            self.action_focus_search()
+        if key in "12":
+            self.action_focus_search() if key == "1" else self.action_focus_results()
             return
         if key == "4":
             self.side_tabs.active = "tab-schema"

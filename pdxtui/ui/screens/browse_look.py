@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -48,13 +49,14 @@ class SinceLastLook:
     workers: Any
     preview_pane: Any
     _panes_ready: Any
+    memory: Callable[[], Memory]  # the browser's one store (browse_lists.py)
+    tell_store_warnings: Any  # ... whose warnings it tells once
 
     #: the look shown for the open dataset (None: none yet, or it is still being taken)
     look_shown: Look | None = None
     #: (portal key, dataset id) of the open dataset, once its rows have shown
     _look_key: tuple[str, str] | None = None
     _looks: dict[tuple[str, str], tuple[float, Look]] | None = None
-    _memory: Memory | None = None
 
     # -- the two hooks (browse.py calls them) ----------------------------------------------------------------------
 
@@ -89,13 +91,6 @@ class SinceLastLook:
 
     # -- the look ------------------------------------------------------------------------------------------------
 
-    def memory(self) -> Memory:
-        if self._memory is None:
-            from pdxtui.memory.store import Memory
-
-            self._memory = Memory()
-        return self._memory
-
     @work(exclusive=True, group="look", exit_on_error=False)
     async def run_look(self, dataset: Dataset, service: Service, key: tuple[str, str]) -> None:
         from pdxtui.errors import PdxError
@@ -112,7 +107,7 @@ class SinceLastLook:
             self.set_status(f"What changed since the last look could not be checked: {error_text(exc)}")
             return
         finally:
-            self._memory_warnings(memory)
+            self.tell_store_warnings()
         if service.portal.state.source == "stale":
             return  # the portal went away while the rows were read: they are an old copy, not the dataset now
         try:
@@ -124,11 +119,6 @@ class SinceLastLook:
         self._looks[key] = (time.monotonic(), seen)
         if self._look_key == key:
             self._show_look(seen)
-
-    def _memory_warnings(self, memory: Memory) -> None:
-        for warning in memory.warnings:
-            self.notify(warning, title="What changed", severity="warning", markup=False, timeout=10)
-        memory.warnings.clear()
 
     def _show_look(self, seen: Look) -> None:
         from pdxtui.ui.widgets.changes import since_text

@@ -48,16 +48,17 @@ def hit_prompt(hit: DatasetSummary, width: int = DETAIL_WIDTH, state: str = UNKN
     return Text.assemble(title, "\n", fresh.mark(state), " ", detail)
 
 
-class HitLines(Visual):
-    """A hit's two lines (:func:`hit_prompt`), made for the width the list gives them when it measures and draws
-    them: the first frame shows them at the list's own width (the hits usually arrive before the list is laid
-    out), and a resize needs no new options."""
+class SizedLines(Visual):
+    """Lines made for the width the list gives them when it measures and draws them (:meth:`make`): the first frame
+    shows them at the list's own width (the items usually arrive before the list is laid out), and a resize needs
+    no new options."""
 
-    def __init__(self, hit: DatasetSummary, console: Any = None, state: str = UNKNOWN) -> None:
-        self.hit = hit
-        self.state = state
+    def __init__(self, console: Any = None) -> None:
         self._console = console
         self._made: dict[int, Content] = {}
+
+    def make(self, width: int) -> Text:
+        raise NotImplementedError
 
     def __str__(self) -> str:
         return str(self.lines(DETAIL_WIDTH))
@@ -66,8 +67,7 @@ class HitLines(Visual):
         width = width if width >= 20 else DETAIL_WIDTH
         made = self._made.get(width)
         if made is None:
-            prompt = hit_prompt(self.hit, width, self.state)
-            made = self._made[width] = Content.from_rich_text(prompt, console=self._console)
+            made = self._made[width] = Content.from_rich_text(self.make(width), console=self._console)
         return made
 
     def render_strips(self, width: int, height: int | None, style: Any, options: Any) -> list:
@@ -78,6 +78,18 @@ class HitLines(Visual):
 
     def get_height(self, rules: Any, width: int) -> int:
         return self.lines(width).get_height(rules, width)
+
+
+class HitLines(SizedLines):
+    """A hit's two lines (:func:`hit_prompt`)."""
+
+    def __init__(self, hit: DatasetSummary, console: Any = None, state: str = UNKNOWN) -> None:
+        super().__init__(console)
+        self.hit = hit
+        self.state = state
+
+    def make(self, width: int) -> Text:
+        return hit_prompt(self.hit, width, self.state)
 
 
 #: letters the list keeps for itself (movement, z to zoom, q to quit); every other letter typed in the list searches

@@ -20,9 +20,13 @@ from pdxtui.ui.fresh import state_text
 from pdxtui.ui.safe import line, plain
 
 
-def render_metadata(ds: Dataset) -> Group:
+def render_metadata(ds: Dataset, bookmark: Any = None, when: str = "") -> Group:
+    """The pane's text; ``bookmark`` (a ``pdxtui.memory.store.Entry``) marks a bookmarked dataset, with its note and
+    ``when`` it was bookmarked."""
     head = Text()
     head.append_text(line(ds.title, "bold"))
+    if bookmark is not None:
+        head.append_text(bookmark_line(bookmark, when))
     if ds.sample:
         head.append("\n")
         head.append(" SAMPLE ", "bold black on yellow")
@@ -58,6 +62,18 @@ def render_metadata(ds: Dataset) -> Group:
     if ds.description:
         parts += [Text(""), plain(ds.description, max_len=20_000)]
     return Group(*parts)
+
+
+def bookmark_line(bookmark: Any, when: str) -> Text:
+    """ "★ Bookmarked 2026-11-20 14:05 (B: note)", and the note (its line breaks kept) below."""
+    out = Text()
+    out.append("\n★ Bookmarked", "bold yellow")
+    out.append(f" {when}" if when else "", "yellow")
+    out.append(" (B: note)", "dim")
+    if bookmark.note:
+        out.append("\n")
+        out.append_text(plain(f"✎ {bookmark.note}", "italic", max_len=2000))
+    return out
 
 
 def freshness_line(ds: Dataset) -> Text:
@@ -101,14 +117,23 @@ class MetadataPane(VerticalScroll, can_focus=True):
         super().__init__(*args, **kwargs)
         self.dataset: Dataset | None = None
         self.service: Any = None  # the service the dataset came from (its portal's facts go into the citation)
+        self.bookmark: Any = None  # the open dataset's bookmark (pdxtui.memory.store.Entry), None when it has none
+        self._bookmarked_at = ""
 
     def compose(self):
         yield Static(Text("Open a dataset to see its metadata.", "dim"), id="metadata-body")
 
     def show(self, ds: Dataset, service: Any = None) -> None:
-        self.dataset, self.service = ds, service
+        self.dataset, self.service, self.bookmark, self._bookmarked_at = ds, service, None, ""
         self.query_one("#metadata-body", Static).update(render_metadata(ds))
         self.scroll_home(animate=False)
+
+    def show_bookmark(self, bookmark: Any, when: str = "") -> None:
+        """Mark the dataset shown as bookmarked (``bookmark``, an Entry, with its note), or unmark it (None)."""
+        if self.dataset is None or (bookmark, when) == (self.bookmark, self._bookmarked_at):
+            return
+        self.bookmark, self._bookmarked_at = bookmark, when
+        self.query_one("#metadata-body", Static).update(render_metadata(self.dataset, bookmark, when))
 
     def show_message(self, message: str, style: str = "dim") -> None:
         self.dataset = None

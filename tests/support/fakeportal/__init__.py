@@ -10,6 +10,8 @@
         server.arcgis.hub_page_cap = 7
         ... server.requests, server.requests_to("/query"), server.reset_log(), server.faults.clear()
         ... server.max_in_flight  (the most requests it answered at one time: a client's per-host limit bounds it)
+        server.apps["arcgis"].change("heritage_trees", Change(remove=(3,)))   # changes.py: a dataset changed
+        between two looks (the Socrata and CKAN apps have change() too)
 
 Run by hand with ``python -m tests.support.fakeportal [--port N]``.
 """

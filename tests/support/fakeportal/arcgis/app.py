@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from .. import fixtures
+from ..changes import Change, changed_rows
 from ..fixtures import CatalogItem, Dataset
 from .common import HubError, Query, Response, arcgis_error, base_url, hub_error, json_response
 from .hub import HubSite
@@ -54,19 +57,50 @@ class ArcGISApp(HubSite, RestServices):
         self._answers_bytes = 0
         self.forbidden_items: set[str] = set()  # item ids whose /data answers 403 (a private item)
         self.editing_info: dict[str, Any] = {}
+        self._changed: dict[str, Dataset] = {}  # layers changed by change(), by key
         self.record_fields: dict[str, dict[str, Any]] = {}
 
     def _catalog(self, collection: str) -> list[CatalogItem]:
         return fixtures.catalog(collection) + [fixtures.item_for(ds) for ds in self.extra if collection != "site"]
 
     def _datasets(self) -> list[Dataset]:
-        return list(fixtures.DATASETS.values()) + list(fixtures.SERVICE_TABLES) + list(self.extra)
+        served = list(fixtures.DATASETS.values()) + list(fixtures.SERVICE_TABLES) + list(self.extra)
+        return [self._changed.get(d.key, d) for d in served]
 
     def _dataset_by_path(self, path: str) -> Dataset | None:
         lowered = path.rstrip("/").lower()
-        return fixtures.dataset_by_path(path) or next(
+        found = fixtures.dataset_by_path(path) or next(
             (d for d in (*fixtures.SERVICE_TABLES, *self.extra) if d.path.lower() == lowered), None
         )
+        return self._changed.get(found.key, found) if found is not None else None
+
+    def change(self, key: str, change: Change) -> Dataset:
+        """Change the layer ``key`` in place (tests/support/fakeportal/changes.py): its rows by OBJECTID, its
+        fields, and (``change.touch``) its ``editingInfo.lastEditDate`` moved to now. Returns the layer as served."""
+        ds = next((d for d in self._datasets() if d.key == key), None)
+        if ds is None:
+            raise KeyError(f"no layer {key!r}")
+        oid = ds.object_id_field
+        top = max((row[oid] for row in ds.rows), default=0)
+        rows = changed_rows(
+            ds.rows, change, oid, lambda n: top + 1 + n, lambda name, value: _as(change.retype[name], value)
+        )
+        shapes = {row[oid]: shape for row, shape in zip(ds.rows, ds.geometries, strict=True)}
+        fields = [replace(f, type=change.retype.get(f.name, f.type)) for f in ds.fields]
+        fields += [fixtures.Field(name, kind, name) for name, kind, _ in change.add_field]
+        changed = replace(ds, fields=tuple(fields), row_count=len(rows))
+        changed._rows = rows
+        changed._geometries = [shapes.get(row[oid], ds.geometries[0] if ds.geometries else None) for row in rows]
+        if change.touch:
+            editing = self.editing_info.get(key, ds.editing_info)
+            editing = dict(editing) if isinstance(editing, dict) else {}
+            self.editing_info[key] = {**editing, "lastEditDate": int(time.time() * 1000)}
+        self._changed[key] = changed
+        with self._cache_lock:
+            self._answers.clear()
+            self._answers_bytes = 0
+            self._cache.clear()
+        return changed
 
     def item_data(self, path: str, forbidden: set[str]) -> Response:
         """``/sharing/rest/content/items/{id}/data``: a file item's bytes (403 with an error object when private)."""
@@ -110,3 +144,12 @@ class ArcGISApp(HubSite, RestServices):
         if method not in ("GET", "POST"):
             return arcgis_error(405, "Method not allowed")
         return self.rest(path[len(self.rest_prefix) :].strip("/"), query, base)
+
+
+def _as(kind: str, value: Any) -> Any:
+    """A value as a field of type ``kind`` holds it (a retyped field: Integer→Double gives ``12.0``)."""
+    if kind in (fixtures.DOUBLE, fixtures.SINGLE):
+        return float(value)
+    if kind in (fixtures.INTEGER, fixtures.SMALLINT):
+        return int(value)
+    return str(value) if kind == fixtures.STRING else value

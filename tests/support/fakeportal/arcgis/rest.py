@@ -249,7 +249,7 @@ class RestServices:
         order = self.order_by(params.get("orderbyfields", ""), {f.name.lower(): f.name for f in ds.attribute_fields})
         matched = self.within(ds, self.matching(ds, where, predicate, order), near)
         if object_ids is not None:
-            matched = [i for i in matched if i + 1 in object_ids]
+            matched = [i for i in matched if ds.rows[i][ds.object_id_field] in object_ids]
         fields = self.out_fields(ds, params.get("outfields", ""))
         names = [f.name for f in fields]
         rows = ds.rows
@@ -271,7 +271,8 @@ class RestServices:
             return json_response({"count": len(matched)}, pretty=pretty)
         if ids_only:
             return json_response(
-                {"objectIdFieldName": ds.object_id_field, "objectIds": [i + 1 for i in matched]}, pretty=pretty
+                {"objectIdFieldName": ds.object_id_field, "objectIds": [rows[i][ds.object_id_field] for i in matched]},
+                pretty=pretty,
             )
 
         page = matched[offset : offset + count]
@@ -279,7 +280,7 @@ class RestServices:
         all_fields = len(names) == len(ds.attribute_fields)
         records = [
             (
-                i + 1,
+                rows[i][ds.object_id_field],
                 rows[i] if all_fields else {n: rows[i][n] for n in names},
                 geometries[i] if geometries is not None else None,
             )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from ..changes import Change, changed_rows
 from ..fresh import ABSENT, overridden
-from .data import FROM_PACKAGE, GROUPS, ORGS, FakePackage, FakeResource, make_packages
+from .data import FROM_PACKAGE, GROUPS, ORGS, FakePackage, FakeResource, Table, make_packages
 
 Query = dict[str, list[str]]
 Response = tuple[int, dict[str, str], bytes]
@@ -102,6 +104,32 @@ class CKANApp:
                 if resource.id == rid:
                     return package, resource
         raise KeyError(rid)
+
+    def change(self, package: str, change: Change, resource_id: str = "") -> Table:
+        """Change a package's table in place (tests/support/fakeportal/changes.py): the datastore table of
+        ``resource_id`` (default: the package's first resource with a table) and the CSV file made from the same
+        rows, its rows by ``_id``, its fields; ``change.touch``: the resource's ``last_modified`` and the package's
+        ``metadata_modified`` move to now, as a new upload moves them."""
+        found = self.packages[package]
+        resource = next(r for r in found.resources if (r.id == resource_id if resource_id else r.datastore or r.file))
+        table = resource.datastore or resource.file
+        assert table is not None
+        keyed = [{**row, "_id": index} for index, row in zip(table.row_ids(), table.rows, strict=True)]
+        top = max(table.row_ids(), default=0)
+        rows = changed_rows(keyed, change, "_id", lambda n: top + 1 + n, lambda name, v: _as(change.retype[name], v))
+        fields = [{**f, "type": change.retype.get(f["id"], f["type"])} for f in table.fields]
+        fields += [{"id": name, "type": kind} for name, kind, _ in change.add_field]
+        changed = Table(
+            fields, [{k: v for k, v in row.items() if k != "_id"} for row in rows], [r["_id"] for r in rows]
+        )
+        if resource.datastore is not None:
+            resource.datastore = changed
+        if resource.file is not None:
+            resource.file = changed
+        if change.touch:
+            stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+            resource.last_modified = found.modified = stamp
+        return changed
 
     def handle(self, method: str, path: str, query: Query, headers: Any) -> Response:
         base = f"http://{headers.get('Host') or '127.0.0.1'}{self.prefix}"
@@ -465,3 +493,12 @@ def start_ckan_server(*, port: int = 0, prefix: str = "", verbose: bool = False)
     server = FakeServer(port=port, verbose=verbose)
     CKANApp(prefix).mount(server)
     return server.start()
+
+
+def _as(kind: str, value: Any) -> Any:
+    """A value as a datastore column of type ``kind`` holds it (a retyped column: int4→float8 gives ``12.0``)."""
+    if kind in ("float8", "float4", "numeric"):
+        return float(value)
+    if kind in ("int", "int4", "int8"):
+        return int(value)
+    return str(value) if kind == "text" else value

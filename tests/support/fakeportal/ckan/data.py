@@ -62,11 +62,16 @@ class Table:
 
     fields: list[dict[str, Any]]
     rows: list[dict[str, Any]]
+    #: each row's ``_id`` (None: 1, 2, 3…, as a table loaded once numbers them; a changed table keeps its ids)
+    ids: list[int] | None = None
+
+    def row_ids(self) -> list[int]:
+        return list(self.ids) if self.ids is not None else list(range(1, len(self.rows) + 1))
 
     def json_rows(self) -> list[dict[str, Any]]:
         """Rows as datastore_search sends them (row_to_json: dates and timestamps as ISO text)."""
         out = []
-        for index, row in enumerate(self.rows, start=1):
+        for index, row in zip(self.row_ids(), self.rows, strict=True):
             record = {"_id": index}
             for f in self.fields:
                 value = row.get(f["id"])

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import random
 import re
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from ..changes import Change, changed_rows
 from ..fresh import overridden
 from .data import CATALOG, DATASETS, INSPECTIONS, Column, SocrataDataset, _filler
 from .soql import Soql, SoqlError, _order_key, soda_text
@@ -91,6 +96,7 @@ class SocrataApp:
         self.view_fields: dict[str, dict[str, Any]] = {}
         self.catalog_fields: dict[str, dict[str, dict[str, Any]]] = {}
         self._shuffles = itertools.count()
+        self.changed: dict[str, SocrataDataset] = {}  # datasets changed by change(), by id
 
     def mount(self, server: Any) -> None:
         server.mount(self.prefix + "/api/catalog", self, name=self.name)
@@ -130,7 +136,7 @@ class SocrataApp:
 
     def catalog_items(self) -> list[SocrataDataset]:
         extra = [_filler(100 + i) for i in range(self.extra_catalog)] if self.extra_catalog else []
-        return CATALOG + extra
+        return [self.changed.get(d.id, d) for d in CATALOG + extra]
 
     def catalog(self, query: Query, host: str) -> Response:
         params = {name: values[-1] for name, values in query.items()}
@@ -186,7 +192,7 @@ class SocrataApp:
                     "domain_tags": list(d.tags),
                     # the domain's custom fields, "Fieldset_Field-Name" (the views JSON's metadata.custom_fields)
                     "domain_metadata": [{"key": "Refresh_Update-Frequency", "value": "Daily"}]
-                    if d is INSPECTIONS
+                    if d.id == INSPECTIONS.id
                     else [],
                 },
                 changes.get("classification"),
@@ -218,7 +224,30 @@ class SocrataApp:
 
     # views
 
+    def change(self, ident: str, change: Change) -> SocrataDataset:
+        """Change the dataset ``ident`` in place (tests/support/fakeportal/changes.py): its rows by ``:id`` (new
+        rows get new ``row-…`` ids), its columns, and (``change.touch``) its ``rowsUpdatedAt`` moved to now."""
+        d = self.find(ident)
+        serial = itertools.count(len(d.rows))
+
+        def new_id(_n: int) -> str:
+            digest = hashlib.sha1(f"{d.id}/new/{next(serial)}".encode()).hexdigest()
+            return f"row-{digest[:4]}.{digest[4:8]}_{digest[8:12]}"
+
+        def convert(name: str, value: Any) -> Any:
+            return soda_text(value) if change.retype[name] == "text" else Decimal(str(value))
+
+        rows = changed_rows(d.rows, change, ":id", new_id, convert)
+        columns = tuple(replace(c, type=change.retype.get(c.field_name, c.type)) for c in d.columns)
+        columns += tuple(Column(name, name.replace("_", " ").title(), kind) for name, kind, _ in change.add_field)
+        updated = max(int(time.time()), d.updated + 1) if change.touch else d.updated
+        changed = replace(d, columns=columns, row_count=len(rows), updated=updated, _rows=rows, _lock=threading.Lock())
+        self.changed[ident] = changed
+        return changed
+
     def find(self, ident: str) -> SocrataDataset:
+        if ident in self.changed:
+            return self.changed[ident]
         dataset = DATASETS.get(ident) or next((d for d in self.catalog_items() if d.id == ident), None)
         if dataset is None:
             raise _Answer(socrata_error(404, "not_found", f"Cannot find view with id {ident}"))
@@ -265,7 +294,7 @@ class SocrataApp:
             "viewType": d.view_type,
             "tags": list(d.tags),
             "license": {"name": d.license, "termsLink": "https://example.org/terms"},
-            "metadata": {"custom_fields": {"Refresh": {"Update Frequency": "Daily"}}} if d is INSPECTIONS else {},
+            "metadata": {"custom_fields": {"Refresh": {"Update Frequency": "Daily"}}} if d.id == INSPECTIONS.id else {},
             "owner": {"id": "abcd-0000", "displayName": d.owner, "screenName": d.owner},
             "columns": columns,
         }
@@ -362,6 +391,9 @@ class SocrataApp:
         out = []
         for part in _split(text):
             part = part.strip()
+            if part == "*":  # every column, beside named ones (``:id, *``): system fields only when named
+                out.extend(self.select(d, "", grouped))
+                continue
             match = re.fullmatch(r"(.+?)\s+(?:AS|as)\s+([A-Za-z_][A-Za-z0-9_]*)", part)
             expr, alias = (match.group(1), match.group(2)) if match else (part, None)
             if re.fullmatch(r"count\s*\(\s*\*\s*\)", expr, re.IGNORECASE):

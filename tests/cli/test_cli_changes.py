@@ -1,0 +1,252 @@
+"""``pdxtui changes``: the fakes' datasets changed between two runs (rows added, removed and edited; a field added;
+a type changed) are reported exactly, on ArcGIS, Socrata and CKAN; the bundled sample and unchanged datasets report
+nothing and exit 0; bookmarks are what is checked by default; a portal that cannot be reached is an error for that
+dataset (never "no change" from the cache); ``--peek`` keeps nothing; a large dataset costs metadata and a count."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import stamina
+
+from pdxtui.cli import main
+from pdxtui.memory.store import Entry, Memory
+from tests.support.fakeportal.changes import Change
+from tests.support.fakeportal.fixtures import DATASETS
+from tests.support.fakeportal.fresh import ms_ago
+from tests.support.fakeportal.socrata import TREES
+
+HERITAGE = DATASETS["heritage_trees"]
+BUSINESS = "e5239d11143312e293ded5be6cfeaab4_11"  # bundled: Business Districts (46 rows)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def checked(capsys, portal: str, *args: str) -> tuple[int, list[dict], str]:
+    code, out, err = run(capsys, "--portal", portal, "changes", "--json", *args)
+    return code, json.loads(out), err
+
+
+def only(results: list[dict]) -> dict:
+    assert len(results) == 1, results
+    return results[0]
+
+
+def what(result: dict) -> dict:
+    """The parts of a result that say what changed."""
+    return {
+        "status": result["status"],
+        "added": result["added"],
+        "removed": result["removed"],
+        "changed_rows": result["changed_rows"],
+        "fields": [(f["name"], f["change"], f["old_type"], f["new_type"]) for f in result["fields"]],
+        "data_moved": result["data_updated"]["before"] != result["data_updated"]["after"],
+    }
+
+
+def first_then_same(capsys, portal: str, ident: str) -> None:
+    code, results, err = checked(capsys, portal, ident)
+    assert code == 0, err
+    assert only(results)["status"] == "first_look" and only(results)["summary"].startswith("first look")
+    code, results, err = checked(capsys, portal, ident)
+    assert code == 0, err
+    result = only(results)
+    assert (result["status"], result["changed"], result["summary"]) == ("unchanged", False, result["summary"])
+    assert result["summary"].startswith("No change since ") and result["added"] == result["removed"] == []
+
+
+def test_arcgis(capsys, fake_arcgis):
+    portal = f"arcgis:{fake_arcgis.url}/hub"
+    app = fake_arcgis.apps["arcgis"]
+    app.editing_info["heritage_trees"] = {"lastEditDate": ms_ago(30)}
+    first_then_same(capsys, portal, HERITAGE.id)
+    app.change(
+        "heritage_trees",
+        Change(
+            add=({"COMMON": "Pacific yew", "TREEID": 9001},),
+            remove=(3,),
+            edit={5: {"HEIGHT": 80.5}},
+            add_field=(("Site_Type", "esriFieldTypeString", "Street"),),
+            retype={"TREEID": "esriFieldTypeDouble"},
+        ),
+    )
+    code, results, err = checked(capsys, portal, HERITAGE.id)
+    assert code == 3, err
+    assert what(only(results)) == {
+        "status": "changed",
+        "added": ["317"],
+        "removed": ["3"],
+        "changed_rows": ["5"],
+        "fields": [("Site_Type", "added", None, "String"), ("TREEID", "type", "Integer", "Double")],
+        "data_moved": True,
+    }
+    assert only(results)["key"] == "OBJECTID" and only(results)["changed"] is True
+    code, out, err = run(capsys, "--portal", portal, "changes", HERITAGE.id)  # kept: nothing new since
+    assert code == 0 and "No change since" in out and HERITAGE.title in out
+
+
+def test_socrata(capsys, fake_socrata):
+    portal = f"socrata:{fake_socrata.url}"
+    first_then_same(capsys, portal, TREES.id)
+    before = {r[":id"]: r for r in TREES.rows}
+    gone, edited = TREES.rows[3][":id"], TREES.rows[4][":id"]
+    changed = fake_socrata.apps["socrata"].change(
+        TREES.id,
+        Change(
+            add=({"tree_id": "T99999", "common_name": "Ginkgo"},),
+            remove=(gone,),
+            edit={edited: {"common_name": "Oak, bur"}},
+            add_field=(("ward", "number", 7),),
+            retype={"dbh": "text"},
+        ),
+    )
+    new = [r[":id"] for r in changed.rows if r[":id"] not in before]
+    fake_socrata.reset_log()
+    code, results, err = checked(capsys, portal, TREES.id)
+    asked = [r.path for r in fake_socrata.requests]  # the portal, not the cache of the runs before
+    assert asked.count(f"/api/views/{TREES.id}.json") == 1 and asked.count(f"/resource/{TREES.id}.json") == 2
+    assert code == 3, err
+    assert what(only(results)) == {
+        "status": "changed",
+        "added": new,
+        "removed": [gone],
+        "changed_rows": [edited],
+        "fields": [("ward", "added", None, "number"), ("dbh", "type", "number", "text")],
+        "data_moved": True,  # rowsUpdatedAt moved
+    }
+    assert only(results)["key"] == ":id"
+
+
+def test_ckan_and_a_server_whose_date_does_not_move(capsys, fake_ckan):
+    portal = f"ckan:{fake_ckan.url}"
+    first_then_same(capsys, portal, "street-trees")
+    change = Change(
+        add=({"tree_id": 999999, "species": "Acer rubrum"},),
+        remove=(2, 40),
+        edit={7: {"healthy": False, "address": "1 SE Main St"}},
+        add_field=(("ward", "text", "7"),),
+        retype={"height_ft": "float8"},
+        touch=False,
+    )
+    fake_ckan.apps["ckan"].change("street-trees", change)
+    code, results, err = checked(capsys, portal, "street-trees")
+    assert code == 3, err
+    assert what(only(results)) == {
+        "status": "changed",
+        "added": ["2346"],
+        "removed": ["2", "40"],
+        "changed_rows": ["7"],
+        "fields": [("ward", "added", None, "text"), ("height_ft", "type", "int8", "float8")],
+        "data_moved": False,  # last_modified did not move: the rows said what changed
+    }
+
+
+def test_a_ckan_file_is_compared_by_content(capsys, fake_ckan):
+    portal = f"ckan:{fake_ckan.url}"
+    first_then_same(capsys, portal, "bike-counts")
+    fake_ckan.apps["ckan"].change("bike-counts", Change(edit={3: {"riders": 12345}}))
+    code, results, _ = checked(capsys, portal, "bike-counts")
+    result = only(results)
+    assert code == 3 and result["key"] is None and result["changed_rows"] == []
+    assert len(result["added"]) == len(result["removed"]) == 1
+    assert any("no row id" in note for note in result["notes"])
+
+
+def test_bundled_and_bookmarks(capsys):
+    code, out, err = run(capsys, "--portal", "demo", "changes")
+    assert code == 0 and out == "" and "pdxtui bookmark add ID" in err
+    code, out, err = run(capsys, "--portal", "demo", "changes", "--json")
+    assert code == 0 and json.loads(out) == []
+    Memory().add_bookmark("bundled", Entry(BUSINESS, "Business Districts"))
+    code, out, err = run(capsys, "--portal", "demo", "changes")
+    assert (
+        code == 0
+        and out.strip() == f"{BUSINESS} (Business Districts): first look: fingerprint kept, nothing to compare yet"
+    )
+    code, results, err = checked(capsys, "demo")
+    assert code == 0 and only(results)["status"] == "unchanged" and only(results)["dataset"] == BUSINESS
+
+
+def test_peek_keeps_nothing(capsys, fake_socrata):
+    portal = f"socrata:{fake_socrata.url}"
+    code, results, _ = checked(capsys, portal, TREES.id, "--peek")
+    assert code == 0 and "no fingerprint kept" in only(results)["summary"]
+    assert Memory().fingerprint(f"socrata:{fake_socrata.url}", TREES.id) is None
+    checked(capsys, portal, TREES.id)
+    fake_socrata.apps["socrata"].change(TREES.id, Change(remove=(TREES.rows[0][":id"],)))
+    for _ in range(2):  # the change is still there to see: --peek kept the old fingerprint
+        code, results, _ = checked(capsys, portal, TREES.id, "--peek")
+        assert code == 3 and only(results)["removed"] == [TREES.rows[0][":id"]]
+
+
+@pytest.fixture
+def no_waits():
+    with stamina.set_testing(True, attempts=2):
+        yield
+
+
+def test_an_unreachable_portal_is_an_error_not_the_cached_answer(capsys, fake_arcgis, no_waits):
+    portal = f"arcgis:{fake_arcgis.url}/hub"
+    small = DATASETS["council_districts"]
+    first_then_same(capsys, portal, HERITAGE.id)
+    checked(capsys, portal, small.id)
+    fake_arcgis.faults.set("500", path_contains=HERITAGE.path)
+    fake_arcgis.apps["arcgis"].change("council_districts", Change(remove=(1,)))
+    code, results, err = checked(capsys, portal, HERITAGE.id, small.id, "no-such-dataset")
+    assert code == 1  # an error outweighs a change
+    assert [r["status"] for r in results] == ["error", "changed", "error"]
+    assert "old cached copy" in results[0]["error"] and results[2]["error"]
+    assert HERITAGE.id in err and "no-such-dataset" in err
+    fake_arcgis.faults.clear()
+    code, results, err = checked(capsys, portal, HERITAGE.id)  # nothing was kept from the failed look
+    assert code == 0 and only(results)["status"] == "unchanged"
+
+
+def test_a_large_dataset_costs_metadata_and_a_count(capsys, fake_arcgis):
+    portal = f"arcgis:{fake_arcgis.url}/hub"
+    trees = DATASETS["street_trees"]
+    checked(capsys, portal, trees.id)
+    fake_arcgis.apps["arcgis"].change("street_trees", Change(remove=(10, 11)))
+    fake_arcgis.reset_log()
+    code, results, _ = checked(capsys, portal, trees.id)
+    assert code == 3 and only(results)["rows"] == {"before": trees.row_count, "after": trees.row_count - 2}
+    assert only(results)["added"] is None and any("10,000" in n for n in only(results)["notes"])
+    queries = fake_arcgis.requests_to("/query")
+    assert len(queries) == 1 and queries[0].params["returnCountOnly"] == "true"
+    assert all("/query" not in r.path or r.params.get("returnCountOnly") == "true" for r in fake_arcgis.requests)
+
+
+def test_help_documents_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["changes", "--help"])
+    out = capsys.readouterr().out
+    assert "3 something changed" in out and "--peek" in out and "first_look" in out
+
+
+def test_a_real_process(tmp_path):
+    """One subprocess: the exit status a cron job sees, with the data folder the environment names."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PDXTUI_DATA_DIR": str(tmp_path / "d")}
+    command = [sys.executable, "-m", "pdxtui", "--portal", "demo", "changes", BUSINESS, "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["status"] == "first_look"
+    assert Memory(tmp_path / "d").fingerprint("bundled", BUSINESS) is not None
+
+
+def test_a_damaged_fingerprint_is_a_warning_and_a_first_look(capsys, fake_socrata):
+    portal = f"socrata:{fake_socrata.url}"
+    checked(capsys, portal, TREES.id)
+    path = Memory().fingerprint_path(portal, TREES.id)
+    path.write_text("{not json")
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "first_look"
+    assert "warning" in err and "damaged" in err and err.count("\n") == 1
+    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id) is not None
