@@ -131,6 +131,8 @@ class AppCommands(Provider):
         ("Search results (back from Recent or Bookmarks)", "catalog_view('search')", "ctrl+o"),
         ("Bookmark the open dataset, or remove its bookmark", "bookmark", "b"),
         ("Bookmark note: write or edit the note of the open dataset's bookmark", "bookmark_note", "B"),
+        ("What changed since you last looked at the open dataset", "what_changed", "w"),
+        ("Rows added and changed since your last look, in the grid", "changed_rows", "d"),
         ("Freshness: show only fresh datasets", "freshness('fresh')", "ctrl+f"),
         ("Freshness: show only datasets due or overdue for an update", "freshness('late')", "ctrl+f"),
         ("Freshness: show only datasets of unknown freshness", "freshness('unknown')", "ctrl+f"),

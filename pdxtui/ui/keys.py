@@ -86,6 +86,14 @@ KEYS: list[tuple[str, str, str]] = [
         "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service",
         "browser (in the results list, letters search)",
     ),
+    (
+        "w",
+        "What changed since you last looked at the open dataset, in full: rows added, changed and removed (by id), "
+        "fields, dates, notes",
+        "browser",
+    ),
+    ("d", "The rows added and changed since your last look, in a grid of their own; d or Esc: back", "browser"),
+    ("x", "Hide the strip above the grid that says what changed since your last look", "browser"),
     ("d", "Draft the request the open section describes", "guide"),
     ("F2 / ctrl+s", "Copy the letter (OSC 52) / save it to a file", "drafting"),
     ("F4 / F6", "Regenerate the letter from the form / quit and print it", "drafting"),

@@ -31,6 +31,7 @@ from pdxtui.ui.screens import browse_layout
 from pdxtui.ui.screens.browse_counts import ColumnCounts
 from pdxtui.ui.screens.browse_fresh import FreshnessFilter
 from pdxtui.ui.screens.browse_lists import RememberedLists
+from pdxtui.ui.screens.browse_look import SinceLastLook
 from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
@@ -53,7 +54,7 @@ FETCH_GROUPS = ("dataset", "preview")
 PANES = {"1": "#search", "2": "#catalog", "3": "#metadata", "4": "#schema", "5": "#preview"}
 
 
-class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, ShownKeys, Screen[None]):
+class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, ShownKeys, Screen[None]):
     CSS_PATH = "browse.tcss"
     # Screens open on modifiers (priority: from the text boxes too; Input and TextArea bind none of ctrl+g/t/l),
     # never on a letter that someone typing in a list could press. The footer shows few keys (the grid's need the
@@ -74,6 +75,9 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, ShownKeys, Sc
         *(Binding(key, f"jump('{key}')", "Jump to pane", show=False) for key in PANES),
         Binding("q", "app.quit", "Quit"),
         Binding("z", "zoom", "Zoom"),
+        Binding("w", "what_changed", "What changed", show=False),  # (browse_look.py: since you last looked)
+        Binding("d", "changed_rows", "Changed rows", show=False),
+        Binding("x", "hide_changes", "Hide changes", show=False),
     ]
     ALLOW_IN_MAXIMIZED_VIEW = browse_layout.KEPT_WHEN_ZOOMED
     ESCAPE_TO_MINIMIZE = False  # Esc keeps its meaning (cancel a fetch, leave the filter bar): z restores
@@ -285,6 +289,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, ShownKeys, Sc
         self.query_one("#sidebar").add_class("-open")  # (not on the screen: restyling it all disturbs the tables)
         if self._panes_ready.is_set():
             self.preview_pane.cancel()
+        self.forget_look()
         focused = self.focused  # focus goes to the grid once the rows are shown (see _focus_opened)
         self._opening = [focused, focused.value if isinstance(focused, Input) else None]
         self.fetch_dataset(dataset_id, query=query)
@@ -475,7 +480,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, ShownKeys, Sc
             self.side_tabs.active = "tab-schema"
         if key == "5":
             pane = self.preview_pane
-            target = pane.grid or pane.query("#preview-empty").first()
+            target = self.changed_rows_grid() or pane.grid or pane.query("#preview-empty").first()
             if target is None or not target.focusable:
                 self.notify("Open a dataset first: its rows show in the grid.", markup=False, timeout=3)
                 return
@@ -504,6 +509,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, ShownKeys, Sc
     def on_preview_pane_loaded(self, event: PreviewPane.Loaded) -> None:
         self._focus_opened()
         self.note_state(event.service)
+        self.look_after_load(event.service)
 
     def on_preview_pane_cell_wanted(self, event: PreviewPane.CellWanted) -> None:
         from pdxtui.ui.screens.cell import CellScreen

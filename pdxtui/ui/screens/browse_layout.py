@@ -16,10 +16,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 #: the panes ``z`` can zoom, each a direct part of the layout: the catalog sidebar (search box, facets, list), the
-#: metadata, the Schema/Stats tabs and the preview (grid, header, filter bar)
-PANES = ("sidebar", "metadata", "side", "preview")
+#: metadata, the Schema/Stats tabs and the preview (grid, header, filter bar), or the changed rows shown in its place
+PANES = ("sidebar", "metadata", "side", "preview", "changed")
 #: the panes of an open dataset: focus in one of them lets the catalog step aside in a narrow terminal
-DATASET_PANES = ("metadata", "side", "preview")
+DATASET_PANES = ("metadata", "side", "preview", "changed")
 #: what stays on screen around a zoomed pane: the messages and the keys
 KEPT_WHEN_ZOOMED = "#banner, #status, Footer"
 

@@ -1,0 +1,39 @@
+"""Snapshots of what changed since you last looked (an earlier look at Heritage Trees kept beforehand, dated
+2026-11-20: tests/support/earlierlook.py): the strip above the grid, the full list (w), and the added and changed
+rows in a grid of their own (d) at 80x24."""
+
+from __future__ import annotations
+
+from tests.support.earlierlook import HERITAGE_TREES, app_keyed_on, keep_earlier_look
+from tests.support.uihelpers import settle
+
+
+async def _open_with_changes(pilot, *keys: str) -> None:
+    await pilot.pause()
+    await keep_earlier_look(key_field="OBJECTID")
+    await settle(pilot)
+    pilot.app.screen.open_dataset(HERITAGE_TREES)
+    await settle(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def test_changes_strip_over_the_grid(snap_compare):
+    async def run_before(pilot):
+        await _open_with_changes(pilot)
+
+    assert snap_compare(app_keyed_on("OBJECTID"), terminal_size=(140, 42), run_before=run_before)
+
+
+def test_changes_in_full(snap_compare):
+    async def run_before(pilot):
+        await _open_with_changes(pilot, "w")
+
+    assert snap_compare(app_keyed_on("OBJECTID"), terminal_size=(140, 42), run_before=run_before)
+
+
+def test_changed_rows_at_80x24(snap_compare):
+    async def run_before(pilot):
+        await _open_with_changes(pilot, "d")
+
+    assert snap_compare(app_keyed_on("OBJECTID"), terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,212 @@
+"""What changed since you last looked, in the app: the look taken once the rows show, the strip above the grid, the
+full list (w), the added and changed rows in a grid of their own (d), hiding the strip (x), a first look, a look
+that fails, and opening another dataset. Against the bundled portal with an earlier look kept in the data folder
+beforehand (tests/support/earlierlook.py): rows added, removed and edited, a field added, a field retyped."""
+
+from __future__ import annotations
+
+from tests.support.earlierlook import ADDED, EDITED, HERITAGE_TREES, REMOVED, TAKEN, app_keyed_on, keep_earlier_look
+from tests.support.uihelpers import screen_text, settle, text_of
+
+SIZE = (140, 42)
+
+
+def strip_text(app) -> str:
+    strip = app.screen.query_one("#changes")
+    return text_of(strip.query_one("#changes-text")) + "\n" + text_of(strip.query_one("#changes-detail"))
+
+
+async def test_changes_by_object_id_strip_list_rows_and_back(ids):
+    from pdxtui.memory.store import Memory
+    from pdxtui.ui.screens.changes import ChangesScreen
+    from pdxtui.ui.widgets.changes import ChangedRowsView
+
+    await keep_earlier_look(key_field="OBJECTID")
+    app = app_keyed_on("OBJECTID")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"heritage", "enter", "enter")  # search, then open from the results
+        await settle(pilot)
+        screen = app.screen
+        preview = screen.preview_pane
+        assert app.focused is preview.grid  # the rows came first: the look followed them
+        shown = strip_text(app)
+        assert shown.startswith(
+            "Since 2026-11-20: +3 rows, \u22122 rows, 2 rows changed, field `NOTES` added, `DIAMETER` "
+            "Integer\u2192Double, data updated 2025-02-03"
+        )
+        assert "Removed OBJECTID 9001, 9002 (their values are gone" in shown
+        assert "w details · d rows · x hide" in screen_text(app)
+
+        # the preview is filtered and sorted here: the changed rows are their own view, and the preview comes back
+        await pilot.press("f", *"TREEID > 300", "enter")
+        await settle(pilot)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        header = text_of(preview.query_one("#preview-header"))
+        assert "TREEID > 300" in header
+        await pilot.press("d")
+        await settle(pilot)
+        view = screen.query_one(ChangedRowsView)
+        assert not preview.display and app.focused is view.grid
+        marks = dict(zip(view.rows["OBJECTID"].to_list(), view.rows["change"].to_list()))
+        assert marks == {**dict.fromkeys(ADDED, "added"), **dict.fromkeys(EDITED, "changed")}
+        assert view.rows.columns[0] == "change" and view.grid.row_count == 5
+        await pilot.press("y")  # the cursor cell copies; Enter opens it in full
+        assert app.clipboard == "added"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CellScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        said = text_of(view.query_one("#changed-header"))
+        assert "3 added, 2 changed since 2026-11-20" in said and "not filtered or sorted like the preview" in said
+        assert "2 removed: their values are gone; w lists their ids" in said
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.query(ChangedRowsView) and preview.display and app.focused is preview.grid
+        assert text_of(preview.query_one("#preview-header")) == header  # filter and sort as they were
+
+        # w: the full list, ids and all; d from there shows the rows, d again goes back
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, ChangesScreen)
+        full = screen_text(app)
+        assert "Last look: 2026-11-20 09:30 UTC" in full
+        assert "Removed (2)" in full and "9001, 9002" in full and "Changed (2)" in full and "10, 11" in full
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.screen is screen and screen.query(ChangedRowsView)
+        await pilot.press("d")
+        await settle(pilot)
+        assert not screen.query(ChangedRowsView) and preview.display
+
+        # x hides the strip; the look was kept: it replaced the earlier one
+        await pilot.press("x")
+        await pilot.pause()
+        assert not screen.query_one("#changes").display
+        kept = Memory().fingerprint("bundled", HERITAGE_TREES)
+        assert kept is not None and kept.taken > TAKEN and kept.key == "OBJECTID" and len(kept.row_hashes) == 338
+        assert str(REMOVED[0]) not in kept.row_hashes
+
+        # another dataset: a first look, which says nothing (w says why)
+        screen.open_dataset(ids["Parks"])
+        await settle(pilot)
+        assert not screen.query_one("#changes").display
+        assert screen.look_shown is not None and screen.look_shown.changes is None
+        await pilot.press("w")
+        await settle(pilot)
+        assert "First look at this dataset" in screen_text(app)
+        await pilot.press("escape", "d")
+        await pilot.pause()
+        assert any("nothing to compare yet" in str(n.message) for n in app._notifications)
+
+
+async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
+    from pdxtui.errors import PortalError
+    from pdxtui.memory.store import Memory
+    from pdxtui.ui.screens import browse_look
+    from pdxtui.ui.widgets.changes import ChangedRowsView
+
+    await keep_earlier_look(key_field="")
+    app = app_keyed_on("")
+    async with app.run_test(size=(80, 24)) as pilot:  # the strip fits the common SSH size too
+        await settle(pilot)
+        screen = app.screen
+        screen.open_dataset(HERITAGE_TREES)
+        await settle(pilot)
+        shown = strip_text(app)
+        # no row id: each edit is one row removed and one added, and the strip says so
+        assert shown.startswith("Since 2026-11-20: +5 rows, \u22124 rows, field `NOTES` added")
+        assert "4 rows removed (no row id to name them by" in shown
+        assert "w details · d rows · x hide" in screen_text(app)
+        await pilot.press("d")
+        await settle(pilot)
+        view = screen.query_one(ChangedRowsView)
+        assert view.rows["change"].to_list() == ["added"] * 5
+        assert sorted(view.rows["OBJECTID"].to_list()) == sorted((*ADDED, *EDITED))
+        await pilot.press("3", "5")  # the grid key finds the changed rows, and the catalog stays aside
+        await pilot.pause()
+        assert app.focused is view.grid and screen.query_one("#sidebar").has_class("-aside")
+        await pilot.press("d")
+        await settle(pilot)
+
+        # a look that fails: a quiet line, nothing kept, no crash
+        from pdxtui.memory.look import look as real_look
+
+        async def broken(*args, **kwargs):
+            raise PortalError("the portal answered 500")
+
+        monkeypatch.setattr("pdxtui.memory.look.look", broken)
+        screen.open_dataset(ids["Parks"])
+        await settle(pilot)
+        assert "could not be checked: the portal answered 500" in text_of(screen.query_one("#status"))
+        assert Memory().fingerprint("bundled", ids["Parks"]) is None
+        assert not screen.query_one("#changes").display
+
+        # rows served from a stale cached copy (offline): not compared, nothing kept, and w says why
+        from pdxtui.model import FetchState
+
+        monkeypatch.setattr("pdxtui.memory.look.look", real_look)
+        screen.service.portal._state = FetchState(source="stale", age_seconds=86_400 * 3)
+        screen.open_dataset(ids["Neighborhoods"])
+        await settle(pilot)
+        assert screen.look_shown is None and Memory().fingerprint("bundled", ids["Neighborhoods"]) is None
+        await pilot.press("w")
+        await pilot.pause()
+        assert any("old cached copy" in str(n.message) for n in app._notifications)
+        screen.service.portal._state = FetchState(source="bundled")
+        monkeypatch.setattr("pdxtui.memory.look.look", broken)
+
+        # Heritage Trees again in this run: the same look, not a new one (the broken look is not called)
+        assert browse_look.LOOK_AGAIN_AFTER > 60
+        screen.open_dataset(HERITAGE_TREES)
+        await settle(pilot)
+        assert screen.query_one("#changes").display and strip_text(app) == shown
+
+
+async def test_a_look_through_the_fake_arcgis_portal(fake_arcgis):
+    """Two runs on one portal: the first open is a first look (kept, nothing said); the kept file is then made what
+    an earlier look would have left (a row not there yet, one since removed, one since edited; plain JSON); the
+    second run's open finds those, with the rows read through the fetcher and its cache."""
+    import json
+
+    from pdxtui.memory.store import Memory, portal_key
+    from pdxtui.session import open_session
+    from pdxtui.ui.app import PdxApp
+    from pdxtui.ui.widgets.changes import ChangedRowsView
+    from tests.support.fakeportal.fixtures import DATASETS
+
+    heritage = DATASETS["heritage_trees"]
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(heritage.id)
+        await settle(pilot)
+        assert app.screen.look_shown is not None and app.screen.look_shown.changes is None
+        assert not app.screen.query("ChangesStrip")  # a first look says nothing
+        portal = portal_key(app.screen.service.portal)
+    memory = Memory()
+    kept = memory.fingerprint(portal, heritage.id)
+    assert kept is not None and kept.rows == heritage.row_count and len(kept.row_hashes or ()) == heritage.row_count
+    path = memory.fingerprint_path(portal, heritage.id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    first, second = list(data["row_hashes"])[:2]
+    del data["row_hashes"][first]  # added since
+    data["row_hashes"]["999999"] = "0" * 16  # removed since
+    data["row_hashes"][second] = "f" * 16  # edited since (rows keyed on content cannot tell an edit from the rest)
+    data["taken"] = "2026-11-20T09:30:00Z"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    app = PdxApp(session=open_session(portal=f"arcgis:{fake_arcgis.url}/hub"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_dataset(heritage.id)
+        await settle(pilot)
+        shown = strip_text(app)
+        keyed = bool(kept.key)
+        assert shown.startswith("Since 2026-11-20: +1 row, \u22121 row" + (", 1 row changed" if keyed else ""))
+        await pilot.press("d")
+        await settle(pilot)
+        rows = app.screen.query_one(ChangedRowsView).rows
+        assert rows.height == (2 if keyed else 1) and rows["change"][0] == "added"
