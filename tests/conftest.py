@@ -104,6 +104,20 @@ def hermetic(tmp_path, tmp_path_factory, monkeypatch):
     yield
 
 
+#: the folders whose tests read what the app told (``app._notifications``): there a notification lasts the whole test
+LASTING_NOTIFICATIONS = ("ui", "faults")
+
+
+@pytest.fixture(autouse=True)
+def lasting_notifications(request, monkeypatch):
+    """In pilot and fault tests a notification lasts the whole test: Textual drops one from ``app._notifications``
+    once its 4-10 s are up, and on a loaded machine a test may look later than that."""
+    if request.path.parent.name in LASTING_NOTIFICATIONS:
+        from tests.support.uihelpers import stretch_notifications
+
+        stretch_notifications(monkeypatch)
+
+
 @pytest.fixture
 def demo_service():
     from pdxtui.portals.bundled import BundledPortal
