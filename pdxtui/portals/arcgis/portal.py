@@ -86,6 +86,7 @@ from pdxtui.portals.arcgis.services import (
     layer_title,
     service_layers,
     service_root,
+    several_note,
 )
 from pdxtui.portals.base import PORTLAND_ORGANISATION, PORTLAND_SITE_NAME, ProgressCallback
 from pdxtui.portals.csvtable import csv_fields
@@ -216,7 +217,7 @@ class ArcGISPortal(CSVItems):
             info, rows = await both(self._layer_info(layer, title), count_or_none(self._count(layer, title)))
         ds = self._build(ident, title, props, layer, info, rows)
         if layers:
-            return replace(ds, layers=layers, notice=_several(layers))
+            return replace(ds, layers=layers, notice=several_note(layers))
         if not layer:
             links = self._file_links(record_id, props)
             if is_csv(as_text(props.get("type"))):  # previewed as CKAN's CSV resources are
@@ -690,18 +691,8 @@ class ArcGISPortal(CSVItems):
             paged_by = ("objectIds",)
         return f"{plan.url.rstrip('/')}/query?{urlencode(params)}", paged_by
 
-    # -- fetch state -------------------------------------------------------------------------------------------
-
 
 # -- helpers -------------------------------------------------------------------------------------------------------
-
-
-def _several(layers: tuple[Layer, ...]) -> str:
-    tables = sum(1 for item in layers if item.kind == "table")
-    parts = [f"{len(layers) - tables} layer{'s' if len(layers) - tables != 1 else ''}"]
-    if tables:
-        parts.append(f"{tables} table{'s' if tables != 1 else ''}")
-    return f"This map service holds {' and '.join(parts)}: open one of them to see its rows."
 
 
 def _doing(doing: str) -> context:

@@ -105,3 +105,12 @@ def is_file(record_type: str) -> bool:
 
 def is_csv(record_type: str) -> bool:
     return record_type.strip().lower() == "csv"
+
+
+def several_note(layers: tuple[Layer, ...]) -> str:
+    """What a map service with several layers says instead of rows: how many layers and tables it holds."""
+    tables = sum(1 for item in layers if item.kind == "table")
+    parts = [f"{len(layers) - tables} layer{'s' if len(layers) - tables != 1 else ''}"]
+    if tables:
+        parts.append(f"{tables} table{'s' if tables != 1 else ''}")
+    return f"This map service holds {' and '.join(parts)}: open one of them to see its rows."
