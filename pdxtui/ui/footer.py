@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import ActiveBinding
 from textual.keys import key_to_character
 from textual.widgets import Footer, Input, TextArea
+from textual.widgets._footer import FooterKey  # (not exported by textual.widgets)
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -70,7 +71,18 @@ class KeysFooter(Footer):
     def compose(self) -> ComposeResult:
         if self._bindings_ready:
             self._shown = self._keys()
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                self._born_compact(widget)
+            yield widget
+
+    def _born_compact(self, key: FooterKey) -> None:
+        """Give a new key the ``compact`` it will end with, and its class: a FooterKey starts compact, then its
+        watcher adds ``-compact`` and the footer's binding takes it away again, a restyle of the key each time (two
+        per key). The command palette's key is not bound to the footer: it stays compact, as in textual."""
+        compact = self.compact or key.has_class("-command-palette")
+        key.set_reactive(FooterKey.compact, compact)
+        key.set_class(compact, "-compact", update=False)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True

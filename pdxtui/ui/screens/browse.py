@@ -15,8 +15,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Header, Input, Static
 
 from pdxtui.errors import PdxError, PortalError
@@ -80,6 +82,10 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook
         Binding("x", "hide_changes", "Hide changes", show=False),
     ]
     ALLOW_IN_MAXIMIZED_VIEW = browse_layout.KEPT_WHEN_ZOOMED
+    #: textual's own, without its repaint of the whole screen on every focus change (a full redraw of every pane
+    #: on each Tab): the widgets that gain and lose the focus restyle and repaint themselves (their :focus CSS),
+    #: and so do the panes around them (:focus-within)
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     ESCAPE_TO_MINIMIZE = False  # Esc keeps its meaning (cancel a fetch, leave the filter bar): z restores
 
     def __init__(
