@@ -66,6 +66,12 @@ async def test_recents_and_bookmarks_across_two_runs(ids):
         await pilot.press("enter")
         await settle(pilot)
         assert screen.dataset.title == "Neighborhoods" and isinstance(app.focused, PreviewGrid)
+        # B on a dataset not bookmarked, then Esc: no bookmark (the dialog says Esc leaves it as it was)
+        await pilot.press("B")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert Memory().bookmark("bundled", ids["Neighborhoods"]) is None
         # b, from the grid: bookmarked at once; B writes its note
         await pilot.press("b")
         assert messages(app, "Bookmarked: Neighborhoods · B adds a note")

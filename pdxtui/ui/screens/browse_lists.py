@@ -190,7 +190,8 @@ class RememberedLists:
 
     def action_bookmark_note(self) -> None:
         """B: write or edit the note of a bookmark: of the entry highlighted in the Recent or Bookmarks list when the
-        focus is there, else of the open dataset (bookmarked first if it is not)."""
+        focus is there, else of the open dataset. One not bookmarked yet is bookmarked when the note is kept (Enter);
+        Esc leaves no bookmark."""
         from pdxtui.memory.store import Entry, StoreError
 
         focused = self.focused
@@ -207,11 +208,11 @@ class RememberedLists:
             return
         memory = self.memory()
         try:
-            kept = memory.add_bookmark(key, entry)  # bookmarked now if it was not: the note goes with a bookmark
+            old = memory.bookmark(key, entry.id)
         except StoreError as exc:
             self.notify(str(exc), title="Bookmark not changed", severity="error", markup=False, timeout=8)
             return
-        self._after_store(key, self._try_read_lists(key))
+        kept = old or entry  # not bookmarked yet: Enter bookmarks it with the note, Esc leaves no bookmark
         from pdxtui.ui.screens.note import NoteScreen
 
         def written(note: str | None) -> None:
@@ -223,7 +224,12 @@ class RememberedLists:
                 self.notify(str(exc), title="Note not kept", severity="error", markup=False, timeout=8)
                 return
             title = one_line(kept.title or kept.id, 80)
-            self.notify(f"Note kept: {title}" if now.note else f"No note on {title}", markup=False, timeout=4)
+            said = f"Note kept: {title}" if now.note else f"No note on {title}"
+            self.notify(
+                said if old is not None else f"Bookmarked: {title}" + (" (with its note)" if now.note else ""),
+                markup=False,
+                timeout=4,
+            )
             self._after_store(key, self._try_read_lists(key))
 
         self.app.push_screen(NoteScreen(kept.title or kept.id, kept.note), written)
