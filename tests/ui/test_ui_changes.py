@@ -144,18 +144,36 @@ async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
         assert Memory().fingerprint("bundled", ids["Parks"]) is None
         assert not screen.query_one("#changes").display
 
-        # rows served from a stale cached copy (offline): not compared, nothing kept, and w says why
+        # the look's own reads decide whether it is of an old cached copy, not the portal's last answer (which
+        # another worker may have had meanwhile): another worker's stale answer does not spoil a look read afresh...
         from pdxtui.model import FetchState
+        from pdxtui.netlog import note_source
 
-        monkeypatch.setattr("pdxtui.memory.look.look", real_look)
-        screen.service.portal._state = FetchState(source="stale", age_seconds=86_400 * 3)
+        portal = screen.service.portal
+
+        async def elsewhere_stale(*args, **kwargs):
+            portal._state = FetchState(source="stale", age_seconds=86_400 * 3)  # (stats or facets, offline)
+            return await real_look(*args, **kwargs)
+
+        monkeypatch.setattr("pdxtui.memory.look.look", elsewhere_stale)
         screen.open_dataset(ids["Neighborhoods"])
         await settle(pilot)
-        assert screen.look_shown is None and Memory().fingerprint("bundled", ids["Neighborhoods"]) is None
+        assert screen.look_shown is not None and Memory().fingerprint("bundled", ids["Neighborhoods"]) is not None
+        portal._state = FetchState(source="bundled")
+
+        # ... and rows the look itself was served from a stale cached copy (offline): not compared, nothing kept,
+        # and w says why
+        async def read_stale(*args, **kwargs):
+            note_source("stale")  # what the fetcher notes for an answer of the look's own
+            return await real_look(*args, **kwargs)
+
+        monkeypatch.setattr("pdxtui.memory.look.look", read_stale)
+        screen.open_dataset(ids["Parks"])
+        await settle(pilot)
+        assert screen.look_shown is None and Memory().fingerprint("bundled", ids["Parks"]) is None
         await pilot.press("w")
         await pilot.pause()
         assert any("old cached copy" in str(n.message) for n in app._notifications)
-        screen.service.portal._state = FetchState(source="bundled")
         monkeypatch.setattr("pdxtui.memory.look.look", broken)
 
         # Heritage Trees again in this run: the same look, not a new one (the broken look is not called)
