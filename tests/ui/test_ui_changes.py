@@ -5,8 +5,16 @@ beforehand (tests/support/earlierlook.py): rows added, removed and edited, a fie
 
 from __future__ import annotations
 
-from tests.support.earlierlook import ADDED, EDITED, HERITAGE_TREES, REMOVED, TAKEN, app_keyed_on, keep_earlier_look
-from tests.support.uihelpers import screen_text, settle, text_of
+from tests.support.earlierlook import (
+    ADDED,
+    EDITED,
+    HERITAGE_TREES,
+    REMOVED,
+    TAKEN,
+    app_without_row_ids,
+    keep_earlier_look,
+)
+from tests.support.uihelpers import demo_app, screen_text, settle, text_of
 
 SIZE = (140, 42)
 
@@ -21,8 +29,8 @@ async def test_changes_by_object_id_strip_list_rows_and_back(ids):
     from pdxtui.ui.screens.changes import ChangesScreen
     from pdxtui.ui.widgets.changes import ChangedRowsView
 
-    await keep_earlier_look(key_field="OBJECTID")
-    app = app_keyed_on("OBJECTID")
+    await keep_earlier_look()  # rows keyed on OBJECTID, the bundled portal's row id
+    app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press(*"heritage", "enter", "enter")  # search, then open from the results
@@ -109,7 +117,7 @@ async def test_content_keys_a_failed_look_and_a_second_open(ids, monkeypatch):
     from pdxtui.ui.widgets.changes import ChangedRowsView
 
     await keep_earlier_look(key_field="")
-    app = app_keyed_on("")
+    app = app_without_row_ids()
     async with app.run_test(size=(80, 24)) as pilot:  # the strip fits the common SSH size too
         await settle(pilot)
         screen = app.screen
