@@ -305,6 +305,35 @@ class RememberedLists:
         event.stop()
         self.open_remembered(event.entry)
 
+    def on_remembered_list_take_off(self, event: RememberedList.TakeOff) -> None:
+        """delete in the Recent or Bookmarks list: take the entry off it. A bookmark removed is kept for this run, as
+        ``b`` keeps one: opened, ``b`` puts it back with its note and date."""
+        from pdxtui.memory.store import StoreError
+
+        event.stop()
+        entry, key, memory = event.entry, self.home_key(), self.memory()
+        title = one_line(entry.title or entry.id, 80)
+        try:
+            if event.list.kind == "bookmarks":
+                old = memory.bookmark(key, entry.id)
+                memory.remove_bookmark(key, entry.id)
+                if old is not None:
+                    if self._removed is None:
+                        self._removed = {}
+                    self._removed[(key, entry.id)] = old
+                said = f"Bookmark removed: {title}. Open it and b puts it back" + (
+                    ", with its note." if old is not None and old.note else "."
+                )
+            else:
+                memory.forget_recent(key, entry.id)
+                said = f"Taken off the recent datasets: {title} (opening it lists it again)."
+        except StoreError as exc:
+            self.notify(str(exc), title="Not changed", severity="error", markup=False, timeout=8)
+            self.tell_store_warnings()
+            return
+        self.notify(said, markup=False, timeout=6)
+        self._after_store(key, self._try_read_lists(key))
+
     def on_remembered_list_typed(self, event: RememberedList.Typed) -> None:
         """A letter typed in the Recent or Bookmarks list searches: back to the results, the letter in the box."""
         event.stop()
