@@ -140,6 +140,10 @@ async def test_recents_and_bookmarks_across_two_runs(ids):
         assert screen.catalog_view == "bookmarks" and listed_titles(app) == []
         assert messages(app, "Bookmark removed: Neighborhoods. Open it and b puts it back, with its note.")
         assert Memory().bookmark("bundled", ids["Neighborhoods"]) is None
+        screen.open_dataset(ids["Neighborhoods"])
+        await settle(pilot)
+        await pilot.press("b")
+        assert Memory().bookmark("bundled", ids["Neighborhoods"]) == kept
     assert [e.title for e in Memory().recent("bundled")] == ["Neighborhoods"]
 
 
