@@ -23,7 +23,7 @@ from pdxtui.cache import Params, Store
 from pdxtui.cache import key as cache_key
 from pdxtui.errors import PortalError
 from pdxtui.model import FetchState
-from pdxtui.netlog import RequestTrace, _trace, loggable_path, note_bytes, note_wait, rate_headers
+from pdxtui.netlog import RequestTrace, _trace, loggable_path, note_bytes, note_source, note_wait, rate_headers
 from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, one_line, secret_forms, short, without_secrets
 
 if TYPE_CHECKING:
@@ -417,6 +417,7 @@ class Fetcher:
                 self.store.delete(k)  # damaged entry: fetch again
             else:
                 self.state = FetchState(source="cache", age_seconds=entry.age)
+                note_source("cache")
                 trace.source, trace.bytes = "cache", len(entry.body)
                 return Fetched(entry.body, entry.content_type, True, False, entry.age, url), value
         if gate is not None:
@@ -436,6 +437,7 @@ class Fetcher:
             except PortalError:
                 raise exc from None
             self.state = FetchState(source="stale", age_seconds=entry.age, reason=str(exc))
+            note_source("stale")
             trace.source, trace.bytes = "stale", len(entry.body)
             trace.error = str(exc)  # what the portal did: the old copy stood in for its answer
             return Fetched(entry.body, entry.content_type, True, True, entry.age, url), value
@@ -451,6 +453,7 @@ class Fetcher:
             value = accept(body, ctype)  # raises before anything is cached
             await self._put(k, body, ctype)
         self.state = FetchState(source="network")
+        note_source("network")
         return Fetched(body, ctype, False, False, None, url, status), value
 
     async def _put(self, k: str, body: bytes, ctype: str) -> None:

@@ -9,7 +9,8 @@ handed it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -60,6 +61,42 @@ class RequestTrace:
 
 
 _trace: ContextVar[RequestTrace | None] = ContextVar("pdxtui_request_trace", default=None)
+
+
+@dataclass
+class Answers:
+    """Where the answers to the requests made inside :func:`answers` came from: "network", "cache" or "stale"."""
+
+    sources: set[str] = field(default_factory=set)
+
+    @property
+    def stale(self) -> bool:
+        """Whether any was an old cached copy served in place of the portal's answer (offline)."""
+        return "stale" in self.sources
+
+
+_answers: ContextVar[Answers | None] = ContextVar("pdxtui_answers", default=None)
+
+
+@contextlib.contextmanager
+def answers() -> Iterator[Answers]:
+    """Collect where the answers to the requests made inside come from: those of this task and of the tasks it
+    starts meanwhile (they inherit the context), not those of other tasks sharing the fetcher (whose ``state`` is
+    only the last answer's, whoever asked)."""
+    collected = Answers()
+    token = _answers.set(collected)
+    try:
+        yield collected
+    finally:
+        _answers.reset(token)
+
+
+def note_source(source: str) -> None:
+    """An answer came from ``source`` ("network", "cache" or "stale"): noted in the :func:`answers` collecting in
+    this context, if any."""
+    collected = _answers.get()
+    if collected is not None:
+        collected.sources.add(source)
 
 
 def note_wait(seconds: float) -> None:

@@ -82,6 +82,11 @@ KEYS: list[tuple[str, str, str]] = [
         "browser",
     ),
     (
+        "delete",
+        "Take the highlighted entry off the Recent or Bookmarks list (a bookmark: open it and b puts it back)",
+        "recent and bookmarks lists",
+    ),
+    (
         "R",
         "Pick the resource (table) of a CKAN dataset, or a layer of an ArcGIS map service",
         "browser (in the results list, letters search)",

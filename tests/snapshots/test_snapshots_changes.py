@@ -4,13 +4,13 @@ rows in a grid of their own (d) at 80x24."""
 
 from __future__ import annotations
 
-from tests.support.earlierlook import HERITAGE_TREES, app_keyed_on, keep_earlier_look
-from tests.support.uihelpers import settle
+from tests.support.earlierlook import HERITAGE_TREES, keep_earlier_look
+from tests.support.uihelpers import demo_app, settle
 
 
 async def _open_with_changes(pilot, *keys: str) -> None:
     await pilot.pause()
-    await keep_earlier_look(key_field="OBJECTID")
+    await keep_earlier_look()
     await settle(pilot)
     pilot.app.screen.open_dataset(HERITAGE_TREES)
     await settle(pilot)
@@ -22,18 +22,18 @@ def test_changes_strip_over_the_grid(snap_compare):
     async def run_before(pilot):
         await _open_with_changes(pilot)
 
-    assert snap_compare(app_keyed_on("OBJECTID"), terminal_size=(140, 42), run_before=run_before)
+    assert snap_compare(demo_app(), terminal_size=(140, 42), run_before=run_before)
 
 
 def test_changes_in_full(snap_compare):
     async def run_before(pilot):
         await _open_with_changes(pilot, "w")
 
-    assert snap_compare(app_keyed_on("OBJECTID"), terminal_size=(140, 42), run_before=run_before)
+    assert snap_compare(demo_app(), terminal_size=(140, 42), run_before=run_before)
 
 
 def test_changed_rows_at_80x24(snap_compare):
     async def run_before(pilot):
         await _open_with_changes(pilot, "d")
 
-    assert snap_compare(app_keyed_on("OBJECTID"), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(demo_app(), terminal_size=(80, 24), run_before=run_before)

@@ -8,7 +8,8 @@ retyped Integer → Double, and the data-updated date moved. Its date is ``TAKEN
 "Since 2026-11-20" do not depend on today.
 
 Run by hand (``python -m tests.support.earlierlook [DATA_DIR]``) before ``python -m pdxtui --portal demo``, to see
-the panel on Heritage Trees (the bundled portal gives no key field yet: rows are then keyed on their content).
+the panel on Heritage Trees (rows keyed on OBJECTID, the bundled portal's row id). ``app_without_row_ids`` is the demo
+app as a portal that gives no row id would be: rows are then keyed on their content.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ async def keep_earlier_look(dataset_id: str = HERITAGE_TREES, *, key_field: str 
     return fingerprint
 
 
-def app_keyed_on(key_field: str):
-    """The demo app, its datasets given ``key_field`` as their row id column."""
+def app_without_row_ids():
+    """The demo app, its datasets given no row id column (as a portal without one): rows keyed on their content."""
     from pdxtui.portals.bundled import BundledPortal
     from pdxtui.service import Service
     from pdxtui.ui.app import PdxApp
@@ -70,9 +71,9 @@ def app_keyed_on(key_field: str):
     plain = portal.dataset
 
     async def dataset(dataset_id: str):
-        return replace(await plain(dataset_id), key_field=key_field)
+        return replace(await plain(dataset_id), key_field="")
 
-    portal.dataset = dataset  # type: ignore[method-assign]  # (the portal gives no key field yet: pdxtui issue 19)
+    portal.dataset = dataset  # type: ignore[method-assign]  # (a test double of a portal that names no row id)
     return PdxApp(Service(portal))
 
 

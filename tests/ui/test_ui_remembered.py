@@ -35,7 +35,7 @@ def listed_titles(app) -> list[str]:
 async def test_recents_and_bookmarks_across_two_runs(ids):
     from pdxtui.memory.store import Memory
     from pdxtui.ui.screens.note import NoteScreen
-    from pdxtui.ui.widgets.catalog import CatalogList
+    from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
     from pdxtui.ui.widgets.grid import PreviewGrid
     from pdxtui.ui.widgets.remembered import RememberedList
 
@@ -55,38 +55,42 @@ async def test_recents_and_bookmarks_across_two_runs(ids):
         assert "No recent datasets yet" in screen_text(app)
         hint = str(screen.query_one(RememberedList).get_option_at_index(0).prompt)
         assert "every dataset you open is listed here" in hint
-        await pilot.press(*"heritage", "enter")
-        await settle(pilot)
-        assert screen.catalog_view == "search" and isinstance(app.focused, CatalogList)
-        assert screen.query_one(CatalogList).hits[0].title == "Heritage Trees"
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("1", *"neighborhoods", "enter")  # (in the grid, / finds)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await pilot.press("h")
+        await pilot.pause()
+        assert screen.catalog_view == "search" and screen.query_one(SearchBox).value == "h"
+        assert isinstance(app.focused, SearchBox) and screen.query_one(CatalogList).display
+        for title in ("Heritage Trees", "Neighborhoods"):  # (opening from the results: tests/ui/test_ui_browse.py)
+            screen.open_dataset(ids[title])
+            await settle(pilot)
         assert screen.dataset.title == "Neighborhoods" and isinstance(app.focused, PreviewGrid)
+        # B on a dataset not bookmarked, then Esc: no bookmark (the dialog says Esc leaves it as it was)
+        await pilot.press("B")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert Memory().bookmark("bundled", ids["Neighborhoods"]) is None
         # b, from the grid: bookmarked at once; B writes its note
         await pilot.press("b")
         assert messages(app, "Bookmarked: Neighborhoods · B adds a note")
         await pilot.press("B")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
-        await pilot.press(*"check the boundaries", "enter")
+        app.focused.insert_text_at_cursor("check the edges")  # (pasted: one event, not a key press per letter)
+        await pilot.press("enter")
         await settle(pilot)
         metadata = text_of(screen.query_one("#metadata-body"))
-        assert "★ Bookmarked" in metadata and "✎ check the boundaries" in metadata
+        assert "★ Bookmarked" in metadata and "✎ check the edges" in metadata
         # the lists: Recent (newest first), then Bookmarks with the note, then back to the search results
         await pilot.press("ctrl+o")
-        await settle(pilot)
+        await pilot.pause()
         assert listed_titles(app) == ["Neighborhoods", "Heritage Trees"]
         await pilot.press("ctrl+o")
-        await settle(pilot)
-        assert listed_titles(app) == ["Neighborhoods"] and "✎ check the boundaries" in screen_text(app)
+        await pilot.pause()
+        assert listed_titles(app) == ["Neighborhoods"] and "✎ check the edges" in screen_text(app)
         await pilot.press("ctrl+o")
-        await settle(pilot)
+        await pilot.pause()
         assert screen.catalog_view == "search" and screen.query_one(CatalogList).display
     kept = Memory().bookmark("bundled", ids["Neighborhoods"])
-    assert kept is not None and kept.note == "check the boundaries"
+    assert kept is not None and kept.note == "check the edges"
 
     app = demo_app()  # a second run on the same data folder
     async with app.run_test(size=SIZE) as pilot:
@@ -98,13 +102,13 @@ async def test_recents_and_bookmarks_across_two_runs(ids):
         assert screen.catalog_view == "bookmarks" and listed_titles(app) == ["Neighborhoods"]
         await pilot.press("B")  # the note of the highlighted bookmark, as kept; Esc leaves it as it was
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
-        assert app.screen.query_one("#note").value == "check the boundaries"
+        assert app.screen.query_one("#note").value == "check the edges"
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert screen.dataset.id == ids["Neighborhoods"]
-        assert "✎ check the boundaries" in text_of(screen.query_one("#metadata-body"))
+        assert "✎ check the edges" in text_of(screen.query_one("#metadata-body"))
         # b removes the bookmark and says so; b again puts it back as it was, note and date
         await pilot.press("b")
         assert messages(app, "Bookmark removed: Neighborhoods. b puts it back, with its note.")
@@ -115,12 +119,30 @@ async def test_recents_and_bookmarks_across_two_runs(ids):
         # the palette opens a recent dataset by its title
         await pilot.press("ctrl+p")
         await settle(pilot)
-        await pilot.press(*"heritage")
+        app.focused.insert_text_at_cursor("heritage")  # (pasted)
         await wait_for(pilot, lambda: "↺ Heritage Trees" in screen_text(app))
         await pilot.press("enter")
         await settle(pilot)
         assert screen.dataset.title == "Heritage Trees"
-    assert [e.title for e in Memory().recent("bundled")] == ["Heritage Trees", "Neighborhoods"]
+        assert [e.title for e in Memory().recent("bundled")] == ["Heritage Trees", "Neighborhoods"]
+        # delete takes the highlighted entry off the list it is in: a recent dataset, then a bookmark (open it and
+        # b puts it back, note and all)
+        await pilot.press("ctrl+o", "ctrl+o")  # (Bookmarks was shown: Search, then Recent)
+        await settle(pilot)
+        assert screen.catalog_view == "recent" and listed_titles(app) == ["Heritage Trees", "Neighborhoods"]
+        await pilot.press("delete")
+        await pilot.pause()
+        assert listed_titles(app) == ["Neighborhoods"] and messages(app, "Taken off the recent datasets: Heritage")
+        await pilot.press("ctrl+o", "delete")
+        await pilot.pause()
+        assert screen.catalog_view == "bookmarks" and listed_titles(app) == []
+        assert messages(app, "Bookmark removed: Neighborhoods. Open it and b puts it back, with its note.")
+        assert Memory().bookmark("bundled", ids["Neighborhoods"]) is None
+        screen.open_dataset(ids["Neighborhoods"])
+        await settle(pilot)
+        await pilot.press("b")
+        assert Memory().bookmark("bundled", ids["Neighborhoods"]) == kept
+    assert [e.title for e in Memory().recent("bundled")] == ["Neighborhoods"]
 
 
 @pytest.fixture

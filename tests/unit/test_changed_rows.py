@@ -92,3 +92,20 @@ def test_hostile_field_names_and_ids_stay_text():
         assert "\x1b" not in text.plain
     assert "[bold red]x[/]" in strip_text(changes).plain and "[/note]" in strip_detail(changes).plain
     assert "[/a]" in changes_text(look, "[red]title").plain
+
+
+def test_the_browser_keeps_only_a_few_recent_looks():
+    """The looks kept in one run (to show again on a second open) are few, and none past its time: each may hold
+    up to 10,000 rows."""
+    from pdxtui.ui.screens.browse_look import KEEP_LOOKS, LOOK_AGAIN_AFTER, keep_look
+
+    first = Look(fingerprint=take(DS, BEFORE, rows=4, complete=True), before=None, changes=None, frame=BEFORE)
+    looks: dict = {}
+    for n in range(KEEP_LOOKS + 2):
+        looks = keep_look(looks, ("p", f"d{n}"), first, now=100.0 + n)
+    assert list(looks) == [("p", f"d{n}") for n in range(2, KEEP_LOOKS + 2)]  # the newest few, oldest first
+    later = 100.0 + KEEP_LOOKS + LOOK_AGAIN_AFTER + 0.5
+    looks = keep_look(looks, ("p", "new"), first, now=later)
+    assert list(looks) == [("p", f"d{KEEP_LOOKS + 1}"), ("p", "new")]  # the ones past their hour are gone
+    looks = keep_look(looks, ("p", f"d{KEEP_LOOKS + 1}"), first, now=later + 1)  # looked again: the newest
+    assert list(looks) == [("p", "new"), ("p", f"d{KEEP_LOOKS + 1}")]

@@ -492,3 +492,26 @@ def test_server_message_shapes():
     assert server_message(ckan) == "Not found"
     assert server_message(b"<html>x</html>") == ""
     assert server_message(b"plain\ntext") == "plain text"
+
+
+async def test_each_task_hears_its_own_answers(srv, make, store, fast):
+    """A stale copy served to one task is not heard by another sharing the fetcher (whose ``state`` is the last
+    answer's, whoever asked): ``netlog.answers`` collects a task's own (and its child tasks')."""
+    import asyncio
+
+    from pdxtui.netlog import answers
+
+    srv.script("/old", json_reply({"v": 1}))
+    srv.script("/new", json_reply({"v": 2}))
+    f = make(ttl={"rows": 0})
+    await f.get_json(srv.url("/old"))
+    srv.script("/old", Reply(503))
+
+    async def read(path: str):
+        with answers() as heard:
+            await asyncio.gather(f.get_json(srv.url(path)))  # in a child task, as paging does
+        return heard
+
+    fresh, old = await asyncio.gather(read("/new"), read("/old"))
+    assert fresh.sources == {"network"} and not fresh.stale
+    assert old.sources == {"stale"} and old.stale

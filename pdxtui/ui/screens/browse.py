@@ -331,8 +331,11 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook
         for group in ("stats", "facets-view"):  # counts of the dataset shown until now are of no use
             self.workers.cancel_group(self, group)
         self.stats_pane.reset()
+        from pdxtui.netlog import answers
+
         try:
-            ds = await service.dataset(dataset_id)
+            with answers() as heard:  # this open's own answers (another worker may be fetching meanwhile)
+                ds = await service.dataset(dataset_id)
         except Exception as exc:
             text = error_text(exc)
             metadata.show_message(f"Could not open {dataset_id}: {text}", "red")
@@ -343,7 +346,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook
             return
         finally:
             metadata.loading = schema.loading = False
-        self.dataset = ds
+        self.dataset, self.dataset_stale = ds, heard.stale
         self.note_state(service)
         metadata.show(ds, service)
         self.remember_opened(ds, service)

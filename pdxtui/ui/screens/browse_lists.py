@@ -190,7 +190,8 @@ class RememberedLists:
 
     def action_bookmark_note(self) -> None:
         """B: write or edit the note of a bookmark: of the entry highlighted in the Recent or Bookmarks list when the
-        focus is there, else of the open dataset (bookmarked first if it is not)."""
+        focus is there, else of the open dataset. One not bookmarked yet is bookmarked when the note is kept (Enter);
+        Esc leaves no bookmark."""
         from pdxtui.memory.store import Entry, StoreError
 
         focused = self.focused
@@ -207,11 +208,11 @@ class RememberedLists:
             return
         memory = self.memory()
         try:
-            kept = memory.add_bookmark(key, entry)  # bookmarked now if it was not: the note goes with a bookmark
+            old = memory.bookmark(key, entry.id)
         except StoreError as exc:
             self.notify(str(exc), title="Bookmark not changed", severity="error", markup=False, timeout=8)
             return
-        self._after_store(key, self._try_read_lists(key))
+        kept = old or entry  # not bookmarked yet: Enter bookmarks it with the note, Esc leaves no bookmark
         from pdxtui.ui.screens.note import NoteScreen
 
         def written(note: str | None) -> None:
@@ -223,7 +224,12 @@ class RememberedLists:
                 self.notify(str(exc), title="Note not kept", severity="error", markup=False, timeout=8)
                 return
             title = one_line(kept.title or kept.id, 80)
-            self.notify(f"Note kept: {title}" if now.note else f"No note on {title}", markup=False, timeout=4)
+            said = f"Note kept: {title}" if now.note else f"No note on {title}"
+            self.notify(
+                said if old is not None else f"Bookmarked: {title}" + (" (with its note)" if now.note else ""),
+                markup=False,
+                timeout=4,
+            )
             self._after_store(key, self._try_read_lists(key))
 
         self.app.push_screen(NoteScreen(kept.title or kept.id, kept.note), written)
@@ -298,6 +304,35 @@ class RememberedLists:
     def on_remembered_list_open(self, event: RememberedList.Open) -> None:
         event.stop()
         self.open_remembered(event.entry)
+
+    def on_remembered_list_take_off(self, event: RememberedList.TakeOff) -> None:
+        """delete in the Recent or Bookmarks list: take the entry off it. A bookmark removed is kept for this run, as
+        ``b`` keeps one: opened, ``b`` puts it back with its note and date."""
+        from pdxtui.memory.store import StoreError
+
+        event.stop()
+        entry, key, memory = event.entry, self.home_key(), self.memory()
+        title = one_line(entry.title or entry.id, 80)
+        try:
+            if event.list.kind == "bookmarks":
+                old = memory.bookmark(key, entry.id)
+                memory.remove_bookmark(key, entry.id)
+                if old is not None:
+                    if self._removed is None:
+                        self._removed = {}
+                    self._removed[(key, entry.id)] = old
+                said = f"Bookmark removed: {title}. Open it and b puts it back" + (
+                    ", with its note." if old is not None and old.note else "."
+                )
+            else:
+                memory.forget_recent(key, entry.id)
+                said = f"Taken off the recent datasets: {title} (opening it lists it again)."
+        except StoreError as exc:
+            self.notify(str(exc), title="Not changed", severity="error", markup=False, timeout=8)
+            self.tell_store_warnings()
+            return
+        self.notify(said, markup=False, timeout=6)
+        self._after_store(key, self._try_read_lists(key))
 
     def on_remembered_list_typed(self, event: RememberedList.Typed) -> None:
         """A letter typed in the Recent or Bookmarks list searches: back to the results, the letter in the box."""

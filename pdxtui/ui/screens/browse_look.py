@@ -35,6 +35,18 @@ log = logging.getLogger(__name__)
 
 #: seconds a look stands for within one run: opening the dataset again within them shows it again
 LOOK_AGAIN_AFTER = 3600.0
+#: looks kept to show again (the last datasets looked at): each may hold up to 10,000 rows
+KEEP_LOOKS = 3
+
+Looks = dict[tuple[str, str], tuple[float, "Look"]]
+
+
+def keep_look(looks: Looks, key: tuple[str, str], seen: Look, now: float) -> Looks:
+    """``looks`` with ``seen`` (of ``key``, taken at ``now``) as the newest: only the last ``KEEP_LOOKS``, none
+    older than ``LOOK_AGAIN_AFTER`` (oldest first)."""
+    kept = [(k, v) for k, v in looks.items() if k != key and now - v[0] < LOOK_AGAIN_AFTER]
+    kept.sort(key=lambda item: item[1][0])
+    return {**dict(kept[len(kept) - KEEP_LOOKS + 1 :] if KEEP_LOOKS > 1 else []), key: (now, seen)}
 
 
 class SinceLastLook:
@@ -56,7 +68,8 @@ class SinceLastLook:
     look_shown: Look | None = None
     #: (portal key, dataset id) of the open dataset, once its rows have shown
     _look_key: tuple[str, str] | None = None
-    _looks: dict[tuple[str, str], tuple[float, Look]] | None = None
+    _looks: Looks | None = None  # the last few looks of this run (keep_look)
+    dataset_stale = False  # the open dataset's metadata came from an old cached copy (offline)
 
     # -- the two hooks (browse.py calls them) ----------------------------------------------------------------------
 
@@ -85,8 +98,8 @@ class SinceLastLook:
         if earlier is not None and time.monotonic() - earlier[0] < LOOK_AGAIN_AFTER:
             self._show_look(earlier[1])
             return
-        if service.portal.state.source == "stale":
-            return  # an old cached copy, offline: comparing it would report the past as news
+        if self.dataset_stale:
+            return  # its metadata came from an old cached copy, offline: comparing it would report the past as news
         self.run_look(preview.dataset, service, key)
 
     # -- the look ------------------------------------------------------------------------------------------------
@@ -95,11 +108,15 @@ class SinceLastLook:
     async def run_look(self, dataset: Dataset, service: Service, key: tuple[str, str]) -> None:
         from pdxtui.errors import PdxError
         from pdxtui.memory.look import look
+        from pdxtui.netlog import answers
         from pdxtui.ui.feedback import error_text
 
         memory = self.memory()
         try:
-            seen = await look(service, dataset, memory, key[0], record=False)
+            # the look's own answers (its pages are read by tasks it starts: they report here too), not the
+            # portal's last one, which another worker (stats, facets, more rows) may have had meanwhile
+            with answers() as heard:
+                seen = await look(service, dataset, memory, key[0], record=False)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a quiet note: the rows are showing, and the next open looks again
@@ -108,15 +125,13 @@ class SinceLastLook:
             return
         finally:
             self.tell_store_warnings()
-        if service.portal.state.source == "stale":
+        if heard.stale:
             return  # the portal went away while the rows were read: they are an old copy, not the dataset now
         try:
             memory.keep_fingerprint(key[0], seen.fingerprint)
         except PdxError as exc:
             self.set_status(f"This look could not be kept: {error_text(exc)}")
-        if self._looks is None:
-            self._looks = {}
-        self._looks[key] = (time.monotonic(), seen)
+        self._looks = keep_look(self._looks or {}, key, seen, time.monotonic())
         if self._look_key == key:
             self._show_look(seen)
 

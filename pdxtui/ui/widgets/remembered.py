@@ -66,11 +66,11 @@ KEPT_LETTERS = LIST_LETTERS | {"B"}
 
 
 class RememberedList(OptionList):
-    """Recent datasets or bookmarks. Enter or a click opens the highlighted one; ``B`` (the screen's) writes the
-    note of its bookmark; a letter typed here (other than ``j k g G z q``) goes to the search box, as in the results
-    list."""
+    """Recent datasets or bookmarks. Enter or a click opens the highlighted one; ``delete`` takes it off the list;
+    ``B`` (the screen's) writes the note of its bookmark; a letter typed here (other than ``j k g G z q``) goes to
+    the search box, as in the results list."""
 
-    BINDINGS = [Binding("enter", "select", "Open"), *LIST_KEYS]
+    BINDINGS = [Binding("enter", "select", "Open"), Binding("delete", "take_off", "Remove"), *LIST_KEYS]
 
     DEFAULT_CSS = """
     RememberedList { height: 1fr; }
@@ -92,6 +92,17 @@ class RememberedList(OptionList):
 
         list: RememberedList
         character: str
+
+        @property
+        def control(self) -> RememberedList:
+            return self.list
+
+    @dataclass
+    class TakeOff(Message):
+        """``delete``: take the highlighted entry off its list (the screen changes the store)."""
+
+        list: RememberedList
+        entry: Entry
 
         @property
         def control(self) -> RememberedList:
@@ -127,6 +138,11 @@ class RememberedList(OptionList):
             event.stop()
             event.prevent_default()
             self.post_message(self.Typed(self, character))
+
+    def action_take_off(self) -> None:
+        chosen = self.highlighted_entry()
+        if chosen is not None:
+            self.post_message(self.TakeOff(self, chosen))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
