@@ -174,6 +174,54 @@ async def offline(pilot) -> None:
     await settle(pilot, timeout=60)
 
 
+async def bookmarks(pilot) -> None:
+    """The Bookmarks list (ctrl+o twice) beside a bookmarked dataset with its note: two bookmarks and three recent
+    datasets kept in the (throwaway) data folder first."""
+    from datetime import UTC, datetime, timedelta
+
+    from pdxtui.memory.store import Entry, Memory
+    from pdxtui.model import SearchRequest
+
+    hits = (await pilot.app.screen.service.search(SearchRequest(limit=100))).hits
+    ids = {hit.title: hit.id for hit in hits}
+    memory = Memory()
+    now = datetime.now(UTC)
+    for days, title in ((9, "Parks"), (3, "Heritage Trees"), (1, "Neighborhoods")):
+        memory.opened("bundled", Entry(ids[title], title, at=now - timedelta(days=days)))
+    memory.add_bookmark("bundled", Entry(ids["Parks"], "Parks", at=now - timedelta(days=20)))
+    memory.add_bookmark(
+        "bundled",
+        Entry(ids["Neighborhoods"], "Neighborhoods", at=now - timedelta(days=2)),
+        note="check the boundaries before the district report",
+    )
+    await settle(pilot)
+    pilot.app.screen.open_dataset(ids["Neighborhoods"])
+    await settle(pilot)
+    await pilot.press("ctrl+o", "ctrl+o")
+    await settle(pilot)
+
+
+async def _since_last_look(pilot, *keys: str) -> None:
+    """Heritage Trees opened after an earlier look kept beforehand (tests/support/earlierlook.py: rows added,
+    removed and edited, a field added, one retyped), then ``keys``."""
+    from tests.support.earlierlook import HERITAGE_TREES, keep_earlier_look
+
+    await keep_earlier_look()
+    await settle(pilot)
+    pilot.app.screen.open_dataset(HERITAGE_TREES)
+    await settle(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def changes(pilot) -> None:
+    await _since_last_look(pilot)
+
+
+async def changed_rows(pilot) -> None:
+    await _since_last_look(pilot, "d")
+
+
 SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
     "catalog": (demo_app, catalog),
     "search": (demo_app, search),
@@ -190,6 +238,9 @@ SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
     "histogram": (demo_app, histogram),
     "freshness": (demo_app, freshness_filter),
     "requests": (fake_portal_app, requests_panel),
+    "bookmarks": (demo_app, bookmarks),
+    "changes": (demo_app, changes),
+    "changed-rows": (demo_app, changed_rows),
 }
 
 
@@ -225,6 +276,7 @@ def main() -> int:
     os.environ["PDXTUI_CONFIG"] = os.path.join(tmp, "config.toml")
     os.environ["PDXTUI_LOG_DIR"] = os.path.join(tmp, "logs")
     os.environ["PDXTUI_STATE_DIR"] = os.path.join(tmp, "state")  # the request log, the export dialog's choices
+    os.environ["PDXTUI_DATA_DIR"] = os.path.join(tmp, "data")  # recents, bookmarks, fingerprints
     from pdxtui.logs import setup_logging
 
     setup_logging()
