@@ -376,6 +376,13 @@ def compare(before: Fingerprint, after: Fingerprint, frame: pl.DataFrame | None 
                 removed = tuple(k for k in old_rows if k not in (after.row_hashes or {}))
                 if new_rows is not None:
                     changed = tuple(k for k, h in new_rows.items() if k in old_rows and old_rows[k] != h)
+                    moved = _renumbered(old_rows, new_rows, len(added) + len(removed) + 2 * len(changed))
+                    if moved is not None:
+                        added, removed, changed = moved
+                        notes.append(
+                            "the portal renumbered its row ids since the last look (as a re-upload or a replace "
+                            "does): rows are compared by content, so an edited row shows as one removed and one added"
+                        )
             elif new_rows is not None:  # keyed on content: the keys are the (comparable) hashes themselves
                 added = tuple(k for k in new_rows if k not in old_rows)
                 removed = tuple(k for k in old_rows if k not in new_rows)
@@ -400,6 +407,31 @@ def compare(before: Fingerprint, after: Fingerprint, frame: pl.DataFrame | None 
         data_updated_after=after.data_updated,
         notes=tuple(notes),
     )
+
+
+def _renumbered(
+    old_rows: Mapping[str, str], new_rows: Mapping[str, str], claimed: int
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
+    """(added, removed, changed) by content, when the difference by id (``claimed``: added + removed + 2 × changed
+    rows) is more than the difference in content can explain: the ids moved (a table recreated and numbered from 1
+    again, rows replaced with new ids). None when the ids can be trusted."""
+    from collections import Counter
+
+    old_count, new_count = Counter(old_rows.values()), Counter(new_rows.values())
+    gone, new = old_count - new_count, new_count - old_count
+    if claimed <= gone.total() + new.total():
+        return None
+
+    def pick(rows: Mapping[str, str], surplus: Counter[str]) -> tuple[str, ...]:
+        left = Counter(surplus)
+        out = []
+        for key, digest in rows.items():
+            if left[digest] > 0:
+                left[digest] -= 1
+                out.append(key)
+        return tuple(out)
+
+    return pick(new_rows, new), pick(old_rows, gone), ()
 
 
 def text_of(data: dict[str, Any], name: str) -> str:

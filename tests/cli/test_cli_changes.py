@@ -250,3 +250,32 @@ def test_a_damaged_fingerprint_is_a_warning_and_a_first_look(capsys, fake_socrat
     assert code == 0 and only(results)["status"] == "first_look"
     assert "warning" in err and "damaged" in err and err.count("\n") == 1
     assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id) is not None
+
+
+def test_renumbered_row_ids_are_compared_by_content(capsys, fake_ckan, fake_arcgis):
+    """A CKAN re-upload numbers _id from 1 again: a row removed at the top is one row removed, not every row
+    after it changed; an ArcGIS overwrite gives every row a new OBJECTID: an edited row is one removed, one added."""
+    portal = f"ckan:{fake_ckan.url}"
+    first_then_same(capsys, portal, "street-trees")
+    fake_ckan.apps["ckan"].change(
+        "street-trees", Change(remove=(1,), edit={8: {"species": "Quercus alba"}}, renumber=True)
+    )
+    code, results, err = checked(capsys, portal, "street-trees")
+    result = only(results)
+    assert code == 3, err
+    # old rows 1 and 8 are gone by content; the edited row is now _id 7
+    assert (result["added"], result["removed"], result["changed_rows"]) == (["7"], ["1", "8"], [])
+    assert any("renumbered" in note for note in result["notes"])
+    code, out, err = run(capsys, "--portal", portal, "changes", "street-trees")
+    assert code == 0 and "No change since" in out  # the new numbering is the baseline now
+
+    portal = f"arcgis:{fake_arcgis.url}/hub"
+    app = fake_arcgis.apps["arcgis"]
+    first_then_same(capsys, portal, HERITAGE.id)
+    served = app.change("heritage_trees", Change(edit={5: {"HEIGHT": 80.5}}, renumber=True))
+    code, results, err = checked(capsys, portal, HERITAGE.id)
+    result = only(results)
+    assert code == 3, err
+    new_id = next(row["OBJECTID"] for row in served._rows if row["HEIGHT"] == 80.5)
+    assert (result["added"], result["removed"], result["changed_rows"]) == ([str(new_id)], ["5"], [])
+    assert any("renumbered" in note for note in result["notes"])
