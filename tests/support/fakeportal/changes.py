@@ -51,9 +51,10 @@ def changed_rows(
     renumbered: Callable[[int], Any] | None = None,
 ) -> list[dict[str, Any]]:
     """``rows`` (each holding its id under ``key``) with ``change`` made: rows removed, edited, added (their ids
-        from ``new_key(n)``, n counting from 0), the new fields filled in, and the retyped fields' values passed
-        through ``convert(name, value)``; with ``change.renumber``, the n-th row's id is then ``renumbered(n)`` (default
-    ``new_key(len(rows) + n)``: new ids after every id given so far). New dicts: the rows given are not touched (fixtures share them)."""
+    from ``new_key(n)``, n counting from 0), the new fields filled in, and the retyped fields' values passed
+    through ``convert(name, value)``; with ``change.renumber``, the n-th row's id is then ``renumbered(n)``
+    (default: ``new_key`` after the added rows' ids). New dicts: the rows given are not touched (fixtures share
+    them)."""
     known = {row[key] for row in rows}
     missing = [k for k in (*change.remove, *change.edit) if k not in known]
     if missing:
