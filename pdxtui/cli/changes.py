@@ -127,10 +127,10 @@ async def _check(service: Any, memory: Memory, portal: str, ident: str, title: s
         dataset = await service.dataset(ident)
         _not_stale(service, ident)
         title = dataset.title or title
-        seen: Look = await look(service, dataset, memory, portal, record=False)
+        seen: Look = await look(service, dataset, memory, portal, record=False, who="changes")
         _not_stale(service, ident)
         if keep:
-            memory.keep_fingerprint(portal, seen.fingerprint)
+            memory.keep_fingerprint(portal, seen.fingerprint, who="changes")
     except PdxError as exc:
         shown = f"{ident} ({one_line(title, 80)})" if title else ident
         print(f"pdxtui: {shown}: {one_line(exc)}", file=sys.stderr)

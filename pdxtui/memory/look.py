@@ -48,9 +48,11 @@ async def look(
     record: bool = True,
     progress: Callable[[Progress], None] | None = None,
     taken: datetime | None = None,
+    who: str = "app",
 ) -> Look:
     """Fingerprint ``dataset`` (as the portal gives it now: the caller fetched its metadata), compare it with the
-    last look at it on ``portal``, and (``record``) keep the new fingerprint. Portal errors propagate (nothing is
+    last look at it on ``portal`` (``who``'s: "app" or "changes", see :meth:`Memory.fingerprint`), and
+    (``record``) keep the new fingerprint as ``who``'s. Portal errors propagate (nothing is
     kept then)."""
     import polars as pl
 
@@ -77,8 +79,8 @@ async def look(
         if count is None and complete:
             count = read
     fingerprint = take(dataset, frame, rows=count, taken=taken or datetime.now(UTC), complete=complete)
-    before = memory.fingerprint(portal, dataset.id)
+    before = memory.fingerprint(portal, dataset.id, who)
     changes = compare(before, fingerprint, frame) if before is not None else None
     if record:
-        memory.keep_fingerprint(portal, fingerprint)
+        memory.keep_fingerprint(portal, fingerprint, who)
     return Look(fingerprint=fingerprint, before=before, changes=changes, frame=frame if complete else None)

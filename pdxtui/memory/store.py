@@ -1,10 +1,12 @@
 """What pdxtui remembers per portal, in the user data folder (:mod:`pdxtui.datadir`): the datasets opened last
-(``MAX_RECENT``, newest first), bookmarks with their notes, and one fingerprint per dataset looked at.
+(``MAX_RECENT``, newest first), bookmarks with their notes, and the fingerprint of each dataset looked at.
 
 * ``memory.json`` holds recents and bookmarks for every portal: a small file, replaced atomically on each change
   under a lock (``memory.lock``), re-read first, so that the app and a ``pdxtui bookmark`` run from cron at the
   same time both keep what they wrote.
-* ``fingerprints/<portal>/<dataset>.json``: one file per dataset (a small dataset's row hashes make it tens of
+* ``fingerprints/<portal>/<dataset>.json``: the app's last look at a dataset, and ``<dataset>.changes.json``
+  ``pdxtui changes``'s (each keeps its own: the app opening a dataset must not hide a change from the next cron
+  run, nor the other way round); one file per dataset and looker (a small dataset's row hashes make it tens of
   kilobytes: kept apart so that the list file stays small). The folder names are hashes of the portal key and the
   dataset id (ids may hold ``/`` or be too long for a file name); each file names its dataset in full.
 
@@ -29,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pdxtui.errors import PdxError
 from pdxtui.memory.fingerprint import Fingerprint, parse_iso, text_of
@@ -45,6 +47,8 @@ MAX_RECENT = 50
 MAX_NOTE = 2000  # characters: a note is a line or a paragraph, not a document
 MAX_FILE = 4_000_000  # bytes: memory.json is tens of kilobytes; anything this large is not ours
 MAX_FINGERPRINT = 8_000_000  # bytes: 10,000 row hashes are ~300 KB
+#: who keeps a last look of its own at a dataset: the app (when a dataset is opened) and ``pdxtui changes``
+LOOKERS = ("app", "changes")
 
 
 class StoreError(PdxError):
@@ -191,17 +195,34 @@ class Memory:
 
     # -- fingerprints -----------------------------------------------------------------------------------------------
 
-    def fingerprint_path(self, portal: str, dataset_id: str) -> Path:
-        return self.folder / "fingerprints" / _hashed(portal) / f"{_hashed(dataset_id)}.json"
+    def fingerprint_path(self, portal: str, dataset_id: str, who: str = "app") -> Path:
+        """Where ``who``'s last look at the dataset is kept (see :data:`LOOKERS`)."""
+        if who not in LOOKERS:
+            raise ValueError(f"who is one of {LOOKERS}, not {who!r}")
+        suffix = "" if who == "app" else f".{who}"
+        return self.folder / "fingerprints" / _hashed(portal) / f"{_hashed(dataset_id)}{suffix}.json"
 
-    def fingerprint(self, portal: str, dataset_id: str) -> Fingerprint | None:
-        """The fingerprint kept when ``dataset_id`` was last looked at (None: never, or its file was damaged: then
-        it is set aside with a warning)."""
-        path = self.fingerprint_path(portal, dataset_id)
+    def fingerprint(self, portal: str, dataset_id: str, who: str = "app") -> Fingerprint | None:
+        """The fingerprint ``who`` kept when it last looked at ``dataset_id`` (the app, or ``pdxtui changes``: each
+        keeps its own, so that neither hides a change from the other); when ``who`` never looked, the other's (the
+        first ``pdxtui changes`` after the app opened a dataset is a comparison, not a first look). None: neither
+        looked, or the file was damaged (then it is set aside with a warning)."""
+        own = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, who), dataset_id)
+        if own is not False:
+            return own
+        for other in LOOKERS:
+            if other != who:
+                found = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, other), dataset_id)
+                if found:
+                    return found
+        return None
+
+    def _read_fingerprint(self, path: Path, dataset_id: str) -> Fingerprint | Literal[False] | None:
+        """The fingerprint in ``path``; False when there is no such file; None when it could not be read."""
         try:
             raw = path.read_bytes()[: MAX_FINGERPRINT + 1]
         except FileNotFoundError:
-            return None
+            return False
         except OSError as exc:
             self._warn(f"cannot read the fingerprint of {dataset_id} ({path}): {exc.strerror or exc}")
             return None
@@ -221,9 +242,9 @@ class Memory:
             return None
         return print_
 
-    def keep_fingerprint(self, portal: str, fingerprint: Fingerprint) -> None:
-        """Keep ``fingerprint`` as the dataset's last look (replacing the one before, atomically)."""
-        path = self.fingerprint_path(portal, fingerprint.dataset_id)
+    def keep_fingerprint(self, portal: str, fingerprint: Fingerprint, who: str = "app") -> None:
+        """Keep ``fingerprint`` as ``who``'s last look at the dataset (replacing the one before, atomically)."""
+        path = self.fingerprint_path(portal, fingerprint.dataset_id, who)
         data = fingerprint.to_json()
         data["portal"] = portal
         self._write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "a fingerprint")

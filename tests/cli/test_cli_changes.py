@@ -244,12 +244,12 @@ def test_a_real_process(tmp_path):
 def test_a_damaged_fingerprint_is_a_warning_and_a_first_look(capsys, fake_socrata):
     portal = f"socrata:{fake_socrata.url}"
     checked(capsys, portal, TREES.id)
-    path = Memory().fingerprint_path(portal, TREES.id)
+    path = Memory().fingerprint_path(portal, TREES.id, who="changes")
     path.write_text("{not json")
     code, results, err = checked(capsys, portal, TREES.id)
     assert code == 0 and only(results)["status"] == "first_look"
     assert "warning" in err and "damaged" in err and err.count("\n") == 1
-    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id) is not None
+    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id, who="changes") is not None
 
 
 def test_renumbered_row_ids_are_compared_by_content(capsys, fake_ckan, fake_arcgis):
@@ -279,3 +279,48 @@ def test_renumbered_row_ids_are_compared_by_content(capsys, fake_ckan, fake_arcg
     new_id = next(row["OBJECTID"] for row in served._rows if row["HEIGHT"] == 80.5)
     assert (result["added"], result["removed"], result["changed_rows"]) == ([str(new_id)], ["5"], [])
     assert any("renumbered" in note for note in result["notes"])
+
+
+def app_looks(portal: str, ident: str):
+    """What the app does when a dataset is opened: a look, kept as the app's last look."""
+    import asyncio
+
+    from pdxtui.memory.look import look
+    from pdxtui.memory.store import portal_key
+    from pdxtui.session import open_session
+
+    async def go():
+        service = open_session(portal=portal).service(refresh=True)
+        try:
+            return await look(service, await service.dataset(ident), Memory(), portal_key(service.portal), record=True)
+        finally:
+            await service.aclose()
+
+    return asyncio.run(go())
+
+
+def test_the_app_and_changes_keep_their_own_last_look(capsys, fake_socrata):
+    """Opening a dataset in the app does not move `pdxtui changes`'s baseline (nor the other way round)."""
+    portal = f"socrata:{fake_socrata.url}"
+    code, results, _ = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "first_look"
+    first_row = TREES.rows[0][":id"]
+    fake_socrata.apps["socrata"].change(TREES.id, Change(remove=(first_row,)))
+    seen = app_looks(portal, TREES.id)
+    assert seen.changes is not None and seen.changes.removed == (first_row,)  # the app sees it…
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 3, err  # …and `changes` still reports it
+    assert only(results)["removed"] == [first_row]
+    # each baseline moved on its own: neither sees a change now
+    assert not app_looks(portal, TREES.id).changes.any
+    code, results, _ = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "unchanged"
+
+
+def test_the_first_changes_after_the_app_looked_is_a_comparison(capsys, fake_socrata):
+    portal = f"socrata:{fake_socrata.url}"
+    assert app_looks(portal, TREES.id).changes is None
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "unchanged", err
+    code, results, err = checked(capsys, portal, TREES.id)  # `changes` has its own baseline now
+    assert code == 0 and only(results)["status"] == "unchanged", err
