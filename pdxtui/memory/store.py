@@ -124,6 +124,9 @@ class Memory:
         #: why ``memory.json`` is there but could not be read ("" when it could, or is not there yet): the lists
         #: read as empty then, which a caller listing them must not pass off as "no bookmarks"
         self.unreadable = ""
+        #: what was wrong with ``memory.json`` when it was last found damaged and set aside ("" when it never was,
+        #: for this object): entries may be missing then, which a caller checking every bookmark must say
+        self.damaged = ""
         self._read_only = False
 
     # -- reading ----------------------------------------------------------------------------------------------------
@@ -308,6 +311,7 @@ class Memory:
                         mine[name].append(entry)
             out[str(key)] = mine
         if problems and not self._read_only:
+            self.damaged = problems[0]
             aside = self._set_aside(self.path)
             kept = sum(len(v["recent"]) + len(v["bookmarks"]) for v in out.values())
             self._warn(

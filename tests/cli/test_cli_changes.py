@@ -324,3 +324,19 @@ def test_the_first_changes_after_the_app_looked_is_a_comparison(capsys, fake_soc
     assert code == 0 and only(results)["status"] == "unchanged", err
     code, results, err = checked(capsys, portal, TREES.id)  # `changes` has its own baseline now
     assert code == 0 and only(results)["status"] == "unchanged", err
+
+
+def test_a_store_that_cannot_be_read_is_an_error_not_no_bookmarks(capsys):
+    Memory().path.mkdir(parents=True)  # memory.json is a folder: it cannot be read
+    code, out, err = run(capsys, "--portal", "demo", "changes")
+    assert code == 1 and out == "" and "cannot read the recents and bookmarks" in err and "no bookmarks" not in err
+
+
+def test_a_damaged_store_is_an_error_and_what_reads_is_still_checked(capsys):
+    bookmarks = [{"id": BUSINESS, "title": "Business Districts"}, {"id": 7}]  # the second does not read
+    Memory().path.parent.mkdir(parents=True, exist_ok=True)
+    Memory().path.write_text(json.dumps({"pdxtui_memory": 1, "portals": {"bundled": {"bookmarks": bookmarks}}}))
+    code, out, err = run(capsys, "--portal", "demo", "changes")
+    assert code == 1, err  # bookmarks may be missing: not "all is well"
+    assert "damaged" in err and "bookmarks may be missing" in err
+    assert out.startswith(BUSINESS) and "first look" in out  # the bookmark that reads was still checked
