@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -128,6 +129,9 @@ class Memory:
         #: for this object): entries may be missing then, which a caller checking every bookmark must say
         self.damaged = ""
         self._read_only = False
+        #: whether this thread holds ``memory.lock`` through this object (flock on a second descriptor in the same
+        #: process would wait for itself)
+        self._held = threading.local()
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
@@ -310,6 +314,16 @@ class Memory:
                         seen.add(entry.id)
                         mine[name].append(entry)
             out[str(key)] = mine
+        if problems and not self._read_only and not getattr(self._held, "lock", False):
+            # the repair rewrites the file: under the lock, and only if the file is still damaged once read again
+            # (another process may have just replaced it)
+            with contextlib.ExitStack() as stack:
+                try:
+                    stack.enter_context(self._locked())
+                except StoreError as exc:  # no lock to be had (a read-only folder): repaired as well as can be
+                    log.warning("repairing %s without the lock: %s", self.path, exc)
+                else:
+                    return self._load()
         if problems and not self._read_only:
             self.damaged = problems[0]
             aside = self._set_aside(self.path)
@@ -354,10 +368,17 @@ class Memory:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"cannot create {self.folder}: {exc.strerror or exc}") from None
+        if getattr(self._held, "lock", False):  # held already (a repair inside a change): one lock, one holder
+            yield
+            return
         try:
             import fcntl
         except ImportError:  # Windows: one writer at a time is the user's business there
-            yield
+            self._held.lock = True
+            try:
+                yield
+            finally:
+                self._held.lock = False
             return
         try:
             handle = open(self.folder / "memory.lock", "a+b")  # noqa: SIM115 (held across the yield)
@@ -365,8 +386,10 @@ class Memory:
             raise StoreError(f"cannot lock {self.folder}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            self._held.lock = True
             yield
         finally:
+            self._held.lock = False
             handle.close()  # releases the lock
 
     def _write(self, path: Path, text: str, what: str) -> None:
