@@ -103,3 +103,26 @@ async def test_a_map_service_of_several_layers_is_looked_at_without_rows(fake_ar
     assert fake_arcgis.requests == []
     changes = (await look(service, dataset, memory, "p")).changes
     assert changes is not None and not changes.any
+
+
+async def test_a_short_read_is_not_taken_for_the_whole_dataset(fake_arcgis, service, memory):
+    """The portal counted more rows than it sent (a page lost, a server cap): no row hashes, and a note says why
+    (else every missing row would later read as added)."""
+    from dataclasses import replace
+
+    dataset = await service.dataset(HERITAGE.id)
+    counted = replace(dataset, rows=HERITAGE.row_count + 4)
+    seen = await look(service, counted, memory, "p")  # the metadata's count may lag: the data's own is asked
+    assert seen.fingerprint.row_hashes is not None and seen.fingerprint.rows == HERITAGE.row_count
+
+    async def miscounted(_dataset):
+        return HERITAGE.row_count + 4
+
+    service.count = miscounted
+    seen = await look(service, counted, memory, "p")
+    assert seen.fingerprint.row_hashes is None and seen.frame is None
+    assert seen.fingerprint.rows == HERITAGE.row_count + 4
+    assert "fewer rows" in seen.fingerprint.rows_note and str(HERITAGE.row_count) in seen.fingerprint.rows_note
+    del service.count
+    changes = (await look(service, dataset, memory, "p")).changes
+    assert changes.added is None and any("fewer rows" in note for note in changes.notes)
