@@ -147,10 +147,17 @@ async def _check(service: Any, memory: Memory, portal: str, ident: str, title: s
         _not_stale(service, ident)
         if keep:
             memory.keep_fingerprint(portal, seen.fingerprint, who="changes")
-    except PdxError as exc:
+    except Exception as exc:  # one dataset's failure, whatever it is, must not stop the others
+        if isinstance(exc, PdxError):
+            reason = one_line(exc)
+        else:  # a bug: its traceback goes to the log file, its one line to the user
+            import logging
+
+            logging.getLogger(__name__).exception("pdxtui changes: checking %s failed", ident)
+            reason = one_line(f"unexpected error ({type(exc).__name__}: {exc}); the log file has the details")
         shown = f"{ident} ({one_line(title, 80)})" if title else ident
-        print(f"pdxtui: {shown}: {one_line(exc)}", file=sys.stderr)
-        return {"dataset": ident, "title": title, "status": "error", "error": one_line(exc)}
+        print(f"pdxtui: {shown}: {reason}", file=sys.stderr)
+        return {"dataset": ident, "title": title, "status": "error", "error": reason}
     if seen.changes is None:
         return {
             "dataset": dataset.id,

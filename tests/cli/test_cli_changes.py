@@ -340,3 +340,25 @@ def test_a_damaged_store_is_an_error_and_what_reads_is_still_checked(capsys):
     assert code == 1, err  # bookmarks may be missing: not "all is well"
     assert "damaged" in err and "bookmarks may be missing" in err
     assert out.startswith(BUSINESS) and "first look" in out  # the bookmark that reads was still checked
+
+
+def test_an_unexpected_error_is_that_datasets_error_and_the_rest_are_checked(capsys, monkeypatch):
+    import pdxtui.memory.look as looking
+
+    real = looking.look
+
+    async def broken(service, dataset, *args, **kwargs):
+        if dataset.id == BUSINESS:
+            raise RuntimeError("a bug")
+        return await real(service, dataset, *args, **kwargs)
+
+    monkeypatch.setattr(looking, "look", broken)
+    sample = "a494697005da9eea74335a369b0e3689_1415"  # bundled too
+    code, results, err = checked(capsys, "demo", BUSINESS, sample)
+    assert code == 1
+    assert [r["status"] for r in results] == ["error", "first_look"]
+    assert "a bug" in results[0]["error"] and "Traceback" not in err and BUSINESS in err
+    from pdxtui.logs import LOG_NAME, log_dir
+
+    logged = (log_dir() / LOG_NAME).read_text()
+    assert "Traceback" in logged and "RuntimeError: a bug" in logged  # the traceback is in the log file
