@@ -67,6 +67,9 @@ class Fingerprint:
     row_hashes: Mapping[str, str] | None = None
     #: why there are no row hashes, when there are none ("over 10,000 rows")
     rows_note: str = ""
+    #: the dataset's id column, when it was read but rows had to be keyed on their content instead (it repeats
+    #: values or has empty cells): "" otherwise
+    key_unusable: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ class Fingerprint:
             "hashed": list(self.hashed),
             "row_hashes": None if self.row_hashes is None else dict(self.row_hashes),
             "rows_note": self.rows_note,
+            "key_unusable": self.key_unusable,
         }
 
     @classmethod
@@ -118,6 +122,7 @@ class Fingerprint:
             hashed=tuple(hashed),
             row_hashes=hashes,
             rows_note=text_of(data, "rows_note"),
+            key_unusable=text_of(data, "key_unusable"),
         )
 
 
@@ -268,7 +273,17 @@ def take(
     if frame is None or not complete:
         return _without_rows(base, "the rows were not all read")
     key, hashed, hashes = row_hashes(frame, dataset.key_field)
-    return Fingerprint(**{**base.__dict__, "key": key, "hashed": hashed, "row_hashes": hashes, "rows": frame.height})
+    unusable = dataset.key_field if dataset.key_field in frame.columns and not key else ""
+    return Fingerprint(
+        **{
+            **base.__dict__,
+            "key": key,
+            "hashed": hashed,
+            "row_hashes": hashes,
+            "rows": frame.height,
+            "key_unusable": unusable,
+        }
+    )
 
 
 def _without_rows(base: Fingerprint, why: str) -> Fingerprint:
@@ -387,7 +402,13 @@ def compare(before: Fingerprint, after: Fingerprint, frame: pl.DataFrame | None 
                 added = tuple(k for k in new_rows if k not in old_rows)
                 removed = tuple(k for k in old_rows if k not in new_rows)
                 changed = ()
-                notes.append("this dataset has no row id: an edited row shows as one removed and one added")
+                if after.key_unusable:
+                    notes.append(
+                        f"the id column {after.key_unusable} repeats values (or has empty cells): rows are compared "
+                        "by content, so an edited row shows as one removed and one added"
+                    )
+                else:
+                    notes.append("this dataset has no row id: an edited row shows as one removed and one added")
     else:
         why = after.rows_note if after.row_hashes is None else before.rows_note
         notes.append(f"rows were not compared ({why or 'not read'}): only the row count is")

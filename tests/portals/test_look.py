@@ -126,3 +126,28 @@ async def test_a_short_read_is_not_taken_for_the_whole_dataset(fake_arcgis, serv
     del service.count
     changes = (await look(service, dataset, memory, "p")).changes
     assert changes.added is None and any("fewer rows" in note for note in changes.notes)
+
+
+async def test_hashing_and_the_fingerprint_files_are_off_the_event_loop(fake_arcgis, service, memory, monkeypatch):
+    """The app's screen must not stall while 10,000 rows are hashed: take, compare and the files run in a thread."""
+    import threading
+
+    import pdxtui.memory.look as looking
+
+    threads: dict[str, str] = {}
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            threads[name] = threading.current_thread().name
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(looking, "take", spy("take", looking.take))
+    monkeypatch.setattr(looking, "compare", spy("compare", looking.compare))
+    monkeypatch.setattr(memory, "keep_fingerprint", spy("keep", memory.keep_fingerprint))
+    monkeypatch.setattr(memory, "fingerprint", spy("read", memory.fingerprint))
+    await again(service, memory, HERITAGE.id)
+    await again(service, memory, HERITAGE.id)
+    main = threading.main_thread().name
+    assert set(threads) == {"take", "compare", "keep", "read"} and main not in threads.values(), threads

@@ -131,3 +131,12 @@ def test_edits_without_renumbering_stay_by_id():
     changes = compare(look(DS, ROWS, T0), look(DS, after))
     assert (changes.added, changes.removed, changes.changed) == ((), (), ("1", "2"))
     assert not any("renumbered" in note for note in changes.notes)
+
+
+def test_an_id_column_that_repeats_values_is_said_so():
+    frame = pl.DataFrame({"OBJECTID": [1, 1, 2], "SPECIES": ["oak", "fir", "ash"], "DIAMETER": [1, 2, 3]})
+    after = frame.with_columns(pl.Series("SPECIES", ["oak", "fir", "elm"]))
+    changes = compare(look(DS, frame, T0), look(DS, after))
+    assert len(changes.added) == len(changes.removed) == 1
+    assert any("OBJECTID repeats values" in note for note in changes.notes), changes.notes
+    assert not any("no row id" in note for note in changes.notes)
