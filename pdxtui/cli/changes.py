@@ -7,7 +7,8 @@ fingerprinted (:func:`pdxtui.memory.look.look`: metadata and the row count first
 ``--peek``).
 
 Exit codes: 0 nothing changed (first looks included), 3 something changed, 1 a dataset could not be checked (the
-others are still checked and reported; an error outweighs a change), 2 a usage error.
+others are still checked and reported; an error outweighs a change) or the bookmarks could not all be read (a
+damaged file: those that read are checked), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ its new fingerprint is kept for next time (not with --peek).
 
 Exit status: 0 nothing changed (a first look is not a change), 3 something changed, 1 a dataset could
 not be checked (the portal failed or cannot be reached; said on stderr, the others are still checked;
-1 wins over 3), 2 usage error.
+1 wins over 3) or the bookmarks file could not be read or was damaged, 2 usage error.
 
 --json prints a list, one object per dataset, each with "dataset", "title" and "status":
   "changed" / "unchanged": what changed, as in the app's "since you last looked" panel: "since",
@@ -72,12 +73,27 @@ def register(subparsers: Any, common: Any) -> None:
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
     from pdxtui.memory.store import Memory, portal_key
+    from pdxtui.textsafe import one_line
 
     memory = Memory()
     portal = portal_key(service.portal)
     bookmarks = {e.id: e for e in memory.bookmarks(portal)}
     ids = list(dict.fromkeys(i.strip() for i in args.ids if i.strip())) or list(bookmarks)
-    _warn(memory)
+    # not "no bookmarks" and exit 0 when the bookmarks could not be read, or only some of them could
+    store_problem = memory.unreadable or memory.damaged
+    _warn(memory, but=memory.unreadable)
+    if memory.unreadable:
+        said = "" if args.ids else ": the bookmarks cannot be checked"
+        print(f"pdxtui: {one_line(memory.unreadable)}{said}", file=sys.stderr)
+    elif memory.damaged and not args.ids:
+        print(
+            "pdxtui: bookmarks may be missing (see the warning above): those that could be read are checked",
+            file=sys.stderr,
+        )
+    if not ids and store_problem:
+        if args.json:
+            print("[]")
+        return EXIT_ERROR
     if not ids:
         print(
             f"pdxtui: no bookmarks on {service.label} and no dataset ids given: nothing to check. "
@@ -111,7 +127,7 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         for result in results:
             _print(result)
     statuses = {r["status"] for r in results}
-    if "error" in statuses:
+    if "error" in statuses or store_problem:
         return EXIT_ERROR
     return EXIT_CHANGED if "changed" in statuses else EXIT_OK
 
@@ -127,14 +143,21 @@ async def _check(service: Any, memory: Memory, portal: str, ident: str, title: s
         dataset = await service.dataset(ident)
         _not_stale(service, ident)
         title = dataset.title or title
-        seen: Look = await look(service, dataset, memory, portal, record=False)
+        seen: Look = await look(service, dataset, memory, portal, record=False, who="changes")
         _not_stale(service, ident)
         if keep:
-            memory.keep_fingerprint(portal, seen.fingerprint)
-    except PdxError as exc:
+            memory.keep_fingerprint(portal, seen.fingerprint, who="changes")
+    except Exception as exc:  # one dataset's failure, whatever it is, must not stop the others
+        if isinstance(exc, PdxError):
+            reason = one_line(exc)
+        else:  # a bug: its traceback goes to the log file, its one line to the user
+            import logging
+
+            logging.getLogger(__name__).exception("pdxtui changes: checking %s failed", ident)
+            reason = one_line(f"unexpected error ({type(exc).__name__}: {exc}); the log file has the details")
         shown = f"{ident} ({one_line(title, 80)})" if title else ident
-        print(f"pdxtui: {shown}: {one_line(exc)}", file=sys.stderr)
-        return {"dataset": ident, "title": title, "status": "error", "error": one_line(exc)}
+        print(f"pdxtui: {shown}: {reason}", file=sys.stderr)
+        return {"dataset": ident, "title": title, "status": "error", "error": reason}
     if seen.changes is None:
         return {
             "dataset": dataset.id,
@@ -185,9 +208,10 @@ def _print(result: dict[str, Any]) -> None:
         print(f"  note: {one_line(note)}")
 
 
-def _warn(memory: Memory) -> None:
+def _warn(memory: Memory, but: str = "") -> None:
     from pdxtui.textsafe import one_line
 
     for warning in memory.warnings:
-        print(f"pdxtui: warning: {one_line(warning)}", file=sys.stderr)
+        if warning != but:  # said as the error
+            print(f"pdxtui: warning: {one_line(warning)}", file=sys.stderr)
     memory.warnings.clear()

@@ -50,14 +50,15 @@ Examples:
 RECENT_DESCRIPTION = """\
 The datasets opened last in the browser on this portal (pdxtui, or pdxtui open ID), newest first, at
 most 50: id, title, owner, when opened. show, preview and export from scripts are not recorded. Reads
-the user data folder only: no network."""
+the user data folder only: no network. --clear forgets them (this portal's; bookmarks stay)."""
 
 RECENT_EPILOG = """\
 --json: [{"id", "title", "owner", "opened" (ISO 8601, UTC)}, ...]
 
 Examples:
   pdxtui recent
-  pdxtui --portal seattle recent --json"""
+  pdxtui --portal seattle recent --json
+  pdxtui recent --clear"""
 
 
 def register(subparsers: Any, common: Any) -> None:
@@ -120,7 +121,8 @@ def register(subparsers: Any, common: Any) -> None:
         formatter_class=raw,
     )
     common(p, top=False)
-    p.add_argument("--json", action="store_true", help="a JSON list on stdout")
+    p.add_argument("--json", action="store_true", help='a JSON list on stdout (with --clear: {"cleared": N})')
+    p.add_argument("--clear", action="store_true", help="forget this portal's recent datasets (bookmarks stay)")
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any = None) -> int:
@@ -135,6 +137,8 @@ async def run(args: argparse.Namespace, session: Any, service: Any = None) -> in
     memory = Memory()
     key = portal_key(portal)
     try:
+        if args.command == "recent" and args.clear:
+            return _clear(args, memory, key)
         if args.command == "recent":
             return _listing(args, memory, key, recent=True)
         if args.action == "list":
@@ -172,7 +176,19 @@ def _listing(args: argparse.Namespace, memory: Any, key: str, *, recent: bool) -
         ]
         head = ["id", "title", "owner", "added", "note"]
     print(table(head, rows, max_width=300), flush=True)  # the id whole (scripts copy it); the rest cut above
-    print(f"{len(entries)} {what} on {one_line(key)}", file=sys.stderr)
+    one = "recent dataset" if recent else "bookmark"
+    print(f"{len(entries)} {one if len(entries) == 1 else what} on {one_line(key)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _clear(args: argparse.Namespace, memory: Any, key: str) -> int:
+    cleared = memory.forget_recent(key)
+    if args.json:
+        from pdxtui.textout import dumps
+
+        print(dumps({"cleared": cleared}))
+    else:
+        print(f"Cleared {cleared} recent {'dataset' if cleared == 1 else 'datasets'} on {one_line(key)}.")
     return EXIT_OK
 
 

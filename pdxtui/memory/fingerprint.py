@@ -67,6 +67,9 @@ class Fingerprint:
     row_hashes: Mapping[str, str] | None = None
     #: why there are no row hashes, when there are none ("over 10,000 rows")
     rows_note: str = ""
+    #: the dataset's id column, when it was read but rows had to be keyed on their content instead (it repeats
+    #: values or has empty cells): "" otherwise
+    key_unusable: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ class Fingerprint:
             "hashed": list(self.hashed),
             "row_hashes": None if self.row_hashes is None else dict(self.row_hashes),
             "rows_note": self.rows_note,
+            "key_unusable": self.key_unusable,
         }
 
     @classmethod
@@ -118,6 +122,7 @@ class Fingerprint:
             hashed=tuple(hashed),
             row_hashes=hashes,
             rows_note=text_of(data, "rows_note"),
+            key_unusable=text_of(data, "key_unusable"),
         )
 
 
@@ -268,7 +273,17 @@ def take(
     if frame is None or not complete:
         return _without_rows(base, "the rows were not all read")
     key, hashed, hashes = row_hashes(frame, dataset.key_field)
-    return Fingerprint(**{**base.__dict__, "key": key, "hashed": hashed, "row_hashes": hashes, "rows": frame.height})
+    unusable = dataset.key_field if dataset.key_field in frame.columns and not key else ""
+    return Fingerprint(
+        **{
+            **base.__dict__,
+            "key": key,
+            "hashed": hashed,
+            "row_hashes": hashes,
+            "rows": frame.height,
+            "key_unusable": unusable,
+        }
+    )
 
 
 def _without_rows(base: Fingerprint, why: str) -> Fingerprint:
@@ -376,11 +391,24 @@ def compare(before: Fingerprint, after: Fingerprint, frame: pl.DataFrame | None 
                 removed = tuple(k for k in old_rows if k not in (after.row_hashes or {}))
                 if new_rows is not None:
                     changed = tuple(k for k, h in new_rows.items() if k in old_rows and old_rows[k] != h)
+                    moved = _renumbered(old_rows, new_rows, len(added) + len(removed) + 2 * len(changed))
+                    if moved is not None:
+                        added, removed, changed = moved
+                        notes.append(
+                            "the portal renumbered its row ids since the last look (as a re-upload or a replace "
+                            "does): rows are compared by content, so an edited row shows as one removed and one added"
+                        )
             elif new_rows is not None:  # keyed on content: the keys are the (comparable) hashes themselves
                 added = tuple(k for k in new_rows if k not in old_rows)
                 removed = tuple(k for k in old_rows if k not in new_rows)
                 changed = ()
-                notes.append("this dataset has no row id: an edited row shows as one removed and one added")
+                if after.key_unusable:
+                    notes.append(
+                        f"the id column {after.key_unusable} repeats values (or has empty cells): rows are compared "
+                        "by content, so an edited row shows as one removed and one added"
+                    )
+                else:
+                    notes.append("this dataset has no row id: an edited row shows as one removed and one added")
     else:
         why = after.rows_note if after.row_hashes is None else before.rows_note
         notes.append(f"rows were not compared ({why or 'not read'}): only the row count is")
@@ -400,6 +428,31 @@ def compare(before: Fingerprint, after: Fingerprint, frame: pl.DataFrame | None 
         data_updated_after=after.data_updated,
         notes=tuple(notes),
     )
+
+
+def _renumbered(
+    old_rows: Mapping[str, str], new_rows: Mapping[str, str], claimed: int
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
+    """(added, removed, changed) by content, when the difference by id (``claimed``: added + removed + 2 × changed
+    rows) is more than the difference in content can explain: the ids moved (a table recreated and numbered from 1
+    again, rows replaced with new ids). None when the ids can be trusted."""
+    from collections import Counter
+
+    old_count, new_count = Counter(old_rows.values()), Counter(new_rows.values())
+    gone, new = old_count - new_count, new_count - old_count
+    if claimed <= gone.total() + new.total():
+        return None
+
+    def pick(rows: Mapping[str, str], surplus: Counter[str]) -> tuple[str, ...]:
+        left = Counter(surplus)
+        out = []
+        for key, digest in rows.items():
+            if left[digest] > 0:
+                left[digest] -= 1
+                out.append(key)
+        return tuple(out)
+
+    return pick(new_rows, new), pick(old_rows, gone), ()
 
 
 def text_of(data: dict[str, Any], name: str) -> str:

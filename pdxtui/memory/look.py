@@ -9,8 +9,9 @@ unknown is read until ``ROW_LIMIT`` rows, and hashed only if it ended before.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -48,9 +49,11 @@ async def look(
     record: bool = True,
     progress: Callable[[Progress], None] | None = None,
     taken: datetime | None = None,
+    who: str = "app",
 ) -> Look:
     """Fingerprint ``dataset`` (as the portal gives it now: the caller fetched its metadata), compare it with the
-    last look at it on ``portal``, and (``record``) keep the new fingerprint. Portal errors propagate (nothing is
+    last look at it on ``portal`` (``who``'s: "app" or "changes", see :meth:`Memory.fingerprint`), and
+    (``record``) keep the new fingerprint as ``who``'s. Portal errors propagate (nothing is
     kept then)."""
     import polars as pl
 
@@ -59,6 +62,7 @@ async def look(
     count = dataset.rows if dataset.rows is not None or dataset.notice else await service.count(dataset)
     frame: pl.DataFrame | None = None
     complete = False
+    short = ""  # why rows read to the end are not the whole dataset
     if not dataset.notice and (count is None or count < ROW_LIMIT):
         query = Query(with_key=True)
         frames: list[pl.DataFrame] = []
@@ -69,6 +73,12 @@ async def look(
             if read >= ROW_LIMIT:
                 break
         complete = read < ROW_LIMIT
+        if complete and count is not None and read != count and dataset.rows is not None:
+            count = await service.count(replace(dataset, rows=None))  # the metadata's count may lag: ask the data
+        if complete and count is not None and read != count:  # a page lost, a server's cap: not the whole dataset
+            complete = False
+            fewer = "fewer" if read < count else "more"
+            short = f"the portal sent {fewer} rows than it counted (read {read:,}, counted {count:,})"
         if frames:
             frame = pl.concat(frames, how="vertical_relaxed")
         elif complete:  # no rows at all: an empty dataset is a fingerprint too
@@ -76,9 +86,18 @@ async def look(
             frame = pl.DataFrame({n: [] for n in names + [f.name for f in dataset.fields if f.name not in names]})
         if count is None and complete:
             count = read
-    fingerprint = take(dataset, frame, rows=count, taken=taken or datetime.now(UTC), complete=complete)
-    before = memory.fingerprint(portal, dataset.id)
-    changes = compare(before, fingerprint, frame) if before is not None else None
-    if record:
-        memory.keep_fingerprint(portal, fingerprint)
+    when = taken or datetime.now(UTC)
+
+    def compared() -> tuple[Fingerprint, Fingerprint | None, Changes | None]:
+        # hashing 10,000 rows and reading and writing their hashes: in a thread, so that the app's screen never stalls
+        fingerprint = take(dataset, frame, rows=count, taken=when, complete=complete)
+        if short:
+            fingerprint = replace(fingerprint, rows_note=short)
+        before = memory.fingerprint(portal, dataset.id, who)
+        changes = compare(before, fingerprint, frame) if before is not None else None
+        if record:
+            memory.keep_fingerprint(portal, fingerprint, who)
+        return fingerprint, before, changes
+
+    fingerprint, before, changes = await asyncio.to_thread(compared)
     return Look(fingerprint=fingerprint, before=before, changes=changes, frame=frame if complete else None)

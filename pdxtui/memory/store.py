@@ -1,10 +1,12 @@
 """What pdxtui remembers per portal, in the user data folder (:mod:`pdxtui.datadir`): the datasets opened last
-(``MAX_RECENT``, newest first), bookmarks with their notes, and one fingerprint per dataset looked at.
+(``MAX_RECENT``, newest first), bookmarks with their notes, and the fingerprint of each dataset looked at.
 
 * ``memory.json`` holds recents and bookmarks for every portal: a small file, replaced atomically on each change
   under a lock (``memory.lock``), re-read first, so that the app and a ``pdxtui bookmark`` run from cron at the
   same time both keep what they wrote.
-* ``fingerprints/<portal>/<dataset>.json``: one file per dataset (a small dataset's row hashes make it tens of
+* ``fingerprints/<portal>/<dataset>.json``: the app's last look at a dataset, and ``<dataset>.changes.json``
+  ``pdxtui changes``'s (each keeps its own: the app opening a dataset must not hide a change from the next cron
+  run, nor the other way round); one file per dataset and looker (a small dataset's row hashes make it tens of
   kilobytes: kept apart so that the list file stays small). The folder names are hashes of the portal key and the
   dataset id (ids may hold ``/`` or be too long for a file name); each file names its dataset in full.
 
@@ -25,11 +27,12 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pdxtui.errors import PdxError
 from pdxtui.memory.fingerprint import Fingerprint, parse_iso, text_of
@@ -45,6 +48,8 @@ MAX_RECENT = 50
 MAX_NOTE = 2000  # characters: a note is a line or a paragraph, not a document
 MAX_FILE = 4_000_000  # bytes: memory.json is tens of kilobytes; anything this large is not ours
 MAX_FINGERPRINT = 8_000_000  # bytes: 10,000 row hashes are ~300 KB
+#: who keeps a last look of its own at a dataset: the app (when a dataset is opened) and ``pdxtui changes``
+LOOKERS = ("app", "changes")
 
 
 class StoreError(PdxError):
@@ -120,7 +125,13 @@ class Memory:
         #: why ``memory.json`` is there but could not be read ("" when it could, or is not there yet): the lists
         #: read as empty then, which a caller listing them must not pass off as "no bookmarks"
         self.unreadable = ""
+        #: what was wrong with ``memory.json`` when it was last found damaged and set aside ("" when it never was,
+        #: for this object): entries may be missing then, which a caller checking every bookmark must say
+        self.damaged = ""
         self._read_only = False
+        #: whether this thread holds ``memory.lock`` through this object (flock on a second descriptor in the same
+        #: process would wait for itself)
+        self._held = threading.local()
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
@@ -191,17 +202,34 @@ class Memory:
 
     # -- fingerprints -----------------------------------------------------------------------------------------------
 
-    def fingerprint_path(self, portal: str, dataset_id: str) -> Path:
-        return self.folder / "fingerprints" / _hashed(portal) / f"{_hashed(dataset_id)}.json"
+    def fingerprint_path(self, portal: str, dataset_id: str, who: str = "app") -> Path:
+        """Where ``who``'s last look at the dataset is kept (see :data:`LOOKERS`)."""
+        if who not in LOOKERS:
+            raise ValueError(f"who is one of {LOOKERS}, not {who!r}")
+        suffix = "" if who == "app" else f".{who}"
+        return self.folder / "fingerprints" / _hashed(portal) / f"{_hashed(dataset_id)}{suffix}.json"
 
-    def fingerprint(self, portal: str, dataset_id: str) -> Fingerprint | None:
-        """The fingerprint kept when ``dataset_id`` was last looked at (None: never, or its file was damaged: then
-        it is set aside with a warning)."""
-        path = self.fingerprint_path(portal, dataset_id)
+    def fingerprint(self, portal: str, dataset_id: str, who: str = "app") -> Fingerprint | None:
+        """The fingerprint ``who`` kept when it last looked at ``dataset_id`` (the app, or ``pdxtui changes``: each
+        keeps its own, so that neither hides a change from the other); when ``who`` never looked, the other's (the
+        first ``pdxtui changes`` after the app opened a dataset is a comparison, not a first look). None: neither
+        looked, or the file was damaged (then it is set aside with a warning)."""
+        own = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, who), dataset_id)
+        if own is not False:
+            return own
+        for other in LOOKERS:
+            if other != who:
+                found = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, other), dataset_id)
+                if found:
+                    return found
+        return None
+
+    def _read_fingerprint(self, path: Path, dataset_id: str) -> Fingerprint | Literal[False] | None:
+        """The fingerprint in ``path``; False when there is no such file; None when it could not be read."""
         try:
             raw = path.read_bytes()[: MAX_FINGERPRINT + 1]
         except FileNotFoundError:
-            return None
+            return False
         except OSError as exc:
             self._warn(f"cannot read the fingerprint of {dataset_id} ({path}): {exc.strerror or exc}")
             return None
@@ -221,9 +249,9 @@ class Memory:
             return None
         return print_
 
-    def keep_fingerprint(self, portal: str, fingerprint: Fingerprint) -> None:
-        """Keep ``fingerprint`` as the dataset's last look (replacing the one before, atomically)."""
-        path = self.fingerprint_path(portal, fingerprint.dataset_id)
+    def keep_fingerprint(self, portal: str, fingerprint: Fingerprint, who: str = "app") -> None:
+        """Keep ``fingerprint`` as ``who``'s last look at the dataset (replacing the one before, atomically)."""
+        path = self.fingerprint_path(portal, fingerprint.dataset_id, who)
         data = fingerprint.to_json()
         data["portal"] = portal
         self._write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "a fingerprint")
@@ -286,7 +314,18 @@ class Memory:
                         seen.add(entry.id)
                         mine[name].append(entry)
             out[str(key)] = mine
+        if problems and not self._read_only and not getattr(self._held, "lock", False):
+            # the repair rewrites the file: under the lock, and only if the file is still damaged once read again
+            # (another process may have just replaced it)
+            with contextlib.ExitStack() as stack:
+                try:
+                    stack.enter_context(self._locked())
+                except StoreError as exc:  # no lock to be had (a read-only folder): repaired as well as can be
+                    log.warning("repairing %s without the lock: %s", self.path, exc)
+                else:
+                    return self._load()
         if problems and not self._read_only:
+            self.damaged = problems[0]
             aside = self._set_aside(self.path)
             kept = sum(len(v["recent"]) + len(v["bookmarks"]) for v in out.values())
             self._warn(
@@ -329,10 +368,17 @@ class Memory:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"cannot create {self.folder}: {exc.strerror or exc}") from None
+        if getattr(self._held, "lock", False):  # held already (a repair inside a change): one lock, one holder
+            yield
+            return
         try:
             import fcntl
         except ImportError:  # Windows: one writer at a time is the user's business there
-            yield
+            self._held.lock = True
+            try:
+                yield
+            finally:
+                self._held.lock = False
             return
         try:
             handle = open(self.folder / "memory.lock", "a+b")  # noqa: SIM115 (held across the yield)
@@ -340,8 +386,10 @@ class Memory:
             raise StoreError(f"cannot lock {self.folder}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            self._held.lock = True
             yield
         finally:
+            self._held.lock = False
             handle.close()  # releases the lock
 
     def _write(self, path: Path, text: str, what: str) -> None:

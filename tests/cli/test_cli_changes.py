@@ -244,9 +244,121 @@ def test_a_real_process(tmp_path):
 def test_a_damaged_fingerprint_is_a_warning_and_a_first_look(capsys, fake_socrata):
     portal = f"socrata:{fake_socrata.url}"
     checked(capsys, portal, TREES.id)
-    path = Memory().fingerprint_path(portal, TREES.id)
+    path = Memory().fingerprint_path(portal, TREES.id, who="changes")
     path.write_text("{not json")
     code, results, err = checked(capsys, portal, TREES.id)
     assert code == 0 and only(results)["status"] == "first_look"
     assert "warning" in err and "damaged" in err and err.count("\n") == 1
-    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id) is not None
+    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id, who="changes") is not None
+
+
+def test_renumbered_row_ids_are_compared_by_content(capsys, fake_ckan, fake_arcgis):
+    """A CKAN re-upload numbers _id from 1 again: a row removed at the top is one row removed, not every row
+    after it changed; an ArcGIS overwrite gives every row a new OBJECTID: an edited row is one removed, one added."""
+    portal = f"ckan:{fake_ckan.url}"
+    first_then_same(capsys, portal, "street-trees")
+    fake_ckan.apps["ckan"].change(
+        "street-trees", Change(remove=(1,), edit={8: {"species": "Quercus alba"}}, renumber=True)
+    )
+    code, results, err = checked(capsys, portal, "street-trees")
+    result = only(results)
+    assert code == 3, err
+    # old rows 1 and 8 are gone by content; the edited row is now _id 7
+    assert (result["added"], result["removed"], result["changed_rows"]) == (["7"], ["1", "8"], [])
+    assert any("renumbered" in note for note in result["notes"])
+    code, out, err = run(capsys, "--portal", portal, "changes", "street-trees")
+    assert code == 0 and "No change since" in out  # the new numbering is the baseline now
+
+    portal = f"arcgis:{fake_arcgis.url}/hub"
+    app = fake_arcgis.apps["arcgis"]
+    first_then_same(capsys, portal, HERITAGE.id)
+    served = app.change("heritage_trees", Change(edit={5: {"HEIGHT": 80.5}}, renumber=True))
+    code, results, err = checked(capsys, portal, HERITAGE.id)
+    result = only(results)
+    assert code == 3, err
+    new_id = next(row["OBJECTID"] for row in served._rows if row["HEIGHT"] == 80.5)
+    assert (result["added"], result["removed"], result["changed_rows"]) == ([str(new_id)], ["5"], [])
+    assert any("renumbered" in note for note in result["notes"])
+
+
+def app_looks(portal: str, ident: str):
+    """What the app does when a dataset is opened: a look, kept as the app's last look."""
+    import asyncio
+
+    from pdxtui.memory.look import look
+    from pdxtui.memory.store import portal_key
+    from pdxtui.session import open_session
+
+    async def go():
+        service = open_session(portal=portal).service(refresh=True)
+        try:
+            return await look(service, await service.dataset(ident), Memory(), portal_key(service.portal), record=True)
+        finally:
+            await service.aclose()
+
+    return asyncio.run(go())
+
+
+def test_the_app_and_changes_keep_their_own_last_look(capsys, fake_socrata):
+    """Opening a dataset in the app does not move `pdxtui changes`'s baseline (nor the other way round)."""
+    portal = f"socrata:{fake_socrata.url}"
+    code, results, _ = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "first_look"
+    first_row = TREES.rows[0][":id"]
+    fake_socrata.apps["socrata"].change(TREES.id, Change(remove=(first_row,)))
+    seen = app_looks(portal, TREES.id)
+    assert seen.changes is not None and seen.changes.removed == (first_row,)  # the app sees it…
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 3, err  # …and `changes` still reports it
+    assert only(results)["removed"] == [first_row]
+    # each baseline moved on its own: neither sees a change now
+    assert not app_looks(portal, TREES.id).changes.any
+    code, results, _ = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "unchanged"
+
+
+def test_the_first_changes_after_the_app_looked_is_a_comparison(capsys, fake_socrata):
+    portal = f"socrata:{fake_socrata.url}"
+    assert app_looks(portal, TREES.id).changes is None
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "unchanged", err
+    code, results, err = checked(capsys, portal, TREES.id)  # `changes` has its own baseline now
+    assert code == 0 and only(results)["status"] == "unchanged", err
+
+
+def test_a_store_that_cannot_be_read_is_an_error_not_no_bookmarks(capsys):
+    Memory().path.mkdir(parents=True)  # memory.json is a folder: it cannot be read
+    code, out, err = run(capsys, "--portal", "demo", "changes")
+    assert code == 1 and out == "" and "cannot read the recents and bookmarks" in err and "no bookmarks" not in err
+
+
+def test_a_damaged_store_is_an_error_and_what_reads_is_still_checked(capsys):
+    bookmarks = [{"id": BUSINESS, "title": "Business Districts"}, {"id": 7}]  # the second does not read
+    Memory().path.parent.mkdir(parents=True, exist_ok=True)
+    Memory().path.write_text(json.dumps({"pdxtui_memory": 1, "portals": {"bundled": {"bookmarks": bookmarks}}}))
+    code, out, err = run(capsys, "--portal", "demo", "changes")
+    assert code == 1, err  # bookmarks may be missing: not "all is well"
+    assert "damaged" in err and "bookmarks may be missing" in err
+    assert out.startswith(BUSINESS) and "first look" in out  # the bookmark that reads was still checked
+
+
+def test_an_unexpected_error_is_that_datasets_error_and_the_rest_are_checked(capsys, monkeypatch):
+    import pdxtui.memory.look as looking
+
+    real = looking.look
+
+    async def broken(service, dataset, *args, **kwargs):
+        if dataset.id == BUSINESS:
+            raise RuntimeError("a bug")
+        return await real(service, dataset, *args, **kwargs)
+
+    monkeypatch.setattr(looking, "look", broken)
+    sample = "a494697005da9eea74335a369b0e3689_1415"  # bundled too
+    code, results, err = checked(capsys, "demo", BUSINESS, sample)
+    assert code == 1
+    assert [r["status"] for r in results] == ["error", "first_look"]
+    assert "a bug" in results[0]["error"] and "Traceback" not in err and BUSINESS in err
+    from pdxtui.logs import LOG_NAME, log_dir
+
+    logged = (log_dir() / LOG_NAME).read_text()
+    assert "Traceback" in logged and "RuntimeError: a bug" in logged  # the traceback is in the log file

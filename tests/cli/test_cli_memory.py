@@ -248,3 +248,19 @@ def test_a_bookmark_opened_once_shows_again_offline_from_the_cache(capsys, offli
         (other, "", False),
         (ident, "offline note", True),
     ]
+
+
+def test_one_bookmark_is_one_bookmark_and_recent_clear_forgets_the_recents(capsys):
+    memory = Memory()
+    memory.add_bookmark("bundled", Entry(TREES, TREES_TITLE))
+    memory.opened("bundled", Entry(TREES, TREES_TITLE))
+    memory.opened("bundled", Entry(HOODS, "Neighborhoods"))
+    memory.opened("socrata:https://data.seattle.gov", Entry("abcd-1234", "Seattle"))
+    code, _, err = run(capsys, "bookmark", "list")
+    assert code == 0 and err == "1 bookmark on bundled\n"
+    code, out, err = run(capsys, "recent", "--clear")
+    assert code == 0 and out == "Cleared 2 recent datasets on bundled.\n", err
+    assert Memory().recent("bundled") == [] and Memory().bookmark("bundled", TREES) is not None
+    assert len(Memory().recent("socrata:https://data.seattle.gov")) == 1  # another portal's are kept
+    code, out, err = run(capsys, "recent", "--clear", "--json")
+    assert code == 0 and json.loads(out) == {"cleared": 0}

@@ -103,3 +103,51 @@ async def test_a_map_service_of_several_layers_is_looked_at_without_rows(fake_ar
     assert fake_arcgis.requests == []
     changes = (await look(service, dataset, memory, "p")).changes
     assert changes is not None and not changes.any
+
+
+async def test_a_short_read_is_not_taken_for_the_whole_dataset(fake_arcgis, service, memory):
+    """The portal counted more rows than it sent (a page lost, a server cap): no row hashes, and a note says why
+    (else every missing row would later read as added)."""
+    from dataclasses import replace
+
+    dataset = await service.dataset(HERITAGE.id)
+    counted = replace(dataset, rows=HERITAGE.row_count + 4)
+    seen = await look(service, counted, memory, "p")  # the metadata's count may lag: the data's own is asked
+    assert seen.fingerprint.row_hashes is not None and seen.fingerprint.rows == HERITAGE.row_count
+
+    async def miscounted(_dataset):
+        return HERITAGE.row_count + 4
+
+    service.count = miscounted
+    seen = await look(service, counted, memory, "p")
+    assert seen.fingerprint.row_hashes is None and seen.frame is None
+    assert seen.fingerprint.rows == HERITAGE.row_count + 4
+    assert "fewer rows" in seen.fingerprint.rows_note and str(HERITAGE.row_count) in seen.fingerprint.rows_note
+    del service.count
+    changes = (await look(service, dataset, memory, "p")).changes
+    assert changes.added is None and any("fewer rows" in note for note in changes.notes)
+
+
+async def test_hashing_and_the_fingerprint_files_are_off_the_event_loop(fake_arcgis, service, memory, monkeypatch):
+    """The app's screen must not stall while 10,000 rows are hashed: take, compare and the files run in a thread."""
+    import threading
+
+    import pdxtui.memory.look as looking
+
+    threads: dict[str, str] = {}
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            threads[name] = threading.current_thread().name
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(looking, "take", spy("take", looking.take))
+    monkeypatch.setattr(looking, "compare", spy("compare", looking.compare))
+    monkeypatch.setattr(memory, "keep_fingerprint", spy("keep", memory.keep_fingerprint))
+    monkeypatch.setattr(memory, "fingerprint", spy("read", memory.fingerprint))
+    await again(service, memory, HERITAGE.id)
+    await again(service, memory, HERITAGE.id)
+    main = threading.main_thread().name
+    assert set(threads) == {"take", "compare", "keep", "read"} and main not in threads.values(), threads

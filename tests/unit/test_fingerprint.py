@@ -107,3 +107,36 @@ def test_a_date_with_milliseconds_survives_the_round_trip_unchanged():
     kept = Fingerprint.from_json(look(ds, ROWS, T0).to_json())
     changes = compare(kept, look(ds, ROWS))
     assert not changes.any and changes.describe() == "No change since 2026-11-20"
+
+
+def test_renumbered_ids_are_reported_by_content():
+    """CKAN's datastore numbers _id 1..N again on each upload: one row removed at the top renumbers every row
+    after it; that is one row removed, not every row changed."""
+    n = 60
+    before = pl.DataFrame({"OBJECTID": range(1, n + 1), "SPECIES": [f"s{i}" for i in range(n)], "DIAMETER": [1] * n})
+    after = before.slice(1).with_columns(pl.Series("OBJECTID", range(1, n)))
+    changes = compare(look(DS, before, T0), look(DS, after))
+    assert (changes.added, changes.removed, changes.changed) == ((), ("1",), ())
+    assert any("renumbered" in note for note in changes.notes)
+    # an edited row, renumbered too, is one removed and one added (the new key of the new content)
+    edited = after.with_columns(
+        pl.when(pl.col("OBJECTID") == 5).then(pl.lit("NEW")).otherwise("SPECIES").alias("SPECIES")
+    )
+    changes = compare(look(DS, before, T0), look(DS, edited))
+    assert (changes.added, changes.removed, changes.changed) == (("5",), ("1", "6"), ())
+
+
+def test_edits_without_renumbering_stay_by_id():
+    after = ROWS.with_columns(pl.Series("SPECIES", ["OAK", "FIR", "ash", "elm"]))
+    changes = compare(look(DS, ROWS, T0), look(DS, after))
+    assert (changes.added, changes.removed, changes.changed) == ((), (), ("1", "2"))
+    assert not any("renumbered" in note for note in changes.notes)
+
+
+def test_an_id_column_that_repeats_values_is_said_so():
+    frame = pl.DataFrame({"OBJECTID": [1, 1, 2], "SPECIES": ["oak", "fir", "ash"], "DIAMETER": [1, 2, 3]})
+    after = frame.with_columns(pl.Series("SPECIES", ["oak", "fir", "elm"]))
+    changes = compare(look(DS, frame, T0), look(DS, after))
+    assert len(changes.added) == len(changes.removed) == 1
+    assert any("OBJECTID repeats values" in note for note in changes.notes), changes.notes
+    assert not any("no row id" in note for note in changes.notes)

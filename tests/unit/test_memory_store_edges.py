@@ -25,3 +25,45 @@ def test_a_file_that_cannot_be_read_is_told_apart_from_no_file(tmp_path):
     assert memory.bookmarks(P) == []
     assert "cannot read the recents and bookmarks" in memory.unreadable
     assert memory.warnings == [memory.unreadable]
+
+
+def test_two_writers_at_once_keep_every_bookmark(tmp_path):
+    import threading
+
+    def write(name: str) -> None:
+        memory = Memory(tmp_path)  # each its own object, as two processes would have
+        for n in range(25):
+            memory.add_bookmark(P, Entry(f"{name}{n}"))
+            memory.opened(P, Entry(f"{name}{n}"))
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in "abc"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = Memory(tmp_path)
+    assert len(kept.bookmarks(P)) == 75 and kept.warnings == []
+
+
+def test_a_damaged_file_is_repaired_under_the_lock_after_reading_it_again(tmp_path):
+    """A reader finds the file damaged; before it sets it aside, another process has replaced it with a good one
+    (holding the lock): the reader reads it again under the lock and sets nothing aside (nothing is lost)."""
+    from pathlib import PosixPath
+
+    (tmp_path / "memory.json").write_text("{not json")
+    other = Memory(tmp_path)
+
+    class Racy(PosixPath):
+        raced = False
+
+        def read_bytes(self) -> bytes:
+            data = super().read_bytes()
+            if not Racy.raced:  # the other process's write lands between this read and the repair
+                Racy.raced = True
+                other.add_bookmark(P, Entry("b", "kept by the other process"))
+            return data
+
+    reader = Memory(tmp_path)
+    reader.path = Racy(reader.path)
+    assert [e.id for e in reader.bookmarks(P)] == ["b"] and reader.warnings == []
+    assert [e.id for e in Memory(tmp_path).bookmarks(P)] == ["b"]

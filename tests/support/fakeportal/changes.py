@@ -12,7 +12,8 @@ declared type, with its values converted as the server would send them (ArcGIS I
 ``touch`` moves the data-updated date to now, as the real server would (ArcGIS ``editingInfo.lastEditDate``, Socrata
 ``rowsUpdatedAt``, CKAN the resource's ``last_modified`` and the package's ``metadata_modified``); ``touch=False`` is
 a server that does not move it (an old ArcGIS Server without editingInfo): the change must then be found from the
-rows. Each app drops the answers it cached for the dataset, so the next request sees the change.
+rows. ``renumber`` gives every row a new id afterwards (CKAN: 1..N again; ArcGIS: new OBJECTIDs after the
+highest). Each app drops the answers it cached for the dataset, so the next request sees the change.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Change:
     retype: Mapping[str, str] = field(default_factory=dict)
     #: the data-updated date moves to now (False: a server that does not move it)
     touch: bool = True
+    #: every row gets a new id, as when the table is recreated: CKAN's datastore (xloader, datapusher) numbers
+    #: ``_id`` from 1 again on each upload; an ArcGIS overwrite or truncate-and-append gives new OBJECTIDs
+    renumber: bool = False
 
 
 def changed_rows(
@@ -44,10 +48,13 @@ def changed_rows(
     key: str,
     new_key: Callable[[int], Any],
     convert: Callable[[str, Any], Any] = lambda _name, value: value,
+    renumbered: Callable[[int], Any] | None = None,
 ) -> list[dict[str, Any]]:
     """``rows`` (each holding its id under ``key``) with ``change`` made: rows removed, edited, added (their ids
     from ``new_key(n)``, n counting from 0), the new fields filled in, and the retyped fields' values passed
-    through ``convert(name, value)``. New dicts: the rows given are not touched (fixtures share them)."""
+    through ``convert(name, value)``; with ``change.renumber``, the n-th row's id is then ``renumbered(n)``
+    (default: ``new_key`` after the added rows' ids). New dicts: the rows given are not touched (fixtures share
+    them)."""
     known = {row[key] for row in rows}
     missing = [k for k in (*change.remove, *change.edit) if k not in known]
     if missing:
@@ -72,4 +79,7 @@ def changed_rows(
         for row in out:
             if row.get(name) is not None:
                 row[name] = convert(name, row[name])
+    if change.renumber:
+        fresh = renumbered or (lambda n: new_key(len(change.add) + n))
+        out = [{**row, key: fresh(n)} for n, row in enumerate(out)]
     return out

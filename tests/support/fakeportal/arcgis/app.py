@@ -83,7 +83,11 @@ class ArcGISApp(HubSite, RestServices):
         oid = ds.object_id_field
         top = max((row[oid] for row in ds.rows), default=0)
         rows = changed_rows(
-            ds.rows, change, oid, lambda n: top + 1 + n, lambda name, value: _as(change.retype[name], value)
+            ds.rows,
+            replace(change, renumber=False),  # renumbered below, once each row has its shape
+            oid,
+            lambda n: top + 1 + n,
+            lambda name, value: _as(change.retype[name], value),
         )
         shapes = {row[oid]: shape for row, shape in zip(ds.rows, ds.geometries, strict=True)}
         fields = [replace(f, type=change.retype.get(f.name, f.type)) for f in ds.fields]
@@ -91,6 +95,8 @@ class ArcGISApp(HubSite, RestServices):
         changed = replace(ds, fields=tuple(fields), row_count=len(rows))
         changed._rows = rows
         changed._geometries = [shapes.get(row[oid], ds.geometries[0] if ds.geometries else None) for row in rows]
+        if change.renumber:  # an overwrite or truncate-and-append: every row a new OBJECTID after the highest
+            changed._rows = [{**row, oid: top + 1 + len(change.add) + n} for n, row in enumerate(rows)]
         if change.touch:
             editing = self.editing_info.get(key, ds.editing_info)
             editing = dict(editing) if isinstance(editing, dict) else {}

@@ -116,7 +116,14 @@ class CKANApp:
         assert table is not None
         keyed = [{**row, "_id": index} for index, row in zip(table.row_ids(), table.rows, strict=True)]
         top = max(table.row_ids(), default=0)
-        rows = changed_rows(keyed, change, "_id", lambda n: top + 1 + n, lambda name, v: _as(change.retype[name], v))
+        rows = changed_rows(
+            keyed,
+            change,
+            "_id",
+            lambda n: top + 1 + n,
+            lambda name, v: _as(change.retype[name], v),
+            renumbered=lambda n: n + 1,  # the datastore table recreated: _id from 1 again
+        )
         fields = [{**f, "type": change.retype.get(f["id"], f["type"])} for f in table.fields]
         fields += [{"id": name, "type": kind} for name, kind, _ in change.add_field]
         changed = Table(
