@@ -128,7 +128,8 @@ class SinceLastLook:
         if heard.stale:
             return  # the portal went away while the rows were read: they are an old copy, not the dataset now
         try:
-            memory.keep_fingerprint(key[0], seen.fingerprint)
+            # in a thread: a small dataset's fingerprint is some 300 KB of JSON
+            await asyncio.to_thread(memory.keep_fingerprint, key[0], seen.fingerprint)
         except PdxError as exc:
             self.set_status(f"This look could not be kept: {error_text(exc)}")
         self._looks = keep_look(self._looks or {}, key, seen, time.monotonic())
