@@ -33,3 +33,11 @@ def info(*fields: tuple[str, str], **extra):
 )
 def test_the_row_id_field(layer, key):
     assert _fields(layer)[1] == key
+
+
+@pytest.mark.parametrize("geometry", [{}, ["esriGeometryPolygon"], 3, None])
+def test_a_geometry_type_that_is_not_text_is_no_geometry(geometry):
+    """A layer whose geometryType is not text (a mangled or odd answer) has no outline column, and no crash (found by
+    tests/faults/test_fuzz.py: a dict there raised TypeError: unhashable type)."""
+    fields, oid, lat, lon = _fields({"geometryType": geometry, "fields": [{"name": "OBJECTID", "type": OID}]})
+    assert [f.name for f in fields] == ["OBJECTID"] and oid == "OBJECTID" and lat is None and lon is None

@@ -65,7 +65,8 @@ def _fields(info: dict[str, Any]) -> tuple[tuple[Field, ...], str | None, str | 
         Field(lat or "", DOUBLE, "float", "Latitude", f"WGS 84 latitude {_FROM_POINTS}", derived=True),
         Field(lon or "", DOUBLE, "float", "Longitude", f"WGS 84 longitude {_FROM_POINTS}", derived=True),
     )
-    shape_type = info.get("geometryType") if info.get("geometryType") in SHAPES else None
+    geometry = info.get("geometryType")
+    shape_type = geometry if isinstance(geometry, str) and geometry in SHAPES else None
     if shape_type:  # polygons and lines: one column of GeoJSON outlines (drawn on the map)
         name = "geometry" if "geometry" not in taken else "shape_geometry"
         coords = (
