@@ -227,3 +227,43 @@ async def test_a_look_through_the_fake_arcgis_portal(fake_arcgis, tmp_path):
         await settle(pilot)
         rows = app.screen.query_one(ChangedRowsView).rows
         assert dict(zip(rows["OBJECTID"].to_list(), rows["change"].to_list())) == {5: "changed", 317: "added"}
+
+
+async def test_a_look_cancelled_while_it_is_kept_is_not_lost(ids, monkeypatch):
+    """Opening another dataset while the look's fingerprint is being written (a thread that cannot be stopped): the
+    fingerprint is kept, and so is what the look found: the first dataset opened again shows it, not "No change"."""
+    import threading
+
+    from pdxtui.errors import PortalError
+    from pdxtui.memory.store import Memory
+    from tests.support.uihelpers import wait_for
+
+    await keep_earlier_look()
+    release = threading.Event()
+    keep = Memory.keep_fingerprint
+
+    def slow_keep(self, *args, **kwargs):
+        release.wait(10)
+        return keep(self, *args, **kwargs)
+
+    monkeypatch.setattr(Memory, "keep_fingerprint", slow_keep)
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.open_dataset(HERITAGE_TREES)
+        await wait_for(pilot, lambda: any(w.name == "run_look" and w.is_running for w in app.workers))
+        await pilot.pause(0.2)  # the look is writing its fingerprint now
+        screen.open_dataset(ids["Parks"])  # cancels it
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        assert Memory().fingerprint("bundled", HERITAGE_TREES).taken > TAKEN  # kept all the same
+
+        async def broken(*args, **kwargs):
+            raise PortalError("no second look expected")
+
+        monkeypatch.setattr("pdxtui.memory.look.look", broken)
+        screen.open_dataset(HERITAGE_TREES)
+        await settle(pilot)
+        assert strip_text(app).startswith("Since 2026-11-20: +3 rows")

@@ -115,7 +115,9 @@ class RememberedLists:
         memory = self._memory
         if memory is None:
             return
-        warnings, memory.warnings[:] = list(memory.warnings), []
+        warnings = []
+        while memory.warnings:  # one at a time: a worker thread may add one meanwhile (list.pop is atomic)
+            warnings.append(memory.warnings.pop(0))
         for text in warnings:
             self._tell_once(text, "Recents and bookmarks")
 

@@ -127,14 +127,16 @@ class SinceLastLook:
             self.tell_store_warnings()
         if heard.stale:
             return  # the portal went away while the rows were read: they are an old copy, not the dataset now
+        # what the look found is remembered (and shown) before its fingerprint is written: the write, in a thread,
+        # goes on when the worker is cancelled by the next open, and what it replaced must not be lost with it
+        self._looks = keep_look(self._looks or {}, key, seen, time.monotonic())
+        if self._look_key == key:
+            self._show_look(seen)
         try:
             # in a thread: a small dataset's fingerprint is some 300 KB of JSON
             await asyncio.to_thread(memory.keep_fingerprint, key[0], seen.fingerprint)
         except PdxError as exc:
             self.set_status(f"This look could not be kept: {error_text(exc)}")
-        self._looks = keep_look(self._looks or {}, key, seen, time.monotonic())
-        if self._look_key == key:
-            self._show_look(seen)
 
     def _show_look(self, seen: Look) -> None:
         from pdxtui.ui.widgets.changes import since_text
