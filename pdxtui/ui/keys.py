@@ -82,7 +82,7 @@ KEYS: list[tuple[str, str, str]] = [
         "browser",
     ),
     (
-        "delete",
+        "delete / backspace",
         "Take the highlighted entry off the Recent or Bookmarks list (a bookmark: open it and b puts it back)",
         "recent and bookmarks lists",
     ),

@@ -70,7 +70,7 @@ class RememberedList(OptionList):
     ``B`` (the screen's) writes the note of its bookmark; a letter typed here (other than ``j k g G z q``) goes to
     the search box, as in the results list."""
 
-    BINDINGS = [Binding("enter", "select", "Open"), Binding("delete", "take_off", "Remove"), *LIST_KEYS]
+    BINDINGS = [Binding("enter", "select", "Open"), Binding("delete,backspace", "take_off", "Remove"), *LIST_KEYS]
 
     DEFAULT_CSS = """
     RememberedList { height: 1fr; }
