@@ -434,13 +434,20 @@ def _renumbered(
     old_rows: Mapping[str, str], new_rows: Mapping[str, str], claimed: int
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
     """(added, removed, changed) by content, when the difference by id (``claimed``: added + removed + 2 × changed
-    rows) is more than the difference in content can explain: the ids moved (a table recreated and numbered from 1
-    again, rows replaced with new ids). None when the ids can be trusted."""
+    rows) is more than the difference in content can explain and the ids really moved: some id appeared or vanished,
+    and most rows' content now sits under an id that did not hold it (a table recreated and numbered from 1 again,
+    rows replaced with new ids). None when the ids can be trusted: values swapped between rows, a row deleted and
+    its twin added under a new id, are real edits told by id."""
     from collections import Counter
 
+    if old_rows.keys() == new_rows.keys():
+        return None
     old_count, new_count = Counter(old_rows.values()), Counter(new_rows.values())
     gone, new = old_count - new_count, new_count - old_count
     if claimed <= gone.total() + new.total():
+        return None
+    moved = sum(1 for key, digest in new_rows.items() if digest in old_count and old_rows.get(key) != digest)
+    if 2 * moved <= min(len(old_rows), len(new_rows)):
         return None
 
     def pick(rows: Mapping[str, str], surplus: Counter[str]) -> tuple[str, ...]:

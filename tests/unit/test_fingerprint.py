@@ -133,6 +133,25 @@ def test_edits_without_renumbering_stay_by_id():
     assert not any("renumbered" in note for note in changes.notes)
 
 
+def _by_id(before: dict[int, str], after: dict[int, str]):
+    def frame(rows):
+        n = len(rows)
+        return pl.DataFrame({"OBJECTID": list(rows), "SPECIES": list(rows.values()), "DIAMETER": [1] * n})
+
+    changes = compare(look(DS, frame(before), T0), look(DS, frame(after)))
+    assert not any("renumbered" in note for note in changes.notes)
+    return changes.added, changes.removed, changes.changed
+
+
+def test_real_edits_are_not_taken_for_renumbered_ids():
+    """Values swapped or rotated between rows (the same ids), a row deleted and its twin added under a new id, an
+    edit A→B with the row holding B deleted: real edits, told by id (not "renumbered" and "No change")."""
+    assert _by_id({1: "open", 2: "closed", 3: "x"}, {1: "closed", 2: "open", 3: "x"}) == ((), (), ("1", "2"))
+    assert _by_id({1: "a", 2: "b", 3: "c", 4: "d"}, {1: "b", 2: "c", 3: "a", 4: "d"}) == ((), (), ("1", "2", "3"))
+    assert _by_id({1: "a", 2: "b", 3: "c"}, {1: "a", 3: "c", 9: "b"}) == (("9",), ("2",), ())
+    assert _by_id({1: "A", 2: "B", 3: "C"}, {1: "B", 3: "C"}) == ((), ("2",), ("1",))
+
+
 def test_an_id_column_that_repeats_values_is_said_so():
     frame = pl.DataFrame({"OBJECTID": [1, 1, 2], "SPECIES": ["oak", "fir", "ash"], "DIAMETER": [1, 2, 3]})
     after = frame.with_columns(pl.Series("SPECIES", ["oak", "fir", "elm"]))
