@@ -6,8 +6,8 @@ fingerprinted (:func:`pdxtui.memory.look.look`: metadata and the row count first
 10,000 rows) and compared with the fingerprint kept at the last look, which the new one then replaces (not with
 ``--peek``).
 
-Exit codes: 0 nothing changed (first looks included), 3 something changed, 1 a dataset could not be checked (the
-others are still checked and reported; an error outweighs a change) or the bookmarks could not all be read (a
+Exit codes: 0 nothing changed (first looks included), 3 something changed, 1 a dataset could not be checked (its
+last look's fingerprint damaged included; the others are still checked and reported; an error outweighs a change) or the bookmarks could not all be read (a
 damaged file: those that read are checked), 2 a usage error.
 """
 
@@ -35,8 +35,8 @@ not be compared is said under it. Every dataset is read afresh from the portal (
 its new fingerprint is kept for next time (not with --peek).
 
 Exit status: 0 nothing changed (a first look is not a change), 3 something changed, 1 a dataset could
-not be checked (the portal failed or cannot be reached; said on stderr, the others are still checked;
-1 wins over 3) or the bookmarks file could not be read or was damaged, 2 usage error.
+not be checked (the portal failed or cannot be reached, or its last look's fingerprint was damaged;
+said on stderr, the others are still checked; 1 wins over 3) or the bookmarks file could not be read or was damaged, 2 usage error.
 
 --json prints a list, one object per dataset, each with "dataset", "title" and "status":
   "changed" / "unchanged": what changed, as in the app's "since you last looked" panel: "since",
@@ -143,13 +143,15 @@ async def _check(service: Any, memory: Memory, portal: str, ident: str, title: s
         dataset = await service.dataset(ident)
         _not_stale(service, ident)
         title = dataset.title or title
-        seen: Look = await look(service, dataset, memory, portal, record=False, who="changes")
+        seen: Look = await look(service, dataset, memory, portal, record=False, who="changes", strict=True)
         _not_stale(service, ident)
         if keep:
             memory.keep_fingerprint(portal, seen.fingerprint, who="changes")
     except Exception as exc:  # one dataset's failure, whatever it is, must not stop the others
         if isinstance(exc, PdxError):
             reason = one_line(exc)
+            if str(exc) in memory.warnings:  # said once, as the error
+                memory.warnings.remove(str(exc))
         else:  # a bug: its traceback goes to the log file, its one line to the user
             import logging
 

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pdxtui.errors import PdxError
 from pdxtui.memory.fingerprint import Fingerprint, parse_iso, text_of
@@ -211,28 +211,44 @@ class Memory:
 
     def fingerprint(self, portal: str, dataset_id: str, who: str = "app") -> Fingerprint | None:
         """The fingerprint ``who`` kept when it last looked at ``dataset_id`` (the app, or ``pdxtui changes``: each
-        keeps its own, so that neither hides a change from the other); when ``who`` never looked, the other's (the
-        first ``pdxtui changes`` after the app opened a dataset is a comparison, not a first look). None: neither
-        looked, or the file was damaged (then it is set aside with a warning)."""
-        own = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, who), dataset_id)
-        if own is not False:
-            return own
-        for other in LOOKERS:
-            if other != who:
-                found = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, other), dataset_id)
-                if found:
-                    return found
-        return None
+        keeps its own, so that neither hides a change from the other); when ``who`` never looked, or its file was
+        damaged or could not be read, the other's (the first ``pdxtui changes`` after the app opened a dataset is a
+        comparison, not a first look). None: neither looked, or neither file could be read (see
+        :meth:`last_look`)."""
+        return self.last_look(portal, dataset_id, who)[0]
 
-    def _read_fingerprint(self, path: Path, dataset_id: str) -> Fingerprint | Literal[False] | None:
-        """The fingerprint in ``path``; False when there is no such file; None when it could not be read."""
+    def last_look(self, portal: str, dataset_id: str, who: str = "app") -> tuple[Fingerprint | None, str]:
+        """:meth:`fingerprint`, and what was wrong: "" when the fingerprint was read (or no one ever looked), else
+        why ``who``'s last look could not be read and no other stood in (a damaged file is set aside; a warning
+        says what happened either way)."""
+        own, problem = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, who), dataset_id)
+        if own is not None:
+            return own, ""
+        for other in LOOKERS:
+            if other == who:
+                continue
+            found, trouble = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, other), dataset_id)
+            if trouble:
+                self._warn(f"the fingerprint of {dataset_id} {trouble}")
+            if found is not None:
+                if problem:
+                    looker = "the app's" if other == "app" else "pdxtui changes'"
+                    self._warn(f"the fingerprint of {dataset_id} {problem}: compared with {looker} last look instead")
+                return found, ""
+        if problem:
+            problem = f"the fingerprint of {dataset_id} {problem}: what changed since it was taken cannot be told"
+            self._warn(problem)
+        return None, problem
+
+    def _read_fingerprint(self, path: Path, dataset_id: str) -> tuple[Fingerprint | None, str]:
+        """The fingerprint in ``path`` (None when there is none, or it could not be read: then why, as "was damaged
+        (…); set aside as …" or "cannot be read (…): …")."""
         try:
             raw = path.read_bytes()[: MAX_FINGERPRINT + 1]
         except FileNotFoundError:
-            return False
+            return None, ""
         except OSError as exc:
-            self._warn(f"cannot read the fingerprint of {dataset_id} ({path}): {exc.strerror or exc}")
-            return None
+            return None, f"cannot be read ({path}): {exc.strerror or exc}"
         try:
             if len(raw) > MAX_FINGERPRINT:
                 raise ValueError("too large")
@@ -241,13 +257,8 @@ class Memory:
             if print_.dataset_id != dataset_id:
                 raise ValueError(f"it is the fingerprint of {print_.dataset_id!r}")
         except (ValueError, TypeError, KeyError) as exc:
-            aside = self._set_aside(path)
-            self._warn(
-                f"the fingerprint of {dataset_id} was damaged ({exc}); set aside as {aside}: "
-                "what changed since it was taken cannot be told this time"
-            )
-            return None
-        return print_
+            return None, f"was damaged ({exc}); set aside as {self._set_aside(path)}"
+        return print_, ""
 
     def keep_fingerprint(self, portal: str, fingerprint: Fingerprint, who: str = "app") -> None:
         """Keep ``fingerprint`` as ``who``'s last look at the dataset (replacing the one before, atomically)."""

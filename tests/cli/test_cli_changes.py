@@ -241,15 +241,25 @@ def test_a_real_process(tmp_path):
     assert Memory(tmp_path / "d").fingerprint("bundled", BUSINESS) is not None
 
 
-def test_a_damaged_fingerprint_is_a_warning_and_a_first_look(capsys, fake_socrata):
+def test_a_damaged_fingerprint_is_an_error_unless_the_apps_last_look_stands_in(capsys, fake_socrata):
+    """A damaged last look is not a silent first look (exit 0): it is an error saying so, and nothing is kept (the
+    next run is a first look); when the app's last look can be read, it is compared with instead, with a warning."""
     portal = f"socrata:{fake_socrata.url}"
     checked(capsys, portal, TREES.id)
     path = Memory().fingerprint_path(portal, TREES.id, who="changes")
     path.write_text("{not json")
     code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 1 and only(results)["status"] == "error" and "damaged" in only(results)["error"]
+    assert "damaged" in err and "set aside" in err
+    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id, who="changes") is None
+    code, results, err = checked(capsys, portal, TREES.id)
     assert code == 0 and only(results)["status"] == "first_look"
-    assert "warning" in err and "damaged" in err and err.count("\n") == 1
-    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id, who="changes") is not None
+
+    Memory().keep_fingerprint(portal, Memory().fingerprint(portal, TREES.id, who="changes"), who="app")
+    path.write_text("{not json")
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "unchanged", err
+    assert "damaged" in err and "the app's last look" in err and err.count("\n") == 1
 
 
 def test_renumbered_row_ids_are_compared_by_content(capsys, fake_ckan, fake_arcgis):
