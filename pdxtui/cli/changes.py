@@ -7,8 +7,8 @@ fingerprinted (:func:`pdxtui.memory.look.look`: metadata and the row count first
 ``--peek``).
 
 Exit codes: 0 nothing changed (first looks included), 3 something changed, 1 a dataset could not be checked (its
-last look's fingerprint damaged included; the others are still checked and reported; an error outweighs a change) or the bookmarks could not all be read (a
-damaged file: those that read are checked), 2 a usage error.
+last look's fingerprint damaged included; the others are still checked and reported; an error outweighs a change)
+or the bookmarks could not all be read (a damaged file: those that read are checked), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ its new fingerprint is kept for next time (not with --peek).
 
 Exit status: 0 nothing changed (a first look is not a change), 3 something changed, 1 a dataset could
 not be checked (the portal failed or cannot be reached, or its last look's fingerprint was damaged;
-said on stderr, the others are still checked; 1 wins over 3) or the bookmarks file could not be read or was damaged, 2 usage error.
+said on stderr, the others are still checked; 1 wins over 3) or the bookmarks file could not be read
+or was damaged, 2 usage error.
 
 --json prints a list, one object per dataset, each with "dataset", "title" and "status":
   "changed" / "unchanged": what changed, as in the app's "since you last looked" panel: "since",
@@ -136,15 +137,19 @@ async def _check(service: Any, memory: Memory, portal: str, ident: str, title: s
     """One dataset looked at: its result as ``--json`` prints it (a portal error is a result too)."""
     from pdxtui.errors import PdxError
     from pdxtui.memory.look import look
+    from pdxtui.netlog import answers
     from pdxtui.textout import iso_utc
     from pdxtui.textsafe import one_line
 
     try:
-        dataset = await service.dataset(ident)
-        _not_stale(service, ident)
-        title = dataset.title or title
-        seen: Look = await look(service, dataset, memory, portal, record=False, who="changes", strict=True)
-        _not_stale(service, ident)
+        # what this check heard (its pages are read by tasks it starts: they report here too), not the portal's
+        # last answer: a count asked after an old cached page would say "network" again
+        with answers() as heard:
+            dataset = await service.dataset(ident)
+            _not_stale(service, ident, heard.stale)
+            title = dataset.title or title
+            seen: Look = await look(service, dataset, memory, portal, record=False, who="changes", strict=True)
+        _not_stale(service, ident, heard.stale)
         if keep:
             memory.keep_fingerprint(portal, seen.fingerprint, who="changes")
     except Exception as exc:  # one dataset's failure, whatever it is, must not stop the others
@@ -177,13 +182,14 @@ def _status(seen: Look) -> str:
     return "changed" if seen.changes is not None and seen.changes.any else "unchanged"
 
 
-def _not_stale(service: Any, ident: str) -> None:
-    """A portal that could not be reached answers from an old cached copy: that is no look at the dataset."""
+def _not_stale(service: Any, ident: str, heard_stale: bool) -> None:
+    """A portal that could not be reached answers from an old cached copy: that is no look at the dataset
+    (``heard_stale``: an answer of this check was such a copy; the portal's state is only its last answer's)."""
     from pdxtui.errors import PortalError
 
     state = service.portal.state
-    if state.source == "stale":
-        reason = state.reason or "the portal could not be reached"
+    if heard_stale or state.source == "stale":
+        reason = (state.source == "stale" and state.reason) or "the portal could not be reached"
         raise PortalError(f"{ident}: cannot be checked: {reason} (only an old cached copy was at hand)")
 
 

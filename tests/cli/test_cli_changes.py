@@ -372,3 +372,44 @@ def test_an_unexpected_error_is_that_datasets_error_and_the_rest_are_checked(cap
 
     logged = (log_dir() / LOG_NAME).read_text()
     assert "Traceback" in logged and "RuntimeError: a bug" in logged  # the traceback is in the log file
+
+
+def test_a_stale_page_read_during_the_look_is_an_error_though_the_last_answer_was_fresh():
+    """The portal's state is its last answer's: a count asked after an old cached page (offline) says "network"
+    again. What the look heard decides: a stale answer anywhere in it is no look at the dataset, and nothing is kept."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import polars as pl
+
+    from pdxtui.cli.changes import _check
+    from pdxtui.memory.fingerprint import take
+    from pdxtui.model import Dataset, FetchState, Field
+    from pdxtui.netlog import note_source
+
+    fields = (Field("OBJECTID", "esriFieldTypeOID", "integer"), Field("S", "esriFieldTypeString", "string"))
+    dataset = Dataset("d", "D", fields=fields, key_field="OBJECTID", rows=3)
+
+    class Service:
+        portal = SimpleNamespace(state=FetchState(source="network"))
+
+        async def dataset(self, ident):
+            note_source("network")
+            return dataset
+
+        async def stream(self, ds, query, progress=None):
+            self.portal.state = FetchState(source="stale", reason="timed out")
+            note_source("stale")  # an old cached page, as the fetcher serves it offline
+            yield pl.DataFrame({"OBJECTID": [1, 2], "S": ["a", "b"]})
+
+        async def count(self, ds, query=None):
+            self.portal.state = FetchState(source="network")
+            note_source("network")
+            return 2
+
+    memory = Memory()
+    before = take(dataset, pl.DataFrame({"OBJECTID": [1, 2, 3], "S": ["a", "b", "c"]}), rows=3, complete=True)
+    memory.keep_fingerprint("p", before, who="changes")
+    result = asyncio.run(_check(Service(), memory, "p", "d", "", keep=True))
+    assert result["status"] == "error" and "old cached copy" in result["error"]
+    assert Memory().fingerprint("p", "d", who="changes").rows == 3  # the last look is kept as it was
