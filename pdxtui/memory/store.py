@@ -129,6 +129,7 @@ class Memory:
         #: for this object): entries may be missing then, which a caller checking every bookmark must say
         self.damaged = ""
         self._read_only = False
+        self._no_lock_said = False  # "no lock to be had" is logged once
         #: whether this thread holds ``memory.lock`` through this object (flock on a second descriptor in the same
         #: process would wait for itself)
         self._held = threading.local()
@@ -396,7 +397,12 @@ class Memory:
         except OSError as exc:
             raise StoreError(f"cannot lock {self.folder}: {exc.strerror or exc}") from None
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except OSError as exc:  # no locks on this file system (ENOLCK on some NFS mounts): the change is kept
+                if not self._no_lock_said:
+                    self._no_lock_said = True
+                    log.warning("changing %s without the lock: %s", self.path, exc.strerror or exc)
             self._held.lock = True
             yield
         finally:

@@ -108,3 +108,25 @@ def test_fingerprints_round_trip_and_damage_is_set_aside(tmp_path, monkeypatch):
     assert memory.fingerprint(P, "abc/1") is None
     assert "damaged" in memory.warnings[0] and "abc/1" in memory.warnings[0]
     assert memory.fingerprint(P, "abc/1") is None and len(memory.warnings) == 1  # set aside: now simply absent
+
+
+def test_no_lock_to_be_had_keeps_the_bookmark_and_reads(tmp_path, monkeypatch, caplog):
+    """flock fails with ENOLCK on some NFS mounts: the bookmark is still kept (without the lock, logged once), and
+    reading a damaged file (which repairs it under the lock) raises nothing."""
+    import errno
+    import fcntl
+
+    def no_lock(handle, how):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_lock)
+    memory = Memory(tmp_path)
+    memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    memory.add_bookmark(P, Entry("abc/2", "Parks"))
+    assert sorted(e.id for e in Memory(tmp_path).bookmarks(P)) == ["abc/1", "abc/2"]
+    assert sum("without the lock" in r.getMessage() for r in caplog.records) == 1
+    data = json.loads(memory.path.read_text())
+    data["portals"][P]["bookmarks"].append({"id": 7})  # an entry that does not read
+    memory.path.write_text(json.dumps(data))
+    again = Memory(tmp_path)
+    assert len(again.bookmarks(P)) == 2 and "damaged" in again.warnings[0]
