@@ -73,13 +73,17 @@ def register(subparsers: Any, common: Any) -> None:
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
+    from pdxtui.errors import UsageError
     from pdxtui.memory.store import Memory, portal_key
     from pdxtui.textsafe import one_line
 
+    given = list(dict.fromkeys(i.strip() for i in args.ids if i.strip()))
+    if args.ids and not given:  # a script's empty variable: not "check every bookmark"
+        raise UsageError("the dataset ids given are blank (name none to check every bookmark)")
     memory = Memory()
     portal = portal_key(service.portal)
     bookmarks = {e.id: e for e in memory.bookmarks(portal)}
-    ids = list(dict.fromkeys(i.strip() for i in args.ids if i.strip())) or list(bookmarks)
+    ids = given or list(bookmarks)
     # not "no bookmarks" and exit 0 when the bookmarks could not be read, or only some of them could
     store_problem = memory.unreadable or memory.damaged
     _warn(memory, but=memory.unreadable)

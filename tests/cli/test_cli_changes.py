@@ -413,3 +413,11 @@ def test_a_stale_page_read_during_the_look_is_an_error_though_the_last_answer_wa
     result = asyncio.run(_check(Service(), memory, "p", "d", "", keep=True))
     assert result["status"] == "error" and "old cached copy" in result["error"]
     assert Memory().fingerprint("p", "d", who="changes").rows == 3  # the last look is kept as it was
+
+
+def test_ids_given_but_all_blank_are_a_usage_error(capsys):
+    """`pdxtui changes ""` (a script's empty variable) is not "check every bookmark": nothing is checked or kept."""
+    Memory().add_bookmark("bundled", Entry(BUSINESS, "Business Districts"))
+    code, out, err = run(capsys, "--portal", "demo", "changes", "", " ")
+    assert code == 2 and "blank" in err and out == ""
+    assert Memory().fingerprint("bundled", BUSINESS, who="changes") is None
