@@ -377,14 +377,17 @@ def compare(before: Fingerprint, after: Fingerprint, frame: pl.DataFrame | None 
                 missing = [c for c in before.hashed if c not in after.hashed]
                 if not missing and frame is not None:
                     _, _, new_rows = row_hashes(frame, after.key, over=before.hashed)
-                elif missing:
-                    notes.append(
-                        "fields were removed since the last look: rows are compared by id only (changed values "
-                        "cannot be told)"
-                    )
-                    new_rows = None
                 else:
-                    notes.append("fields were added and the rows are not at hand: rows are compared by id only")
+                    why = (
+                        "fields were removed since the last look"
+                        if missing
+                        else "fields were added and the rows are not at hand"
+                    )
+                    if not after.key:  # keyed on content: with the content changed, nothing is left to compare
+                        how = "not compared (this dataset has no row id): only the row count is"
+                    else:
+                        how = "compared by id only" + (" (changed values cannot be told)" if missing else "")
+                    notes.append(f"{why}: rows are {how}")
                     new_rows = None
             if after.key:
                 added = tuple(k for k in after.row_hashes or {} if k not in old_rows)

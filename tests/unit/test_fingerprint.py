@@ -72,6 +72,17 @@ def test_keyless_rows_compare_by_content_with_repeats():
     assert any("no row id" in n for n in changes.notes)
 
 
+def test_keyless_rows_with_a_field_removed_are_not_said_compared_by_id():
+    """No row id and a field gone: the rows cannot be compared at all (their old hashes cover the field): the note
+    says so, not "compared by id only"."""
+    ds = replace(DS, key_field="", fields=FIELDS[1:])
+    before = ROWS.drop("OBJECTID")
+    changes = compare(look(ds, before, T0), look(replace(ds, fields=FIELDS[1:2]), before.drop("DIAMETER")))
+    assert changes.added is None and "field `DIAMETER` removed" in changes.describe()
+    assert not any("by id" in n for n in changes.notes)
+    assert any("rows are not compared" in n and "no row id" in n for n in changes.notes), changes.notes
+
+
 def test_a_repeated_id_falls_back_to_content():
     frame = pl.DataFrame({"OBJECTID": [1, 1], "SPECIES": ["oak", "fir"], "DIAMETER": [1, 2]})
     assert look(DS, frame).key == ""
