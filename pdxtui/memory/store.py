@@ -130,6 +130,7 @@ class Memory:
         self.damaged = ""
         self._read_only = False
         self._no_lock_said = False  # "no lock to be had" is logged once
+        self._newer_said = False  # and "written by a newer pdxtui" said once
         #: whether this thread holds ``memory.lock`` through this object (flock on a second descriptor in the same
         #: process would wait for itself)
         self._held = threading.local()
@@ -277,6 +278,7 @@ class Memory:
     def _load(self) -> dict[str, dict[str, list[Entry]]]:
         """The remembered entries per portal; a damaged file is set aside (keeping what still reads)."""
         self.unreadable = ""
+        self._read_only = False  # read afresh: a file unreadable (or newer) once may not be now
         try:
             raw = self.path.read_bytes()[: MAX_FILE + 1]
         except FileNotFoundError:
@@ -299,7 +301,8 @@ class Memory:
             data = {"pdxtui_memory": SCHEMA, "portals": {}}
         version = data.get("pdxtui_memory")
         if isinstance(version, int) and version > SCHEMA:
-            if not self._read_only:
+            if not self._newer_said:
+                self._newer_said = True
                 self._warn(
                     f"{self.path} was written by a newer pdxtui (format {version}): read as far as this version "
                     "can, and left as it is (changes to recents and bookmarks are not kept)"

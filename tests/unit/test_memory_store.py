@@ -130,3 +130,15 @@ def test_no_lock_to_be_had_keeps_the_bookmark_and_reads(tmp_path, monkeypatch, c
     memory.path.write_text(json.dumps(data))
     again = Memory(tmp_path)
     assert len(again.bookmarks(P)) == 2 and "damaged" in again.warnings[0]
+
+
+def test_a_file_unreadable_once_is_read_again_next_time(tmp_path):
+    """An unreadable (or newer) file makes the lists read-only while it is so, not for the rest of the run."""
+    memory = Memory(tmp_path)
+    memory.path.mkdir(parents=True)  # read_bytes: IsADirectoryError, as a permission problem would be
+    assert memory.bookmarks(P) == [] and memory.unreadable
+    with pytest.raises(StoreError):
+        memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    memory.path.rmdir()
+    memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    assert [e.id for e in Memory(tmp_path).bookmarks(P)] == ["abc/1"] and not memory.unreadable
