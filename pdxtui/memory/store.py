@@ -11,7 +11,8 @@
   dataset id (ids may hold ``/`` or be too long for a file name); each file names its dataset in full.
 
 A damaged file (not JSON, not ours, entries that do not read) is never a crash and never silently dropped: it is
-moved aside as ``NAME.damaged-YYYYmmddTHHMMSS`` (what still reads is kept and rewritten), and a warning saying so
+set aside as ``NAME.damaged-YYYYmmddTHHMMSS`` (the list file is copied there, then replaced atomically by what still
+reads: a reader never finds it missing), and a warning saying so
 waits in :attr:`Memory.warnings` for the app or the CLI to show. A file written by a newer pdxtui is read as far as
 it can be and never overwritten. A file that cannot be written is a :class:`StoreError` with the reason: a
 bookmark the user asked for must not vanish without a word.
@@ -341,16 +342,23 @@ class Memory:
                     return self._load()
         if problems and not self._read_only:
             self.damaged = problems[0]
-            aside = self._set_aside(self.path)
+            # copied aside, then replaced atomically: a reader meanwhile sees the damaged file or the repaired one,
+            # never no file (no bookmarks at all)
+            aside = self._set_aside(self.path, copy=True)
             kept = sum(len(v["recent"]) + len(v["bookmarks"]) for v in out.values())
-            self._warn(
+            said = (
                 f"the recents and bookmarks file was damaged ({problems[0]}"
                 + (f", and {len(problems) - 1} more problem(s)" if len(problems) > 1 else "")
                 + f"); the original is set aside as {aside}"
                 + (f"; the {kept} entries that could be read are kept" if kept else "; starting afresh")
             )
-            if kept:
-                self._save(out)
+            if not self._read_only:  # set aside (else it is left as it is, and only read)
+                try:
+                    self._save(out)
+                except StoreError as exc:  # a read never raises: the lists read are used, and kept as they are
+                    self._read_only = True
+                    said = f"{said}, but the repaired file could not be written ({exc})"
+            self._warn(said)
         return out
 
     def _save(self, data: dict[str, dict[str, list[Entry]]]) -> None:
@@ -424,9 +432,10 @@ class Memory:
             reason = str(exc) if isinstance(exc, PdxError) else (exc.strerror or str(exc))
             raise StoreError(f"cannot keep {what} in {path}: {reason}") from None
 
-    def _set_aside(self, path: Path) -> Path:
-        """Move a damaged file out of the way (``NAME.damaged-STAMP``); its name, or the file itself when it
-        cannot be moved (then it is only ignored, and read-only from now on)."""
+    def _set_aside(self, path: Path, copy: bool = False) -> Path:
+        """Move (``copy``: copy, for the caller to replace it) a damaged file out of the way
+        (``NAME.damaged-STAMP``); its name, or the file itself when it cannot be moved (then it is only ignored,
+        and read-only until it is read again)."""
         stamp = now().strftime("%Y%m%dT%H%M%S")
         aside = path.with_name(f"{path.name}.damaged-{stamp}")
         n = 1
@@ -434,8 +443,17 @@ class Memory:
             n += 1
             aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
         try:
-            path.rename(aside)
+            if copy:
+                import shutil
+
+                shutil.copyfile(path, aside)
+                aside.chmod(0o600)
+            else:
+                path.rename(aside)
         except OSError as exc:
+            if copy:
+                with contextlib.suppress(OSError):
+                    aside.unlink(missing_ok=True)  # no half copy left behind
             log.warning("could not set aside %s: %s", path, exc)
             if path == self.path:
                 self._read_only = True

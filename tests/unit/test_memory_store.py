@@ -142,3 +142,25 @@ def test_a_file_unreadable_once_is_read_again_next_time(tmp_path):
     memory.path.rmdir()
     memory.add_bookmark(P, Entry("abc/1", "Trees"))
     assert [e.id for e in Memory(tmp_path).bookmarks(P)] == ["abc/1"] and not memory.unreadable
+
+
+def test_the_repair_never_leaves_the_file_missing(tmp_path, monkeypatch):
+    """A damaged file is repaired by an atomic replace, the original copied aside (not renamed away first): another
+    process reading meanwhile sees the damaged file or the repaired one, never none (no bookmarks at all)."""
+    memory = Memory(tmp_path)
+    memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    data = json.loads(memory.path.read_text())
+    data["portals"][P]["bookmarks"].append({"id": 7})  # an entry that does not read
+    original = json.dumps(data)
+    memory.path.write_text(original)
+    real_save, seen = Memory._save, []
+
+    def save(self, data):
+        seen.append(self.path.exists())
+        real_save(self, data)
+
+    monkeypatch.setattr(Memory, "_save", save)
+    again = Memory(tmp_path)
+    assert [e.id for e in again.bookmarks(P)] == ["abc/1"] and seen == [True]
+    (aside,) = tmp_path.glob("memory.json.damaged-*")
+    assert aside.read_text() == original and "damaged" in again.warnings[0] and str(aside) in again.warnings[0]
