@@ -6,9 +6,9 @@ fingerprinted (:func:`pdxtui.memory.look.look`: metadata and the row count first
 10,000 rows) and compared with the fingerprint kept at the last look, which the new one then replaces (not with
 ``--peek``).
 
-Exit codes: 0 nothing changed (first looks included), 3 something changed, 1 a dataset could not be checked (the
-others are still checked and reported; an error outweighs a change) or the bookmarks could not all be read (a
-damaged file: those that read are checked), 2 a usage error.
+Exit codes: 0 nothing changed (first looks included), 3 something changed, 1 a dataset could not be checked (its
+last look's fingerprint damaged included; the others are still checked and reported; an error outweighs a change)
+or the bookmarks could not all be read (a damaged file: those that read are checked), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ not be compared is said under it. Every dataset is read afresh from the portal (
 its new fingerprint is kept for next time (not with --peek).
 
 Exit status: 0 nothing changed (a first look is not a change), 3 something changed, 1 a dataset could
-not be checked (the portal failed or cannot be reached; said on stderr, the others are still checked;
-1 wins over 3) or the bookmarks file could not be read or was damaged, 2 usage error.
+not be checked (the portal failed or cannot be reached, or its last look's fingerprint was damaged;
+said on stderr, the others are still checked; 1 wins over 3) or the bookmarks file could not be read
+or was damaged, 2 usage error.
 
 --json prints a list, one object per dataset, each with "dataset", "title" and "status":
   "changed" / "unchanged": what changed, as in the app's "since you last looked" panel: "since",
@@ -72,13 +73,17 @@ def register(subparsers: Any, common: Any) -> None:
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
+    from pdxtui.errors import UsageError
     from pdxtui.memory.store import Memory, portal_key
     from pdxtui.textsafe import one_line
 
+    given = list(dict.fromkeys(i.strip() for i in args.ids if i.strip()))
+    if args.ids and not given:  # a script's empty variable: not "check every bookmark"
+        raise UsageError("the dataset ids given are blank (name none to check every bookmark)")
     memory = Memory()
     portal = portal_key(service.portal)
     bookmarks = {e.id: e for e in memory.bookmarks(portal)}
-    ids = list(dict.fromkeys(i.strip() for i in args.ids if i.strip())) or list(bookmarks)
+    ids = given or list(bookmarks)
     # not "no bookmarks" and exit 0 when the bookmarks could not be read, or only some of them could
     store_problem = memory.unreadable or memory.damaged
     _warn(memory, but=memory.unreadable)
@@ -136,20 +141,26 @@ async def _check(service: Any, memory: Memory, portal: str, ident: str, title: s
     """One dataset looked at: its result as ``--json`` prints it (a portal error is a result too)."""
     from pdxtui.errors import PdxError
     from pdxtui.memory.look import look
+    from pdxtui.netlog import answers
     from pdxtui.textout import iso_utc
     from pdxtui.textsafe import one_line
 
     try:
-        dataset = await service.dataset(ident)
-        _not_stale(service, ident)
-        title = dataset.title or title
-        seen: Look = await look(service, dataset, memory, portal, record=False, who="changes")
-        _not_stale(service, ident)
+        # what this check heard (its pages are read by tasks it starts: they report here too), not the portal's
+        # last answer: a count asked after an old cached page would say "network" again
+        with answers() as heard:
+            dataset = await service.dataset(ident)
+            _not_stale(service, ident, heard.stale)
+            title = dataset.title or title
+            seen: Look = await look(service, dataset, memory, portal, record=False, who="changes", strict=True)
+        _not_stale(service, ident, heard.stale)
         if keep:
             memory.keep_fingerprint(portal, seen.fingerprint, who="changes")
     except Exception as exc:  # one dataset's failure, whatever it is, must not stop the others
         if isinstance(exc, PdxError):
             reason = one_line(exc)
+            if str(exc) in memory.warnings:  # said once, as the error
+                memory.warnings.remove(str(exc))
         else:  # a bug: its traceback goes to the log file, its one line to the user
             import logging
 
@@ -175,13 +186,14 @@ def _status(seen: Look) -> str:
     return "changed" if seen.changes is not None and seen.changes.any else "unchanged"
 
 
-def _not_stale(service: Any, ident: str) -> None:
-    """A portal that could not be reached answers from an old cached copy: that is no look at the dataset."""
+def _not_stale(service: Any, ident: str, heard_stale: bool) -> None:
+    """A portal that could not be reached answers from an old cached copy: that is no look at the dataset
+    (``heard_stale``: an answer of this check was such a copy; the portal's state is only its last answer's)."""
     from pdxtui.errors import PortalError
 
     state = service.portal.state
-    if state.source == "stale":
-        reason = state.reason or "the portal could not be reached"
+    if heard_stale or state.source == "stale":
+        reason = (state.source == "stale" and state.reason) or "the portal could not be reached"
         raise PortalError(f"{ident}: cannot be checked: {reason} (only an old cached copy was at hand)")
 
 

@@ -377,14 +377,17 @@ def compare(before: Fingerprint, after: Fingerprint, frame: pl.DataFrame | None 
                 missing = [c for c in before.hashed if c not in after.hashed]
                 if not missing and frame is not None:
                     _, _, new_rows = row_hashes(frame, after.key, over=before.hashed)
-                elif missing:
-                    notes.append(
-                        "fields were removed since the last look: rows are compared by id only (changed values "
-                        "cannot be told)"
-                    )
-                    new_rows = None
                 else:
-                    notes.append("fields were added and the rows are not at hand: rows are compared by id only")
+                    why = (
+                        "fields were removed since the last look"
+                        if missing
+                        else "fields were added and the rows are not at hand"
+                    )
+                    if not after.key:  # keyed on content: with the content changed, nothing is left to compare
+                        how = "not compared (this dataset has no row id): only the row count is"
+                    else:
+                        how = "compared by id only" + (" (changed values cannot be told)" if missing else "")
+                    notes.append(f"{why}: rows are {how}")
                     new_rows = None
             if after.key:
                 added = tuple(k for k in after.row_hashes or {} if k not in old_rows)
@@ -434,13 +437,20 @@ def _renumbered(
     old_rows: Mapping[str, str], new_rows: Mapping[str, str], claimed: int
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
     """(added, removed, changed) by content, when the difference by id (``claimed``: added + removed + 2 × changed
-    rows) is more than the difference in content can explain: the ids moved (a table recreated and numbered from 1
-    again, rows replaced with new ids). None when the ids can be trusted."""
+    rows) is more than the difference in content can explain and the ids really moved: some id appeared or vanished,
+    and most rows' content now sits under an id that did not hold it (a table recreated and numbered from 1 again,
+    rows replaced with new ids). None when the ids can be trusted: values swapped between rows, a row deleted and
+    its twin added under a new id, are real edits told by id."""
     from collections import Counter
 
+    if old_rows.keys() == new_rows.keys():
+        return None
     old_count, new_count = Counter(old_rows.values()), Counter(new_rows.values())
     gone, new = old_count - new_count, new_count - old_count
     if claimed <= gone.total() + new.total():
+        return None
+    moved = sum(1 for key, digest in new_rows.items() if digest in old_count and old_rows.get(key) != digest)
+    if 2 * moved <= min(len(old_rows), len(new_rows)):
         return None
 
     def pick(rows: Mapping[str, str], surplus: Counter[str]) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pdxtui.memory.fingerprint import ROW_LIMIT, Changes, Fingerprint, compare, take
-from pdxtui.memory.store import Memory
+from pdxtui.memory.store import Memory, StoreError
 from pdxtui.model import Dataset, Progress, Query
 
 if TYPE_CHECKING:
@@ -50,11 +50,13 @@ async def look(
     progress: Callable[[Progress], None] | None = None,
     taken: datetime | None = None,
     who: str = "app",
+    strict: bool = False,
 ) -> Look:
     """Fingerprint ``dataset`` (as the portal gives it now: the caller fetched its metadata), compare it with the
     last look at it on ``portal`` (``who``'s: "app" or "changes", see :meth:`Memory.fingerprint`), and
     (``record``) keep the new fingerprint as ``who``'s. Portal errors propagate (nothing is
-    kept then)."""
+    kept then). ``strict``: a last look that could not be read (a damaged file; none other stood in) is a
+    :class:`StoreError` (nothing kept), not a first look."""
     import polars as pl
 
     # an item with no rows to show (a map service of several layers, a PDF) has no count either: its look is
@@ -93,7 +95,9 @@ async def look(
         fingerprint = take(dataset, frame, rows=count, taken=when, complete=complete)
         if short:
             fingerprint = replace(fingerprint, rows_note=short)
-        before = memory.fingerprint(portal, dataset.id, who)
+        before, problem = memory.last_look(portal, dataset.id, who)
+        if problem and strict:
+            raise StoreError(problem)
         changes = compare(before, fingerprint, frame) if before is not None else None
         if record:
             memory.keep_fingerprint(portal, fingerprint, who)

@@ -11,7 +11,8 @@
   dataset id (ids may hold ``/`` or be too long for a file name); each file names its dataset in full.
 
 A damaged file (not JSON, not ours, entries that do not read) is never a crash and never silently dropped: it is
-moved aside as ``NAME.damaged-YYYYmmddTHHMMSS`` (what still reads is kept and rewritten), and a warning saying so
+set aside as ``NAME.damaged-YYYYmmddTHHMMSS`` (the list file is copied there, then replaced atomically by what still
+reads: a reader never finds it missing), and a warning saying so
 waits in :attr:`Memory.warnings` for the app or the CLI to show. A file written by a newer pdxtui is read as far as
 it can be and never overwritten. A file that cannot be written is a :class:`StoreError` with the reason: a
 bookmark the user asked for must not vanish without a word.
@@ -32,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pdxtui.errors import PdxError
 from pdxtui.memory.fingerprint import Fingerprint, parse_iso, text_of
@@ -129,6 +130,8 @@ class Memory:
         #: for this object): entries may be missing then, which a caller checking every bookmark must say
         self.damaged = ""
         self._read_only = False
+        self._no_lock_said = False  # "no lock to be had" is logged once
+        self._newer_said = False  # and "written by a newer pdxtui" said once
         #: whether this thread holds ``memory.lock`` through this object (flock on a second descriptor in the same
         #: process would wait for itself)
         self._held = threading.local()
@@ -211,28 +214,44 @@ class Memory:
 
     def fingerprint(self, portal: str, dataset_id: str, who: str = "app") -> Fingerprint | None:
         """The fingerprint ``who`` kept when it last looked at ``dataset_id`` (the app, or ``pdxtui changes``: each
-        keeps its own, so that neither hides a change from the other); when ``who`` never looked, the other's (the
-        first ``pdxtui changes`` after the app opened a dataset is a comparison, not a first look). None: neither
-        looked, or the file was damaged (then it is set aside with a warning)."""
-        own = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, who), dataset_id)
-        if own is not False:
-            return own
-        for other in LOOKERS:
-            if other != who:
-                found = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, other), dataset_id)
-                if found:
-                    return found
-        return None
+        keeps its own, so that neither hides a change from the other); when ``who`` never looked, or its file was
+        damaged or could not be read, the other's (the first ``pdxtui changes`` after the app opened a dataset is a
+        comparison, not a first look). None: neither looked, or neither file could be read (see
+        :meth:`last_look`)."""
+        return self.last_look(portal, dataset_id, who)[0]
 
-    def _read_fingerprint(self, path: Path, dataset_id: str) -> Fingerprint | Literal[False] | None:
-        """The fingerprint in ``path``; False when there is no such file; None when it could not be read."""
+    def last_look(self, portal: str, dataset_id: str, who: str = "app") -> tuple[Fingerprint | None, str]:
+        """:meth:`fingerprint`, and what was wrong: "" when the fingerprint was read (or no one ever looked), else
+        why ``who``'s last look could not be read and no other stood in (a damaged file is set aside; a warning
+        says what happened either way)."""
+        own, problem = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, who), dataset_id)
+        if own is not None:
+            return own, ""
+        for other in LOOKERS:
+            if other == who:
+                continue
+            found, trouble = self._read_fingerprint(self.fingerprint_path(portal, dataset_id, other), dataset_id)
+            if trouble:
+                self._warn(f"the fingerprint of {dataset_id} {trouble}")
+            if found is not None:
+                if problem:
+                    looker = "the app's" if other == "app" else "pdxtui changes'"
+                    self._warn(f"the fingerprint of {dataset_id} {problem}: compared with {looker} last look instead")
+                return found, ""
+        if problem:
+            problem = f"the fingerprint of {dataset_id} {problem}: what changed since it was taken cannot be told"
+            self._warn(problem)
+        return None, problem
+
+    def _read_fingerprint(self, path: Path, dataset_id: str) -> tuple[Fingerprint | None, str]:
+        """The fingerprint in ``path`` (None when there is none, or it could not be read: then why, as "was damaged
+        (…); set aside as …" or "cannot be read (…): …")."""
         try:
             raw = path.read_bytes()[: MAX_FINGERPRINT + 1]
         except FileNotFoundError:
-            return False
+            return None, ""
         except OSError as exc:
-            self._warn(f"cannot read the fingerprint of {dataset_id} ({path}): {exc.strerror or exc}")
-            return None
+            return None, f"cannot be read ({path}): {exc.strerror or exc}"
         try:
             if len(raw) > MAX_FINGERPRINT:
                 raise ValueError("too large")
@@ -241,13 +260,8 @@ class Memory:
             if print_.dataset_id != dataset_id:
                 raise ValueError(f"it is the fingerprint of {print_.dataset_id!r}")
         except (ValueError, TypeError, KeyError) as exc:
-            aside = self._set_aside(path)
-            self._warn(
-                f"the fingerprint of {dataset_id} was damaged ({exc}); set aside as {aside}: "
-                "what changed since it was taken cannot be told this time"
-            )
-            return None
-        return print_
+            return None, f"was damaged ({exc}); set aside as {self._set_aside(path)}"
+        return print_, ""
 
     def keep_fingerprint(self, portal: str, fingerprint: Fingerprint, who: str = "app") -> None:
         """Keep ``fingerprint`` as ``who``'s last look at the dataset (replacing the one before, atomically)."""
@@ -265,6 +279,7 @@ class Memory:
     def _load(self) -> dict[str, dict[str, list[Entry]]]:
         """The remembered entries per portal; a damaged file is set aside (keeping what still reads)."""
         self.unreadable = ""
+        self._read_only = False  # read afresh: a file unreadable (or newer) once may not be now
         try:
             raw = self.path.read_bytes()[: MAX_FILE + 1]
         except FileNotFoundError:
@@ -287,7 +302,8 @@ class Memory:
             data = {"pdxtui_memory": SCHEMA, "portals": {}}
         version = data.get("pdxtui_memory")
         if isinstance(version, int) and version > SCHEMA:
-            if not self._read_only:
+            if not self._newer_said:
+                self._newer_said = True
                 self._warn(
                     f"{self.path} was written by a newer pdxtui (format {version}): read as far as this version "
                     "can, and left as it is (changes to recents and bookmarks are not kept)"
@@ -326,16 +342,23 @@ class Memory:
                     return self._load()
         if problems and not self._read_only:
             self.damaged = problems[0]
-            aside = self._set_aside(self.path)
+            # copied aside, then replaced atomically: a reader meanwhile sees the damaged file or the repaired one,
+            # never no file (no bookmarks at all)
+            aside = self._set_aside(self.path, copy=True)
             kept = sum(len(v["recent"]) + len(v["bookmarks"]) for v in out.values())
-            self._warn(
+            said = (
                 f"the recents and bookmarks file was damaged ({problems[0]}"
                 + (f", and {len(problems) - 1} more problem(s)" if len(problems) > 1 else "")
                 + f"); the original is set aside as {aside}"
                 + (f"; the {kept} entries that could be read are kept" if kept else "; starting afresh")
             )
-            if kept:
-                self._save(out)
+            if not self._read_only:  # set aside (else it is left as it is, and only read)
+                try:
+                    self._save(out)
+                except StoreError as exc:  # a read never raises: the lists read are used, and kept as they are
+                    self._read_only = True
+                    said = f"{said}, but the repaired file could not be written ({exc})"
+            self._warn(said)
         return out
 
     def _save(self, data: dict[str, dict[str, list[Entry]]]) -> None:
@@ -385,7 +408,12 @@ class Memory:
         except OSError as exc:
             raise StoreError(f"cannot lock {self.folder}: {exc.strerror or exc}") from None
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except OSError as exc:  # no locks on this file system (ENOLCK on some NFS mounts): the change is kept
+                if not self._no_lock_said:
+                    self._no_lock_said = True
+                    log.warning("changing %s without the lock: %s", self.path, exc.strerror or exc)
             self._held.lock = True
             yield
         finally:
@@ -404,9 +432,10 @@ class Memory:
             reason = str(exc) if isinstance(exc, PdxError) else (exc.strerror or str(exc))
             raise StoreError(f"cannot keep {what} in {path}: {reason}") from None
 
-    def _set_aside(self, path: Path) -> Path:
-        """Move a damaged file out of the way (``NAME.damaged-STAMP``); its name, or the file itself when it
-        cannot be moved (then it is only ignored, and read-only from now on)."""
+    def _set_aside(self, path: Path, copy: bool = False) -> Path:
+        """Move (``copy``: copy, for the caller to replace it) a damaged file out of the way
+        (``NAME.damaged-STAMP``); its name, or the file itself when it cannot be moved (then it is only ignored,
+        and read-only until it is read again)."""
         stamp = now().strftime("%Y%m%dT%H%M%S")
         aside = path.with_name(f"{path.name}.damaged-{stamp}")
         n = 1
@@ -414,8 +443,17 @@ class Memory:
             n += 1
             aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
         try:
-            path.rename(aside)
+            if copy:
+                import shutil
+
+                shutil.copyfile(path, aside)
+                aside.chmod(0o600)
+            else:
+                path.rename(aside)
         except OSError as exc:
+            if copy:
+                with contextlib.suppress(OSError):
+                    aside.unlink(missing_ok=True)  # no half copy left behind
             log.warning("could not set aside %s: %s", path, exc)
             if path == self.path:
                 self._read_only = True

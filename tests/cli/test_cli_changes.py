@@ -241,15 +241,25 @@ def test_a_real_process(tmp_path):
     assert Memory(tmp_path / "d").fingerprint("bundled", BUSINESS) is not None
 
 
-def test_a_damaged_fingerprint_is_a_warning_and_a_first_look(capsys, fake_socrata):
+def test_a_damaged_fingerprint_is_an_error_unless_the_apps_last_look_stands_in(capsys, fake_socrata):
+    """A damaged last look is not a silent first look (exit 0): it is an error saying so, and nothing is kept (the
+    next run is a first look); when the app's last look can be read, it is compared with instead, with a warning."""
     portal = f"socrata:{fake_socrata.url}"
     checked(capsys, portal, TREES.id)
     path = Memory().fingerprint_path(portal, TREES.id, who="changes")
     path.write_text("{not json")
     code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 1 and only(results)["status"] == "error" and "damaged" in only(results)["error"]
+    assert "damaged" in err and "set aside" in err
+    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id, who="changes") is None
+    code, results, err = checked(capsys, portal, TREES.id)
     assert code == 0 and only(results)["status"] == "first_look"
-    assert "warning" in err and "damaged" in err and err.count("\n") == 1
-    assert list(path.parent.glob("*.damaged-*")) and Memory().fingerprint(portal, TREES.id, who="changes") is not None
+
+    Memory().keep_fingerprint(portal, Memory().fingerprint(portal, TREES.id, who="changes"), who="app")
+    path.write_text("{not json")
+    code, results, err = checked(capsys, portal, TREES.id)
+    assert code == 0 and only(results)["status"] == "unchanged", err
+    assert "damaged" in err and "the app's last look" in err and err.count("\n") == 1
 
 
 def test_renumbered_row_ids_are_compared_by_content(capsys, fake_ckan, fake_arcgis):
@@ -362,3 +372,52 @@ def test_an_unexpected_error_is_that_datasets_error_and_the_rest_are_checked(cap
 
     logged = (log_dir() / LOG_NAME).read_text()
     assert "Traceback" in logged and "RuntimeError: a bug" in logged  # the traceback is in the log file
+
+
+def test_a_stale_page_read_during_the_look_is_an_error_though_the_last_answer_was_fresh():
+    """The portal's state is its last answer's: a count asked after an old cached page (offline) says "network"
+    again. What the look heard decides: a stale answer anywhere in it is no look at the dataset, and nothing is kept."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import polars as pl
+
+    from pdxtui.cli.changes import _check
+    from pdxtui.memory.fingerprint import take
+    from pdxtui.model import Dataset, FetchState, Field
+    from pdxtui.netlog import note_source
+
+    fields = (Field("OBJECTID", "esriFieldTypeOID", "integer"), Field("S", "esriFieldTypeString", "string"))
+    dataset = Dataset("d", "D", fields=fields, key_field="OBJECTID", rows=3)
+
+    class Service:
+        portal = SimpleNamespace(state=FetchState(source="network"))
+
+        async def dataset(self, ident):
+            note_source("network")
+            return dataset
+
+        async def stream(self, ds, query, progress=None):
+            self.portal.state = FetchState(source="stale", reason="timed out")
+            note_source("stale")  # an old cached page, as the fetcher serves it offline
+            yield pl.DataFrame({"OBJECTID": [1, 2], "S": ["a", "b"]})
+
+        async def count(self, ds, query=None):
+            self.portal.state = FetchState(source="network")
+            note_source("network")
+            return 2
+
+    memory = Memory()
+    before = take(dataset, pl.DataFrame({"OBJECTID": [1, 2, 3], "S": ["a", "b", "c"]}), rows=3, complete=True)
+    memory.keep_fingerprint("p", before, who="changes")
+    result = asyncio.run(_check(Service(), memory, "p", "d", "", keep=True))
+    assert result["status"] == "error" and "old cached copy" in result["error"]
+    assert Memory().fingerprint("p", "d", who="changes").rows == 3  # the last look is kept as it was
+
+
+def test_ids_given_but_all_blank_are_a_usage_error(capsys):
+    """`pdxtui changes ""` (a script's empty variable) is not "check every bookmark": nothing is checked or kept."""
+    Memory().add_bookmark("bundled", Entry(BUSINESS, "Business Districts"))
+    code, out, err = run(capsys, "--portal", "demo", "changes", "", " ")
+    assert code == 2 and "blank" in err and out == ""
+    assert Memory().fingerprint("bundled", BUSINESS, who="changes") is None

@@ -146,7 +146,7 @@ async def test_hashing_and_the_fingerprint_files_are_off_the_event_loop(fake_arc
     monkeypatch.setattr(looking, "take", spy("take", looking.take))
     monkeypatch.setattr(looking, "compare", spy("compare", looking.compare))
     monkeypatch.setattr(memory, "keep_fingerprint", spy("keep", memory.keep_fingerprint))
-    monkeypatch.setattr(memory, "fingerprint", spy("read", memory.fingerprint))
+    monkeypatch.setattr(memory, "last_look", spy("read", memory.last_look))
     await again(service, memory, HERITAGE.id)
     await again(service, memory, HERITAGE.id)
     main = threading.main_thread().name

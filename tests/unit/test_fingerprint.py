@@ -72,6 +72,17 @@ def test_keyless_rows_compare_by_content_with_repeats():
     assert any("no row id" in n for n in changes.notes)
 
 
+def test_keyless_rows_with_a_field_removed_are_not_said_compared_by_id():
+    """No row id and a field gone: the rows cannot be compared at all (their old hashes cover the field): the note
+    says so, not "compared by id only"."""
+    ds = replace(DS, key_field="", fields=FIELDS[1:])
+    before = ROWS.drop("OBJECTID")
+    changes = compare(look(ds, before, T0), look(replace(ds, fields=FIELDS[1:2]), before.drop("DIAMETER")))
+    assert changes.added is None and "field `DIAMETER` removed" in changes.describe()
+    assert not any("by id" in n for n in changes.notes)
+    assert any("rows are not compared" in n and "no row id" in n for n in changes.notes), changes.notes
+
+
 def test_a_repeated_id_falls_back_to_content():
     frame = pl.DataFrame({"OBJECTID": [1, 1], "SPECIES": ["oak", "fir"], "DIAMETER": [1, 2]})
     assert look(DS, frame).key == ""
@@ -131,6 +142,25 @@ def test_edits_without_renumbering_stay_by_id():
     changes = compare(look(DS, ROWS, T0), look(DS, after))
     assert (changes.added, changes.removed, changes.changed) == ((), (), ("1", "2"))
     assert not any("renumbered" in note for note in changes.notes)
+
+
+def _by_id(before: dict[int, str], after: dict[int, str]):
+    def frame(rows):
+        n = len(rows)
+        return pl.DataFrame({"OBJECTID": list(rows), "SPECIES": list(rows.values()), "DIAMETER": [1] * n})
+
+    changes = compare(look(DS, frame(before), T0), look(DS, frame(after)))
+    assert not any("renumbered" in note for note in changes.notes)
+    return changes.added, changes.removed, changes.changed
+
+
+def test_real_edits_are_not_taken_for_renumbered_ids():
+    """Values swapped or rotated between rows (the same ids), a row deleted and its twin added under a new id, an
+    edit A→B with the row holding B deleted: real edits, told by id (not "renumbered" and "No change")."""
+    assert _by_id({1: "open", 2: "closed", 3: "x"}, {1: "closed", 2: "open", 3: "x"}) == ((), (), ("1", "2"))
+    assert _by_id({1: "a", 2: "b", 3: "c", 4: "d"}, {1: "b", 2: "c", 3: "a", 4: "d"}) == ((), (), ("1", "2", "3"))
+    assert _by_id({1: "a", 2: "b", 3: "c"}, {1: "a", 3: "c", 9: "b"}) == (("9",), ("2",), ())
+    assert _by_id({1: "A", 2: "B", 3: "C"}, {1: "B", 3: "C"}) == ((), ("2",), ("1",))
 
 
 def test_an_id_column_that_repeats_values_is_said_so():

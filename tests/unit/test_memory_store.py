@@ -108,3 +108,59 @@ def test_fingerprints_round_trip_and_damage_is_set_aside(tmp_path, monkeypatch):
     assert memory.fingerprint(P, "abc/1") is None
     assert "damaged" in memory.warnings[0] and "abc/1" in memory.warnings[0]
     assert memory.fingerprint(P, "abc/1") is None and len(memory.warnings) == 1  # set aside: now simply absent
+
+
+def test_no_lock_to_be_had_keeps_the_bookmark_and_reads(tmp_path, monkeypatch, caplog):
+    """flock fails with ENOLCK on some NFS mounts: the bookmark is still kept (without the lock, logged once), and
+    reading a damaged file (which repairs it under the lock) raises nothing."""
+    import errno
+    import fcntl
+
+    def no_lock(handle, how):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_lock)
+    memory = Memory(tmp_path)
+    memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    memory.add_bookmark(P, Entry("abc/2", "Parks"))
+    assert sorted(e.id for e in Memory(tmp_path).bookmarks(P)) == ["abc/1", "abc/2"]
+    assert sum("without the lock" in r.getMessage() for r in caplog.records) == 1
+    data = json.loads(memory.path.read_text())
+    data["portals"][P]["bookmarks"].append({"id": 7})  # an entry that does not read
+    memory.path.write_text(json.dumps(data))
+    again = Memory(tmp_path)
+    assert len(again.bookmarks(P)) == 2 and "damaged" in again.warnings[0]
+
+
+def test_a_file_unreadable_once_is_read_again_next_time(tmp_path):
+    """An unreadable (or newer) file makes the lists read-only while it is so, not for the rest of the run."""
+    memory = Memory(tmp_path)
+    memory.path.mkdir(parents=True)  # read_bytes: IsADirectoryError, as a permission problem would be
+    assert memory.bookmarks(P) == [] and memory.unreadable
+    with pytest.raises(StoreError):
+        memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    memory.path.rmdir()
+    memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    assert [e.id for e in Memory(tmp_path).bookmarks(P)] == ["abc/1"] and not memory.unreadable
+
+
+def test_the_repair_never_leaves_the_file_missing(tmp_path, monkeypatch):
+    """A damaged file is repaired by an atomic replace, the original copied aside (not renamed away first): another
+    process reading meanwhile sees the damaged file or the repaired one, never none (no bookmarks at all)."""
+    memory = Memory(tmp_path)
+    memory.add_bookmark(P, Entry("abc/1", "Trees"))
+    data = json.loads(memory.path.read_text())
+    data["portals"][P]["bookmarks"].append({"id": 7})  # an entry that does not read
+    original = json.dumps(data)
+    memory.path.write_text(original)
+    real_save, seen = Memory._save, []
+
+    def save(self, data):
+        seen.append(self.path.exists())
+        real_save(self, data)
+
+    monkeypatch.setattr(Memory, "_save", save)
+    again = Memory(tmp_path)
+    assert [e.id for e in again.bookmarks(P)] == ["abc/1"] and seen == [True]
+    (aside,) = tmp_path.glob("memory.json.damaged-*")
+    assert aside.read_text() == original and "damaged" in again.warnings[0] and str(aside) in again.warnings[0]
