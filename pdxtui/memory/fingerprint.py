@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 FORMAT = 1
 #: datasets with fewer rows than this get row hashes (when every row was read)
 ROW_LIMIT = 10_000
+#: with the same row ids before and after, rows are taken for renumbered only when at least this many moved
+RENUMBERED_SAME_IDS = 10
 #: the key of a row in a dataset without an id column: its content hash and which copy of that content it is
 CONTENT_KEY = ""
 
@@ -440,11 +442,11 @@ def _renumbered(
     rows) is more than the difference in content can explain and the ids really moved: some id appeared or vanished,
     and most rows' content now sits under an id that did not hold it (a table recreated and numbered from 1 again,
     rows replaced with new ids). None when the ids can be trusted: values swapped between rows, a row deleted and
-    its twin added under a new id, are real edits told by id."""
+    its twin added under a new id, are real edits told by id. With the same ids before and after (a table numbered
+    1..N again, a row gone at the top and one added at the end), only when at least ``RENUMBERED_SAME_IDS`` rows
+    moved: a handful of values moved between rows are edits."""
     from collections import Counter
 
-    if old_rows.keys() == new_rows.keys():
-        return None
     old_count, new_count = Counter(old_rows.values()), Counter(new_rows.values())
     gone, new = old_count - new_count, new_count - old_count
     if claimed <= gone.total() + new.total():
@@ -452,6 +454,8 @@ def _renumbered(
     moved = sum(1 for key, digest in new_rows.items() if digest in old_count and old_rows.get(key) != digest)
     if 2 * moved <= min(len(old_rows), len(new_rows)):
         return None
+    if old_rows.keys() == new_rows.keys() and moved < RENUMBERED_SAME_IDS:
+        return None  # the same ids, a few values moved between rows: edits (a table re-numbered 1..N moves many)
 
     def pick(rows: Mapping[str, str], surplus: Counter[str]) -> tuple[str, ...]:
         left = Counter(surplus)

@@ -135,6 +135,12 @@ def test_renumbered_ids_are_reported_by_content():
     )
     changes = compare(look(DS, before, T0), look(DS, edited))
     assert (changes.added, changes.removed, changes.changed) == (("5",), ("1", "6"), ())
+    # a row removed at the top and one added at the end: the same ids 1..N, every row's content under another id
+    shifted = pl.concat([before.slice(1), pl.DataFrame({"OBJECTID": [0], "SPECIES": ["new"], "DIAMETER": [2]})])
+    shifted = shifted.with_columns(pl.Series("OBJECTID", range(1, n + 1)))
+    changes = compare(look(DS, before, T0), look(DS, shifted))
+    assert (changes.added, changes.removed, changes.changed) == ((str(n),), ("1",), ())
+    assert any("renumbered" in note for note in changes.notes)
 
 
 def test_edits_without_renumbering_stay_by_id():
