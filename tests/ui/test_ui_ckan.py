@@ -219,6 +219,7 @@ def _snapshot(snap_compare, steps) -> bool:
         server.stop()
 
 
+@pytest.mark.xdist_group("ckan-snapshot-port")  # one worker: both bind SNAPSHOT_PORT (else one skips)
 def test_snapshot_of_a_ckan_dataset(snap_compare, fixed_freshness_clock):
     async def nothing(pilot):
         pass
@@ -226,6 +227,7 @@ def test_snapshot_of_a_ckan_dataset(snap_compare, fixed_freshness_clock):
     assert _snapshot(snap_compare, nothing)
 
 
+@pytest.mark.xdist_group("ckan-snapshot-port")  # one worker: both bind SNAPSHOT_PORT (else one skips)
 def test_snapshot_of_the_resource_picker(snap_compare, fixed_freshness_clock):
     async def pick(pilot):
         from pdxtui.ui.screens.resources import ResourcesScreen
