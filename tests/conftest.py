@@ -119,6 +119,15 @@ def lasting_notifications(request, monkeypatch):
 
 
 @pytest.fixture
+def quick_retries():
+    """Retries without sleeping between attempts, at most 3 (``pytestmark = pytest.mark.usefixtures(...)``)."""
+    import stamina
+
+    with stamina.set_testing(True, attempts=3, cap=True):
+        yield
+
+
+@pytest.fixture
 def demo_service():
     from pdxtui.portals.bundled import BundledPortal
     from pdxtui.service import Service

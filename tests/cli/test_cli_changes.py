@@ -15,6 +15,7 @@ import stamina
 
 from pdxtui.cli import main
 from pdxtui.memory.store import Entry, Memory
+from tests.support.cli import run_cli
 from tests.support.fakeportal.changes import Change
 from tests.support.fakeportal.fixtures import DATASETS
 from tests.support.fakeportal.fresh import ms_ago
@@ -24,14 +25,8 @@ HERITAGE = DATASETS["heritage_trees"]
 BUSINESS = "e5239d11143312e293ded5be6cfeaab4_11"  # bundled: Business Districts (46 rows)
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def checked(capsys, portal: str, *args: str) -> tuple[int, list[dict], str]:
-    code, out, err = run(capsys, "--portal", portal, "changes", "--json", *args)
+    code, out, err = run_cli(capsys, "--portal", portal, "changes", "--json", *args)
     return code, json.loads(out), err
 
 
@@ -89,7 +84,7 @@ def test_arcgis(capsys, fake_arcgis):
         "data_moved": True,
     }
     assert only(results)["key"] == "OBJECTID" and only(results)["changed"] is True
-    code, out, err = run(capsys, "--portal", portal, "changes", HERITAGE.id)  # kept: nothing new since
+    code, out, err = run_cli(capsys, "--portal", portal, "changes", HERITAGE.id)  # kept: nothing new since
     assert code == 0 and "No change since" in out and HERITAGE.title in out
 
 
@@ -161,12 +156,12 @@ def test_a_ckan_file_is_compared_by_content(capsys, fake_ckan):
 
 
 def test_bundled_and_bookmarks(capsys):
-    code, out, err = run(capsys, "--portal", "demo", "changes")
+    code, out, err = run_cli(capsys, "--portal", "demo", "changes")
     assert code == 0 and out == "" and "pdxtui bookmark add ID" in err
-    code, out, err = run(capsys, "--portal", "demo", "changes", "--json")
+    code, out, err = run_cli(capsys, "--portal", "demo", "changes", "--json")
     assert code == 0 and json.loads(out) == []
     Memory().add_bookmark("bundled", Entry(BUSINESS, "Business Districts"))
-    code, out, err = run(capsys, "--portal", "demo", "changes")
+    code, out, err = run_cli(capsys, "--portal", "demo", "changes")
     assert (
         code == 0
         and out.strip() == f"{BUSINESS} (Business Districts): first look: fingerprint kept, nothing to compare yet"
@@ -276,7 +271,7 @@ def test_renumbered_row_ids_are_compared_by_content(capsys, fake_ckan, fake_arcg
     # old rows 1 and 8 are gone by content; the edited row is now _id 7
     assert (result["added"], result["removed"], result["changed_rows"]) == (["7"], ["1", "8"], [])
     assert any("renumbered" in note for note in result["notes"])
-    code, out, err = run(capsys, "--portal", portal, "changes", "street-trees")
+    code, out, err = run_cli(capsys, "--portal", portal, "changes", "street-trees")
     assert code == 0 and "No change since" in out  # the new numbering is the baseline now
 
     portal = f"arcgis:{fake_arcgis.url}/hub"
@@ -338,7 +333,7 @@ def test_the_first_changes_after_the_app_looked_is_a_comparison(capsys, fake_soc
 
 def test_a_store_that_cannot_be_read_is_an_error_not_no_bookmarks(capsys):
     Memory().path.mkdir(parents=True)  # memory.json is a folder: it cannot be read
-    code, out, err = run(capsys, "--portal", "demo", "changes")
+    code, out, err = run_cli(capsys, "--portal", "demo", "changes")
     assert code == 1 and out == "" and "cannot read the recents and bookmarks" in err and "no bookmarks" not in err
 
 
@@ -346,7 +341,7 @@ def test_a_damaged_store_is_an_error_and_what_reads_is_still_checked(capsys):
     bookmarks = [{"id": BUSINESS, "title": "Business Districts"}, {"id": 7}]  # the second does not read
     Memory().path.parent.mkdir(parents=True, exist_ok=True)
     Memory().path.write_text(json.dumps({"pdxtui_memory": 1, "portals": {"bundled": {"bookmarks": bookmarks}}}))
-    code, out, err = run(capsys, "--portal", "demo", "changes")
+    code, out, err = run_cli(capsys, "--portal", "demo", "changes")
     assert code == 1, err  # bookmarks may be missing: not "all is well"
     assert "damaged" in err and "bookmarks may be missing" in err
     assert out.startswith(BUSINESS) and "first look" in out  # the bookmark that reads was still checked
@@ -418,6 +413,6 @@ def test_a_stale_page_read_during_the_look_is_an_error_though_the_last_answer_wa
 def test_ids_given_but_all_blank_are_a_usage_error(capsys):
     """`pdxtui changes ""` (a script's empty variable) is not "check every bookmark": nothing is checked or kept."""
     Memory().add_bookmark("bundled", Entry(BUSINESS, "Business Districts"))
-    code, out, err = run(capsys, "--portal", "demo", "changes", "", " ")
+    code, out, err = run_cli(capsys, "--portal", "demo", "changes", "", " ")
     assert code == 2 and "blank" in err and out == ""
     assert Memory().fingerprint("bundled", BUSINESS, who="changes") is None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import stamina
 
 from pdxtui.cli import main
 from tests.support.fakeportal.fixtures import DATASETS
@@ -15,10 +14,7 @@ from tests.support.fakeportal.fixtures import DATASETS
 HERITAGE = DATASETS["heritage_trees"]  # an ArcGIS point layer
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 @pytest.fixture

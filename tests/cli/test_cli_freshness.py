@@ -8,9 +8,8 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-import stamina
 
-from pdxtui.cli import main
+from tests.support.cli import run_cli
 from tests.support.fakeportal.fixtures import DATASETS
 from tests.support.fakeportal.fresh import ABSENT, ago, iso_ago, ms_ago, s_ago
 
@@ -18,20 +17,11 @@ PERMITS = DATASETS["permits"]  # Monthly
 KEYS = {"state", "cadence", "data_updated", "expected_by"}
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 def show_json(capsys, portal: str, ident: str) -> dict:
-    code, out, err = run(capsys, "--portal", portal, "show", ident, "--json")
+    code, out, err = run_cli(capsys, "--portal", portal, "show", ident, "--json")
     assert code == 0, err
     return json.loads(out)
 
@@ -64,7 +54,7 @@ def test_arcgis_unknown_and_the_search_hits(capsys, fake_arcgis):
         "expected_by": None,
     }
     app.record_fields[PERMITS.id] = {"modified": ms_ago(40)}
-    code, out, err = run(capsys, "--portal", portal, "search", "residential", "permits", "--json")
+    code, out, err = run_cli(capsys, "--portal", portal, "search", "residential", "permits", "--json")
     assert code == 0, err
     hits = json.loads(out)
     assert all(set(h["freshness"]) == KEYS for h in hits)
@@ -75,7 +65,7 @@ def test_arcgis_unknown_and_the_search_hits(capsys, fake_arcgis):
 def test_arcgis_show_text_says_how_fresh(capsys, fake_arcgis):
     app = fake_arcgis.apps["arcgis"]
     app.editing_info["permits"] = {"lastEditDate": ms_ago(70)}
-    code, out, err = run(capsys, "--portal", f"arcgis:{fake_arcgis.url}/hub", "show", PERMITS.id)
+    code, out, err = run_cli(capsys, "--portal", f"arcgis:{fake_arcgis.url}/hub", "show", PERMITS.id)
     assert code == 0, err
     line = next(line for line in out.splitlines() if line.startswith("updates:"))
     changed = ago(70).date().isoformat()
@@ -95,7 +85,7 @@ def test_socrata_show_and_search_json(capsys, fake_socrata, days, state):
     fresh = show_json(capsys, portal, "insp-2345")["freshness"]
     assert set(fresh) == KEYS and fresh["state"] == state
     assert fresh["cadence"] == ("daily" if days is not None else None)
-    code, out, err = run(capsys, "--portal", portal, "search", "food", "--json")
+    code, out, err = run_cli(capsys, "--portal", portal, "search", "food", "--json")
     assert code == 0, err
     hit = next(h for h in json.loads(out) if h["id"] == "insp-2345")
     assert hit["freshness"]["state"] == state
@@ -110,7 +100,7 @@ def test_ckan_show_and_search_json(capsys, fake_ckan, days, state):
     fresh = show_json(capsys, portal, "street-trees")["freshness"]
     assert fresh["state"] == state and fresh["cadence"] == "annually"
     assert fresh["data_updated"].endswith("Z")  # CKAN's zoneless text, read as UTC
-    code, out, err = run(capsys, "--portal", portal, "search", "--json")
+    code, out, err = run_cli(capsys, "--portal", portal, "search", "--json")
     assert code == 0, err
     hit = next(h for h in json.loads(out) if h["id"] == "street-trees")
     assert hit["freshness"] == fresh
@@ -119,7 +109,7 @@ def test_ckan_show_and_search_json(capsys, fake_ckan, days, state):
 def test_ckan_without_a_cadence_is_unknown_in_text_too(capsys, fake_ckan):
     trees = fake_ckan.apps["ckan"].package("street-trees")
     trees.extras = []
-    code, out, err = run(capsys, "--portal", f"ckan:{fake_ckan.url}", "show", "street-trees")
+    code, out, err = run_cli(capsys, "--portal", f"ckan:{fake_ckan.url}", "show", "street-trees")
     assert code == 0, err
     line = next(line for line in out.splitlines() if line.startswith("updates:"))
     assert line.split(None, 1)[1] == "no stated cadence · data last changed 2024-06-28 · freshness unknown"
@@ -135,7 +125,7 @@ def test_demo_show_json_has_freshness(capsys):
 def test_show_text_names_a_coded_cadence_in_words(capsys, fake_ckan):
     bikes = fake_ckan.apps["ckan"].package("bike-counts")  # accrualPeriodicity R/P1D; its resource has no date
     bikes.modified = iso_ago(3)
-    code, out, err = run(capsys, "--portal", f"ckan:{fake_ckan.url}", "show", "bike-counts")
+    code, out, err = run_cli(capsys, "--portal", f"ckan:{fake_ckan.url}", "show", "bike-counts")
     assert code == 0, err
     line = next(line for line in out.splitlines() if line.startswith("updates:"))
     changed = ago(3).date().isoformat()

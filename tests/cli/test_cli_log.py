@@ -11,16 +11,10 @@ from pathlib import Path
 import pytest
 
 from pdxtui import requestlog
-from pdxtui.cli import main
+from tests.support.cli import run_cli
 from tests.support.fakeportal.fixtures import DATASETS
 
 PERMITS = DATASETS["permits"]
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def lines(path: Path) -> list[dict]:
@@ -30,9 +24,9 @@ def lines(path: Path) -> list[dict]:
 def test_cli_requests_are_recorded_with_status_cache_hits_and_waits(fake_arcgis, capsys, tmp_path):
     portal = f"arcgis:{fake_arcgis.url}/hub"
     fake_arcgis.faults.set("429", path_contains="/api/search/", count=1, retry_after=0.3)
-    assert run(capsys, "--portal", portal, "search", "permits", "--json")[0] == 0
-    assert run(capsys, "--portal", portal, "search", "permits", "--json")[0] == 0  # from the cache
-    assert run(capsys, "--portal", portal, "show", PERMITS.id)[0] == 0
+    assert run_cli(capsys, "--portal", portal, "search", "permits", "--json")[0] == 0
+    assert run_cli(capsys, "--portal", portal, "search", "permits", "--json")[0] == 0  # from the cache
+    assert run_cli(capsys, "--portal", portal, "show", PERMITS.id)[0] == 0
 
     records = lines(tmp_path / "state" / "requests.jsonl")
     searches = [r for r in records if r["path"].startswith("/hub/api/search/v1/collections/dataset/items?")]
@@ -46,7 +40,7 @@ def test_cli_requests_are_recorded_with_status_cache_hits_and_waits(fake_arcgis,
     hub = [r for r in records if "x-ratelimit-limit-portal_search_throttler" in r["rate_limits"]]
     assert hub, "the Hub search throttle headers were not kept"
 
-    code, out, err = run(capsys, "log", "--json")
+    code, out, err = run_cli(capsys, "log", "--json")
     assert code == 0, err
     totals = json.loads(out)
     assert sum(d["attempts"] for d in totals) == len(fake_arcgis.requests)  # the server's own count
@@ -55,7 +49,7 @@ def test_cli_requests_are_recorded_with_status_cache_hits_and_waits(fake_arcgis,
     assert sum(d["throttled"] for d in totals) == 1 and sum(d["errors"] for d in totals) == 0
     assert sum(d["waited"] for d in totals) >= 0.25
 
-    code, out, err = run(capsys, "log")
+    code, out, err = run_cli(capsys, "log")
     assert code == 0 and err == ""
     table = out.splitlines()
     assert table[0].split()[:3] == ["Day", "Host", "Requests"] and table[-1].startswith("Total")
@@ -69,11 +63,11 @@ def test_failures_are_recorded_with_an_error_line(fake_arcgis, capsys, tmp_path)
     portal = f"arcgis:{fake_arcgis.url}/hub"
     fake_arcgis.faults.set("503_after_stall", path_contains="/api/search/", seconds=0.01)
     with stamina.set_testing(True, attempts=2, cap=True):
-        assert run(capsys, "--portal", portal, "search", "nothing", "--json")[0] == 1
+        assert run_cli(capsys, "--portal", portal, "search", "nothing", "--json")[0] == 1
     (record,) = lines(tmp_path / "state" / "requests.jsonl")
     assert record["status"] == 503 and record["attempts"] == 2 and "answered 503" in record["error"]
     assert "\n" not in record["error"]
-    totals = json.loads(run(capsys, "log", "--json")[1])
+    totals = json.loads(run_cli(capsys, "log", "--json")[1])
     assert totals[0]["errors"] == 1 and totals[0]["attempts"] == len(fake_arcgis.requests) == 2
 
 
@@ -89,11 +83,11 @@ def test_a_state_folder_that_is_a_file_never_breaks_a_command(fake_arcgis, capsy
     monkeypatch.setenv("PDXTUI_LOG_DIR", str(logs))
     portal = f"arcgis:{fake_arcgis.url}/hub"
     for _ in range(2):
-        code, out, err = run(capsys, "--portal", portal, "search", "permits", "--json")
+        code, out, err = run_cli(capsys, "--portal", portal, "search", "permits", "--json")
         assert code == 0 and json.loads(out), err
         _no_traceback(err)
     assert (logs / "pdxtui.log").read_text().count("requests are not being recorded") == 1  # once, not per request
-    code, out, err = run(capsys, "log")
+    code, out, err = run_cli(capsys, "log")
     assert code == 0 and out.startswith("No requests recorded")
     assert err.count("\n") == 1 and "requests are not being recorded" in err and "is not a folder" in err
 
@@ -106,10 +100,10 @@ def test_an_unwritable_state_folder_never_breaks_a_command(fake_arcgis, capsys, 
     else:
         state.chmod(0o500)
     try:
-        code, out, err = run(capsys, "--portal", f"arcgis:{fake_arcgis.url}/hub", "search", "permits", "--json")
+        code, out, err = run_cli(capsys, "--portal", f"arcgis:{fake_arcgis.url}/hub", "search", "permits", "--json")
         assert code == 0 and json.loads(out), err
         _no_traceback(err)
-        code, out, err = run(capsys, "log")
+        code, out, err = run_cli(capsys, "log")
         assert (code, out) == (1, "") or (code == 0 and out.startswith("No requests recorded"))
         assert err.count("\n") == 1  # one line: the log cannot be read (root) or written (the others)
         assert "could not read the request log" in err or "requests are not being recorded" in err
@@ -119,12 +113,12 @@ def test_an_unwritable_state_folder_never_breaks_a_command(fake_arcgis, capsys, 
 
 
 def test_log_says_when_empty_and_refuses_a_bad_date(capsys):
-    code, out, err = run(capsys, "log")
+    code, out, err = run_cli(capsys, "log")
     assert code == 0 and out.startswith("No requests recorded (the log: ") and err == ""
-    assert run(capsys, "log", "--json")[:2] == (0, "[]\n")
-    code, out, err = run(capsys, "log", "--since", "2026-13-45")
+    assert run_cli(capsys, "log", "--json")[:2] == (0, "[]\n")
+    code, out, err = run_cli(capsys, "log", "--since", "2026-13-45")
     assert code == 2 and out == "" and err.count("\n") == 1 and "is not a date" in err
-    code, out, err = run(capsys, "log", "--since", "yesterday")
+    code, out, err = run_cli(capsys, "log", "--since", "yesterday")
     assert code == 2 and "is not a date" in err
 
 
@@ -145,12 +139,12 @@ def test_log_skips_damaged_lines_and_filters_by_day_and_host(capsys, tmp_path):
     sink.close()
     with open(path, "ab") as f:
         f.write(b'{"at": "not a time"}\n[1, 2]\n{"half a line')  # damaged lines, and one cut by a crash
-    code, out, err = run(capsys, "log", "--json", "--since", "2026-11-02", "--host", "arcgis.com")
+    code, out, err = run_cli(capsys, "log", "--json", "--since", "2026-11-02", "--host", "arcgis.com")
     assert code == 0 and err == "pdxtui: skipped 3 damaged lines in the request log\n"
     (day,) = json.loads(out)
     assert day["day"] == "2026-11-03" and day["host"] == "services.arcgis.com"
     assert (day["requests"], day["throttled"], day["errors"], day["waited"]) == (1, 1, 1, 2.5)
-    code, out, _ = run(capsys, "log", "--host", "https://data.example.org/resource/x.json")
+    code, out, _ = run_cli(capsys, "log", "--host", "https://data.example.org/resource/x.json")
     assert code == 0 and "data.example.org" in out and "arcgis" not in out
 
 
@@ -167,10 +161,10 @@ def test_since_takes_a_number_of_days():
 def test_draft_access_includes_the_usage_of_the_portals_hosts(fake_arcgis, capsys, monkeypatch):
     monkeypatch.setenv("PDXTUI_APP_TOKEN", "tok-4f1e9c2b7a")
     portal = f"arcgis:{fake_arcgis.url}/hub"
-    assert run(capsys, "--portal", portal, "search", "permits", "--json")[0] == 0
-    assert run(capsys, "--portal", portal, "show", PERMITS.id)[0] == 0
+    assert run_cli(capsys, "--portal", portal, "search", "permits", "--json")[0] == 0
+    assert run_cli(capsys, "--portal", portal, "show", PERMITS.id)[0] == 0
     sent = len(fake_arcgis.requests)
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys, "--portal", portal, "draft", "access", PERMITS.id, "--topic", "rate limits", "--include-usage"
     )
     assert code == 0, err
@@ -181,6 +175,6 @@ def test_draft_access_includes_the_usage_of_the_portals_hosts(fake_arcgis, capsy
     assert int(total[1]) == sent + int(total[3])  # requests: the network's and the cache hits (show, the draft)
     assert "tok-4f1e9c2b7a" not in out
     # another portal's requests are not this portal's usage
-    assert "holds no requests" in run(capsys, "--portal", "demo", "draft", "access", "--include-usage")[1]
-    code, _, err = run(capsys, "--portal", portal, "draft", "records", "--include-usage")
+    assert "holds no requests" in run_cli(capsys, "--portal", "demo", "draft", "access", "--include-usage")[1]
+    code, _, err = run_cli(capsys, "--portal", portal, "draft", "records", "--include-usage")
     assert code == 2 and "--include-usage goes with draft access" in err

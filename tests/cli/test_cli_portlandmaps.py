@@ -7,13 +7,8 @@ import json
 import pytest
 
 from pdxtui.cli import main
+from tests.support.cli import run_cli
 from tests.support.fakeportal.portlandmaps import TEST_KEY
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -23,7 +18,7 @@ def keyed(fake_portlandmaps, monkeypatch):
 
 
 def test_address_table(keyed, capsys):
-    code, out, err = run(capsys, "address", "1120", "SW", "5th", "Ave")
+    code, out, err = run_cli(capsys, "address", "1120", "SW", "5th", "Ave")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["address", "city", "zip", "lat", "lon", "id"]
@@ -35,7 +30,7 @@ def test_address_table(keyed, capsys):
 
 
 def test_address_json_and_paging(keyed, capsys):
-    code, out, err = run(capsys, "address", "NE Alberta", "--count", "5", "--page", "2", "--json")
+    code, out, err = run_cli(capsys, "address", "NE Alberta", "--count", "5", "--page", "2", "--json")
     assert code == 0
     data = json.loads(out)
     assert [d["address"] for d in data] == [f"{n} NE ALBERTA ST" for n in (1500, 1600, 1700, 1800, 1900)]
@@ -45,11 +40,11 @@ def test_address_json_and_paging(keyed, capsys):
 
 
 def test_property_detail_text_and_json(keyed, capsys):
-    code, out, _err = run(capsys, "property", "R246993", "--detail", "assessor")
+    code, out, _err = run_cli(capsys, "property", "R246993", "--detail", "assessor")
     assert code == 0
     assert "== Owner ==" in out and "CITY OF PORTLAND" in out
     assert "== Assessment ==" in out and "2024" in out
-    code, out, _ = run(capsys, "property", "R246993", "--detail", "permit", "--json")
+    code, out, _ = run_cli(capsys, "property", "R246993", "--detail", "permit", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["detail_type"] == "permit" and data["detail_id"] == "R246993"
@@ -58,17 +53,17 @@ def test_property_detail_text_and_json(keyed, capsys):
 
 
 def test_second_run_is_answered_from_the_cache(keyed, capsys):
-    assert run(capsys, "property", "R246993", "--detail", "zoning")[0] == 0
-    code, out, err = run(capsys, "property", "R246993", "--detail", "zoning")
+    assert run_cli(capsys, "property", "R246993", "--detail", "zoning")[0] == 0
+    code, out, err = run_cli(capsys, "property", "R246993", "--detail", "zoning")
     assert code == 0 and "CX" in out and "from the cache" in err
     assert len([r for r in keyed.requests if "/api/detail/" in r.path]) == 1
-    assert run(capsys, "property", "R246993", "--detail", "zoning", "--refresh")[0] == 0
+    assert run_cli(capsys, "property", "R246993", "--detail", "zoning", "--refresh")[0] == 0
     assert len([r for r in keyed.requests if "/api/detail/" in r.path]) == 2
 
 
 def test_missing_key_exits_1_and_says_how_to_set_it(fake_portlandmaps, capsys):
     for args in (["address", "1120 SW 5th Ave"], ["property", "R246993", "--detail", "assessor", "--json"]):
-        code, out, err = run(capsys, *args)
+        code, out, err = run_cli(capsys, *args)
         assert code == 1 and out == ""
         assert "PDXTUI_PORTLANDMAPS_KEY" in err and "https://www.portlandmaps.com/development/" in err
         assert "[portlandmaps]" in err and "Traceback" not in err
@@ -79,24 +74,24 @@ def test_key_from_the_config_file(fake_portlandmaps, tmp_path, capsys, monkeypat
     config = tmp_path / "config.toml"
     config.write_text(f'[portlandmaps]\napi_key = "{TEST_KEY}"\n')
     monkeypatch.setenv("PDXTUI_CONFIG", str(config))
-    code, out, _ = run(capsys, "address", "omsi", "--json")
+    code, out, _ = run_cli(capsys, "address", "omsi", "--json")
     assert code == 0 and json.loads(out) == []
-    code, out, _ = run(capsys, "address", "water", "--json")
+    code, out, _ = run_cli(capsys, "address", "water", "--json")
     assert code == 0 and json.loads(out)[0]["address"] == "1945 SE WATER AVE"
 
 
 def test_api_errors_exit_1_with_one_line(keyed, capsys, monkeypatch):
-    code, out, err = run(capsys, "property", "R000000")
+    code, out, err = run_cli(capsys, "property", "R000000")
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "No property found for detail_id R000000" in err
     monkeypatch.setenv("PDXTUI_PORTLANDMAPS_KEY", "not-the-key-4242")
-    code, out, err = run(capsys, "address", "alberta")
+    code, out, err = run_cli(capsys, "address", "alberta")
     assert code == 1 and "Invalid API key" in err and "not-the-key-4242" not in err
 
 
 def test_usage_errors_exit_2(keyed, capsys):
-    assert run(capsys, "address", "alberta", "--count", "0")[0] == 2
-    assert run(capsys, "address", "alberta", "--page", "0")[0] == 2
+    assert run_cli(capsys, "address", "alberta", "--count", "0")[0] == 2
+    assert run_cli(capsys, "address", "alberta", "--page", "0")[0] == 2
     with pytest.raises(SystemExit) as exited:
         main(["property", "R246993", "--detail", "owner"])
     assert exited.value.code == 2 and "invalid choice" in capsys.readouterr().err
@@ -110,9 +105,9 @@ def test_a_long_rate_limit_wait_is_said_on_stderr_even_when_it_is_not_a_terminal
     config = tmp_path / "config.toml"
     config.write_text(f'[portlandmaps]\napi_key = "{TEST_KEY}"\nrate = "1/4s"\n')
     monkeypatch.setenv("PDXTUI_CONFIG", str(config))
-    code, out, err = run(capsys, "address", "alberta", "--json")
+    code, out, err = run_cli(capsys, "address", "alberta", "--json")
     assert code == 0 and "waiting" not in err
-    code, out, err = run(capsys, "address", "water", "--json")  # the second request of the window waits ~4 s
+    code, out, err = run_cli(capsys, "address", "water", "--json")  # the second request of the window waits ~4 s
     assert code == 0 and json.loads(out)[0]["address"] == "1945 SE WATER AVE"
     (line,) = [ln for ln in err.splitlines() if "waiting" in ln]
     assert line.startswith("pdxtui: PortlandMaps rate limit") and " s before the next request" in line, line
@@ -126,6 +121,6 @@ def test_a_short_rate_limit_wait_is_quiet_when_stderr_is_not_a_terminal(
     config = tmp_path / "config.toml"
     config.write_text(f'[portlandmaps]\napi_key = "{TEST_KEY}"\nrate = "1/0.5s"\n')
     monkeypatch.setenv("PDXTUI_CONFIG", str(config))
-    assert run(capsys, "address", "alberta", "--json")[0] == 0
-    code, _, err = run(capsys, "address", "water", "--json")
+    assert run_cli(capsys, "address", "alberta", "--json")[0] == 0
+    code, _, err = run_cli(capsys, "address", "water", "--json")
     assert code == 0 and "waiting" not in err

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 import stamina
 
-from pdxtui.cli import main
+from tests.support.cli import run_cli
 from tests.support.fakeportal.socrata import CATALOG, INSPECTIONS, SERVICE_REQUESTS, TREES
 
 TOKEN = "cli-s3cr3t-token-4567"
@@ -22,20 +22,14 @@ def portal(fake_socrata):
     return f"socrata:{fake_socrata.url}"
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_search_json_and_table(capsys, portal, fake_socrata):
-    code, out, err = run(capsys, "--portal", portal, "search", "--json", "--limit", "4")
+    code, out, err = run_cli(capsys, "--portal", portal, "search", "--json", "--limit", "4")
     assert code == 0, err
     hits = json.loads(out)
     datasets = sorted((d for d in CATALOG if d.type == "dataset"), key=lambda d: (-d.page_views, d.id))
     assert [h["id"] for h in hits] == [d.id for d in datasets[:4]]
     assert hits[0]["owner"] == INSPECTIONS.owner and hits[0]["updated"].startswith("2024-06-30")
-    code, out, err = run(capsys, "search", "--portal", portal, "--tag", "trees", "street")
+    code, out, err = run_cli(capsys, "search", "--portal", portal, "--tag", "trees", "street")
     assert code == 0
     assert "Street Trees" in out and err.strip() == "1 of 1 datasets"
     params = fake_socrata.requests[-1].params
@@ -43,12 +37,12 @@ def test_search_json_and_table(capsys, portal, fake_socrata):
 
 
 def test_search_by_owner_is_a_usage_error(capsys, portal):
-    code, out, err = run(capsys, "--portal", portal, "search", "--owner", "Forestry")
+    code, out, err = run_cli(capsys, "--portal", portal, "search", "--owner", "Forestry")
     assert code == 2 and out == "" and "owner" in err and err.count("\n") == 1
 
 
 def test_show_json_and_text(capsys, portal):
-    code, out, err = run(capsys, "--portal", portal, "show", INSPECTIONS.id, "--json")
+    code, out, err = run_cli(capsys, "--portal", portal, "show", INSPECTIONS.id, "--json")
     assert code == 0, err
     ds = json.loads(out)
     assert ds["title"] == "Food Inspections" and ds["rows"] == 2345 and ds["sample"] is False
@@ -57,33 +51,33 @@ def test_show_json_and_text(capsys, portal):
     assert fields["inspection_date"]["kind"] == "datetime" and fields["passed"]["kind"] == "boolean"
     assert fields["score"]["kind"] == "float" and fields["dba_name"]["alias"] == "DBA Name"
     assert ds["updated"].startswith("2024-06-30") and ds["licence"] == "Public Domain"
-    code, out, _ = run(capsys, "--portal", portal, "show", SERVICE_REQUESTS.id)
+    code, out, _ = run_cli(capsys, "--portal", portal, "show", SERVICE_REQUESTS.id)
     assert code == 0
     assert out.startswith("311 Service Requests\n") and "523" in out
     assert "latitude" in out and "longitude" in out
 
 
 def test_preview_types_and_location(capsys, portal):
-    code, out, err = run(capsys, "--portal", portal, "preview", INSPECTIONS.id, "--rows", "30", "--json")
+    code, out, err = run_cli(capsys, "--portal", portal, "preview", INSPECTIONS.id, "--rows", "30", "--json")
     assert code == 0, err
     records = json.loads(out)
     expected = INSPECTIONS.by_id_order()[:30]
     assert [r["inspection_id"] for r in records] == [float(r["inspection_id"]) for r in expected]
     assert [r["passed"] for r in records] == [r["passed"] for r in expected]  # JSON booleans, not "true"
     assert [r["license_no"] for r in records] == [r["license_no"] for r in expected]
-    code, out, err = run(capsys, "--portal", portal, "preview", SERVICE_REQUESTS.id, "--rows", "5", "--json")
+    code, out, err = run_cli(capsys, "--portal", portal, "preview", SERVICE_REQUESTS.id, "--rows", "5", "--json")
     assert code == 0, err
     records = json.loads(out)
     expected = SERVICE_REQUESTS.by_id_order()[:5]
     assert [r["latitude"] for r in records] == [r["location"] and r["location"][0] for r in expected]
-    code, out, err = run(capsys, "--portal", portal, "preview", TREES.id, "--rows", "3")
+    code, out, err = run_cli(capsys, "--portal", portal, "preview", TREES.id, "--rows", "3")
     assert code == 0
     assert len(out.splitlines()) == 2 + 3 and "Showing 3 of 77 rows" in err
 
 
 def test_export_csv_parquet_and_geojson_with_a_filter(capsys, portal, tmp_path, fake_socrata):
     target = tmp_path / "inspections.parquet"
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys,
         "--portal",
         portal,
@@ -107,7 +101,7 @@ def test_export_csv_parquet_and_geojson_with_a_filter(capsys, portal, tmp_path, 
     assert wheres == {"passed = true AND score >= 80"}  # filtered on the server
 
     target = tmp_path / "requests.geojson"
-    code, out, err = run(capsys, "--portal", portal, "export", SERVICE_REQUESTS.id, "-o", str(target))
+    code, out, err = run_cli(capsys, "--portal", portal, "export", SERVICE_REQUESTS.id, "-o", str(target))
     assert code == 0, err
     features = json.loads(target.read_text(encoding="utf-8"))["features"]
     expected = SERVICE_REQUESTS.by_id_order()
@@ -117,7 +111,7 @@ def test_export_csv_parquet_and_geojson_with_a_filter(capsys, portal, tmp_path, 
     ]
 
     target = tmp_path / "trees.csv"
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys, "--portal", portal, "export", TREES.id, "-o", str(target), "--columns", "common_name,dbh"
     )
     assert code == 0, err
@@ -128,14 +122,14 @@ def test_export_csv_parquet_and_geojson_with_a_filter(capsys, portal, tmp_path, 
 
 @pytest.mark.parametrize("command", ["show", "preview"])
 def test_unknown_id_exits_1_with_one_line(capsys, portal, command):
-    code, out, err = run(capsys, "--portal", portal, command, "zzzz-0000")
+    code, out, err = run_cli(capsys, "--portal", portal, command, "zzzz-0000")
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("pdxtui: ") and "zzzz-0000" in err
 
 
 def test_a_socrata_error_exits_1_naming_the_portal(capsys, portal, fake_socrata):
     fake_socrata.apps["socrata"].drop_column = "score"
-    code, out, err = run(capsys, "--portal", portal, "preview", INSPECTIONS.id, "--rows", "3")
+    code, out, err = run_cli(capsys, "--portal", portal, "preview", INSPECTIONS.id, "--rows", "3")
     assert code == 1 and out == "" and err.count("\n") == 1
     assert "Socrata: 127.0.0.1" in err and "No such column: score" in err
 
@@ -143,7 +137,7 @@ def test_a_socrata_error_exits_1_naming_the_portal(capsys, portal, fake_socrata)
 def test_throttled_without_a_token_says_how_to_avoid_it(capsys, portal, fake_socrata):
     fake_socrata.faults.set("429", path_contains="/api/catalog/v1", retry_after=1)
     with stamina.set_testing(True, attempts=5, cap=True):
-        code, out, err = run(capsys, "--portal", portal, "search")
+        code, out, err = run_cli(capsys, "--portal", portal, "search")
     assert code == 1 and out == "" and err.count("\n") == 1
     assert "429" in err and "app token" in err and "PDXTUI_APP_TOKEN" in err
 
@@ -164,7 +158,7 @@ def test_the_token_is_sent_and_never_written_anywhere(capsys, portal, fake_socra
         ("export", TREES.id, "-o", str(tmp_path / "out" / "t.json")),
     ):
         (tmp_path / "out").mkdir(exist_ok=True)
-        code, out, err = run(capsys, "--portal", portal, *args)
+        code, out, err = run_cli(capsys, "--portal", portal, *args)
         assert code == 0, (args, err)
         outputs.append(out + err)
     assert fake_socrata.requests and all(r.headers.get("x-app-token") == TOKEN for r in fake_socrata.requests)
@@ -172,7 +166,7 @@ def test_the_token_is_sent_and_never_written_anywhere(capsys, portal, fake_socra
     # an error message with the token in play: still not shown
     fake_socrata.faults.set("500", path_contains="/api/views/")
     with stamina.set_testing(True, attempts=2, cap=True):
-        code, out, err = run(capsys, "--portal", portal, "show", "c001-0037")  # not cached: fails
+        code, out, err = run_cli(capsys, "--portal", portal, "show", "c001-0037")  # not cached: fails
     assert code == 1 and "500" in err
     outputs.append(out + err)
     assert not any(TOKEN in text for text in outputs)
@@ -192,7 +186,7 @@ def test_whole_numbers_are_exported_as_integers(capsys, portal, tmp_path, fmt):
     import zipfile
 
     target = tmp_path / f"inspections.{fmt}"
-    code, _out, err = run(capsys, "--portal", portal, "export", INSPECTIONS.id, "-o", str(target))
+    code, _out, err = run_cli(capsys, "--portal", portal, "export", INSPECTIONS.id, "-o", str(target))
     assert code == 0, err
     rows = INSPECTIONS.by_id_order()
     ids = [int(r["inspection_id"]) for r in rows]

@@ -102,10 +102,7 @@ def loopback_only(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):  # no sleeping between attempts; at most 3
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 CONFIG = "[net]\nconnect_timeout = 2\nread_timeout = {read_timeout}\n"

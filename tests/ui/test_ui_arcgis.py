@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-import stamina
 
 from pdxtui.model import SearchRequest
 from pdxtui.session import open_session
@@ -18,10 +17,7 @@ HERITAGE = DATASETS["heritage_trees"]
 PERMITS = DATASETS["permits"]
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 def app_for(url: str) -> PdxApp:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-import stamina
 
 from pdxtui.session import open_session
 from pdxtui.ui.app import PdxApp
@@ -20,10 +19,7 @@ PDF_ITEM = next(item for item in catalog("dataset") if item.type == "PDF")
 SNAPSHOT_PORT = 29617  # fixed, so the URLs in the metadata pane (and so the snapshot) do not change between runs
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 def app_for(url: str) -> PdxApp:

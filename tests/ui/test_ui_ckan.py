@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-import stamina
 
 from pdxtui.session import open_session
 from pdxtui.ui.app import PdxApp
@@ -19,10 +18,7 @@ SNAPSHOT_PORT = 29613  # fixed, so the URLs in the metadata pane (and so the sna
 # below the ephemeral range (32768-60999 on Linux), so no shared fake server or client socket can hold it
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 def app_for(url: str) -> PdxApp:

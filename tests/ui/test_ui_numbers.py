@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import stamina
 from textual.coordinate import Coordinate
 
 from pdxtui.session import open_session
@@ -18,10 +17,7 @@ from tests.support.uihelpers import demo_app, open_in, screen_text, settle
 SIZE = (140, 42)
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 def painted(pane, column: str) -> list[str | None]:

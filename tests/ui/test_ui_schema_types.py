@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import stamina
 
 from pdxtui.session import open_session
 from pdxtui.ui.app import PdxApp
@@ -13,10 +12,7 @@ from tests.support.uihelpers import settle
 HERITAGE = DATASETS["heritage_trees"]
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 async def test_schema_pane_types_the_coordinates_as_double(fake_arcgis):

@@ -7,7 +7,6 @@ from collections import Counter
 
 import httpx
 import pytest
-import stamina
 
 from pdxtui.session import open_session
 from pdxtui.ui.app import PdxApp
@@ -17,10 +16,7 @@ from tests.support.uihelpers import settle, text_of, wait_for
 SIZE = (140, 42)
 
 
-@pytest.fixture(autouse=True)
-def quick_retries():
-    with stamina.set_testing(True, attempts=3, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("quick_retries")  # no sleeping between retries; at most 3
 
 
 def app_for(url: str) -> PdxApp:
