@@ -183,7 +183,11 @@ def test_hostile_titles_owners_and_notes_reach_the_terminal_inert(capsys):
             out, err = capsys.readouterr()
             assert code == 0, err
             hostile.assert_inert_bytes(out.encode(), " ".join(args))
-            assert hostile.HUGE in {e["owner"] for e in json.loads(out)} or "bookmark" in args
+            entries = json.loads(out)
+            if args[0] == "recent":  # the huge owner kept whole
+                assert hostile.HUGE in {e["owner"] for e in entries}
+            else:  # the hostile title and the note kept, as text
+                assert [("[/x]" in e["title"], "[/x]" in e["note"]) for e in entries] == [(True, True)]
         note = Memory().bookmark(key, HOSTILE.id).note
         assert "\x1b" not in note and "[/x]" in note  # kept cleaned
     finally:
@@ -264,3 +268,14 @@ def test_one_bookmark_is_one_bookmark_and_recent_clear_forgets_the_recents(capsy
     assert len(Memory().recent("socrata:https://data.seattle.gov")) == 1  # another portal's are kept
     code, out, err = run(capsys, "recent", "--clear", "--json")
     assert code == 0 and json.loads(out) == {"cleared": 0}
+
+
+def test_force_on_a_store_that_cannot_be_written_never_says_bookmarked(capsys, tmp_path, monkeypatch):
+    """``add --force`` of an id the portal does not know, with a data folder whose memory.json cannot be read: exit 1
+    with the real reason, and no "bookmarked unchecked" said first."""
+    data = tmp_path / "data"
+    (data / "memory.json").mkdir(parents=True)
+    monkeypatch.setenv("PDXTUI_DATA_DIR", str(data))
+    code, out, err = run(capsys, "bookmark", "add", "no-such-dataset", "--force")
+    assert code == 1 and out == ""
+    assert "bookmarked unchecked" not in err and "cannot read the recents and bookmarks" in err.splitlines()[-1]

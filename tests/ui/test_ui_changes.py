@@ -239,10 +239,11 @@ async def test_a_look_cancelled_while_it_is_kept_is_not_lost(ids, monkeypatch):
     from tests.support.uihelpers import wait_for
 
     await keep_earlier_look()
-    release = threading.Event()
+    writing, release = threading.Event(), threading.Event()
     keep = Memory.keep_fingerprint
 
     def slow_keep(self, *args, **kwargs):
+        writing.set()
         release.wait(10)
         return keep(self, *args, **kwargs)
 
@@ -252,8 +253,7 @@ async def test_a_look_cancelled_while_it_is_kept_is_not_lost(ids, monkeypatch):
         await settle(pilot)
         screen = app.screen
         screen.open_dataset(HERITAGE_TREES)
-        await wait_for(pilot, lambda: any(w.name == "run_look" and w.is_running for w in app.workers))
-        await pilot.pause(0.2)  # the look is writing its fingerprint now
+        await wait_for(pilot, writing.is_set)  # the look is writing its fingerprint now
         screen.open_dataset(ids["Parks"])  # cancels it
         await pilot.pause()
         release.set()
