@@ -198,6 +198,7 @@ def _not_stale(service: Any, ident: str, heard_stale: bool) -> None:
 
 
 def _print(result: dict[str, Any]) -> None:
+    from pdxtui.memory.changed import few
     from pdxtui.textsafe import one_line
 
     name = one_line(result["dataset"])
@@ -214,8 +215,7 @@ def _print(result: dict[str, Any]) -> None:
             ("changed", result["changed_rows"]),
         ):
             if rows:
-                more = f", … ({len(rows) - SHOWN_IDS:,} more)" if len(rows) > SHOWN_IDS else ""
-                print(f"  {label} ({one_line(key)}): {', '.join(one_line(r) for r in rows[:SHOWN_IDS])}{more}")
+                print(f"  {label} ({one_line(key)}): {few([one_line(r) for r in rows], SHOWN_IDS)}")
     for note in result.get("notes") or ():
         print(f"  note: {one_line(note)}")
 

@@ -221,13 +221,14 @@ async def _add(args: argparse.Namespace, memory: Any, key: str, service: Any) ->
     if dataset is None:
         if old is None and not args.force:
             raise PortalError(f"{problem}; not bookmarked (--force bookmarks it unchecked)")
-        kept_as = "the bookmark keeps the title and owner it had" if old else "bookmarked unchecked (--force)"
-        print(f"pdxtui: warning: {problem}; {kept_as}", file=sys.stderr)
         entry = Entry(ident)
     else:
         warn_if_stale(service)
         entry = Entry(dataset.id, dataset.title, dataset.owner)
     kept = memory.add_bookmark(key, entry, note=args.note)
+    if dataset is None:  # said once it is kept (a store that cannot be written is the error instead)
+        kept_as = "the bookmark keeps the title and owner it had" if old else "bookmarked unchecked (--force)"
+        print(f"pdxtui: warning: {problem}; {kept_as}", file=sys.stderr)
     if args.json:
         from pdxtui.textout import dumps
 

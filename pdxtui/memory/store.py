@@ -377,10 +377,8 @@ class Memory:
         with self._locked():
             data = self._load()
             if self._read_only:
-                raise StoreError(
-                    f"recents and bookmarks cannot be changed: {self.path} was written by a newer pdxtui "
-                    "or cannot be read"
-                )
+                why = self.unreadable or f"{self.path} was written by a newer pdxtui"
+                raise StoreError(f"recents and bookmarks cannot be changed: {why}")
             yield data
             self._save(data)
 

@@ -215,7 +215,7 @@ class SinceLastLook:
         if changes is None:
             self.notify("First look at this dataset: nothing to compare yet.", markup=False, timeout=4)
             return
-        rows = changed_rows(seen)
+        rows = await asyncio.to_thread(changed_rows, seen)  # a dataset without ids: its rows hashed again
         if rows is None:
             why = next((n for n in changes.notes if "not compared" in n), "rows were not compared")
             self.notify(f"No rows to show: {one_line(why, 300)}.", markup=False, timeout=6)
