@@ -126,16 +126,11 @@ def register(subparsers: Any, common: Any) -> None:
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any = None) -> int:
-    from pdxtui.memory.store import Memory, portal_key
+    from pdxtui.memory.store import Memory, portal_key, spec_key
 
-    if service is not None:
-        portal = service.portal
-    else:  # no fetcher, no request: only the portal's key is wanted
-        from pdxtui.portals import open_portal
-
-        portal = open_portal(session.spec)
     memory = Memory()
-    key = portal_key(portal)
+    # no portal is made for the commands that only read the store: only its key is wanted
+    key = portal_key(service.portal) if service is not None else spec_key(session.spec)
     try:
         if args.command == "recent" and args.clear:
             return _clear(args, memory, key)

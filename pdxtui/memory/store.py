@@ -40,6 +40,7 @@ from pdxtui.memory.fingerprint import Fingerprint, parse_iso, text_of
 from pdxtui.textout import iso_utc
 
 if TYPE_CHECKING:
+    from pdxtui.portals import PortalSpec
     from pdxtui.portals.base import Portal
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,19 @@ class StoreError(PdxError):
 def portal_key(portal: Portal) -> str:
     """The key a portal's memory is kept under: ``bundled``, else ``KIND:SITE`` (the address as configured, without
     a trailing slash): the same key the disk cache and the request log use."""
-    if portal.kind == "bundled" or not portal.site:
-        return portal.kind or "bundled"
-    return f"{portal.kind}:{portal.site.rstrip('/')}"
+    return _key(portal.kind, portal.site)
+
+
+def spec_key(spec: PortalSpec) -> str:
+    """:func:`portal_key` of the portal ``spec`` names, without making the portal (the commands that only read the
+    store need none)."""
+    return _key(spec.kind, spec.url)
+
+
+def _key(kind: str, site: str) -> str:
+    if kind == "bundled" or not site:
+        return kind or "bundled"
+    return f"{kind}:{site.rstrip('/')}"
 
 
 @dataclass(frozen=True)
