@@ -70,6 +70,7 @@ def register(subparsers: Any, common: Any) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="dataset ids (default: every bookmark of the portal)")
     p.add_argument("--json", action="store_true", help="a JSON list on stdout (shape above)")
     p.add_argument("--peek", action="store_true", help="compare, but keep the last fingerprint as it is")
+    p.set_defaults(refresh=True)  # always read afresh: a cached answer would say "no change"
 
 
 async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
@@ -109,21 +110,11 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
         if args.json:
             print("[]")
         return EXIT_OK
-    fresh = service if args.refresh else session.service(refresh=True)  # a cached answer would say "no change"
     results: list[dict[str, Any]] = []
-    try:
-        for ident in ids:
-            title = bookmarks[ident].title if ident in bookmarks else ""
-            results.append(await _check(fresh, memory, portal, ident, title, keep=not args.peek))
-            _warn(memory)
-    finally:
-        if fresh is not service:
-            late = fresh.cache_warning()  # the outer service's are printed by the CLI; this one's are said here
-            if late:
-                from pdxtui.textsafe import one_line
-
-                print(f"pdxtui: warning: {one_line(late)}", file=sys.stderr)
-            await fresh.aclose()
+    for ident in ids:
+        title = bookmarks[ident].title if ident in bookmarks else ""
+        results.append(await _check(service, memory, portal, ident, title, keep=not args.peek))
+        _warn(memory)
     if args.json:
         from pdxtui.textout import dumps
 
