@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Dataset, Query, describe_near
-from pdxtui.textout import iso_utc
+from pdxtui.textout import iso_utc, parse_iso
 from pdxtui.textsafe import fix_surrogates, one_line, secret_forms
 
 if TYPE_CHECKING:
@@ -367,8 +367,8 @@ def _citation_facts(record: dict[str, Any]) -> _Facts:
         site=site,
         url=one_line(data.get("page_url") or data.get("api_url") or ""),
         licence=short_licence(one_line(data.get("licence") or "")),
-        issued=_parse_iso(data.get("data_updated")),
-        accessed=_parse_iso(record.get("retrieved_at")),
+        issued=parse_iso(data.get("data_updated")),
+        accessed=parse_iso(record.get("retrieved_at")),
         sample=bool(data.get("sample")),
         key_seed=f"{portal.get('url') or portal.get('name') or ''}|{data.get('id') or ''}",
     )
@@ -389,15 +389,6 @@ def _host(url: str) -> str:
         return urlsplit(url).hostname or ""
     except ValueError:
         return ""
-
-
-def _parse_iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _text(f: _Facts) -> str:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Dataset
-from pdxtui.textout import iso_utc
+from pdxtui.textout import iso_utc, parse_iso
 
 if TYPE_CHECKING:
     import polars as pl
@@ -473,14 +473,3 @@ def text_of(data: dict[str, Any], name: str) -> str:
     """``data[name]`` when it is text, else ""."""
     value = data.get(name)
     return value if isinstance(value, str) else ""
-
-
-def parse_iso(value: Any) -> datetime | None:
-    """A moment written by :func:`pdxtui.textout.iso_utc` (None for anything else; a naive one is taken as UTC)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.errors import PdxError
-from pdxtui.memory.fingerprint import Fingerprint, parse_iso, text_of
-from pdxtui.textout import iso_utc
+from pdxtui.memory.fingerprint import Fingerprint, text_of
+from pdxtui.textout import iso_utc, parse_iso
 
 if TYPE_CHECKING:
     from pdxtui.portals import PortalSpec
