@@ -61,6 +61,8 @@ class StoreError(PdxError):
 def portal_key(portal: Portal) -> str:
     """The key a portal's memory is kept under: ``bundled``, else ``KIND:SITE`` (the address as configured, without
     a trailing slash): the same key the disk cache and the request log use."""
+    if portal.kind == "bundled":
+        return "bundled"
     return _key(portal.kind, portal.site)
 
 
