@@ -94,6 +94,9 @@ class Source:
     retrieved_at: datetime | None = None
     version: str | None = None
     from_service: bool = True
+    #: rows computed by a SQL query (a ``pdxtui.sql.result.SqlOrigin``: the text and the tables it read); None for
+    #: rows read from a portal
+    sql: Any = None
 
 
 @dataclass(frozen=True)

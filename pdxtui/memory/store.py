@@ -395,6 +395,15 @@ class Memory:
             yield data
             self._save(data)
 
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the data folder's lock for one read-change-write of a file beside ``memory.json`` (the SQL
+        history): the same lock, so one holder at a time across processes."""
+        return self._locked()
+
+    def write(self, path: Path, text: str, what: str) -> None:
+        """Replace ``path`` by ``text`` atomically (:class:`StoreError` naming ``what`` when it cannot be)."""
+        self._write(path, text, what)
+
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold ``memory.lock`` (an advisory lock, where the system has them) for one read-change-write."""
