@@ -44,6 +44,10 @@ class PdxApp(App[None]):
         self.print_on_exit: str | None = None  # text the CLI prints on stdout once the screen is given back
         self.requester = None  # the drafting profile when there is no session (tests)
         self.today = None  # the date drafted letters carry (None: today; tests pin it)
+        from pdxtui.sql.tables import Tables
+
+        #: the tables the SQL screen can query: every dataset opened in this run (pdxtui.sql.tables)
+        self.sql_tables = Tables()
         if service is None:
             if session is None:
                 raise ValueError("PdxApp needs a service or a session")
