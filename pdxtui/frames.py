@@ -53,6 +53,8 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
             continue
         want = polars_dtype(field.dtype)
         have = frame.schema[field.name]
+        if field.type == str(have):  # declared as exactly the type it has (a SQL result's columns): kept as it is
+            continue
         if have == want or (isinstance(want, pl.Datetime) and isinstance(have, pl.Datetime)):
             continue
         if have in (pl.String, pl.Utf8):

@@ -1,0 +1,149 @@
+"""A query's result as a portal: the app's grid, stats, facets, charts and export read a SQL result through the same
+:class:`~pdxtui.service.Service` calls as a portal's dataset.
+
+:class:`ResultPortal` holds one result frame (one dataset, :func:`pdxtui.sql.result.result_dataset`) and serves its
+rows in pages: slices of the frame (polars slices share its memory: nothing is copied), sorted and filtered over the
+whole result (the rows are all here), and value counts of a column over the whole result (``group_counts``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from pdxtui.errors import NotFound, PdxError
+from pdxtui.model import Dataset, Facets, FetchState, Page, Progress, Query, SearchRequest, SearchResult
+from pdxtui.portals.base import Portal, ProgressCallback
+
+if TYPE_CHECKING:
+    import polars as pl
+
+PAGE_ROWS = 50_000
+
+
+class ResultPortal(Portal):
+    """The rows of one SQL result (``frame``, described by ``dataset``). ``label``: what the result is called in
+    messages ("SQL result")."""
+
+    kind = "sql"
+    publisher_word = "publisher"
+    capabilities = frozenset({"sort", "filter", "group"})
+
+    def __init__(self, dataset: Dataset, frame: pl.DataFrame, *, label: str = "SQL result") -> None:
+        self.name = "sql"
+        self.label = label
+        self.result = dataset
+        self.frame = frame
+        self._state = FetchState(source="computed")
+        self._selected: tuple[tuple[Any, ...], pl.DataFrame] | None = None  # (filter and order, rows): the last asked
+
+    @property
+    def state(self) -> FetchState:
+        return self._state
+
+    async def search(self, request: SearchRequest) -> SearchResult:
+        return SearchResult(hits=(), total=0, facets=Facets())
+
+    async def facets(self) -> Facets:
+        return Facets()
+
+    async def dataset(self, dataset_id: str) -> Dataset:
+        if dataset_id.strip() != self.result.id:
+            raise NotFound(f"no dataset with id {dataset_id!r} here: only the SQL result {self.result.id}")
+        return self.result
+
+    async def count(self, dataset: Dataset, query: Query) -> int:
+        self._check(dataset, query)
+        if not query.where:
+            return self.frame.height
+        return (await asyncio.to_thread(self._matching, query.where)).height
+
+    async def pages(
+        self, dataset: Dataset, query: Query, progress: ProgressCallback | None = None
+    ) -> AsyncIterator[Page]:
+        """The rows of ``query`` (filtered, then ordered with nulls last, then sliced by offset and limit, then the
+        columns asked for) in pages of ``PAGE_ROWS``; ``Page.total``: the rows matching the filter. An empty
+        selection still yields one empty page (the columns)."""
+        self._check(dataset, query)
+        selected = await asyncio.to_thread(self._select, query.where, query.order)
+        matching = selected.height
+        rows = selected.slice(query.offset, query.limit)
+        if query.columns:
+            rows = rows.select(list(query.columns))
+        done = pages = 0
+        while True:
+            chunk = rows.slice(done, PAGE_ROWS)
+            done += chunk.height
+            pages += 1
+            if progress is not None:
+                progress(Progress(rows=done, total=rows.height, pages=pages))
+            yield Page(table=chunk, offset=query.offset + done - chunk.height, total=matching)
+            if done >= rows.height:
+                return
+
+    async def group_counts(
+        self, dataset: Dataset, column: str, query: Query | None = None
+    ) -> tuple[list[tuple[Any, int]], int]:
+        """How many rows of the result (matching the query's filter) hold each value of ``column``: (value, count)
+        pairs, most frequent first (ties in the order of the values), None for the rows with no value."""
+        self._check(dataset, query or Query())
+        if column not in self.frame.columns:
+            raise PdxError(f"the SQL result has no column {column!r}")
+        where = query.where if query is not None else None
+        return await asyncio.to_thread(self._counts, column, where)
+
+    def query_url(self, dataset: Dataset, query: Query) -> str:
+        return ""  # computed here: there is no request that returns these rows
+
+    # -- the rows ---------------------------------------------------------------------------------------------------
+
+    def _check(self, dataset: Dataset, query: Query) -> None:
+        if dataset.id != self.result.id:
+            raise NotFound(f"no dataset with id {dataset.id!r} here: only the SQL result {self.result.id}")
+        if query.near is not None:
+            raise PdxError("a SQL result cannot be filtered by distance: write it in the query instead")
+        if query.offset < 0 or (query.limit is not None and query.limit < 0):
+            raise PdxError("offset and limit must not be negative")
+        known = set(self.frame.columns)
+        for name in list(query.columns) + [name for name, _ in query.order]:
+            if name not in known:
+                raise PdxError(f"the SQL result has no column {name!r}")
+        if len(set(query.columns)) != len(query.columns):
+            raise PdxError("a column is asked for more than once")
+
+    def _matching(self, where: str | None) -> pl.DataFrame:
+        """The result's rows that match the filter ``where`` (the frame itself, uncopied, for none)."""
+        if not where or not where.strip():
+            return self.frame
+        from pdxtui.filters import parse, to_polars
+
+        node = parse(where, self.result.fields)
+        return self.frame if node is None else self.frame.filter(to_polars(node, self.frame.schema))
+
+    def _select(self, where: str | None, order: tuple[tuple[str, bool], ...]) -> pl.DataFrame:
+        key = (where or "", order)
+        if self._selected is not None and self._selected[0] == key:
+            return self._selected[1]  # the next page of the same selection: filtered and sorted once
+        frame = self._matching(where)
+        if order:
+            frame = frame.sort(
+                [name for name, _ in order],
+                descending=[descending for _, descending in order],
+                nulls_last=True,
+                maintain_order=True,
+            )
+        self._selected = (key, frame)
+        return frame
+
+    def _counts(self, column: str, where: str | None) -> tuple[list[tuple[Any, int]], int]:
+        import polars as pl
+
+        rows = self._matching(where)
+        n = "n"
+        while n in rows.columns:  # (a result may have a column "n")
+            n = f"_{n}"
+        counts = rows.group_by(column, maintain_order=True).agg(pl.len().alias(n))
+        counts = counts.sort(n, descending=True, maintain_order=True)
+        pairs = list(zip(counts[column].to_list(), counts[n].to_list(), strict=True))
+        return pairs, rows.height
