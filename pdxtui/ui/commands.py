@@ -121,6 +121,7 @@ class AppCommands(Provider):
         ("Draft a data quality report", "draft('quality')", ""),
         ("Guide: how Portland's open data works", "guide", "ctrl+g"),
         ("Address lookup: property, assessor, zoning and permits (PortlandMaps)", "address", "ctrl+l"),
+        ("SQL console: query the datasets opened (joins, GROUP BY) with polars SQL", "sql", ": / ctrl+k"),
         ("Map of the rows (latitude/longitude)", "chart('map')", "m"),
         ("Chart of the cursor column (histogram, top values, time series)", "chart", "v"),
         ("Refresh from the portal, bypassing the cache", "refresh", "ctrl+r"),

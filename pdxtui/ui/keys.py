@@ -102,6 +102,22 @@ KEYS: list[tuple[str, str, str]] = [
     ("d", "Draft the request the open section describes", "guide"),
     ("F2 / ctrl+s", "Copy the letter (OSC 52) / save it to a file", "drafting"),
     ("F4 / F6", "Regenerate the letter from the form / quit and print it", "drafting"),
+    (
+        ": / ctrl+k",
+        "SQL console: query the datasets opened in this run, joined and grouped (ctrl+k from a text box too)",
+        "browser",
+    ),
+    ("F5 / ctrl+j / ctrl+enter", "Run the query (ctrl+enter where the terminal sends it)", "SQL console"),
+    (
+        "Tab",
+        "Complete the table or column name before the cursor (several fit: their common start, all listed below)",
+        "SQL editor",
+    ),
+    ("↑ / ↓", "In an empty editor: the queries run before on this portal, newest first", "SQL editor"),
+    ("Enter", "Put the table's name in the query (an empty editor gets SELECT * FROM it LIMIT 100)", "SQL tables"),
+    ("Esc", "Cancel the running query or loading; else back to the browser, as it was", "SQL console"),
+    ("ctrl+b", "Back to the browser (the query and its result stay for next time)", "SQL console"),
+    ("ctrl+e", "Export the result, its provenance record holding the SQL and the tables it read", "SQL console"),
     ("ctrl+p", "Command palette: find datasets by title or id, run commands (each shows its key)", "anywhere"),
     ("? / F1", "This help (F1 also from a text box)", "anywhere"),
     ("q / ctrl+q", "Quit", "anywhere (q not in text boxes)"),
@@ -119,6 +135,7 @@ DIALOG_KEYS: list[tuple[str, str, str]] = [
     ("ctrl+s", "Export", "export dialog"),
     ("Enter / ctrl+s", "Save your details (Esc cancels)", "your details (drafting)"),
     ("=", "Same as + (zoom in, more bins or bars, finer dates)", "chart"),
+    ("l / r", "Load every row first / run on the rows loaded (Esc: neither)", "SQL: tables not all loaded"),
 ]
 
 

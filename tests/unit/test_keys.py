@@ -23,6 +23,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 #: Textual's key names as the key list spells them
 SPELLING = {
     "slash": "/",
+    "colon": ":",
     "question_mark": "?",
     "left_square_bracket": "[",
     "right_square_bracket": "]",

@@ -34,6 +34,7 @@ from pdxtui.ui.screens.browse_counts import ColumnCounts
 from pdxtui.ui.screens.browse_fresh import FreshnessFilter
 from pdxtui.ui.screens.browse_lists import RememberedLists
 from pdxtui.ui.screens.browse_look import SinceLastLook
+from pdxtui.ui.screens.grid_requests import GridRequests
 from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
@@ -44,7 +45,6 @@ if TYPE_CHECKING:  # the panes' modules are imported when they are mounted (Colu
     from textual.widgets import DataTable
 
     from pdxtui.ui.widgets.preview import PreviewPane
-    from pdxtui.ui.widgets.stats import StatsPane
 
 SEARCH_DEBOUNCE = 0.15
 SPINNER_DELAY = 0.6
@@ -56,7 +56,9 @@ FETCH_GROUPS = ("dataset", "preview")
 PANES = {"1": "#search", "2": "#catalog", "3": "#metadata", "4": "#schema", "5": "#preview"}
 
 
-class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, ShownKeys, Screen[None]):
+class BrowseScreen(
+    GridRequests, ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, ShownKeys, Screen[None]
+):
     CSS_PATH = "browse.tcss"
     # Screens open on modifiers (priority: from the text boxes too; Input and TextArea bind none of ctrl+g/t/l),
     # never on a letter that someone typing in a list could press. The footer shows few keys (the grid's need the
@@ -66,6 +68,8 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook
         Binding("escape", "cancel", "Cancel", show=False),
         Binding("ctrl+r", "refresh", "Refresh", show=False, priority=True),
         Binding("ctrl+e", "export", "Export", priority=True),
+        Binding("colon", "sql", "SQL", show=False),  # (sql.py: the SQL screen)
+        Binding("ctrl+k", "sql", "SQL", show=False, priority=True),
         Binding("ctrl+g", "guide", "Guide", priority=True),
         Binding("ctrl+t", "draft", "Draft request", show=False, priority=True),
         Binding("ctrl+l", "address", "Address", show=False, priority=True),
@@ -520,42 +524,6 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook
         self.note_state(event.service)
         self.look_after_load(event.service)
 
-    def on_preview_pane_cell_wanted(self, event: PreviewPane.CellWanted) -> None:
-        from pdxtui.ui.screens.cell import CellScreen
-
-        self.app.push_screen(CellScreen(event.column, event.row, event.value))
-
-    def on_preview_pane_columns_wanted(self, event: PreviewPane.ColumnsWanted) -> None:
-        from pdxtui.ui.screens.columns import ColumnsScreen
-
-        self.app.push_screen(ColumnsScreen(event.columns, event.visible), event.pane.set_columns)
-
-    def on_preview_pane_load_all_asked(self, event: PreviewPane.LoadAllAsked) -> None:
-        from pdxtui.ui.screens.confirm import ConfirmScreen
-
-        load = event.load
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                load()
-
-        self.app.push_screen(ConfirmScreen(event.question, event.detail), answered)
-
-    def on_preview_pane_map_wanted(self) -> None:
-        self.action_chart("map")
-
-    def on_stats_pane_chart_wanted(self, event: StatsPane.ChartWanted) -> None:
-        self.action_chart(None, event.column)
-
-    # ------------------------------------------------------------------ statistics and facets
-    def on_preview_pane_column_chosen(self, event: PreviewPane.ColumnChosen) -> None:
-        if event.purpose == "stats":
-            self.show_stats(event.column)
-        elif event.purpose == "facets":
-            self.show_facets(event.column)
-        elif event.purpose == "chart":
-            self.action_chart(None, event.column)
-
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.control.id != "schema":  # (the grid's own RowSelected has this name too)
             return
@@ -648,6 +616,25 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook
                 self.open_dataset(f"{package}/{part}")
 
         self.app.push_screen(ResourcesScreen(ds), chosen)
+
+    def action_sql(self) -> None:
+        """The SQL screen over the datasets opened in this run. It is kept (installed) once made: coming back shows
+        the last query and its result."""
+        from pdxtui.memory.store import portal_key
+        from pdxtui.ui.screens.sql import SqlScreen
+
+        app = self.app
+        key = portal_key(self.service.portal)
+        if not app.is_screen_installed(SqlScreen.NAME):
+            from pdxtui.sql.history import History
+
+            made = SqlScreen(app.sql_tables, self.service, history=History(), portal_key=key)
+            app.install_screen(made, SqlScreen.NAME)
+        screen = app.get_screen(SqlScreen.NAME)
+        if screen in app.screen_stack:
+            return
+        screen.follow(self.service, key)
+        app.push_screen(screen)
 
     def action_address(self) -> None:
         """The PortlandMaps address lookup (it explains how to get a key when none is set). Its ctrl+o searches this

@@ -1,0 +1,103 @@
+"""The SQL screen's list of tables: each table's name and rows ("all 52 rows", "1,000 of 218,000 rows loaded"), the
+columns of the highlighted one, and Enter to put its name in the query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from pdxtui.sql.tables import Table, Tables
+from pdxtui.textsafe import one_line
+
+NO_TABLES = (
+    "No tables yet. Every dataset you open in the browser becomes a table here, named after its title "
+    "(street_trees): press Esc, open a dataset, and come back (: or ctrl+k)."
+)
+
+
+def table_prompt(table: Table) -> Text:
+    mark = "" if table.complete else "  ◐"
+    return Text.assemble((table.name, "bold"), (mark, "yellow"), "\n", (f"  {table.describe()}", "dim"))
+
+
+def columns_text(table: Table) -> Text:
+    """The highlighted table's title and columns (name and type), as plain text: portal text is never markup."""
+    out = Text(one_line(table.dataset.title, 200), "italic")
+    if table.frame is not None:
+        columns = [(name, str(dtype)) for name, dtype in table.frame.schema.items()]
+    else:
+        columns = [(f.name, f.dtype) for f in table.dataset.fields]
+    for name, kind in columns:
+        out.append("\n")
+        out.append(one_line(name, 80))
+        out.append(f"  {kind}", "dim")
+    if not columns:
+        out.append("\n(no columns)", "dim")
+    return out
+
+
+class TablesPane(Vertical):
+    DEFAULT_CSS = """
+    TablesPane { height: 1fr; }
+    TablesPane > #sql-table-list { height: auto; max-height: 60%; border: none; }
+    TablesPane > #sql-table-columns { height: 1fr; padding: 0 1; overflow-y: auto; }
+    TablesPane > #sql-no-tables { padding: 1 1; color: $text-muted; }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        """Enter on a table: its name goes into the query."""
+
+        pane: TablesPane
+        name: str
+
+        @property
+        def control(self) -> TablesPane:
+            return self.pane
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._tables: list[Table] = []
+
+    def compose(self):
+        yield Static(Text(NO_TABLES), id="sql-no-tables")
+        yield OptionList(id="sql-table-list")
+        yield Static("", id="sql-table-columns")
+
+    def show(self, tables: Tables) -> None:
+        """List ``tables`` (the highlighted one stays highlighted when it is still there)."""
+        listing = self.query_one("#sql-table-list", OptionList)
+        was = listing.highlighted
+        current = self._tables[was].name if was is not None and was < len(self._tables) else None
+        self._tables = list(tables)
+        listing.clear_options()
+        listing.add_options([Option(table_prompt(t), id=f"t{i}") for i, t in enumerate(self._tables)])
+        empty = not self._tables
+        self.query_one("#sql-no-tables").display = empty
+        listing.display = not empty
+        self.query_one("#sql-table-columns").display = not empty
+        if not empty:
+            names = [t.name for t in self._tables]
+            listing.highlighted = names.index(current) if current in names else 0
+            self._show_columns(listing.highlighted)
+
+    def _show_columns(self, index: int | None) -> None:
+        columns = self.query_one("#sql-table-columns", Static)
+        if index is None or index >= len(self._tables):
+            columns.update("")
+            return
+        columns.update(columns_text(self._tables[index]))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_columns(event.option_index)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index < len(self._tables):
+            self.post_message(self.Chosen(self, self._tables[event.option_index].name))
