@@ -58,6 +58,8 @@ class Ran:
 
 
 def seconds_text(seconds: float) -> str:
+    if seconds < 0.01:
+        return "under 0.01 s"
     return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
 
 
@@ -215,7 +217,7 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
     def result_header(self, ran: Ran) -> Text:
         out = Text()
         out.append(f"{ran.rows:,} {'row' if ran.rows == 1 else 'rows'}", "bold")
-        out.append(f" in {seconds_text(ran.seconds)}")
+        out.append(f" in {seconds_text(ran.seconds)}")  # (never "in 0.00 s")
         names = ", ".join(t.name for t in ran.used)
         out.append(f" · from {names}" if names else " · no table")
         note = partial_note(ran.partial)

@@ -26,16 +26,19 @@ def table_prompt(table: Table) -> Text:
 
 
 def columns_text(table: Table) -> Text:
-    """The highlighted table's title and columns (name and type), as plain text: portal text is never markup."""
-    out = Text(one_line(table.dataset.title, 200), "italic")
+    """The highlighted table's columns (name and type) under its title, as plain text: portal text is never
+    markup."""
+    out = Text.assemble(
+        ("Columns of ", "dim"), (table.name, "bold"), ("  ", ""), (one_line(table.dataset.title, 120), "dim")
+    )
     if table.frame is not None:
-        columns = [(name, str(dtype)) for name, dtype in table.frame.schema.items()]
+        columns = [(one_line(name, 40), str(dtype)) for name, dtype in table.frame.schema.items()]
     else:
-        columns = [(f.name, f.dtype) for f in table.dataset.fields]
+        columns = [(one_line(f.name, 40), f.dtype) for f in table.dataset.fields]
+    width = max((len(name) for name, _ in columns), default=0)
     for name, kind in columns:
-        out.append("\n")
-        out.append(one_line(name, 80))
-        out.append(f"  {kind}", "dim")
+        out.append(f"\n{name.ljust(width)}  ")
+        out.append(kind, "dim")
     if not columns:
         out.append("\n(no columns)", "dim")
     return out
@@ -45,7 +48,7 @@ class TablesPane(Vertical):
     DEFAULT_CSS = """
     TablesPane { height: 1fr; }
     TablesPane > #sql-table-list { height: auto; max-height: 60%; border: none; }
-    TablesPane > #sql-table-columns { height: 1fr; padding: 0 1; overflow-y: auto; }
+    TablesPane > #sql-table-columns { height: 1fr; padding: 0 1; margin-top: 1; overflow-y: auto; }
     TablesPane > #sql-no-tables { padding: 1 1; color: $text-muted; }
     """
 

@@ -1,0 +1,166 @@
+"""The SQL screen, driven by keys against the demo portal: open two datasets, `:`, type a JOIN/GROUP BY query (a
+name completed with Tab), run it (the rows are polars' own on the same frames), export the result, recall the
+query with ↑ in an empty editor, cancel a long query with Esc while the screen stays live, the question before a
+query over rows not all loaded, and ctrl+k from the search box."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import polars as pl
+
+from pdxtui.sql.history import History
+from pdxtui.ui.screens.export import ExportScreen
+from pdxtui.ui.screens.sql import SqlScreen
+from pdxtui.ui.screens.sql_ask import LoadFirstScreen
+from pdxtui.ui.widgets.sqleditor import SqlEditor
+from tests.support.uihelpers import demo_app, open_in, settle, text_of, wait_for
+
+SIZE = (140, 42)
+WRITTEN = "SELECT n.COALIT, count(*) AS trees FROM neighborhoods n JOIN "
+TYPED = "herit"
+REST = " h ON h.Neighborhood = n.NAME GROUP BY n.COALIT ORDER BY trees DESC, n.COALIT"
+QUERY = WRITTEN + TYPED + "age_trees" + REST
+
+
+def keys(text: str) -> list[str]:
+    return ["space" if ch == " " else ch for ch in text]
+
+
+async def open_table(pilot, dataset_id: str):
+    """Open a dataset in the browser; its rows are a table (the browser feeds app.sql_tables: here too, in case)."""
+    pane = await open_in(pilot, dataset_id)
+    tables = pilot.app.sql_tables
+    if tables.of(pane.preview.dataset) is None:
+        tables.add(pane.preview.dataset, pane.preview.frame, pane.preview.total)
+    return pane
+
+
+def result_rows(screen: SqlScreen) -> list[tuple]:
+    return list(screen.preview_pane.preview.frame.rows())
+
+
+async def test_the_sql_screen_end_to_end(ids, tmp_path):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_table(pilot, ids["Heritage Trees"])
+        await open_table(pilot, ids["Neighborhoods"])
+        browse = app.screen
+        await pilot.press("colon")  # from the grid
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SqlScreen)
+        editor = screen.query_one(SqlEditor)
+        assert editor.has_focus
+        listed = str(screen.query_one("#sql-table-list").get_option_at_index(0).prompt)
+        assert "heritage_trees" in listed and "all 338 rows" in listed
+
+        # write it (typed in part: Tab completes "herit" to the one table it can be) and run it
+        editor.insert(WRITTEN)
+        await pilot.press(*keys(TYPED), "tab")
+        editor.insert(REST)
+        assert editor.text == QUERY
+        await pilot.press("f5")
+        await settle(pilot)
+        trees = app.sql_tables.get("heritage_trees").frame
+        hoods = app.sql_tables.get("neighborhoods").frame
+        expected = (
+            hoods.join(trees, left_on="NAME", right_on="Neighborhood")
+            .group_by("COALIT")
+            .agg(pl.len().alias("trees"))
+            .sort(["trees", "COALIT"], descending=[True, False])
+        )
+        assert result_rows(screen) == list(expected.rows()) and expected.height > 1
+        header = text_of(screen.query_one("#sql-result"))
+        assert f"{expected.height} rows in" in header and "neighborhoods, heritage_trees" in header
+
+        # export it: the file has the result's rows; the provenance handed over holds the query and its tables
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportScreen)
+        assert dialog.request.source.sql.sql == QUERY
+        assert [t.name for t in dialog.request.source.sql.tables] == ["neighborhoods", "heritage_trees"]
+        target = tmp_path / "coalitions.csv"
+        dialog.query_one("#path").value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pl.read_csv(target).rows() == list(expected.rows())
+        sidecar = json.loads((tmp_path / "coalitions.csv.provenance.json").read_text())
+        assert sidecar["served_from"] == "computed" and sidecar["export"]["rows"] == expected.height
+        assert app.screen is screen  # the dialog closed once done
+
+        # the query is kept: ↑ in an empty editor recalls it, ↓ goes back to empty
+        assert History().queries(screen.portal_key)[0].sql == QUERY
+        editor.focus()
+        editor.clear()
+        await pilot.press("up")
+        assert editor.text == QUERY
+        await pilot.press("down")
+        assert editor.text == ""
+
+        # a long query: the screen stays live, Esc cancels it, the result before stays
+        release = threading.Event()
+
+        def held(df: pl.DataFrame) -> pl.DataFrame:
+            release.wait(30)  # (released below, whatever happens: polars' thread never outlives the test long)
+            return df
+
+        slow = pl.LazyFrame({"x": [1, 2, 3]}).map_batches(held)
+        everything = app.sql_tables.frames
+
+        def with_slow(names=None):
+            return {**everything(names), "slow": slow}
+
+        app.sql_tables.frames = with_slow
+        try:
+            editor.insert("SELECT sum(x) FROM slow")
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: screen.busy and "Running" in text_of(screen.query_one("#sql-progress")))
+            await pilot.press("ctrl+a", "shift+end", "backspace")  # the editor still answers while it runs
+            assert editor.text == "" and screen.busy
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not screen.busy)
+            assert "Cancelled after" in text_of(screen.query_one("#sql-result"))
+            assert result_rows(screen) == list(expected.rows())  # the earlier result stays
+            assert app.screen is screen  # Esc cancelled; it did not leave
+        finally:
+            release.set()
+            app.sql_tables.frames = everything
+
+        # Esc with nothing running goes back to the browser as it was; ctrl+k from the search box comes back
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is browse
+        browse.action_focus_search()
+        await pilot.press("colon")  # typed into the search box, not a screen change
+        assert app.screen is browse and browse.query_one("#search").value.endswith(":")
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert app.screen is screen and result_rows(screen) == list(expected.rows())
+
+
+async def test_a_query_over_rows_not_all_loaded_asks_first(ids):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_table(pilot, ids["Bicycle Parking"])  # 1,000 of 6,947 rows loaded
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SqlScreen)
+        screen.query_one(SqlEditor).text = "SELECT count(*) AS n FROM bicycle_parking"
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadFirstScreen)
+        await pilot.press("r")  # on the loaded rows: the header says so
+        await settle(pilot)
+        assert result_rows(screen) == [(1000,)]
+        assert "ran on 1,000 of 6,947 rows of bicycle_parking" in text_of(screen.query_one("#sql-result"))
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("l")  # load every row first
+        await settle(pilot)
+        assert result_rows(screen) == [(6947,)]
+        assert "ran on" not in text_of(screen.query_one("#sql-result"))
+        assert app.sql_tables.get("bicycle_parking").complete
