@@ -44,6 +44,7 @@ class SqlEditor(TextArea):
         self.past: list[str] = []
         self.names: Mapping[str, Iterable[str]] = {}
         self._recalled: int | None = None  # the index in history of the query shown, while it is unchanged
+        self._unmatched: tuple[tuple[int, int], str] | None = None  # where Tab found no name (Tab again moves on)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "tab" and self._complete():
@@ -102,10 +103,15 @@ class SqlEditor(TextArea):
         done = complete(before, self.names)
         if done is None:
             return False  # no word before the cursor: Tab moves on
+        if not done.candidates and self._unmatched == (self.cursor_location, self.text):
+            self._unmatched = None
+            return False  # Tab again after "no name starts with ...": it moves on
+        self._unmatched = (self.cursor_location, self.text) if not done.candidates else None
         if done.changed:
             self.replace(done.insert, (row, column - len(done.prefix)), (row, column))
         if not done.candidates:
-            self.post_message(self.Hint(self, f"No table or column starts with {done.prefix.lstrip(chr(34))}."))
+            word = done.prefix.lstrip('"')
+            self.post_message(self.Hint(self, f"No table or column starts with {word} (Tab again moves on)."))
         elif len(done.candidates) == 1:
             self.post_message(self.Hint(self, ""))
         else:

@@ -3,6 +3,7 @@ columns of the highlighted one, and Enter to put its name in the query."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -25,6 +26,11 @@ def table_prompt(table: Table) -> Text:
     return Text.assemble((table.name, "bold"), (mark, "yellow"), "\n", (f"  {table.describe()}", "dim"))
 
 
+def short_type(dtype: object) -> str:
+    """A polars type in few characters: ``Datetime(ms, UTC)``, not ``Datetime(time_unit='ms', time_zone='UTC')``."""
+    return re.sub(r"\b(time_unit|time_zone|precision|scale)=", "", str(dtype)).replace("'", "")
+
+
 def columns_text(table: Table) -> Text:
     """The highlighted table's columns (name and type) under its title, as plain text: portal text is never
     markup."""
@@ -32,7 +38,7 @@ def columns_text(table: Table) -> Text:
         ("Columns of ", "dim"), (table.name, "bold"), ("  ", ""), (one_line(table.dataset.title, 120), "dim")
     )
     if table.frame is not None:
-        columns = [(one_line(name, 40), str(dtype)) for name, dtype in table.frame.schema.items()]
+        columns = [(one_line(name, 40), short_type(dtype)) for name, dtype in table.frame.schema.items()]
     else:
         columns = [(one_line(f.name, 40), f.dtype) for f in table.dataset.fields]
     width = max((len(name) for name, _ in columns), default=0)
