@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from pdxtui.sql.history import History
 
 KEYS_HINT = "F5 or ctrl+j: run · Tab: complete a name · ↑ in an empty editor: earlier queries · Esc: back"
-PLACEHOLDER = "SELECT * FROM street_trees LIMIT 100"
+NO_TABLE_PLACEHOLDER = "Open a dataset in the browser first (Esc): each one you open is a table here."
 TICK = 0.1  # seconds between updates of the elapsed time while a query runs
 
 
@@ -55,6 +56,7 @@ class Ran:
     partial: tuple[Table, ...]
     seconds: float
     rows: int
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when it ran: its rows' retrieved-at
 
 
 def seconds_text(seconds: float) -> str:
@@ -116,7 +118,7 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
         yield Header()
         with Horizontal(id="sql-top"):
             with Vertical(id="sql-edit"):
-                editor = SqlEditor(id="sql-editor", placeholder=PLACEHOLDER)
+                editor = SqlEditor(id="sql-editor", placeholder=NO_TABLE_PLACEHOLDER)
                 editor.border_title = "SQL"
                 yield editor
                 yield Static(Text(KEYS_HINT), id="sql-hint")
@@ -154,7 +156,10 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
 
     def show_tables(self) -> None:
         self.query_one(TablesPane).show(self.tables)
-        self.query_one(SqlEditor).names = {
+        editor = self.query_one(SqlEditor)
+        first = next(iter(self.tables), None)
+        editor.placeholder = f"SELECT * FROM {first.name} LIMIT 100" if first is not None else NO_TABLE_PLACEHOLDER
+        editor.names = {
             t.name: (t.frame.columns if t.frame is not None else [f.name for f in t.dataset.fields])
             for t in self.tables
         }
@@ -422,6 +427,7 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
             total=preview.total,
             columns=tuple(pane.visible_columns()),
             local_where=pane.local_where,
-            source=result_source(ran.sql, ran.used, secrets=self._secrets()),
+            source=result_source(ran.sql, ran.used, secrets=self._secrets(), retrieved_at=ran.at),
+            read_at=ran.at,
         )
         self.app.push_screen(ExportScreen(request))
