@@ -141,7 +141,11 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path):
         assert app.screen is screen and result_rows(screen) == list(expected.rows())
 
 
-async def test_a_query_over_rows_not_all_loaded_asks_first(ids):
+async def test_a_query_over_rows_not_all_loaded_asks_first(ids, monkeypatch):
+    import asyncio
+
+    from pdxtui.sql import load
+
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_table(pilot, ids["Bicycle Parking"])  # 1,000 of 6,947 rows loaded
@@ -157,6 +161,24 @@ async def test_a_query_over_rows_not_all_loaded_asks_first(ids):
         await settle(pilot)
         assert result_rows(screen) == [(1000,)]
         assert "ran on 1,000 of 6,947 rows of bicycle_parking" in text_of(screen.query_one("#sql-result"))
+
+        # load every row first: Esc cancels the loading, and the rows there were stay
+        async def held_rows(service, dataset, progress=None):
+            await asyncio.Event().wait()  # (never set: only Esc ends it)
+
+        monkeypatch.setattr(load, "all_rows", held_rows)
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("l")
+        await wait_for(
+            pilot, lambda: "Loading every row of bicycle_parking" in text_of(screen.query_one("#sql-progress"))
+        )
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.busy)
+        assert app.screen is screen and "Loading cancelled" in text_of(screen.query_one("#status"))
+        assert app.sql_tables.get("bicycle_parking").loaded == 1000 and result_rows(screen) == [(1000,)]
+        monkeypatch.undo()
+
         await pilot.press("f5")
         await pilot.pause()
         await pilot.press("l")  # load every row first
