@@ -1,15 +1,17 @@
 """The SQL screen, driven by keys against the demo portal: open two datasets, `:`, type a JOIN/GROUP BY query (a
 name completed with Tab), run it (the rows are polars' own on the same frames), export the result, recall the
-query with ↑ in an empty editor, cancel a long query with Esc while the screen stays live, the question before a
-query over rows not all loaded, and ctrl+k from the search box."""
+query with ↑ in an empty editor, cancel a long query with Esc while the screen stays live, ctrl+k from the search
+box, and the question before a query over rows not all loaded (on them, or all loaded first; Esc cancels that)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
 import polars as pl
 
+from pdxtui.sql import load
 from pdxtui.sql.history import History
 from pdxtui.ui.screens.export import ExportScreen
 from pdxtui.ui.screens.sql import SqlScreen
@@ -41,7 +43,7 @@ def result_rows(screen: SqlScreen) -> list[tuple]:
     return list(screen.preview_pane.preview.frame.rows())
 
 
-async def test_the_sql_screen_end_to_end(ids, tmp_path):
+async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_table(pilot, ids["Heritage Trees"])
@@ -55,6 +57,15 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path):
         assert editor.has_focus
         listed = str(screen.query_one("#sql-table-list").get_option_at_index(0).prompt)
         assert "heritage_trees" in listed and "all 338 rows" in listed
+
+        # an error: one line under the editor, the cursor where polars says (line 3, column 16)
+        editor.insert("SELECT *\nFROM heritage_trees\nWHERE HEIGHT ===== 1")
+        await pilot.press("f5")
+        await settle(pilot)
+        error = text_of(screen.query_one("#sql-error"))
+        assert error.startswith("Error: syntax error") and "(line 3, column 16)" in error and "\n" not in error
+        assert editor.cursor_location == (2, 15) and editor.has_focus
+        editor.clear()
 
         # write it (typed in part: Tab completes "herit" to the one table it can be) and run it
         editor.insert(WRITTEN)
@@ -72,6 +83,7 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path):
             .sort(["trees", "COALIT"], descending=[True, False])
         )
         assert result_rows(screen) == list(expected.rows()) and expected.height > 1
+        assert not screen.query_one("#sql-error").has_class("-shown")  # (the error before is gone)
         header = text_of(screen.query_one("#sql-result"))
         assert f"{expected.height} rows in" in header and "neighborhoods, heritage_trees" in header
 
@@ -91,8 +103,9 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path):
         assert sidecar["served_from"] == "computed" and sidecar["export"]["rows"] == expected.height
         assert app.screen is screen  # the dialog closed once done
 
-        # the query is kept: ↑ in an empty editor recalls it, ↓ goes back to empty
-        assert History().queries(screen.portal_key)[0].sql == QUERY
+        # the query is kept (and the one that failed, to be put right): ↑ in an empty editor recalls them
+        kept = [p.sql for p in History().queries(screen.portal_key)]
+        assert kept[0] == QUERY and kept[1].endswith("WHERE HEIGHT ===== 1")
         editor.focus()
         editor.clear()
         await pilot.press("up")
@@ -140,20 +153,13 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path):
         await pilot.pause()
         assert app.screen is screen and result_rows(screen) == list(expected.rows())
 
-
-async def test_a_query_over_rows_not_all_loaded_asks_first(ids, monkeypatch):
-    import asyncio
-
-    from pdxtui.sql import load
-
-    app = demo_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_table(pilot, ids["Bicycle Parking"])  # 1,000 of 6,947 rows loaded
-        await pilot.press("ctrl+k")
+        # a table not all loaded (1,000 of 6,947 rows): the query asks first
+        await pilot.press("escape")
+        await open_table(pilot, ids["Bicycle Parking"])
+        await pilot.press("colon")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SqlScreen)
-        screen.query_one(SqlEditor).text = "SELECT count(*) AS n FROM bicycle_parking"
+        assert app.screen is screen
+        editor.text = "SELECT count(*) AS n FROM bicycle_parking"
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, LoadFirstScreen)
