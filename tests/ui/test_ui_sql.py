@@ -112,6 +112,10 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
         assert editor.text == QUERY
         await pilot.press("down")
         assert editor.text == ""
+        screen.query_one("#sql-table-list").focus()  # Enter on a table in an empty editor: a query to start from
+        await pilot.press("enter")
+        assert editor.text == "SELECT * FROM heritage_trees LIMIT 100" and editor.has_focus
+        editor.clear()
 
         # a long query: the screen stays live, Esc cancels it, the result before stays
         release = threading.Event()
