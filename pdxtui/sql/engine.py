@@ -98,6 +98,8 @@ def prepare(sql: str) -> str:
 _POSITION = re.compile(r"\s*at Line: (\d+), Column: (\d+)", re.IGNORECASE)
 _RELATION = re.compile(r"relation '([^']*)' was not found")
 _HINT = re.compile(r'Did you mean "([^"]*)"\?')
+_NO_COLUMN = re.compile(r"no column named '[^']*' found")
+_TYPE_WORDS = re.compile(r"\b(?:d?types?|cast|conversion|compare)\b", re.IGNORECASE)
 
 
 def error_for(exc: BaseException, available: Iterable[str] = ()) -> SqlError:
@@ -117,6 +119,8 @@ def error_for(exc: BaseException, available: Iterable[str] = ()) -> SqlError:
         first = first[: position.start()] + first[position.end() :]
     first = first.replace("sql parser error: ", "syntax error: ")
     message = one_line(first, MAX_ERROR)
+    if line is None and message.endswith("found: EOF"):  # polars gives no place: it is the end
+        message = f"{message} (at the end of the query)"
     if hint and hint.group(0) not in message:
         message = f"{message} (did you mean {hint.group(1)!r}?)"
     if line is not None:
@@ -128,10 +132,12 @@ def error_for(exc: BaseException, available: Iterable[str] = ()) -> SqlError:
         return UnknownTable(f"no table named {relation.group(1)!r}; the tables are: {listed}", relation.group(1))
     if "parser error" in raw or ("statement" in raw and isinstance(exc, pl.exceptions.SQLInterfaceError)):
         kind = "syntax"
-    elif isinstance(exc, pl.exceptions.ColumnNotFoundError):
+    elif isinstance(exc, pl.exceptions.ColumnNotFoundError) or _NO_COLUMN.search(first):
         kind = "column"
     elif isinstance(exc, (pl.exceptions.InvalidOperationError, pl.exceptions.SchemaError)):
         kind = "type"
+    elif isinstance(exc, pl.exceptions.ComputeError) and _TYPE_WORDS.search(first):
+        kind = "type"  # "cannot compare string with numeric type (i32)"
     else:
         kind = "syntax" if isinstance(exc, pl.exceptions.SQLSyntaxError) else "other"
     return SqlError(message, kind=kind, line=line, column=column)
@@ -235,5 +241,10 @@ def _settle(future: asyncio.Future[None]) -> None:
 
 
 def start(sql: str, tables: Mapping[str, pl.DataFrame | pl.LazyFrame]) -> Running:
-    """Start ``sql`` over ``tables`` in the background (:class:`SqlError` at once when it does not parse)."""
-    return Running(plan(sql, tables), tables)
+    """Start ``sql`` over ``tables`` in the background (:class:`SqlError` at once when it does not parse or names
+    a table that is not there: polars resolves the tables as it starts)."""
+    lazy = plan(sql, tables)
+    try:
+        return Running(lazy, tables)
+    except Exception as exc:
+        raise error_for(exc, tables) from None
