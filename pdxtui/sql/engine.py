@@ -9,6 +9,7 @@ at once either way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -194,7 +195,8 @@ class Running:
             waiters, self._waiters = self._waiters, []
         self._done.set()
         for loop, future in waiters:
-            loop.call_soon_threadsafe(_settle, future)
+            with contextlib.suppress(RuntimeError):  # that event loop is closed: nobody waits there any more
+                loop.call_soon_threadsafe(_settle, future)
 
     @property
     def done(self) -> bool:
@@ -223,6 +225,8 @@ class Running:
         try:
             await future
         except asyncio.CancelledError:
+            with self._lock:  # this waiter is gone: the thread must not call into its loop, which may close
+                self._waiters = [(lp, f) for lp, f in self._waiters if f is not future]
             self.cancel()
             raise
         return self._unpack()
