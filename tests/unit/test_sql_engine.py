@@ -172,64 +172,55 @@ def test_a_failing_query_raises_from_result():
     assert error.kind == "type" and "\n" not in str(error)
 
 
-def test_an_unknown_table_raises_at_once_from_start():
+def test_an_unknown_table_or_column_raises_at_once_from_start():
     with pytest.raises(UnknownTable, match="no table named 'parks'; the tables are: street_trees, wards"):
         start("SELECT * FROM street_trees JOIN parks USING (ward)", TABLES)
+    with pytest.raises(SqlError, match="did you mean 'species'") as caught:
+        start("SELECT specie FROM street_trees", TABLES)  # planned before any row is read
+    assert caught.value.kind == "column"
 
 
-class _SlowQuery:
-    """Stands in for polars' InProcessQuery: a result only when released, and a record of cancel()."""
+class _SlowLazy:
+    """Stands in for a LazyFrame whose query takes long: its rows come only when released (polars cannot stop a
+    step under way)."""
 
     def __init__(self) -> None:
         import threading
 
         self.release = threading.Event()
-        self.cancelled = False
 
-    def fetch_blocking(self) -> pl.DataFrame:
+    def collect(self) -> pl.DataFrame:
         self.release.wait(10)
-        if self.cancelled:
-            raise pl.exceptions.ComputeError("query interrupted")
         return pl.DataFrame({"x": [1]})
-
-    def cancel(self) -> None:  # as polars: a step under way goes on; its result comes later, and is dropped
-        self.cancelled = True
-
-
-class _SlowLazy:
-    def __init__(self, query: _SlowQuery) -> None:
-        self.query = query
-
-    def collect(self, background: bool = False) -> _SlowQuery:
-        assert background
-        return self.query
 
 
 def test_cancelling_the_awaiting_task_cancels_the_query(monkeypatch):
     import threading
 
-    query = _SlowQuery()
+    slow = _SlowLazy()
     failures = []
     monkeypatch.setattr(threading, "excepthook", failures.append)
 
     async def go():
-        running = engine.Running(_SlowLazy(query), ["t"])  # type: ignore[arg-type]  # a stand-in for a LazyFrame
+        running = engine.Running(slow, ["t"])  # type: ignore[arg-type]  # a stand-in for a LazyFrame
         task = asyncio.ensure_future(running.result())
         await asyncio.sleep(0.01)
         assert not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
-            await task
+            await task  # at once: polars is still at work
         return running
 
     running = asyncio.run(go())
-    assert query.cancelled and running.cancelled and not running.done
-    query.release.set()  # polars finishes after the event loop has gone
-    assert running._done.wait(5)  # the waiting thread ends too...
+    assert running.cancelled and not running.done
+    slow.release.set()  # polars finishes after the event loop has gone
+    assert running._done.wait(5)  # the thread ends too...
     for thread in threading.enumerate():
         if thread.name == "pdxtui-sql":
             thread.join(5)
     assert failures == []  # ...without calling into the event loop, which is gone
+    with pytest.raises(SqlError, match="cancelled"):  # and the rows that came late are not kept
+        running.wait(0)
 
 
 def test_a_result_awaited_after_it_is_in_and_wait_from_a_thread():
