@@ -270,7 +270,11 @@ def _print(args: argparse.Namespace, frame: Any) -> None:
         from pdxtui.export.writers import _text_ready
 
         text = _text_ready(frame, nested=True, datetimes="all").write_csv(date_format="%Y-%m-%d")
-        sys.stdout.write(text)
+        if sys.stdout.isatty():  # a person reads it: no escape sequence from the portal reaches the terminal
+            from pdxtui.textsafe import clean
+
+            text = clean(text)
+        sys.stdout.write(text)  # piped: the values exactly as they are
     else:
         shown = frame.head(args.rows)
         print(table(shown.columns, shown.rows()), flush=True)  # before stderr's line

@@ -209,3 +209,25 @@ def test_the_query_from_stdin_or_a_file(capsys, arcgis, tmp_path, monkeypatch):
     assert code == 2 and "not both" in err
     code, out, err = run_cli(capsys, *arcgis, "sql", "--file", str(tmp_path / "missing.sql"))
     assert code == 1 and "cannot read the query" in err
+
+
+def test_portal_text_reaches_a_terminal_inert(capsys, monkeypatch):
+    from argparse import Namespace
+
+    from pdxtui.cli.sql import _print
+
+    hostile = ["\x1b[31mred\x1b[0m", "\x1b]8;;https://evil.example\x07link\x1b]8;;\x07", "\u202eabc", "two\nlines"]
+    frame = pl.DataFrame({"name\x1b[2J": hostile})
+    _print(Namespace(json=False, csv=False, rows=100), frame)
+    out, _ = capsys.readouterr()
+    assert not any(ch in out for ch in "\x1b\x07\u202e") and len(out.splitlines()) == 2 + 4
+    _print(Namespace(json=True, csv=False, rows=100), frame)
+    out, _ = capsys.readouterr()
+    assert out.isascii() and [r["name\x1b[2J"] for r in json.loads(out)] == hostile  # escaped, exact
+    _print(Namespace(json=False, csv=True, rows=100), frame)
+    out, _ = capsys.readouterr()
+    assert [r[0] for r in csv.reader(io.StringIO(out))][1:] == hostile  # piped: exact
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    _print(Namespace(json=False, csv=True, rows=100), frame)
+    out, _ = capsys.readouterr()
+    assert not any(ch in out for ch in "\x1b\x07\u202e") and "\u241b[31mred" in out  # on a terminal: inert
