@@ -162,15 +162,17 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
     frame = await _run_query(sql, tables)
     _remember(service, sql)
     chosen = tables.used_by(sql)
+    if args.output:
+        code = await _write(args, options, sql, frame, chosen, secrets)
+    else:
+        _print(args, frame)
+        code = EXIT_OK
     if any(t.dataset.sample for t in chosen):
         print("pdxtui: note: these are the bundled SAMPLE rows, not the publisher's data", file=sys.stderr)
-    if args.output:
-        return await _write(args, options, sql, frame, chosen, secrets)
-    _print(args, frame)
     from pdxtui.cli.browse import warn_if_stale
 
     warn_if_stale(service)
-    return EXIT_OK
+    return code
 
 
 def _names(datasets: list[Any], asked: list[str | None]) -> list[str]:
