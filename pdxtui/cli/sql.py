@@ -186,28 +186,35 @@ def _names(datasets: list[Any], asked: list[str | None]) -> list[str]:
 
 
 def _check_tables(sql: str, datasets: list[Any], names: list[str]) -> None:
-    """Run the query over empty tables of the datasets' columns (polars finds a missing table only when it runs):
-    a query that does not parse is a :class:`SqlError` (exit 1), a table no ``--use`` gives a :class:`UsageError`
-    listing those there are."""
-    from pdxtui.sql.engine import SqlError, UnknownTable, run
+    """Plan the query over empty tables of the datasets' columns (nothing runs): a query that does not parse is a
+    :class:`SqlError` (exit 1), a table no ``--use`` gives a :class:`UsageError` listing those there are."""
+    from pdxtui.sql.engine import UnknownTable
+
+    error = _plan_error(sql, datasets, names)
+    if isinstance(error, UnknownTable):
+        if not names:
+            raise UsageError(f"the query names the table {error.table!r}: give its dataset with --use ID={error.table}")
+        listed = ", ".join(f"{name} ({ds.id})" for ds, name in zip(datasets, names))
+        raise UsageError(f"no table named {error.table!r}: the --use tables are {listed} (add --use ID={error.table})")
+    if error is not None and error.kind == "syntax":
+        raise error
+    # any other complaint is judged on the real rows (the catalog's columns may not be all the rows have)
+
+
+def _plan_error(sql: str, datasets: list[Any], names: list[str]) -> Any:
+    """What polars says of the query as it resolves its plan over empty tables (it looks the tables up then), or
+    None."""
+    from pdxtui.sql.engine import SqlError, error_for, plan
     from pdxtui.sql.tables import Table
 
     empty = {name: Table(name, ds).rows() for ds, name in zip(datasets, names)}
     try:
-        run(sql, empty)
-    except UnknownTable as exc:
-        if not names:
-            raise UsageError(
-                f"the query names the table {exc.table!r}: give its dataset with --use ID={exc.table}"
-            ) from None
-        listed = ", ".join(f"{name} ({ds.id})" for ds, name in zip(datasets, names))
-        raise UsageError(
-            f"no table named {exc.table!r}: the --use tables are {listed} (add --use ID={exc.table})"
-        ) from None
+        plan(sql, empty).collect_schema()
     except SqlError as exc:
-        if exc.kind == "syntax":
-            raise
-        # any other complaint is judged on the real rows (the catalog's columns may not be all the rows have)
+        return exc
+    except Exception as exc:  # polars' own errors, and a few plain ones
+        return error_for(exc, empty)
+    return None
 
 
 async def _run_query(sql: str, tables: Any) -> Any:
