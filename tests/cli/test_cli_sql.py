@@ -205,6 +205,9 @@ def test_the_query_from_stdin_or_a_file(capsys, arcgis, tmp_path, monkeypatch):
     query.write_text(sql, encoding="utf-8")
     code, out, err = run_cli(capsys, *arcgis, "sql", "--file", str(query), "--use", HERITAGE.id, "--json")
     assert code == 0 and json.loads(out) == [{"n": HERITAGE.row_count}], err
+    twice = ["--use", HERITAGE.id, "--use", f"{HERITAGE.id}=heritage_trees"]  # the same table said twice: one
+    code, out, err = run_cli(capsys, *arcgis, "sql", sql, *twice, "--json")
+    assert code == 0 and json.loads(out) == [{"n": HERITAGE.row_count}], err
     code, out, err = run_cli(capsys, *arcgis, "sql", "SELECT 1", "--file", str(query))
     assert code == 2 and "not both" in err
     code, out, err = run_cli(capsys, *arcgis, "sql", "--file", str(tmp_path / "missing.sql"))
