@@ -69,6 +69,14 @@ class Service:
     async def dataset(self, dataset_id: str) -> Dataset:
         return await self.portal.dataset(dataset_id)
 
+    async def cached_dataset(self, dataset_id: str) -> Dataset:
+        """The metadata of ``dataset_id`` as the cache holds it (a fresh or a stale copy), without a request:
+        :class:`~pdxtui.errors.NotCached` when the cache lacks any of it (the bundled snapshot answers as always)."""
+        from pdxtui.cache import cache_only
+
+        with cache_only():
+            return await self.portal.dataset(dataset_id)
+
     async def preview(
         self,
         dataset: Dataset,
