@@ -12,11 +12,14 @@ knows (:func:`pdxtui.sql.remembered.add_remembered`: no request is sent).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pdxtui.service import Service
+
+log = logging.getLogger(__name__)
 
 
 class SqlTables:
@@ -42,7 +45,10 @@ class SqlTables:
             return
         from pdxtui.sql.load import add_preview
 
-        add_preview(tables, preview, service, secrets=self._session_secrets())
+        try:
+            add_preview(tables, preview, service, secrets=self._session_secrets())
+        except Exception:  # the rows are shown whatever becomes of their table: logged, browsing goes on
+            log.warning("the rows of %s could not be made a SQL table", preview.dataset.id, exc_info=True)
 
     def remembered_tables(self) -> Callable[[], Awaitable[int]]:
         """What adds the recents and bookmarks of this browser's portal that the cache knows to the tables (for
