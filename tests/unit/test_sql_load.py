@@ -24,9 +24,11 @@ class PagedPortal(Portal):
     kind = "socrata"
     name = label = "paged"
 
-    def __init__(self, pages=PAGES) -> None:
+    def __init__(self, pages=PAGES, *, counted: bool = True) -> None:
         self._pages = pages
-        self.ds = Dataset(id="paged", title="Paged", fields=FIELDS, rows=sum(len(p["n"]) for p in pages))
+        self.rows = sum(len(p["n"]) for p in pages)
+        self.counted = counted  # False: a server that will not count (no total with the rows, none in the metadata)
+        self.ds = Dataset(id="paged", title="Paged", fields=FIELDS, rows=self.rows if counted else None)
 
     @property
     def state(self) -> FetchState:
@@ -47,8 +49,11 @@ class PagedPortal(Portal):
     async def pages(self, dataset, query, progress=None):
         offset = 0
         for rows in self._pages:
-            yield Page(table=pa.table(rows), offset=offset, total=self.ds.rows)
-            offset += len(rows["n"])
+            end = offset + len(rows["n"])
+            if end > query.offset:
+                page = pa.table(rows).slice(max(0, query.offset - offset))
+                yield Page(table=page, offset=max(offset, query.offset), total=self.ds.rows)
+            offset = end
 
 
 async def test_every_row_typed_as_the_grid_types_it():
@@ -67,3 +72,22 @@ async def test_no_rows_is_an_empty_table_with_the_columns():
     loaded = await all_rows(service, service.portal.ds)
     assert loaded.height == 0 and loaded.columns == ["amount", "day", "n"]
     assert str(loaded.schema["n"]) == "Int64"
+
+
+async def test_rows_read_to_their_end_are_all_the_rows_when_the_server_will_not_count():
+    from pdxtui.sql.load import add_preview
+    from pdxtui.sql.tables import Tables
+
+    service = Service(PagedPortal(counted=False))
+    ds = service.portal.ds
+    first = await service.preview(ds, rows=4)  # 4 of an unknown number
+    assert first.shown == 4 and first.total is None
+    assert not add_preview(Tables(), first, service).complete
+    everything = await service.more(first, 10**12)  # "load all" (L) when the count is unknown
+    assert everything.shown == 6 and everything.total == 6  # fewer rows than asked came: that was the end
+    table = add_preview(Tables(), everything, service)
+    assert table.complete and table.describe() == "all 6 rows"
+    assert (await service.preview(ds, rows=100)).total == 6
+    exactly = await service.preview(ds, rows=6)  # as many as asked: more may follow
+    assert exactly.total is None
+    assert (await service.more(exactly, 1000)).total == 6  # none did
