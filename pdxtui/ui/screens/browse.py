@@ -34,6 +34,7 @@ from pdxtui.ui.screens.browse_counts import ColumnCounts
 from pdxtui.ui.screens.browse_fresh import FreshnessFilter
 from pdxtui.ui.screens.browse_lists import RememberedLists
 from pdxtui.ui.screens.browse_look import SinceLastLook
+from pdxtui.ui.screens.browse_sql import SqlTables
 from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
@@ -56,7 +57,7 @@ FETCH_GROUPS = ("dataset", "preview")
 PANES = {"1": "#search", "2": "#catalog", "3": "#metadata", "4": "#schema", "5": "#preview"}
 
 
-class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, ShownKeys, Screen[None]):
+class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, SqlTables, ShownKeys, Screen[None]):
     CSS_PATH = "browse.tcss"
     # Screens open on modifiers (priority: from the text boxes too; Input and TextArea bind none of ctrl+g/t/l),
     # never on a letter that someone typing in a list could press. The footer shows few keys (the grid's need the
@@ -518,6 +519,7 @@ class BrowseScreen(ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook
     def on_preview_pane_loaded(self, event: PreviewPane.Loaded) -> None:
         self._focus_opened()
         self.note_state(event.service)
+        self.table_from_preview(event.service)  # (browse_sql.py: every dataset opened is a SQL table)
         self.look_after_load(event.service)
 
     def on_preview_pane_cell_wanted(self, event: PreviewPane.CellWanted) -> None:
