@@ -100,9 +100,13 @@ def test_load_into_makes_a_complete_table_with_its_source(fake_arcgis):
 
 
 class _NoRows:
-    """A service whose dataset has no row at all."""
+    """A service (and its portal) whose dataset has no row at all."""
 
-    async def stream(self, dataset, query, progress=None):
+    @property
+    def portal(self):
+        return self
+
+    async def pages(self, dataset, query, progress=None):
         return
         yield
 
