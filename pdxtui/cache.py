@@ -18,7 +18,8 @@ import os
 import sqlite3
 import struct
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,28 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import diskcache
 
 log = logging.getLogger(__name__)
+
+#: inside :func:`cache_only`: fetchers answer from their cache and send nothing
+_cache_only: ContextVar[bool] = ContextVar("pdxtui_cache_only", default=False)
+
+
+@contextlib.contextmanager
+def cache_only() -> Iterator[None]:
+    """Within this block (this task, and the tasks it starts), every ``pdxtui.net.Fetcher`` answers from its cache,
+    a fresh or a stale copy alike (served as "cache": the portal was not asked), and raises
+    :class:`~pdxtui.errors.NotCached` instead of sending a request: what pdxtui knows without the network (the
+    remembered datasets a SQL query can name). Other tasks sharing the fetcher go on as usual."""
+    token = _cache_only.set(True)
+    try:
+        yield
+    finally:
+        _cache_only.reset(token)
+
+
+def only_cached() -> bool:
+    """Whether the running code is inside :func:`cache_only`."""
+    return _cache_only.get()
+
 
 DEFAULT_SIZE_LIMIT = 1 << 30  # 1 GiB
 ENV_CACHE_DIR = "PDXTUI_CACHE_DIR"

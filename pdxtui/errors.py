@@ -26,3 +26,8 @@ class PortalError(PdxError):
         super().__init__(message)
         self.portal = portal
         self.offline = offline
+
+
+class NotCached(PortalError):
+    """Asked for an answer from the cache only (:func:`pdxtui.net.cache_only`) and the cache has none: no request
+    was sent."""

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from pdxtui import __version__, requestlog
-from pdxtui.cache import Params, Store
+from pdxtui.cache import Params, Store, only_cached
 from pdxtui.cache import key as cache_key
-from pdxtui.errors import PortalError
+from pdxtui.errors import NotCached, PortalError
 from pdxtui.model import FetchState
 from pdxtui.netlog import RequestTrace, _trace, loggable_path, note_bytes, note_source, note_wait, rate_headers
 from pdxtui.textsafe import fix_surrogates, has_surrogate_escape, one_line, secret_forms, short, without_secrets
@@ -409,12 +409,20 @@ class Fetcher:
             k = cache_key(self.portal_name, url, params)
         except ValueError as exc:  # urlsplit: e.g. "Invalid IPv6 URL"
             raise PortalError(self._scrub(f"not a valid URL ({exc}): {url}"), portal=self.portal_name) from None
-        entry = None if refresh else self.store.get(k, self.ttl.get(kind, DEFAULT_TTL["catalog"]))
+        cached_only = only_cached()  # (cache.cache_only): any copy answers, fresh or not, or none does
+        ttl = None if cached_only else self.ttl.get(kind, DEFAULT_TTL["catalog"])
+        entry = None if refresh and not cached_only else self.store.get(k, ttl)
+        if cached_only and entry is None:
+            raise NotCached(self._scrub(f"not in the cache: {url}"), portal=self.portal_name)
         if entry is not None and entry.fresh:
             try:
                 value = await accepted(entry.body, entry.content_type)
             except PortalError:
                 self.store.delete(k)  # damaged entry: fetch again
+                if cached_only:
+                    raise NotCached(
+                        self._scrub(f"not in the cache (a damaged copy): {url}"), portal=self.portal_name
+                    ) from None
             else:
                 self.state = FetchState(source="cache", age_seconds=entry.age)
                 note_source("cache")
@@ -616,7 +624,10 @@ class Fetcher:
     @contextlib.asynccontextmanager
     async def turn(self, host: str) -> AsyncIterator[None]:
         """A turn to send to ``host``: a place under its per-host limit, once any hold on it has passed. Every
-        request to a portal's hosts goes out in one (the Fetcher's own, and those sent on its client elsewhere)."""
+        request to a portal's hosts goes out in one (the Fetcher's own, and those sent on its client elsewhere).
+        None is given inside :func:`pdxtui.cache.cache_only`: :class:`~pdxtui.errors.NotCached`."""
+        if only_cached():
+            raise NotCached(f"not in the cache: a request to {host}", portal=self.portal_name)
         async with self._limit(host):
             await self._wait_for_host(host)
             yield

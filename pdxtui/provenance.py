@@ -27,8 +27,15 @@ The record (``"pdxtui_provenance": 1``; keys never removed or renamed within one
 * ``export`` (exports only): ``file`` (the name, not the folder), ``format``, ``scope`` ("loaded", "filtered",
   "all"), ``rows`` (rows written), ``columns`` (``name``, ``type``: the type in the file, ``portal_type``,
   ``alias``).
-* ``citation``: the text citation. ``notes``: plain sentences (sample rows, a filter run here, no request).
+* ``citation``: the text citation (for a SQL result: those of its source datasets, one a line). ``notes``: plain
+  sentences (sample rows, a filter run here, no request, a SQL result computed on part of a table's rows).
 * ``pdxtui_version``.
+* ``sql`` (only for rows computed by a SQL query, ``pdxtui sql`` or the SQL screen; the record's ``query.url`` is
+  then null and ``url_note`` says why): ``text`` (the query as run), ``engine`` ("polars 1.x (SQLContext)"),
+  ``tables`` (those the query read, each: ``name`` (as the query calls it), ``dataset`` (the keys of ``dataset``
+  above, for that table's dataset), ``query`` (the keys of ``query`` above: the request its rows came from),
+  ``rows_used`` (rows the query ran on), ``all_rows`` (true: they are all of the dataset's rows), ``filter``
+  (the filter the rows were read with, or null), ``retrieved_at``, ``served_from``).
 """
 
 from __future__ import annotations
@@ -62,6 +69,10 @@ UNKNOWN_SOURCE_NOTE = "not known: the rows were handed to the export without the
 PAGED_NOTE = (
     "the request for the rows as pdxtui sent it, without its paging parameters ({names}): pdxtui sent it once "
     "per page of rows, each time with those parameters set to that page"
+)
+SQL_URL_NOTE = (
+    "no request of its own: the rows were computed by the SQL query in sql.text over the tables in sql.tables "
+    "(each with the request its rows came from)"
 )
 LOCAL_FILTER_NOTE = (
     "The portal cannot run this filter: pdxtui read the rows of the query URL and kept those matching it."
@@ -265,6 +276,11 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
             "rows": written.rows,
             "columns": [_column(dataset, name, kind) for name, kind in written.columns],
         }
+    if source.sql is not None:
+        url_note = SQL_URL_NOTE
+        record["query"].update(url=None, url_note=url_note, paged_by=[])
+        record["sql"] = _sql_section(source.sql, secrets)
+        notes += _partial_notes(source.sql)
     record["citation"] = citation(record, "text")
     record["notes"] = notes
     if source.version is not None:
@@ -273,6 +289,54 @@ def build_record(dataset: Dataset, source: Source | None = None, written: Writte
         from pdxtui import __version__ as version
     record["pdxtui_version"] = version
     return _scrub_all(fix_surrogates(record), secrets)
+
+
+def _sql_section(origin: Any, secrets: Sequence[str]) -> dict[str, Any]:
+    """The ``sql`` key of a result's record: the query, the engine, and each table it read with the facts of its
+    own rows (its dataset and request, as a record of those rows would give them)."""
+    tables = []
+    for table in origin.tables:
+        own: Source = table.source if table.source is not None else Source()
+        own = replace(
+            own,
+            secrets=tuple(dict.fromkeys((*own.secrets, *secrets))),
+            retrieved_at=own.retrieved_at or table.read_at,
+            sql=None,
+        )
+        rows = build_record(table.dataset, own)
+        tables.append(
+            {
+                "name": table.name,
+                "dataset": rows["dataset"],
+                "query": rows["query"],
+                "rows_used": table.loaded,
+                "all_rows": bool(table.complete),
+                "filter": table.where or None,
+                "retrieved_at": rows["retrieved_at"],
+                "served_from": rows["served_from"],
+            }
+        )
+    return {"text": origin.sql, "engine": origin.engine, "tables": tables}
+
+
+def _partial_notes(origin: Any) -> list[str]:
+    """A sentence for each table the query ran on only part of."""
+    from pdxtui.textout import fmt_count
+
+    notes = []
+    for table in origin.tables:
+        if table.complete:
+            continue
+        if table.where:
+            notes.append(
+                f"The query ran on the {table.loaded:,} rows of {table.name} matching {one_line(table.where, 200)}, "
+                "not on all of its rows."
+            )
+        elif table.total is None:
+            notes.append(f"The query ran on {table.loaded:,} rows of {table.name}; its full row count is not known.")
+        else:
+            notes.append(f"The query ran on {table.loaded:,} of {fmt_count(table.total)} rows of {table.name}.")
+    return notes
 
 
 def _filter_words(where: str, dataset: Dataset) -> str:
@@ -323,6 +387,9 @@ def sidecar_path(path: str) -> str:
 def citation(record: dict[str, Any], style: str = "text") -> Any:
     """The record's dataset as a citation: ``"text"`` (a line), ``"bibtex"`` (an ``@misc`` entry) or
     ``"csl-json"`` (a list of one CSL item, for Zotero, pandoc and citeproc)."""
+    sql = record.get("sql")
+    if isinstance(sql, dict) and sql.get("tables"):
+        return _sources_citation(record, style)
     facts = _citation_facts(record)
     if style == "text":
         return _text(facts)
@@ -331,6 +398,21 @@ def citation(record: dict[str, Any], style: str = "text") -> Any:
     if style in ("csl-json", "csl"):
         return [_csl(facts)]
     raise ValueError(f"unknown citation style {style!r}: use one of {', '.join(STYLES)}")
+
+
+def _sources_citation(record: dict[str, Any], style: str) -> Any:
+    """A SQL result's citation: those of the datasets its tables came from (each once), in the query's order."""
+    seen: dict[str, dict[str, Any]] = {}
+    for table in record["sql"].get("tables") or []:
+        data = table.get("dataset") or {}
+        key = f"{data.get('id')}|{data.get('title')}"
+        seen.setdefault(
+            key, {"portal": record.get("portal"), "dataset": data, "retrieved_at": table.get("retrieved_at")}
+        )
+    parts = [citation(one, style) for one in seen.values()]
+    if style in ("csl-json", "csl"):
+        return [item for part in parts for item in part]
+    return "\n".join(parts)  # text: one a line; BibTeX: one entry after the other
 
 
 def citation_text(record: dict[str, Any], style: str = "text") -> str:

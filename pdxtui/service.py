@@ -69,6 +69,14 @@ class Service:
     async def dataset(self, dataset_id: str) -> Dataset:
         return await self.portal.dataset(dataset_id)
 
+    async def cached_dataset(self, dataset_id: str) -> Dataset:
+        """The metadata of ``dataset_id`` as the cache holds it (a fresh or a stale copy), without a request:
+        :class:`~pdxtui.errors.NotCached` when the cache lacks any of it (the bundled snapshot answers as always)."""
+        from pdxtui.cache import cache_only
+
+        with cache_only():
+            return await self.portal.dataset(dataset_id)
+
     async def preview(
         self,
         dataset: Dataset,
@@ -110,6 +118,8 @@ class Service:
         frame = apply_schema(frame.head(rows), dataset)
         if total is None:
             total = dataset.rows if query.where is None and query.near is None else None
+        if total is None and frame.height < rows:  # fewer rows than asked for: these were the last of them
+            total = query.offset + frame.height
         return Preview(frame=frame, total=total, dataset=dataset, query=query, notes=tuple(notes))
 
     async def preview_here(self, dataset: Dataset, rows: int, query: Query) -> Preview:
@@ -170,8 +180,8 @@ class Service:
         query = replace(preview.query, offset=preview.query.offset + preview.shown)
         extra = await self.preview(preview.dataset, rows=rows, query=query, progress=progress)
         notes = preview.notes + tuple(n for n in extra.notes if n not in preview.notes)
-        if extra.shown == 0:
-            return replace(preview, notes=notes)
+        if extra.shown == 0:  # none after these: they were all (a count the portal did not give is known now)
+            return replace(preview, notes=notes, total=preview.total if preview.total is not None else extra.total)
         frame = pl.concat([preview.frame, extra.frame], how="vertical_relaxed", rechunk=False)
         total = extra.total if extra.total is not None else preview.total
         return Preview(

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "draft": "draft",
     "cite": "cite",
+    "sql": "sql",
     "log": "log",
     "changes": "changes",
     "address": "portlandmaps",

@@ -202,19 +202,21 @@ def _on_sigterm(task: asyncio.Future[Any] | None) -> Any:
 class _Meter:
     """One self-rewriting progress line on stderr (a terminal), at most ten times a second."""
 
-    def __init__(self) -> None:
+    def __init__(self, verb: str = "exporting") -> None:
+        self.verb = verb
         self.last = 0.0
         self.shown = False
 
-    def update(self, progress: Any) -> None:
+    def update(self, progress: Any, verb: str | None = None) -> None:
         now = time.monotonic()
         if now - self.last < 0.1:
             return
         self.last = now
+        doing = verb or self.verb
         if progress.total:
-            text = f"exporting: {progress.rows:,} of {progress.total:,} rows ({100 * progress.rows // progress.total}%)"
+            text = f"{doing}: {progress.rows:,} of {progress.total:,} rows ({100 * progress.rows // progress.total}%)"
         else:
-            text = f"exporting: {progress.rows:,} rows"
+            text = f"{doing}: {progress.rows:,} rows"
         sys.stderr.write(f"\r\x1b[K{text}")
         sys.stderr.flush()
         self.shown = True

@@ -13,21 +13,26 @@ from pdxtui.sql.tables import Table, Tables
 if TYPE_CHECKING:
     import polars as pl
 
-    from pdxtui.service import Service
+    from pdxtui.service import Preview, Service
 
 
 async def all_rows(
     service: Service, dataset: Dataset, progress: Callable[[Progress], None] | None = None
 ) -> pl.DataFrame:
-    """Every row of ``dataset``, read page by page (cancel the task to stop; nothing is kept then)."""
+    """Every row of ``dataset``, read page by page (cancel the task to stop; nothing is kept then), typed as the
+    grid types them (:meth:`pdxtui.service.Service.preview`): the declared types over all the rows at once. Typed
+    page by page, a column whose text does not fit on one page only (a CSV's "n/a" on page 40) would be text there
+    and numbers elsewhere, and joined as text the numbers would no longer read as the server sent them ("12.50"
+    became "12.5")."""
     import polars as pl
 
     from pdxtui.frames import apply_schema
+    from pdxtui.service import page_frame
 
-    frames = [frame async for frame in service.stream(dataset, Query(), progress)]
+    frames = [page_frame(page.table) async for page in service.portal.pages(dataset, Query(), progress)]
     if not frames:
         return apply_schema(pl.DataFrame(schema={f.name: pl.String for f in dataset.fields}), dataset)
-    return pl.concat(frames, how="vertical_relaxed", rechunk=False)
+    return apply_schema(pl.concat(frames, how="vertical_relaxed", rechunk=False), dataset)
 
 
 async def load_into(
@@ -51,3 +56,37 @@ async def load_into(
     source = settled(source, service, dataset, Query())
     # every row was read: the table is complete whatever the catalog's count said (it may lag)
     return tables.add(dataset, frame, frame.height, origin=origin, name=name, source=source, read_at=read_at)
+
+
+def rows_filter(query: Query) -> str | None:
+    """The filter rows read with ``query`` answer (its ``where`` and its distance filter, in words), or None when
+    they are the dataset's rows."""
+    from pdxtui.model import describe_near
+
+    said = [text for text in ((query.where or "").strip(), describe_near(query.near)) if text]
+    return " and ".join(said) or None
+
+
+def add_preview(tables: Tables, preview: Preview, service: Service, *, secrets: Sequence[str] = ()) -> Table:
+    """Put the rows a grid shows (``preview``, read from ``service``) in ``tables``: the frame as it is (not
+    copied), the dataset's row count, the filter they were read with, and where they came from (the query read,
+    for the provenance of a result). Rows loaded in full before are kept when these are not all
+    (:meth:`Tables.add`). Cheap: nothing here reads the rows."""
+    from dataclasses import replace
+
+    from pdxtui.provenance import source_for
+
+    query = preview.query
+    where = rows_filter(query)
+    total = preview.total if where is None else preview.dataset.rows
+    everything = where is None and total is not None and preview.shown >= total
+    read = replace(query, limit=None if everything else preview.shown, offset=0)
+    source = source_for(
+        service,
+        preview.dataset,
+        read,
+        secrets=secrets,
+        scope="all" if everything else "loaded",
+        retrieved_at=preview.read_at,
+    )
+    return tables.add(preview.dataset, preview.frame, total, where=where, source=source, read_at=preview.read_at)

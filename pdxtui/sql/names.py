@@ -13,9 +13,22 @@ from collections.abc import Iterable
 from pdxtui.errors import UsageError
 
 MAX_NAME = 32
-#: words polars SQL reads as keywords: a table named so would need quoting in every query
+#: words polars SQL reads as keywords (or as functions called without brackets: ``user``, ``current_date``): a
+#: table named so would need quoting in every query
 RESERVED = frozenset(
     [
+        "current_catalog",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "localtime",
+        "localtimestamp",
+        "session_user",
+        "struct",
+        "top",
+        "trim",
+        "user",
         "all",
         "and",
         "any",
@@ -102,9 +115,34 @@ FILLER = frozenset({"the", "of", "a", "an", "city", "portland", "pdx", "data", "
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+#: letters NFKD does not take apart into an ASCII letter and an accent
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ð": "d",
+        "Ð": "D",
+        "ı": "i",
+    }
+)
+
+
 def slug(text: str) -> str:
-    """``text`` as lower-case ASCII words joined by ``_`` (accents folded, anything else dropped)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    """``text`` as lower-case ASCII words joined by ``_``: accents folded (``Ñandú`` -> ``nandu``), any other
+    character a break between words (``2019–2024`` -> ``2019_2024``)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return "_".join(re.findall(r"[a-z0-9]+", folded))
 
 

@@ -23,10 +23,7 @@ def test_sql_screen_with_a_result(snap_compare, monkeypatch):
         app = pilot.app
         for title in ("Heritage Trees", "Neighborhoods"):
             app.screen.open_dataset(ids[title])
-            await settle(pilot)
-            pane = app.screen.preview_pane
-            if app.sql_tables.of(pane.preview.dataset) is None:  # (the browser feeds app.sql_tables: here too)
-                app.sql_tables.add(pane.preview.dataset, pane.preview.frame, pane.preview.total)
+            await settle(pilot)  # (its rows are a table of app.sql_tables)
         await pilot.press("ctrl+k")
         await settle(pilot)
         app.screen.query_one("#sql-editor").insert(QUERY)

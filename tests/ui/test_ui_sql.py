@@ -31,11 +31,9 @@ def keys(text: str) -> list[str]:
 
 
 async def open_table(pilot, dataset_id: str):
-    """Open a dataset in the browser; its rows are a table (the browser feeds app.sql_tables: here too, in case)."""
+    """Open a dataset in the browser: its rows are a table of app.sql_tables."""
     pane = await open_in(pilot, dataset_id)
-    tables = pilot.app.sql_tables
-    if tables.of(pane.preview.dataset) is None:
-        tables.add(pane.preview.dataset, pane.preview.frame, pane.preview.total)
+    assert pilot.app.sql_tables.of(pane.preview.dataset) is not None
     return pane
 
 
@@ -101,6 +99,11 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
         assert pl.read_csv(target).rows() == list(expected.rows())
         sidecar = json.loads((tmp_path / "coalitions.csv.provenance.json").read_text())
         assert sidecar["served_from"] == "computed" and sidecar["export"]["rows"] == expected.height
+        assert sidecar["sql"]["text"] == QUERY
+        assert [(t["name"], t["all_rows"]) for t in sidecar["sql"]["tables"]] == [
+            ("neighborhoods", True),
+            ("heritage_trees", True),
+        ]
         assert app.screen is screen  # the dialog closed once done
 
         # the query is kept (and the one that failed, to be put right): ↑ in an empty editor recalls them

@@ -123,12 +123,15 @@ class CKANFiles(NetworkPortal[_Plan]):
         fetcher = self._fetcher_for(url)
         doing = f"reading the columns of {title} ({resource.name})"
         from pdxtui.cache import key as cache_key
+        from pdxtui.cache import only_cached
 
         try:
             key = cache_key(fetcher.portal_name, url, None)
         except ValueError as exc:
             raise PdxError(f"{title}: not a valid URL ({exc}): {url}") from None
-        entry = None if self.refresh else fetcher.store.get(key, fetcher.ttl.get("rows"))
+        cached_only = only_cached()  # any copy of the file will do then (a stale one too); no peek goes out
+        ttl = None if cached_only else fetcher.ttl.get("rows")
+        entry = None if self.refresh and not cached_only else fetcher.store.get(key, ttl)
         if entry is not None and entry.fresh and "html" not in entry.content_type.lower():
             # the whole file is in the cache (pages() will read it from there): its start is enough here
             ended = len(entry.body) <= SAMPLE_BYTES

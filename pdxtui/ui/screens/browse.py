@@ -34,6 +34,7 @@ from pdxtui.ui.screens.browse_counts import ColumnCounts
 from pdxtui.ui.screens.browse_fresh import FreshnessFilter
 from pdxtui.ui.screens.browse_lists import RememberedLists
 from pdxtui.ui.screens.browse_look import SinceLastLook
+from pdxtui.ui.screens.browse_sql import SqlTables
 from pdxtui.ui.screens.grid_requests import GridRequests
 from pdxtui.ui.startup import collect_again, load_later_css
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
@@ -57,7 +58,7 @@ PANES = {"1": "#search", "2": "#catalog", "3": "#metadata", "4": "#schema", "5":
 
 
 class BrowseScreen(
-    GridRequests, ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, ShownKeys, Screen[None]
+    GridRequests, ColumnCounts, FreshnessFilter, RememberedLists, SinceLastLook, SqlTables, ShownKeys, Screen[None]
 ):
     CSS_PATH = "browse.tcss"
     # Screens open on modifiers (priority: from the text boxes too; Input and TextArea bind none of ctrl+g/t/l),
@@ -522,6 +523,7 @@ class BrowseScreen(
     def on_preview_pane_loaded(self, event: PreviewPane.Loaded) -> None:
         self._focus_opened()
         self.note_state(event.service)
+        self.table_from_preview(event.service)  # (browse_sql.py: every dataset opened is a SQL table)
         self.look_after_load(event.service)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -628,7 +630,9 @@ class BrowseScreen(
         if not app.is_screen_installed(SqlScreen.NAME):
             from pdxtui.sql.history import History
 
-            made = SqlScreen(app.sql_tables, self.service, history=History(), portal_key=key)
+            made = SqlScreen(
+                app.sql_tables, self.service, history=History(), portal_key=key, remembered=self.remembered_tables()
+            )
             app.install_screen(made, SqlScreen.NAME)
         screen = app.get_screen(SqlScreen.NAME)
         if screen in app.screen_stack:

@@ -1,0 +1,70 @@
+"""The SQL history (issue 20): newest first, a query run again moves up, 100 per portal, a damaged file set aside,
+a folder that cannot be written a warning, never a crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pdxtui.sql.history import MAX_QUERIES, History
+
+
+def test_newest_first_and_a_query_run_again_moves_up(tmp_path):
+    history = History(tmp_path)
+    for sql in ("SELECT 1", "SELECT 2", "SELECT 3"):
+        history.add("arcgis:https://a.example", sql)
+    history.add("arcgis:https://a.example", "  SELECT 1  ")  # the same text (trimmed) moves up, not twice
+    assert [p.sql for p in history.queries("arcgis:https://a.example")] == ["SELECT 1", "SELECT 3", "SELECT 2"]
+    assert all(p.at is not None for p in History(tmp_path).queries("arcgis:https://a.example"))  # read back
+    assert history.warnings == []
+
+
+def test_per_portal_and_capped(tmp_path):
+    history = History(tmp_path)
+    for n in range(MAX_QUERIES + 5):
+        history.add("a", f"SELECT {n}")
+    history.add("b", "SELECT 'b'")
+    kept = History(tmp_path).queries("a")
+    assert len(kept) == MAX_QUERIES and kept[0].sql == f"SELECT {MAX_QUERIES + 4}" and kept[-1].sql == "SELECT 5"
+    assert [p.sql for p in history.queries("b")] == ["SELECT 'b'"]
+    assert history.queries("c") == []
+    assert history.clear("a") == MAX_QUERIES and history.queries("a") == [] and len(history.queries("b")) == 1
+
+
+def test_blank_and_huge_queries_are_not_kept(tmp_path):
+    history = History(tmp_path)
+    history.add("a", "   \n ")
+    history.add("a", "SELECT '" + "x" * 30_000 + "'")
+    assert history.queries("a") == [] and not history.path.exists()
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b"[1, 2]", b'{"portals": 3}', b"\xff\xfe"])
+def test_a_damaged_file_is_set_aside_with_a_warning_and_starts_afresh(tmp_path, damage):
+    history = History(tmp_path)
+    history.path.parent.mkdir(parents=True, exist_ok=True)
+    history.path.write_bytes(damage)
+    assert history.queries("a") == []
+    assert len(history.warnings) == 1 and "set aside" in history.warnings[0]
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("sql-history.json.damaged-")]
+    assert len(aside) == 1 and aside[0].read_bytes() == damage  # nothing the user had is deleted
+    history.add("a", "SELECT 1")
+    assert [p.sql for p in History(tmp_path).queries("a")] == ["SELECT 1"]
+
+
+def test_odd_entries_are_skipped_not_fatal(tmp_path):
+    body = {"portals": {"a": [{"sql": "SELECT 1", "at": "nonsense"}, {"sql": 3}, "x", {"sql": "  "}], "b": "x"}}
+    history = History(tmp_path)
+    history.path.parent.mkdir(parents=True, exist_ok=True)
+    history.path.write_text(json.dumps(body))
+    assert [(p.sql, p.at) for p in history.queries("a")] == [("SELECT 1", None)]
+    assert history.warnings == []
+
+
+def test_a_data_folder_that_is_a_file_is_a_warning(tmp_path):
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the folder should be")
+    history = History(not_a_folder)
+    history.add("a", "SELECT 1")  # no exception
+    assert history.queries("a") == []
+    assert history.warnings and "not kept" in history.warnings[0]
