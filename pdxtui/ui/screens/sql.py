@@ -387,6 +387,10 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
             return
         self.action_back()
 
+    def action_sql(self) -> None:
+        """(The palette's "SQL console" here: the editor.)"""
+        self.query_one(SqlEditor).focus()
+
     def action_back(self) -> None:
         if self.app.screen is self:
             self.app.pop_screen()
