@@ -222,6 +222,27 @@ async def changed_rows(pilot) -> None:
     await _since_last_look(pilot, "d")
 
 
+async def sql_console(pilot) -> None:
+    """The SQL screen (ctrl+k) with a JOIN and GROUP BY over two datasets opened in the browser first."""
+    from pdxtui.model import SearchRequest
+
+    hits = (await pilot.app.screen.service.search(SearchRequest(limit=100))).hits
+    ids = {hit.title: hit.id for hit in hits}
+    await settle(pilot)
+    for title in ("Heritage Trees", "Neighborhoods"):
+        pilot.app.screen.open_dataset(ids[title])
+        await settle(pilot)
+    await pilot.press("ctrl+k")
+    await settle(pilot)
+    pilot.app.screen.query_one("#sql-editor").insert(
+        "SELECT n.COALIT AS coalition, count(*) AS trees, round(avg(h.HEIGHT), 1) AS mean_height\n"
+        "FROM heritage_trees h\nJOIN neighborhoods n ON h.Neighborhood = n.NAME\n"
+        "GROUP BY n.COALIT\nORDER BY trees DESC"
+    )
+    await pilot.press("f5")
+    await settle(pilot)
+
+
 SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
     "catalog": (demo_app, catalog),
     "search": (demo_app, search),
@@ -241,6 +262,7 @@ SHOTS: dict[str, tuple[Callable[[], object], Shot]] = {
     "bookmarks": (demo_app, bookmarks),
     "changes": (demo_app, changes),
     "changed-rows": (demo_app, changed_rows),
+    "sql": (demo_app, sql_console),
 }
 
 
