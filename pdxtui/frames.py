@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Dataset, Field
-from pdxtui.textsafe import clean
+from pdxtui.textsafe import clean, one_line
 
 if TYPE_CHECKING:
     import polars as pl
@@ -80,6 +80,42 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
         if keep:
             typed = typed.with_columns([frame[n] for n in keep])
     return typed
+
+
+def text_notes(
+    raw: pl.DataFrame, typed: pl.DataFrame, dataset: Dataset, offset: int = 0, *, since: Any = None
+) -> list[str]:
+    """What to say of the columns :func:`apply_schema` kept as text (``typed`` from ``raw``, the rows as the
+    portal sent them, the first being row ``offset + 1``) though the portal declares another type: the first row
+    whose text does not read as that type, and that text. With ``since`` (a schema), only the columns it holds
+    as another type (they turned to text because of rows read later)."""
+    import polars as pl
+
+    names = []
+    for field in dataset.fields:
+        n = field.name
+        if field.dtype == "String" or n not in typed.columns or typed.schema[n] != pl.String:
+            continue
+        if n not in raw.columns or raw.schema[n] != pl.String:
+            continue
+        if since is not None and (n not in since or since[n] == pl.String):
+            continue
+        names.append((n, polars_dtype(field.dtype)))
+    if not names:
+        return []
+    misfit = raw.select(
+        [
+            (pl.col(n).is_not_null() & _from_text(pl.col(n), want).is_null()).arg_true().first().alias(n)
+            for n, want in names
+        ]
+    ).row(0)
+    notes = []
+    for (n, _), row in zip(names, misfit):
+        if row is None:
+            continue
+        value = one_line(raw[n][row], 40)
+        notes.append(f"column {one_line(n, 80)} holds text from row {offset + row + 1:,} on ({value!r}): shown as text")
+    return notes
 
 
 def _from_text(column: Any, want: Any) -> Any:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from pdxtui.errors import PdxError
-from pdxtui.frames import apply_schema
+from pdxtui.frames import apply_schema, text_notes
 from pdxtui.model import Dataset, Facets, Progress, Query, SearchRequest, SearchResult
 from pdxtui.portals import Portal
 
@@ -85,17 +85,20 @@ class Service:
         progress: Callable[[Progress], None] | None = None,
     ) -> Preview:
         """Fetch the first ``rows`` rows matching ``query`` into one typed frame."""
+        query, raw, total, notes = await self._read(dataset, rows, query or Query(), progress)
+        frame = apply_schema(raw, dataset)
+        notes += [n for n in text_notes(raw, frame, dataset, query.offset) if n not in notes]
+        total = self._total(dataset, query, total, frame.height, rows)
+        return Preview(frame=frame, total=total, dataset=dataset, query=query, notes=tuple(notes))
+
+    async def _read(
+        self, dataset: Dataset, rows: int, query: Query, progress: Callable[[Progress], None] | None
+    ) -> tuple[Query, pl.DataFrame, int | None, list[str]]:
+        """The first ``rows`` rows of ``query`` as the portal sent them (not typed yet), the count it gave, and
+        what it said while reading."""
         import polars as pl
 
-        query = query or Query()
-        query = Query(
-            where=query.where,
-            columns=query.columns,
-            order=query.order,
-            limit=rows,
-            offset=query.offset,
-            near=query.near,
-        )
+        query = replace(query, limit=rows, with_key=False)
         frames: list[pl.DataFrame] = []
         total: int | None = None
         notes: list[str] = []
@@ -115,12 +118,15 @@ class Service:
         else:
             names = list(query.columns) or [f.name for f in dataset.fields]
             frame = pl.DataFrame({n: [] for n in names})
-        frame = apply_schema(frame.head(rows), dataset)
+        return query, frame.head(rows), total, notes
+
+    @staticmethod
+    def _total(dataset: Dataset, query: Query, total: int | None, shown: int, rows: int) -> int | None:
         if total is None:
             total = dataset.rows if query.where is None and query.near is None else None
-        if total is None and frame.height < rows:  # fewer rows than asked for: these were the last of them
-            total = query.offset + frame.height
-        return Preview(frame=frame, total=total, dataset=dataset, query=query, notes=tuple(notes))
+        if total is None and shown < rows:  # fewer rows than asked for: these were the last of them
+            total = query.offset + shown
+        return total
 
     async def preview_here(self, dataset: Dataset, rows: int, query: Query) -> Preview:
         """The first ``rows`` rows of ``query`` when the portal cannot run its filter or its sort on the server:
@@ -174,24 +180,71 @@ class Service:
         return await self.portal.count(dataset, query)
 
     async def more(self, preview: Preview, rows: int, progress: Callable[[Progress], None] | None = None) -> Preview:
-        """The next ``rows`` rows after those already in ``preview``, appended to them."""
+        """The next ``rows`` rows after those already in ``preview``, appended to them, typed as if all were read
+        at once: a value already shown never changes. When the new rows hold text that does not fit a column's
+        declared type (a CSV's "n/a" on row 1,501), the column turns to text in every row, as the server sent it:
+        the loaded rows are read again (from the cache) and typed with the new ones, and the notes say why."""
         import polars as pl
 
-        query = replace(preview.query, offset=preview.query.offset + preview.shown)
-        extra = await self.preview(preview.dataset, rows=rows, query=query, progress=progress)
-        notes = preview.notes + tuple(n for n in extra.notes if n not in preview.notes)
-        if extra.shown == 0:  # none after these: they were all (a count the portal did not give is known now)
-            return replace(preview, notes=notes, total=preview.total if preview.total is not None else extra.total)
-        frame = pl.concat([preview.frame, extra.frame], how="vertical_relaxed", rechunk=False)
-        total = extra.total if extra.total is not None else preview.total
+        dataset = preview.dataset
+        query, raw, total, said = await self._read(
+            dataset, rows, replace(preview.query, offset=preview.query.offset + preview.shown), progress
+        )
+        total = self._total(dataset, query, total, raw.height, rows)
+        notes = preview.notes + tuple(n for n in said if n not in preview.notes)
+        if raw.height == 0:  # none after these: they were all (a count the portal did not give is known now)
+            return replace(preview, notes=notes, total=preview.total if preview.total is not None else total)
+        loaded, extra = preview.frame, apply_schema(raw, dataset)
+        declared = {f.name for f in dataset.fields if f.dtype != "String"}
+        texts = [
+            n
+            for n in extra.columns
+            if n in declared and n in loaded.schema and raw.schema[n] == pl.String and extra.schema[n] != pl.String
+        ]
+        # a column the loaded rows hold as text (it did not fit there): the new rows' text as the server sent it
+        kept = [n for n in texts if loaded.schema[n] == pl.String]
+        if kept:
+            extra = extra.with_columns([raw[n] for n in kept])
+        turned = [
+            n
+            for n in extra.columns
+            if n in declared and n in loaded.schema and extra.schema[n] == pl.String and loaded.schema[n] != pl.String
+        ]
+        if turned:
+            frame, again = await self._retyped(preview, raw, progress)
+            notes += tuple(n for n in again if n not in notes)
+        else:
+            frame = pl.concat([loaded, extra], how="vertical_relaxed", rechunk=False)
         return Preview(
             frame=frame,
-            total=total,
-            dataset=preview.dataset,
+            total=total if total is not None else preview.total,
+            dataset=dataset,
             query=preview.query,
             notes=notes,
             read_at=preview.read_at,
         )
+
+    async def _retyped(
+        self, preview: Preview, raw: pl.DataFrame, progress: Callable[[Progress], None] | None
+    ) -> tuple[pl.DataFrame, list[str]]:
+        """The rows of ``preview`` read again as sent, with ``raw`` (the rows after them) typed all at once, and
+        what to say about the columns that turned to text because of the new rows."""
+        import polars as pl
+
+        dataset, loaded = preview.dataset, preview.frame
+        _, before, _, _ = await self._read(dataset, preview.shown, preview.query, progress)
+        notes: list[str] = []
+        if not apply_schema(before, dataset).equals(loaded):
+            notes.append(
+                f"the portal's first {preview.shown:,} rows changed since they were loaded: they are shown as it "
+                "sends them now"
+            )
+        whole = pl.concat([before, raw], how="vertical_relaxed", rechunk=False)
+        del before
+        frame = apply_schema(whole, dataset)
+        offset = preview.query.offset
+        notes += [n for n in text_notes(whole, frame, dataset, offset, since=loaded.schema) if n not in notes]
+        return frame, notes
 
     def api_url(self, dataset: Dataset, query: Query) -> str:
         """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""
