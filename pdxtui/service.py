@@ -7,6 +7,7 @@ and the UI can paint before they load.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -136,17 +137,29 @@ class Service:
 
         from pdxtui.filters import columns as filter_columns
         from pdxtui.filters import parse
-        from pdxtui.filters.frames import filter_pages
+        from pdxtui.filters.frames import filter_pages, to_polars
 
         node = parse(query.where, dataset.fields) if query.where else None
         wanted = list(query.columns)
         if wanted:
             extra = sorted(filter_columns(node)) + [name for name, _ in query.order]
             wanted += [name for name in extra if name not in wanted]
-        stream = self.stream(dataset, Query(columns=tuple(wanted), near=query.near))
+
+        async def matching() -> AsyncGenerator[pl.DataFrame, None]:
+            # each page typed to be filtered, its matching rows kept as sent: typed all at once below
+            async with aclosing(self.pages_as_sent(dataset, Query(columns=tuple(wanted), near=query.near))) as pages:
+                async for page in pages:
+                    if node is None:
+                        yield page
+                    else:
+                        typed = apply_schema(page, dataset)
+                        keep = typed.with_columns(to_polars(node, typed.schema).alias("__keep__"))["__keep__"]
+                        yield page.filter(keep)
+
         limit = None if query.order else query.offset + rows  # a sort needs every matching row
-        kept = [frame async for frame in filter_pages(stream, node, limit=limit)]
+        kept = [frame async for frame in filter_pages(matching(), None, limit=limit)]
         frame = pl.concat(kept, how="vertical_relaxed") if kept else pl.DataFrame({n: [] for n in wanted})
+        frame = apply_schema(frame, dataset)
         matched = frame.height
         if query.order:
             names = [name for name, _ in query.order]
@@ -157,7 +170,7 @@ class Service:
         asked = (("filter", node is not None), ("sort", bool(query.order)))
         cannot = " or ".join(w for w, on in asked if on and not self.can(w)) or "do this"
         return Preview(
-            frame=apply_schema(frame, dataset),
+            frame=frame,
             total=matched if limit is None or matched < limit else None,  # known only when every row was read
             dataset=dataset,
             query=query,
@@ -168,9 +181,18 @@ class Service:
         self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
     ) -> AsyncGenerator[pl.DataFrame, None]:
         """The rows of ``query`` page by page, each a typed frame: for exports that must not hold everything."""
+        async for frame in self.pages_as_sent(dataset, query, progress):
+            yield apply_schema(frame, dataset)
 
+    async def pages_as_sent(
+        self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
+    ) -> AsyncGenerator[pl.DataFrame, None]:
+        """The rows of ``query`` page by page as the portal sent them (not typed): for rows held whole, typed all at
+        once (:func:`pdxtui.frames.apply_schema`) once read. Typed page by page and joined, a column whose text
+        does not fit on one page only (a CSV's "n/a" on page 40) would be text there and numbers elsewhere, and
+        the join would turn the numbers to text other than the server's ("12.50" as "12.5")."""
         async for page in self.portal.pages(dataset, query or Query(), progress):
-            yield apply_schema(page_frame(page.table), dataset)
+            yield page_frame(page.table)
 
     async def count(self, dataset: Dataset, query: Query | None = None) -> int:
         """How many rows match ``query`` (the whole dataset for None)."""

@@ -96,3 +96,24 @@ async def test_the_first_rows_say_which_column_holds_text():
     assert first.notes == ("column amount holds text from row 1 on ('n/a'): shown as text",)
     later = await service.preview(service.portal.ds, rows=3, query=Query(offset=3))
     assert later.notes == ()
+
+
+async def test_rows_filtered_and_sorted_here_are_typed_all_at_once():
+    """A portal that cannot filter or sort (a CKAN CSV resource): each page is typed to be filtered, and the rows
+    kept are typed together, so that a later page's "n/a" does not rewrite an earlier page's numbers."""
+    service = Service(PagedPortal(LATER_TEXT))
+    ds = service.portal.ds
+    kept = await service.preview_here(ds, 10, Query(where="n >= 2", order=(("n", False),)))
+    assert kept.frame["amount"].to_list() == ["3", "4", "n/a", "5.25", "7"]
+    assert kept.frame["n"].to_list() == [2, 3, 4, 5, 6] and kept.total == 5
+    first = await service.preview_here(ds, 2, Query(where="n >= 1", columns=("amount",)))  # stops early: typed
+    assert first.frame["amount"].to_list() == [12.5, 3.0] and first.frame.columns == ["amount"]
+
+
+async def test_a_look_types_every_row_at_once(tmp_path):
+    from pdxtui.memory.look import look
+    from pdxtui.memory.store import Memory
+
+    service = Service(PagedPortal(LATER_TEXT))
+    seen = await look(service, service.portal.ds, Memory(tmp_path / "memory"), "p")
+    assert seen.frame is not None and seen.frame["amount"].to_list() == ["12.50", "3", "4", "n/a", "5.25", "7"]
