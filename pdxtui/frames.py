@@ -57,7 +57,7 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
             continue
         if have in (pl.String, pl.Utf8):
             texts.append(field.name)
-            casts.append(_from_text(pl.col(field.name), want))
+            casts.append(read_text(pl.col(field.name), want))
         else:
             casts.append(pl.col(field.name).cast(want, strict=False))
     if not casts:
@@ -105,7 +105,7 @@ def text_notes(
         return []
     misfit = raw.select(
         [
-            (pl.col(n).is_not_null() & _from_text(pl.col(n), want).is_null()).arg_true().first().alias(n)
+            (pl.col(n).is_not_null() & read_text(pl.col(n), want).is_null()).arg_true().first().alias(n)
             for n, want in names
         ]
     ).row(0)
@@ -118,8 +118,9 @@ def text_notes(
     return notes
 
 
-def _from_text(column: Any, want: Any) -> Any:
-    """An expression reading text as ``want`` (values that do not parse become null)."""
+def read_text(column: Any, want: Any) -> Any:
+    """An expression reading text as ``want`` (values that do not parse become null): how :func:`apply_schema`
+    reads text columns, and how a filter compares a column kept as text with a number or a date."""
     import polars as pl
 
     if want == pl.Date:

@@ -117,3 +117,27 @@ async def test_a_look_types_every_row_at_once(tmp_path):
     service = Service(PagedPortal(LATER_TEXT))
     seen = await look(service, service.portal.ds, Memory(tmp_path / "memory"), "p")
     assert seen.frame is not None and seen.frame["amount"].to_list() == ["12.50", "3", "4", "n/a", "5.25", "7"]
+
+
+async def test_a_filter_here_compares_a_column_kept_as_text_by_what_its_values_read_as():
+    """A number or a date compared with a column kept as text (the grid's filter on the loaded rows, when the
+    portal cannot filter): the values that read as numbers (dates) compare as such, the others match nothing;
+    never a polars error (the grid's filter would have ended the app)."""
+    from pdxtui.filters import parse, to_polars
+
+    service = Service(PagedPortal(LATER_TEXT))
+    ds = service.portal.ds
+    rows = (await service.more(await service.preview(ds, rows=3), 1000)).frame
+    assert rows.schema["amount"] == rows.schema["day"]  # both text
+
+    def kept(where: str) -> list[int]:
+        return rows.filter(to_polars(parse(where, ds.fields), rows.schema))["n"].to_list()
+
+    assert kept("amount > 4") == [1, 5, 6]
+    assert kept("amount = 12.5") == [1]
+    assert kept("amount != 3") == [1, 3, 5, 6]  # "n/a" is not a number: it matches no comparison
+    assert kept("day >= '2024-01-02'") == [2, 4, 6]
+    assert kept("amount is null") == []
+    here = await service.preview_here(ds, 10, Query(where="amount >= 5"))  # page 1 typed, page 2 text
+    assert here.frame["n"].to_list() == [1, 5, 6]
+    assert here.frame["amount"].to_list() == [12.5, 5.25, 7.0]  # no "n/a" among the rows kept: numbers
