@@ -83,14 +83,16 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
 
 
 def text_notes(
-    raw: pl.DataFrame, typed: pl.DataFrame, dataset: Dataset, offset: int = 0, *, since: Any = None
+    raw: pl.DataFrame, typed: pl.DataFrame, dataset: Dataset, offset: int = 0, *, only: Iterable[str] | None = None
 ) -> list[str]:
     """What to say of the columns :func:`apply_schema` kept as text (``typed`` from ``raw``, the rows as the
     portal sent them, the first being row ``offset + 1``) though the portal declares another type: the first row
-    whose text does not read as that type, and that text. With ``since`` (a schema), only the columns it holds
-    as another type (they turned to text because of rows read later)."""
+    whose text does not read as that type, and that text. ``only``: of these columns only (those that turned to
+    text because of rows read later)."""
     import polars as pl
 
+    if only is not None:
+        only = set(only)
     names = []
     for field in dataset.fields:
         n = field.name
@@ -98,7 +100,7 @@ def text_notes(
             continue
         if n not in raw.columns or raw.schema[n] != pl.String:
             continue
-        if since is not None and (n not in since or since[n] == pl.String):
+        if only is not None and n not in only:
             continue
         names.append((n, polars_dtype(field.dtype)))
     if not names:

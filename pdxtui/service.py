@@ -265,7 +265,8 @@ class Service:
         del before
         frame = apply_schema(whole, dataset)
         offset = preview.query.offset
-        notes += [n for n in text_notes(whole, frame, dataset, offset, since=loaded.schema) if n not in notes]
+        turned = [n for n in loaded.columns if loaded.schema[n] != pl.String and frame.schema.get(n) == pl.String]
+        notes += [n for n in text_notes(whole, frame, dataset, offset, only=turned) if n not in notes]
         return frame, notes
 
     def api_url(self, dataset: Dataset, query: Query) -> str:

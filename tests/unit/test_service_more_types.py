@@ -141,3 +141,36 @@ async def test_a_filter_here_compares_a_column_kept_as_text_by_what_its_values_r
     here = await service.preview_here(ds, 10, Query(where="amount >= 5"))  # page 1 typed, page 2 text
     assert here.frame["n"].to_list() == [1, 5, 6]
     assert here.frame["amount"].to_list() == [12.5, 5.25, 7.0]  # no "n/a" among the rows kept: numbers
+
+
+async def test_an_export_writes_every_value_as_sent_when_a_page_holds_text(tmp_path):
+    """An export writes page by page: a column that turns to text on a later page is written again from the
+    first row as text (the file never mixes "12.5" with "n/a", nor fails half-way); one that is text on the
+    first page stays the text sent on every later page ("4.50", not "4.5")."""
+    import json
+
+    import polars as pl
+
+    from pdxtui.export import ExportOptions
+    from pdxtui.export.api import export_query
+
+    said: list[str] = []
+    for pages, amounts in ((LATER_TEXT, ["12.50", "3", "4", "n/a", "5.25", "7"]), (EARLY_TEXT, None)):
+        service = Service(PagedPortal(pages))
+        said.clear()
+        for ext in ("csv", "parquet", "json"):
+            path = tmp_path / f"rows.{ext}"
+            options = ExportOptions(overwrite=True, provenance=False)
+            await export_query(service, service.portal.ds, path, options, progress=lambda p: said.append(p.message))
+            if ext == "csv":
+                got = pl.read_csv(path, infer_schema=False)["amount"].to_list()
+            elif ext == "parquet":
+                got = pl.read_parquet(path)["amount"].to_list()
+            else:
+                got = [row["amount"] for row in json.loads(path.read_text())]
+            assert got == (amounts or [p for page in pages for p in page["amount"]]), (ext, got)
+        if pages is LATER_TEXT:
+            assert "column amount holds text from row 4 on ('n/a'): shown as text" in " ".join(said), said
+    some = tmp_path / "some.csv"  # a filter run here over a column kept as text
+    here = await export_query(service, service.portal.ds, some, query=Query(where="amount > 4"))
+    assert here.rows == 4 and pl.read_csv(some, infer_schema=False)["n"].to_list() == ["2", "4", "5", "6"]
