@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.model import Dataset, Field
-from pdxtui.textsafe import clean
+from pdxtui.textsafe import clean, one_line
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,7 +59,7 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
             continue
         if have in (pl.String, pl.Utf8):
             texts.append(field.name)
-            casts.append(_from_text(pl.col(field.name), want))
+            casts.append(read_text(pl.col(field.name), want))
         else:
             casts.append(pl.col(field.name).cast(want, strict=False))
     if not casts:
@@ -84,8 +84,47 @@ def apply_schema(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     return typed
 
 
-def _from_text(column: Any, want: Any) -> Any:
-    """An expression reading text as ``want`` (values that do not parse become null)."""
+def text_notes(
+    raw: pl.DataFrame, typed: pl.DataFrame, dataset: Dataset, offset: int = 0, *, only: Iterable[str] | None = None
+) -> list[str]:
+    """What to say of the columns :func:`apply_schema` kept as text (``typed`` from ``raw``, the rows as the
+    portal sent them, the first being row ``offset + 1``) though the portal declares another type: the first row
+    whose text does not read as that type, and that text. ``only``: of these columns only (those that turned to
+    text because of rows read later)."""
+    import polars as pl
+
+    if only is not None:
+        only = set(only)
+    names = []
+    for field in dataset.fields:
+        n = field.name
+        if field.dtype == "String" or n not in typed.columns or typed.schema[n] != pl.String:
+            continue
+        if n not in raw.columns or raw.schema[n] != pl.String:
+            continue
+        if only is not None and n not in only:
+            continue
+        names.append((n, polars_dtype(field.dtype)))
+    if not names:
+        return []
+    misfit = raw.select(
+        [
+            (pl.col(n).is_not_null() & read_text(pl.col(n), want).is_null()).arg_true().first().alias(n)
+            for n, want in names
+        ]
+    ).row(0)
+    notes = []
+    for (n, _), row in zip(names, misfit):
+        if row is None:
+            continue
+        value = one_line(raw[n][row], 40)
+        notes.append(f"column {one_line(n, 80)} holds text from row {offset + row + 1:,} on ({value!r}): shown as text")
+    return notes
+
+
+def read_text(column: Any, want: Any) -> Any:
+    """An expression reading text as ``want`` (values that do not parse become null): how :func:`apply_schema`
+    reads text columns, and how a filter compares a column kept as text with a number or a date."""
     import polars as pl
 
     if want == pl.Date:

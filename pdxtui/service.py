@@ -7,12 +7,13 @@ and the UI can paint before they load.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from pdxtui.errors import PdxError
-from pdxtui.frames import apply_schema
+from pdxtui.frames import apply_schema, text_notes
 from pdxtui.model import Dataset, Facets, Progress, Query, SearchRequest, SearchResult
 from pdxtui.portals import Portal
 
@@ -85,17 +86,20 @@ class Service:
         progress: Callable[[Progress], None] | None = None,
     ) -> Preview:
         """Fetch the first ``rows`` rows matching ``query`` into one typed frame."""
+        query, raw, total, notes = await self._read(dataset, rows, query or Query(), progress)
+        frame = apply_schema(raw, dataset)
+        notes += [n for n in text_notes(raw, frame, dataset, query.offset) if n not in notes]
+        total = self._total(dataset, query, total, frame.height, rows)
+        return Preview(frame=frame, total=total, dataset=dataset, query=query, notes=tuple(notes))
+
+    async def _read(
+        self, dataset: Dataset, rows: int, query: Query, progress: Callable[[Progress], None] | None
+    ) -> tuple[Query, pl.DataFrame, int | None, list[str]]:
+        """The first ``rows`` rows of ``query`` as the portal sent them (not typed yet), the count it gave, and
+        what it said while reading."""
         import polars as pl
 
-        query = query or Query()
-        query = Query(
-            where=query.where,
-            columns=query.columns,
-            order=query.order,
-            limit=rows,
-            offset=query.offset,
-            near=query.near,
-        )
+        query = replace(query, limit=rows, with_key=False)
         frames: list[pl.DataFrame] = []
         total: int | None = None
         notes: list[str] = []
@@ -115,12 +119,15 @@ class Service:
         else:
             names = list(query.columns) or [f.name for f in dataset.fields]
             frame = pl.DataFrame({n: [] for n in names})
-        frame = apply_schema(frame.head(rows), dataset)
+        return query, frame.head(rows), total, notes
+
+    @staticmethod
+    def _total(dataset: Dataset, query: Query, total: int | None, shown: int, rows: int) -> int | None:
         if total is None:
             total = dataset.rows if query.where is None and query.near is None else None
-        if total is None and frame.height < rows:  # fewer rows than asked for: these were the last of them
-            total = query.offset + frame.height
-        return Preview(frame=frame, total=total, dataset=dataset, query=query, notes=tuple(notes))
+        if total is None and shown < rows:  # fewer rows than asked for: these were the last of them
+            total = query.offset + shown
+        return total
 
     async def preview_here(self, dataset: Dataset, rows: int, query: Query) -> Preview:
         """The first ``rows`` rows of ``query`` when the portal cannot run its filter or its sort on the server:
@@ -130,17 +137,29 @@ class Service:
 
         from pdxtui.filters import columns as filter_columns
         from pdxtui.filters import parse
-        from pdxtui.filters.frames import filter_pages
+        from pdxtui.filters.frames import filter_pages, to_polars
 
         node = parse(query.where, dataset.fields) if query.where else None
         wanted = list(query.columns)
         if wanted:
             extra = sorted(filter_columns(node)) + [name for name, _ in query.order]
             wanted += [name for name in extra if name not in wanted]
-        stream = self.stream(dataset, Query(columns=tuple(wanted), near=query.near))
+
+        async def matching() -> AsyncGenerator[pl.DataFrame, None]:
+            # each page typed to be filtered, its matching rows kept as sent: typed all at once below
+            async with aclosing(self.pages_as_sent(dataset, Query(columns=tuple(wanted), near=query.near))) as pages:
+                async for page in pages:
+                    if node is None:
+                        yield page
+                    else:
+                        typed = apply_schema(page, dataset)
+                        keep = typed.with_columns(to_polars(node, typed.schema).alias("__keep__"))["__keep__"]
+                        yield page.filter(keep)
+
         limit = None if query.order else query.offset + rows  # a sort needs every matching row
-        kept = [frame async for frame in filter_pages(stream, node, limit=limit)]
+        kept = [frame async for frame in filter_pages(matching(), None, limit=limit)]
         frame = pl.concat(kept, how="vertical_relaxed") if kept else pl.DataFrame({n: [] for n in wanted})
+        frame = apply_schema(frame, dataset)
         matched = frame.height
         if query.order:
             names = [name for name, _ in query.order]
@@ -151,7 +170,7 @@ class Service:
         asked = (("filter", node is not None), ("sort", bool(query.order)))
         cannot = " or ".join(w for w, on in asked if on and not self.can(w)) or "do this"
         return Preview(
-            frame=apply_schema(frame, dataset),
+            frame=frame,
             total=matched if limit is None or matched < limit else None,  # known only when every row was read
             dataset=dataset,
             query=query,
@@ -162,9 +181,18 @@ class Service:
         self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
     ) -> AsyncGenerator[pl.DataFrame, None]:
         """The rows of ``query`` page by page, each a typed frame: for exports that must not hold everything."""
+        async for frame in self.pages_as_sent(dataset, query, progress):
+            yield apply_schema(frame, dataset)
 
+    async def pages_as_sent(
+        self, dataset: Dataset, query: Query | None = None, progress: Callable[[Progress], None] | None = None
+    ) -> AsyncGenerator[pl.DataFrame, None]:
+        """The rows of ``query`` page by page as the portal sent them (not typed): for rows held whole, typed all at
+        once (:func:`pdxtui.frames.apply_schema`) once read. Typed page by page and joined, a column whose text
+        does not fit on one page only (a CSV's "n/a" on page 40) would be text there and numbers elsewhere, and
+        the join would turn the numbers to text other than the server's ("12.50" as "12.5")."""
         async for page in self.portal.pages(dataset, query or Query(), progress):
-            yield apply_schema(page_frame(page.table), dataset)
+            yield page_frame(page.table)
 
     async def count(self, dataset: Dataset, query: Query | None = None) -> int:
         """How many rows match ``query`` (the whole dataset for None)."""
@@ -174,24 +202,72 @@ class Service:
         return await self.portal.count(dataset, query)
 
     async def more(self, preview: Preview, rows: int, progress: Callable[[Progress], None] | None = None) -> Preview:
-        """The next ``rows`` rows after those already in ``preview``, appended to them."""
+        """The next ``rows`` rows after those already in ``preview``, appended to them, typed as if all were read
+        at once: a value already shown never changes. When the new rows hold text that does not fit a column's
+        declared type (a CSV's "n/a" on row 1,501), the column turns to text in every row, as the server sent it:
+        the loaded rows are read again (from the cache) and typed with the new ones, and the notes say why."""
         import polars as pl
 
-        query = replace(preview.query, offset=preview.query.offset + preview.shown)
-        extra = await self.preview(preview.dataset, rows=rows, query=query, progress=progress)
-        notes = preview.notes + tuple(n for n in extra.notes if n not in preview.notes)
-        if extra.shown == 0:  # none after these: they were all (a count the portal did not give is known now)
-            return replace(preview, notes=notes, total=preview.total if preview.total is not None else extra.total)
-        frame = pl.concat([preview.frame, extra.frame], how="vertical_relaxed", rechunk=False)
-        total = extra.total if extra.total is not None else preview.total
+        dataset = preview.dataset
+        query, raw, total, said = await self._read(
+            dataset, rows, replace(preview.query, offset=preview.query.offset + preview.shown), progress
+        )
+        total = self._total(dataset, query, total, raw.height, rows)
+        notes = preview.notes + tuple(n for n in said if n not in preview.notes)
+        if raw.height == 0:  # none after these: they were all (a count the portal did not give is known now)
+            return replace(preview, notes=notes, total=preview.total if preview.total is not None else total)
+        loaded, extra = preview.frame, apply_schema(raw, dataset)
+        declared = {f.name for f in dataset.fields if f.dtype != "String"}
+        texts = [
+            n
+            for n in extra.columns
+            if n in declared and n in loaded.schema and raw.schema[n] == pl.String and extra.schema[n] != pl.String
+        ]
+        # a column the loaded rows hold as text (it did not fit there): the new rows' text as the server sent it
+        kept = [n for n in texts if loaded.schema[n] == pl.String]
+        if kept:
+            extra = extra.with_columns([raw[n] for n in kept])
+        turned = [
+            n
+            for n in extra.columns
+            if n in declared and n in loaded.schema and extra.schema[n] == pl.String and loaded.schema[n] != pl.String
+        ]
+        if turned:
+            frame, again = await self._retyped(preview, raw, progress)
+            notes += tuple(n for n in again if n not in notes)
+        else:
+            frame = pl.concat([loaded, extra], how="vertical_relaxed", rechunk=False)
         return Preview(
             frame=frame,
-            total=total,
-            dataset=preview.dataset,
+            total=total if total is not None else preview.total,
+            dataset=dataset,
             query=preview.query,
             notes=notes,
             read_at=preview.read_at,
         )
+
+    async def _retyped(
+        self, preview: Preview, raw: pl.DataFrame, progress: Callable[[Progress], None] | None
+    ) -> tuple[pl.DataFrame, list[str]]:
+        """The rows of ``preview`` read again as sent, with ``raw`` (the rows after them) typed all at once, and
+        what to say about the columns that turned to text because of the new rows."""
+        import polars as pl
+
+        dataset, loaded = preview.dataset, preview.frame
+        _, before, _, _ = await self._read(dataset, preview.shown, preview.query, progress)
+        notes: list[str] = []
+        if not apply_schema(before, dataset).equals(loaded):
+            notes.append(
+                f"the portal's first {preview.shown:,} rows changed since they were loaded: they are shown as it "
+                "sends them now"
+            )
+        whole = pl.concat([before, raw], how="vertical_relaxed", rechunk=False)
+        del before
+        frame = apply_schema(whole, dataset)
+        offset = preview.query.offset
+        turned = [n for n in loaded.columns if loaded.schema[n] != pl.String and frame.schema.get(n) == pl.String]
+        notes += [n for n in text_notes(whole, frame, dataset, offset, only=turned) if n not in notes]
+        return frame, notes
 
     def api_url(self, dataset: Dataset, query: Query) -> str:
         """The portal API URL that returns the rows of ``query`` (for copying into other tools)."""

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -212,10 +212,59 @@ async def export_query(
         if step.message and progress is not None:
             progress(Progress(rows=job.rows, total=job.total, pages=job.pages, message=step.message))
 
-    stream = service.stream(dataset, fetch, said)
-    # a filter the portal cannot run is run here on each page
-    pages: AsyncIterable[pl.DataFrame] = filter_pages(stream, node, query.offset, query.limit) if local else stream
-    return await job.stream(pages)
+    texts: set[str] = set()  # columns written as the text the portal sent (some of their values do not fit)
+    while True:
+        stream = _typed_pages(service.pages_as_sent(dataset, fetch, said), dataset, texts, said)
+        # a filter the portal cannot run is run here on each page
+        pages: AsyncIterable[pl.DataFrame] = filter_pages(stream, node, query.offset, query.limit) if local else stream
+        try:
+            return await job.stream(pages)
+        except _TurnsToText as turned:  # the rows written so far are gone: all again, those columns as text
+            texts.update(turned.names)
+            again = _Job(path, options, fmt, chosen, dataset, names, progress, cancel)
+            again.total, again.source, again.settle = job.total, job.source, job.settle
+            job = again
+            said(Progress(rows=0, total=job.total, message=f"{turned}: writing every row again, from the first"))
+
+
+class _TurnsToText(PdxError):
+    """A page holds text in a column the pages before had as numbers (or dates): written page by page, that
+    column would hold numbers in some rows and text in others, or the export would fail."""
+
+    def __init__(self, names: list[str], said: list[str]) -> None:
+        super().__init__("; ".join(said) or f"columns {', '.join(names)} hold text")
+        self.names = names
+
+
+async def _typed_pages(
+    pages: AsyncGenerator[pl.DataFrame, None], dataset: Dataset, texts: set[str], said: Callable[[Progress], None]
+) -> AsyncGenerator[pl.DataFrame, None]:
+    """``pages`` (as the portal sent them) typed as the dataset declares, each alike: the columns in ``texts``
+    stay the text the portal sent. A column whose text does not fit its type in the first rows joins ``texts``
+    (and is said); in later rows, :class:`_TurnsToText` (the export starts again)."""
+    import polars as pl
+
+    from pdxtui.frames import apply_schema, text_notes
+
+    declared = {f.name for f in dataset.fields if f.dtype != "String"}
+    row = 0
+    async with contextlib.aclosing(pages) as source:
+        async for raw in source:
+            typed = apply_schema(raw, dataset)
+            as_text = [n for n in raw.columns if n in declared and raw.schema[n] == pl.String]
+            kept = [n for n in as_text if n in texts and typed.schema[n] != pl.String]
+            if kept:
+                typed = typed.with_columns([raw[n] for n in kept])
+            turned = [n for n in as_text if n not in texts and typed.schema[n] == pl.String]
+            if turned:
+                notes = text_notes(raw, typed, dataset, row, only=turned)
+                if row:
+                    raise _TurnsToText(turned, notes)
+                texts.update(turned)
+                for note in notes:
+                    said(Progress(rows=0, total=None, message=note))
+            row += raw.height
+            yield typed
 
 
 SCOPES = ("loaded", "filtered", "all")

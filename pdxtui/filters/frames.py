@@ -43,6 +43,13 @@ def to_polars(node: Node, schema: Mapping[str, Any] | None = None) -> Any:
             raise TypeError(f"not a filter node: {node!r}")
         col = column(node.column, node.position)
         op, value = node.op, node.value
+        if (
+            schema is not None
+            and op not in _CONTAINS
+            and not isinstance(value, str)
+            and schema[node.column] == pl.String
+        ):
+            col = _text_as(pl, col, value)
         if op in _CONTAINS:
             if schema is not None and schema[node.column] != pl.String:
                 col = col.cast(pl.String)
@@ -63,6 +70,23 @@ def to_polars(node: Node, schema: Mapping[str, Any] | None = None) -> Any:
         return {"=": col.eq, "!=": col.ne, "<": col.lt, "<=": col.le, ">": col.gt, ">=": col.ge}[op](lit)
 
     return build(node)
+
+
+def _text_as(pl: Any, col: Any, value: Any) -> Any:
+    """A text column read as the type of ``value`` (a column the portal declares a number, a date or a yes/no but
+    held as text because some of its values do not read as one: a CSV's "n/a"): those values compare as null (no
+    row matches them), the others as what they read as."""
+    from pdxtui.frames import read_text
+
+    if isinstance(value, bool):
+        want = pl.Boolean
+    elif isinstance(value, datetime):
+        want = pl.Datetime("us", "UTC")
+    elif isinstance(value, date):
+        want = pl.Date
+    else:
+        want = pl.Float64
+    return read_text(col, want)
 
 
 def _fold(pl: Any, exprs: list[Any], how: str) -> Any:

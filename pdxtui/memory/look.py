@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pdxtui.frames import apply_schema
 from pdxtui.memory.fingerprint import ROW_LIMIT, Changes, Fingerprint, compare, take
 from pdxtui.memory.store import Memory, StoreError
 from pdxtui.model import Dataset, Progress, Query
@@ -69,11 +71,13 @@ async def look(
         query = Query(with_key=True)
         frames: list[pl.DataFrame] = []
         read = 0
-        async for part in service.stream(dataset, query, progress):
-            frames.append(part)
-            read += part.height
-            if read >= ROW_LIMIT:
-                break
+        # typed all at once when read (as the grid types them), not page by page: see Service.pages_as_sent
+        async with aclosing(service.pages_as_sent(dataset, query, progress)) as pages:
+            async for part in pages:
+                frames.append(part)
+                read += part.height
+                if read >= ROW_LIMIT:
+                    break
         complete = read < ROW_LIMIT
         if complete and count is not None and read != count and dataset.rows is not None:
             count = await service.count(replace(dataset, rows=None))  # the metadata's count may lag: ask the data
@@ -82,7 +86,7 @@ async def look(
             fewer = "fewer" if read < count else "more"
             short = f"the portal sent {fewer} rows than it counted (read {read:,}, counted {count:,})"
         if frames:
-            frame = pl.concat(frames, how="vertical_relaxed")
+            frame = apply_schema(pl.concat(frames, how="vertical_relaxed"), dataset)
         elif complete:  # no rows at all: an empty dataset is a fingerprint too
             names = [dataset.key_field] if dataset.key_field else []
             frame = pl.DataFrame({n: [] for n in names + [f.name for f in dataset.fields if f.name not in names]})

@@ -392,7 +392,7 @@ def test_a_stale_page_read_during_the_look_is_an_error_though_the_last_answer_wa
             note_source("network")
             return dataset
 
-        async def stream(self, ds, query, progress=None):
+        async def pages_as_sent(self, ds, query, progress=None):
             self.portal.state = FetchState(source="stale", reason="timed out")
             note_source("stale")  # an old cached page, as the fetcher serves it offline
             yield pl.DataFrame({"OBJECTID": [1, 2], "S": ["a", "b"]})
