@@ -204,6 +204,8 @@ def _check_tables(sql: str, datasets: list[Any], names: list[str]) -> None:
 def _plan_error(sql: str, datasets: list[Any], names: list[str]) -> Any:
     """What polars says of the query as it resolves its plan over empty tables (it looks the tables up then), or
     None."""
+    import polars as pl
+
     from pdxtui.sql.engine import SqlError, error_for, plan
     from pdxtui.sql.tables import Table
 
@@ -212,7 +214,7 @@ def _plan_error(sql: str, datasets: list[Any], names: list[str]) -> Any:
         plan(sql, empty).collect_schema()
     except SqlError as exc:
         return exc
-    except Exception as exc:  # polars' own errors, and a few plain ones
+    except (Exception, pl.exceptions.PanicException) as exc:  # polars' own errors, a few plain ones, a Rust panic
         return error_for(exc, empty)
     return None
 

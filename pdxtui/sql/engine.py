@@ -111,6 +111,9 @@ def error_for(exc: BaseException, available: Iterable[str] = ()) -> SqlError:
 
     if isinstance(exc, SqlError):
         return exc
+    if isinstance(exc, pl.exceptions.PanicException):  # a Rust assertion inside polars: not the query's fault
+        said = one_line(str(exc).split("\n", 1)[0], MAX_ERROR) or "no message"
+        return SqlError(f"polars failed inside while running the query ({said}): change the query", kind="other")
     raw = str(exc)
     first = raw.split("\n\n", 1)[0]
     hint = _HINT.search(raw)
@@ -157,16 +160,18 @@ def plan(sql: str, tables: Mapping[str, pl.DataFrame | pl.LazyFrame]) -> pl.Lazy
     context = pl.SQLContext({name: frame.lazy() for name, frame in tables.items()})
     try:
         return context.execute(text, eager=False)
-    except Exception as exc:  # polars raises its own errors, and a few plain ones (e.g. a ValueError)
+    except (Exception, pl.exceptions.PanicException) as exc:  # polars' errors, plain ones (ValueError), a panic
         raise error_for(exc, tables) from None
 
 
 def run(sql: str, tables: Mapping[str, pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:
     """Run ``sql`` over ``tables`` and wait for its rows (:class:`SqlError` for anything polars refuses)."""
+    import polars as pl
+
     lazy = plan(sql, tables)
     try:
         return lazy.collect()
-    except Exception as exc:
+    except (Exception, pl.exceptions.PanicException) as exc:  # a Rust panic is a BaseException
         raise error_for(exc, tables) from None
 
 
@@ -253,9 +258,11 @@ def start(sql: str, tables: Mapping[str, pl.DataFrame | pl.LazyFrame]) -> Runnin
     """Start ``sql`` over ``tables`` in the background. :class:`SqlError` at once for what polars finds as it plans
     the query (cheaply, before any row is read): SQL that does not parse, a table or column that is not there, most
     type errors; any other comes from :meth:`Running.result`."""
+    import polars as pl
+
     lazy = plan(sql, tables)
     try:
         lazy.collect_schema()
-    except Exception as exc:
+    except (Exception, pl.exceptions.PanicException) as exc:  # a Rust panic is a BaseException
         raise error_for(exc, tables) from None
     return Running(lazy, tables)

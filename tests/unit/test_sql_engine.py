@@ -232,3 +232,23 @@ def test_a_result_awaited_after_it_is_in_and_wait_from_a_thread():
         return await running.result()
 
     assert asyncio.run(go()).equals(first)
+
+
+# -- a polars panic (a Rust assertion: PanicException derives from BaseException, not Exception) ----------------
+
+
+def test_a_polars_panic_is_a_sql_error_from_run_and_from_start():
+    sql = "SELECT CAST(ward AS DECIMAL(100,2)) AS d FROM street_trees"
+    with pytest.raises(SqlError) as raised:
+        run(sql, TABLES)
+    assert "\n" not in str(raised.value)
+    assert "precision" in str(raised.value)
+    with pytest.raises(SqlError):
+        start(sql, TABLES).wait(30)
+
+
+def test_error_for_a_panic_says_polars_failed_inside():
+    panic = pl.exceptions.PanicException("assertion failed: *precision >= 1 && *precision <= 38")
+    error = error_for(panic)
+    assert isinstance(error, SqlError)
+    assert str(error).startswith("polars failed inside")
