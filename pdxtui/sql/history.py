@@ -1,13 +1,17 @@
 """The last queries run, per portal (``MAX_QUERIES`` each, newest first), in ``sql-history.json`` in the user data
 folder: changed under the data folder's lock (:meth:`pdxtui.memory.store.Memory.locked`) and replaced atomically,
-like the recents. A damaged file is set aside and replaced by what still reads, with a warning; a file that cannot
-be read or written is a warning, never a crash (a query runs whether or not its history is kept)."""
+like the recents. A file that is not JSON (or not a history) is set aside and a new one started, with a warning;
+entries that do not read are skipped, and a copy of the file is set aside before it is rewritten without them. A file
+that cannot be read, or that a newer pdxtui wrote (``pdxtui_sql_history`` above ``SCHEMA``), is read as far as it
+can be and never rewritten (as :class:`pdxtui.memory.store.Memory` does). Each of these is a warning, never a crash
+(a query runs whether or not its history is kept)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +46,8 @@ class History:
         self.path = self._memory.folder / "sql-history.json"
         #: what went wrong (a damaged file set aside, a file that cannot be written), oldest first
         self.warnings: list[str] = []
+        self._read_only: str | None = None  # why the file must not be rewritten (set by the last read)
+        self._dropped = 0  # entries of the file the last read could not read
 
     def queries(self, portal: str) -> list[Past]:
         """The queries run on ``portal`` (:func:`pdxtui.memory.store.portal_key`), newest first."""
@@ -77,11 +83,14 @@ class History:
             raise PdxError(f"the query history could not be cleared: {exc}") from None
 
     def _read(self) -> dict[str, list[Past]]:
+        self._read_only = None
+        self._dropped = 0
         try:
             raw = self.path.read_bytes()[: MAX_FILE + 1]
         except FileNotFoundError:
             return {}
         except OSError as exc:
+            self._read_only = f"cannot read {self.path}: {exc.strerror or exc}"
             self._warn(f"cannot read the query history ({self.path}): {exc.strerror or exc}")
             return {}
         try:
@@ -93,19 +102,43 @@ class History:
         except ValueError as exc:
             self._set_aside(str(exc))
             return {}
+        version = data.get("pdxtui_sql_history")
+        if isinstance(version, int) and version > SCHEMA:
+            self._read_only = f"{self.path} was written by a newer pdxtui (format {version}): it is only read"
+            self._warn(f"the query history {self.path} was written by a newer pdxtui: read, not changed")
         out: dict[str, list[Past]] = {}
         for portal, items in data["portals"].items():
             if not isinstance(items, list):
+                self._dropped += 1
                 continue
             pasts = []
             for item in items:
-                if isinstance(item, dict) and isinstance(item.get("sql"), str) and item["sql"].strip():
-                    at = parse_iso(item["at"]) if isinstance(item.get("at"), str) else None
-                    pasts.append(Past(item["sql"], at))
+                if isinstance(item, dict) and isinstance(item.get("sql"), str):
+                    if item["sql"].strip():
+                        at = parse_iso(item["at"]) if isinstance(item.get("at"), str) else None
+                        pasts.append(Past(item["sql"], at))
+                else:
+                    self._dropped += 1
             out[str(portal)] = pasts[:MAX_QUERIES]
         return out
 
     def _save(self, data: dict[str, list[Past]]) -> None:
+        """Write ``data`` over the file just read: :class:`StoreError` when that file must not be rewritten; a copy
+        of it set aside first when some of its entries did not read."""
+        from pdxtui.memory.store import StoreError
+
+        if self._read_only is not None:
+            raise StoreError(self._read_only)
+        if self._dropped:
+            aside = self._aside_name()
+            try:
+                shutil.copy2(self.path, aside)
+            except OSError as exc:
+                raise StoreError(
+                    f"{self._dropped} entries of {self.path} do not read, and no copy could be kept: {exc}"
+                ) from None
+            self._warn(f"{self._dropped} entries of the query history did not read; the file is kept as {aside}")
+            self._dropped = 0
         body: dict[str, Any] = {
             "pdxtui_sql_history": SCHEMA,
             "portals": {
@@ -116,9 +149,17 @@ class History:
         }
         self._memory.write(self.path, json.dumps(body, ensure_ascii=False, indent=1) + "\n", "the query history")
 
-    def _set_aside(self, why: str) -> None:
+    def _aside_name(self) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         aside = Path(f"{self.path}.damaged-{stamp}")
+        n = 1
+        while aside.exists():  # two in one second: neither is replaced
+            n += 1
+            aside = Path(f"{self.path}.damaged-{stamp}-{n}")
+        return aside
+
+    def _set_aside(self, why: str) -> None:
+        aside = self._aside_name()
         try:
             self.path.rename(aside)
         except OSError as exc:

@@ -68,3 +68,52 @@ def test_a_data_folder_that_is_a_file_is_a_warning(tmp_path):
     history.add("a", "SELECT 1")  # no exception
     assert history.queries("a") == []
     assert history.warnings and "not kept" in history.warnings[0]
+
+
+def _written(history, body):
+    history.path.parent.mkdir(parents=True, exist_ok=True)
+    history.path.write_text(json.dumps(body))
+
+
+def test_a_file_that_cannot_be_read_is_never_overwritten(tmp_path, monkeypatch):
+    history = History(tmp_path)
+    _written(history, {"pdxtui_sql_history": 1, "portals": {"a": [{"sql": "SELECT 1"}, {"sql": "SELECT 2"}]}})
+    before = history.path.read_bytes()
+    real = type(history.path).read_bytes
+
+    def refused(path):
+        if path == history.path:
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(type(history.path), "read_bytes", refused)
+    history.add("a", "SELECT 3")  # no exception, no rewrite with one query
+    assert real(history.path) == before
+    assert any("cannot read" in w for w in history.warnings) and any("not kept" in w for w in history.warnings)
+    with pytest.raises(Exception, match="cleared"):
+        history.clear("a")
+    monkeypatch.undo()
+    assert history.path.read_bytes() == before
+
+
+def test_a_file_of_a_newer_pdxtui_is_read_but_not_rewritten(tmp_path):
+    history = History(tmp_path)
+    body = {"pdxtui_sql_history": 99, "portals": {"a": [{"sql": "SELECT 1", "new": True}]}, "more": 1}
+    _written(history, body)
+    before = history.path.read_bytes()
+    assert [p.sql for p in history.queries("a")] == ["SELECT 1"]
+    history.add("a", "SELECT 2")
+    assert history.path.read_bytes() == before
+    assert any("newer pdxtui" in w for w in history.warnings)
+
+
+def test_entries_that_do_not_read_are_kept_aside_before_a_rewrite(tmp_path):
+    history = History(tmp_path)
+    body = {"pdxtui_sql_history": 1, "portals": {"a": [{"sql": "SELECT 1"}, {"query": "SELECT odd"}]}}
+    _written(history, body)
+    before = history.path.read_bytes()
+    history.add("a", "SELECT 2")
+    assert [p.sql for p in History(tmp_path).queries("a")] == ["SELECT 2", "SELECT 1"]
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("sql-history.json.damaged-")]
+    assert len(aside) == 1 and aside[0].read_bytes() == before  # what did not read is not lost
+    assert any("kept" in w for w in history.warnings)
