@@ -22,6 +22,7 @@ from pdxtui.errors import PdxError, UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 SHOWN_ROWS = 100  # rows of the text table by default: the rest with --rows, --csv, --json or -o
+JSON_CHUNK = 20_000  # rows encoded at a time by --json
 
 DESCRIPTION = """\
 Run a SQL query (polars SQL: joins, GROUP BY, window functions, CTEs, date functions) over datasets of the
@@ -273,10 +274,10 @@ async def _write(args: argparse.Namespace, options: Any, sql: str, frame: Any, c
 
 
 def _print(args: argparse.Namespace, frame: Any) -> None:
-    from pdxtui.textout import dumps, table
+    from pdxtui.textout import table
 
     if args.json:
-        print(dumps(frame.to_dicts()))
+        _print_json(frame)
     elif args.csv:
         from pdxtui.export.writers import _text_ready
 
@@ -297,6 +298,38 @@ def _print(args: argparse.Namespace, frame: Any) -> None:
             )
         else:
             print(f"{frame.height:,} {noun}", file=sys.stderr)
+
+
+def _print_json(frame: Any) -> None:
+    """Every row as a JSON array, one record a line, encoded ``JSON_CHUNK`` rows at a time as ``pdxtui export``
+    writes JSON (ISO dates and durations), ASCII only: no control or bidi character reaches a terminal raw."""
+    from pdxtui.export.writers import json_records
+
+    out = sys.stdout
+    if not frame.height:
+        out.write("[]\n")
+        return
+    out.write("[")
+    for offset in range(0, frame.height, JSON_CHUNK):
+        text = json_records(frame.slice(offset, JSON_CHUNK)).decode("utf-8")
+        out.write(("," if offset else "") + "\n" + _ascii(text).replace("\n", ",\n"))
+    out.write("\n]\n")
+
+
+def _ascii(text: str) -> str:
+    """JSON text with every non-ASCII character as a \\u escape (as ``json.dumps(ensure_ascii=True)`` writes)."""
+    if text.isascii():
+        return text
+    import re
+
+    def escaped(match: Any) -> str:
+        code = ord(match.group())
+        if code > 0xFFFF:
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+
+    return re.sub(r"[^\x00-\x7f]", escaped, text)
 
 
 class _Loading:

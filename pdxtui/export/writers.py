@@ -137,11 +137,7 @@ class _JsonWriter(_Writer):
     def write(self, frame: pl.DataFrame) -> None:
         if not frame.height:
             return
-        import io
-
-        buffer = io.BytesIO()
-        _text_ready(frame, nested=False, datetimes="naive").write_ndjson(buffer)
-        lines = buffer.getvalue().rstrip(b"\n")
+        lines = json_records(frame)
         if self.options.pretty:
             import json
 
@@ -156,6 +152,16 @@ class _JsonWriter(_Writer):
 
     def finish(self) -> None:
         self.file.write(b"\n]\n" if self.count else b"]\n")
+
+
+def json_records(frame: pl.DataFrame) -> bytes:
+    """``frame``'s rows as JSON objects, one a line (no final line break; UTF-8): dates and datetimes as ISO text,
+    durations as ISO 8601 (P8670D), NaN as null, nested values nested."""
+    import io
+
+    buffer = io.BytesIO()
+    _text_ready(frame, nested=False, datetimes="naive").write_ndjson(buffer)
+    return buffer.getvalue().rstrip(b"\n")
 
 
 def _indent(text: str) -> str:

@@ -234,3 +234,37 @@ def test_portal_text_reaches_a_terminal_inert(capsys, monkeypatch):
     _print(Namespace(json=False, csv=True, rows=100), frame)
     out, _ = capsys.readouterr()
     assert not any(ch in out for ch in "\x1b\x07\u202e") and "\u241b[31mred" in out  # on a terminal: inert
+
+
+def test_json_of_a_big_result_is_written_in_chunks_one_record_a_line_as_export_writes_it(capsys, monkeypatch):
+    from argparse import Namespace
+    from datetime import date, timedelta
+
+    from pdxtui.cli import sql as cli_sql
+
+    n = 25_000
+    frame = pl.DataFrame(
+        {
+            "i": range(n),
+            "since": [timedelta(days=8670)] * n,
+            "day": [date(2001, 5, 1)] * n,
+            "hs": [[1, 2]] * n,
+            "x": [0.5, float("nan")] * (n // 2),
+        }
+    )
+    monkeypatch.setattr(cli_sql, "JSON_CHUNK", 10_000)
+    monkeypatch.setattr(pl.DataFrame, "to_dicts", lambda self: pytest.fail("every row turned into Python objects"))
+    cli_sql._print(Namespace(json=True, csv=False, rows=100), frame)
+    out, _ = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == n + 2  # compact: one record a line
+    rows = json.loads(out)
+    assert len(rows) == n and [r["i"] for r in rows] == list(range(n))
+    assert rows[0] == {"i": 0, "since": "P8670D", "day": "2001-05-01", "hs": [1, 2], "x": 0.5}
+    assert rows[1]["x"] is None  # NaN is not JSON
+    cli_sql._print(Namespace(json=False, csv=True, rows=100), frame.head(1))
+    out, _ = capsys.readouterr()
+    assert "P8670D" in out  # a duration reads the same in --json and --csv
+    cli_sql._print(Namespace(json=True, csv=False, rows=100), frame.clear())
+    out, _ = capsys.readouterr()
+    assert json.loads(out) == []
