@@ -38,15 +38,18 @@ def field_kind(dtype: Any) -> str:
 
 def fields_of(frame: pl.DataFrame, tables: Sequence[Table] = ()) -> tuple[Field, ...]:
     """The result's columns as fields: the polars type, and the alias and description of a source field of the
-    same name and kind (``SELECT species FROM street_trees`` keeps what the portal said of ``species``)."""
-    known: dict[str, Field] = {}
+    same name and kind (``SELECT species FROM street_trees`` keeps what the portal said of ``species``) when the
+    tables that have a column of that name all say the same of it (``SELECT b.OBJECTID FROM a JOIN b ...`` cannot
+    tell whose OBJECTID it is: a description of the wrong one would mislead)."""
+    said: dict[str, set[tuple[str, str, str]]] = {}  # name -> (kind, alias, description) of each table's field
     for table in tables:
         for f in table.dataset.fields:
-            known.setdefault(f.name, f)
+            said.setdefault(f.name, set()).add((f.kind, f.alias, f.description))
     out = []
     for name, dtype in frame.schema.items():
         kind = field_kind(dtype)
-        source = known.get(name)
+        versions = said.get(name, set())
+        source = Field(name, "", *next(iter(versions))) if len(versions) == 1 else None
         same = source is not None and source.kind == kind
         out.append(
             Field(

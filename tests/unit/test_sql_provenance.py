@@ -173,3 +173,21 @@ def test_an_exported_result_carries_the_record_in_the_sidecar_and_the_file(tmp_p
         assert json.loads(inside["sql.tables"]) == sidecar["sql"]["tables"]
     elif inside is not None:
         assert inside == sidecar
+
+
+def test_a_column_takes_the_alias_and_description_of_the_one_table_that_has_it():
+    from pdxtui.sql.result import fields_of
+
+    a = Dataset(id="a", title="A", fields=(Field("OBJECTID", "esriFieldTypeOID", "integer", "Id", "A's row"),))
+    b = Dataset(id="b", title="B", fields=(Field("OBJECTID", "esriFieldTypeOID", "integer", "Key", "B's row"),))
+    c = Dataset(id="c", title="C", fields=(Field("OBJECTID", "esriFieldTypeOID", "integer", "Key", "B's row"),))
+    tables = Tables()
+    for ds in (a, b, c):
+        tables.add(ds, pl.DataFrame({"OBJECTID": [1]}), name=ds.id)
+    frame = pl.DataFrame({"OBJECTID": [1]})
+    one = fields_of(frame, [tables.get("a")])[0]
+    assert (one.alias, one.description) == ("Id", "A's row")
+    two = fields_of(frame, [tables.get("a"), tables.get("b")])[0]  # SELECT b.OBJECTID ...: whose is it? nobody says
+    assert (two.alias, two.description) == ("", "")
+    same = fields_of(frame, [tables.get("b"), tables.get("c")])[0]  # both say the same: no doubt
+    assert (same.alias, same.description) == ("Key", "B's row")
