@@ -116,10 +116,23 @@ class ResultPortal(Portal):
         """The result's rows that match the filter ``where`` (the frame itself, uncopied, for none)."""
         if not where or not where.strip():
             return self.frame
-        from pdxtui.filters import parse, to_polars
+        import polars as pl
+
+        from pdxtui.filters import FilterError, parse, to_polars
 
         node = parse(where, self.result.fields)
-        return self.frame if node is None else self.frame.filter(to_polars(node, self.frame.schema))
+        if node is None:
+            return self.frame
+        _check_comparable(node, self.frame.schema)
+        try:
+            return self.frame.filter(to_polars(node, self.frame.schema))
+        except FilterError:
+            raise
+        except (pl.exceptions.PolarsError, TypeError, ValueError) as exc:  # a type the checks above did not foresee
+            from pdxtui.textsafe import one_line
+
+            said = one_line(str(exc).split("\n\n", 1)[0], 200)
+            raise PdxError(f"the SQL result cannot be filtered by {one_line(where, 120)}: {said}") from None
 
     def _select(self, where: str | None, order: tuple[tuple[str, bool], ...]) -> pl.DataFrame:
         key = (where or "", order)
@@ -147,3 +160,32 @@ class ResultPortal(Portal):
         counts = counts.sort(n, descending=True, maintain_order=True)
         pairs = list(zip(counts[column].to_list(), counts[n].to_list(), strict=True))
         return pairs, rows.height
+
+
+def _check_comparable(node: Any, schema: Any) -> None:
+    """A :class:`pdxtui.filters.FilterError` (one line, at the condition) for a comparison the filter language
+    cannot make on its column's type: a duration, a time of day (text search ``~`` works), a list, an array, a
+    struct, binary data. ``is null`` works on every column; to compare such values, write it in the query."""
+    import polars as pl
+
+    from pdxtui.filters import And, Compare, FilterError, Not, Or
+
+    if isinstance(node, (And, Or)):
+        for item in node.items:
+            _check_comparable(item, schema)
+        return
+    if isinstance(node, Not):
+        _check_comparable(node.item, schema)
+        return
+    if not isinstance(node, Compare) or node.column not in schema:
+        return
+    dtype = schema[node.column]
+    if dtype == pl.Time and node.op in ("~", "!~"):
+        return
+    if isinstance(dtype, (pl.Duration, pl.Time, pl.List, pl.Array, pl.Struct, pl.Object)) or dtype == pl.Binary:
+        kind = dtype.base_type().__name__ if hasattr(dtype, "base_type") else str(dtype)
+        raise FilterError(
+            f"cannot filter the {kind} column {node.column!r} (only 'is null' or 'is not null'): "
+            "write the condition in the query instead (WHERE ...)",
+            node.position,
+        )

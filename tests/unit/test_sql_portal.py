@@ -123,3 +123,37 @@ def test_the_service_keeps_every_value_of_types_the_portals_never_send():
     assert preview.frame.equals(big)
     assert preview.frame.schema == big.schema
     assert preview.total == 2
+
+
+def test_a_filter_on_a_column_it_cannot_compare_is_refused_in_one_line_and_the_rows_stay():
+    from datetime import time, timedelta
+
+    odd = pl.DataFrame(
+        {
+            "common": ["oak", "ash", "elm"],
+            "hs": [[10, 20], [5], None],
+            "since": [timedelta(days=8670), None, timedelta(days=3)],
+            "t": [time(12, 30)] * 3,
+        }
+    )
+    portal, dataset = result(odd)
+    for where, said in [
+        ("since = 'P8670D'", "cannot filter the Duration column 'since'"),
+        ("since > 3", "cannot filter the Duration column 'since'"),
+        ("hs = 10", "cannot filter the List column 'hs'"),
+        ("hs ~ 10", "cannot filter the List column 'hs'"),
+        ("t = '12:30:00'", "cannot filter the Time column 't'"),
+        ("common = oak or since = 3", "cannot filter the Duration column 'since'"),
+    ]:
+        with pytest.raises(PdxError, match=said) as raised:
+            asyncio.run(portal.count(dataset, Query(where=where)))
+        assert "\n" not in str(raised.value) and "InvalidOperation" not in str(raised.value)
+        with pytest.raises(PdxError, match=said):
+            rows(portal, dataset, Query(where=where))
+    # what it can do on them: is null, and text search in a time of day
+    assert asyncio.run(portal.count(dataset, Query(where="since is null"))) == 1
+    assert asyncio.run(portal.count(dataset, Query(where="hs is not null"))) == 2
+    assert asyncio.run(portal.count(dataset, Query(where="t ~ 12:30"))) == 3
+    # the rows stay: unfiltered, every row as before
+    got, _ = rows(portal, dataset, Query())
+    assert got.equals(odd)
