@@ -23,6 +23,10 @@ from pdxtui.errors import PdxError, UsageError
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 SHOWN_ROWS = 100  # rows of the text table by default: the rest with --rows, --csv, --json or -o
 JSON_CHUNK = 20_000  # rows encoded at a time by --json
+# portals whose datasets list every column their rows have (an ArcGIS layer's fields, the bundled samples): a column
+# the query names that is not among them is an error before any row is read. A Socrata view's rows can hold columns
+# its metadata leaves out (computed regions), a CKAN CSV's header is read with its rows: there, the rows decide.
+COLUMNS_KNOWN = frozenset({"arcgis", "bundled"})
 
 DESCRIPTION = """\
 Run a SQL query (polars SQL: joins, GROUP BY, window functions, CTEs, date functions) over datasets of the
@@ -141,7 +145,8 @@ async def run(args: argparse.Namespace, session: Any, service: Any) -> int:
 
     datasets = [await service.dataset(dataset_id) for dataset_id in uses]
     named = _names(datasets, list(uses.values()))
-    _check_tables(sql, datasets, named)  # parses the query: a syntax error or unknown table before any row is read
+    # parses the query: a syntax error, an unknown table (or column, where the portal lists them all) before any row
+    _check_tables(sql, datasets, named, columns_known=service.portal.kind in COLUMNS_KNOWN)
 
     from pdxtui.sql.engine import referenced
     from pdxtui.sql.load import load_into
@@ -186,9 +191,11 @@ def _names(datasets: list[Any], asked: list[str | None]) -> list[str]:
     return [given[dataset_key(ds)] for ds in datasets]
 
 
-def _check_tables(sql: str, datasets: list[Any], names: list[str]) -> None:
+def _check_tables(sql: str, datasets: list[Any], names: list[str], *, columns_known: bool = False) -> None:
     """Plan the query over empty tables of the datasets' columns (nothing runs): a query that does not parse is a
-    :class:`SqlError` (exit 1), a table no ``--use`` gives a :class:`UsageError` listing those there are."""
+    :class:`SqlError` (exit 1), a table no ``--use`` gives a :class:`UsageError` listing those there are. A column
+    that is not there is a :class:`SqlError` too when ``columns_known`` (the datasets list every column their rows
+    have), else a note on stderr: the rows are read, and decide."""
     from pdxtui.sql.engine import UnknownTable
 
     error = _plan_error(sql, datasets, names)
@@ -199,6 +206,16 @@ def _check_tables(sql: str, datasets: list[Any], names: list[str]) -> None:
         raise UsageError(f"no table named {error.table!r}: the --use tables are {listed} (add --use ID={error.table})")
     if error is not None and error.kind == "syntax":
         raise error
+    if error is not None and error.kind == "column":
+        if columns_known and all(ds.fields for ds in datasets):
+            raise error
+        from pdxtui.textsafe import one_line
+
+        print(
+            f"pdxtui: note: {one_line(str(error), 300)}: the catalog may not list every column, "
+            "reading the rows to be sure",
+            file=sys.stderr,
+        )
     # any other complaint is judged on the real rows (the catalog's columns may not be all the rows have)
 
 
