@@ -3,6 +3,10 @@
 Every dataset opened in the app (and every one loaded for ``pdxtui sql --use``) is a :class:`Table` under a name
 from :mod:`pdxtui.sql.names`, kept for the run. A table knows whether its rows are all of the dataset's rows: a
 query over a table that is not complete says so (the app offers to load the rest first).
+
+The rows are kept within a budget (:attr:`Tables.budget` bytes): :meth:`Tables.trim` (the browser calls it as rows
+arrive) lets the rows of the least recently used tables go, never those of the dataset on screen; such a table stays,
+"not loaded", and a query over it offers to load it again.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Table:
     origin: str = "opened"
     read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     source: Any = None
+    used: int = 0  # when its rows were last added or queried (a counter of its Tables): the least recent go first
 
     @property
     def loaded(self) -> int:
@@ -73,11 +78,16 @@ class Table:
 
 
 class Tables:
-    """The tables of one run, in the order they came; a dataset keeps its name once it has one."""
+    """The tables of one run, in the order they came; a dataset keeps its name once it has one. ``budget``: the
+    bytes of rows :meth:`trim` keeps (None: no limit)."""
 
-    def __init__(self) -> None:
+    BUDGET = 512 * 1024 * 1024
+
+    def __init__(self, budget: int | None = BUDGET) -> None:
         self._tables: dict[str, Table] = {}  # dataset key -> table
         self._names: dict[str, str] = {}  # dataset key -> name
+        self.budget = budget
+        self._clock = 0
 
     def __len__(self) -> int:
         return len(self._tables)
@@ -144,18 +154,51 @@ class Tables:
         )
         if old is not None and old.complete and not new.complete:
             old.dataset = dataset
+            self._touch(old)
             return old
         self._tables[key] = new
+        self._touch(new)
         return new
 
+    def _touch(self, table: Table) -> None:
+        self._clock += 1
+        table.used = self._clock
+
+    def trim(self, keep: Iterable[Dataset] = ()) -> list[Table]:
+        """Let the rows of the least recently used tables go (they stay as tables, not loaded) until the rows kept
+        fit :attr:`budget`; the rows of ``keep`` (the dataset the browser shows) stay whatever their size. Returns
+        the tables whose rows went."""
+        if self.budget is None:
+            return []
+        kept = {dataset_key(ds) for ds in keep}
+        held = [(key, t) for key, t in self._tables.items() if t.frame is not None]
+        total = sum(t.frame.estimated_size() for _, t in held if t.frame is not None)
+        dropped: list[Table] = []
+        for key, table in sorted(held, key=lambda pair: pair[1].used):
+            if total <= self.budget:
+                break
+            if key in kept or table.frame is None:
+                continue
+            total -= table.frame.estimated_size()
+            table.frame, table.where, table.source = None, None, None
+            dropped.append(table)
+        return dropped
+
     def frames(self, names: Iterable[str] | None = None) -> dict[str, pl.DataFrame]:
-        """Each table's rows by name (``names``: only those), for :func:`pdxtui.sql.engine.run`."""
+        """Each table's rows by name (``names``: only those, which count as used now), for
+        :func:`pdxtui.sql.engine.run`."""
         wanted = {n.lower() for n in names} if names is not None else None
-        return {t.name: t.rows() for t in self._tables.values() if wanted is None or t.name.lower() in wanted}
+        chosen = [t for t in self._tables.values() if wanted is None or t.name.lower() in wanted]
+        for table in chosen if wanted is not None else ():  # those named are used: the last to let go
+            self._touch(table)
+        return {t.name: t.rows() for t in chosen}
 
     def used_by(self, sql: str) -> list[Table]:
         """The tables ``sql`` mentions, in the order it mentions them."""
         from pdxtui.sql.engine import referenced
 
         found = referenced(sql, self.names())
-        return [t for name in found if (t := self.get(name)) is not None]
+        used = [t for name in found if (t := self.get(name)) is not None]
+        for table in used:  # a query uses them: the last to let go
+            self._touch(table)
+        return used

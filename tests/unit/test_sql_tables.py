@@ -108,3 +108,33 @@ def test_frames_and_used_by():
     assert tables.of(PARKS).origin == "bookmark"
     tables.add(PARKS, _frame(3), origin="opened")
     assert tables.of(PARKS).origin == "opened"
+
+
+def test_trim_lets_the_least_recently_used_rows_go_past_the_budget_never_those_kept():
+    sets = [Dataset(id=f"d{i}", title=f"D{i}", rows=10_000, fields=FIELDS) for i in range(4)]
+    each = _frame(10_000).estimated_size()
+    tables = Tables(budget=int(each * 3.5))
+    for ds in sets:
+        tables.add(ds, _frame(10_000))
+    tables.frames(["d0"])  # a query used d0: it is the most recently used after d3
+    dropped = tables.trim(keep=[sets[1]])  # the browser shows d1: its rows stay whatever their age
+    assert [t.name for t in dropped] == ["d2"]  # d1 kept, then d2 the least recently used; d0 and d3 fit
+    assert [tables.of(ds).frame is not None for ds in sets] == [True, True, False, True]
+    assert tables.of(sets[2]).describe() == "not loaded (10,000 rows)" and not tables.of(sets[2]).complete
+    assert tables.of(sets[2]).where is None and tables.of(sets[2]).source is None
+    assert tables.frames(["d2"])["d2"].height == 0  # a query sees its columns, no rows: load-first asks for them
+
+    small = Tables(budget=1)
+    small.add(sets[0], _frame(10))
+    assert small.trim(keep=[sets[0]]) == [] and small.of(sets[0]).frame is not None  # the shown rows stay
+    assert [t.name for t in small.trim()] == ["d0"]
+    assert Tables().budget == Tables.BUDGET and Tables(budget=None).trim() == []
+
+
+def test_a_query_naming_a_table_makes_it_recently_used():
+    tables = Tables(budget=int(_frame(100).estimated_size() * 1.5))
+    tables.add(TREES, _frame(100))
+    tables.add(PARKS, _frame(100))
+    tables.frames()  # every table's rows (what a query is handed): none counts as used by that
+    assert [t.name for t in tables.used_by("SELECT * FROM street_trees")] == ["street_trees"]
+    assert [t.name for t in tables.trim()] == ["parks"]

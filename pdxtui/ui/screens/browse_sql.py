@@ -4,7 +4,8 @@ Every dataset whose rows the preview shows is a table of ``app.sql_tables`` (:mo
 rows arrive (the first page, ``+`` and ``L``, a sort or a filter the portal runs), the table takes the grid's frame
 as it is (never copied), the filter the rows were read with and where they came from
 (:func:`pdxtui.sql.load.add_preview`). A local sort or filter changes what the grid shows, not the rows loaded. Rows
-loaded in full stay when a later preview of the dataset loads fewer.
+loaded in full stay when a later preview of the dataset loads fewer. Past the tables' memory budget the rows of
+the least recently used tables go (:meth:`pdxtui.sql.tables.Tables.trim`), never those the preview shows.
 
 :meth:`SqlTables.remembered_tables` is what the SQL screen runs once to add the recents and bookmarks the cache
 knows (:func:`pdxtui.sql.remembered.add_remembered`: no request is sent).
@@ -47,6 +48,10 @@ class SqlTables:
 
         try:
             add_preview(tables, preview, service, secrets=self._session_secrets())
+            # the rows of other datasets opened before go past the budget (those on screen stay): as before the
+            # SQL tables, opening B lets A's rows go, unless a query used them lately and they fit
+            for gone in tables.trim(keep=[preview.dataset]):
+                log.info("the rows of the SQL table %s are let go (memory budget)", gone.name)
         except Exception:  # the rows are shown whatever becomes of their table: logged, browsing goes on
             log.warning("the rows of %s could not be made a SQL table", preview.dataset.id, exc_info=True)
 
