@@ -118,12 +118,11 @@ class ResultPortal(Portal):
             return self.frame
         import polars as pl
 
-        from pdxtui.filters import FilterError, parse, to_polars
+        from pdxtui.filters import FilterError, to_polars
 
-        node = parse(where, self.result.fields)
+        node = self.check_where(where)
         if node is None:
             return self.frame
-        _check_comparable(node, self.frame.schema)
         try:
             return self.frame.filter(to_polars(node, self.frame.schema))
         except FilterError:
@@ -133,6 +132,18 @@ class ResultPortal(Portal):
 
             said = one_line(str(exc).split("\n\n", 1)[0], 200)
             raise PdxError(f"the SQL result cannot be filtered by {one_line(where, 120)}: {said}") from None
+
+    def check_where(self, where: str | None) -> Any:
+        """The filter tree of ``where`` for this result (None: no filter), or :class:`pdxtui.filters.FilterError`
+        (one line, with its position) for a filter that does not parse or compares a column of a type the filter
+        language cannot compare (a duration, a list: only ``is null`` there). Nothing is read: a caller can check
+        a filter before asking for rows (the rows on screen stay)."""
+        from pdxtui.filters import parse
+
+        node = parse(where or "", self.result.fields)
+        if node is not None:
+            _check_comparable(node, self.frame.schema)
+        return node
 
     def _select(self, where: str | None, order: tuple[tuple[str, bool], ...]) -> pl.DataFrame:
         key = (where or "", order)

@@ -150,6 +150,9 @@ def test_a_filter_on_a_column_it_cannot_compare_is_refused_in_one_line_and_the_r
         assert "\n" not in str(raised.value) and "InvalidOperation" not in str(raised.value)
         with pytest.raises(PdxError, match=said):
             rows(portal, dataset, Query(where=where))
+    with pytest.raises(PdxError, match="cannot filter the Duration column 'since'"):
+        portal.check_where("since = 3")  # said before any row is asked for (for the filter bar)
+    assert portal.check_where("") is None and portal.check_where("since is null") is not None
     # what it can do on them: is null, and text search in a time of day
     assert asyncio.run(portal.count(dataset, Query(where="since is null"))) == 1
     assert asyncio.run(portal.count(dataset, Query(where="hs is not null"))) == 2
