@@ -316,6 +316,11 @@ class Service:
             "(+ loads more, L loads all)."
         )
 
+    def check_filter(self, dataset: Dataset, where: str) -> None:
+        """A filter that parses, checked against what the portal can filter ``dataset`` by (a SQL result's duration
+        column cannot be compared): :class:`pdxtui.errors.PdxError` before any row is asked for."""
+        self.portal.check_filter(dataset, where)
+
     def can(self, feature: str) -> bool:
         """Whether the portal does ``feature`` ("sort", "filter", "group") over the whole dataset itself."""
         return feature in self.portal.capabilities

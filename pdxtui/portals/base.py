@@ -92,6 +92,11 @@ class Portal(ABC):
         the rows come in one request, e.g. a file). By default :meth:`query_url`, unpaged."""
         return self.query_url(dataset, query), ()
 
+    def check_filter(self, dataset: Dataset, where: str) -> None:
+        """Refuse (a :class:`pdxtui.errors.PdxError` of one line) a filter that parses but that this portal's rows
+        cannot be filtered by, before any row is asked for; by default nothing more than the parser's checks."""
+        return None
+
     async def group_counts(
         self, dataset: Dataset, column: str, query: Query | None = None
     ) -> tuple[list[tuple[Any, int]], int]:

@@ -133,6 +133,9 @@ class ResultPortal(Portal):
             said = one_line(str(exc).split("\n\n", 1)[0], 200)
             raise PdxError(f"the SQL result cannot be filtered by {one_line(where, 120)}: {said}") from None
 
+    def check_filter(self, dataset: Dataset, where: str) -> None:
+        self.check_where(where)
+
     def check_where(self, where: str | None) -> Any:
         """The filter tree of ``where`` for this result (None: no filter), or :class:`pdxtui.filters.FilterError`
         (one line, with its position) for a filter that does not parse or compares a column of a type the filter

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
+from pdxtui.errors import PdxError
 from pdxtui.frames import to_tsv
 from pdxtui.model import Dataset, Progress, Query
 from pdxtui.textout import fmt_count, human_bytes
@@ -216,6 +217,16 @@ class PreviewPane(FindInRows):
     @work(exclusive=True, group="preview", exit_on_error=False)
     async def _fetch(self, dataset: Dataset, service: Service, query: Query, rows: int, *, append: bool) -> None:
         previous = self.preview if append else None
+        # a new filter or sort of the rows shown: when it fails, those rows come back (and clearing the filter
+        # works from them), rather than a pane without rows
+        shown = self.preview
+        if shown is not None and (
+            append
+            or not same_dataset(shown.dataset, dataset)
+            or service is not self.service
+            or (shown.query.where, shown.query.order) == (query.where, query.order)
+        ):
+            shown = None
         self.start_progress(dataset)
         try:
             if previous is not None:
@@ -238,6 +249,10 @@ class PreviewPane(FindInRows):
         except Exception as exc:
             if previous is not None:
                 await self.show(previous)
+            elif shown is not None:
+                await self.show(shown)
+                self.restore_filter()
+                self.show_filter_error(f"Not applied: {error_text(exc)}")
             else:
                 await self.show_message("Rows could not be loaded.", error_text(exc), "red")
             self.post_message(self.Failed(self, exc))
@@ -632,8 +647,13 @@ class PreviewPane(FindInRows):
             return None
         try:
             node = parse(text, self.preview.dataset.fields)
+            if node is not None and self.service is not None:
+                self.service.check_filter(self.preview.dataset, text)  # e.g. a SQL result's duration column
         except FilterError as exc:
             self.show_filter_error(f"{caret(text, exc)}\n{one_line(str(exc), 300)}")
+            return None
+        except PdxError as exc:
+            self.show_filter_error(one_line(str(exc), 300))
             return None
         self.show_filter_error(None)
         return node
