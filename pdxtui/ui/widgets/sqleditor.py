@@ -100,7 +100,8 @@ class SqlEditor(TextArea):
     def _complete(self) -> bool:
         row, column = self.cursor_location
         before = self.document.get_text_range((0, 0), (row, column))
-        done = complete(before, self.names)
+        after = self.document.get_text_range((row, column), self.document.end)  # (where aliases may be defined)
+        done = complete(before, self.names, after)
         if done is None:
             return False  # no word before the cursor: Tab moves on
         if not done.candidates and self._unmatched == (self.cursor_location, self.text):
