@@ -238,3 +238,12 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
         await pilot.pause()
         assert app.screen is screen
         await wait_for(pilot, lambda: result_rows(screen) == [(1,)])
+
+        # a short screen (80x24): one line a table, no columns box (the list takes the height), a taller editor
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        listing = screen.query_one("#sql-table-list")
+        assert not screen.query_one("#sql-table-columns").display
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        assert prompts[0] == "  heritage_trees  all 338" and all("\n" not in p for p in prompts)
+        assert listing.region.height >= listing.option_count and editor.region.height >= 10

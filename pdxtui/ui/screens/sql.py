@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 KEYS_HINT = "F5 or ctrl+j: run · Tab: complete a name · ↑ in an empty editor: earlier queries · Esc: back"
 NO_TABLE_PLACEHOLDER = "Open a dataset in the browser first (Esc): each one you open is a table here."
 TICK = 0.1  # seconds between updates of the elapsed time while a query runs
+SHORT = 32  # a screen less tall (lines) is "-short" (sql.tcss): more room for the editor, one line a table
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,14 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
         self.query_one(SqlEditor).focus()
         if self._remembered is not None:
             self._add_remembered(self._remembered)
+
+    def on_resize(self) -> None:
+        short = self.size.height < SHORT
+        pane = self.query_one(TablesPane)
+        self.set_class(short, "-short")
+        if pane.compact != short:
+            pane.compact = short
+            pane.show(self.tables)
 
     def on_screen_resume(self) -> None:
         self.show_tables()  # datasets opened in the browser meanwhile are tables now
