@@ -26,6 +26,8 @@ async def test_history_and_completion_keys():
     app = EditorApp()
     async with app.run_test() as pilot:
         editor = app.query_one(SqlEditor)
+        await pilot.pause()
+        assert editor.language == ("sql" if "sql" in editor.available_languages else None)  # (set once painted)
         editor.past = ["SELECT 3", "SELECT 2\nFROM t", "SELECT 1"]
         editor.names = {"street_trees": ["SPECIES", "Species_Code"], "parks": ["NAME"]}
         editor.focus()

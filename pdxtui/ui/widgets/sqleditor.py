@@ -39,12 +39,19 @@ class SqlEditor(TextArea):
             theme="monokai",
             **kwargs,
         )
-        if "sql" in self.available_languages:  # tree-sitter may be missing: then plain text, no error
-            self.language = "sql"
         self.past: list[str] = []
         self.names: Mapping[str, Iterable[str]] = {}
         self._recalled: int | None = None  # the index in history of the query shown, while it is unchanged
         self._unmatched: tuple[tuple[int, int], str] | None = None  # where Tab found no name (Tab again moves on)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._highlight)
+
+    def _highlight(self) -> None:
+        """SQL highlighting, once the screen has painted (building tree-sitter's query is a first open's largest
+        single cost); tree-sitter may be missing: then plain text, no error."""
+        if "sql" in self.available_languages and self.language != "sql":
+            self.language = "sql"
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "tab" and self._complete():
