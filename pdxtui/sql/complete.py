@@ -26,11 +26,13 @@ _PIECES = re.compile(
 @dataclass(frozen=True)
 class Completion:
     """``prefix``: the text before the cursor that is being completed (an open quote included); ``insert``: what
-    replaces it (the prefix itself when nothing can be added); ``candidates``: every name that fits."""
+    replaces it (the prefix itself when nothing can be added); ``candidates``: every name that fits; ``unknown``:
+    the qualifier before the dot when it is neither a table nor an alias of the query (then no candidates)."""
 
     prefix: str
     insert: str
     candidates: tuple[str, ...]
+    unknown: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -79,12 +81,17 @@ def complete(before: str, tables: Mapping[str, Iterable[str]], after: str = "") 
         else:
             return None
     pool = _pool(before[:start], tables, before + after)
+    qualifier = _QUALIFIER.search(before[:start])
+    unknown = None
+    if pool is None:
+        assert qualifier is not None
+        unknown, pool = qualifier.group(1) or qualifier.group(0)[:-1], []
     wanted = typed.lower()
     found = tuple(name for name in pool if name.lower().startswith(wanted))
     if not found:
         if not quote and wanted in RESERVED:
             return None  # a keyword (DESC, BY): nothing to complete, Tab moves on at once
-        return Completion(prefix, prefix, ())
+        return Completion(prefix, prefix, (), unknown)
     if len(found) == 1 or all(name.lower() == found[0].lower() for name in found):
         return Completion(prefix, quoted(found[0]), found)
     shared = common_prefix(found)
@@ -136,15 +143,15 @@ def aliases(sql: str, tables: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _pool(before: str, tables: Mapping[str, Iterable[str]], sql: str) -> list[str]:
-    """The names that fit where the word starts: a table's columns after ``table.`` or ``alias.`` (none when the
+def _pool(before: str, tables: Mapping[str, Iterable[str]], sql: str) -> list[str] | None:
+    """The names that fit where the word starts: a table's columns after ``table.`` or ``alias.`` (None when the
     qualifier is neither), else tables then columns. ``sql``: the whole query (for its aliases)."""
     qualifier = _QUALIFIER.search(before)
     if qualifier is not None:
         wanted = (qualifier.group(1) or qualifier.group(2) or "").lower()
         by_lower = {name.lower(): name for name in tables}
         table = aliases(sql, tables).get(wanted) or by_lower.get(wanted)
-        return list(dict.fromkeys(tables[table])) if table is not None else []
+        return list(dict.fromkeys(tables[table])) if table is not None else None
     names: dict[str, None] = dict.fromkeys(tables)
     for columns in tables.values():
         for column in columns:

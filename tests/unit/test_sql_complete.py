@@ -69,7 +69,10 @@ def test_an_alias_stands_for_its_table_wherever_the_query_defines_it():
     assert complete("SELECT s.D", TABLES, after).insert == "DIAMETER"
     done = complete("SELECT t.D", TABLES, " FROM neighborhoods t")  # only t's columns: DIAMETER is street_trees'
     assert done.candidates == ()
-    assert complete("SELECT x.D", TABLES, " FROM street_trees").candidates == ()  # an unknown qualifier: no guess
+    done = complete("SELECT x.D", TABLES, " FROM street_trees")  # an unknown qualifier: no guess, and it says so
+    assert done.candidates == () and done.unknown == "x"
+    assert complete("SELECT s.", TABLES).unknown == "s"  # (the alias not written yet)
+    assert complete("SELECT s.", TABLES, " FROM street_trees s").unknown is None
     # an alias written as a keyword is none: "FROM street_trees WHERE" does not make WHERE an alias
     assert complete("SELECT where.", TABLES, " FROM street_trees WHERE 1 = 1").candidates == ()
 

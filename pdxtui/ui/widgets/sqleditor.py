@@ -117,7 +117,10 @@ class SqlEditor(TextArea):
         self._unmatched = (self.cursor_location, self.text) if not done.candidates else None
         if done.changed:
             self.replace(done.insert, (row, column - len(done.prefix)), (row, column))
-        if not done.candidates:
+        if not done.candidates and done.unknown is not None:
+            said = f"{done.unknown} is no table, nor an alias the query defines (FROM table AS {done.unknown})"
+            self.post_message(self.Hint(self, f"{said}: no columns to offer (Tab again moves on)."))
+        elif not done.candidates:
             word = done.prefix.lstrip('"')
             self.post_message(self.Hint(self, f"No table or column starts with {word} (Tab again moves on)."))
         elif len(done.candidates) == 1:

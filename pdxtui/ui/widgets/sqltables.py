@@ -34,7 +34,9 @@ def table_prompt(table: Table, *, compact: bool = False) -> Text:
 
 def short_rows(table: Table) -> str:
     """The table's rows in few characters (unbroken when wrapped): "all 338", "1,000/252,184" (loaded/total)."""
-    if table.frame is None or table.where:
+    if table.frame is None:
+        return "not loaded"
+    if table.where:
         return table.describe()
     return f"all {table.loaded:,}" if table.complete else f"{table.loaded:,}/{fmt_count(table.total)}"
 
