@@ -6,6 +6,8 @@
   mounted. A screen's first push then finds its CSS loaded; otherwise that push would re-apply the whole
   stylesheet to every widget, and the schema pane (textual's DataTable) would take the rules of
   textual-fastdatatable's DataTable, which shares its CSS name.
+- **The SQL screen's modules** are imported in a thread once the catalog has painted (:func:`warm_sql`): its
+  first opening then only builds the screen.
 - **The garbage collector.** Start-up allocates much and frees little, so the command line turns the collector
   off while the browser starts (``pdxtui.cli.tui``); :func:`collect_again` turns it back on, after freezing what
   start-up made (the modules, classes and styles that live as long as the app) so that later collections do
@@ -40,6 +42,26 @@ def load_later_css(app: Any) -> None:
     if new:
         sheet.reparse()
         sheet.update(app)
+
+
+def warm_sql() -> None:
+    """Import what the SQL screen's first opening needs (its modules, the SQL grammar, the query history's store),
+    in a thread once the catalog has painted: that opening then only builds the screen. Best effort: a module that
+    fails to import here fails again, and is reported, where it is used."""
+    import importlib
+
+    for name in (
+        "pdxtui.ui.screens.sql",
+        "pdxtui.ui.screens.sql_ask",
+        "pdxtui.sql.history",
+        "pdxtui.sql.remembered",
+        "tree_sitter_sql",
+        "diskcache",
+    ):
+        try:
+            importlib.import_module(name)
+        except Exception:  # (warming only: the real import, where the module is used, says what is wrong)
+            continue
 
 
 def collect_again() -> None:

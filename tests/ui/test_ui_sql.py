@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from dataclasses import replace
 
 import polars as pl
 
 from pdxtui.sql import load
 from pdxtui.sql.history import History
 from pdxtui.ui.screens.export import ExportScreen
-from pdxtui.ui.screens.sql import SqlScreen
+from pdxtui.ui.screens.sql import KEYS_HINT, SqlScreen
 from pdxtui.ui.screens.sql_ask import LoadFirstScreen
 from pdxtui.ui.widgets.sqleditor import SqlEditor
 from tests.support.uihelpers import demo_app, open_in, settle, text_of, wait_for
@@ -90,6 +91,7 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ExportScreen)
+        assert dialog.scope() == "dataset"  # the whole result (in memory), not the page the grid fetched
         assert dialog.request.source.sql.sql == QUERY
         assert [t.name for t in dialog.request.source.sql.tables] == ["neighborhoods", "heritage_trees"]
         target = tmp_path / "coalitions.csv"
@@ -112,8 +114,13 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
         editor.focus()
         editor.clear()
         await pilot.press("up")
-        assert editor.text == QUERY
-        await pilot.press("down")
+        assert editor.text == QUERY and "run before" in text_of(screen.query_one("#sql-hint"))
+        await pilot.press("end", "space")  # edited: the hint about the query recalled goes
+        await pilot.pause()
+        assert text_of(screen.query_one("#sql-hint")) == KEYS_HINT
+        await pilot.press("backspace")
+        editor.clear()
+        await pilot.press("up", "down")
         assert editor.text == ""
         screen.query_one("#sql-table-list").focus()  # Enter on a table in an empty editor: a query to start from
         await pilot.press("enter")
@@ -145,6 +152,15 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
             assert "Cancelled after" in text_of(screen.query_one("#sql-result"))
             assert result_rows(screen) == list(expected.rows())  # the earlier result stays
             assert app.screen is screen  # Esc cancelled; it did not leave
+            # polars still computes the cancelled step: said, and a new query waits for a second F5
+            assert "still finishing" in text_of(screen.query_one("#status"))
+            editor.insert("SELECT 2 AS two")
+            await pilot.press("f5")
+            await pilot.pause()
+            assert not screen.busy and result_rows(screen) == list(expected.rows())
+            release.set()
+            await wait_for(pilot, lambda: "has finished" in text_of(screen.query_one("#status")))
+            editor.clear()
         finally:
             release.set()
             app.sql_tables.frames = everything
@@ -166,10 +182,26 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
         await pilot.press("colon")
         await pilot.pause()
         assert app.screen is screen
+        # errors polars finds without reading rows are said at once, before any question of loading
+        for wrong, said in [
+            ("SELECT count(* AS n FROM bicycle_parking", "Error: syntax error"),
+            ("SELECT count(*) FROM bicycle_parkin", "no table named 'bicycle_parkin'"),
+            ("SELECT nope FROM bicycle_parking", "nope"),
+        ]:
+            editor.text = wrong
+            await pilot.press("f5")
+            await pilot.pause()
+            assert app.screen is screen and said in text_of(screen.query_one("#sql-error")), wrong
         editor.text = "SELECT count(*) AS n FROM bicycle_parking"
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, LoadFirstScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Not run." in text_of(screen.query_one("#status"))
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadFirstScreen) and text_of(screen.query_one("#status")) == ""
         await pilot.press("r")  # on the loaded rows: the header says so
         await settle(pilot)
         assert result_rows(screen) == [(1000,)]
@@ -199,3 +231,19 @@ async def test_the_sql_screen_end_to_end(ids, tmp_path, monkeypatch):
         assert result_rows(screen) == [(6947,)]
         assert "ran on" not in text_of(screen.query_one("#sql-result"))
         assert app.sql_tables.get("bicycle_parking").complete
+
+        # a new result whose rows the grid does not show yet is not exported under the rows shown before
+        screen.show_result(replace(screen.ran, sql="SELECT 1 AS one"), pl.DataFrame({"one": [1]}))
+        screen.action_export()
+        await pilot.pause()
+        assert app.screen is screen
+        await wait_for(pilot, lambda: result_rows(screen) == [(1,)])
+
+        # a short screen (80x24): one line a table, no columns box (the list takes the height), a taller editor
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        listing = screen.query_one("#sql-table-list")
+        assert not screen.query_one("#sql-table-columns").display
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        assert prompts[0] == "  heritage_trees  all 338" and all("\n" not in p for p in prompts)
+        assert listing.region.height >= listing.option_count and editor.region.height >= 10

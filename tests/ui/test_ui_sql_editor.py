@@ -26,6 +26,8 @@ async def test_history_and_completion_keys():
     app = EditorApp()
     async with app.run_test() as pilot:
         editor = app.query_one(SqlEditor)
+        await pilot.pause()
+        assert editor.language == ("sql" if "sql" in editor.available_languages else None)  # (set once painted)
         editor.past = ["SELECT 3", "SELECT 2\nFROM t", "SELECT 1"]
         editor.names = {"street_trees": ["SPECIES", "Species_Code"], "parks": ["NAME"]}
         editor.focus()
@@ -58,4 +60,13 @@ async def test_history_and_completion_keys():
         assert app.focused is app.query_one("#after")
         editor.focus()
         await pilot.press("space", "tab")  # no word before the cursor: Tab moves on at once
+        assert app.focused is app.query_one("#after")
+
+        # after "alias." with nothing typed: the columns of the table the alias stands for (defined later on)
+        editor.text = " FROM parks AS p"
+        editor.focus()
+        editor.move_cursor((0, 0))
+        await pilot.press(*"select", "space", "p", "full_stop", "tab")
+        assert editor.text == "select p.NAME FROM parks AS p" and editor.has_focus
+        await pilot.press("space", *"desc", "tab")  # a keyword: nothing to complete, Tab moves on at once
         assert app.focused is app.query_one("#after")

@@ -7,6 +7,7 @@ loading state; every error ends up in :meth:`BrowseScreen.report_error`.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ from pdxtui.ui.screens.browse_lists import RememberedLists
 from pdxtui.ui.screens.browse_look import SinceLastLook
 from pdxtui.ui.screens.browse_sql import SqlTables
 from pdxtui.ui.screens.grid_requests import GridRequests
-from pdxtui.ui.startup import collect_again, load_later_css
+from pdxtui.ui.startup import collect_again, load_later_css, warm_sql
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
 from pdxtui.ui.widgets.facets import FacetBar
 from pdxtui.ui.widgets.remembered import RememberedList, ViewChoice
@@ -149,6 +150,7 @@ class BrowseScreen(
         if self._open_id:
             self.open_dataset(self._open_id)
         collect_again()
+        threading.Thread(target=warm_sql, name="pdxtui-warm-sql", daemon=True).start()
 
     async def _mount_panes(self) -> None:
         async with self._panes_lock:

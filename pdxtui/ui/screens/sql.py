@@ -38,13 +38,15 @@ from pdxtui.ui.widgets.stats import StatsPane
 if TYPE_CHECKING:
     import polars as pl
 
+    from pdxtui.model import Dataset
     from pdxtui.service import Service
-    from pdxtui.sql.engine import SqlError
+    from pdxtui.sql.engine import Running, SqlError
     from pdxtui.sql.history import History
 
 KEYS_HINT = "F5 or ctrl+j: run · Tab: complete a name · ↑ in an empty editor: earlier queries · Esc: back"
 NO_TABLE_PLACEHOLDER = "Open a dataset in the browser first (Esc): each one you open is a table here."
 TICK = 0.1  # seconds between updates of the elapsed time while a query runs
+SHORT = 32  # a screen less tall (lines) is "-short" (sql.tcss): more room for the editor, one line a table
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,10 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
         self.history = history
         self.portal_key = portal_key
         self._remembered = remembered
-        self.ran: Ran | None = None  # the query whose result the grid shows
+        self.ran: Ran | None = None  # the query whose result the grid shows (or is about to)
+        self._result: Dataset | None = None  # that result as a dataset: the grid's once its rows are shown
+        self._abandoned: Running | None = None  # a query cancelled whose step polars is still computing
+        self._run_anyway = ""  # the query F5 was refused for while one cancelled still computes: F5 again runs it
         self._warned = 0  # the history's warnings already shown
         self._busy = ""  # "loading" or "running" while the sql worker works
         self._ticker: Any = None
@@ -142,6 +147,14 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
         self.query_one(SqlEditor).focus()
         if self._remembered is not None:
             self._add_remembered(self._remembered)
+
+    def on_resize(self) -> None:
+        short = self.size.height < SHORT
+        pane = self.query_one(TablesPane)
+        self.set_class(short, "-short")
+        if pane.compact != short:
+            pane.compact = short
+            pane.show(self.tables)
 
     def on_screen_resume(self) -> None:
         self.show_tables()  # datasets opened in the browser meanwhile are tables now
@@ -194,7 +207,15 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
 
     # ------------------------------------------------------------------ lines under the editor
     def on_sql_editor_hint(self, event: SqlEditor.Hint) -> None:
-        self.query_one("#sql-hint", Static).update(Text(one_line(event.text, 400) or KEYS_HINT))
+        self.show_hint(event.text)
+
+    def on_text_area_changed(self, event: SqlEditor.Changed) -> None:
+        if event.text_area.id == "sql-editor":
+            self.show_hint("")  # (a hint the edit brought, completion or history, comes after it)
+
+    def show_hint(self, text: str) -> None:
+        """``text`` in the line under the editor ("": the keys)."""
+        self.query_one("#sql-hint", Static).update(Text(one_line(text, 400) or KEYS_HINT))
 
     def show_error(self, exc: SqlError | None) -> None:
         """polars' message in one line under the editor (None: clear it); the cursor goes where polars says."""
@@ -241,17 +262,27 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
     def busy(self) -> bool:
         return any(w.group == "sql" and w.is_running for w in self.workers)
 
-    def action_run(self) -> None:
+    async def action_run(self) -> None:
         from pdxtui.sql.engine import SqlError, prepare
 
         if self.busy:
             self.notify("A query is running: Esc cancels it.", markup=False, timeout=3)
             return
         sql = self.query_one(SqlEditor).text
+        self.show_hint("")
+        self.set_status("")
+        if self._still_computing(sql):
+            return
         try:
             prepare(sql)
         except SqlError as exc:
             self.show_error(exc)
+            return
+        try:
+            self._check(sql)
+        except SqlError as exc:
+            self.show_error(exc)
+            await self._keep(sql)  # (recalled with ↑ to be put right)
             return
         self.show_error(None)
         partial = [t for t in self.tables.used_by(sql) if not t.complete]
@@ -270,6 +301,37 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
 
         question, detail = self._load_question(partial)
         self.app.push_screen(LoadFirstScreen(question, detail), answered)
+
+    def _check(self, sql: str) -> None:
+        """The errors polars finds as it plans ``sql`` (no row read): said before asking to load rows. A type
+        error over rows not all loaded is let through: the rows to come may have other types."""
+        from pdxtui.sql import engine
+
+        used = self.tables.used_by(sql)
+        try:
+            engine.plan(sql, self.tables.frames()).collect_schema()
+        except Exception as exc:
+            error = engine.error_for(exc, self.tables.names())
+            partial = [t for t in used if not t.complete]
+            known = all(t.frame is not None for t in partial)  # (else the columns are the portal's list)
+            if not partial or error.kind in ("syntax", "table") or (error.kind == "column" and known):
+                raise error from None
+
+    def _still_computing(self, sql: str) -> bool:
+        """Whether to hold ``sql`` back because polars still computes a cancelled query (its step cannot be
+        stopped): said once; F5 again on the same query runs it anyway."""
+        held = self._abandoned
+        if held is None or held.done or self._run_anyway == sql:
+            self._run_anyway = ""
+            return False
+        self._run_anyway = sql
+        self.notify(
+            "polars is still finishing the cancelled query's step (it cannot be stopped midway): a new query would "
+            "share the CPU with it. F5 again runs it anyway.",
+            markup=False,
+            timeout=6,
+        )
+        return True
 
     def _load_question(self, partial: list[Table]) -> tuple[str, str]:
         from pdxtui.frames import estimated_bytes
@@ -334,11 +396,12 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
 
         tick()
         self._ticker = self.set_interval(TICK, tick)
+        running = None
         try:
             running = engine.start(sql, self.tables.frames())
             frame = await running.result()
         except asyncio.CancelledError:
-            self._said_cancelled(self.clock() - started)
+            self._said_cancelled(self.clock() - started, running)
             raise
         except engine.SqlError as exc:
             self.show_error(exc)
@@ -355,10 +418,23 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
         await self._keep(sql)
         self.show_result(ran, frame)
 
-    def _said_cancelled(self, seconds: float) -> None:
+    def _said_cancelled(self, seconds: float, running: Running | None) -> None:
         before = " The result below is the query's before it." if self.ran is not None else ""
         self.set_header(Text(f"Cancelled after {seconds_text(seconds)}.{before}", "bold yellow"))
-        self.set_status("Query cancelled.")
+        if running is None or running.done:
+            self.set_status("Query cancelled.")
+            return
+        self._abandoned = running
+        self.set_status("Query cancelled: polars is still finishing the cancelled query's step (its rows are dropped).")
+
+        def finished() -> None:
+            if running.done:
+                timer.stop()
+                if self._abandoned is running:
+                    self._abandoned = None
+                    self.set_status("Query cancelled: polars has finished its step.")
+
+        timer = self.set_interval(0.5, finished)
 
     def show_result(self, ran: Ran, frame: pl.DataFrame) -> None:
         from pdxtui.service import Service
@@ -366,7 +442,7 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
         from pdxtui.sql.result import result_dataset
 
         dataset = result_dataset(ran.sql, frame, ran.used)
-        self.ran = ran
+        self.ran, self._result = ran, dataset
         self.set_header(self.result_header(ran))
         self.set_status("")
         self.preview_pane.load(dataset, Service(ResultPortal(dataset, frame)))
@@ -416,12 +492,16 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
 
     def action_export(self) -> None:
         from pdxtui.sql.result import result_source
-        from pdxtui.ui.screens.export import ExportRequest, ExportScreen
+        from pdxtui.ui.screens.export import ExportRequest
+        from pdxtui.ui.screens.sql_export import ResultExportScreen
 
         pane = self.preview_pane
         preview, ran = pane.preview, self.ran
         if preview is None or pane.service is None or ran is None:
             self.notify("Run a query first: its result is what gets exported.", markup=False, timeout=4)
+            return
+        if preview.dataset is not self._result:  # the grid still shows the result before: its rows, not this query's
+            self.notify("The new result is not shown yet: export it once its rows are in.", markup=False, timeout=4)
             return
         request = ExportRequest(
             dataset=preview.dataset,
@@ -434,4 +514,4 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
             source=result_source(ran.sql, ran.used, secrets=self._secrets(), retrieved_at=ran.at),
             read_at=ran.at,
         )
-        self.app.push_screen(ExportScreen(request))
+        self.app.push_screen(ResultExportScreen(request))

@@ -39,12 +39,19 @@ class SqlEditor(TextArea):
             theme="monokai",
             **kwargs,
         )
-        if "sql" in self.available_languages:  # tree-sitter may be missing: then plain text, no error
-            self.language = "sql"
         self.past: list[str] = []
         self.names: Mapping[str, Iterable[str]] = {}
         self._recalled: int | None = None  # the index in history of the query shown, while it is unchanged
         self._unmatched: tuple[tuple[int, int], str] | None = None  # where Tab found no name (Tab again moves on)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._highlight)
+
+    def _highlight(self) -> None:
+        """SQL highlighting, once the screen has painted (building tree-sitter's query is a first open's largest
+        single cost); tree-sitter may be missing: then plain text, no error."""
+        if "sql" in self.available_languages and self.language != "sql":
+            self.language = "sql"
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "tab" and self._complete():
@@ -100,7 +107,8 @@ class SqlEditor(TextArea):
     def _complete(self) -> bool:
         row, column = self.cursor_location
         before = self.document.get_text_range((0, 0), (row, column))
-        done = complete(before, self.names)
+        after = self.document.get_text_range((row, column), self.document.end)  # (where aliases may be defined)
+        done = complete(before, self.names, after)
         if done is None:
             return False  # no word before the cursor: Tab moves on
         if not done.candidates and self._unmatched == (self.cursor_location, self.text):
@@ -109,7 +117,10 @@ class SqlEditor(TextArea):
         self._unmatched = (self.cursor_location, self.text) if not done.candidates else None
         if done.changed:
             self.replace(done.insert, (row, column - len(done.prefix)), (row, column))
-        if not done.candidates:
+        if not done.candidates and done.unknown is not None:
+            said = f"{done.unknown} is no table, nor an alias the query defines (FROM table AS {done.unknown})"
+            self.post_message(self.Hint(self, f"{said}: no columns to offer (Tab again moves on)."))
+        elif not done.candidates:
             word = done.prefix.lstrip('"')
             self.post_message(self.Hint(self, f"No table or column starts with {word} (Tab again moves on)."))
         elif len(done.candidates) == 1:

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from pdxtui.sql.tables import Table, Tables
+from pdxtui.textout import fmt_count
 from pdxtui.textsafe import one_line
 
 NO_TABLES = (
@@ -21,9 +22,23 @@ NO_TABLES = (
 )
 
 
-def table_prompt(table: Table) -> Text:
+def table_prompt(table: Table, *, compact: bool = False) -> Text:
+    """The table's name and rows on two lines; ``compact`` (a short screen): on one line where it fits, the mark
+    of rows not all loaded before the name (never wrapped alone onto a line of its own)."""
+    if compact:
+        mark = "  " if table.complete else "◐ "
+        return Text.assemble((mark, "yellow"), (table.name, "bold"), (f"  {short_rows(table)}", "dim"))
     mark = "" if table.complete else "  ◐"
     return Text.assemble((table.name, "bold"), (mark, "yellow"), "\n", (f"  {table.describe()}", "dim"))
+
+
+def short_rows(table: Table) -> str:
+    """The table's rows in few characters (unbroken when wrapped): "all 338", "1,000/252,184" (loaded/total)."""
+    if table.frame is None:
+        return "not loaded"
+    if table.where:
+        return table.describe()
+    return f"all {table.loaded:,}" if table.complete else f"{table.loaded:,}/{fmt_count(table.total)}"
 
 
 def short_type(dtype: object) -> str:
@@ -54,6 +69,7 @@ class TablesPane(Vertical):
     DEFAULT_CSS = """
     TablesPane { height: 1fr; }
     TablesPane > #sql-table-list { height: auto; max-height: 60%; border: none; }
+    TablesPane > #sql-table-list.-compact { max-height: 100%; }
     TablesPane > #sql-table-columns { height: 1fr; padding: 0 1; margin-top: 1; overflow-y: auto; }
     TablesPane > #sql-no-tables { padding: 1 1; color: $text-muted; }
     """
@@ -72,6 +88,8 @@ class TablesPane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._tables: list[Table] = []
+        #: a short screen: one line a table where it fits, and no columns box (the list takes the height)
+        self.compact = False
 
     def compose(self):
         yield Static(Text(NO_TABLES), id="sql-no-tables")
@@ -85,11 +103,14 @@ class TablesPane(Vertical):
         current = self._tables[was].name if was is not None and was < len(self._tables) else None
         self._tables = list(tables)
         listing.clear_options()
-        listing.add_options([Option(table_prompt(t), id=f"t{i}") for i, t in enumerate(self._tables)])
+        listing.add_options(
+            [Option(table_prompt(t, compact=self.compact), id=f"t{i}") for i, t in enumerate(self._tables)]
+        )
         empty = not self._tables
         self.query_one("#sql-no-tables").display = empty
         listing.display = not empty
-        self.query_one("#sql-table-columns").display = not empty
+        self.query_one("#sql-table-columns").display = not empty and not self.compact
+        listing.set_class(self.compact, "-compact")
         if not empty:
             names = [t.name for t in self._tables]
             listing.highlighted = names.index(current) if current in names else 0
