@@ -29,5 +29,5 @@ class PortalError(PdxError):
 
 
 class NotCached(PortalError):
-    """Asked for an answer from the cache only (:func:`pdxtui.net.cache_only`) and the cache has none: no request
+    """Asked for an answer from the cache only (:func:`pdxtui.cache.cache_only`) and the cache has none: no request
     was sent."""
