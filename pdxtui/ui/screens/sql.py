@@ -262,7 +262,12 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
     def busy(self) -> bool:
         return any(w.group == "sql" and w.is_running for w in self.workers)
 
-    async def action_run(self) -> None:
+    def action_run(self) -> None:
+        """F5: run the query once the keys typed before it are in the editor (F5 is a priority key, handled by the
+        app ahead of the keys still queued for the editor: a paste or a fast burst, then F5 at once)."""
+        self.query_one(SqlEditor).call_later(self._run_typed)
+
+    async def _run_typed(self) -> None:
         from pdxtui.sql.engine import SqlError, prepare
 
         if self.busy:
