@@ -582,18 +582,7 @@ class BrowseScreen(
         if pane is None or pane.preview is None or pane.service is None:
             self.notify("Open a dataset first: its rows are what gets exported.", markup=False, timeout=4)
             return
-        preview = pane.preview
-        request = ExportRequest(
-            dataset=preview.dataset,
-            service=pane.service,
-            frame=preview.frame,
-            query=preview.query,
-            total=preview.total,
-            columns=tuple(pane.visible_columns()),
-            local_where=pane.local_where,
-            read_at=preview.read_at,
-        )
-        self.app.push_screen(ExportScreen(request))
+        self.app.push_screen(ExportScreen(ExportRequest.from_pane(pane)))
 
     def action_draft(self, kind: str = "records") -> None:
         from pdxtui.ui.screens.draft import DraftScreen

@@ -48,6 +48,23 @@ class ExportRequest:
     source: Any = None  # where the rows came from, when not from ``service`` (pdxtui.provenance.Source)
     read_at: Any = None  # when the loaded rows were read (a UTC datetime; None: not known, the export's time)
 
+    @classmethod
+    def from_pane(cls, pane: Any, **given: Any) -> ExportRequest:
+        """The rows a preview pane shows (its preview, service, visible columns and own filter); ``given``
+        overrides (a SQL result's ``source`` and ``read_at``)."""
+        preview = pane.preview
+        facts: dict[str, Any] = {
+            "dataset": preview.dataset,
+            "service": pane.service,
+            "frame": preview.frame,
+            "query": preview.query,
+            "total": preview.total,
+            "columns": tuple(pane.visible_columns()),
+            "local_where": pane.local_where,
+            "read_at": preview.read_at,
+        }
+        return cls(**{**facts, **given})
+
 
 def replace_question(existing: list[str], provenance: bool) -> tuple[str, str] | None:
     """The one question asked before an export replaces files (``existing``: ``pdxtui.export.in_the_way``, the

@@ -508,15 +508,7 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
         if preview.dataset is not self._result:  # the grid still shows the result before: its rows, not this query's
             self.notify("The new result is not shown yet: export it once its rows are in.", markup=False, timeout=4)
             return
-        request = ExportRequest(
-            dataset=preview.dataset,
-            service=pane.service,
-            frame=preview.frame,
-            query=preview.query,
-            total=preview.total,
-            columns=tuple(pane.visible_columns()),
-            local_where=pane.local_where,
-            source=result_source(ran.sql, ran.used, secrets=self._secrets(), retrieved_at=ran.at),
-            read_at=ran.at,
+        request = ExportRequest.from_pane(
+            pane, source=result_source(ran.sql, ran.used, secrets=self._secrets(), retrieved_at=ran.at), read_at=ran.at
         )
         self.app.push_screen(ResultExportScreen(request))
