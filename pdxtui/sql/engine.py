@@ -28,7 +28,8 @@ MAX_ERROR = 400  # characters of polars' message shown
 class SqlError(PdxError):
     """A query polars could not run: ``str()`` is one line (polars' message, its position when it gives one).
     ``kind``: "syntax" (the SQL does not parse), "table" (a table that is not there: :class:`UnknownTable`),
-    "column", "type" or "other"; ``line``/``column`` (1-based) where polars names the place."""
+    "column", "type", "panic" (polars failed inside, and wrote its own panic text to stderr) or "other";
+    ``line``/``column`` (1-based) where polars names the place."""
 
     def __init__(self, message: str, *, kind: str = "other", line: int | None = None, column: int | None = None):
         super().__init__(message)
@@ -113,7 +114,7 @@ def error_for(exc: BaseException, available: Iterable[str] = ()) -> SqlError:
         return exc
     if isinstance(exc, pl.exceptions.PanicException):  # a Rust assertion inside polars: not the query's fault
         said = one_line(str(exc).split("\n", 1)[0], MAX_ERROR) or "no message"
-        return SqlError(f"polars failed inside while running the query ({said}): change the query", kind="other")
+        return SqlError(f"polars failed inside while running the query ({said}): change the query", kind="panic")
     raw = str(exc)
     first = raw.split("\n\n", 1)[0]
     hint = _HINT.search(raw)

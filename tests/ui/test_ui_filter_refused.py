@@ -1,9 +1,11 @@
 """A filter the rows' source refuses never costs the rows on screen: a SQL result's duration column cannot be
 compared (said under the filter bar as it is typed, and on Enter nothing is fetched), and a filter that fails on
-the server puts the rows shown before back, so that clearing the filter is not "open a dataset first"."""
+the server, or is cancelled (Esc) while the server takes its time, puts the rows shown before back (clearing the
+filter is not "open a dataset first"), the filter typed staying in the bar to be put right."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import polars as pl
@@ -25,10 +27,16 @@ class PaneApp(App[None]):
 
 
 class Refusing(ResultPortal):
-    """A result whose rows cannot be read once a filter on ``n`` is asked (as a server answering 400 would)."""
+    """A result whose rows cannot be read once a filter on ``n`` is asked (as a server answering 400 would), and
+    whose answer to a filter on ``name`` takes its time (``asked`` is set once it is waiting)."""
+
+    asked = asyncio.Event()
 
     async def pages(self, dataset, query, progress=None):
-        if query.where and "n" in query.where:
+        if query.where and "name" in query.where:
+            self.asked.set()
+            await asyncio.sleep(30)  # a slow server: the filter is cancelled meanwhile
+        if query.where and "n >" in query.where:
             raise RuntimeError("the server refused the filter")
         async for page in super().pages(dataset, query, progress):
             yield page
@@ -36,7 +44,8 @@ class Refusing(ResultPortal):
 
 async def test_a_refused_filter_keeps_the_rows():
     dataset = result_dataset("SELECT * FROM t", FRAME, ())
-    service = Service(Refusing(dataset, FRAME))
+    portal = Refusing(dataset, FRAME)
+    service = Service(portal)
     app = PaneApp()
     async with app.run_test() as pilot:
         pane = app.query_one(PreviewPane)
@@ -58,6 +67,14 @@ async def test_a_refused_filter_keeps_the_rows():
         await pilot.pause()
         assert pane.preview is not None and pane.preview.frame.height == 3, "the rows shown before are back"
         assert "refused" in str(pane.query_one("#filter-error", Static).render())
+        assert bar.value == "n > 1"  # what was typed stays, to be put right (Esc brings back the one applied)
         pane.apply_filter("")  # clearing the filter shows every row again (not "Open a dataset first")
         await wait_for(pilot, lambda: pane.preview is not None and pane.preview.query.where is None)
         assert pane.view is not None and pane.view.height == 3
+
+        pane.apply_filter("name = 'a'")  # a slow answer, cancelled (Esc): the rows shown stay
+        await wait_for(pilot, portal.asked.is_set)
+        pane.cancel()
+        await wait_for(pilot, lambda: not any(w.is_running for w in pane.workers))
+        await pilot.pause()
+        assert pane.preview is not None and pane.preview.frame.height == 3 and pane.preview.query.where is None

@@ -1,5 +1,6 @@
 """F5 pressed right after a burst of typing (a paste, a fast typist over SSH) runs the query as typed: F5 is a
-priority key, handled by the app before the keys queued for the editor, so the query is read once they are in."""
+priority key, handled by the app before the keys queued for the editor, so the query is read once they are in.
+And a query that makes polars panic repaints the screen (polars writes its panic text over it)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,12 @@ async def test_f5_right_after_a_burst_of_keys_runs_what_was_typed():
         await wait_for(pilot, lambda: screen.ran is not None or "Error" in str(screen.query_one("#sql-error").render()))
         assert screen.query_one(SqlEditor).text == sql
         assert screen.ran is not None and screen.ran.sql == sql
+
+        # a polars panic writes Rust's panic text to stderr, where the screen is drawn: the screen is repainted
+        repaints = []
+        screen.refresh = lambda *regions, **kw: repaints.append(regions)  # type: ignore[method-assign]
+        editor = screen.query_one(SqlEditor)
+        editor.replace("select cast(n as decimal(100, 2)) as d from trees", editor.document.start, editor.document.end)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "polars failed inside" in str(screen.query_one("#sql-error").render()))
+        assert () in repaints  # the whole screen

@@ -252,3 +252,4 @@ def test_error_for_a_panic_says_polars_failed_inside():
     error = error_for(panic)
     assert isinstance(error, SqlError)
     assert str(error).startswith("polars failed inside")
+    assert error.kind == "panic"  # (polars has written its own panic text to stderr: the app repaints)

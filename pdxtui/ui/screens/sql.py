@@ -225,6 +225,8 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
             line.update("")
             return
         line.update(Text(f"Error: {one_line(str(exc), 400)}"))
+        if exc.kind == "panic":  # polars wrote Rust's panic text to stderr, over the screen: paint it all again
+            self.refresh()
         editor = self.query_one(SqlEditor)
         if exc.line is not None:
             row = min(max(exc.line - 1, 0), editor.document.line_count - 1)
@@ -385,6 +387,13 @@ class SqlScreen(GridRequests, ColumnCounts, ShownKeys, Screen[None]):
                 self._busy = ""
                 self.report_error(exc, f"Loading {name}")
                 return
+            self.show_tables()
+        # past the tables' memory budget the rows of tables this query does not use go (least recently used
+        # first: they stay tables, "not loaded"), as the browser lets them go when it opens another dataset
+        gone = self.tables.trim(keep=[t.dataset for t in self.tables.used_by(sql)])
+        if gone:
+            names = ", ".join(t.name for t in gone)
+            self.notify(f"Rows let go to stay within memory (loaded again when used): {names}", markup=False)
             self.show_tables()
         await self._run(sql)
 

@@ -241,6 +241,9 @@ class PreviewPane(FindInRows):
             if previous is not None:
                 await self.show(previous)
                 self.notify("Loading cancelled; the rows already loaded are kept.", markup=False, timeout=4)
+            elif shown is not None:  # a filter or sort cancelled: the rows shown before it stay
+                await self.show(shown)
+                self.notify("Cancelled: the rows shown before stay.", markup=False, timeout=4)
             else:
                 await self.show_message(
                     "Cancelled: no rows loaded.", "Open the dataset again (Enter) or press ctrl+r to retry.", "yellow"
@@ -249,9 +252,8 @@ class PreviewPane(FindInRows):
         except Exception as exc:
             if previous is not None:
                 await self.show(previous)
-            elif shown is not None:
+            elif shown is not None:  # the filter typed stays in the bar, to be put right (Esc: the one applied)
                 await self.show(shown)
-                self.restore_filter()
                 self.show_filter_error(f"Not applied: {error_text(exc)}")
             else:
                 await self.show_message("Rows could not be loaded.", error_text(exc), "red")
