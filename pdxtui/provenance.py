@@ -31,7 +31,7 @@ The record (``"pdxtui_provenance": 1``; keys never removed or renamed within one
   sentences (sample rows, a filter run here, no request, a SQL result computed on part of a table's rows).
 * ``pdxtui_version``.
 * ``sql`` (only for rows computed by a SQL query, ``pdxtui sql`` or the SQL screen; the record's ``query.url`` is
-  then null and ``url_note`` says why): ``text`` (the query as run), ``engine`` ("polars 1.x (SQLContext)"),
+  then null and ``url_note`` says why): ``text`` (the query as run), ``engine`` ("polars 2.1.0 (SQLContext)"),
   ``tables`` (those the query read, each: ``name`` (as the query calls it), ``dataset`` (the keys of ``dataset``
   above, for that table's dataset), ``query`` (the keys of ``query`` above: the request its rows came from),
   ``rows_used`` (rows the query ran on), ``all_rows`` (true: they are all of the dataset's rows), ``filter``
