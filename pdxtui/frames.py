@@ -146,7 +146,13 @@ def estimated_bytes(frame: pl.DataFrame, rows: int | None) -> int | None:
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """A copy of ``frame`` made for painting in a grid, cheaply (no pass over string data, so it stays fast at
     a million rows): datetime columns holding only midnights become dates, other datetimes lose their zone
-    noise. Strings are made inert cell by cell as the grid paints them (see ``pdxtui.ui.widgets.grid``)."""
+    noise; durations (a SQL result's difference of dates) are ISO 8601 ("P8023D", as exports write them). Strings
+    are made inert cell by cell as the grid paints them (see ``pdxtui.ui.widgets.grid``)."""
+    import polars as pl
+
+    durations = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Duration)]
+    if durations:
+        frame = frame.with_columns([pl.col(c).dt.to_string("iso") for c in durations])
     return _readable_datetimes(frame)
 
 
