@@ -8,7 +8,7 @@ probe for them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from pdxtui.errors import Unsupported
@@ -20,6 +20,24 @@ ProgressCallback = Callable[[Progress], None]
 #: snapshot of it)
 PORTLAND_ORGANISATION = "City of Portland"
 PORTLAND_SITE_NAME = "PortlandMaps Open Data"
+
+
+def frame_pages(
+    rows: Any, page_rows: int, *, offset: int, total: int | None, progress: ProgressCallback | None = None
+) -> Iterator[Page]:
+    """Rows held whole (a polars frame: the bundled sample, a SQL result) handed over as pages of ``page_rows``:
+    slices (no copy), ``Page.offset`` counted from ``offset`` (the query's), ``Page.total`` the rows matching, and
+    ``progress`` told the rows handed over of all of them. No rows still make one empty page (the columns)."""
+    done = pages = 0
+    while True:
+        chunk = rows.slice(done, page_rows)
+        done += chunk.height
+        pages += 1
+        if progress is not None:
+            progress(Progress(rows=done, total=rows.height, pages=pages))
+        yield Page(table=chunk, offset=offset + done - chunk.height, total=total)
+        if done >= rows.height:
+            return
 
 
 class Portal(ABC):

@@ -29,13 +29,12 @@ from pdxtui.model import (
     Field,
     Link,
     Page,
-    Progress,
     Query,
     SearchRequest,
     SearchResult,
 )
 from pdxtui.portals import snapshot
-from pdxtui.portals.base import PORTLAND_ORGANISATION, PORTLAND_SITE_NAME, Portal, ProgressCallback
+from pdxtui.portals.base import PORTLAND_ORGANISATION, PORTLAND_SITE_NAME, Portal, ProgressCallback, frame_pages
 from pdxtui.portals.network import ranked
 
 if TYPE_CHECKING:
@@ -122,16 +121,9 @@ class BundledPortal(Portal):
             else (await asyncio.to_thread(_matching, meta, query.where, query.near)).height
         )
         frame = await asyncio.to_thread(_select, meta, query)
-        done = pages = 0
-        while True:
-            chunk = frame.slice(done, PAGE_ROWS)  # handed over as a polars frame: no copy, and no pyarrow to import
-            done += chunk.height
-            pages += 1
-            if progress is not None:
-                progress(Progress(rows=done, total=frame.height, pages=pages))
-            yield Page(table=chunk, offset=query.offset + done - chunk.height, total=matching)
-            if done >= frame.height:
-                return
+        # handed over as polars slices: no copy, and no pyarrow to import
+        for page in frame_pages(frame, PAGE_ROWS, offset=query.offset, total=matching, progress=progress):
+            yield page
 
     def query_url(self, dataset: Dataset, query: Query) -> str:
         """The query of the City's ArcGIS layer that the snapshot follows, with the columns and the order (its rows

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from pdxtui.errors import NotFound, PdxError
-from pdxtui.model import Dataset, Facets, FetchState, Page, Progress, Query, SearchRequest, SearchResult
-from pdxtui.portals.base import Portal, ProgressCallback
+from pdxtui.model import Dataset, Facets, FetchState, Page, Query, SearchRequest, SearchResult
+from pdxtui.portals.base import Portal, ProgressCallback, frame_pages
 
 if TYPE_CHECKING:
     import polars as pl
@@ -71,16 +71,8 @@ class ResultPortal(Portal):
         rows = selected.slice(query.offset, query.limit)
         if query.columns:
             rows = rows.select(list(query.columns))
-        done = pages = 0
-        while True:
-            chunk = rows.slice(done, PAGE_ROWS)
-            done += chunk.height
-            pages += 1
-            if progress is not None:
-                progress(Progress(rows=done, total=rows.height, pages=pages))
-            yield Page(table=chunk, offset=query.offset + done - chunk.height, total=matching)
-            if done >= rows.height:
-                return
+        for page in frame_pages(rows, PAGE_ROWS, offset=query.offset, total=matching, progress=progress):
+            yield page
 
     async def group_counts(
         self, dataset: Dataset, column: str, query: Query | None = None
