@@ -204,14 +204,9 @@ async def bookmarks(pilot) -> None:
 async def _since_last_look(pilot, *keys: str) -> None:
     """Heritage Trees opened after an earlier look kept beforehand (tests/support/earlierlook.py: rows added,
     removed and edited, a field added, one retyped), then ``keys``."""
-    from tests.support.earlierlook import HERITAGE_TREES, keep_earlier_look
+    from tests.support.earlierlook import open_after_earlier_look
 
-    await keep_earlier_look()
-    await settle(pilot)
-    pilot.app.screen.open_dataset(HERITAGE_TREES)
-    await settle(pilot)
-    await pilot.press(*keys)
-    await settle(pilot)
+    await open_after_earlier_look(pilot, *keys)
 
 
 async def changes(pilot) -> None:

@@ -4,18 +4,13 @@ rows in a grid of their own (d) at 80x24."""
 
 from __future__ import annotations
 
-from tests.support.earlierlook import HERITAGE_TREES, keep_earlier_look
-from tests.support.uihelpers import demo_app, settle
+from tests.support.earlierlook import open_after_earlier_look
+from tests.support.uihelpers import demo_app
 
 
 async def _open_with_changes(pilot, *keys: str) -> None:
     await pilot.pause()
-    await keep_earlier_look()
-    await settle(pilot)
-    pilot.app.screen.open_dataset(HERITAGE_TREES)
-    await settle(pilot)
-    await pilot.press(*keys)
-    await settle(pilot)
+    await open_after_earlier_look(pilot, *keys)
 
 
 def test_changes_strip_over_the_grid(snap_compare):

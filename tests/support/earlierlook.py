@@ -61,6 +61,20 @@ async def keep_earlier_look(dataset_id: str = HERITAGE_TREES, *, key_field: str 
     return fingerprint
 
 
+async def open_after_earlier_look(pilot, *keys: str) -> None:
+    """In a running app (the demo portal): keep the earlier look at Heritage Trees, open it, then press ``keys``
+    ("w": the full list, "d": the changed rows). For the snapshots and the screenshots."""
+    from tests.support.uihelpers import settle
+
+    await keep_earlier_look()
+    await settle(pilot)
+    pilot.app.screen.open_dataset(HERITAGE_TREES)
+    await settle(pilot)
+    if keys:
+        await pilot.press(*keys)
+    await settle(pilot)
+
+
 def app_without_row_ids():
     """The demo app, its datasets given no row id column (as a portal without one): rows keyed on their content."""
     from pdxtui.portals.bundled import BundledPortal
