@@ -111,6 +111,14 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=json_default, ensure_ascii=True, indent=2)
 
 
+def local_time(moment: datetime | None, *, minutes: bool = True) -> str:
+    """A moment in local time as people read it: "2026-11-20 14:05" (``minutes=False``: the day); "" for None. What
+    the recents and bookmarks show, in the app and ``pdxtui bookmark list``/``recent``."""
+    if moment is None:
+        return ""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M" if minutes else "%Y-%m-%d")
+
+
 def iso_utc(moment: datetime | None) -> str | None:
     """``2026-12-03T11:22:33Z``: a moment as ISO 8601 in UTC, to the second (a naive datetime is taken as UTC);
     None stays None. What ``--json`` output and provenance records write."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from typing import Any
 
 from pdxtui.errors import NotFound, PortalError, UsageError
@@ -149,7 +148,7 @@ async def run(args: argparse.Namespace, session: Any, service: Any = None) -> in
 
 def _listing(args: argparse.Namespace, memory: Any, key: str, *, recent: bool) -> int:
     from pdxtui.memory.store import StoreError
-    from pdxtui.textout import dumps, table
+    from pdxtui.textout import dumps, local_time, table
 
     entries = memory.recent(key) if recent else memory.bookmarks(key)
     if memory.unreadable:  # not "no bookmarks": the file is there and could not be read
@@ -163,11 +162,12 @@ def _listing(args: argparse.Namespace, memory: Any, key: str, *, recent: bool) -
         print(f"No {what} on {one_line(key)} yet ({hint}).", file=sys.stderr)
         return EXIT_OK
     if recent:
-        rows = [[e.id, one_line(e.title, 50), one_line(e.owner, 30), _when(e.at, time=True)] for e in entries]
+        rows = [[e.id, one_line(e.title, 50), one_line(e.owner, 30), local_time(e.at)] for e in entries]
         head = ["id", "title", "owner", "opened"]
     else:
         rows = [
-            [e.id, one_line(e.title, 50), one_line(e.owner, 30), _when(e.at), one_line(e.note, 60)] for e in entries
+            [e.id, one_line(e.title, 50), one_line(e.owner, 30), local_time(e.at, minutes=False), one_line(e.note, 60)]
+            for e in entries
         ]
         head = ["id", "title", "owner", "added", "note"]
     print(table(head, rows, max_width=300), flush=True)  # the id whole (scripts copy it); the rest cut above
@@ -260,10 +260,3 @@ def entry_json(entry: Any, *, recent: bool) -> dict[str, Any]:
         out["added"] = iso_utc(entry.at)
         out["note"] = entry.note
     return out
-
-
-def _when(moment: datetime | None, *, time: bool = False) -> str:
-    """A moment in local time, as people read it: the day (and with ``time``, the minute)."""
-    if moment is None:
-        return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")

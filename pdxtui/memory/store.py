@@ -159,6 +159,11 @@ class Memory:
         """The bookmarks on ``portal``, newest first."""
         return list(self._portal(self._load(), portal)["bookmarks"])
 
+    def lists(self, portal: str) -> tuple[list[Entry], list[Entry]]:
+        """The recents and the bookmarks on ``portal`` from one read of the file."""
+        mine = self._portal(self._load(), portal)
+        return list(mine["recent"]), list(mine["bookmarks"])
+
     def bookmark(self, portal: str, dataset_id: str) -> Entry | None:
         return next((e for e in self.bookmarks(portal) if e.id == dataset_id), None)
 
@@ -200,13 +205,14 @@ class Memory:
                 mine["bookmarks"] = [kept if e.id == entry.id else e for e in mine["bookmarks"]]
         return kept
 
-    def remove_bookmark(self, portal: str, dataset_id: str) -> bool:
-        """Forget the bookmark; False when there was none."""
+    def remove_bookmark(self, portal: str, dataset_id: str) -> Entry | None:
+        """Forget the bookmark: the one removed (its note and date, read in the same locked change: to put it back),
+        or None when there was none."""
         with self._changing() as data:
             mine = self._portal(data, portal)
-            before = len(mine["bookmarks"])
+            gone = next((e for e in mine["bookmarks"] if e.id == dataset_id), None)
             mine["bookmarks"] = [e for e in mine["bookmarks"] if e.id != dataset_id]
-            return len(mine["bookmarks"]) != before
+            return gone
 
     def forget_recent(self, portal: str, dataset_id: str | None = None) -> int:
         """Take one dataset (or, for None, every dataset) off the recents; how many were taken off."""

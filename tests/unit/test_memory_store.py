@@ -44,7 +44,9 @@ def test_bookmark_update_keeps_place_and_note_unless_given(tmp_path):
     assert kept.note == "first" and kept.title == "New title"
     assert [e.id for e in memory.bookmarks(P)] == ["b", "a"]
     assert memory.add_bookmark(P, Entry("a"), note="\x1b[31mred\x1b[0m\r\nline two  ").note == "[31mred[0m\nline two"
-    assert memory.remove_bookmark(P, "a") is True and memory.remove_bookmark(P, "a") is False
+    gone = memory.remove_bookmark(P, "a")  # the one removed, note and all (to put it back)
+    assert gone is not None and gone.id == "a" and memory.remove_bookmark(P, "a") is None
+    assert memory.lists(P) == (memory.recent(P), memory.bookmarks(P))
 
 
 def test_a_damaged_file_is_set_aside_and_what_reads_is_kept(tmp_path):

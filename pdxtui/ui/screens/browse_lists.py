@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.widgets import Static
 
+from pdxtui.textout import local_time
 from pdxtui.textsafe import one_line
 from pdxtui.ui.widgets.catalog import CatalogList, SearchBox
-from pdxtui.ui.widgets.remembered import EMPTY, VIEWS, RememberedList, ViewChoice, when_text
+from pdxtui.ui.widgets.remembered import EMPTY, VIEWS, RememberedList, ViewChoice
 
 if TYPE_CHECKING:
     from pdxtui.memory.store import Entry, Memory
@@ -96,8 +97,7 @@ class RememberedLists:
             self._mark_open_dataset()
 
     def _read_lists(self, key: str) -> tuple[list[Entry], list[Entry]]:
-        memory = self.memory()
-        return memory.recent(key), memory.bookmarks(key)
+        return self.memory().lists(key)
 
     @work(thread=True, group="memory", exit_on_error=False)
     def load_remembered(self) -> None:
@@ -110,8 +110,9 @@ class RememberedLists:
             self._keep_lists(key, *lists)
         self.tell_store_warnings()
 
-    def tell_store_warnings(self) -> None:
-        """Each warning the store has (a damaged file set aside, a newer file left alone) once, as a notification."""
+    def tell_store_warnings(self, title: str = "Recents and bookmarks") -> None:
+        """Each warning the store has (a damaged file set aside, a newer file left alone) once, as a notification
+        titled ``title`` (what the file held: "What changed" for a fingerprint)."""
         memory = self._memory
         if memory is None:
             return
@@ -119,7 +120,7 @@ class RememberedLists:
         while memory.warnings:  # one at a time: a worker thread may add one meanwhile (list.pop is atomic)
             warnings.append(memory.warnings.pop(0))
         for text in warnings:
-            self._tell_once(text, "Recents and bookmarks")
+            self._tell_once(text, title)
 
     def _tell_once(self, text: str, title: str) -> None:
         if self._told is None:
@@ -172,10 +173,8 @@ class RememberedLists:
             self._removed = {}
         title = one_line(ds.title or ds.id, 80)
         try:
-            old = memory.bookmark(key, ds.id)
+            old = self._forget_bookmark(key, ds.id) if memory.bookmark(key, ds.id) is not None else None
             if old is not None:
-                memory.remove_bookmark(key, ds.id)
-                self._removed[(key, ds.id)] = old
                 said = f"Bookmark removed: {title}. b puts it back" + (", with its note." if old.note else ".")
             elif (back := self._removed.pop((key, ds.id), None)) is not None:
                 kept = memory.add_bookmark(key, Entry(ds.id, ds.title, ds.owner, at=back.at), note=back.note)
@@ -189,6 +188,16 @@ class RememberedLists:
             return
         self.notify(said, markup=False, timeout=5)
         self._after_store(key, self._try_read_lists(key))
+
+    def _forget_bookmark(self, key: str, dataset_id: str) -> Entry | None:
+        """Remove the bookmark (:class:`StoreError` when it cannot be) and keep it for this run: ``b`` on the
+        dataset puts it back with its note and date. The one removed, or None when there was none."""
+        old = self.memory().remove_bookmark(key, dataset_id)
+        if old is not None:
+            if self._removed is None:
+                self._removed = {}
+            self._removed[(key, dataset_id)] = old
+        return old
 
     def action_bookmark_note(self) -> None:
         """B: write or edit the note of a bookmark: of the entry highlighted in the Recent or Bookmarks list when the
@@ -242,7 +251,7 @@ class RememberedLists:
         if ds is None or not self._panes_ready.is_set():
             return
         mark = next((e for e in self.remembered("bookmarks", self._open_key) if e.id == ds.id), None)
-        self.metadata_pane.show_bookmark(mark, when_text(mark.at) if mark is not None else "")
+        self.metadata_pane.show_bookmark(mark, local_time(mark.at) if mark is not None else "")
 
     # ------------------------------------------------------------------ the catalog's lists
     def action_catalog_view(self, view: str | None = None) -> None:
@@ -317,12 +326,7 @@ class RememberedLists:
         title = one_line(entry.title or entry.id, 80)
         try:
             if event.list.kind == "bookmarks":
-                old = memory.bookmark(key, entry.id)
-                memory.remove_bookmark(key, entry.id)
-                if old is not None:
-                    if self._removed is None:
-                        self._removed = {}
-                    self._removed[(key, entry.id)] = old
+                old = self._forget_bookmark(key, entry.id)
                 said = f"Bookmark removed: {title}. Open it and b puts it back" + (
                     ", with its note." if old is not None and old.note else "."
                 )

@@ -124,7 +124,7 @@ class SinceLastLook:
             self.set_status(f"What changed since the last look could not be checked: {error_text(exc)}")
             return
         finally:
-            self.tell_store_warnings()
+            self.tell_store_warnings("What changed")
         if heard.stale:
             return  # the portal went away while the rows were read: they are an old copy, not the dataset now
         # what the look found is remembered (and shown) before its fingerprint is written: the write, in a thread,

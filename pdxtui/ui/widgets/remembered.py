@@ -5,7 +5,6 @@ on disk (title, owner, when, note), so they show with no network at all; Enter o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -16,6 +15,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from pdxtui.textout import local_time
 from pdxtui.textsafe import one_line
 from pdxtui.ui.widgets.catalog import DETAIL_WIDTH, LIST_LETTERS, SizedLines
 from pdxtui.ui.widgets.vim import LIST_KEYS
@@ -33,16 +33,11 @@ EMPTY = {
 }
 
 
-def when_text(moment: datetime | None) -> str:
-    """A stamp in local time, to the minute ("2026-11-20 14:05"); "" for none."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else ""
-
-
 def entry_prompt(entry: Entry, kind: str, width: int = DETAIL_WIDTH) -> Text:
     """An entry's lines, each cut to ``width`` ("…" where cut): the title (the id when none was kept); opened or
     bookmarked when · owner; a bookmark's note (on one line)."""
     verb = "bookmarked" if kind == "bookmarks" else "opened"
-    stamp = f"{verb} {when_text(entry.at)}" if entry.at is not None else ""
+    stamp = f"{verb} {local_time(entry.at)}" if entry.at is not None else ""
     detail = " · ".join(part for part in (stamp, one_line(entry.owner, 200)) if part)
     lines = [(entry.title or entry.id, "bold"), (detail, "dim")]
     if entry.note:
