@@ -3,6 +3,7 @@ through the service (fresh pages come from the cache), typed as the portal decla
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -30,9 +31,13 @@ async def all_rows(
     from pdxtui.service import page_frame
 
     frames = [page_frame(page.table) async for page in service.portal.pages(dataset, Query(), progress)]
-    if not frames:
-        return apply_schema(pl.DataFrame(schema={f.name: pl.String for f in dataset.fields}), dataset)
-    return apply_schema(pl.concat(frames, how="vertical_relaxed", rechunk=False), dataset)
+
+    def typed() -> pl.DataFrame:  # (in a thread: a million rows take a good part of a second to join and type)
+        if not frames:
+            return apply_schema(pl.DataFrame(schema={f.name: pl.String for f in dataset.fields}), dataset)
+        return apply_schema(pl.concat(frames, how="vertical_relaxed", rechunk=False), dataset)
+
+    return await asyncio.to_thread(typed)
 
 
 async def load_into(

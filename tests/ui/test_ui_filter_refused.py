@@ -31,8 +31,10 @@ class Refusing(ResultPortal):
     whose answer to a filter on ``name`` takes its time (``asked`` is set once it is waiting)."""
 
     asked = asyncio.Event()
+    reads = 0  # how many times rows were asked for
 
     async def pages(self, dataset, query, progress=None):
+        self.reads += 1
         if query.where and "name" in query.where:
             self.asked.set()
             await asyncio.sleep(30)  # a slow server: the filter is cancelled meanwhile
@@ -56,9 +58,12 @@ async def test_a_refused_filter_keeps_the_rows():
         await pilot.press(*"since > 1")
         error = str(pane.query_one("#filter-error", Static).render())
         assert "Duration" in error and "since" in error  # said as it is typed
+        reads = portal.reads
         await pilot.press("enter")
         await pilot.pause()
-        assert pane.preview is not None and pane.preview.frame.height == 3  # nothing fetched, nothing lost
+        assert portal.reads == reads  # refused before any row was asked for
+        assert pane.preview is not None and pane.preview.frame.height == 3  # nothing lost
+        assert "Duration" in str(pane.query_one("#filter-error", Static).render())
         assert pane.view is not None and pane.view.height == 3
 
         bar.value = "n > 1"  # parses and type-checks: the (refusing) source is asked, and fails
