@@ -410,6 +410,11 @@ class Memory:
         """Replace ``path`` by ``text`` atomically (:class:`StoreError` naming ``what`` when it cannot be)."""
         self._write(path, text, what)
 
+    def set_aside(self, path: Path, copy: bool = False) -> Path:
+        """Move (``copy``: copy) a damaged file beside ``memory.json`` out of the way (the SQL history), as a
+        damaged ``memory.json`` is: its new name, or ``path`` itself when it could not be moved or copied."""
+        return self._set_aside(path, copy)
+
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold ``memory.lock`` (an advisory lock, where the system has them) for one read-change-write."""

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pdxtui.errors import PdxError
@@ -130,13 +128,9 @@ class History:
         if self._read_only is not None:
             raise StoreError(self._read_only)
         if self._dropped:
-            aside = self._aside_name()
-            try:
-                shutil.copy2(self.path, aside)
-            except OSError as exc:
-                raise StoreError(
-                    f"{self._dropped} entries of {self.path} do not read, and no copy could be kept: {exc}"
-                ) from None
+            aside = self._memory.set_aside(self.path, copy=True)
+            if aside == self.path:
+                raise StoreError(f"{self._dropped} entries of {self.path} do not read, and no copy could be kept")
             self._warn(f"{self._dropped} entries of the query history did not read; the file is kept as {aside}")
             self._dropped = 0
         body: dict[str, Any] = {
@@ -149,21 +143,11 @@ class History:
         }
         self._memory.write(self.path, json.dumps(body, ensure_ascii=False, indent=1) + "\n", "the query history")
 
-    def _aside_name(self) -> Path:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        aside = Path(f"{self.path}.damaged-{stamp}")
-        n = 1
-        while aside.exists():  # two in one second: neither is replaced
-            n += 1
-            aside = Path(f"{self.path}.damaged-{stamp}-{n}")
-        return aside
-
     def _set_aside(self, why: str) -> None:
-        aside = self._aside_name()
-        try:
-            self.path.rename(aside)
-        except OSError as exc:
-            self._warn(f"the query history {self.path} is damaged ({why}) and could not be set aside: {exc}")
+        aside = self._memory.set_aside(self.path)
+        if aside == self.path:  # left where it is: never written over (it may be read again once put right)
+            self._read_only = f"{self.path} is damaged and could not be set aside"
+            self._warn(f"the query history {self.path} is damaged ({why}) and could not be set aside")
             return
         self._warn(f"the query history was damaged ({why}); it is set aside as {aside} and starts afresh")
 
