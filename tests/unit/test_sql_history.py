@@ -117,3 +117,15 @@ def test_entries_that_do_not_read_are_kept_aside_before_a_rewrite(tmp_path):
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("sql-history.json.damaged-")]
     assert len(aside) == 1 and aside[0].read_bytes() == before  # what did not read is not lost
     assert any("kept" in w for w in history.warnings)
+
+
+def test_a_damaged_file_that_cannot_be_set_aside_is_never_written_over(tmp_path, monkeypatch):
+    from pdxtui.memory.store import Memory
+
+    history = History(tmp_path)
+    history.path.write_text("not json", encoding="utf-8")
+    monkeypatch.setattr(Memory, "set_aside", lambda self, path, copy=False: path)  # e.g. a folder not writable
+    history.add("bundled", "SELECT 1")
+    assert history.path.read_text(encoding="utf-8") == "not json"
+    assert any("could not be set aside" in w for w in history.warnings)
+    assert any("not kept" in w for w in history.warnings)
