@@ -10,9 +10,10 @@ import pytest
 
 from pdxtui.memory.store import Entry
 from pdxtui.model import Dataset
+from pdxtui.textout import local_time
 from pdxtui.ui.screens.browse_lists import NEXT_VIEW
 from pdxtui.ui.widgets.metadata import render_metadata
-from pdxtui.ui.widgets.remembered import entry_prompt, when_text
+from pdxtui.ui.widgets.remembered import entry_prompt
 
 AT = datetime(2026, 11, 20, 14, 5, 59, tzinfo=UTC)
 
@@ -46,14 +47,14 @@ def test_portal_and_user_text_stays_inert(utc):
     assert not text.spans or all(span.style in ("bold", "dim", "italic") for span in text.spans)
     assert "[bold red]Loud[/]" in text.plain and "\x1b" not in text.plain
     assert text.plain.count("\n") == 2  # the owner's and the note's line breaks folded
-    meta = render_metadata(Dataset("x", "Title", owner="o"), entry, when_text(entry.at))
+    meta = render_metadata(Dataset("x", "Title", owner="o"), entry, local_time(entry.at))
     head = meta.renderables[0].plain
     assert "★ Bookmarked 2026-11-20 14:05 (B: note)" in head and "✎ line one\nline two [link=x]" in head
 
 
 def test_a_dataset_without_a_bookmark_has_no_mark():
     assert "★" not in render_metadata(Dataset("x", "Title")).renderables[0].plain
-    assert when_text(None) == ""
+    assert local_time(None) == ""
 
 
 def test_ctrl_o_cycles_search_recent_bookmarks():
